@@ -1,0 +1,96 @@
+import { z } from 'zod';
+import { toCsv, toIcs } from '../../shared/calendar/export.ts';
+import { uploadCalendar } from '../../shared/calendar/upload.ts';
+import { CalendarFormat, IanaTimezone, type Post, Slug } from '../../shared/domain/index.ts';
+import { BadRequestError } from '../../shared/errors.ts';
+import {
+  type ApiEvent,
+  bodyBytes,
+  json,
+  mediaType,
+  parseQuery,
+  QueryBoolean,
+  routeGroup,
+  UnsupportedMediaTypeError,
+} from '../commons/http.ts';
+import { PostFilterQuery } from '../commons/queries.ts';
+import { now, tableStore } from '../commons/runtime.ts';
+
+const store = tableStore();
+
+const UploadQuery = z.strictObject({
+  dryRun: QueryBoolean.default(false),
+  format: CalendarFormat.optional(),
+  channel: Slug.optional(),
+  dateFormat: z.string().min(1).max(40).optional(),
+  timezone: IanaTimezone.optional(),
+});
+
+/** Media types browsers and tools actually send for CSV files (Excel on Windows says vnd.ms-excel). */
+const CSV_TYPES = new Set(['text/csv', 'application/csv', 'text/plain', 'application/vnd.ms-excel']);
+
+function uploadKind(event: ApiEvent): 'json' | 'csv' {
+  const type = mediaType(event);
+  if (type === 'application/json') return 'json';
+  if (type && CSV_TYPES.has(type)) return 'csv';
+  throw new UnsupportedMediaTypeError(
+    `Content-Type ${type ?? '(none)'} is not accepted; send the calendar as text/csv or application/json`,
+  );
+}
+
+/** Exports take at most this many posts; narrow with from/to beyond that. */
+const EXPORT_LIMIT = 10_000;
+
+async function postsForExport(event: ApiEvent): Promise<Post[]> {
+  const filter = parseQuery(event, PostFilterQuery);
+  const posts: Post[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await store.listPosts(filter, { limit: 500, ...(cursor ? { cursor } : {}) });
+    posts.push(...page.items);
+    cursor = page.nextCursor;
+    if (posts.length > EXPORT_LIMIT) {
+      throw new BadRequestError(`more than ${EXPORT_LIMIT} posts match; narrow the export with from and to`);
+    }
+  } while (cursor);
+  return posts;
+}
+
+/** POST /v1/calendars and the calendar exports. */
+export const handler = routeGroup({
+  'POST /v1/calendars': async (event) => {
+    const query = parseQuery(event, UploadQuery);
+    const contentType = uploadKind(event);
+    const result = await uploadCalendar(
+      {
+        body: bodyBytes(event),
+        contentType,
+        dryRun: query.dryRun,
+        ...(query.format ? { format: query.format } : {}),
+        ...(query.channel ? { channel: query.channel } : {}),
+        ...(query.dateFormat ? { dateFormat: query.dateFormat } : {}),
+        ...(query.timezone ? { timezone: query.timezone } : {}),
+      },
+      { store, now },
+    );
+    return json(result.dryRun ? 200 : 201, result);
+  },
+
+  'GET /v1/calendar.ics': async (event) => ({
+    statusCode: 200,
+    headers: {
+      'content-type': 'text/calendar; charset=utf-8',
+      'content-disposition': 'attachment; filename="pulsecast.ics"',
+    },
+    body: toIcs(await postsForExport(event), { now: now().toISOString(), calendarName: 'Pulsecast' }),
+  }),
+
+  'GET /v1/calendar.csv': async (event) => ({
+    statusCode: 200,
+    headers: {
+      'content-type': 'text/csv; charset=utf-8',
+      'content-disposition': 'attachment; filename="pulsecast.csv"',
+    },
+    body: toCsv(await postsForExport(event)),
+  }),
+});

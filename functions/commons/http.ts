@@ -1,0 +1,161 @@
+import middy, { type MiddlewareObj } from '@middy/core';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
+import { type ZodType, z } from 'zod';
+import { BadRequestError, PulsecastError, ValidationError } from '../../shared/errors.ts';
+
+export type ApiEvent = APIGatewayProxyEventV2;
+export type ApiResult = APIGatewayProxyStructuredResultV2;
+export type RouteHandler = (event: ApiEvent) => Promise<ApiResult>;
+
+/** Problem `type`s are stable URNs, one per kind of error (RFC 9457). */
+export const problemType = (slug: string) => `urn:pulsecast:problem:${slug}`;
+
+const TITLES: Record<string, string> = {
+  'validation-failed': 'The request has invalid values',
+  'bad-request': 'The request cannot be understood',
+  'not-found': 'Not found',
+  conflict: 'The resource is not in a state that allows this',
+  'version-conflict': 'The resource changed meanwhile',
+  'payload-too-large': 'The body is too large',
+  'unsupported-media-type': 'Unsupported content type',
+  'route-not-found': 'No such route',
+  'store-unavailable': 'Storage is temporarily unavailable',
+  'internal-error': 'Internal error',
+};
+
+export function json(statusCode: number, body: unknown, headers: Record<string, string> = {}): ApiResult {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json; charset=utf-8', ...headers },
+    body: JSON.stringify(body),
+  };
+}
+
+export function problem(
+  status: number,
+  slug: string,
+  detail: string,
+  extra: Record<string, unknown> = {},
+): ApiResult {
+  return {
+    statusCode: status,
+    headers: { 'content-type': 'application/problem+json; charset=utf-8' },
+    body: JSON.stringify({ type: problemType(slug), title: TITLES[slug] ?? slug, status, detail, ...extra }),
+  };
+}
+
+/** Maps any error to problem details. Only domain errors that say so are echoed to the caller. */
+export function errorToProblem(error: unknown, event: ApiEvent | undefined, requestId: string | undefined): ApiResult {
+  const instance = event?.rawPath;
+  if (error instanceof PulsecastError && error.expose) {
+    const extra: Record<string, unknown> = { instance };
+    if ('issues' in error && Array.isArray(error.issues) && error.issues.length > 0) extra.errors = error.issues;
+    if ('warnings' in error && Array.isArray(error.warnings) && error.warnings.length > 0) extra.warnings = error.warnings;
+    return problem(error.status, error.problem, error.message, extra);
+  }
+  // The cause is logged for us and never returned: it may hold internals or secrets.
+  console.error(JSON.stringify({ level: 'ERROR', message: 'request failed', requestId, error: describe(error) }));
+  if (error instanceof PulsecastError) {
+    return problem(error.status, error.problem, 'the service is busy; try again shortly', { instance, requestId });
+  }
+  return problem(500, 'internal-error', 'something went wrong on our side; it has been logged', { instance, requestId });
+}
+
+function describe(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { value: String(error) };
+  return { name: error.name, message: error.message, stack: error.stack, cause: error.cause ? describe(error.cause) : undefined };
+}
+
+const problemDetails = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> => ({
+  onError: (request) => {
+    request.response = errorToProblem(request.error, request.event, request.context?.awsRequestId);
+  },
+});
+
+/**
+ * One Lambda serves a group of routes: it dispatches on the API Gateway `routeKey`
+ * (`"GET /v1/posts/{id}"`), so the same module runs behind API Gateway and the local server.
+ */
+export function routeGroup(routes: Record<string, RouteHandler>) {
+  return middy<ApiEvent, ApiResult, Error, Context>()
+    .use(problemDetails())
+    .handler(async (event) => {
+      const route = routes[event.routeKey];
+      if (!route) return problem(404, 'route-not-found', `no route ${event.routeKey}`);
+      return route(event);
+    });
+}
+
+/** Parses query parameters with a zod schema; failures are a 400 naming each parameter. */
+export function parseQuery<T>(event: ApiEvent, schema: ZodType<T>): T {
+  const result = schema.safeParse(event.queryStringParameters ?? {});
+  if (result.success) return result.data;
+  throw new BadRequestError(
+    'invalid query parameters',
+    result.error.issues.map((issue) => ({ column: issue.path.join('.') || 'query', message: issue.message })),
+  );
+}
+
+/** Parses a JSON body with a zod schema; failures are a 422 naming each field. */
+export function parseJsonBody<T>(event: ApiEvent, schema: ZodType<T>): T {
+  const raw = bodyBytes(event);
+  if (!isJson(event)) throw new UnsupportedMediaTypeError('send the body as application/json');
+  let value: unknown;
+  try {
+    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
+  } catch (error) {
+    throw new BadRequestError('the body is not valid UTF-8 JSON', [], { cause: error });
+  }
+  const result = schema.safeParse(value);
+  if (result.success) return result.data;
+  throw new ValidationError(
+    'the body has invalid fields',
+    result.error.issues.map((issue) => ({ column: issue.path.join('.') || 'body', message: issue.message })),
+  );
+}
+
+/** Bodies larger than this are refused before parsing (API Gateway caps them at 10 MB anyway). */
+export const MAX_BODY_BYTES = 6 * 1024 * 1024;
+
+export class PayloadTooLargeError extends PulsecastError {
+  readonly problem = 'payload-too-large';
+  readonly status = 413;
+}
+
+export class UnsupportedMediaTypeError extends PulsecastError {
+  readonly problem = 'unsupported-media-type';
+  readonly status = 415;
+}
+
+export function bodyBytes(event: ApiEvent): Uint8Array {
+  const body = event.body ?? '';
+  const bytes = event.isBase64Encoded ? Buffer.from(body, 'base64') : Buffer.from(body, 'utf8');
+  if (bytes.length > MAX_BODY_BYTES) {
+    throw new PayloadTooLargeError(
+      `the body is ${bytes.length} bytes; at most ${MAX_BODY_BYTES} are accepted (about 10,000 calendar rows fit easily)`,
+    );
+  }
+  return bytes;
+}
+
+export function header(event: ApiEvent, name: string): string | undefined {
+  const wanted = name.toLowerCase();
+  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === wanted) return value;
+  return undefined;
+}
+
+export function mediaType(event: ApiEvent): string | undefined {
+  return header(event, 'content-type')?.split(';')[0]?.trim().toLowerCase() || undefined;
+}
+
+function isJson(event: ApiEvent): boolean {
+  const type = mediaType(event);
+  return type === 'application/json' || (type?.endsWith('+json') ?? false);
+}
+
+/** Query-string booleans as people type them. */
+export const QueryBoolean = z
+  .enum(['true', 'false', '1', '0', 'yes', 'no', ''])
+  .transform((value) => value === 'true' || value === '1' || value === 'yes' || value === '');
+
+export const QueryLimit = z.coerce.number().int().min(1).max(500).default(50);

@@ -1,0 +1,82 @@
+import type { ApiClient } from './api-client.ts';
+import { UsageError } from './errors.ts';
+import type { CliIo } from './io.ts';
+
+/** One flag. Every flag name has a single type across all commands (checked by a test). */
+export interface OptionSpec {
+  type: 'string' | 'boolean';
+  short?: string;
+  /** The value's placeholder in help, e.g. `FILE`. */
+  arg?: string;
+  description: string;
+}
+
+export interface OperandSpec {
+  name: string;
+  description: string;
+}
+
+export type OptionValues = Readonly<Record<string, string | boolean | undefined>>;
+
+export interface CommandContext {
+  operands: readonly string[];
+  options: Options;
+  io: CliIo;
+  api: ApiClient;
+}
+
+export interface CommandSpec {
+  /** The words that select the command, e.g. `['posts', 'list']`. */
+  path: readonly string[];
+  summary: string;
+  operands?: readonly OperandSpec[];
+  options?: Readonly<Record<string, OptionSpec>>;
+  /** Extra paragraphs for `--help` (examples, notes). */
+  details?: string;
+  /** Resolves with the exit code; throws a `CliError` or `UsageError` for expected failures. */
+  run(context: CommandContext): Promise<number>;
+}
+
+export const JSON_OPTION: OptionSpec = {
+  type: 'boolean',
+  description: "print the API's JSON answer instead",
+};
+
+/** Typed access to parsed flags. */
+export class Options {
+  readonly #values: OptionValues;
+  readonly #usagePath: readonly string[];
+
+  constructor(values: OptionValues, usagePath: readonly string[]) {
+    this.#values = values;
+    this.#usagePath = usagePath;
+  }
+
+  string(name: string): string | undefined {
+    const value = this.#values[name];
+    return typeof value === 'string' ? value : undefined;
+  }
+
+  flag(name: string): boolean {
+    return this.#values[name] === true;
+  }
+
+  /** The values of flags a command cannot do without; names every missing one at once. */
+  required<const N extends string>(...names: N[]): Record<N, string> {
+    const missing = names.filter((name) => this.string(name) === undefined);
+    if (missing.length > 0) {
+      throw new UsageError(`missing ${missing.map((name) => `--${name}`).join(', ')}`, this.#usagePath);
+    }
+    return Object.fromEntries(names.map((name) => [name, this.string(name)])) as Record<N, string>;
+  }
+
+  /** A positive whole number, e.g. `--limit`. */
+  positiveInteger(name: string): number | undefined {
+    const value = this.string(name);
+    if (value === undefined) return undefined;
+    if (!/^[1-9]\d*$/.test(value)) {
+      throw new UsageError(`--${name} must be a positive whole number, not "${value}"`, this.#usagePath);
+    }
+    return Number(value);
+  }
+}

@@ -1,0 +1,94 @@
+import { type CommandSpec, JSON_OPTION } from '../command.ts';
+import { println } from '../io.ts';
+import { printJson, renderTable } from '../output.ts';
+import { type Channel, ChannelSchema, pageSchema } from '../responses.ts';
+
+const ChannelPageSchema = pageSchema(ChannelSchema);
+
+export const channelsListCommand: CommandSpec = {
+  path: ['channels', 'list'],
+  summary: 'list the social accounts posts can go to',
+  options: { json: JSON_OPTION },
+  async run({ options, io, api }) {
+    // An account has a handful of channels: always fetch them all.
+    const items: Channel[] = [];
+    let cursor: string | undefined;
+    do {
+      const page = await api.json(
+        { method: 'GET', path: '/v1/channels', query: { cursor } },
+        ChannelPageSchema,
+      );
+      items.push(...page.items);
+      cursor = page.nextCursor ?? undefined;
+    } while (cursor !== undefined);
+
+    if (options.flag('json')) printJson(io.stdout, { items });
+    else if (items.length === 0) println(io.stdout, 'no channels (add one with `pulsecast channels add`)');
+    else
+      println(
+        io.stdout,
+        renderTable(
+          ['ID', 'PLATFORM', 'HANDLE', 'TIMEZONE', 'SECRET REF', 'API BASE URL'],
+          items.map((c) => [c.id, c.platform, c.handle, c.timezone, c.secretRef ?? '-', c.apiBaseUrl ?? '-']),
+        ),
+      );
+    return 0;
+  },
+};
+
+export const channelsAddCommand: CommandSpec = {
+  path: ['channels', 'add'],
+  summary: 'add (or update) a social account',
+  options: {
+    id: { type: 'string', arg: 'ID', description: "your name for it: what a calendar's channel column says" },
+    platform: {
+      type: 'string',
+      arg: 'PLATFORM',
+      description: 'x, bluesky, mastodon, linkedin, facebook, instagram or threads',
+    },
+    handle: { type: 'string', arg: 'HANDLE', description: 'the account, e.g. @pulsecast' },
+    timezone: { type: 'string', arg: 'ZONE', description: 'IANA zone for local times, e.g. Europe/Berlin' },
+    'secret-ref': {
+      type: 'string',
+      arg: 'REF',
+      description: 'name of the secret holding its credentials (never the credentials themselves)',
+    },
+    'api-base-url': {
+      type: 'string',
+      arg: 'URL',
+      description: "the platform's API, e.g. your Mastodon server or a simulator",
+    },
+    json: JSON_OPTION,
+  },
+  details: `Example:
+  pulsecast channels add --id x-main --platform x --handle @acme --timezone Europe/Berlin --secret-ref pulsecast/x-main`,
+  async run({ options, io, api }) {
+    const required = options.required('id', 'platform', 'handle', 'timezone', 'secret-ref');
+    const input = {
+      id: required.id,
+      platform: required.platform,
+      handle: required.handle,
+      timezone: required.timezone,
+      secretRef: required['secret-ref'],
+      apiBaseUrl: options.string('api-base-url'),
+    };
+    const channel = await api.json(
+      {
+        method: 'POST',
+        path: '/v1/channels',
+        body: new TextEncoder().encode(JSON.stringify(input)),
+        contentType: 'application/json',
+      },
+      ChannelSchema,
+    );
+    if (options.flag('json')) printJson(io.stdout, channel);
+    else
+      println(
+        io.stdout,
+        `channel ${channel.id}: ${channel.platform} ${channel.handle} (${channel.timezone})`,
+      );
+    return 0;
+  },
+};
+
+export const channelsCommands = [channelsListCommand, channelsAddCommand];

@@ -1,0 +1,176 @@
+import { type CommandContext, type CommandSpec, JSON_OPTION } from '../command.ts';
+import { CliError } from '../errors.ts';
+import { println, type TextSink } from '../io.ts';
+import { printJson, renderTable, truncate } from '../output.ts';
+import { type Post, PostSchema, pageSchema } from '../responses.ts';
+
+const PostPageSchema = pageSchema(PostSchema);
+
+/** How much of a post's text the list shows: enough to recognise it, short enough for one line. */
+const TEXT_PREVIEW = 50;
+
+export const postsListCommand: CommandSpec = {
+  path: ['posts', 'list'],
+  summary: 'list posts, soonest first',
+  options: {
+    status: {
+      type: 'string',
+      arg: 'STATUS',
+      description: 'SCHEDULED, QUEUED, PUBLISHING, PUBLISHED, FAILED, CANCELLED or UNKNOWN',
+    },
+    channel: { type: 'string', arg: 'ID', description: 'only this channel' },
+    campaign: { type: 'string', arg: 'ID', description: 'only this campaign' },
+    from: { type: 'string', arg: 'ISO', description: 'scheduled at or after, e.g. 2025-03-01T00:00:00Z' },
+    to: { type: 'string', arg: 'ISO', description: 'scheduled before' },
+    limit: { type: 'string', arg: 'N', description: 'posts per page' },
+    all: { type: 'boolean', description: 'fetch every page, not just the first' },
+    cursor: { type: 'string', arg: 'CURSOR', description: 'start at this page (as printed when more exist)' },
+    json: JSON_OPTION,
+  },
+  async run({ options, io, api }) {
+    const filters = {
+      status: options.string('status'),
+      channel: options.string('channel'),
+      campaign: options.string('campaign'),
+      from: options.string('from'),
+      to: options.string('to'),
+      limit: options.positiveInteger('limit')?.toString(),
+    };
+    const all = options.flag('all');
+    const seen = new Set<string>();
+    const items: Post[] = [];
+    let cursor = options.string('cursor');
+    let nextCursor: string | undefined;
+    do {
+      const page = await api.json(
+        { method: 'GET', path: '/v1/posts', query: { ...filters, cursor } },
+        PostPageSchema,
+      );
+      items.push(...page.items);
+      nextCursor = page.nextCursor ?? undefined;
+      // A cursor seen before would loop forever; it means the API is broken, not that we should spin.
+      if (nextCursor !== undefined && seen.has(nextCursor)) {
+        throw new CliError(`the API returned the cursor "${nextCursor}" twice; stopping`);
+      }
+      if (nextCursor !== undefined) seen.add(nextCursor);
+      cursor = nextCursor;
+    } while (all && cursor !== undefined);
+
+    if (options.flag('json')) {
+      printJson(io.stdout, all || nextCursor === undefined ? { items } : { items, nextCursor });
+      return 0;
+    }
+    printPostTable(io.stdout, items);
+    if (!all && nextCursor !== undefined) {
+      // On stderr, so that `pulsecast posts list > posts.txt` holds only the table.
+      println(io.stderr, `more posts exist: add --all, or --cursor ${nextCursor} for the next page`);
+    }
+    return 0;
+  },
+};
+
+function printPostTable(sink: TextSink, posts: readonly Post[]): void {
+  if (posts.length === 0) {
+    println(sink, 'no posts');
+    return;
+  }
+  println(
+    sink,
+    renderTable(
+      ['SCHEDULED AT', 'ID', 'CHANNEL', 'STATUS', 'TEXT'],
+      posts.map((post) => [
+        post.scheduledAt,
+        post.id,
+        post.channel,
+        post.status,
+        truncate(post.text, TEXT_PREVIEW),
+      ]),
+    ),
+  );
+}
+
+export const postsShowCommand: CommandSpec = {
+  path: ['posts', 'show'],
+  summary: 'show one post with its publish result and metric history',
+  operands: [{ name: 'ID', description: "the post's id" }],
+  options: { json: JSON_OPTION },
+  async run({ operands, options, io, api }) {
+    const post = await api.json({ method: 'GET', path: postPath(operands[0]!) }, PostSchema);
+    if (options.flag('json')) printJson(io.stdout, post);
+    else printPost(io.stdout, post);
+    return 0;
+  },
+};
+
+function printPost(sink: TextSink, post: Post): void {
+  const fields: [string, string | undefined][] = [
+    ['id', post.id],
+    ['status', post.status],
+    ['channel', post.channel],
+    ['scheduled at', post.timezone ? `${post.scheduledAt} (${post.timezone})` : post.scheduledAt],
+    ['campaign', post.campaign ?? undefined],
+    ['tags', post.tags?.length ? post.tags.join(', ') : undefined],
+    ['link', post.link ?? undefined],
+    ['media', post.media?.length ? post.media.join(' ') : undefined],
+    ['version', post.version?.toString()],
+    ['published at', post.publishedAt ?? undefined],
+    ['platform id', post.platformPostId ?? undefined],
+    ['platform url', post.platformUrl ?? undefined],
+    ['failure', post.failureReason ?? undefined],
+  ];
+  const shown = fields.filter((field): field is [string, string] => field[1] !== undefined);
+  const width = Math.max(...shown.map(([label]) => label.length));
+  for (const [label, value] of shown) println(sink, `${`${label}:`.padEnd(width + 1)}  ${value}`);
+  println(sink);
+  println(sink, post.text);
+  if (post.metrics && post.metrics.length > 0) {
+    println(sink);
+    println(
+      sink,
+      `metrics (${post.metrics.length} snapshot${post.metrics.length === 1 ? '' : 's'}, oldest first):`,
+    );
+    for (const snapshot of post.metrics) println(sink, `  ${describeSnapshot(snapshot)}`);
+  }
+}
+
+/**
+ * One line per snapshot: when, then every number it holds. The snapshot's exact shape belongs to
+ * the measuring stage, so the CLI shows whatever numbers it finds rather than a fixed list.
+ */
+function describeSnapshot(snapshot: Record<string, unknown>): string {
+  const when = ['collectedAt', 'at', 'checkpoint']
+    .map((key) => snapshot[key])
+    .find((v) => typeof v === 'string');
+  const source =
+    typeof snapshot.metrics === 'object' && snapshot.metrics !== null
+      ? (snapshot.metrics as Record<string, unknown>)
+      : snapshot;
+  const numbers = Object.entries(source)
+    .filter((entry): entry is [string, number] => typeof entry[1] === 'number')
+    .map(([name, value]) => `${name}=${value}`);
+  return [when, ...numbers].filter((part) => part !== undefined).join('  ');
+}
+
+export const postsCancelCommand: CommandSpec = {
+  path: ['posts', 'cancel'],
+  summary: 'cancel a post that is not yet queued for publishing',
+  operands: [{ name: 'ID', description: "the post's id" }],
+  options: { json: JSON_OPTION },
+  async run(context: CommandContext) {
+    const { operands, options, io, api } = context;
+    const id = operands[0]!;
+    const spec = { method: 'DELETE', path: postPath(id) } as const;
+    const response = await api.send(spec);
+    // The API answers the cancelled post; a bare 204 means the same thing without the details.
+    const post = response.body.length > 0 ? api.parse(response, PostSchema, spec) : undefined;
+    if (options.flag('json')) printJson(io.stdout, post ?? { id, status: 'CANCELLED' });
+    else println(io.stdout, `${id}: ${post?.status ?? 'CANCELLED'}`);
+    return 0;
+  },
+};
+
+function postPath(id: string): string {
+  return `/v1/posts/${encodeURIComponent(id)}`;
+}
+
+export const postsCommands = [postsListCommand, postsShowCommand, postsCancelCommand];

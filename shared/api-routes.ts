@@ -1,0 +1,40 @@
+/**
+ * The HTTP API's routes, grouped by the Lambda function that serves them. The CDK api construct
+ * and the local server both read this table, so a route exists in both or in neither.
+ */
+export interface RouteGroup {
+  /** Construct id of the function. */
+  name: string;
+  /** Handler module, relative to the repository root; it exports `handler`. */
+  entry: string;
+  /** `none` only for liveness and for routes that authenticate themselves (webhooks). */
+  auth: 'iam' | 'none';
+  /** What the function may do with the table. */
+  table: 'none' | 'read' | 'readWrite';
+  routes: readonly `${'GET' | 'POST' | 'PATCH' | 'DELETE' | 'PUT'} /${string}`[];
+}
+
+export const API_ROUTE_GROUPS = [
+  { name: 'Health', entry: 'functions/api/health.ts', auth: 'none', table: 'none', routes: ['GET /health'] },
+  {
+    name: 'Calendars',
+    entry: 'functions/api/calendars.ts',
+    auth: 'iam',
+    table: 'readWrite',
+    routes: ['POST /v1/calendars', 'GET /v1/calendar.ics', 'GET /v1/calendar.csv'],
+  },
+  {
+    name: 'Posts',
+    entry: 'functions/api/posts.ts',
+    auth: 'iam',
+    table: 'readWrite',
+    routes: ['GET /v1/posts', 'GET /v1/posts/{id}', 'PATCH /v1/posts/{id}', 'DELETE /v1/posts/{id}'],
+  },
+  {
+    name: 'Channels',
+    entry: 'functions/api/channels.ts',
+    auth: 'iam',
+    table: 'readWrite',
+    routes: ['GET /v1/channels', 'POST /v1/channels'],
+  },
+] as const satisfies readonly RouteGroup[];

@@ -1,0 +1,99 @@
+import { z } from 'zod';
+import { EDITABLE_STATUSES, type Post, type RowIssue } from '../domain/index.ts';
+import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
+import type { Store } from '../store/port.ts';
+import type { NativeColumn, RawRow } from './csv.ts';
+import { JSON_COLUMN_NAMES } from './json.ts';
+import { planCalendar } from './plan.ts';
+
+/** What PATCH /v1/posts/{id} may change; `null` clears an optional field. */
+export const PostPatch = z.strictObject({
+  channel: z.string().optional(),
+  scheduledAt: z.string().optional(),
+  timezone: z.string().optional(),
+  text: z.string().optional(),
+  link: z.string().nullable().optional(),
+  media: z.array(z.string()).optional(),
+  campaign: z.string().nullable().optional(),
+  tags: z.array(z.string()).optional(),
+  /** When given, the edit applies only if the post is still at this version. */
+  version: z.number().int().min(1).optional(),
+});
+export type PostPatch = z.infer<typeof PostPatch>;
+
+export interface EditDeps {
+  store: Store;
+  now: () => Date;
+}
+
+function assertEditable(post: Post, verb: string): void {
+  if (!EDITABLE_STATUSES.includes(post.status)) {
+    throw new ConflictError(
+      `post '${post.id}' is ${post.status}; it can only be ${verb} while SCHEDULED (before a Dispatcher claims it)`,
+    );
+  }
+}
+
+/**
+ * Edits a post that nothing has claimed yet. The edit goes through the same validation as a
+ * calendar row, and the write is conditional on the version read, so an edit racing a claim
+ * either lands before the claim (and goes out as edited) or is refused with 409.
+ */
+export async function editPost(
+  id: string,
+  patch: PostPatch,
+  deps: EditDeps,
+): Promise<{ post: Post; warnings: RowIssue[] }> {
+  const current = await deps.store.getPost(id);
+  if (!current) throw new NotFoundError('post', id);
+  assertEditable(current, 'edited');
+  if (patch.version !== undefined && patch.version !== current.version) {
+    throw new VersionConflictError('post', id);
+  }
+
+  const pick = <T>(value: T | null | undefined, fallback: T | undefined): T | undefined =>
+    value === null ? undefined : (value ?? fallback);
+  const fields: RawRow['fields'] = {
+    id,
+    channel: patch.channel ?? current.channel,
+    scheduled_at: patch.scheduledAt ?? current.scheduledAt,
+    timezone: patch.timezone ?? current.timezone,
+    text: patch.text ?? current.text,
+    media: (patch.media ?? current.media).join('|'),
+    tags: (patch.tags ?? current.tags).join(';'),
+  };
+  const link = pick(patch.link, current.link);
+  const campaign = pick(patch.campaign, current.campaign);
+  if (link !== undefined) fields.link = link;
+  if (campaign !== undefined) fields.campaign = campaign;
+
+  const plan = await planCalendar([{ row: 1, fields }], deps.store, {
+    format: 'native',
+    columnName: (column: NativeColumn) => JSON_COLUMN_NAMES[column] ?? column,
+    now: deps.now(),
+  });
+  const strip = (issues: RowIssue[]) => issues.map(({ column, message }) => ({ column, message }));
+  if (plan.issues.length > 0) {
+    throw new ValidationError('the edit is not valid; the post is unchanged', strip(plan.issues), strip(plan.warnings));
+  }
+  const [planned] = plan.rows;
+  if (!planned || planned.action === 'unchanged') return { post: current, warnings: plan.warnings };
+  await deps.store.replacePost(planned.post, current.version, EDITABLE_STATUSES);
+  return { post: planned.post, warnings: plan.warnings };
+}
+
+/** Cancels a post nothing has claimed yet; cancelling a cancelled post is a no-op. */
+export async function cancelPost(id: string, deps: EditDeps): Promise<Post> {
+  const current = await deps.store.getPost(id);
+  if (!current) throw new NotFoundError('post', id);
+  if (current.status === 'CANCELLED') return current;
+  assertEditable(current, 'cancelled');
+  const cancelled: Post = {
+    ...current,
+    status: 'CANCELLED',
+    version: current.version + 1,
+    updatedAt: deps.now().toISOString(),
+  };
+  await deps.store.replacePost(cancelled, current.version, EDITABLE_STATUSES);
+  return cancelled;
+}

@@ -1,0 +1,80 @@
+import type { RowIssue } from '../domain/index.ts';
+import { CalendarParseError, MAX_CALENDAR_ROWS, type NativeColumn, type RawRow } from './csv.ts';
+
+/** JSON upload field (camelCase) → native CSV column it stands for. */
+const JSON_FIELDS: Record<string, NativeColumn> = {
+  id: 'id',
+  channel: 'channel',
+  scheduledAt: 'scheduled_at',
+  timezone: 'timezone',
+  text: 'text',
+  link: 'link',
+  media: 'media',
+  campaign: 'campaign',
+  tags: 'tags',
+};
+
+export const JSON_COLUMN_NAMES: Record<NativeColumn, string> = Object.fromEntries(
+  Object.entries(JSON_FIELDS).map(([json, native]) => [native, json]),
+) as Record<NativeColumn, string>;
+
+/** List fields may be arrays or, as in the CSV, one string with separators. */
+const LIST_SEPARATORS: Partial<Record<NativeColumn, string>> = { media: '|', tags: ';' };
+
+export interface JsonCalendar {
+  rows: RawRow[];
+  issues: RowIssue[];
+}
+
+/**
+ * Turns a JSON upload `{ "posts": [...] }` into the same rows a native CSV gives, so one
+ * validator serves both. `row` is the 1-based position in `posts`.
+ */
+export function parseCalendarJson(body: unknown): JsonCalendar {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new CalendarParseError('the JSON body must be an object like { "posts": [ ... ] }');
+  }
+  const unknownKeys = Object.keys(body).filter((key) => key !== 'posts');
+  if (unknownKeys.length > 0) {
+    throw new CalendarParseError(`unknown top-level field(s) ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected only "posts"`);
+  }
+  const posts = (body as { posts?: unknown }).posts;
+  if (!Array.isArray(posts)) throw new CalendarParseError('"posts" must be an array of posts');
+  if (posts.length === 0) throw new CalendarParseError('"posts" is empty: there is nothing to schedule');
+  if (posts.length > MAX_CALENDAR_ROWS) {
+    throw new CalendarParseError(`the calendar has ${posts.length} posts; one upload takes at most ${MAX_CALENDAR_ROWS}`);
+  }
+
+  const rows: RawRow[] = [];
+  const issues: RowIssue[] = [];
+  posts.forEach((post, index) => {
+    const row = index + 1;
+    if (typeof post !== 'object' || post === null || Array.isArray(post)) {
+      issues.push({ row, column: 'posts', message: 'each post must be an object' });
+      return;
+    }
+    const fields: RawRow['fields'] = {};
+    for (const [key, value] of Object.entries(post)) {
+      const column = JSON_FIELDS[key];
+      if (!column) {
+        issues.push({ row, column: key, message: `unknown field; expected one of ${Object.keys(JSON_FIELDS).join(', ')}` });
+        continue;
+      }
+      if (value === null || value === undefined) continue;
+      const separator = LIST_SEPARATORS[column];
+      if (separator && Array.isArray(value)) {
+        if (!value.every((item) => typeof item === 'string')) {
+          issues.push({ row, column: key, message: 'must be a list of strings' });
+          continue;
+        }
+        fields[column] = value.join(separator);
+      } else if (typeof value === 'string') {
+        fields[column] = value;
+      } else {
+        issues.push({ row, column: key, message: separator ? 'must be a list of strings' : 'must be a string' });
+      }
+    }
+    rows.push({ row, fields });
+  });
+  return { rows, issues };
+}

@@ -1,0 +1,185 @@
+import { createHash, randomUUID } from 'node:crypto';
+import type { CalendarFormat, PlanAction, PlanSummary, RowIssue, Upload } from '../domain/index.ts';
+import { EDITABLE_STATUSES } from '../domain/index.ts';
+import { BadRequestError, ConflictError, ValidationError, VersionConflictError } from '../errors.ts';
+import { forEachConcurrent } from '../store/retry.ts';
+import type { Store } from '../store/port.ts';
+import { CalendarParseError, type NativeColumn, parseCalendarCsv, type RawRow } from './csv.ts';
+import { JSON_COLUMN_NAMES, parseCalendarJson } from './json.ts';
+import { planCalendar } from './plan.ts';
+
+export interface CalendarUpload {
+  body: Uint8Array;
+  contentType: 'json' | 'csv';
+  format?: CalendarFormat;
+  /** Hootsuite and Sprout files name no channel per row: the upload names it. */
+  channel?: string;
+  /** Hootsuite's date format, e.g. `dd/MM/yyyy HH:mm`. */
+  dateFormat?: string;
+  timezone?: string;
+  dryRun: boolean;
+}
+
+export interface UploadResult {
+  uploadId: string;
+  dryRun: boolean;
+  format: CalendarFormat;
+  summary: PlanSummary;
+  posts: { row: number; id: string; action: PlanAction; scheduledAt: string }[];
+  warnings: RowIssue[];
+}
+
+export interface UploadDeps {
+  store: Store;
+  now: () => Date;
+  newId?: () => string;
+}
+
+const HOOTSUITE_COLUMNS: Partial<Record<NativeColumn, string>> = {
+  scheduled_at: 'date',
+  text: 'message',
+  link: 'link',
+  channel: 'channel (query parameter)',
+  timezone: 'timezone (query parameter)',
+};
+const SPROUT_COLUMNS: Partial<Record<NativeColumn, string>> = {
+  scheduled_at: 'date/time_24hr',
+  text: 'message_text',
+  link: 'link',
+  media: 'image_url',
+  channel: 'channel (query parameter)',
+  timezone: 'timezone (query parameter)',
+};
+
+/**
+ * Validates a whole calendar and, unless it is a dry run, applies it. Any invalid row rejects
+ * the upload before anything is written. Re-uploading the same file changes nothing: rows map
+ * to the same post ids and unchanged content is left alone.
+ */
+export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): Promise<UploadResult> {
+  const text = decodeUtf8(upload.body);
+  const { rows, format, issues, warnings, columnName } = readRows(text, upload);
+  if (issues.length > 0) {
+    throw new ValidationError(`${issues.length} problem(s) in the calendar; nothing was saved`, issues, warnings);
+  }
+
+  const now = deps.now();
+  const plan = await planCalendar(rows, deps.store, {
+    format,
+    columnName,
+    now,
+    ...(upload.timezone ? { timezone: upload.timezone } : {}),
+  });
+  const allWarnings = [...warnings, ...plan.warnings];
+  if (plan.issues.length > 0) {
+    throw new ValidationError(
+      `${plan.issues.length} problem(s) in ${new Set(plan.issues.map((i) => i.row)).size} row(s); nothing was saved`,
+      plan.issues,
+      allWarnings,
+    );
+  }
+
+  const uploadId = deps.newId?.() ?? `upl-${now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
+  if (!upload.dryRun) {
+    const changed = plan.rows.filter((row) => row.action !== 'unchanged');
+    for (const row of changed) row.post = { ...row.post, uploadId };
+    // Updates first: they are conditional and can lose a race with a Dispatcher claim; then the
+    // creates, which cannot conflict (the posts did not exist when planned).
+    await forEachConcurrent(
+      changed.filter((row) => row.action === 'updated'),
+      8,
+      async (row) => {
+        try {
+          await deps.store.replacePost(row.post, row.previousVersion as number, EDITABLE_STATUSES);
+        } catch (error) {
+          if (error instanceof VersionConflictError) {
+            throw new ConflictError(
+              `post '${row.id}' (row ${row.row}) changed or was claimed for publishing while this upload ran; upload again to see its state`,
+              { cause: error },
+            );
+          }
+          throw error;
+        }
+      },
+    );
+    await deps.store.createPosts(changed.filter((row) => row.action === 'created').map((row) => row.post));
+    const record: Upload = {
+      id: uploadId,
+      createdAt: now.toISOString(),
+      format,
+      contentType: upload.contentType,
+      contentHash: createHash('sha256').update(upload.body).digest('hex'),
+      rowCount: rows.length,
+      summary: plan.summary,
+      warningCount: allWarnings.length,
+    };
+    await deps.store.putUpload(record);
+  }
+
+  return {
+    uploadId,
+    dryRun: upload.dryRun,
+    format,
+    summary: plan.summary,
+    posts: plan.rows.map(({ row, id, action, scheduledAt }) => ({ row, id, action, scheduledAt })),
+    warnings: allWarnings,
+  };
+}
+
+function readRows(
+  text: string,
+  upload: CalendarUpload,
+): {
+  rows: RawRow[];
+  format: CalendarFormat;
+  issues: RowIssue[];
+  warnings: RowIssue[];
+  columnName: (column: NativeColumn) => string;
+} {
+  try {
+    if (upload.contentType === 'json') {
+      if (upload.format && upload.format !== 'native') {
+        throw new BadRequestError(`format=${upload.format} is a CSV format; send it as text/csv`);
+      }
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch (error) {
+        throw new BadRequestError(`the body is not valid JSON: ${(error as Error).message}`, [], { cause: error });
+      }
+      const parsed = parseCalendarJson(body);
+      return {
+        ...parsed,
+        format: 'native',
+        warnings: [],
+        columnName: (column) => JSON_COLUMN_NAMES[column] ?? column,
+      };
+    }
+    const parsed = parseCalendarCsv(text, {
+      ...(upload.format ? { format: upload.format } : {}),
+      ...(upload.channel ? { channel: upload.channel } : {}),
+      ...(upload.dateFormat ? { dateFormat: upload.dateFormat } : {}),
+      ...(upload.timezone ? { timezone: upload.timezone } : {}),
+    });
+    const labels = parsed.format === 'hootsuite' ? HOOTSUITE_COLUMNS : parsed.format === 'sprout' ? SPROUT_COLUMNS : {};
+    return { ...parsed, columnName: (column) => labels[column] ?? column };
+  } catch (error) {
+    if (error instanceof CalendarParseError) {
+      throw new ValidationError(
+        `the calendar file could not be read: ${error.message}`,
+        [{ row: error.row ?? 1, column: error.column ?? '', message: error.message }],
+      );
+    }
+    throw error;
+  }
+}
+
+function decodeUtf8(body: Uint8Array): string {
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(body);
+  } catch (error) {
+    throw new BadRequestError('the body is not UTF-8 text; save the calendar as UTF-8 CSV or JSON', [], {
+      cause: error,
+    });
+  }
+}

@@ -1,0 +1,27 @@
+import { z } from 'zod';
+import { HttpUrl, IanaTimezone, Slug, UtcInstant } from './common.ts';
+
+export const PLATFORMS = ['x', 'bluesky', 'mastodon', 'linkedin', 'facebook', 'instagram', 'threads'] as const;
+export const Platform = z.enum(PLATFORMS);
+export type Platform = z.infer<typeof Platform>;
+
+/** What a user sends to create or change a channel (a social account). */
+export const ChannelInput = z.strictObject({
+  /** User-chosen; what a calendar's `channel` column names. */
+  id: Slug,
+  platform: Platform,
+  handle: z.string().trim().min(1).max(200),
+  timezone: IanaTimezone,
+  /** Name of the secret holding the credentials; the credentials themselves never enter the table. */
+  secretRef: z.string().min(1).max(512),
+  /** Points the adapter at another server (a Mastodon instance, a simulator). */
+  apiBaseUrl: HttpUrl.optional(),
+});
+export type ChannelInput = z.infer<typeof ChannelInput>;
+
+export const Channel = ChannelInput.extend({
+  createdAt: UtcInstant,
+  updatedAt: UtcInstant,
+  version: z.number().int().min(1),
+});
+export type Channel = z.infer<typeof Channel>;

@@ -1,0 +1,20 @@
+/**
+ * The single table's key schema, shared by the DynamoDB adapter and the CDK data construct so
+ * that the two cannot drift apart.
+ */
+export const TABLE_KEYS = {
+  partitionKey: 'pk',
+  sortKey: 'sk',
+} as const;
+
+/** GSI listing entities of one type in order (posts by scheduled time, channels by id). */
+export const LIST_INDEX = { name: 'byType', partitionKey: 'gsi1pk', sortKey: 'gsi1sk' } as const;
+
+/**
+ * The due index: sparse, holding only items with work due (a post waiting to be published, a
+ * post whose next metrics checkpoint is coming). `duePk` names the kind of work, `dueSk` starts
+ * with the ISO instant the work is due, so a sweep is one Query with `dueSk <= now + window`.
+ */
+export const DUE_INDEX = { name: 'due', partitionKey: 'duePk', sortKey: 'dueSk' } as const;
+
+export const DUE_KINDS = { publish: 'PUBLISH', metrics: 'METRICS' } as const;

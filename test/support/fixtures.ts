@@ -1,0 +1,46 @@
+import type { Channel, Post } from '../../shared/domain/index.ts';
+
+export const T0 = '2026-12-01T09:00:00.000Z';
+
+export function makeChannel(overrides: Partial<Channel> = {}): Channel {
+  return {
+    id: 'x-main',
+    platform: 'x',
+    handle: '@pulsecast',
+    timezone: 'Europe/Berlin',
+    secretRef: 'pulsecast/x-main',
+    createdAt: T0,
+    updatedAt: T0,
+    version: 1,
+    ...overrides,
+  };
+}
+
+export function makePost(overrides: Partial<Post> = {}): Post {
+  return {
+    id: 'post-1',
+    channel: 'x-main',
+    scheduledAt: '2026-12-10T09:00:00.000Z',
+    timezone: 'Europe/Berlin',
+    text: 'Hello from Pulsecast',
+    media: [],
+    tags: [],
+    status: 'SCHEDULED',
+    version: 1,
+    createdAt: T0,
+    updatedAt: T0,
+    ...overrides,
+  };
+}
+
+/** n posts one minute apart, ids post-0001…, starting at `start`. */
+export function makePosts(n: number, start = '2026-12-10T09:00:00.000Z'): Post[] {
+  const base = Date.parse(start);
+  return Array.from({ length: n }, (_, i) =>
+    makePost({
+      id: `post-${String(i + 1).padStart(4, '0')}`,
+      scheduledAt: new Date(base + i * 60_000).toISOString(),
+      text: `Post number ${i + 1}`,
+    }),
+  );
+}

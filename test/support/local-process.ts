@@ -1,0 +1,69 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+
+export const ROOT = resolve(import.meta.dirname, '../..');
+
+export interface LocalProcess {
+  url: string;
+  dataDir: string;
+  output: () => string;
+  stop(): Promise<number | null>;
+}
+
+/**
+ * Starts local mode the way a user does (`npm start` runs `node --import tsx local/main.ts`) in
+ * a child process on a free port, and waits for it to print its API URL.
+ */
+export async function startLocalProcess(
+  options: { dataDir?: string; env?: Record<string, string>; timeoutMs?: number } = {},
+): Promise<LocalProcess> {
+  const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pulsecast-e2e-'));
+  const env: Record<string, string | undefined> = { ...process.env, PULSECAST_PORT: '0', PULSECAST_DATA_DIR: dataDir, ...options.env };
+  delete env.AWS_ACCESS_KEY_ID;
+  delete env.AWS_SECRET_ACCESS_KEY;
+  const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
+    cwd: ROOT,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+  child.stderr?.on('data', (chunk: Buffer) => {
+    output += chunk.toString();
+  });
+
+  const url = await new Promise<string>((resolveUrl, reject) => {
+    const timer = setTimeout(() => reject(new Error(`local mode did not start in time:\n${output}`)), options.timeoutMs ?? 20_000);
+    const check = () => {
+      const match = /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
+      if (match?.[1]) {
+        clearTimeout(timer);
+        resolveUrl(match[1]);
+      }
+    };
+    child.stdout?.on('data', check);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`local mode exited with ${code}:\n${output}`));
+    });
+  });
+
+  return {
+    url,
+    dataDir,
+    output: () => output,
+    stop: () =>
+      new Promise((resolveExit) => {
+        if (child.exitCode !== null) return resolveExit(child.exitCode);
+        child.once('exit', (code) => {
+          if (!options.dataDir) rmSync(dataDir, { recursive: true, force: true });
+          resolveExit(code);
+        });
+        child.kill('SIGINT');
+      }),
+  };
+}
