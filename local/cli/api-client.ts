@@ -9,7 +9,7 @@ import {
   UnexpectedResponseError,
 } from './errors.ts';
 import { IssueSchema, ProblemSchema } from './responses.ts';
-import { buildRequest, type RequestSigner, type RequestSpec } from './sigv4.ts';
+import { buildRequest, type OutgoingRequest, type RequestSigner, type RequestSpec } from './sigv4.ts';
 
 /**
  * API Gateway cuts a request off after 30 s and local mode answers in milliseconds; the timeout
@@ -95,7 +95,7 @@ export class ApiClient {
     return result.data;
   }
 
-  async #signOrExplain(request: Parameters<RequestSigner>[0]) {
+  async #signOrExplain(request: OutgoingRequest): Promise<OutgoingRequest> {
     try {
       return await this.#sign!(request);
     } catch (error) {

@@ -55,7 +55,11 @@ export function regionFromHost(hostname: string): string | undefined {
   return match?.[1]?.toLowerCase();
 }
 
-/** The signing region: `--region`, else the AWS environment variables, else the API's host name. */
+/**
+ * The signing region: `--region`, else the region in an `execute-api` host name (a signature
+ * for any other region is refused, whatever the shell's AWS_REGION says), else the AWS
+ * environment variables (custom domains).
+ */
 export function resolveRegion(
   flag: string | undefined,
   env: Readonly<Record<string, string | undefined>>,
@@ -63,9 +67,9 @@ export function resolveRegion(
 ): string | undefined {
   return (
     nonEmpty(flag) ??
+    regionFromHost(url.hostname) ??
     nonEmpty(env.AWS_REGION) ??
-    nonEmpty(env.AWS_DEFAULT_REGION) ??
-    regionFromHost(url.hostname)
+    nonEmpty(env.AWS_DEFAULT_REGION)
   );
 }
 

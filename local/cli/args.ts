@@ -7,7 +7,8 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
   api: {
     type: 'string',
     arg: 'URL',
-    description: 'the Pulsecast API (default: $PULSECAST_API_URL, else http://127.0.0.1:$PULSECAST_PORT or :3000)',
+    description:
+      'the Pulsecast API (default: $PULSECAST_API_URL, else http://127.0.0.1:$PULSECAST_PORT or :3000)',
   },
   region: {
     type: 'string',

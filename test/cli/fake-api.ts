@@ -57,7 +57,8 @@ export async function startFakeApi(respond: Responder): Promise<FakeApi> {
   return {
     url: `http://127.0.0.1:${port}`,
     requests,
-    close: () => new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
+    close: () =>
+      new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
 }
 
@@ -77,7 +78,10 @@ export interface CliRun {
 }
 
 /** Runs the CLI in-process with captured output and an empty environment unless given one. */
-export async function runPulsecast(argv: string[], io: Partial<Omit<CliIo, 'stdout' | 'stderr'>> = {}): Promise<CliRun> {
+export async function runPulsecast(
+  argv: string[],
+  io: Partial<Omit<CliIo, 'stdout' | 'stderr'>> = {},
+): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const code = await runCli(argv, {

@@ -1,4 +1,4 @@
-import { type CommandContext, type CommandSpec, JSON_OPTION } from '../command.ts';
+import { type CommandSpec, JSON_OPTION } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { println, type TextSink } from '../io.ts';
 import { printJson, renderTable, truncate } from '../output.ts';
@@ -156,8 +156,7 @@ export const postsCancelCommand: CommandSpec = {
   summary: 'cancel a post that is not yet queued for publishing',
   operands: [{ name: 'ID', description: "the post's id" }],
   options: { json: JSON_OPTION },
-  async run(context: CommandContext) {
-    const { operands, options, io, api } = context;
+  async run({ operands, options, io, api }) {
     const id = operands[0]!;
     const spec = { method: 'DELETE', path: postPath(id) } as const;
     const response = await api.send(spec);

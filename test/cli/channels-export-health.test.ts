@@ -1,0 +1,190 @@
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+
+const ICS = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Pulsecast//EN\r\nEND:VCALENDAR\r\n';
+
+describe('pulsecast channels, export and health', () => {
+  let api: FakeApi | undefined;
+  let dir: string | undefined;
+
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+    if (dir) await rm(dir, { recursive: true, force: true });
+    dir = undefined;
+  });
+
+  it('lists channels across pages as a table', async () => {
+    api = await startFakeApi((request) => ({
+      body: request.query.get('cursor')
+        ? {
+            items: [
+              {
+                id: 'masto',
+                platform: 'mastodon',
+                handle: '@acme',
+                timezone: 'UTC',
+                secretRef: 's/m',
+                apiBaseUrl: 'https://mastodon.social',
+              },
+            ],
+          }
+        : {
+            items: [
+              { id: 'x-main', platform: 'x', handle: '@acme', timezone: 'Europe/Berlin', secretRef: 's/x' },
+            ],
+            nextCursor: 'n',
+          },
+    }));
+
+    const result = await runPulsecast(['channels', 'list', '--api', api.url]);
+
+    expect(result.code).toBe(0);
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /v1/channels',
+      'GET /v1/channels',
+    ]);
+    expect(result.stdout.split('\n')).toEqual([
+      'ID      PLATFORM  HANDLE  TIMEZONE       SECRET REF  API BASE URL',
+      'x-main  x         @acme   Europe/Berlin  s/x         -',
+      'masto   mastodon  @acme   UTC            s/m         https://mastodon.social',
+      '',
+    ]);
+  });
+
+  it('adds a channel by POSTing its camelCase JSON', async () => {
+    api = await startFakeApi((request) => ({
+      status: 201,
+      body: { ...JSON.parse(request.body.toString()), version: 1 },
+    }));
+
+    const result = await runPulsecast([
+      'channels',
+      'add',
+      '--id',
+      'masto',
+      '--platform',
+      'mastodon',
+      '--handle',
+      '@acme',
+      '--timezone',
+      'Europe/Berlin',
+      '--secret-ref',
+      'pulsecast/masto',
+      '--api-base-url',
+      'http://127.0.0.1:4010',
+      '--api',
+      api.url,
+    ]);
+
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'channel masto: mastodon @acme (Europe/Berlin)\n',
+      stderr: '',
+    });
+    expect(api.requests[0]).toMatchObject({ method: 'POST', path: '/v1/channels' });
+    expect(api.requests[0]?.headers['content-type']).toBe('application/json');
+    expect(JSON.parse(api.requests[0]?.body.toString() ?? '')).toEqual({
+      id: 'masto',
+      platform: 'mastodon',
+      handle: '@acme',
+      timezone: 'Europe/Berlin',
+      secretRef: 'pulsecast/masto',
+      apiBaseUrl: 'http://127.0.0.1:4010',
+    });
+  });
+
+  it('names every missing required flag of channels add and exits 2', async () => {
+    const result = await runPulsecast(['channels', 'add', '--id', 'x-main', '--platform', 'x']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(
+      /^error: missing --handle, --timezone, --secret-ref\n\nUsage: pulsecast channels add/,
+    );
+  });
+
+  it('prints the field errors of a rejected channel', async () => {
+    api = await startFakeApi(() =>
+      problem(400, {
+        title: 'Invalid channel',
+        errors: [{ column: 'timezone', message: 'is not an IANA time zone name' }],
+      }),
+    );
+
+    const result = await runPulsecast(
+      [
+        'channels',
+        'add',
+        '--id',
+        'x',
+        '--platform',
+        'x',
+        '--handle',
+        'h',
+        '--timezone',
+        'Mars/Base',
+        '--secret-ref',
+        'r',
+      ],
+      { env: { PULSECAST_API_URL: api.url } },
+    );
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(
+      'error: Invalid channel (400)\n  column timezone: is not an IANA time zone name\n',
+    );
+  });
+
+  it('exports the calendar as ICS to a file with --out', async () => {
+    api = await startFakeApi(() => ({ contentType: 'text/calendar', body: ICS }));
+    dir = await mkdtemp(join(tmpdir(), 'pulsecast-cli-'));
+    const out = join(dir, 'calendar.ics');
+
+    const result = await runPulsecast(['export', 'ics', '--out', out, '--api', api.url]);
+
+    expect(result.code).toBe(0);
+    expect(api.requests[0]).toMatchObject({ method: 'GET', path: '/v1/calendar.ics' });
+    expect(await readFile(out, 'utf8')).toBe(ICS);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(`wrote ${out} (${ICS.length} bytes)\n`);
+  });
+
+  it('exports the calendar as CSV to stdout', async () => {
+    const csv = 'id,channel,scheduled_at,text\np-1,x-main,2025-03-04T09:00:00.000Z,"\'=1+1"\n';
+    api = await startFakeApi(() => ({ contentType: 'text/csv', body: csv }));
+
+    const result = await runPulsecast(['export', 'csv', '--api', api.url]);
+
+    expect(api.requests[0]?.path).toBe('/v1/calendar.csv');
+    expect(api.requests[0]?.headers.accept).toBe('text/csv');
+    expect(result).toEqual({ code: 0, stdout: csv, stderr: '' });
+  });
+
+  it('needs a format to export', async () => {
+    const result = await runPulsecast(['export']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toContain('"export" needs a subcommand');
+    expect(result.stderr).toContain('export ics');
+  });
+
+  it('checks health', async () => {
+    api = await startFakeApi(() => ({ body: { status: 'ok' } }));
+
+    const result = await runPulsecast(['health', '--api', api.url]);
+
+    expect(api.requests[0]?.path).toBe('/health');
+    expect(result).toEqual({ code: 0, stdout: `ok: ${api.url} answered 200 (status=ok)\n`, stderr: '' });
+  });
+
+  it('keeps a stage path of the API URL in front of every route', async () => {
+    api = await startFakeApi(() => ({ body: { status: 'ok' } }));
+
+    await runPulsecast(['health', '--api', `${api.url}/prod/`]);
+
+    expect(api.requests[0]?.path).toBe('/prod/health');
+  });
+});

@@ -1,0 +1,205 @@
+import { afterEach, describe, expect, it } from 'vitest';
+import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+
+function post(id: string, overrides: Record<string, unknown> = {}) {
+  return {
+    id,
+    channel: 'x-main',
+    scheduledAt: '2025-03-04T09:00:00.000Z',
+    timezone: 'Europe/Berlin',
+    text: `Post ${id}`,
+    media: [],
+    tags: [],
+    status: 'SCHEDULED',
+    version: 1,
+    ...overrides,
+  };
+}
+
+describe('pulsecast posts', () => {
+  let api: FakeApi | undefined;
+
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+  });
+
+  describe('list', () => {
+    it('passes the filters and prints an aligned table with the start of each text', async () => {
+      const long = 'A launch post whose text goes on well past the fifty characters the table shows';
+      api = await startFakeApi(() => ({
+        body: {
+          items: [post('p-1', { text: long }), post('p-22', { status: 'PUBLISHED', channel: 'bsky' })],
+        },
+      }));
+
+      const result = await runPulsecast([
+        'posts',
+        'list',
+        '--status',
+        'SCHEDULED',
+        '--channel',
+        'x-main',
+        '--campaign',
+        'spring',
+        '--from',
+        '2025-03-01T00:00:00Z',
+        '--to',
+        '2025-04-01T00:00:00Z',
+        '--limit',
+        '10',
+        '--api',
+        api.url,
+      ]);
+
+      expect(result).toMatchObject({ code: 0, stderr: '' });
+      expect(api.requests[0]?.method).toBe('GET');
+      expect(api.requests[0]?.path).toBe('/v1/posts');
+      expect(Object.fromEntries(api.requests[0]?.query ?? [])).toEqual({
+        status: 'SCHEDULED',
+        channel: 'x-main',
+        campaign: 'spring',
+        from: '2025-03-01T00:00:00Z',
+        to: '2025-04-01T00:00:00Z',
+        limit: '10',
+      });
+      expect(result.stdout.split('\n')).toEqual([
+        'SCHEDULED AT              ID    CHANNEL  STATUS     TEXT',
+        `2025-03-04T09:00:00.000Z  p-1   x-main   SCHEDULED  ${long.slice(0, 49)}…`,
+        '2025-03-04T09:00:00.000Z  p-22  bsky     PUBLISHED  Post p-22',
+        '',
+      ]);
+    });
+
+    it('follows nextCursor until the last page with --all', async () => {
+      const pages: Record<string, unknown> = {
+        '': { items: [post('p-1'), post('p-2')], nextCursor: 'c2' },
+        c2: { items: [post('p-3')], nextCursor: 'c3' },
+        c3: { items: [post('p-4')] },
+      };
+      api = await startFakeApi((request) => ({ body: pages[request.query.get('cursor') ?? ''] }));
+
+      const result = await runPulsecast([
+        'posts',
+        'list',
+        '--all',
+        '--status',
+        'SCHEDULED',
+        '--api',
+        api.url,
+      ]);
+
+      expect(result.code).toBe(0);
+      expect(api.requests.map((r) => r.query.get('cursor'))).toEqual([null, 'c2', 'c3']);
+      expect(api.requests.every((r) => r.query.get('status') === 'SCHEDULED')).toBe(true);
+      expect(result.stdout.match(/^\S+\s+p-\d/gm)).toHaveLength(4);
+    });
+
+    it('prints only the first page without --all, and tells how to get more on stderr', async () => {
+      api = await startFakeApi(() => ({ body: { items: [post('p-1')], nextCursor: 'c2' } }));
+
+      const result = await runPulsecast(['posts', 'list', '--api', api.url]);
+
+      expect(api.requests).toHaveLength(1);
+      expect(result.stdout).toContain('p-1');
+      expect(result.stderr).toBe('more posts exist: add --all, or --cursor c2 for the next page\n');
+    });
+
+    it('stops when the API hands out the same cursor twice', async () => {
+      api = await startFakeApi(() => ({ body: { items: [post('p-1')], nextCursor: 'again' } }));
+
+      const result = await runPulsecast(['posts', 'list', '--all', '--api', api.url]);
+
+      expect(result.code).toBe(1);
+      expect(api.requests).toHaveLength(2);
+      expect(result.stderr).toContain('the API returned the cursor "again" twice');
+    });
+
+    it('prints all pages as one JSON list with --all --json', async () => {
+      api = await startFakeApi((request) => ({
+        body: request.query.get('cursor')
+          ? { items: [post('p-2')] }
+          : { items: [post('p-1')], nextCursor: 'c2' },
+      }));
+
+      const result = await runPulsecast(['posts', 'list', '--all', '--json', '--api', api.url]);
+
+      expect(JSON.parse(result.stdout).items.map((p: { id: string }) => p.id)).toEqual(['p-1', 'p-2']);
+    });
+
+    it('rejects a --limit that is not a positive whole number', async () => {
+      const result = await runPulsecast(['posts', 'list', '--limit', 'ten']);
+
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('error: --limit must be a positive whole number, not "ten"');
+    });
+  });
+
+  describe('show', () => {
+    it('gets one post and prints its fields, text and metric history', async () => {
+      api = await startFakeApi(() => ({
+        body: post('p 1', {
+          status: 'PUBLISHED',
+          platformUrl: 'https://x.com/acme/status/1',
+          metrics: [{ collectedAt: '2025-03-04T10:00:00.000Z', metrics: { impressions: 120, likes: 4 } }],
+        }),
+      }));
+
+      const result = await runPulsecast(['posts', 'show', 'p 1', '--api', api.url]);
+
+      expect(result.code).toBe(0);
+      expect(api.requests[0]?.path).toBe('/v1/posts/p%201');
+      expect(result.stdout).toContain('status:        PUBLISHED\n');
+      expect(result.stdout).toContain('platform url:  https://x.com/acme/status/1\n');
+      expect(result.stdout).toContain('\nPost p 1\n');
+      expect(result.stdout).toContain('  2025-03-04T10:00:00.000Z  impressions=120  likes=4\n');
+    });
+
+    it('prints the problem of a 404 and exits 1', async () => {
+      api = await startFakeApi(() => problem(404, { title: 'Post not found', detail: 'No post "nope".' }));
+
+      const result = await runPulsecast(['posts', 'show', 'nope', '--api', api.url]);
+
+      expect(result).toEqual({
+        code: 1,
+        stdout: '',
+        stderr: 'error: Post not found (404)\nNo post "nope".\n',
+      });
+    });
+  });
+
+  describe('cancel', () => {
+    it('sends DELETE and prints the new status', async () => {
+      api = await startFakeApi(() => ({ body: post('p-1', { status: 'CANCELLED', version: 2 }) }));
+
+      const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
+
+      expect(api.requests[0]).toMatchObject({ method: 'DELETE', path: '/v1/posts/p-1' });
+      expect(result).toEqual({ code: 0, stdout: 'p-1: CANCELLED\n', stderr: '' });
+    });
+
+    it('treats an empty 204 as cancelled', async () => {
+      api = await startFakeApi(() => ({ status: 204 }));
+
+      const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
+
+      expect(result).toEqual({ code: 0, stdout: 'p-1: CANCELLED\n', stderr: '' });
+    });
+
+    it('reports a 409 for a post already queued and exits 1', async () => {
+      api = await startFakeApi(() =>
+        problem(409, {
+          title: 'Post can no longer be changed',
+          detail: 'p-1 is QUEUED; only SCHEDULED posts.',
+        }),
+      );
+
+      const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
+
+      expect(result.code).toBe(1);
+      expect(result.stderr).toBe(
+        'error: Post can no longer be changed (409)\np-1 is QUEUED; only SCHEDULED posts.\n',
+      );
+    });
+  });
+});

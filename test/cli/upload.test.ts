@@ -1,0 +1,178 @@
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+
+const CSV = 'id,channel,scheduled_at,text\nlaunch-1,x-main,2025-03-04T09:00:00Z,We are live!\n';
+
+const PLAN = {
+  uploadId: 'up-1',
+  dryRun: false,
+  summary: { created: 12, updated: 3, unchanged: 5 },
+  posts: [
+    { row: 2, id: 'launch-1', action: 'created' },
+    { row: 3, id: 'launch-2-longer-id', action: 'updated' },
+  ],
+};
+
+describe('pulsecast upload', () => {
+  let dir: string;
+  let api: FakeApi | undefined;
+
+  beforeEach(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'pulsecast-cli-'));
+  });
+
+  afterEach(async () => {
+    await api?.close();
+    api = undefined;
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  async function calendar(name: string, content: string): Promise<string> {
+    const file = join(dir, name);
+    await writeFile(file, content);
+    return file;
+  }
+
+  it('posts the CSV file as text/csv with its options as query parameters and prints the plan', async () => {
+    api = await startFakeApi(() => ({ body: PLAN }));
+    const file = await calendar('calendar.csv', CSV);
+
+    const result = await runPulsecast([
+      'upload',
+      file,
+      '--api',
+      api.url,
+      '--format',
+      'hootsuite',
+      '--channel',
+      'x-main',
+      '--date-format',
+      'dd/MM/yyyy HH:mm',
+      '--timezone',
+      'Europe/Berlin',
+    ]);
+
+    expect(result).toMatchObject({ code: 0, stderr: '' });
+    const [request] = api.requests;
+    expect(request?.method).toBe('POST');
+    expect(request?.path).toBe('/v1/calendars');
+    expect(Object.fromEntries(request?.query ?? [])).toEqual({
+      format: 'hootsuite',
+      channel: 'x-main',
+      dateFormat: 'dd/MM/yyyy HH:mm',
+      timezone: 'Europe/Berlin',
+    });
+    // Encoded as SigV4 canonicalises it, so the signed and the sent query agree.
+    expect(request?.rawQuery).toContain('dateFormat=dd%2FMM%2Fyyyy%20HH%3Amm');
+    expect(request?.headers['content-type']).toBe('text/csv');
+    expect(request?.body.toString()).toBe(CSV);
+    expect(result.stdout.split('\n')).toEqual([
+      '12 created, 3 updated, 5 unchanged',
+      '',
+      'ROW  ID                  ACTION',
+      '2    launch-1            created',
+      '3    launch-2-longer-id  updated',
+      '',
+    ]);
+  });
+
+  it('sends dryRun=true for --dry-run and says that nothing was written', async () => {
+    api = await startFakeApi(() => ({ body: { ...PLAN, dryRun: true } }));
+    const file = await calendar('calendar.csv', CSV);
+
+    const result = await runPulsecast(['upload', '--dry-run', file, '--api', api.url]);
+
+    expect(result.code).toBe(0);
+    expect(api.requests[0]?.rawQuery).toBe('dryRun=true');
+    expect(result.stdout).toContain('12 created, 3 updated, 5 unchanged (dry run: nothing written)');
+  });
+
+  it('sends a .json calendar as application/json, byte for byte', async () => {
+    api = await startFakeApi(() => ({ body: PLAN }));
+    const json =
+      '{ "posts": [ { "channel": "x-main", "scheduledAt": "2025-03-04T09:00:00Z", "text": "Hi ✨" } ] }';
+    const file = await calendar('calendar.JSON', json);
+
+    const result = await runPulsecast(['upload', file, '--api', api.url]);
+
+    expect(result.code).toBe(0);
+    expect(api.requests[0]?.headers['content-type']).toBe('application/json');
+    expect(api.requests[0]?.body.toString('utf8')).toBe(json);
+    expect(api.requests[0]?.rawQuery).toBe('');
+  });
+
+  it('prints the warnings of the plan by row and column', async () => {
+    api = await startFakeApi(() => ({
+      body: {
+        ...PLAN,
+        warnings: [{ row: 4, column: 'link', message: 'has no UTM tags; they will be added' }],
+      },
+    }));
+    const file = await calendar('calendar.csv', CSV);
+
+    const result = await runPulsecast(['upload', file, '--api', api.url]);
+
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain(
+      '1 warning:\n  row 4, column link: has no UTM tags; they will be added\n',
+    );
+  });
+
+  it('prints the JSON answer with --json', async () => {
+    api = await startFakeApi(() => ({ body: { ...PLAN, extra: 'kept' } }));
+    const file = await calendar('calendar.csv', CSV);
+
+    const result = await runPulsecast(['upload', file, '--json', '--api', api.url]);
+
+    expect(JSON.parse(result.stdout)).toEqual({ ...PLAN, extra: 'kept' });
+  });
+
+  it('prints every invalid row and column of a 422 on stderr and exits 1', async () => {
+    api = await startFakeApi(() =>
+      problem(422, {
+        type: 'https://pulsecast.dev/problems/invalid-calendar',
+        title: 'The calendar has invalid rows',
+        detail: '2 rows are invalid; nothing was written.',
+        errors: [
+          { row: 7, column: 'scheduled_at', message: 'is not a date-time' },
+          { row: 9, column: 'channel', message: 'names no known channel' },
+        ],
+      }),
+    );
+    const file = await calendar('calendar.csv', CSV);
+
+    const result = await runPulsecast(['upload', file, '--api', api.url]);
+
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr).toBe(
+      [
+        'error: The calendar has invalid rows (422)',
+        '2 rows are invalid; nothing was written.',
+        '  row 7, column scheduled_at: is not a date-time',
+        '  row 9, column channel: names no known channel',
+        '',
+      ].join('\n'),
+    );
+  });
+
+  it('says which file it cannot read, without sending anything', async () => {
+    api = await startFakeApi(() => ({ body: PLAN }));
+
+    const result = await runPulsecast(['upload', join(dir, 'missing.csv'), '--api', api.url]);
+
+    expect(result.code).toBe(1);
+    expect(result.stderr).toBe(`error: cannot read ${join(dir, 'missing.csv')}: no such file\n`);
+    expect(api.requests).toHaveLength(0);
+  });
+
+  it('needs a FILE', async () => {
+    const result = await runPulsecast(['upload']);
+
+    expect(result.code).toBe(2);
+    expect(result.stderr).toMatch(/^error: missing FILE\n\nUsage: pulsecast upload FILE \[options\]/);
+  });
+});
