@@ -27,7 +27,12 @@ export interface LocalDynamoOptions {
  * the same keys and indexes as the CDK data construct (both read them from shared/store/keys.ts).
  */
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
-  const server = dynalite({ createTableMs: 0, updateTableMs: 0, deleteTableMs: 0, ...(options.path ? { path: options.path } : {}) });
+  const server = dynalite({
+    createTableMs: 0,
+    updateTableMs: 0,
+    deleteTableMs: 0,
+    ...(options.path ? { path: options.path } : {}),
+  });
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(options.port ?? 0, '127.0.0.1', () => resolve());

@@ -22,7 +22,13 @@ export interface LocalMode {
 
 /** The channels the example calendars in `examples/` post to. */
 export const DEMO_CHANNELS: ChannelInput[] = [
-  { id: 'x-main', platform: 'x', handle: '@pulsecast_demo', timezone: 'Europe/Berlin', secretRef: 'local/x-main' },
+  {
+    id: 'x-main',
+    platform: 'x',
+    handle: '@pulsecast_demo',
+    timezone: 'Europe/Berlin',
+    secretRef: 'local/x-main',
+  },
   {
     id: 'bsky-main',
     platform: 'bluesky',

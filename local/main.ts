@@ -15,7 +15,12 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
 const dataDir = resolve(process.env.PULSECAST_DATA_DIR ?? '.pulsecast');
 mkdirSync(dataDir, { recursive: true });
 
-const local = await startLocalMode({ root, port, dataDir, seedDemoChannels: process.env.PULSECAST_SEED !== '0' });
+const local = await startLocalMode({
+  root,
+  port,
+  dataDir,
+  seedDemoChannels: process.env.PULSECAST_SEED !== '0',
+});
 console.log(
   [
     'Pulsecast local mode is running (no AWS account needed).',

@@ -10,7 +10,10 @@ export const LOCAL_MAX_BODY_BYTES = 10 * 1024 * 1024;
 /** API Gateway's integration timeout. */
 const REQUEST_TIMEOUT_MS = 30_000;
 
-type LambdaHandler = (event: APIGatewayProxyEventV2, context: Context) => Promise<APIGatewayProxyStructuredResultV2>;
+type LambdaHandler = (
+  event: APIGatewayProxyEventV2,
+  context: Context,
+) => Promise<APIGatewayProxyStructuredResultV2>;
 
 interface CompiledRoute {
   method: string;
@@ -61,14 +64,17 @@ export async function startLocalApi(options: {
   const routes = groups.flatMap((group) => group.routes.map((route) => compile(route, group)));
   const handlers = new Map<string, LambdaHandler>();
   for (const group of groups) {
-    const module = (await import(pathToFileURL(`${options.root}/${group.entry}`).href)) as { handler: LambdaHandler };
+    const module = (await import(pathToFileURL(`${options.root}/${group.entry}`).href)) as {
+      handler: LambdaHandler;
+    };
     handlers.set(group.name, module.handler);
   }
 
   const server = createServer((request, response) => {
     handle(request, response).catch((error: unknown) => {
       console.error('local API: unexpected failure', error);
-      if (!response.headersSent) sendProblem(response, 500, 'internal-error', 'the local server failed; see its log');
+      if (!response.headersSent)
+        sendProblem(response, 500, 'internal-error', 'the local server failed; see its log');
       else response.destroy();
     });
   });
@@ -124,11 +130,20 @@ export async function startLocalApi(options: {
   };
 }
 
-/** Reads the body up to the limit; past it answers 413 and stops reading (returns undefined). */
+/**
+ * Reads the body up to the limit; past it answers 413 at once and discards the rest (returns
+ * undefined). Discarding rather than closing lets the client finish sending and read the
+ * answer instead of failing with a broken pipe; the request timeout bounds an endless body.
+ */
 function readBody(request: IncomingMessage, response: ServerResponse): Promise<Buffer | undefined> {
   const declared = Number(request.headers['content-length'] ?? 0);
   if (declared > LOCAL_MAX_BODY_BYTES) {
-    sendProblem(response, 413, 'payload-too-large', `the body is ${declared} bytes; at most ${LOCAL_MAX_BODY_BYTES} are accepted`, true);
+    sendProblem(
+      response,
+      413,
+      'payload-too-large',
+      `the body is ${declared} bytes; at most ${LOCAL_MAX_BODY_BYTES} are accepted`,
+    );
     request.resume();
     return Promise.resolve(undefined);
   }
@@ -141,7 +156,7 @@ function readBody(request: IncomingMessage, response: ServerResponse): Promise<B
       size += chunk.length;
       if (size > LOCAL_MAX_BODY_BYTES) {
         refused = true;
-        sendProblem(response, 413, 'payload-too-large', `the body is over ${LOCAL_MAX_BODY_BYTES} bytes`, true);
+        sendProblem(response, 413, 'payload-too-large', `the body is over ${LOCAL_MAX_BODY_BYTES} bytes`);
         request.resume();
         resolve(undefined);
         return;
@@ -169,7 +184,8 @@ function toEvent(
   }
   // API Gateway joins repeated query parameters with commas.
   const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams) query[name] = name in query ? `${query[name]},${value}` : value;
+  for (const [name, value] of url.searchParams)
+    query[name] = name in query ? `${query[name]},${value}` : value;
   const now = Date.now();
   const requestId = randomUUID();
   return {
@@ -199,7 +215,9 @@ function toEvent(
       timeEpoch: now,
     },
     // Always base64: the handler sees the exact bytes sent, as with a binary body on API Gateway.
-    ...(body.length > 0 ? { body: body.toString('base64'), isBase64Encoded: true } : { isBase64Encoded: false }),
+    ...(body.length > 0
+      ? { body: body.toString('base64'), isBase64Encoded: true }
+      : { isBase64Encoded: false }),
   };
 }
 
@@ -221,18 +239,24 @@ function lambdaContext(requestId: string): Context {
 }
 
 function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV2): void {
-  const headers: Record<string, string | number | boolean | string[]> = { ...(result.headers ?? {}) };
+  const headers: Record<string, string | number | string[]> = {};
+  for (const [name, value] of Object.entries(result.headers ?? {}))
+    headers[name] = typeof value === 'boolean' ? String(value) : value;
   if (result.cookies?.length) headers['set-cookie'] = result.cookies;
-  const body = result.body === undefined ? '' : result.isBase64Encoded ? Buffer.from(result.body, 'base64') : result.body;
+  const body =
+    result.body === undefined
+      ? ''
+      : result.isBase64Encoded
+        ? Buffer.from(result.body, 'base64')
+        : result.body;
   response.writeHead(result.statusCode ?? 200, headers);
   response.end(body);
 }
 
-function sendProblem(response: ServerResponse, status: number, slug: string, detail: string, close = false): void {
+function sendProblem(response: ServerResponse, status: number, slug: string, detail: string): void {
   if (response.headersSent) return;
-  response.writeHead(status, {
-    'content-type': 'application/problem+json; charset=utf-8',
-    ...(close ? { connection: 'close' } : {}),
-  });
-  response.end(JSON.stringify({ type: `urn:pulsecast:problem:${slug}`, title: slug.replace(/-/g, ' '), status, detail }));
+  response.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8' });
+  response.end(
+    JSON.stringify({ type: `urn:pulsecast:problem:${slug}`, title: slug.replace(/-/g, ' '), status, detail }),
+  );
 }

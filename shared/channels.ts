@@ -19,7 +19,12 @@ export async function saveChannel(
   if (CHANNEL_FIELDS.every((field) => current[field] === input[field])) {
     return { channel: current, outcome: 'unchanged' };
   }
-  const channel: Channel = { ...input, createdAt: current.createdAt, updatedAt: now, version: current.version + 1 };
+  const channel: Channel = {
+    ...input,
+    createdAt: current.createdAt,
+    updatedAt: now,
+    version: current.version + 1,
+  };
   await deps.store.putChannel(channel, current.version);
   return { channel, outcome: 'updated' };
 }

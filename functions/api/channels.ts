@@ -9,7 +9,10 @@ const store = tableStore();
 /** GET/POST /v1/channels: social accounts; credentials are secret references, never values. */
 export const handler = routeGroup({
   'GET /v1/channels': async (event) => {
-    const { limit, cursor } = parseQuery(event, z.strictObject({ limit: QueryLimit, cursor: z.string().optional() }));
+    const { limit, cursor } = parseQuery(
+      event,
+      z.strictObject({ limit: QueryLimit, cursor: z.string().optional() }),
+    );
     return json(200, await store.listChannels({ limit, ...(cursor ? { cursor } : {}) }));
   },
 

@@ -32,7 +32,10 @@ export const handler = routeGroup({
   'PATCH /v1/posts/{id}': async (event) => {
     const patch = parseJsonBody(event, PostPatch);
     const result = await editPost(postId(event), patch, { store, now });
-    return json(200, { ...result.post, ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}) });
+    return json(200, {
+      ...result.post,
+      ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
+    });
   },
 
   'DELETE /v1/posts/{id}': async (event) => json(200, await cancelPost(postId(event), { store, now })),

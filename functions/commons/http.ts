@@ -45,25 +45,44 @@ export function problem(
 }
 
 /** Maps any error to problem details. Only domain errors that say so are echoed to the caller. */
-export function errorToProblem(error: unknown, event: ApiEvent | undefined, requestId: string | undefined): ApiResult {
+export function errorToProblem(
+  error: unknown,
+  event: ApiEvent | undefined,
+  requestId: string | undefined,
+): ApiResult {
   const instance = event?.rawPath;
   if (error instanceof PulsecastError && error.expose) {
     const extra: Record<string, unknown> = { instance };
-    if ('issues' in error && Array.isArray(error.issues) && error.issues.length > 0) extra.errors = error.issues;
-    if ('warnings' in error && Array.isArray(error.warnings) && error.warnings.length > 0) extra.warnings = error.warnings;
+    if ('issues' in error && Array.isArray(error.issues) && error.issues.length > 0)
+      extra.errors = error.issues;
+    if ('warnings' in error && Array.isArray(error.warnings) && error.warnings.length > 0)
+      extra.warnings = error.warnings;
     return problem(error.status, error.problem, error.message, extra);
   }
   // The cause is logged for us and never returned: it may hold internals or secrets.
-  console.error(JSON.stringify({ level: 'ERROR', message: 'request failed', requestId, error: describe(error) }));
+  console.error(
+    JSON.stringify({ level: 'ERROR', message: 'request failed', requestId, error: describe(error) }),
+  );
   if (error instanceof PulsecastError) {
-    return problem(error.status, error.problem, 'the service is busy; try again shortly', { instance, requestId });
+    return problem(error.status, error.problem, 'the service is busy; try again shortly', {
+      instance,
+      requestId,
+    });
   }
-  return problem(500, 'internal-error', 'something went wrong on our side; it has been logged', { instance, requestId });
+  return problem(500, 'internal-error', 'something went wrong on our side; it has been logged', {
+    instance,
+    requestId,
+  });
 }
 
 function describe(error: unknown): Record<string, unknown> {
   if (!(error instanceof Error)) return { value: String(error) };
-  return { name: error.name, message: error.message, stack: error.stack, cause: error.cause ? describe(error.cause) : undefined };
+  return {
+    name: error.name,
+    message: error.message,
+    stack: error.stack,
+    cause: error.cause ? describe(error.cause) : undefined,
+  };
 }
 
 const problemDetails = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> => ({
@@ -140,7 +159,8 @@ export function bodyBytes(event: ApiEvent): Uint8Array {
 
 export function header(event: ApiEvent, name: string): string | undefined {
   const wanted = name.toLowerCase();
-  for (const [key, value] of Object.entries(event.headers ?? {})) if (key.toLowerCase() === wanted) return value;
+  for (const [key, value] of Object.entries(event.headers ?? {}))
+    if (key.toLowerCase() === wanted) return value;
   return undefined;
 }
 

@@ -4,9 +4,13 @@ import { PostStatus, Slug } from '../../shared/domain/index.ts';
 /** An instant in a query string: any ISO-8601 date-time with offset (or a date), normalised to UTC. */
 const QueryInstant = z
   .string()
-  .refine((value) => /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(value) && !Number.isNaN(Date.parse(value)), {
-    message: 'must be an ISO-8601 date or date-time with offset, e.g. 2026-12-01 or 2026-12-01T09:00:00Z',
-  })
+  .refine(
+    (value) =>
+      /^\d{4}-\d{2}-\d{2}([T ][\d:.]+(Z|[+-]\d{2}:?\d{2}))?$/.test(value) && !Number.isNaN(Date.parse(value)),
+    {
+      message: 'must be an ISO-8601 date or date-time with offset, e.g. 2026-12-01 or 2026-12-01T09:00:00Z',
+    },
+  )
   .transform((value) => new Date(value).toISOString());
 
 /** Filters shared by the post list and the calendar exports. */

@@ -74,7 +74,11 @@ export async function editPost(
   });
   const strip = (issues: RowIssue[]) => issues.map(({ column, message }) => ({ column, message }));
   if (plan.issues.length > 0) {
-    throw new ValidationError('the edit is not valid; the post is unchanged', strip(plan.issues), strip(plan.warnings));
+    throw new ValidationError(
+      'the edit is not valid; the post is unchanged',
+      strip(plan.issues),
+      strip(plan.warnings),
+    );
   }
   const [planned] = plan.rows;
   if (!planned || planned.action === 'unchanged') return { post: current, warnings: plan.warnings };

@@ -36,13 +36,17 @@ export function parseCalendarJson(body: unknown): JsonCalendar {
   }
   const unknownKeys = Object.keys(body).filter((key) => key !== 'posts');
   if (unknownKeys.length > 0) {
-    throw new CalendarParseError(`unknown top-level field(s) ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected only "posts"`);
+    throw new CalendarParseError(
+      `unknown top-level field(s) ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected only "posts"`,
+    );
   }
   const posts = (body as { posts?: unknown }).posts;
   if (!Array.isArray(posts)) throw new CalendarParseError('"posts" must be an array of posts');
   if (posts.length === 0) throw new CalendarParseError('"posts" is empty: there is nothing to schedule');
   if (posts.length > MAX_CALENDAR_ROWS) {
-    throw new CalendarParseError(`the calendar has ${posts.length} posts; one upload takes at most ${MAX_CALENDAR_ROWS}`);
+    throw new CalendarParseError(
+      `the calendar has ${posts.length} posts; one upload takes at most ${MAX_CALENDAR_ROWS}`,
+    );
   }
 
   const rows: RawRow[] = [];
@@ -57,7 +61,11 @@ export function parseCalendarJson(body: unknown): JsonCalendar {
     for (const [key, value] of Object.entries(post)) {
       const column = JSON_FIELDS[key];
       if (!column) {
-        issues.push({ row, column: key, message: `unknown field; expected one of ${Object.keys(JSON_FIELDS).join(', ')}` });
+        issues.push({
+          row,
+          column: key,
+          message: `unknown field; expected one of ${Object.keys(JSON_FIELDS).join(', ')}`,
+        });
         continue;
       }
       if (value === null || value === undefined) continue;
@@ -71,7 +79,11 @@ export function parseCalendarJson(body: unknown): JsonCalendar {
       } else if (typeof value === 'string') {
         fields[column] = value;
       } else {
-        issues.push({ row, column: key, message: separator ? 'must be a list of strings' : 'must be a string' });
+        issues.push({
+          row,
+          column: key,
+          message: separator ? 'must be a list of strings' : 'must be a string',
+        });
       }
     }
     rows.push({ row, fields });

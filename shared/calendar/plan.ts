@@ -58,7 +58,11 @@ interface CandidateRow {
  * updates or leaves it unchanged. Nothing is written here: the caller applies the plan only
  * when `issues` is empty, which is what makes an upload all-or-nothing.
  */
-export async function planCalendar(rows: readonly RawRow[], store: Store, options: PlanOptions): Promise<CalendarPlan> {
+export async function planCalendar(
+  rows: readonly RawRow[],
+  store: Store,
+  options: PlanOptions,
+): Promise<CalendarPlan> {
   const issues: RowIssue[] = [];
   const warnings: RowIssue[] = [];
   const issue = (row: number, column: NativeColumn, message: string) =>
@@ -66,7 +70,9 @@ export async function planCalendar(rows: readonly RawRow[], store: Store, option
   const warn = (row: number, column: NativeColumn, message: string) =>
     warnings.push({ row, column: options.columnName(column), message });
 
-  const channelIds = [...new Set(rows.map((row) => row.fields.channel?.trim()).filter((id): id is string => !!id))];
+  const channelIds = [
+    ...new Set(rows.map((row) => row.fields.channel?.trim()).filter((id): id is string => !!id)),
+  ];
   const channels = await store.getChannels(channelIds);
 
   const candidates: CandidateRow[] = [];
@@ -83,7 +89,11 @@ export async function planCalendar(rows: readonly RawRow[], store: Store, option
   const nowIso = options.now.toISOString();
   for (const candidate of candidates) {
     const stored = existing.get(candidate.id);
-    const action: PlanAction = !stored ? 'created' : sameContent(stored, candidate.content) ? 'unchanged' : 'updated';
+    const action: PlanAction = !stored
+      ? 'created'
+      : sameContent(stored, candidate.content)
+        ? 'unchanged'
+        : 'updated';
     if (stored && action === 'updated' && !EDITABLE_STATUSES.includes(stored.status)) {
       issue(
         candidate.row,
@@ -145,7 +155,8 @@ function validateRow(
   const channelId = fields.channel?.trim() ?? '';
   const channel = channels.get(channelId);
   if (!channelId) fail('channel', 'is required: name the channel (its id) this post goes to');
-  else if (!channel) fail('channel', `channel '${channelId}' does not exist; add it first (POST /v1/channels)`);
+  else if (!channel)
+    fail('channel', `channel '${channelId}' does not exist; add it first (POST /v1/channels)`);
 
   const id = fields.id?.trim() || undefined;
   if (id !== undefined && !Slug.safeParse(id).success) {
@@ -154,7 +165,10 @@ function validateRow(
 
   const zone = fields.timezone?.trim() || undefined;
   if (zone !== undefined && !isIanaTimezone(zone)) {
-    fail('timezone', `'${zone}' is not an IANA time zone name (for example Europe/Berlin or America/New_York)`);
+    fail(
+      'timezone',
+      `'${zone}' is not an IANA time zone name (for example Europe/Berlin or America/New_York)`,
+    );
   }
   const timezone = zone ?? options.timezone ?? channel?.timezone;
 
@@ -176,15 +190,23 @@ function validateRow(
   }
   const media = splitList(fields.media, '|');
   const tags = [...new Set(splitList(fields.tags, ';'))];
-  for (const tag of tags) if (tag.length > 64) fail('tags', `tag '${truncate(tag)}' is longer than 64 characters`);
+  for (const tag of tags)
+    if (tag.length > 64) fail('tags', `tag '${truncate(tag)}' is longer than 64 characters`);
 
   const campaign = fields.campaign?.trim() || undefined;
   if (campaign !== undefined && !Slug.safeParse(campaign).success) {
-    fail('campaign', `'${truncate(campaign)}' is not a valid campaign id: use letters, digits, ".", "_" or "-"`);
+    fail(
+      'campaign',
+      `'${truncate(campaign)}' is not a valid campaign id: use letters, digits, ".", "_" or "-"`,
+    );
   }
 
   if (channel) {
-    for (const finding of validatePostForPlatform(channel.platform, { text, ...(link ? { link } : {}), media })) {
+    for (const finding of validatePostForPlatform(channel.platform, {
+      text,
+      ...(link ? { link } : {}),
+      media,
+    })) {
       if (finding.severity === 'error') fail(finding.column, finding.message);
       else warn(row, finding.column, finding.message);
     }
@@ -211,7 +233,9 @@ function validateRow(
  * uploading the same file twice finds the same posts instead of scheduling them again.
  */
 export function derivedId(content: Pick<PostContent, 'channel' | 'scheduledAt' | 'text'>): string {
-  const hash = createHash('sha256').update(`${content.channel}\n${content.scheduledAt}\n${content.text}`).digest('hex');
+  const hash = createHash('sha256')
+    .update(`${content.channel}\n${content.scheduledAt}\n${content.text}`)
+    .digest('hex');
   return `p-${hash.slice(0, 24)}`;
 }
 
@@ -261,7 +285,12 @@ async function findDuplicateTexts(
   };
   const inFile = new Set(candidates.map((candidate) => candidate.id));
   for (const post of stored) {
-    if (!inFile.has(post.id)) add(post.channel, post.text, { id: post.id, at: Date.parse(post.scheduledAt), label: `post '${post.id}'` });
+    if (!inFile.has(post.id))
+      add(post.channel, post.text, {
+        id: post.id,
+        at: Date.parse(post.scheduledAt),
+        label: `post '${post.id}'`,
+      });
   }
   for (const candidate of candidates) {
     add(candidate.content.channel, candidate.content.text, {
@@ -273,7 +302,9 @@ async function findDuplicateTexts(
   for (const candidate of candidates) {
     const others = byKey.get(key(candidate.content.channel, candidate.content.text)) ?? [];
     const at = Date.parse(candidate.content.scheduledAt);
-    const clash = others.find((other) => other.id !== candidate.id && Math.abs(other.at - at) < DUPLICATE_TEXT_WINDOW_MS);
+    const clash = others.find(
+      (other) => other.id !== candidate.id && Math.abs(other.at - at) < DUPLICATE_TEXT_WINDOW_MS,
+    );
     if (clash) {
       warn(
         candidate.row,

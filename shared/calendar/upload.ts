@@ -2,8 +2,8 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CalendarFormat, PlanAction, PlanSummary, RowIssue, Upload } from '../domain/index.ts';
 import { EDITABLE_STATUSES } from '../domain/index.ts';
 import { BadRequestError, ConflictError, ValidationError, VersionConflictError } from '../errors.ts';
-import { forEachConcurrent } from '../store/retry.ts';
 import type { Store } from '../store/port.ts';
+import { forEachConcurrent } from '../store/retry.ts';
 import { CalendarParseError, type NativeColumn, parseCalendarCsv, type RawRow } from './csv.ts';
 import { JSON_COLUMN_NAMES, parseCalendarJson } from './json.ts';
 import { planCalendar } from './plan.ts';
@@ -58,10 +58,7 @@ const SPROUT_COLUMNS: Partial<Record<NativeColumn, string>> = {
  */
 export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): Promise<UploadResult> {
   const text = decodeUtf8(upload.body);
-  const { rows, format, issues, warnings, columnName } = readRows(text, upload);
-  if (issues.length > 0) {
-    throw new ValidationError(`${issues.length} problem(s) in the calendar; nothing was saved`, issues, warnings);
-  }
+  const { rows, format, issues: readIssues, warnings, columnName } = readRows(text, upload);
 
   const now = deps.now();
   const plan = await planCalendar(rows, deps.store, {
@@ -70,11 +67,18 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
     now,
     ...(upload.timezone ? { timezone: upload.timezone } : {}),
   });
+  // Report everything in one pass: what reading the file found, then what validation found in
+  // other cells (a cell that could not be read is not reported again as missing).
+  const seen = new Set(readIssues.map((issue) => `${issue.row}\n${issue.column}`));
+  const issues = [
+    ...readIssues,
+    ...plan.issues.filter((issue) => !seen.has(`${issue.row}\n${issue.column}`)),
+  ].sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
   const allWarnings = [...warnings, ...plan.warnings];
-  if (plan.issues.length > 0) {
+  if (issues.length > 0) {
     throw new ValidationError(
-      `${plan.issues.length} problem(s) in ${new Set(plan.issues.map((i) => i.row)).size} row(s); nothing was saved`,
-      plan.issues,
+      `${issues.length} problem(s) in ${new Set(issues.map((i) => i.row)).size} row(s); nothing was saved`,
+      issues,
       allWarnings,
     );
   }
@@ -145,7 +149,9 @@ function readRows(
       try {
         body = JSON.parse(text);
       } catch (error) {
-        throw new BadRequestError(`the body is not valid JSON: ${(error as Error).message}`, [], { cause: error });
+        throw new BadRequestError(`the body is not valid JSON: ${(error as Error).message}`, [], {
+          cause: error,
+        });
       }
       const parsed = parseCalendarJson(body);
       return {
@@ -161,14 +167,14 @@ function readRows(
       ...(upload.dateFormat ? { dateFormat: upload.dateFormat } : {}),
       ...(upload.timezone ? { timezone: upload.timezone } : {}),
     });
-    const labels = parsed.format === 'hootsuite' ? HOOTSUITE_COLUMNS : parsed.format === 'sprout' ? SPROUT_COLUMNS : {};
+    const labels =
+      parsed.format === 'hootsuite' ? HOOTSUITE_COLUMNS : parsed.format === 'sprout' ? SPROUT_COLUMNS : {};
     return { ...parsed, columnName: (column) => labels[column] ?? column };
   } catch (error) {
     if (error instanceof CalendarParseError) {
-      throw new ValidationError(
-        `the calendar file could not be read: ${error.message}`,
-        [{ row: error.row ?? 1, column: error.column ?? '', message: error.message }],
-      );
+      throw new ValidationError(`the calendar file could not be read: ${error.message}`, [
+        { row: error.row ?? 1, column: error.column ?? '', message: error.message },
+      ]);
     }
     throw error;
   }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
-import { IanaTimezone, Slug, UtcInstant } from './common.ts';
 import { Platform } from './channel.ts';
+import { IanaTimezone, Slug, UtcInstant } from './common.ts';
 
 export const GOAL_METRICS = [
   'impressions',

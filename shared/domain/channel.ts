@@ -1,7 +1,15 @@
 import { z } from 'zod';
 import { HttpUrl, IanaTimezone, Slug, UtcInstant } from './common.ts';
 
-export const PLATFORMS = ['x', 'bluesky', 'mastodon', 'linkedin', 'facebook', 'instagram', 'threads'] as const;
+export const PLATFORMS = [
+  'x',
+  'bluesky',
+  'mastodon',
+  'linkedin',
+  'facebook',
+  'instagram',
+  'threads',
+] as const;
 export const Platform = z.enum(PLATFORMS);
 export type Platform = z.infer<typeof Platform>;
 

@@ -45,6 +45,6 @@ export function canTransition(from: PostStatus, to: PostStatus): boolean {
 /** Statuses in which a user may still edit or cancel a post (nothing has claimed it yet). */
 export const EDITABLE_STATUSES: readonly PostStatus[] = ['SCHEDULED'];
 
-export const TERMINAL_STATUSES: readonly PostStatus[] = (Object.keys(POST_TRANSITIONS) as PostStatus[]).filter(
-  (status) => Object.keys(POST_TRANSITIONS[status]).length === 0,
-);
+export const TERMINAL_STATUSES: readonly PostStatus[] = (
+  Object.keys(POST_TRANSITIONS) as PostStatus[]
+).filter((status) => Object.keys(POST_TRANSITIONS[status]).length === 0);

@@ -58,5 +58,7 @@ export const CONTENT_FIELDS = [
 ] as const satisfies readonly (keyof PostContent)[];
 
 export function sameContent(a: PostContent, b: PostContent): boolean {
-  return CONTENT_FIELDS.every((field) => JSON.stringify(a[field] ?? null) === JSON.stringify(b[field] ?? null));
+  return CONTENT_FIELDS.every(
+    (field) => JSON.stringify(a[field] ?? null) === JSON.stringify(b[field] ?? null),
+  );
 }

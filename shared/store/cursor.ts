@@ -16,7 +16,9 @@ export function decodeCursor(cursor: string | undefined, expectedKeys: readonly 
   try {
     decoded = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8'));
   } catch (error) {
-    throw new BadRequestError('cursor is not one this API returned; start again without it', [], { cause: error });
+    throw new BadRequestError('cursor is not one this API returned; start again without it', [], {
+      cause: error,
+    });
   }
   if (typeof decoded !== 'object' || decoded === null || Array.isArray(decoded)) throw invalid();
   const entries = Object.entries(decoded);

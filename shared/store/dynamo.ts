@@ -19,7 +19,14 @@ type Item = Record<string, unknown>;
 type Entity = 'CHANNEL' | 'POST' | 'UPLOAD' | 'CAMPAIGN';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
-const KEY_ATTRIBUTES = [PK, SK, LIST_INDEX.partitionKey, LIST_INDEX.sortKey, DUE_INDEX.partitionKey, DUE_INDEX.sortKey];
+const KEY_ATTRIBUTES = [
+  PK,
+  SK,
+  LIST_INDEX.partitionKey,
+  LIST_INDEX.sortKey,
+  DUE_INDEX.partitionKey,
+  DUE_INDEX.sortKey,
+];
 const LIST_CURSOR_KEYS = [PK, SK, LIST_INDEX.partitionKey, LIST_INDEX.sortKey];
 const DUE_CURSOR_KEYS = [PK, SK, DUE_INDEX.partitionKey, DUE_INDEX.sortKey];
 /** BatchWriteItem takes at most 25 requests, BatchGetItem 100 keys. */
@@ -33,7 +40,9 @@ export interface DynamoStoreOptions {
   backoff?: BackoffOptions;
 }
 
-export function createDocumentClient(client: DynamoDBClient = new DynamoDBClient({})): DynamoDBDocumentClient {
+export function createDocumentClient(
+  client: DynamoDBClient = new DynamoDBClient({}),
+): DynamoDBDocumentClient {
   return DynamoDBDocumentClient.from(client, { marshallOptions: { removeUndefinedValues: true } });
 }
 
@@ -44,7 +53,10 @@ function primaryKey(entity: Entity, id: string): Item {
 /** Where a post sits in the due index, derived from its state so the two cannot disagree. */
 function dueKeys(post: Post): Item {
   if (post.status !== 'SCHEDULED') return {};
-  return { [DUE_INDEX.partitionKey]: DUE_KINDS.publish, [DUE_INDEX.sortKey]: `${post.scheduledAt}#${post.id}` };
+  return {
+    [DUE_INDEX.partitionKey]: DUE_KINDS.publish,
+    [DUE_INDEX.sortKey]: `${post.scheduledAt}#${post.id}`,
+  };
 }
 
 function postItem(post: Post): Item {
@@ -278,7 +290,9 @@ export class DynamoStore implements Store {
         );
       }
       if (attempt > 0) await this.backoff.sleep(backoffDelay(attempt, this.backoff));
-      const result = await this.client.send(new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }));
+      const result = await this.client.send(
+        new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
+      );
       pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
     }
   }
@@ -324,7 +338,8 @@ export class DynamoStore implements Store {
         }),
       );
     } catch (error) {
-      if (error instanceof ConditionalCheckFailedException) throw new VersionConflictError(resource, id, { cause: error });
+      if (error instanceof ConditionalCheckFailedException)
+        throw new VersionConflictError(resource, id, { cause: error });
       throw error;
     }
   }
@@ -371,7 +386,9 @@ export class DynamoStore implements Store {
     }
     const last = items.at(-1);
     const nextCursor =
-      more && last ? encodeCursor(Object.fromEntries(cursorKeys.map((name) => [name, String(last[name])]))) : undefined;
+      more && last
+        ? encodeCursor(Object.fromEntries(cursorKeys.map((name) => [name, String(last[name])])))
+        : undefined;
     return {
       items: items.map((item) => (keysOnly ? (item as T) : fromItem<T>(item))),
       ...(nextCursor ? { nextCursor } : {}),

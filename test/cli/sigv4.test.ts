@@ -169,9 +169,9 @@ describe('which API is signed, and for which region', () => {
     expect(resolveRegion('us-west-2', { AWS_REGION: 'us-east-1' }, API_URL)).toBe('us-west-2');
     expect(resolveRegion(undefined, { AWS_REGION: 'us-east-1' }, API_URL)).toBe('eu-west-1');
     const custom = new URL('https://api.example.com');
-    expect(resolveRegion(undefined, { AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'ap-south-1' }, custom)).toBe(
-      'us-east-1',
-    );
+    expect(
+      resolveRegion(undefined, { AWS_REGION: 'us-east-1', AWS_DEFAULT_REGION: 'ap-south-1' }, custom),
+    ).toBe('us-east-1');
     expect(resolveRegion(undefined, { AWS_DEFAULT_REGION: 'ap-south-1' }, custom)).toBe('ap-south-1');
     expect(regionFromHost('x.execute-api.cn-north-1.amazonaws.com.cn')).toBe('cn-north-1');
     expect(resolveRegion(undefined, {}, custom)).toBeUndefined();

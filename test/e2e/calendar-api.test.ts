@@ -22,7 +22,8 @@ afterAll(async () => {
 
 /** Future local times so the calendars never fall into the past, whatever day the tests run. */
 const base = new Date(Date.now() + 30 * 24 * 3600 * 1000);
-const day = (offset: number) => new Date(base.getTime() + offset * 24 * 3600 * 1000).toISOString().slice(0, 10);
+const day = (offset: number) =>
+  new Date(base.getTime() + offset * 24 * 3600 * 1000).toISOString().slice(0, 10);
 
 function nativeCsv(rows: number, tag = 'launch'): string {
   const header = 'id,channel,scheduled_at,timezone,text,link,media,campaign,tags';
@@ -41,14 +42,20 @@ async function upload(body: string | Uint8Array, contentType: string, query = ''
     headers: { 'content-type': contentType },
     body,
   });
-  return { status: response.status, type: response.headers.get('content-type') ?? '', body: (await response.json()) as Json };
+  return {
+    status: response.status,
+    type: response.headers.get('content-type') ?? '',
+    body: (await response.json()) as Json,
+  };
 }
 
 async function countPosts(filter = ''): Promise<number> {
   let count = 0;
   let cursor: string | undefined;
   do {
-    const response = await fetch(`${local.url}/v1/posts?limit=500${filter}${cursor ? `&cursor=${cursor}` : ''}`);
+    const response = await fetch(
+      `${local.url}/v1/posts?limit=500${filter}${cursor ? `&cursor=${cursor}` : ''}`,
+    );
     const page = (await response.json()) as { items: unknown[]; nextCursor?: string };
     count += page.items.length;
     cursor = page.nextCursor;
@@ -87,13 +94,17 @@ describe('local mode: the calendar API', () => {
     );
     expect(result.status).toBe(201);
     expect(result.body.summary.created).toBe(3);
-    const post = await (await fetch(`${local.url}/v1/posts/${result.body.posts[1].id}`)).json();
-    expect(post).toMatchObject({ channel: 'x-main', text: 'Hootsuite post two, with a comma', status: 'SCHEDULED' });
+    const post = (await (await fetch(`${local.url}/v1/posts/${result.body.posts[1].id}`)).json()) as Json;
+    expect(post).toMatchObject({
+      channel: 'x-main',
+      text: 'Hootsuite post two, with a comma',
+      status: 'SCHEDULED',
+    });
   });
 
   it('rejects a file with bad rows with every row and column at fault, and writes nothing', async () => {
     const lines = nativeCsv(12, 'badbatch').split('\n');
-    lines[3] = lines[3]!.replace(',x-main,', ',no-such-channel,');
+    lines[5] = lines[5]!.replace(',x-main,', ',no-such-channel,');
     lines[7] = lines[7]!.replace(/T09:\d\d,/, 'T25:99,');
     const before = await countPosts();
 
@@ -101,8 +112,10 @@ describe('local mode: the calendar API', () => {
 
     expect(result.status).toBe(422);
     expect(result.type).toContain('application/problem+json');
-    const columns = result.body.errors.map((error: { row: number; column: string }) => `${error.row}:${error.column}`);
-    expect(columns).toEqual(expect.arrayContaining(['4:channel', '8:scheduled_at']));
+    const columns = result.body.errors.map(
+      (error: { row: number; column: string }) => `${error.row}:${error.column}`,
+    );
+    expect(columns).toEqual(['6:channel', '8:scheduled_at']);
     for (const error of result.body.errors) expect(error.message.length).toBeGreaterThan(10);
     expect(await countPosts()).toBe(before);
   });
@@ -119,7 +132,15 @@ describe('local mode: the calendar API', () => {
   it('accepts a JSON calendar and reports each problem by post and field', async () => {
     const good = await upload(
       JSON.stringify({
-        posts: [{ id: 'json-1', channel: 'bsky-main', scheduledAt: `${day(5)}T08:00:00Z`, text: 'From JSON', tags: ['json'] }],
+        posts: [
+          {
+            id: 'json-1',
+            channel: 'bsky-main',
+            scheduledAt: `${day(5)}T08:00:00Z`,
+            text: 'From JSON',
+            tags: ['json'],
+          },
+        ],
       }),
       'application/json',
     );
@@ -130,14 +151,17 @@ describe('local mode: the calendar API', () => {
       'application/json',
     );
     expect(bad.status).toBe(422);
-    expect(bad.body.errors.map((error: { column: string }) => error.column).sort()).toEqual(['scheduledAt', 'text']);
+    expect(bad.body.errors.map((error: { column: string }) => error.column).sort()).toEqual([
+      'scheduledAt',
+      'text',
+    ]);
   });
 
   it('takes a CSV with a BOM, CRLF line ends, emoji and right-to-left text', async () => {
     const csv = `\uFEFFid,channel,scheduled_at,text\r\nrtl-1,mastodon-main,${day(6)}T10:00:00+02:00,مرحبا بالعالم 👋🏽 שלום\r\n`;
     const result = await upload(csv, 'text/csv');
     expect(result.status).toBe(201);
-    const post = await (await fetch(`${local.url}/v1/posts/rtl-1`)).json();
+    const post = (await (await fetch(`${local.url}/v1/posts/rtl-1`)).json()) as Json;
     expect(post.text).toBe('مرحبا بالعالم 👋🏽 שלום');
   });
 
@@ -145,7 +169,11 @@ describe('local mode: the calendar API', () => {
     ['binary bytes', Uint8Array.from([0x89, 0x50, 0x4e, 0x47, 0x00, 0xff, 0xfe, 0x00, 0x01]), 'text/csv'],
     ['a wrong content type', 'id,channel\n1,x', 'image/png'],
     ['no content type', 'id,channel', ''],
-    ['broken CSV quoting', 'id,channel,scheduled_at,text\n1,x-main,2030-01-01T10:00Z,"unclosed\n', 'text/csv'],
+    [
+      'broken CSV quoting',
+      'id,channel,scheduled_at,text\n1,x-main,2030-01-01T10:00Z,"unclosed\n',
+      'text/csv',
+    ],
     ['malformed JSON', '{"posts": [', 'application/json'],
     ['JSON of the wrong shape', '[1,2,3]', 'application/json'],
     ['an empty body', '', 'text/csv'],
@@ -182,7 +210,11 @@ describe('local mode: the calendar API', () => {
       body: JSON.stringify({ text: 'Edited text', scheduledAt: `${day(9)}T15:00`, timezone: 'Asia/Kolkata' }),
     });
     expect(patched.status).toBe(200);
-    expect(await patched.json()).toMatchObject({ text: 'Edited text', scheduledAt: `${day(9)}T09:30:00.000Z`, version: 2 });
+    expect(await patched.json()).toMatchObject({
+      text: 'Edited text',
+      scheduledAt: `${day(9)}T09:30:00.000Z`,
+      version: 2,
+    });
 
     const cancelled = await fetch(`${local.url}/v1/posts/edit-1`, { method: 'DELETE' });
     expect(await cancelled.json()).toMatchObject({ status: 'CANCELLED', version: 3 });
@@ -201,7 +233,8 @@ describe('local mode: the calendar API', () => {
     const ics = await fetch(`${local.url}/v1/calendar.ics?campaign=spring`);
     expect(ics.headers.get('content-type')).toContain('text/calendar');
     const icsText = await ics.text();
-    expect(icsText.match(/BEGIN:VEVENT/g)).toHaveLength(20);
+    expect(icsText.match(/^UID:launch-\d+@pulsecast/gm)).toHaveLength(20);
+    expect(icsText).toMatch(/UID:edit-1@pulsecast[\s\S]*?STATUS:CANCELLED/);
 
     const csv = await fetch(`${local.url}/v1/calendar.csv?channel=x-main`);
     expect(csv.headers.get('content-type')).toContain('text/csv');
@@ -212,13 +245,25 @@ describe('local mode: the calendar API', () => {
     const created = await fetch(`${local.url}/v1/channels`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'threads-1', platform: 'threads', handle: '@brand', timezone: 'Asia/Kathmandu', secretRef: 'local/threads' }),
+      body: JSON.stringify({
+        id: 'threads-1',
+        platform: 'threads',
+        handle: '@brand',
+        timezone: 'Asia/Kathmandu',
+        secretRef: 'local/threads',
+      }),
     });
     expect(created.status).toBe(201);
     const bad = await fetch(`${local.url}/v1/channels`, {
       method: 'POST',
       headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ id: 'myspace', platform: 'myspace', handle: 'x', timezone: 'UTC', secretRef: 'r' }),
+      body: JSON.stringify({
+        id: 'myspace',
+        platform: 'myspace',
+        handle: 'x',
+        timezone: 'UTC',
+        secretRef: 'r',
+      }),
     });
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as Json).errors[0].column).toBe('platform');

@@ -1,8 +1,8 @@
-import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
-import { VersionConflictError, BadRequestError } from '../../shared/errors.ts';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
-import { makeChannel, makePost, makePosts } from '../support/fixtures.ts';
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
+import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
+import { BadRequestError, VersionConflictError } from '../../shared/errors.ts';
+import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import { makeChannel, makePost, makePosts } from '../support/fixtures.ts';
 
 let dynamo: LocalDynamo;
 let store: DynamoStore;
@@ -47,14 +47,14 @@ describe('DynamoStore against dynalite', () => {
     await store.createPosts([post]);
 
     await store.replacePost({ ...post, text: 'edited', version: 2 }, 1, ['SCHEDULED']);
-    await expect(store.replacePost({ ...post, text: 'lost update', version: 2 }, 1, ['SCHEDULED'])).rejects.toBeInstanceOf(
-      VersionConflictError,
-    );
+    await expect(
+      store.replacePost({ ...post, text: 'lost update', version: 2 }, 1, ['SCHEDULED']),
+    ).rejects.toBeInstanceOf(VersionConflictError);
 
     await store.replacePost({ ...post, text: 'edited', status: 'QUEUED', version: 3 }, 2, ['SCHEDULED']);
-    await expect(store.replacePost({ ...post, text: 'too late', version: 4 }, 3, ['SCHEDULED'])).rejects.toBeInstanceOf(
-      VersionConflictError,
-    );
+    await expect(
+      store.replacePost({ ...post, text: 'too late', version: 4 }, 3, ['SCHEDULED']),
+    ).rejects.toBeInstanceOf(VersionConflictError);
     expect(await store.getPost(post.id)).toMatchObject({ status: 'QUEUED', text: 'edited', version: 3 });
   });
 
@@ -63,7 +63,9 @@ describe('DynamoStore against dynalite', () => {
     await store.createPosts([post]);
     const attempts = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
-        store.replacePost({ ...post, status: 'QUEUED', claimedBy: `exec-${i}`, version: 2 }, 1, ['SCHEDULED']),
+        store.replacePost({ ...post, status: 'QUEUED', claimedBy: `exec-${i}`, version: 2 }, 1, [
+          'SCHEDULED',
+        ]),
       ),
     );
     expect(attempts.filter((attempt) => attempt.status === 'fulfilled')).toHaveLength(1);
@@ -80,7 +82,10 @@ describe('DynamoStore against dynalite', () => {
     const seen: string[] = [];
     let cursor: string | undefined;
     do {
-      const page = await store.listPosts({ channel: 'x-main', status: 'SCHEDULED' }, { limit: 4, ...(cursor ? { cursor } : {}) });
+      const page = await store.listPosts(
+        { channel: 'x-main', status: 'SCHEDULED' },
+        { limit: 4, ...(cursor ? { cursor } : {}) },
+      );
       expect(page.items.length).toBeLessThanOrEqual(4);
       seen.push(...page.items.map((post) => post.id));
       cursor = page.nextCursor;
@@ -100,7 +105,9 @@ describe('DynamoStore against dynalite', () => {
   });
 
   it('rejects a cursor it did not produce', async () => {
-    await expect(store.listPosts({}, { limit: 10, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toBeInstanceOf(BadRequestError);
+    await expect(store.listPosts({}, { limit: 10, cursor: 'bm90LWEtY3Vyc29y' })).rejects.toBeInstanceOf(
+      BadRequestError,
+    );
     await expect(store.listPosts({}, { limit: 10, cursor: '!!!' })).rejects.toBeInstanceOf(BadRequestError);
   });
 

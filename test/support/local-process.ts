@@ -20,7 +20,12 @@ export async function startLocalProcess(
   options: { dataDir?: string; env?: Record<string, string>; timeoutMs?: number } = {},
 ): Promise<LocalProcess> {
   const dataDir = options.dataDir ?? mkdtempSync(join(tmpdir(), 'pulsecast-e2e-'));
-  const env: Record<string, string | undefined> = { ...process.env, PULSECAST_PORT: '0', PULSECAST_DATA_DIR: dataDir, ...options.env };
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    PULSECAST_PORT: '0',
+    PULSECAST_DATA_DIR: dataDir,
+    ...options.env,
+  };
   delete env.AWS_ACCESS_KEY_ID;
   delete env.AWS_SECRET_ACCESS_KEY;
   const child: ChildProcess = spawn(process.execPath, ['--import', 'tsx', 'local/main.ts'], {
@@ -37,7 +42,10 @@ export async function startLocalProcess(
   });
 
   const url = await new Promise<string>((resolveUrl, reject) => {
-    const timer = setTimeout(() => reject(new Error(`local mode did not start in time:\n${output}`)), options.timeoutMs ?? 20_000);
+    const timer = setTimeout(
+      () => reject(new Error(`local mode did not start in time:\n${output}`)),
+      options.timeoutMs ?? 20_000,
+    );
     const check = () => {
       const match = /API\s+(http:\/\/127\.0\.0\.1:\d+)/.exec(output);
       if (match?.[1]) {

@@ -24,7 +24,9 @@ describe('DynamoStore.createPosts', () => {
   it('splits posts into batches of 25', async () => {
     ddb.on(BatchWriteCommand).resolves({});
     await store.createPosts(makePosts(60));
-    const sizes = ddb.commandCalls(BatchWriteCommand).map((call) => call.args[0].input.RequestItems?.table?.length);
+    const sizes = ddb
+      .commandCalls(BatchWriteCommand)
+      .map((call) => call.args[0].input.RequestItems?.table?.length);
     expect(sizes.sort()).toEqual([10, 25, 25]);
   });
 
@@ -40,12 +42,16 @@ describe('DynamoStore.createPosts', () => {
 
     const calls = ddb.commandCalls(BatchWriteCommand);
     expect(calls).toHaveLength(3);
-    expect(calls[1]?.args[0].input.RequestItems?.table).toEqual([{ PutRequest: { Item: { id: 'post-0002' } } }]);
+    expect(calls[1]?.args[0].input.RequestItems?.table).toEqual([
+      { PutRequest: { Item: { id: 'post-0002' } } },
+    ]);
     expect(sleeps).toHaveLength(2);
   });
 
   it('gives up with a StoreUnavailableError when items stay unprocessed', async () => {
-    ddb.on(BatchWriteCommand).resolves({ UnprocessedItems: { table: [{ PutRequest: { Item: { id: 'x' } } }] } });
+    ddb
+      .on(BatchWriteCommand)
+      .resolves({ UnprocessedItems: { table: [{ PutRequest: { Item: { id: 'x' } } }] } });
     await expect(store.createPosts(makePosts(1))).rejects.toBeInstanceOf(StoreUnavailableError);
     expect(ddb.commandCalls(BatchWriteCommand)).toHaveLength(4);
   });
