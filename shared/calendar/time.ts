@@ -14,7 +14,9 @@ import { IANAZone } from 'luxon';
  * time inside a DST overlap takes the earlier instant and says so.
  */
 
-export type ScheduledTimeResult = { ok: true; instant: string; warning?: string } | { ok: false; message: string };
+export type ScheduledTimeResult =
+  | { ok: true; instant: string; warning?: string }
+  | { ok: false; message: string };
 
 /** Years outside this range are almost always typos (0026, 20026) in a posting calendar. */
 export const MIN_YEAR = 1970;
@@ -25,7 +27,8 @@ const HOUR_MS = 60 * MINUTE_MS;
 /** The widest UTC offsets in use are -12:00 and +14:00. */
 const MAX_OFFSET_MINUTES = 14 * 60;
 
-const EXAMPLE_HINT = 'use 2026-02-03T10:00 (with a time zone) or with an offset, e.g. 2026-02-03T10:00:00+01:00';
+const EXAMPLE_HINT =
+  'use 2026-02-03T10:00 (with a time zone) or with an offset, e.g. 2026-02-03T10:00:00+01:00';
 
 const MONTH_NAMES = [
   'January',
@@ -72,7 +75,10 @@ export function resolveScheduledTime(value: string, timezone: string | undefined
   }
   const match = DATE_TIME_RE.exec(trimmed);
   if (!match) {
-    return { ok: false, message: `${quote(trimmed)} is not a date-time; ${EXAMPLE_HINT}${slashHint(trimmed)}` };
+    return {
+      ok: false,
+      message: `${quote(trimmed)} is not a date-time; ${EXAMPLE_HINT}${slashHint(trimmed)}`,
+    };
   }
   const [, y, mo, d, h, mi, s, fraction, offset] = match;
   const parts: LocalParts = {
@@ -160,7 +166,12 @@ function resolveLocal(parts: LocalParts, zone: IANAZone, zoneName: string): Sche
   };
 }
 
-function gapError(parts: LocalParts, zone: IANAZone, zoneName: string, offsets: number[]): ScheduledTimeResult {
+function gapError(
+  parts: LocalParts,
+  zone: IANAZone,
+  zoneName: string,
+  offsets: number[],
+): ScheduledTimeResult {
   const wall = wallClockMs(parts);
   const before = Math.min(...offsets);
   const after = Math.max(...offsets);
@@ -328,7 +339,8 @@ function compilePattern(pattern: string): CompiledPattern | string {
     }
     const token = TOKENS.find((t) => rest.startsWith(t.token));
     if (token) {
-      if (fields.includes(token.field)) problem = `the date format ${quote(pattern)} names the ${token.field} twice`;
+      if (fields.includes(token.field))
+        problem = `the date format ${quote(pattern)} names the ${token.field} twice`;
       fields.push(token.field);
       source += `(${token.digits})`;
       i += token.token.length;
@@ -359,7 +371,8 @@ function escapeRegex(text: string): string {
 export function checkDatePattern(pattern: string, kind: 'date-time' | 'date'): string | undefined {
   const result = compilePattern(pattern);
   if (typeof result === 'string') return result;
-  const needed: Field[] = kind === 'date' ? ['year', 'month', 'day'] : ['year', 'month', 'day', 'hour', 'minute'];
+  const needed: Field[] =
+    kind === 'date' ? ['year', 'month', 'day'] : ['year', 'month', 'day', 'hour', 'minute'];
   const missing = needed.filter((field) => !result.fields.includes(field));
   if (missing.length > 0) return `the date format ${quote(pattern)} has no ${missing.join(', ')}`;
   if (kind === 'date' && result.fields.some((f) => f === 'hour' || f === 'minute' || f === 'second')) {
