@@ -23,3 +23,4 @@ export function tableStore(): DynamoStore {
   store ??= new DynamoStore({ tableName: requireEnv('TABLE_NAME'), client: createDocumentClient() });
   return store;
 }
+

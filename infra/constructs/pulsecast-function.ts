@@ -1,0 +1,244 @@
+import { existsSync } from 'node:fs';
+import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+/** The repository root: handler entries are resolved against it and esbuild runs in it. */
+export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+/**
+ * Defines `require` inside the ESM bundle. esbuild turns a CommonJS dependency's `require('x')`
+ * of a Node built-in into `__require('x')`, which throws "Dynamic require is not supported" in
+ * ESM unless a real `require` exists (twitter-text and parts of the SDK's dependency tree are
+ * CommonJS). The alias keeps the banner from colliding with a bundled `createRequire` import.
+ */
+export const ESM_REQUIRE_BANNER =
+  "import { createRequire as __pulsecastCreateRequire } from 'node:module'; const require = __pulsecastCreateRequire(import.meta.url);";
+
+/**
+ * DynamoDB actions per access level. Written out instead of using `Table.grantReadData` so the
+ * index permissions can name each index (`table/index/byType`) rather than `table/index/*`: no
+ * wildcard, nothing to suppress. `Scan` is left out on purpose: the design has no scans
+ * (everything is a Query on the table or one of its indexes); add an access level if one appears.
+ * Transactions need no actions of their own (they are authorized per item as Put/Update/…).
+ */
+const TABLE_READ_ACTIONS = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+] as const;
+const TABLE_WRITE_ACTIONS = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+] as const;
+/** Only Query reads through a GSI. */
+const INDEX_READ_ACTIONS = ['dynamodb:Query'] as const;
+
+/** What a function may do with the table. */
+export type TableAccess = 'read' | 'readWrite';
+
+/** The table as a function binds it: the table and the ARNs of each of its indexes. */
+export interface TableBinding {
+  readonly table: dynamodb.ITable;
+  /** One ARN per global secondary index (`<table arn>/index/<name>`). */
+  readonly indexArns: readonly string[];
+}
+
+/** Props of {@link PulsecastFunction}. */
+export interface PulsecastFunctionProps {
+  /**
+   * The handler module: a path relative to the repository root (`functions/api/health.ts`) or
+   * an absolute path. It must export the handler named by `handler`.
+   */
+  readonly entry: string;
+  /**
+   * The exported handler's name.
+   * @default 'handler'
+   */
+  readonly handler?: string;
+  /**
+   * What the function is for, shown in the Lambda console.
+   * @default - none
+   */
+  readonly description?: string;
+  /**
+   * Memory in MB (CPU scales with it).
+   * @default 512
+   */
+  readonly memorySize?: number;
+  /**
+   * Maximum run time of one invocation.
+   * @default Duration.seconds(10)
+   */
+  readonly timeout?: Duration;
+  /**
+   * How long the function's log group keeps events.
+   * @default logs.RetentionDays.ONE_MONTH
+   */
+  readonly logRetention?: logs.RetentionDays;
+  /**
+   * What happens to the log group when the function is removed from the stack.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly logRemovalPolicy?: RemovalPolicy;
+  /**
+   * Extra environment variables. Prefer the `bind…` helpers for anything that comes with a
+   * permission, so the variable and the grant cannot drift apart.
+   * @default - only NODE_OPTIONS
+   */
+  readonly environment?: Readonly<Record<string, string>>;
+}
+
+/**
+ * The house-defaults Lambda function: Node.js 24 on arm64, an ESM bundle built locally by esbuild
+ * (never Docker) with the AWS SDK v3 bundled and tree-shaken, source maps, X-Ray tracing, and its
+ * own log group with a retention period. Its role starts with nothing but writing to that log
+ * group (no AWS managed policy); everything else is added through the `bind…` helpers, each of
+ * which sets an environment variable and the matching least-privilege grant together.
+ */
+export class PulsecastFunction extends Construct {
+  /** The Lambda function. */
+  public readonly function: NodejsFunction;
+  /** The function's execution role; it holds only what was bound. */
+  public readonly role: iam.Role;
+  /** The function's own log group. */
+  public readonly logGroup: logs.LogGroup;
+
+  /** Environment variables already set, so a `bind…` helper never silently overwrites one. */
+  private readonly environmentNames: Set<string>;
+
+  constructor(scope: Construct, id: string, props: PulsecastFunctionProps) {
+    super(scope, id);
+
+    const entry = isAbsolute(props.entry) ? props.entry : resolve(PROJECT_ROOT, props.entry);
+    if (!existsSync(entry)) {
+      throw new Error(
+        `${this.node.path}: handler entry ${props.entry} does not exist (resolved to ${entry})`,
+      );
+    }
+    const memorySize = props.memorySize ?? 512;
+    if (!Number.isInteger(memorySize) || memorySize < 128 || memorySize > 10_240) {
+      throw new Error(
+        `${this.node.path}: memorySize must be an integer from 128 to 10240 MB, got ${memorySize}`,
+      );
+    }
+
+    const environment = { NODE_OPTIONS: '--enable-source-maps', ...props.environment };
+    this.environmentNames = new Set(Object.keys(environment));
+
+    this.logGroup = new logs.LogGroup(this, 'LogGroup', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    // An explicit role instead of the default one, which carries the AWS managed
+    // AWSLambdaBasicExecutionRole (logs:CreateLogGroup/CreateLogStream/PutLogEvents on every log
+    // group in the account, and AwsSolutions-IAM4). The log group exists already, so writing to
+    // it is all the function needs.
+    this.role = new iam.Role(this, 'Role', {
+      assumedBy: new iam.ServicePrincipal('lambda.amazonaws.com'),
+      description: `Execution role of ${this.node.path}`,
+    });
+    this.logGroup.grantWrite(this.role);
+
+    this.function = new NodejsFunction(this, 'Function', {
+      entry,
+      handler: props.handler ?? 'handler',
+      description: props.description,
+      runtime: lambda.Runtime.NODEJS_24_X,
+      architecture: lambda.Architecture.ARM_64,
+      memorySize,
+      timeout: props.timeout ?? Duration.seconds(10),
+      role: this.role,
+      logGroup: this.logGroup,
+      tracing: lambda.Tracing.ACTIVE,
+      projectRoot: PROJECT_ROOT,
+      depsLockFilePath: resolve(PROJECT_ROOT, 'package-lock.json'),
+      environment,
+      bundling: {
+        format: OutputFormat.ESM,
+        // Prefer a package's ESM build: esbuild can only tree-shake what it sees as ESM.
+        mainFields: ['module', 'main'],
+        banner: ESM_REQUIRE_BANNER,
+        target: 'node24',
+        minify: true,
+        sourceMap: true,
+        sourceMapMode: SourceMapMode.DEFAULT,
+        // Node parses the map at load time under --enable-source-maps; without the embedded
+        // sources it is a fraction of the size and stack traces still name file and line.
+        sourcesContent: false,
+        // Bundle the AWS SDK v3 rather than use the runtime's copy: the version is the one we
+        // tested against, and tree-shaking leaves a smaller bundle that loads faster than the
+        // runtime's full SDK.
+        bundleAwsSDK: true,
+        // twitter-text imports `punycode`, which esbuild would leave to Node's built-in module,
+        // deprecated since Node 21 (a DEP0040 warning on every cold start, and slated for
+        // removal). The trailing slash makes it resolve to the npm package twitter-text pins.
+        esbuildArgs: { '--alias:punycode': 'punycode/' },
+        // There is no Docker here and none is needed: esbuild comes from node_modules.
+        forceDockerBundling: false,
+      },
+    });
+
+    // Local mode and the state-machine tests run the synthesized template in-process: this is how
+    // they find the handler module behind each function (DESIGN §8).
+    (this.function.node.defaultChild as CfnResource).addMetadata(
+      'pulsecast:entry',
+      relative(PROJECT_ROOT, entry).split(sep).join('/'),
+    );
+
+    // Tracing.ACTIVE adds xray:PutTraceSegments and xray:PutTelemetryRecords on "*" to the role's
+    // default policy. The acknowledgement sits on the role (covering its default policy) and names
+    // the one finding, Resource::*; the infra tests pin every "*" statement to those two actions.
+    Validations.of(this.role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing: xray:PutTraceSegments and xray:PutTelemetryRecords support no resource-level permissions, so "*" is the only possible resource.',
+    });
+  }
+
+  /**
+   * Lets the function use the table: sets `TABLE_NAME` and grants `access` to the table and,
+   * for reads, Query on each of its indexes (by name, no wildcard).
+   */
+  public bindTable(binding: TableBinding, access: TableAccess): this {
+    this.setEnvironment('TABLE_NAME', binding.table.tableName);
+    const tableArn = binding.table.tableArn;
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({ actions: [...TABLE_READ_ACTIONS], resources: [tableArn] }),
+    );
+    if (binding.indexArns.length > 0) {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...INDEX_READ_ACTIONS], resources: [...binding.indexArns] }),
+      );
+    }
+    if (access === 'readWrite') {
+      this.role.addToPrincipalPolicy(
+        new iam.PolicyStatement({ actions: [...TABLE_WRITE_ACTIONS], resources: [tableArn] }),
+      );
+    }
+    return this;
+  }
+
+  /**
+   * Sets an environment variable that a `bind…` helper owns. Binding the same thing twice, or
+   * over a variable given in `environment`, is a mistake in the stack, so it fails the synth.
+   */
+  private setEnvironment(name: string, value: string): void {
+    if (this.environmentNames.has(name)) {
+      throw new Error(`${this.node.path}: environment variable ${name} is already set; bind it once`);
+    }
+    this.environmentNames.add(name);
+    this.function.addEnvironment(name, value);
+  }
+}

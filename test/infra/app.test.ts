@@ -1,0 +1,29 @@
+import { describe, expect, it } from 'vitest';
+import { synthPulsecast } from './helpers.ts';
+
+describe('the Pulsecast CDK app', () => {
+  it('names the stack after the stage, dev by default, and tags resources with it', () => {
+    const { stack, template } = synthPulsecast();
+
+    expect(stack.stackName).toBe('Pulsecast-dev');
+    template.hasResourceProperties('AWS::DynamoDB::Table', {
+      Tags: [{ Key: 'pulsecast:stage', Value: 'dev' }],
+    });
+  });
+
+  it('deploys another stage beside it from -c stage=…', () => {
+    const { stack } = synthPulsecast({ context: { stage: 'pr-42' } });
+
+    expect(stack.stackName).toBe('Pulsecast-pr-42');
+  });
+
+  it.each(['Prod', '42', 'a_b', ''])('refuses the stage name %j', (stage) => {
+    expect(() => synthPulsecast({ context: { stage } })).toThrow(/context stage must match/);
+  });
+
+  it('outputs ApiUrl and TableName', () => {
+    const { template } = synthPulsecast();
+
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'TableName']);
+  });
+});

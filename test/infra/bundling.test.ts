@@ -1,0 +1,66 @@
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { App, Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ESM_REQUIRE_BANNER, PulsecastFunction } from '../../infra/constructs/pulsecast-function.ts';
+
+/**
+ * The other infra tests skip bundling; this one runs the real, local esbuild (no Docker) on a
+ * probe handler and then runs the bundle under Node, as Lambda would.
+ */
+describe('PulsecastFunction bundling', () => {
+  let outdir: string;
+  let bundleDir: string;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'pulsecast-bundling-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'Probe');
+    new PulsecastFunction(stack, 'Probe', { entry: 'test/infra/fixtures/bundle-probe.ts' });
+    const template = Template.fromStack(stack); // synthesizes, which bundles
+
+    // The function's code is the zipped asset directory asset.<hash> of the cloud assembly.
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    const s3Key = String(fn?.Properties.Code.S3Key);
+    bundleDir = join(outdir, `asset.${s3Key.replace(/\.zip$/, '')}`);
+  });
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('writes an ESM bundle with its source map, the require banner first', () => {
+    expect(readdirSync(bundleDir).sort()).toEqual(['index.mjs', 'index.mjs.map']);
+    expect(readFileSync(join(bundleDir, 'index.mjs'), 'utf8').startsWith(ESM_REQUIRE_BANNER)).toBe(true);
+  });
+
+  it('bundles the AWS SDK instead of importing it from the runtime', () => {
+    const code = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
+    expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
+    expect(code).not.toMatch(/import\(\s*["']@aws-sdk\//);
+  });
+
+  it("uses npm's punycode, not Node's deprecated built-in", () => {
+    const code = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
+    expect(code).not.toMatch(/from\s*["'](node:)?punycode["']/);
+  });
+
+  it('runs under Node, quietly: SDK client, twitter-text and a CommonJS require of a built-in all work', () => {
+    const bundle = pathToFileURL(join(bundleDir, 'index.mjs')).href;
+    const script = `const { handler } = await import(${JSON.stringify(bundle)}); process.stdout.write(JSON.stringify(await handler()));`;
+    // A separate Node process, so nothing of the test runner's module system is involved.
+    const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+      encoding: 'utf8',
+      env: { PATH: process.env.PATH ?? '' },
+    });
+
+    expect(run.stderr.slice(-1_000)).toBe(''); // the end holds the message; the start, minified code
+    const result = JSON.parse(run.stdout) as { statusCode: number; body: string };
+    expect(result.statusCode).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ region: 'eu-west-1', weightedLength: 34, endOfLine: '\n' });
+  });
+});

@@ -1,0 +1,157 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { LIST_INDEX } from '../../shared/store/keys.ts';
+import { type Permissions, permissionsOf, synthPulsecast } from './helpers.ts';
+
+const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const TABLE_READ = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+];
+const TABLE_WRITE = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+];
+
+/** Every function: its own log group and X-Ray, which grants no resource but "*". */
+const BASE: Permissions = { 'own log group': LOG_WRITE, '*': XRAY };
+/** Read and write the table; Query each index by name (no `index/*`). */
+const TABLE_READ_WRITE: Permissions = {
+  table: [...TABLE_READ, ...TABLE_WRITE].sort(),
+  'table/index/byType': ['dynamodb:Query'],
+  'table/index/due': ['dynamodb:Query'],
+};
+
+describe('API functions', () => {
+  const synth = synthPulsecast();
+  const { template, stack } = synth;
+  const groups = [...stack.api.functions.keys()];
+
+  it('has one function per route group', () => {
+    expect(groups).toEqual(['Health', 'Calendars', 'Posts', 'Channels']);
+  });
+
+  it.each(groups)(
+    'runs %s on nodejs24.x, arm64, 512 MB, 10 s, X-Ray, source maps, its own log group',
+    (group) => {
+      const fn = stack.api.functionOf(group);
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [synth.logicalId(fn.role), 'Arn'] },
+        Runtime: 'nodejs24.x',
+        Architectures: ['arm64'],
+        Handler: 'index.handler',
+        MemorySize: 512,
+        Timeout: 10,
+        TracingConfig: { Mode: 'Active' },
+        Environment: { Variables: Match.objectLike({ NODE_OPTIONS: '--enable-source-maps' }) },
+        LoggingConfig: { LogGroup: { Ref: synth.logicalId(fn.logGroup) } },
+      });
+      expect(template.findResources('AWS::Logs::LogGroup')[synth.logicalId(fn.logGroup)]).toMatchObject({
+        Properties: { RetentionInDays: 30 },
+        DeletionPolicy: 'Retain',
+      });
+    },
+  );
+
+  it.each([
+    ['Health', BASE],
+    ['Calendars', { ...BASE, ...TABLE_READ_WRITE }],
+    ['Posts', { ...BASE, ...TABLE_READ_WRITE }],
+    ['Channels', { ...BASE, ...TABLE_READ_WRITE }],
+  ])('lets %s do exactly this and nothing else', (group, expected) => {
+    expect(permissionsOf(synth, stack.api.functionOf(group))).toEqual(expected);
+  });
+
+  it('gives Health no DynamoDB permission and no TABLE_NAME', () => {
+    const health = stack.api.functionOf('Health');
+    const statements = template.findResources('AWS::IAM::Policy', {
+      Properties: { Roles: [{ Ref: synth.logicalId(health.role) }] },
+    });
+    expect(JSON.stringify(statements)).not.toMatch(/dynamodb:/);
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [synth.logicalId(health.role), 'Arn'] },
+      Environment: { Variables: { NODE_OPTIONS: '--enable-source-maps', TABLE_NAME: Match.absent() } },
+    });
+  });
+
+  it('lets table functions Query the byType index by name, with TABLE_NAME set to the table', () => {
+    const tableId = synth.logicalId(stack.data.table);
+    for (const group of ['Calendars', 'Posts', 'Channels']) {
+      const fn = stack.api.functionOf(group);
+      template.hasResourceProperties('AWS::IAM::Policy', {
+        Roles: [{ Ref: synth.logicalId(fn.role) }],
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({
+              Effect: 'Allow',
+              Action: 'dynamodb:Query',
+              Resource: Match.arrayWith([
+                { 'Fn::Join': ['', [{ 'Fn::GetAtt': [tableId, 'Arn'] }, `/index/${LIST_INDEX.name}`]] },
+              ]),
+            }),
+          ]),
+        },
+      });
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [synth.logicalId(fn.role), 'Arn'] },
+        Environment: { Variables: Match.objectLike({ TABLE_NAME: { Ref: tableId } }) },
+      });
+    }
+  });
+
+  it('attaches no AWS managed policy to any role', () => {
+    for (const [id, role] of Object.entries(template.findResources('AWS::IAM::Role'))) {
+      expect({ id, managed: role.Properties.ManagedPolicyArns }).toEqual({ id, managed: undefined });
+    }
+  });
+
+  it("grants a 'read' binding no write action", () => {
+    const withReports = synthPulsecast({
+      customize: (s) =>
+        s.api.addRouteGroup({
+          name: 'Reports',
+          entry: 'functions/api/posts.ts', // any existing handler module will do here
+          auth: 'iam',
+          table: 'read',
+          routes: ['GET /v1/reports'],
+        }),
+    });
+
+    expect(permissionsOf(withReports, withReports.stack.api.functionOf('Reports'))).toEqual({
+      ...BASE,
+      table: TABLE_READ,
+      'table/index/byType': ['dynamodb:Query'],
+      'table/index/due': ['dynamodb:Query'],
+    });
+  });
+
+  it('refuses a memory size Lambda does not offer', () => {
+    expect(() =>
+      synthPulsecast({
+        customize: (s) =>
+          s.api.addRouteGroup({
+            name: 'Tiny',
+            entry: 'functions/api/health.ts',
+            auth: 'iam',
+            table: 'none',
+            routes: ['GET /v1/tiny'],
+            function: { memorySize: 64 },
+          }),
+      }),
+    ).toThrow(/memorySize must be an integer from 128 to 10240 MB, got 64/);
+  });
+
+  it('refuses to bind the table twice', () => {
+    expect(() =>
+      synthPulsecast({
+        customize: (s) => s.api.functionOf('Posts').bindTable(s.data, 'read'),
+      }),
+    ).toThrow(/TABLE_NAME is already set/);
+  });
+});

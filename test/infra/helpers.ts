@@ -1,0 +1,121 @@
+import type { App, CfnElement } from 'aws-cdk-lib';
+import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { IConstruct } from 'constructs';
+import type { PulsecastFunction } from '../../infra/constructs/pulsecast-function.ts';
+import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
+import type { PulsecastStack } from '../../infra/stack.ts';
+
+export interface Synthesized {
+  app: App;
+  stack: PulsecastStack;
+  template: Template;
+  /** The logical id of a construct's CloudFormation resource (its default child). */
+  logicalId(construct: IConstruct): string;
+}
+
+export interface SynthOptions {
+  /** Extra context (`stage`, `disposable`, …). */
+  context?: Record<string, unknown>;
+  /** Register the cdk-nag plugin (synthesis then fails on any unacknowledged finding). */
+  nag?: boolean;
+  /** Change the stack before it is synthesized (e.g. add a route group). */
+  customize?: (stack: PulsecastStack) => void;
+}
+
+/**
+ * Synthesizes the Pulsecast app as `cdk synth` would, except that bundling is skipped to keep the
+ * tests fast (bundling.test.ts runs the real esbuild).
+ */
+export function synthPulsecast(options: SynthOptions = {}): Synthesized {
+  const { app, stack } = createPulsecastApp({
+    nag: options.nag ?? true,
+    context: { 'aws:cdk:bundling-stacks': [], ...options.context },
+  });
+  options.customize?.(stack);
+  const template = Template.fromStack(stack);
+  const logicalId = (construct: IConstruct): string => {
+    const child = construct.node.defaultChild ?? construct;
+    return stack.getLogicalId(child as CfnElement);
+  };
+  return { app, stack, template, logicalId };
+}
+
+/** What a function's role may do: resource label → sorted actions. */
+export type Permissions = Record<string, string[]>;
+
+interface Statement {
+  Effect?: unknown;
+  Action?: unknown;
+  Resource?: unknown;
+  [other: string]: unknown;
+}
+
+/**
+ * Collects everything a function's role is allowed to do, from every policy attached to it, as
+ * `{ resource: actions }` with readable resource labels: `table`, `table/index/<name>`,
+ * `own log group`, `*`; anything else keeps its rendered CloudFormation form, so it stands out in
+ * a failing test. A Deny, a condition or NotAction/NotResource is reported as `unsupported: …`
+ * for the same reason.
+ */
+export function permissionsOf(synth: Synthesized, fn: PulsecastFunction): Permissions {
+  const roleId = synth.logicalId(fn.role);
+  const labels = new Map([
+    [`${synth.logicalId(synth.stack.data.table)}.Arn`, 'table'],
+    [`${synth.logicalId(fn.logGroup)}.Arn`, 'own log group'],
+  ]);
+  const label = (resource: string): string => {
+    for (const [raw, name] of labels) if (resource.startsWith(raw)) return name + resource.slice(raw.length);
+    return resource;
+  };
+
+  const role = synth.template.findResources('AWS::IAM::Role')[roleId];
+  if (!role) throw new Error(`no role ${roleId}`);
+  const statements: Statement[] = [];
+  const roleProps = role.Properties as Record<string, unknown>;
+  for (const managed of asArray(roleProps.ManagedPolicyArns)) {
+    statements.push({ Effect: 'Allow', Action: `managed policy ${render(managed)}`, Resource: '?' });
+  }
+  for (const inline of asArray(roleProps.Policies) as { PolicyDocument: { Statement: Statement[] } }[]) {
+    statements.push(...inline.PolicyDocument.Statement);
+  }
+  const policies = synth.template.findResources('AWS::IAM::Policy', {
+    Properties: { Roles: Match.arrayWith([{ Ref: roleId }]) },
+  });
+  for (const policy of Object.values(policies)) {
+    statements.push(...(policy.Properties.PolicyDocument.Statement as Statement[]));
+  }
+
+  const permissions: Permissions = {};
+  for (const statement of statements) {
+    const { Effect, Action, Resource, ...rest } = statement;
+    const unsupported = Effect !== 'Allow' || Object.keys(rest).length > 0;
+    for (const resource of asArray(Resource)) {
+      const key = unsupported ? `unsupported: ${JSON.stringify(statement)}` : label(render(resource));
+      const actions = new Set([...(permissions[key] ?? []), ...asArray(Action).map(String)]);
+      permissions[key] = [...actions].sort();
+    }
+  }
+  return permissions;
+}
+
+function asArray(value: unknown): unknown[] {
+  if (value === undefined) return [];
+  return Array.isArray(value) ? value : [value];
+}
+
+/** Renders a CloudFormation value as text: `Logical.Arn` for GetAtt, `Logical` for Ref, joins joined. */
+function render(value: unknown): string {
+  if (typeof value === 'string') return value;
+  if (value && typeof value === 'object') {
+    const object = value as Record<string, unknown>;
+    const getAtt = object['Fn::GetAtt'];
+    if (Array.isArray(getAtt)) return getAtt.join('.');
+    if (typeof object.Ref === 'string') return object.Ref;
+    const join = object['Fn::Join'];
+    if (Array.isArray(join)) {
+      const [separator, parts] = join as [string, unknown[]];
+      return parts.map(render).join(separator);
+    }
+  }
+  return JSON.stringify(value);
+}
