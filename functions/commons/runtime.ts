@@ -23,4 +23,3 @@ export function tableStore(): DynamoStore {
   store ??= new DynamoStore({ tableName: requireEnv('TABLE_NAME'), client: createDocumentClient() });
   return store;
 }
-
