@@ -2,6 +2,8 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-
 import type { Construct } from 'constructs';
 import { PulsecastApi } from './constructs/api.ts';
 import { PulsecastData } from './constructs/data.ts';
+import { PulsecastEvents } from './constructs/events.ts';
+import { PulsecastPublishing } from './constructs/publishing.ts';
 
 /** Props of {@link PulsecastStack}. */
 export interface PulsecastStackProps extends StackProps {
@@ -16,6 +18,12 @@ export interface PulsecastStackProps extends StackProps {
    * @default false
    */
   readonly disposable?: boolean;
+  /**
+   * Name prefix of the Secrets Manager secrets that hold channel credentials; a channel's
+   * `secretRef` must start with it.
+   * @default 'pulsecast/'
+   */
+  readonly secretPrefix?: string;
 }
 
 /**
@@ -25,6 +33,8 @@ export interface PulsecastStackProps extends StackProps {
 export class PulsecastStack extends Stack {
   public readonly data: PulsecastData;
   public readonly api: PulsecastApi;
+  public readonly events: PulsecastEvents;
+  public readonly publishing: PulsecastPublishing;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
     super(scope, id, {
@@ -38,6 +48,14 @@ export class PulsecastStack extends Stack {
     this.data = new PulsecastData(this, 'Data', { disposable });
     this.api = new PulsecastApi(this, 'Api', {
       data: this.data,
+      logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    this.events = new PulsecastEvents(this, 'Events');
+    this.publishing = new PulsecastPublishing(this, 'Publishing', {
+      data: this.data,
+      bus: this.events.bus,
+      ...(props.secretPrefix ? { secretPrefix: props.secretPrefix } : {}),
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 

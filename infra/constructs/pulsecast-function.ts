@@ -1,8 +1,9 @@
 import { existsSync } from 'node:fs';
 import { isAbsolute, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { type CfnResource, Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
@@ -227,6 +228,42 @@ export class PulsecastFunction extends Construct {
         new iam.PolicyStatement({ actions: [...TABLE_WRITE_ACTIONS], resources: [tableArn] }),
       );
     }
+    return this;
+  }
+
+  /** Lets the function put events on the bus: sets `EVENT_BUS_NAME`, grants PutEvents on that bus only. */
+  public bindEventBus(bus: events.IEventBus): this {
+    this.setEnvironment('EVENT_BUS_NAME', bus.eventBusName);
+    bus.grantPutEventsTo(this.role);
+    return this;
+  }
+
+  /**
+   * Lets the function read (and, for token refreshes, write) the channel secrets under
+   * `secretPrefix` — and no other secret. Secret ARNs end in a random suffix, so the grant is
+   * on the name prefix; the finding this raises is acknowledged with that reason.
+   */
+  public bindChannelSecrets(secretPrefix: string, access: 'read' | 'readWrite'): this {
+    if (!/^[A-Za-z0-9/_+=.@-]+\/$/.test(secretPrefix)) {
+      throw new Error(
+        `${this.node.path}: secretPrefix must be a secret-name prefix ending in "/", got "${secretPrefix}"`,
+      );
+    }
+    this.setEnvironment('PULSECAST_SECRET_PREFIX', secretPrefix);
+    const arn = Stack.of(this).formatArn({
+      service: 'secretsmanager',
+      resource: 'secret',
+      resourceName: `${secretPrefix}*`,
+      arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+    });
+    const actions = ['secretsmanager:GetSecretValue', 'secretsmanager:DescribeSecret'];
+    if (access === 'readWrite') actions.push('secretsmanager:PutSecretValue');
+    this.role.addToPrincipalPolicy(new iam.PolicyStatement({ actions, resources: [arn] }));
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${secretPrefix}*]`,
+      reason:
+        'Channel credentials live in one secret per channel under the Pulsecast prefix; secret ARNs end in a random suffix, so the grant names the prefix and nothing wider.',
+    });
     return this;
   }
 

@@ -42,6 +42,13 @@ export const Post = PostContent.extend({
   platformUrl: z.string().optional(),
   publishedAt: UtcInstant.optional(),
   failureReason: z.string().optional(),
+  /** Until when the current claim holds; a claim past it is recovered by the next sweep. */
+  leaseUntil: UtcInstant.optional(),
+  /** Attempts that definitely did not reach the platform (for bounded retries). */
+  attempts: z.number().int().min(0).optional(),
+  /** When to look an UNKNOWN post up on the platform again. */
+  reconcileAt: UtcInstant.optional(),
+  reconcileAttempts: z.number().int().min(0).optional(),
 });
 export type Post = z.infer<typeof Post>;
 

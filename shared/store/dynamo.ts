@@ -11,12 +11,12 @@ import {
 import type { Campaign, Channel, Page, Post, PostStatus, Upload } from '../domain/index.ts';
 import { StoreUnavailableError, VersionConflictError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
-import { DUE_INDEX, DUE_KINDS, LIST_INDEX, TABLE_KEYS } from './keys.ts';
-import type { DueEntry, PageRequest, PostFilter, Store } from './port.ts';
+import { DUE_INDEX, DUE_KINDS, type DueKind, LIST_INDEX, TABLE_KEYS } from './keys.ts';
+import type { DueEntry, PageRequest, PostFilter, RateLedger, Store } from './port.ts';
 import { type BackoffOptions, backoffDelay, chunk, defaultBackoff, forEachConcurrent } from './retry.ts';
 
 type Item = Record<string, unknown>;
-type Entity = 'CHANNEL' | 'POST' | 'UPLOAD' | 'CAMPAIGN';
+type Entity = 'CHANNEL' | 'POST' | 'UPLOAD' | 'CAMPAIGN' | 'LEDGER';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 const KEY_ATTRIBUTES = [
@@ -147,6 +147,22 @@ export class DynamoStore implements Store {
     return this.putVersioned(campaignItem(campaign), 'campaign', campaign.id, expectedVersion);
   }
 
+  // --- rate-limit ledger -----------------------------------------------------------------------
+
+  getRateLedger(channel: string): Promise<RateLedger | undefined> {
+    return this.getOne<RateLedger>('LEDGER', channel);
+  }
+
+  /** Last writer wins: the ledger is advice refreshed by every platform answer, not a lock. */
+  async putRateLedger(ledger: RateLedger): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { ...primaryKey('LEDGER', ledger.channel), ...ledger },
+      }),
+    );
+  }
+
   // --- uploads --------------------------------------------------------------------------------
 
   async putUpload(upload: Upload): Promise<void> {
@@ -231,22 +247,29 @@ export class DynamoStore implements Store {
   }
 
   async duePosts(until: string, page: PageRequest): Promise<Page<DueEntry>> {
-    const result = await this.queryPage<Item>(
+    const result = await this.dueWork(DUE_KINDS.publish, until, page);
+    return {
+      items: result.items.map((post) => ({ postId: post.id, dueAt: post.scheduledAt })),
+      ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}),
+    };
+  }
+
+  /**
+   * Posts with work of `kind` due at or before `until`, oldest first. The index copy is
+   * eventually consistent: callers act on it only through conditional writes.
+   */
+  dueWork(kind: DueKind, until: string, page: PageRequest): Promise<Page<Post>> {
+    return this.queryPage<Post>(
       {
         IndexName: DUE_INDEX.name,
         KeyConditionExpression: '#dpk = :kind AND #dsk <= :until',
         ExpressionAttributeNames: { '#dpk': DUE_INDEX.partitionKey, '#dsk': DUE_INDEX.sortKey },
         // `~` sorts above `#`, so every post due exactly at `until` is included.
-        ExpressionAttributeValues: { ':kind': DUE_KINDS.publish, ':until': `${until}~` },
+        ExpressionAttributeValues: { ':kind': kind, ':until': `${until}~` },
       },
       page,
       DUE_CURSOR_KEYS,
-      true,
     );
-    return {
-      items: result.items.map((item) => ({ postId: String(item.id), dueAt: String(item.scheduledAt) })),
-      ...(result.nextCursor ? { nextCursor: result.nextCursor } : {}),
-    };
   }
 
   // --- building blocks ------------------------------------------------------------------------
@@ -366,7 +389,6 @@ export class DynamoStore implements Store {
     input: Omit<QueryCommandInput, 'TableName'>,
     page: PageRequest,
     cursorKeys: readonly string[],
-    keysOnly = false,
   ): Promise<Page<T>> {
     const items: Item[] = [];
     let startKey = decodeCursor(page.cursor, cursorKeys);
@@ -390,7 +412,7 @@ export class DynamoStore implements Store {
         ? encodeCursor(Object.fromEntries(cursorKeys.map((name) => [name, String(last[name])])))
         : undefined;
     return {
-      items: items.map((item) => (keysOnly ? (item as T) : fromItem<T>(item))),
+      items: items.map((item) => fromItem<T>(item)),
       ...(nextCursor ? { nextCursor } : {}),
     };
   }

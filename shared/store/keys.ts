@@ -17,4 +17,13 @@ export const LIST_INDEX = { name: 'byType', partitionKey: 'gsi1pk', sortKey: 'gs
  */
 export const DUE_INDEX = { name: 'due', partitionKey: 'duePk', sortKey: 'dueSk' } as const;
 
-export const DUE_KINDS = { publish: 'PUBLISH', metrics: 'METRICS' } as const;
+export const DUE_KINDS = {
+  /** SCHEDULED posts, at `scheduledAt`. */
+  publish: 'PUBLISH',
+  /** QUEUED/PUBLISHING posts, at `leaseUntil`: a claim whose Dispatcher died shows up here. */
+  lease: 'LEASE',
+  /** UNKNOWN posts to look up on the platform, at `reconcileAt`. */
+  reconcile: 'RECONCILE',
+  metrics: 'METRICS',
+} as const;
+export type DueKind = (typeof DUE_KINDS)[keyof typeof DUE_KINDS];

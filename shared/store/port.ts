@@ -1,4 +1,5 @@
 import type { Campaign, Channel, Page, Post, PostStatus, Upload } from '../domain/index.ts';
+import type { DueKind } from './keys.ts';
 
 export interface PageRequest {
   limit: number;
@@ -13,6 +14,21 @@ export interface PostFilter {
   status?: PostStatus;
   channel?: string;
   campaign?: string;
+}
+
+/**
+ * What a channel's platform said about its rate limit, kept per channel so a post that would
+ * exceed it is moved rather than refused.
+ */
+export interface RateLedger {
+  channel: string;
+  /** Calls left in the current window, as the platform last reported. */
+  remaining?: number;
+  /** When the current window resets. */
+  resetAt?: string;
+  /** Nothing goes to the platform before this instant (after a 429). */
+  blockedUntil?: string;
+  updatedAt: string;
 }
 
 /** A post waiting in the due index. */
@@ -47,6 +63,11 @@ export interface Store {
   postsScheduledBetween(from: string, to: string): Promise<Post[]>;
   /** Posts whose publication is due at or before `until`, oldest first. */
   duePosts(until: string, page: PageRequest): Promise<Page<DueEntry>>;
+  /** Posts with work of one kind (publish, lease expiry, reconcile…) due at or before `until`. */
+  dueWork(kind: DueKind, until: string, page: PageRequest): Promise<Page<Post>>;
+
+  getRateLedger(channel: string): Promise<RateLedger | undefined>;
+  putRateLedger(ledger: RateLedger): Promise<void>;
 
   putUpload(upload: Upload): Promise<void>;
   getUpload(id: string): Promise<Upload | undefined>;

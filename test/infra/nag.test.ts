@@ -1,4 +1,4 @@
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import { AwsSolutionsChecks } from 'cdk-nag';
@@ -35,7 +35,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => synthPulsecast({ nag: true }).app.synth()).not.toThrow();
   });
 
-  it("acknowledges only X-Ray's wildcard on each function role and the unauthenticated GET /health", () => {
+  it('acknowledges only the wildcards AWS requires, the channel-secret prefix, the DLQ and the unauthenticated GET /health', () => {
     const { app, stack } = synthPulsecast({ nag: false });
     // The same pack with acknowledgements ignored: what would be reported without them. (Reaches
     // into cdk-nag's private isAcknowledged; if that ever changes, this test fails, not passes.)
@@ -46,11 +46,30 @@ describe('cdk-nag AwsSolutions', () => {
       .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`))
       .sort();
 
-    const roles = [...stack.api.functions.values()].map(
+    const functions = [...stack.api.functions.values(), ...Object.values(stack.publishing.functions)];
+    const xray = functions.map(
       (fn) => `AwsSolutions-IAM5[Resource::*] ${fn.role.node.path}/DefaultPolicy/Resource`,
     );
+    const secrets = [stack.publishing.functions.recover, stack.publishing.functions.publish].map(
+      (fn) =>
+        `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast/*] ${fn.role.node.path}/DefaultPolicy/Resource`,
+    );
+    const dispatcherPolicy = `${stack.publishing.stateMachine.role.node.path}/DefaultPolicy/Resource`;
+    const dispatcher = [
+      `AwsSolutions-IAM5[Resource::*] ${dispatcherPolicy}`,
+      ...Object.values(stack.publishing.functions).map(
+        (fn) =>
+          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${dispatcherPolicy}`,
+      ),
+    ];
     expect(findings).toEqual(
-      [...roles, `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--health/Resource`].sort(),
+      [
+        ...xray,
+        ...secrets,
+        ...dispatcher,
+        `AwsSolutions-SQS3 ${stack.publishing.deadLetterQueue.node.path}/Resource`,
+        `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--health/Resource`,
+      ].sort(),
     );
   });
 
@@ -62,7 +81,9 @@ describe('cdk-nag AwsSolutions', () => {
     for (const { path, rule, reason } of all) {
       expect({ path, rule }).toEqual({
         path,
-        rule: expect.stringMatching(/^AwsSolutions-(IAM5\[Resource::\*\]|APIG4)$/),
+        rule: expect.stringMatching(
+          /^AwsSolutions-(IAM5\[Resource::(\*|<\w+\.Arn>:\*|arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast\/\*)\]|APIG4|SQS3)$/,
+        ),
       });
       expect(reason.length, `${rule} on ${path}`).toBeGreaterThan(60);
     }

@@ -1,0 +1,228 @@
+import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
+
+/** Props of {@link PulsecastPublishing}. */
+export interface PulsecastPublishingProps {
+  readonly data: TableBinding;
+  readonly bus: events.IEventBus;
+  /**
+   * Name prefix of the channel secrets (`secretRef`s) the publish functions may read.
+   * @default 'pulsecast/'
+   */
+  readonly secretPrefix?: string;
+  /**
+   * Map iterations (batches of up to 25 posts due in the same second) published at once.
+   * @default 40
+   */
+  readonly maxConcurrency?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Publishing (DESIGN §1, §3): every minute an EventBridge Scheduler schedule starts the
+ * Dispatcher, an Express state machine in JSONPath:
+ *
+ *   Recover → Claim → (more due? start another Dispatcher) → Map over batches:
+ *     Wait until the batch's second → Publish (one platform call per post) → Record
+ *
+ * Why this shape:
+ * - The table is the single source of truth: claims are conditional writes SCHEDULED → QUEUED,
+ *   so overlapping Dispatchers never claim one post twice, and an edit or cancellation made
+ *   before the claim wins.
+ * - Publish is its own step with no Retry: once a platform may have accepted a post, nothing
+ *   calls it again. Record is separate and retried freely (it is idempotent).
+ * - Bursts: a Map iteration is a batch of up to 25 posts due in the same second, published in
+ *   parallel by one invocation, and up to `maxConcurrency` (40) iterations run at once — about
+ *   1,000 platform calls in flight per execution. One execution claims at most 1,500 posts (its
+ *   state must stay under 256 KB); when more are due it starts another Dispatcher straight away
+ *   (`$$.StateMachine.Id`), so 10,000 posts due in one minute fan out over ~7 parallel
+ *   executions within seconds. Distributed Map was not used: it needs a Standard parent, whose
+ *   per-transition price is what this design avoids.
+ * - A Dispatcher that dies leaves claims with a lease; the next run's Recover releases them or,
+ *   if a call may have happened, marks the post UNKNOWN and reconciles it on the platform.
+ */
+export class PulsecastPublishing extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly schedule: scheduler.Schedule;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly functions: {
+    recover: PulsecastFunction;
+    claim: PulsecastFunction;
+    publish: PulsecastFunction;
+    record: PulsecastFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: PulsecastPublishingProps) {
+    super(scope, id);
+    const secretPrefix = props.secretPrefix ?? 'pulsecast/';
+    const maxConcurrency = props.maxConcurrency ?? 40;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 1000) {
+      throw new Error(
+        `${this.node.path}: maxConcurrency must be an integer from 1 to 1000, got ${maxConcurrency}`,
+      );
+    }
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+
+    const fn = (name: string, entry: string, description: string, timeout = Duration.seconds(30)) =>
+      new PulsecastFunction(this, name, { entry, description, timeout, logRemovalPolicy });
+    this.functions = {
+      recover: fn(
+        'RecoverFunction',
+        'functions/publishing/recover.ts',
+        'Dispatcher: recover dead claims, reconcile UNKNOWN posts',
+        Duration.seconds(60),
+      )
+        .bindTable(props.data, 'readWrite')
+        .bindEventBus(props.bus)
+        .bindChannelSecrets(secretPrefix, 'readWrite'),
+      claim: fn(
+        'ClaimFunction',
+        'functions/publishing/claim.ts',
+        'Dispatcher: claim posts due in the next window',
+        Duration.seconds(60),
+      ).bindTable(props.data, 'readWrite'),
+      publish: fn(
+        'PublishFunction',
+        'functions/publishing/publish.ts',
+        'Dispatcher: publish one batch to the platforms',
+      )
+        .bindTable(props.data, 'readWrite')
+        .bindChannelSecrets(secretPrefix, 'readWrite'),
+      record: fn(
+        'RecordFunction',
+        'functions/publishing/record.ts',
+        'Dispatcher: record outcomes and announce them',
+      )
+        .bindTable(props.data, 'readWrite')
+        .bindEventBus(props.bus),
+    };
+
+    const recover = new tasks.LambdaInvoke(this, 'Recover', {
+      lambdaFunction: this.functions.recover.function,
+      payload: sfn.TaskInput.fromObject({}),
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    const claim = new tasks.LambdaInvoke(this, 'Claim', {
+      lambdaFunction: this.functions.claim.function,
+      payload: sfn.TaskInput.fromObject({ executionId: sfn.JsonPath.stringAt('$$.Execution.Id') }),
+      payloadResponseOnly: true,
+    });
+    // Self fan-out: the state machine's own ARN from the context object (referencing the
+    // construct here would be a circular dependency).
+    const fanOut = new tasks.CallAwsService(this, 'StartAnotherDispatcher', {
+      service: 'sfn',
+      action: 'startExecution',
+      parameters: { StateMachineArn: sfn.JsonPath.stringAt('$$.StateMachine.Id'), Input: '{}' },
+      iamResources: [
+        Stack.of(this).formatArn({
+          service: 'states',
+          resource: 'stateMachine',
+          resourceName: `${Stack.of(this).stackName}-dispatcher`,
+          arnFormat: ArnFormat.COLON_RESOURCE_NAME,
+        }),
+      ],
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+
+    const wait = new sfn.Wait(this, 'WaitUntilDue', { time: sfn.WaitTime.timestampPath('$.notBefore') });
+    const publish = new tasks.LambdaInvoke(this, 'Publish', {
+      lambdaFunction: this.functions.publish.function,
+      payloadResponseOnly: true,
+      // No retries at all: a second invocation could not publish twice (the post is no longer
+      // QUEUED), but the step that talks to platforms is never blindly repeated.
+      retryOnServiceExceptions: false,
+    });
+    const publishFailed = new sfn.Pass(this, 'PublishStepFailed', {
+      parameters: {
+        batch: {
+          'executionId.$': '$.executionId',
+          'notBefore.$': '$.notBefore',
+          'postIds.$': '$.postIds',
+        },
+      },
+    });
+    const record = new tasks.LambdaInvoke(this, 'Record', {
+      lambdaFunction: this.functions.record.function,
+      payloadResponseOnly: true,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    record.addRetry({
+      errors: ['States.ALL'],
+      interval: Duration.seconds(1),
+      backoffRate: 2,
+      maxAttempts: 4,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+    publish.addCatch(publishFailed, { errors: ['States.ALL'], resultPath: '$.error' });
+    publishFailed.next(record);
+
+    const map = new sfn.Map(this, 'PublishBatches', {
+      itemsPath: '$.batches',
+      maxConcurrency,
+      resultPath: sfn.JsonPath.DISCARD,
+    });
+    map.itemProcessor(wait.next(publish.next(record)));
+
+    const more = new sfn.Choice(this, 'MoreDue')
+      .when(sfn.Condition.booleanEquals('$.more', true), fanOut.next(map))
+      .otherwise(map);
+
+    const logGroup = new logs.LogGroup(this, 'DispatcherLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: logRemovalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'Dispatcher', {
+      stateMachineName: `${Stack.of(this).stackName}-dispatcher`,
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      definitionBody: sfn.DefinitionBody.fromChainable(recover.next(claim).next(more)),
+      timeout: Duration.minutes(5),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+
+    const role = this.stateMachine.role;
+    // The task policies CDK writes: each Lambda ARN and `<arn>:*` (its versions and aliases,
+    // this function only); X-Ray and CloudWatch Logs delivery actions have no resource scoping.
+    for (const fn of Object.values(this.functions)) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.function.node.defaultChild as CfnResource)}.Arn>:*]`,
+        reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
+      });
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the Dispatcher schedule.',
+    });
+    this.schedule = new scheduler.Schedule(this, 'EveryMinute', {
+      description: 'Starts the Dispatcher every minute',
+      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
+      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: this.deadLetterQueue,
+        // A missed minute is covered by the next one: retry briefly, then dead-letter.
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(2),
+      }),
+    });
+  }
+}

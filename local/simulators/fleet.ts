@@ -1,0 +1,115 @@
+import type { ChannelInput } from '../../shared/domain/index.ts';
+import type { Credentials } from '../../shared/platforms/port.ts';
+import { AudienceModel, type SimulatorConfig } from './audience.ts';
+import type { Clock, SimulatorHandle } from './base.ts';
+import { DEFAULT_BLUESKY_ACCOUNT, startBlueskySimulator } from './bluesky.ts';
+import { DEFAULT_FACEBOOK_PAGE, startFacebookSimulator } from './facebook.ts';
+import { DEFAULT_INSTAGRAM_ACCOUNT, startInstagramSimulator } from './instagram.ts';
+import { DEFAULT_LINKEDIN_ACCOUNT, startLinkedInSimulator } from './linkedin.ts';
+import { DEFAULT_MASTODON_ACCOUNT, startMastodonSimulator } from './mastodon.ts';
+import { DEFAULT_THREADS_ACCOUNT, startThreadsSimulator } from './threads.ts';
+import { DEFAULT_X_ACCOUNT, startXSimulator } from './x.ts';
+
+export interface SimulatorFleet {
+  simulators: SimulatorHandle[];
+  /** One demo channel per platform, pointed at its simulator. */
+  channels: ChannelInput[];
+  /** The credentials each demo channel's `secretRef` names (the simulators accept them). */
+  secrets: Record<string, Credentials>;
+  stop(): Promise<void>;
+}
+
+/**
+ * Starts one simulator per platform on 127.0.0.1, sharing one audience model and one clock,
+ * and describes the demo channels and secrets that reach them through the real adapters.
+ */
+export async function startSimulatorFleet(options: {
+  clock: Clock;
+  config: SimulatorConfig;
+  timezone?: string;
+}): Promise<SimulatorFleet> {
+  const audience = new AudienceModel(options.config);
+  const common = { clock: options.clock, audience };
+  const [x, bluesky, mastodon, linkedin, facebook, instagram, threads] = await Promise.all([
+    startXSimulator(common),
+    startBlueskySimulator(common),
+    startMastodonSimulator(common),
+    startLinkedInSimulator(common),
+    startFacebookSimulator(common),
+    startInstagramSimulator(common),
+    startThreadsSimulator(common),
+  ]);
+  const timezone = options.timezone ?? 'Europe/Berlin';
+  const channel = (
+    id: string,
+    platform: ChannelInput['platform'],
+    handle: string,
+    sim: SimulatorHandle,
+  ): ChannelInput => ({
+    id,
+    platform,
+    handle,
+    timezone: options.config.channels[id]?.timezone ?? timezone,
+    secretRef: `local/${id}`,
+    apiBaseUrl: sim.url,
+  });
+  const channels = [
+    channel(DEFAULT_X_ACCOUNT.channel, 'x', `@${DEFAULT_X_ACCOUNT.username}`, x),
+    channel(DEFAULT_BLUESKY_ACCOUNT.channel, 'bluesky', DEFAULT_BLUESKY_ACCOUNT.handle, bluesky),
+    channel(DEFAULT_MASTODON_ACCOUNT.channel, 'mastodon', `@${DEFAULT_MASTODON_ACCOUNT.username}`, mastodon),
+    channel(
+      DEFAULT_LINKEDIN_ACCOUNT.channel,
+      'linkedin',
+      `urn:li:organization:${DEFAULT_LINKEDIN_ACCOUNT.organizationId}`,
+      linkedin,
+    ),
+    channel(DEFAULT_FACEBOOK_PAGE.channel, 'facebook', DEFAULT_FACEBOOK_PAGE.name, facebook),
+    channel(
+      DEFAULT_INSTAGRAM_ACCOUNT.channel,
+      'instagram',
+      `@${DEFAULT_INSTAGRAM_ACCOUNT.username}`,
+      instagram,
+    ),
+    channel(DEFAULT_THREADS_ACCOUNT.channel, 'threads', `@${DEFAULT_THREADS_ACCOUNT.username}`, threads),
+  ];
+  const secrets: Record<string, Credentials> = {
+    [`local/${DEFAULT_X_ACCOUNT.channel}`]: {
+      accessToken: DEFAULT_X_ACCOUNT.accessToken,
+      refreshToken: DEFAULT_X_ACCOUNT.refreshToken,
+      clientId: DEFAULT_X_ACCOUNT.clientId,
+    },
+    [`local/${DEFAULT_BLUESKY_ACCOUNT.channel}`]: {
+      identifier: DEFAULT_BLUESKY_ACCOUNT.handle,
+      appPassword: DEFAULT_BLUESKY_ACCOUNT.appPassword,
+    },
+    [`local/${DEFAULT_MASTODON_ACCOUNT.channel}`]: { accessToken: DEFAULT_MASTODON_ACCOUNT.accessToken },
+    [`local/${DEFAULT_LINKEDIN_ACCOUNT.channel}`]: {
+      accessToken: DEFAULT_LINKEDIN_ACCOUNT.accessToken,
+      refreshToken: DEFAULT_LINKEDIN_ACCOUNT.refreshToken,
+      clientId: DEFAULT_LINKEDIN_ACCOUNT.clientId,
+      clientSecret: DEFAULT_LINKEDIN_ACCOUNT.clientSecret ?? '',
+      organizationUrn: `urn:li:organization:${DEFAULT_LINKEDIN_ACCOUNT.organizationId}`,
+    },
+    [`local/${DEFAULT_FACEBOOK_PAGE.channel}`]: {
+      pageId: DEFAULT_FACEBOOK_PAGE.pageId,
+      pageAccessToken: DEFAULT_FACEBOOK_PAGE.pageAccessToken,
+    },
+    [`local/${DEFAULT_INSTAGRAM_ACCOUNT.channel}`]: {
+      igUserId: DEFAULT_INSTAGRAM_ACCOUNT.igUserId,
+      accessToken: DEFAULT_INSTAGRAM_ACCOUNT.accessToken,
+    },
+    [`local/${DEFAULT_THREADS_ACCOUNT.channel}`]: {
+      threadsUserId: DEFAULT_THREADS_ACCOUNT.threadsUserId,
+      accessToken: DEFAULT_THREADS_ACCOUNT.accessToken,
+    },
+  };
+  const simulators = [x, bluesky, mastodon, linkedin, facebook, instagram, threads];
+  return {
+    simulators,
+    channels,
+    secrets,
+    stop: async () => {
+      await Promise.all(simulators.map((sim) => sim.stop()));
+    },
+  };
+}

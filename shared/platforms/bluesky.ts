@@ -1,0 +1,512 @@
+import twitterText from 'twitter-text';
+import { z } from 'zod';
+import type { Channel, NormalisedMetrics, Post } from '../domain/index.ts';
+import {
+  type AdapterOptions,
+  apiBase,
+  asPublished,
+  beforePublishing,
+  type CredentialHealth,
+  chunk,
+  credentialHealth,
+  downloadMedia,
+  type ErrorClassifier,
+  type HttpRequest,
+  type HttpResponse,
+  isVideoMime,
+  lookupWindowStart,
+  PlatformHttp,
+  rateLimitStateFrom,
+  readAnswer,
+  rejectInvalid,
+  secretValues,
+} from './http.ts';
+import {
+  type CredentialStore,
+  type Credentials,
+  type MetricsReading,
+  type PlatformAdapter,
+  type PlatformCapabilities,
+  PlatformError,
+  type PublishContext,
+  type PublishedRef,
+} from './port.ts';
+import { composePublishedText, validatePostForPlatform } from './rules.ts';
+
+/**
+ * Bluesky (AT Protocol), in plain XRPC over HTTP:
+ * - sign-in with an app password (`com.atproto.server.createSession`), which Bluesky limits
+ *   tightly (30 per 5 minutes, 300 a day per account) — so the session is reused: kept in memory
+ *   and in the channel's secret (`accessJwt`, `refreshJwt`, `did`, `handle`), refreshed with
+ *   `com.atproto.server.refreshSession` when the access token expires (400 `ExpiredToken`), and
+ *   only re-created when the refresh token is spent too;
+ * - publish: an `app.bsky.feed.post` record via `com.atproto.repo.createRecord`, with rich-text
+ *   facets for links and hashtags at UTF-8 byte offsets (Bluesky does not detect links itself),
+ *   images (≤ 1,000,000 bytes each, up to 4) and video uploaded first with
+ *   `com.atproto.repo.uploadBlob`;
+ * - metrics: `app.bsky.feed.getPosts` (up to 25 at-uris): likes, reposts, quotes, replies,
+ *   bookmarks. Bluesky has no impressions, reach or clicks: those stay absent;
+ * - lookup: no idempotency key, so `com.atproto.repo.listRecords` is searched for a post with
+ *   our text created since shortly before the post was due.
+ * Credentials (the secret): `{ identifier, appPassword }` (+ the cached session fields).
+ */
+
+export const BLUESKY_API_BASE = 'https://bsky.social';
+const POST_COLLECTION = 'app.bsky.feed.post';
+/** From the app.bsky.embed.images lexicon. */
+const MAX_IMAGE_BYTES = 1_000_000;
+const EXPIRY_MARGIN_MS = 60_000;
+
+const BLUESKY_CAPABILITIES: PlatformCapabilities = {
+  idempotencyKey: false,
+  lookup: true,
+  metricsBatchSize: 25,
+  metrics: ['likes', 'comments', 'shares', 'saves', 'engagements'],
+  media: { images: true, video: true },
+};
+
+const BlueskyCredentials = z.looseObject({
+  identifier: z.string().min(1),
+  appPassword: z.string().min(1),
+  did: z.string().optional(),
+  handle: z.string().optional(),
+  accessJwt: z.string().optional(),
+  refreshJwt: z.string().optional(),
+});
+type BlueskyCredentials = z.infer<typeof BlueskyCredentials>;
+
+interface Session {
+  did: string;
+  handle: string;
+  accessJwt: string;
+  refreshJwt: string;
+}
+
+const SessionAnswer = z.looseObject({
+  did: z.string().min(1),
+  handle: z.string().min(1),
+  accessJwt: z.string().min(1),
+  refreshJwt: z.string().min(1),
+});
+const BlobAnswer = z.object({
+  blob: z.looseObject({ $type: z.string().optional(), mimeType: z.string(), size: z.number() }),
+});
+const CreateRecordAnswer = z.looseObject({ uri: z.string().startsWith('at://'), cid: z.string() });
+const ListRecordsAnswer = z.object({
+  cursor: z.string().optional(),
+  records: z.array(
+    z.looseObject({
+      uri: z.string(),
+      cid: z.string().optional(),
+      value: z.looseObject({ text: z.string().optional(), createdAt: z.string().optional() }),
+    }),
+  ),
+});
+const PostView = z.looseObject({
+  uri: z.string(),
+  cid: z.string().optional(),
+  replyCount: z.number().optional(),
+  repostCount: z.number().optional(),
+  likeCount: z.number().optional(),
+  quoteCount: z.number().optional(),
+  bookmarkCount: z.number().optional(),
+});
+type PostView = z.infer<typeof PostView>;
+const GetPostsAnswer = z.object({ posts: z.array(PostView) });
+
+/** Bluesky answers an expired or unverifiable access token with 400 (not 401): read the code. */
+const blueskyErrors: ErrorClassifier = (response) => {
+  const code = errorCode(response);
+  if (
+    code === 'ExpiredToken' ||
+    code === 'InvalidToken' ||
+    code === 'AuthenticationRequired' ||
+    code === 'AuthMissing'
+  ) {
+    return 'auth';
+  }
+  if (code === 'RateLimitExceeded') return 'rate-limited';
+  return undefined;
+};
+
+function errorCode(response: HttpResponse): string | undefined {
+  const body = response.body;
+  if (body && typeof body === 'object' && typeof (body as { error?: unknown }).error === 'string') {
+    return (body as { error: string }).error;
+  }
+  return undefined;
+}
+
+/** The Bluesky adapter, with a credential check the channel health sweep can run ahead of posting. */
+export interface BlueskyAdapter extends PlatformAdapter {
+  checkCredentials(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
+}
+
+export function createBlueskyAdapter(options: AdapterOptions = {}): BlueskyAdapter {
+  const http = new PlatformHttp('Bluesky', options);
+  /** Sessions by secret, so one warm container signs in once, not once per post. */
+  const sessions = new Map<string, Session>();
+  const pending = new Map<string, Promise<Session>>();
+
+  async function credentialsOf(channel: Channel, store: CredentialStore): Promise<BlueskyCredentials> {
+    const parsed = BlueskyCredentials.safeParse(await store.get(channel.secretRef));
+    if (!parsed.success) {
+      throw new PlatformError(
+        'auth',
+        `the secret '${channel.secretRef}' has no Bluesky app password (expected {"identifier": "you.bsky.social", "appPassword": …})`,
+        { platformCode: 'missing-credentials' },
+      );
+    }
+    return parsed.data;
+  }
+
+  function live(jwt: string | undefined): boolean {
+    if (!jwt) return false;
+    const exp = jwtExpiry(jwt);
+    return exp === undefined || exp - http.now().getTime() > EXPIRY_MARGIN_MS;
+  }
+
+  /** A usable session: the cached one, a refreshed one, or (last resort) a new sign-in. */
+  function session(channel: Channel, store: CredentialStore, force = false): Promise<Session> {
+    const key = channel.secretRef;
+    const cached = sessions.get(key);
+    if (!force && cached && live(cached.accessJwt)) return Promise.resolve(cached);
+    const inFlight = pending.get(key);
+    if (inFlight) return inFlight;
+    // Signing in never publishes anything: a lost answer here means "not sent", not "unknown".
+    const run = beforePublishing(() => obtainSession(channel, store, force)).finally(() =>
+      pending.delete(key),
+    );
+    pending.set(key, run);
+    return run;
+  }
+
+  async function obtainSession(channel: Channel, store: CredentialStore, force: boolean): Promise<Session> {
+    const credentials = await credentialsOf(channel, store);
+    const stored =
+      credentials.did && credentials.handle && credentials.accessJwt && credentials.refreshJwt
+        ? {
+            did: credentials.did,
+            handle: credentials.handle,
+            accessJwt: credentials.accessJwt,
+            refreshJwt: credentials.refreshJwt,
+          }
+        : undefined;
+    const memory = sessions.get(channel.secretRef);
+    // Another worker may have refreshed already: a live stored token we have not tried is good.
+    if (stored && live(stored.accessJwt) && (!force || stored.accessJwt !== memory?.accessJwt)) {
+      sessions.set(channel.secretRef, stored);
+      return stored;
+    }
+    const refreshable = [memory, stored].find((s) => s && live(s.refreshJwt));
+    if (refreshable) {
+      const refreshed = await refreshSession(channel, credentials, refreshable);
+      if (refreshed) return persist(channel, store, credentials, refreshed);
+    }
+    return persist(channel, store, credentials, await createSession(channel, credentials));
+  }
+
+  async function refreshSession(
+    channel: Channel,
+    credentials: BlueskyCredentials,
+    current: Session,
+  ): Promise<Session | undefined> {
+    const secrets = [...secretValues(credentials), current.accessJwt, current.refreshJwt];
+    const response = await http.request({
+      method: 'POST',
+      url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/com.atproto.server.refreshSession`,
+      headers: { authorization: `Bearer ${current.refreshJwt}` },
+      secrets,
+    });
+    if (response.ok)
+      return readAnswer('Bluesky', SessionAnswer, response.body, 'refreshSession', 'unavailable');
+    // A spent or expired refresh token: fall back to signing in with the app password.
+    if (response.status === 400 || response.status === 401) return undefined;
+    throw http.responseError(response, { secrets }, blueskyErrors);
+  }
+
+  async function createSession(channel: Channel, credentials: BlueskyCredentials): Promise<Session> {
+    const secrets = secretValues(credentials);
+    const response = await http.request({
+      method: 'POST',
+      url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/com.atproto.server.createSession`,
+      json: { identifier: credentials.identifier, password: credentials.appPassword },
+      secrets,
+    });
+    if (response.status === 401 || (response.status === 400 && errorCode(response) !== 'RateLimitExceeded')) {
+      const base = http.responseError(response, { secrets }, blueskyErrors);
+      throw new PlatformError(
+        'auth',
+        `Bluesky refused the app password for '${credentials.identifier}' (${base.message}); create a new app password and update the channel's secret`,
+        { status: response.status, platformCode: 'sign-in-refused' },
+      );
+    }
+    if (!response.ok) throw http.responseError(response, { secrets }, blueskyErrors);
+    return readAnswer('Bluesky', SessionAnswer, response.body, 'createSession', 'unavailable');
+  }
+
+  async function persist(
+    channel: Channel,
+    store: CredentialStore,
+    credentials: BlueskyCredentials,
+    next: Session,
+  ): Promise<Session> {
+    const session: Session = {
+      did: next.did,
+      handle: next.handle,
+      accessJwt: next.accessJwt,
+      refreshJwt: next.refreshJwt,
+    };
+    sessions.set(channel.secretRef, session);
+    const merged: Record<string, unknown> = { ...credentials, ...session };
+    await store.put(
+      channel.secretRef,
+      Object.fromEntries(Object.entries(merged).filter(([, v]) => typeof v === 'string')) as Credentials,
+    );
+    return session;
+  }
+
+  /**
+   * An authenticated XRPC call; when Bluesky says the token expired it refreshes the session and
+   * sends the call once more (the expired call was refused, so this cannot publish twice).
+   */
+  async function call(
+    channel: Channel,
+    store: CredentialStore,
+    build: (session: Session) => HttpRequest,
+  ): Promise<{ response: HttpResponse; session: Session }> {
+    const credentials = await credentialsOf(channel, store);
+    let current = await session(channel, store);
+    let request = authorised(build(current), current, credentials);
+    let response = await http.request(request);
+    if (!response.ok && blueskyErrors(response) === 'auth') {
+      current = await session(channel, store, true);
+      request = authorised(build(current), current, credentials);
+      response = await http.request(request);
+    }
+    if (!response.ok) throw http.responseError(response, request, blueskyErrors);
+    return { response, session: current };
+  }
+
+  function authorised(request: HttpRequest, current: Session, credentials: BlueskyCredentials): HttpRequest {
+    return {
+      ...request,
+      headers: { ...request.headers, authorization: `Bearer ${current.accessJwt}` },
+      secrets: [...secretValues(credentials), current.accessJwt, current.refreshJwt],
+    };
+  }
+
+  async function uploadBlob(channel: Channel, store: CredentialStore, url: string) {
+    const file = await downloadMedia(http, url);
+    const video = isVideoMime(file.mimeType);
+    if (!video && file.bytes.length > MAX_IMAGE_BYTES) {
+      throw new PlatformError(
+        'rejected',
+        `Bluesky takes images up to ${MAX_IMAGE_BYTES.toLocaleString('en-US')} bytes; '${file.fileName}' is ${file.bytes.length.toLocaleString('en-US')} bytes`,
+        { platformCode: 'image-too-large' },
+      );
+    }
+    const { response } = await call(channel, store, () => ({
+      method: 'POST',
+      url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/com.atproto.repo.uploadBlob`,
+      headers: { 'content-type': file.mimeType },
+      body: file.bytes,
+      timeoutMs: 60_000,
+    }));
+    const blob = readAnswer('Bluesky', BlobAnswer, response.body, 'uploadBlob', 'unavailable').blob;
+    return { blob, video };
+  }
+
+  function webUrl(uri: string, handle: string): string {
+    const rkey = uri.split('/').pop() ?? '';
+    return `https://bsky.app/profile/${handle}/post/${rkey}`;
+  }
+
+  return {
+    platform: 'bluesky',
+    capabilities: BLUESKY_CAPABILITIES,
+
+    checkCredentials(channel, store) {
+      return credentialHealth('Bluesky', channel, async () => {
+        // App passwords do not expire; the session is refreshed or re-created as needed.
+        await call(channel, store, () => ({
+          method: 'GET',
+          url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/com.atproto.server.getSession`,
+        }));
+        return { refreshed: false };
+      });
+    },
+
+    validate(post) {
+      return validatePostForPlatform('bluesky', { text: post.text, link: post.link, media: post.media });
+    },
+
+    async publish(
+      post: Post,
+      channel: Channel,
+      store: CredentialStore,
+      context: PublishContext,
+    ): Promise<PublishedRef> {
+      rejectInvalid('Bluesky', validatePostForPlatform('bluesky', asPublished(post)));
+      const text = composePublishedText('bluesky', post.text, post.link);
+      const embed = await beforePublishing(async () => {
+        await session(channel, store);
+        const blobs = [];
+        for (const url of post.media) blobs.push(await uploadBlob(channel, store, url));
+        if (blobs.length === 0) return undefined;
+        const video = blobs.find((b) => b.video);
+        if (video) return { $type: 'app.bsky.embed.video', video: video.blob };
+        return { $type: 'app.bsky.embed.images', images: blobs.map((b) => ({ alt: '', image: b.blob })) };
+      });
+      const facets = richTextFacets(text);
+      const record = {
+        $type: POST_COLLECTION,
+        text,
+        createdAt: http.now().toISOString(),
+        ...(facets.length > 0 ? { facets } : {}),
+        ...(embed ? { embed } : {}),
+      };
+      const { response, session: used } = await call(channel, store, (s) => ({
+        method: 'POST',
+        url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/com.atproto.repo.createRecord`,
+        json: { repo: s.did, collection: POST_COLLECTION, record },
+        ...(context.signal ? { signal: context.signal } : {}),
+      }));
+      const created = readAnswer('Bluesky', CreateRecordAnswer, response.body, 'the new post', 'ambiguous');
+      const rateLimit = rateLimitStateFrom(response.headers, http.now());
+      return {
+        platformPostId: created.uri,
+        platformUrl: webUrl(created.uri, used.handle),
+        ...(rateLimit ? { rateLimit } : {}),
+      };
+    },
+
+    async lookup(post: Post, channel: Channel, store: CredentialStore): Promise<PublishedRef | undefined> {
+      const text = composePublishedText('bluesky', post.text, post.link);
+      const since = lookupWindowStart(post).getTime();
+      let cursor: string | undefined;
+      for (let page = 0; page < 10; page++) {
+        const { response, session: used } = await call(channel, store, (s) => {
+          const query = new URLSearchParams({ repo: s.did, collection: POST_COLLECTION, limit: '100' });
+          if (cursor) query.set('cursor', cursor);
+          return {
+            method: 'GET',
+            url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/com.atproto.repo.listRecords?${query}`,
+          };
+        });
+        const answer = readAnswer('Bluesky', ListRecordsAnswer, response.body, 'listRecords', 'unavailable');
+        let older = false;
+        for (const record of answer.records) {
+          const createdAt = Date.parse(record.value.createdAt ?? '');
+          if (!Number.isNaN(createdAt) && createdAt < since) {
+            older = true;
+            continue;
+          }
+          if (record.value.text === text)
+            return { platformPostId: record.uri, platformUrl: webUrl(record.uri, used.handle) };
+        }
+        // Records come newest first: once they predate the window, ours is not further down.
+        if (older || !answer.cursor) break;
+        cursor = answer.cursor;
+      }
+      return undefined;
+    },
+
+    async fetchMetrics(posts, channel, store): Promise<MetricsReading[]> {
+      const readings: MetricsReading[] = [];
+      for (const batch of chunk(posts, BLUESKY_CAPABILITIES.metricsBatchSize)) {
+        const query = new URLSearchParams();
+        for (const post of batch) query.append('uris', post.platformPostId);
+        const { response } = await call(channel, store, () => ({
+          method: 'GET',
+          url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/app.bsky.feed.getPosts?${query}`,
+        }));
+        const answer = readAnswer('Bluesky', GetPostsAnswer, response.body, 'getPosts', 'unavailable');
+        const byUri = new Map(answer.posts.map((view) => [view.uri, view]));
+        for (const post of batch) {
+          const view = byUri.get(post.platformPostId);
+          readings.push(
+            view
+              ? {
+                  postId: post.id,
+                  platformPostId: post.platformPostId,
+                  status: 'ok',
+                  metrics: normalisePostView(view),
+                  raw: view,
+                }
+              : // getPosts leaves out posts that no longer exist.
+                {
+                  postId: post.id,
+                  platformPostId: post.platformPostId,
+                  status: 'deleted',
+                  metrics: {},
+                  raw: null,
+                },
+          );
+        }
+      }
+      return readings;
+    },
+  };
+}
+
+/** Bluesky's counts in Pulsecast's vocabulary. No impressions, reach or clicks: absent, not zero. */
+export function normalisePostView(view: PostView): NormalisedMetrics {
+  const metrics: NormalisedMetrics = {};
+  if (view.likeCount !== undefined) metrics.likes = view.likeCount;
+  if (view.replyCount !== undefined) metrics.comments = view.replyCount;
+  if (view.repostCount !== undefined || view.quoteCount !== undefined) {
+    metrics.shares = (view.repostCount ?? 0) + (view.quoteCount ?? 0);
+  }
+  if (view.bookmarkCount !== undefined) metrics.saves = view.bookmarkCount;
+  const parts = [metrics.likes, metrics.comments, metrics.shares, metrics.saves].filter(
+    (v): v is number => v !== undefined,
+  );
+  if (parts.length > 0) metrics.engagements = parts.reduce((a, b) => a + b, 0);
+  return metrics;
+}
+
+export interface Facet {
+  index: { byteStart: number; byteEnd: number };
+  features: (
+    | { $type: 'app.bsky.richtext.facet#link'; uri: string }
+    | { $type: 'app.bsky.richtext.facet#tag'; tag: string }
+  )[];
+}
+
+/**
+ * Link and hashtag facets for a post's text. Bluesky clients do not detect links in plain text:
+ * without a facet a URL is not clickable. Offsets are UTF-8 byte offsets (twitter-text reports
+ * UTF-16 ones), start inclusive, end exclusive.
+ */
+export function richTextFacets(text: string): Facet[] {
+  const bytesBefore = (utf16Index: number) => Buffer.byteLength(text.slice(0, utf16Index), 'utf8');
+  const facets: Facet[] = [];
+  for (const { url, indices } of twitterText.extractUrlsWithIndices(text)) {
+    facets.push({
+      index: { byteStart: bytesBefore(indices[0]), byteEnd: bytesBefore(indices[1]) },
+      features: [
+        { $type: 'app.bsky.richtext.facet#link', uri: /^https?:\/\//i.test(url) ? url : `https://${url}` },
+      ],
+    });
+  }
+  for (const { hashtag, indices } of twitterText.extractHashtagsWithIndices(text)) {
+    facets.push({
+      index: { byteStart: bytesBefore(indices[0]), byteEnd: bytesBefore(indices[1]) },
+      features: [{ $type: 'app.bsky.richtext.facet#tag', tag: hashtag }],
+    });
+  }
+  return facets.sort((a, b) => a.index.byteStart - b.index.byteStart);
+}
+
+/** The `exp` claim of a JWT, in epoch milliseconds (undefined when it cannot be read). */
+function jwtExpiry(jwt: string): number | undefined {
+  const payload = jwt.split('.')[1];
+  if (!payload) return undefined;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as { exp?: unknown };
+    return typeof claims.exp === 'number' ? claims.exp * 1000 : undefined;
+  } catch {
+    return undefined;
+  }
+}

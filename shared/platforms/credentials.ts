@@ -1,0 +1,103 @@
+import { readFile, rename, writeFile } from 'node:fs/promises';
+import {
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  ResourceNotFoundException,
+  SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import type { CredentialStore, Credentials } from './port.ts';
+
+/** A secret that is missing or not a JSON object of strings. The message never holds its value. */
+export class CredentialsError extends Error {
+  constructor(
+    readonly secretRef: string,
+    reason: string,
+    options?: ErrorOptions,
+  ) {
+    super(`credentials '${secretRef}': ${reason}`, options);
+    this.name = 'CredentialsError';
+  }
+}
+
+function parseCredentials(secretRef: string, text: string | undefined): Credentials {
+  let value: unknown;
+  try {
+    value = JSON.parse(text ?? '');
+  } catch {
+    // The parse error would quote the secret: leave it out.
+    throw new CredentialsError(secretRef, 'the secret is not a JSON object');
+  }
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) {
+    throw new CredentialsError(secretRef, 'the secret is not a JSON object');
+  }
+  const entries = Object.entries(value);
+  if (!entries.every(([, v]) => typeof v === 'string')) {
+    throw new CredentialsError(secretRef, 'every field of the secret must be a string');
+  }
+  return Object.fromEntries(entries) as Credentials;
+}
+
+/** Channel credentials in AWS Secrets Manager, one secret per channel, cached per container. */
+export class SecretsManagerCredentialStore implements CredentialStore {
+  private readonly cache = new Map<string, { value: Credentials; at: number }>();
+
+  constructor(
+    private readonly client: SecretsManagerClient = new SecretsManagerClient({}),
+    private readonly ttlMs = 5 * 60_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(secretRef: string): Promise<Credentials> {
+    const cached = this.cache.get(secretRef);
+    if (cached && this.clock() - cached.at < this.ttlMs) return cached.value;
+    try {
+      const result = await this.client.send(new GetSecretValueCommand({ SecretId: secretRef }));
+      const value = parseCredentials(secretRef, result.SecretString);
+      this.cache.set(secretRef, { value, at: this.clock() });
+      return value;
+    } catch (error) {
+      if (error instanceof ResourceNotFoundException) {
+        throw new CredentialsError(secretRef, 'no such secret', { cause: error });
+      }
+      throw error;
+    }
+  }
+
+  async put(secretRef: string, credentials: Credentials): Promise<void> {
+    await this.client.send(
+      new PutSecretValueCommand({ SecretId: secretRef, SecretString: JSON.stringify(credentials) }),
+    );
+    this.cache.set(secretRef, { value: credentials, at: this.clock() });
+  }
+}
+
+/** Local mode: credentials in one JSON file keyed by `secretRef` (`PULSECAST_SECRETS_FILE`). */
+export class FileCredentialStore implements CredentialStore {
+  constructor(private readonly path: string) {}
+
+  private async readAll(): Promise<Record<string, unknown>> {
+    try {
+      const value: unknown = JSON.parse(await readFile(this.path, 'utf8'));
+      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+        return value as Record<string, unknown>;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw new Error(`the secrets file ${this.path} is not valid JSON`);
+    }
+    throw new Error(`the secrets file ${this.path} must hold a JSON object keyed by secretRef`);
+  }
+
+  async get(secretRef: string): Promise<Credentials> {
+    const all = await this.readAll();
+    if (!(secretRef in all)) throw new CredentialsError(secretRef, `not in ${this.path}`);
+    return parseCredentials(secretRef, JSON.stringify(all[secretRef]));
+  }
+
+  async put(secretRef: string, credentials: Credentials): Promise<void> {
+    const all = await this.readAll();
+    all[secretRef] = credentials;
+    const temporary = `${this.path}.tmp`;
+    await writeFile(temporary, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
+    await rename(temporary, this.path);
+  }
+}

@@ -1,0 +1,330 @@
+import { z } from 'zod';
+import type { Channel, NormalisedMetrics } from '../domain/index.ts';
+import { type AdapterOptions, PlatformHttp } from './http.ts';
+import {
+  ContainerCache,
+  type ContainerDialect,
+  type CredentialHealth,
+  checkMetaCredentials,
+  createContainer,
+  DEFAULT_PROCESSING_BUDGET_MS,
+  definedMetrics,
+  earliestPublishInstant,
+  ensureFreshMetaToken,
+  GRAPH_API_VERSION,
+  GraphClient,
+  GraphPlatformError,
+  graphEndpoint,
+  InsightsResponse,
+  insightNumbers,
+  parseMetaTime,
+  permalinkOf,
+  publishContainer,
+  rateLimitAfterPublish,
+  readCredentials,
+  readPublishingQuota,
+  readyContainer,
+  SingleFlight,
+  sameText,
+  sumDefined,
+} from './meta-graph.ts';
+import {
+  type CredentialStore,
+  type MetricsReading,
+  type PlatformAdapter,
+  type PlatformCapabilities,
+  PlatformError,
+  type PublishedRef,
+} from './port.ts';
+import { type PlatformFinding, validatePostForPlatform } from './rules.ts';
+
+/**
+ * Instagram professional accounts through the Instagram API with Instagram Login
+ * (`graph.instagram.com`): a media container per image or video (children and a CAROUSEL
+ * container for several), polled until FINISHED, then `media_publish`.
+ *
+ * Why Instagram Login and not Facebook Login: the channel secret holds one long-lived Instagram
+ * user token and no app secret, and only Instagram Login tokens can be refreshed with that alone
+ * (`ig_refresh_token`). The same paths answer on `graph.facebook.com` for Facebook Login tokens;
+ * point `apiBaseUrl` there to use one (such tokens are refreshed through Facebook Login instead).
+ */
+
+export const INSTAGRAM_GRAPH_ORIGIN = 'https://graph.instagram.com';
+
+export const InstagramCredentials = z.object({
+  igUserId: z.string().regex(/^\d+$/, 'must be the numeric Instagram professional account id'),
+  accessToken: z.string().min(1),
+  /** ISO instant; long-lived tokens last 60 days and are refreshed in their last week. */
+  expiresAt: z.iso.datetime({ offset: true }).optional(),
+});
+export type InstagramCredentials = z.infer<typeof InstagramCredentials>;
+
+/**
+ * Media insights asked for. `impressions` was deprecated for all versions on April 21, 2025;
+ * `views` (times the post was played or displayed) replaces it.
+ */
+export const INSTAGRAM_MEDIA_INSIGHTS = [
+  'views',
+  'reach',
+  'likes',
+  'comments',
+  'shares',
+  'saved',
+  'total_interactions',
+] as const;
+
+const DIALECT: ContainerDialect = {
+  platformName: 'Instagram',
+  createEdge: 'media',
+  publishEdge: 'media_publish',
+  limitEdge: 'content_publishing_limit',
+  statusField: 'status_code',
+  statusDetailFields: ['status'],
+  // Meta suggests checking a video container about once a minute for up to five minutes; the
+  // publish step cannot wait that long (see DEFAULT_PROCESSING_BUDGET_MS), so it looks more often.
+  pollMs: 3_000,
+};
+
+const UserMedia = z.object({
+  data: z.array(
+    z.object({
+      id: z.string(),
+      caption: z.string().optional(),
+      timestamp: z.string().optional(),
+      permalink: z.string().optional(),
+    }),
+  ),
+});
+
+/**
+ * Instagram media insights in Pulsecast's vocabulary. Meta's `views` is the successor of
+ * impressions, so it fills that place; Instagram reports no clicks on a post, so clicks stay
+ * absent. `total_interactions` is Instagram's own engagement count.
+ */
+export function instagramMetrics(numbers: Record<string, number>): NormalisedMetrics {
+  return definedMetrics({
+    impressions: numbers.views,
+    reach: numbers.reach,
+    likes: numbers.likes,
+    comments: numbers.comments,
+    shares: numbers.shares,
+    saves: numbers.saved,
+    engagements:
+      numbers.total_interactions ??
+      sumDefined(numbers.likes, numbers.comments, numbers.shares, numbers.saved),
+  });
+}
+
+const CAPABILITIES: PlatformCapabilities = {
+  idempotencyKey: false,
+  lookup: true,
+  // Insights are read per media object.
+  metricsBatchSize: 1,
+  metrics: ['impressions', 'reach', 'likes', 'comments', 'shares', 'saves', 'engagements'],
+  media: { images: true, video: true },
+};
+
+const VIDEO_URL_RE = /\.(?:mp4|mov|m4v|webm)(?:$|[?#])/i;
+const JPEG_URL_RE = /\.(?:jpe?g)(?:$|[?#])/i;
+
+export interface InstagramAdapterOptions extends AdapterOptions {
+  /** How long one publish may wait for media processing. @default 18000 (the publish Lambda has 30 s) */
+  processingBudgetMs?: number;
+}
+
+export interface InstagramAdapter extends PlatformAdapter {
+  checkCredentials(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
+}
+
+export function createInstagramAdapter(options: InstagramAdapterOptions = {}): InstagramAdapter {
+  const http = new PlatformHttp('Instagram', options);
+  const processingBudgetMs = options.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS;
+  const containers = new ContainerCache(http.now);
+  const refreshes = new SingleFlight<{ accessToken: string; expiresAt: string }>();
+
+  async function open(channel: Channel, store: CredentialStore) {
+    const { credentials, secrets } = await readCredentials(store, channel, InstagramCredentials, 'Instagram');
+    const endpoint = graphEndpoint(channel.apiBaseUrl, INSTAGRAM_GRAPH_ORIGIN, GRAPH_API_VERSION);
+    const fresh = await ensureFreshMetaToken({
+      http,
+      store,
+      channel,
+      credentials,
+      origin: endpoint.origin,
+      grantType: 'ig_refresh_token',
+      flight: refreshes,
+      // Facebook Login tokens (graph.facebook.com) are not refreshed with ig_refresh_token.
+      refreshable: new URL(endpoint.origin).hostname !== 'graph.facebook.com',
+    });
+    const allSecrets = [...new Set([...secrets, fresh.accessToken])];
+    return { credentials, fresh, graph: new GraphClient(http, endpoint, fresh.accessToken, allSecrets) };
+  }
+
+  return {
+    platform: 'instagram',
+    capabilities: CAPABILITIES,
+
+    validate(post) {
+      const findings: PlatformFinding[] = validatePostForPlatform('instagram', {
+        text: post.text,
+        media: post.media,
+        ...(post.link ? { link: post.link } : {}),
+      });
+      for (const url of post.media) {
+        if (!VIDEO_URL_RE.test(url) && !JPEG_URL_RE.test(url)) {
+          findings.push({
+            column: 'media',
+            severity: 'warning',
+            message: `Instagram's API documents JPEG as its only image format; '${url.length > 60 ? `${url.slice(0, 57)}...` : url}' may be refused`,
+          });
+        }
+      }
+      return findings;
+    },
+
+    async publish(post, channel, credentials, context): Promise<PublishedRef> {
+      const caption = post.text;
+      // Everything before media_publish is safe to repeat: the Graph client reports its failures
+      // as `unavailable`. Only an already-published container is `ambiguous`.
+      const session = await open(channel, credentials);
+      const user = session.credentials.igUserId;
+      const quota = await readPublishingQuota(session.graph, user, DIALECT);
+      if (quota && quota.usage >= quota.total) {
+        throw new PlatformError(
+          'rate-limited',
+          `the Instagram account of channel '${channel.id}' has used its ${quota.total} posts of the last 24 hours`,
+          { retryAfterSeconds: 3600, platformCode: 'publishing-limit' },
+        );
+      }
+      const key = ContainerCache.key(channel.id, context.idempotencyKey, { caption, media: post.media });
+      const budget = { remainingMs: processingBudgetMs };
+      const ready = (cacheKey: string, create: () => Promise<string>) =>
+        readyContainer({
+          http,
+          graph: session.graph,
+          dialect: DIALECT,
+          cache: containers,
+          key: cacheKey,
+          budget,
+          create,
+        });
+      let containerId: string;
+      if (post.media.length === 1) {
+        const url = post.media[0] as string;
+        containerId = await ready(key, () =>
+          createContainer(
+            session.graph,
+            user,
+            DIALECT,
+            VIDEO_URL_RE.test(url)
+              ? { media_type: 'REELS', video_url: url, caption }
+              : { image_url: url, caption },
+          ),
+        );
+      } else {
+        containerId = await ready(key, async () => {
+          const children: string[] = [];
+          for (const [i, url] of post.media.entries()) {
+            children.push(
+              await ready(`${key}#${i}`, () =>
+                createContainer(
+                  session.graph,
+                  user,
+                  DIALECT,
+                  VIDEO_URL_RE.test(url)
+                    ? { media_type: 'VIDEO', video_url: url, is_carousel_item: true }
+                    : { image_url: url, is_carousel_item: true },
+                ),
+              ),
+            );
+          }
+          return createContainer(session.graph, user, DIALECT, {
+            media_type: 'CAROUSEL',
+            children: children.join(','),
+            caption,
+          });
+        });
+      }
+      let mediaId: string;
+      try {
+        mediaId = await publishContainer(session.graph, user, containerId, DIALECT, context.signal);
+      } catch (error) {
+        if (error instanceof PlatformError && error.kind === 'rejected') containers.delete(key);
+        throw error;
+      }
+      containers.delete(key);
+      const permalink = await permalinkOf(session.graph, mediaId);
+      return {
+        platformPostId: mediaId,
+        platformUrl: permalink ?? `https://www.instagram.com/${channel.handle.replace(/^@/, '')}/`,
+        ...rateLimitAfterPublish(quota, http.now()),
+      };
+    },
+
+    async lookup(post, channel, credentials) {
+      const { credentials: c, graph } = await open(channel, credentials);
+      const body = await graph.get(`/${c.igUserId}/media`, {
+        fields: 'id,caption,timestamp,permalink',
+        limit: 50,
+      });
+      const media = UserMedia.safeParse(body);
+      if (!media.success) {
+        throw new PlatformError('unavailable', 'Instagram answered the media list in an unexpected shape', {
+          platformCode: 'shape',
+        });
+      }
+      const earliest = earliestPublishInstant(post);
+      const match = media.data.data.find((item) => {
+        const created = parseMetaTime(item.timestamp);
+        if (!Number.isNaN(created) && created < earliest) return false;
+        return sameText(item.caption ?? '', post.text);
+      });
+      if (!match) return undefined;
+      return {
+        platformPostId: match.id,
+        platformUrl: match.permalink ?? `https://www.instagram.com/${channel.handle.replace(/^@/, '')}/`,
+      };
+    },
+
+    async fetchMetrics(posts, channel, credentials): Promise<MetricsReading[]> {
+      if (posts.length === 0) return [];
+      const { graph } = await open(channel, credentials);
+      const readings: MetricsReading[] = [];
+      for (const p of posts) {
+        const base = { postId: p.id, platformPostId: p.platformPostId };
+        try {
+          const body = await graph.get(`/${p.platformPostId}/insights`, {
+            metric: INSTAGRAM_MEDIA_INSIGHTS.join(','),
+          });
+          const parsed = InsightsResponse.safeParse(body);
+          // "If insights data does not exist or is currently unavailable, the API returns an
+          // empty data set instead of 0": an empty reading, not zeros.
+          readings.push({
+            ...base,
+            status: 'ok',
+            metrics: parsed.success ? instagramMetrics(insightNumbers(parsed.data.data)) : {},
+            raw: body ?? null,
+          });
+        } catch (error) {
+          const graphError = error instanceof GraphPlatformError ? error.graph : undefined;
+          if (graphError?.code === 100 && graphError.error_subcode === 33) {
+            readings.push({ ...base, status: 'deleted', metrics: {}, raw: { error: graphError } });
+          } else if (graphError?.code === 10 && /not enough viewers/i.test(graphError.message ?? '')) {
+            readings.push({ ...base, status: 'ok', metrics: {}, raw: { error: graphError } });
+          } else {
+            throw error;
+          }
+        }
+      }
+      return readings;
+    },
+
+    async checkCredentials(channel, credentials): Promise<CredentialHealth> {
+      return checkMetaCredentials('Instagram', channel, async () => {
+        const session = await open(channel, credentials);
+        await session.graph.get('/me', { fields: 'id' });
+        return session.fresh;
+      });
+    },
+  };
+}

@@ -1,0 +1,125 @@
+import type { Post } from '../domain/index.ts';
+import { VersionConflictError } from '../errors.ts';
+import { DUE_KINDS } from '../store/keys.ts';
+import type { Store } from '../store/port.ts';
+
+/**
+ * The Dispatcher runs every minute and claims what falls due in the next two: each post is
+ * claimed at least once before its time even if one run is late, and the Wait inside the Map
+ * gives second-level precision. Express executions run at most 5 minutes.
+ */
+export const CLAIM_WINDOW_MS = 2 * 60_000;
+/** A claim older than this belongs to a Dispatcher that died (Express runs end within 5 minutes). */
+export const LEASE_MS = 6 * 60_000;
+/**
+ * Posts one execution claims. Its batches travel in the execution's state (256 KB at most);
+ * 1,500 ids in batches stay far below that. When more are due, the execution starts another
+ * Dispatcher right away (see the publishing construct), so a burst spreads over parallel runs.
+ */
+export const CLAIM_LIMIT = 1_500;
+/** Posts one Map iteration publishes together (same second). */
+export const BATCH_SIZE = 25;
+
+export interface DispatchBatch {
+  executionId: string;
+  /** Step Functions waits until this instant (whole seconds, RFC 3339). */
+  notBefore: string;
+  postIds: string[];
+}
+
+export interface ClaimResult {
+  batches: DispatchBatch[];
+  claimed: number;
+  /** More posts are due within the window than one execution claims. */
+  more: boolean;
+}
+
+/**
+ * Step Functions truncates Wait timestamps to whole seconds; rounding up ourselves means a post
+ * never goes out before its time (at most a second after it).
+ */
+export function wholeSecond(iso: string): string {
+  const ms = Date.parse(iso);
+  return `${new Date(Math.ceil(ms / 1000) * 1000).toISOString().slice(0, 19)}Z`;
+}
+
+/**
+ * Claims SCHEDULED posts due before `now + window`: each claim is a conditional write
+ * SCHEDULED → QUEUED at the version read, so of several Dispatchers racing for a post exactly
+ * one wins; an edit or a cancellation that lands first makes the claim fail, and the post is
+ * left as the user made it (the table is the truth, checked at claim time).
+ */
+export async function claimDuePosts(
+  executionId: string,
+  deps: { store: Store; now: () => Date },
+  options: { windowMs?: number; limit?: number } = {},
+): Promise<ClaimResult> {
+  const now = deps.now();
+  const until = new Date(now.getTime() + (options.windowMs ?? CLAIM_WINDOW_MS)).toISOString();
+  const limit = options.limit ?? CLAIM_LIMIT;
+  const claimed: Post[] = [];
+  let cursor: string | undefined;
+  let more = false;
+  do {
+    const page = await deps.store.dueWork(DUE_KINDS.publish, until, {
+      limit: Math.min(500, limit - claimed.length),
+      ...(cursor ? { cursor } : {}),
+    });
+    for (const candidate of page.items) {
+      const post = await claimOne(candidate, executionId, now, deps.store);
+      if (post) claimed.push(post);
+    }
+    cursor = page.nextCursor;
+    if (claimed.length >= limit && cursor) more = true;
+  } while (cursor && claimed.length < limit);
+
+  return { batches: toBatches(claimed, executionId), claimed: claimed.length, more };
+}
+
+async function claimOne(
+  candidate: Post,
+  executionId: string,
+  now: Date,
+  store: Store,
+): Promise<Post | undefined> {
+  // The index copy may be a moment old; on a lost race, read the post itself once and retry
+  // only if it is still SCHEDULED and due.
+  let current: Post | undefined = candidate;
+  for (let attempt = 0; attempt < 2 && current; attempt++) {
+    if (current.status !== 'SCHEDULED' || current.scheduledAt !== candidate.scheduledAt) return undefined;
+    const claimed: Post = {
+      ...current,
+      status: 'QUEUED',
+      claimedBy: executionId,
+      claimedAt: now.toISOString(),
+      leaseUntil: new Date(now.getTime() + LEASE_MS).toISOString(),
+      version: current.version + 1,
+      updatedAt: now.toISOString(),
+    };
+    try {
+      await store.replacePost(claimed, current.version, ['SCHEDULED']);
+      return claimed;
+    } catch (error) {
+      if (!(error instanceof VersionConflictError)) throw error;
+      current = await store.getPost(candidate.id);
+    }
+  }
+  return undefined;
+}
+
+function toBatches(posts: Post[], executionId: string): DispatchBatch[] {
+  const bySecond = new Map<string, string[]>();
+  for (const post of [...posts].sort((a, b) => a.scheduledAt.localeCompare(b.scheduledAt))) {
+    const second = wholeSecond(post.scheduledAt);
+    const ids = bySecond.get(second) ?? [];
+    ids.push(post.id);
+    bySecond.set(second, ids);
+  }
+  const batches: DispatchBatch[] = [];
+  for (const [notBefore, ids] of bySecond) {
+    for (let i = 0; i < ids.length; i += BATCH_SIZE) {
+      batches.push({ executionId, notBefore, postIds: ids.slice(i, i + BATCH_SIZE) });
+    }
+  }
+  return batches;
+}

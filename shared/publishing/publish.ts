@@ -1,0 +1,462 @@
+import { type Channel, canTransition, type Post } from '../domain/index.ts';
+import { VersionConflictError } from '../errors.ts';
+import { type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
+import { CredentialsError } from '../platforms/credentials.ts';
+import {
+  type CredentialStore,
+  type PlatformAdapter,
+  PlatformError,
+  type PublishedRef,
+} from '../platforms/port.ts';
+import type { RateLedger, Store } from '../store/port.ts';
+import type { DispatchBatch } from './dispatch.ts';
+
+/** Attempts that definitely did not reach the platform before a post is given up as FAILED. */
+export const MAX_ATTEMPTS = 5;
+/** When an UNKNOWN post is looked up again on the platform (a platform's search may lag). */
+export const RECONCILE_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000];
+
+/** What the publish step learned about one post. It changes nothing; the record step does. */
+export type PublishOutcome =
+  | { postId: string; kind: 'published'; platformPostId: string; platformUrl: string; publishedAt: string }
+  | { postId: string; kind: 'failed'; errorKind: string; reason: string; needsAttention?: boolean }
+  | {
+      postId: string;
+      kind: 'retry';
+      errorKind: string;
+      reason: string;
+      notBefore: string;
+      countsAsAttempt: boolean;
+    }
+  | { postId: string; kind: 'unknown'; reason: string }
+  | { postId: string; kind: 'skipped'; reason: string };
+
+export interface PublishDeps {
+  store: Store;
+  adapterFor: (platform: Channel['platform']) => PlatformAdapter;
+  credentials: CredentialStore;
+  now: () => Date;
+}
+
+export interface RecordDeps {
+  store: Store;
+  events: EventPublisher;
+  adapterFor: (platform: Channel['platform']) => PlatformAdapter;
+  now: () => Date;
+}
+
+export const idempotencyKey = (post: Pick<Post, 'id'>) => `pulsecast-${post.id}`;
+
+/**
+ * The publish step: for each post of the batch still claimed by this execution, QUEUED →
+ * PUBLISHING (conditional), then exactly one platform call. It never retries a call itself and
+ * never records a result: if it dies after the platform accepted a post, the post is left
+ * PUBLISHING and the record step (or the lease sweep) makes it UNKNOWN — never a second call.
+ */
+export async function publishBatch(batch: DispatchBatch, deps: PublishDeps): Promise<PublishOutcome[]> {
+  const settled = await Promise.allSettled(
+    batch.postIds.map((postId) => publishOne(postId, batch.executionId, deps)),
+  );
+  // One post's failure (a throttled write, say) must not lose the others' outcomes. Its own
+  // outcome is unknown: the record step releases it if no call began, or keeps it UNKNOWN.
+  return settled.map((result, i) =>
+    result.status === 'fulfilled'
+      ? result.value
+      : {
+          postId: batch.postIds[i] as string,
+          kind: 'unknown',
+          reason: `publish step failed: ${describe(result.reason)}`,
+        },
+  );
+}
+
+async function publishOne(postId: string, executionId: string, deps: PublishDeps): Promise<PublishOutcome> {
+  const post = await deps.store.getPost(postId);
+  if (post?.status !== 'QUEUED' || post.claimedBy !== executionId) {
+    return {
+      postId,
+      kind: 'skipped',
+      reason: `not QUEUED for ${executionId} (is ${post?.status ?? 'missing'})`,
+    };
+  }
+  const channel = await deps.store.getChannel(post.channel);
+  if (!channel) {
+    return {
+      postId,
+      kind: 'failed',
+      errorKind: 'channel',
+      reason: `channel '${post.channel}' no longer exists`,
+    };
+  }
+  const adapter = deps.adapterFor(channel.platform);
+  const findings = adapter.validate(post).filter((finding) => finding.severity === 'error');
+  if (findings.length > 0) {
+    return {
+      postId,
+      kind: 'failed',
+      errorKind: 'validation',
+      reason: findings.map((f) => f.message).join('; '),
+    };
+  }
+
+  const now = deps.now();
+  const ledger = await deps.store.getRateLedger(channel.id);
+  const blockedUntil = ledgerBlock(ledger, now);
+  if (blockedUntil) {
+    return {
+      postId,
+      kind: 'retry',
+      errorKind: 'rate-limit-ledger',
+      reason: `the ${channel.platform} rate limit for '${channel.id}' is used up until ${blockedUntil}`,
+      notBefore: blockedUntil,
+      countsAsAttempt: false,
+    };
+  }
+
+  const publishing: Post = {
+    ...post,
+    status: 'PUBLISHING',
+    version: post.version + 1,
+    updatedAt: now.toISOString(),
+  };
+  try {
+    await deps.store.replacePost(publishing, post.version, ['QUEUED']);
+  } catch (error) {
+    if (error instanceof VersionConflictError)
+      return { postId, kind: 'skipped', reason: 'changed while publishing' };
+    throw error;
+  }
+
+  let ref: PublishedRef;
+  try {
+    ref = await adapter.publish(publishing, channel, deps.credentials, {
+      idempotencyKey: idempotencyKey(post),
+    });
+  } catch (error) {
+    return classify(postId, error, channel, deps);
+  }
+  const publishedAt = deps.now().toISOString();
+  if (ref.rateLimit) {
+    await deps.store.putRateLedger({ channel: channel.id, ...ref.rateLimit, updatedAt: publishedAt });
+  }
+  return {
+    postId,
+    kind: 'published',
+    platformPostId: ref.platformPostId,
+    platformUrl: ref.platformUrl,
+    publishedAt,
+  };
+}
+
+/** The instant the channel's ledger says nothing may be sent before, if that is in the future. */
+function ledgerBlock(ledger: RateLedger | undefined, now: Date): string | undefined {
+  if (!ledger) return undefined;
+  const nowIso = now.toISOString();
+  if (ledger.blockedUntil && ledger.blockedUntil > nowIso) return ledger.blockedUntil;
+  if (ledger.remaining === 0 && ledger.resetAt && ledger.resetAt > nowIso) return ledger.resetAt;
+  return undefined;
+}
+
+async function classify(
+  postId: string,
+  error: unknown,
+  channel: Channel,
+  deps: PublishDeps,
+): Promise<PublishOutcome> {
+  const now = deps.now();
+  if (error instanceof CredentialsError) {
+    return { postId, kind: 'failed', errorKind: 'auth', reason: error.message, needsAttention: true };
+  }
+  if (!(error instanceof PlatformError)) {
+    // An unexpected failure inside the adapter: we cannot tell whether the request left.
+    return {
+      postId,
+      kind: 'unknown',
+      reason: `unexpected error during the platform call: ${describe(error)}`,
+    };
+  }
+  switch (error.kind) {
+    case 'ambiguous':
+      return { postId, kind: 'unknown', reason: error.message };
+    case 'rejected':
+      return { postId, kind: 'failed', errorKind: 'rejected', reason: error.message };
+    case 'auth':
+      return { postId, kind: 'failed', errorKind: 'auth', reason: error.message, needsAttention: true };
+    case 'rate-limited': {
+      const seconds = error.details.retryAfterSeconds ?? 60;
+      const notBefore = new Date(now.getTime() + seconds * 1000).toISOString();
+      await deps.store.putRateLedger({
+        channel: channel.id,
+        blockedUntil: notBefore,
+        updatedAt: now.toISOString(),
+      });
+      return {
+        postId,
+        kind: 'retry',
+        errorKind: 'rate-limited',
+        reason: error.message,
+        notBefore,
+        countsAsAttempt: false,
+      };
+    }
+    case 'unavailable': {
+      const notBefore = new Date(now.getTime() + 30_000).toISOString();
+      return {
+        postId,
+        kind: 'retry',
+        errorKind: 'unavailable',
+        reason: error.message,
+        notBefore,
+        countsAsAttempt: true,
+      };
+    }
+  }
+}
+
+function describe(error: unknown): string {
+  return error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+}
+
+export interface RecordSummary {
+  published: number;
+  failed: number;
+  rescheduled: number;
+  unknown: number;
+  skipped: number;
+}
+
+/**
+ * The record step: applies each outcome as a conditional transition and announces it. Safe to
+ * retry: a post already in its outcome's state is not written again, only re-announced (events
+ * are at least once; `eventId` lets consumers drop the repeat). Posts of the batch with no
+ * outcome (the publish step died) are released if no call began, or made UNKNOWN if one may have.
+ */
+export async function recordOutcomes(
+  batch: DispatchBatch,
+  outcomes: readonly PublishOutcome[] | undefined,
+  deps: RecordDeps,
+): Promise<RecordSummary> {
+  const byId = new Map((outcomes ?? []).map((outcome) => [outcome.postId, outcome]));
+  const summary: RecordSummary = { published: 0, failed: 0, rescheduled: 0, unknown: 0, skipped: 0 };
+  const events: PulsecastEvent[] = [];
+  try {
+    for (const postId of batch.postIds) {
+      const outcome = byId.get(postId) ?? {
+        postId,
+        kind: 'unknown' as const,
+        reason: 'the publish step failed before reporting this post',
+      };
+      const result = await recordOne(outcome, batch.executionId, deps);
+      summary[result.counted]++;
+      events.push(...result.events);
+    }
+  } finally {
+    // Announce what was written even when a later write fails and the step is retried.
+    await deps.events.publish(events);
+  }
+  return summary;
+}
+
+async function recordOne(
+  outcome: PublishOutcome,
+  executionId: string,
+  deps: RecordDeps,
+): Promise<{ counted: keyof RecordSummary; events: PulsecastEvent[] }> {
+  const skip = { counted: 'skipped' as const, events: [] };
+  const post = await deps.store.getPost(outcome.postId);
+  if (!post || outcome.kind === 'skipped') return skip;
+  const channel = await deps.store.getChannel(post.channel);
+  const platform = channel?.platform ?? 'x';
+  const now = deps.now().toISOString();
+  const ref = {
+    postId: post.id,
+    channel: post.channel,
+    platform,
+    scheduledAt: post.scheduledAt,
+    ...(post.campaign ? { campaign: post.campaign } : {}),
+  };
+  const ours = post.claimedBy === executionId;
+
+  if (outcome.kind === 'published') {
+    // Already recorded by an earlier attempt of this step: announce again, write nothing.
+    if (post.status === 'PUBLISHED' && post.platformPostId === outcome.platformPostId) {
+      return { counted: 'published', events: [publishedEvent(post, ref)] };
+    }
+    if (post.status !== 'PUBLISHING' || !ours) return skip;
+    const published: Post = {
+      ...withoutClaim(post),
+      status: 'PUBLISHED',
+      platformPostId: outcome.platformPostId,
+      platformUrl: outcome.platformUrl,
+      publishedAt: outcome.publishedAt,
+      version: post.version + 1,
+      updatedAt: now,
+    };
+    await write(deps.store, published, post, ['PUBLISHING']);
+    return { counted: 'published', events: [publishedEvent(published, ref)] };
+  }
+
+  if (outcome.kind === 'failed') {
+    if (post.status === 'FAILED' && post.failureReason === outcome.reason) {
+      return { counted: 'failed', events: failedEvents(outcome, ref, now) };
+    }
+    if (!(post.status === 'QUEUED' || post.status === 'PUBLISHING') || !ours) return skip;
+    const failed: Post = {
+      ...withoutClaim(post),
+      status: 'FAILED',
+      failureReason: outcome.reason,
+      version: post.version + 1,
+      updatedAt: now,
+    };
+    await write(deps.store, failed, post, ['QUEUED', 'PUBLISHING']);
+    return { counted: 'failed', events: failedEvents(outcome, ref, now) };
+  }
+
+  if (outcome.kind === 'retry') {
+    if (!(post.status === 'QUEUED' || post.status === 'PUBLISHING') || !ours) return skip;
+    const attempts = (post.attempts ?? 0) + (outcome.countsAsAttempt ? 1 : 0);
+    if (attempts >= MAX_ATTEMPTS) {
+      return recordOne(
+        {
+          postId: post.id,
+          kind: 'failed',
+          errorKind: outcome.errorKind,
+          reason: `gave up after ${attempts} attempts: ${outcome.reason}`,
+        },
+        executionId,
+        deps,
+      );
+    }
+    const moved: Post = {
+      ...withoutClaim(post),
+      status: 'SCHEDULED',
+      scheduledAt: outcome.notBefore,
+      attempts,
+      version: post.version + 1,
+      updatedAt: now,
+    };
+    await write(deps.store, moved, post, ['QUEUED', 'PUBLISHING']);
+    const delaySeconds = Math.max(
+      0,
+      Math.round((Date.parse(outcome.notBefore) - Date.parse(post.scheduledAt)) / 1000),
+    );
+    return {
+      counted: 'rescheduled',
+      events: [
+        makeEvent('Post Rescheduled', {
+          ...ref,
+          eventId: `${post.id}:rescheduled:${post.version + 1}`,
+          occurredAt: now,
+          reason: outcome.reason,
+          previousScheduledAt: post.scheduledAt,
+          scheduledAt: outcome.notBefore,
+          delaySeconds,
+        }),
+      ],
+    };
+  }
+
+  // unknown: a call may have reached the platform. QUEUED means no call began: release it.
+  if (post.status === 'QUEUED' && ours) {
+    const released: Post = {
+      ...withoutClaim(post),
+      status: 'SCHEDULED',
+      version: post.version + 1,
+      updatedAt: now,
+    };
+    await write(deps.store, released, post, ['QUEUED']);
+    return { counted: 'rescheduled', events: [] };
+  }
+  if (post.status === 'UNKNOWN') return { counted: 'unknown', events: [unknownEvent(post, ref, now)] };
+  if (post.status !== 'PUBLISHING' || !ours) return skip;
+  const adapter = channel ? deps.adapterFor(channel.platform) : undefined;
+  const reconcilable = adapter?.capabilities.lookup === true && adapter.lookup !== undefined;
+  const unknown: Post = {
+    ...withoutClaim(post),
+    status: 'UNKNOWN',
+    failureReason: outcome.reason,
+    ...(reconcilable
+      ? {
+          reconcileAt: new Date(Date.parse(now) + (RECONCILE_DELAYS_MS[0] ?? 60_000)).toISOString(),
+          reconcileAttempts: 0,
+        }
+      : {}),
+    version: post.version + 1,
+    updatedAt: now,
+  };
+  await write(deps.store, unknown, post, ['PUBLISHING']);
+  return { counted: 'unknown', events: [unknownEvent(unknown, ref, now)] };
+}
+
+export function withoutClaim(post: Post): Post {
+  const { claimedBy: _by, claimedAt: _at, leaseUntil: _lease, ...rest } = post;
+  return rest;
+}
+
+/** Every status change goes through the lifecycle table and a conditional write. */
+export async function write(store: Store, next: Post, current: Post, from: Post['status'][]): Promise<void> {
+  if (next.status !== current.status && !canTransition(current.status, next.status)) {
+    throw new Error(`post ${current.id}: ${current.status} → ${next.status} is not an allowed transition`);
+  }
+  await store.replacePost(next, current.version, from);
+}
+
+type Ref = {
+  postId: string;
+  channel: string;
+  platform: Channel['platform'];
+  scheduledAt: string;
+  campaign?: string;
+};
+
+function publishedEvent(post: Post, ref: Ref): PulsecastEvent {
+  const publishedAt = post.publishedAt ?? post.updatedAt;
+  return makeEvent('Post Published', {
+    ...ref,
+    eventId: `${post.id}:published`,
+    occurredAt: publishedAt,
+    platformPostId: post.platformPostId ?? '',
+    platformUrl: post.platformUrl ?? '',
+    publishedAt,
+    latenessSeconds: (Date.parse(publishedAt) - Date.parse(post.scheduledAt)) / 1000,
+  });
+}
+
+function failedEvents(
+  outcome: Extract<PublishOutcome, { kind: 'failed' }>,
+  ref: Ref,
+  now: string,
+): PulsecastEvent[] {
+  const events: PulsecastEvent[] = [
+    makeEvent('Post Failed', {
+      ...ref,
+      eventId: `${ref.postId}:failed`,
+      occurredAt: now,
+      reason: outcome.reason,
+      errorKind: outcome.errorKind,
+    }),
+  ];
+  if (outcome.needsAttention) {
+    events.push(
+      makeEvent('Channel Needs Attention', {
+        eventId: `${ref.channel}:attention:${ref.postId}`,
+        occurredAt: now,
+        channel: ref.channel,
+        platform: ref.platform,
+        reason: outcome.reason,
+        postId: ref.postId,
+      }),
+    );
+  }
+  return events;
+}
+
+function unknownEvent(post: Post, ref: Ref, now: string): PulsecastEvent {
+  return makeEvent('Post Outcome Unknown', {
+    ...ref,
+    eventId: `${post.id}:unknown`,
+    occurredAt: now,
+    reason: post.failureReason ?? 'outcome unknown',
+    reconcilable: post.reconcileAt !== undefined,
+  });
+}

@@ -1,0 +1,127 @@
+import { readFileSync } from 'node:fs';
+import { inspect } from 'node:util';
+import type { CredentialStore, Credentials } from '../../shared/platforms/port.ts';
+import { PlatformError } from '../../shared/platforms/port.ts';
+
+/** Credentials kept in memory, recording what adapters write back (token refreshes). */
+export class MemoryCredentialStore implements CredentialStore {
+  readonly puts: { secretRef: string; credentials: Credentials }[] = [];
+  private readonly values = new Map<string, Credentials>();
+
+  constructor(initial: Record<string, Credentials> = {}) {
+    for (const [ref, value] of Object.entries(initial)) this.values.set(ref, { ...value });
+  }
+
+  async get(secretRef: string): Promise<Credentials> {
+    const value = this.values.get(secretRef);
+    if (!value) throw new Error(`no secret ${secretRef}`);
+    return { ...value };
+  }
+
+  async put(secretRef: string, credentials: Credentials): Promise<void> {
+    this.values.set(secretRef, { ...credentials });
+    this.puts.push({ secretRef, credentials: { ...credentials } });
+  }
+
+  peek(secretRef: string): Credentials | undefined {
+    return this.values.get(secretRef);
+  }
+}
+
+/** A platform answer recorded as a fixture: where it comes from, its status, headers and body. */
+export interface Fixture {
+  source: string;
+  status: number;
+  headers?: Record<string, string>;
+  body?: unknown;
+}
+
+export function loadFixture(platform: string, name: string): Fixture {
+  const url = new URL(`../fixtures/platforms/${platform}/${name}`, import.meta.url);
+  return JSON.parse(readFileSync(url, 'utf8')) as Fixture;
+}
+
+export interface SentRequest {
+  method: string;
+  url: URL;
+  headers: Headers;
+  body: string;
+  form?: FormData;
+}
+
+type Route = {
+  method: string;
+  path: string | RegExp;
+  reply: Fixture | ((req: SentRequest) => Fixture | Error);
+};
+
+/**
+ * A fetch that answers from fixtures by method and path, recording what the adapter sent; an
+ * Error as the reply is thrown (a transport failure). Each route answers in turn from a queue
+ * when given several replies for the same path.
+ */
+export function fixtureFetch(routes: Route[]): { fetch: typeof fetch; sent: SentRequest[] } {
+  const sent: SentRequest[] = [];
+  const fake = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
+    const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);
+    const method = (init.method ?? 'GET').toUpperCase();
+    const headers = new Headers(init.headers);
+    let body = '';
+    let form: FormData | undefined;
+    if (init.body instanceof FormData) form = init.body;
+    else if (typeof init.body === 'string') body = init.body;
+    else if (init.body instanceof Uint8Array) body = `<${init.body.length} bytes>`;
+    const request: SentRequest = { method, url, headers, body, ...(form ? { form } : {}) };
+    sent.push(request);
+    const index = routes.findIndex(
+      (r) =>
+        r.method === method &&
+        (typeof r.path === 'string' ? r.path === url.pathname : r.path.test(url.pathname)),
+    );
+    const route = routes[index];
+    if (!route) throw new Error(`no fixture for ${method} ${url.pathname}`);
+    const reply = typeof route.reply === 'function' ? route.reply(request) : route.reply;
+    if (reply instanceof Error) throw reply;
+    const status = reply.status;
+    const payload = reply.body === undefined || status === 204 ? null : JSON.stringify(reply.body);
+    return new Response(payload, {
+      status,
+      headers: { 'content-type': 'application/json; charset=utf-8', ...reply.headers },
+    });
+  };
+  return { fetch: fake as typeof fetch, sent };
+}
+
+/** A transport failure shaped like undici's (`TypeError('fetch failed', { cause: { code } })`). */
+export function transportError(code: string): Error {
+  const cause = Object.assign(new Error(`connect ${code} 127.0.0.1:9`), { code });
+  return new TypeError('fetch failed', { cause });
+}
+
+/** Runs `action` and returns the PlatformError it throws (fails the test when it throws nothing else). */
+export async function platformError(action: () => Promise<unknown>): Promise<PlatformError> {
+  try {
+    await action();
+  } catch (error) {
+    if (error instanceof PlatformError) return error;
+    throw error;
+  }
+  throw new Error('expected a PlatformError, but the call succeeded');
+}
+
+/** Everything a secret could leak into, as one searchable text. */
+export function everythingVisible(...things: unknown[]): string {
+  return things.map((thing) => `${inspect(thing, { depth: 12 })}\n${safeJson(thing)}`).join('\n');
+}
+
+function safeJson(value: unknown): string {
+  try {
+    return JSON.stringify(value, (_key, v) =>
+      v instanceof Error ? { ...v, message: v.message, stack: v.stack, cause: v.cause } : v,
+    );
+  } catch {
+    return '';
+  }
+}
+
+export const noSleep = async (): Promise<void> => {};

@@ -1,0 +1,221 @@
+import { inspect } from 'node:util';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/threads.ts';
+import type { Channel } from '../../shared/domain/index.ts';
+import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import { createThreadsAdapter } from '../../shared/platforms/threads.ts';
+import { makeChannel, makePost } from '../support/fixtures.ts';
+
+// The Threads adapter publishing to and measuring from its simulator, through the real code path.
+
+class MemoryCredentials implements CredentialStore {
+  readonly puts: Credentials[] = [];
+  constructor(public value: Credentials) {}
+  async get(): Promise<Credentials> {
+    return { ...this.value };
+  }
+  async put(_ref: string, credentials: Credentials): Promise<void> {
+    this.puts.push(credentials);
+    this.value = credentials;
+  }
+}
+
+const START = new Date('2026-12-10T09:00:00.000Z');
+let now = START;
+const clock = () => now;
+const HOUR = 3_600_000;
+
+let sim: ThreadsSimulatorHandle;
+let channel: Channel;
+let store: MemoryCredentials;
+
+beforeEach(async () => {
+  now = START;
+  sim = await startThreadsSimulator({ clock, mediaProcessingPolls: 2 });
+  channel = makeChannel({
+    id: 'threads-main',
+    platform: 'threads',
+    handle: '@pulsecast',
+    secretRef: 'th',
+    apiBaseUrl: sim.url,
+  });
+  const account = sim.accounts[0] as ThreadsSimulatorHandle['accounts'][number];
+  store = new MemoryCredentials({
+    threadsUserId: account.threadsUserId,
+    accessToken: account.accessToken,
+    expiresAt: new Date(START.getTime() + 30 * 24 * HOUR).toISOString(),
+  });
+});
+
+afterEach(async () => {
+  await sim.stop();
+  vi.restoreAllMocks();
+});
+
+function adapter(timeoutMs?: number) {
+  return createThreadsAdapter({ now: clock, sleep: async () => {}, ...(timeoutMs ? { timeoutMs } : {}) });
+}
+
+async function failure(promise: Promise<unknown>): Promise<PlatformError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PlatformError);
+  return error as PlatformError;
+}
+
+describe('Threads adapter ↔ simulator', () => {
+  it('publishes text (with its link), an image, a video and a carousel', async () => {
+    const a = adapter();
+    const text = await a.publish(
+      makePost({ id: 't', text: 'Hello Threads', link: 'https://example.com/t' }),
+      channel,
+      store,
+      {
+        idempotencyKey: 't',
+      },
+    );
+    await a.publish(makePost({ id: 'i', text: 'Image', media: [sim.mediaUrl('a.jpg')] }), channel, store, {
+      idempotencyKey: 'i',
+    });
+    await a.publish(makePost({ id: 'v', text: 'Video', media: [sim.mediaUrl('v.mp4')] }), channel, store, {
+      idempotencyKey: 'v',
+    });
+    const carousel = await a.publish(
+      makePost({ id: 'c', text: 'Carousel', media: [sim.mediaUrl('a.png'), sim.mediaUrl('b.mp4')] }),
+      channel,
+      store,
+      { idempotencyKey: 'c' },
+    );
+
+    expect(sim.posts.map((p) => [p.text, p.media.map((m) => m.kind), p.data.mediaType])).toEqual([
+      ['Hello Threads https://example.com/t', [], 'TEXT_POST'],
+      ['Image', ['image'], 'IMAGE'],
+      ['Video', ['video'], 'VIDEO'],
+      ['Carousel', ['image', 'video'], 'CAROUSEL_ALBUM'],
+    ]);
+    expect(text.platformUrl).toBe(sim.posts[0]?.url);
+    expect(carousel.rateLimit?.remaining).toBe(246);
+  });
+
+  it('reads insights growing over virtual time', async () => {
+    const a = adapter();
+    const ref = await a.publish(makePost({ text: 'Count me #threads' }), channel, store, {
+      idempotencyKey: 'k',
+    });
+    now = new Date(START.getTime() + HOUR);
+    const [early] = await a.fetchMetrics([{ id: 'p', platformPostId: ref.platformPostId }], channel, store);
+    now = new Date(START.getTime() + 30 * HOUR);
+    const [later] = await a.fetchMetrics([{ id: 'p', platformPostId: ref.platformPostId }], channel, store);
+
+    const e = sim.engagementOf(ref.platformPostId) as NonNullable<ReturnType<typeof sim.engagementOf>>;
+    expect(later?.metrics).toEqual({
+      impressions: e.impressions,
+      likes: e.likes,
+      comments: e.comments,
+      shares: e.shares,
+      engagements: e.likes + e.comments + e.shares,
+    });
+    expect(later?.metrics.impressions ?? 0).toBeGreaterThan(early?.metrics.impressions ?? 0);
+  });
+
+  it('refuses text over 500 characters as Threads counts them (emoji = UTF-8 bytes)', async () => {
+    const error = await failure(
+      adapter().publish(makePost({ text: '😀'.repeat(126) }), channel, store, { idempotencyKey: 'k' }),
+    );
+    expect(error.kind).toBe('rejected');
+    expect(sim.posts).toHaveLength(0);
+  });
+
+  it('calls a container whose media cannot be downloaded rejected, with the reason', async () => {
+    const error = await failure(
+      adapter().publish(makePost({ media: [sim.mediaUrl('gone.jpg', { status: 404 })] }), channel, store, {
+        idempotencyKey: 'k',
+      }),
+    );
+    expect(error.kind).toBe('rejected');
+    expect(error.message).toContain('FAILED_DOWNLOADING_IMAGE');
+  });
+
+  it('calls a lost threads_publish answer ambiguous; lookup finds the thread', async () => {
+    // The harness matches fault paths by prefix, and `…/threads_publish` is a prefix of
+    // `…/threads_publishing_limit` (read first): so the answer is lost on the client side here,
+    // after the simulator has processed the request.
+    const lossy = (async (input: string | URL | Request, init?: RequestInit) => {
+      const response = await fetch(input, init);
+      if (String(input).endsWith('/threads_publish')) {
+        await response.arrayBuffer();
+        throw Object.assign(new TypeError('fetch failed'), { cause: { code: 'ECONNRESET' } });
+      }
+      return response;
+    }) as typeof fetch;
+    const post = makePost({ text: 'Where did it go', link: 'https://example.com/w' });
+    const lossyAdapter = createThreadsAdapter({ now: clock, sleep: async () => {}, fetch: lossy });
+    expect((await failure(lossyAdapter.publish(post, channel, store, { idempotencyKey: 'k' }))).kind).toBe(
+      'ambiguous',
+    );
+    expect(sim.posts).toHaveLength(1);
+    expect(await adapter().lookup?.(post, channel, store)).toEqual({
+      platformPostId: sim.posts[0]?.id,
+      platformUrl: sim.posts[0]?.url,
+    });
+  });
+
+  it('reads throttling as rate-limited and expiry as auth', async () => {
+    sim.setFaults({ rateLimit: { count: 1, resetSeconds: 600 } });
+    expect(
+      await failure(adapter().publish(makePost(), channel, store, { idempotencyKey: 'k' })),
+    ).toMatchObject({
+      kind: 'rate-limited',
+      details: { retryAfterSeconds: 600 },
+    });
+    sim.setFaults({ expireTokens: true });
+    expect((await failure(adapter().publish(makePost(), channel, store, { idempotencyKey: 'k' }))).kind).toBe(
+      'auth',
+    );
+  });
+
+  it('refreshes a token in its last week with th_refresh_token', async () => {
+    now = new Date(START.getTime() + 24 * 24 * HOUR);
+    const before = store.value.accessToken;
+    expect(await adapter().checkCredentials(channel, store)).toMatchObject({ status: 'refreshed' });
+    expect(store.value.accessToken).not.toBe(before);
+    await adapter().publish(makePost(), channel, store, { idempotencyKey: 'k' });
+    expect(sim.posts).toHaveLength(1);
+  });
+
+  it('never lets a token show in logs, errors, results or the simulator request log', async () => {
+    const logged: string[] = [];
+    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+        logged.push(args.map((x) => inspect(x, { depth: 6 })).join(' '));
+      });
+    }
+    const secrets = [store.value.accessToken as string];
+    const seen: string[] = [];
+    const capture = async (promise: Promise<unknown>) => {
+      try {
+        seen.push(JSON.stringify(await promise));
+      } catch (error) {
+        seen.push(inspect(error, { depth: 8, showHidden: true }), JSON.stringify(error));
+      }
+    };
+    const a = adapter(300);
+    now = new Date(START.getTime() + 24 * 24 * HOUR);
+    await capture(a.publish(makePost({ text: 'one' }), channel, store, { idempotencyKey: '1' }));
+    secrets.push(store.value.accessToken as string);
+    await capture(a.fetchMetrics([{ id: '1', platformPostId: sim.posts[0]?.id ?? '' }], channel, store));
+    sim.setFaults({ serverError: { count: 1 } });
+    await capture(a.publish(makePost({ text: 'two' }), channel, store, { idempotencyKey: '2' }));
+    sim.setFaults({
+      timeoutAfterAccept: { count: 1, path: `/v1.0/${store.value.threadsUserId}/threads_publishing_limit` },
+    });
+    await capture(a.publish(makePost({ text: 'three' }), channel, store, { idempotencyKey: '3' }));
+    sim.setFaults({ expireTokens: true });
+    await capture(a.publish(makePost({ text: 'four' }), channel, store, { idempotencyKey: '4' }));
+
+    const haystack = [...logged, ...seen, JSON.stringify(sim.requests)].join('\n');
+    for (const secret of secrets) expect(haystack).not.toContain(secret);
+  });
+});

@@ -1,0 +1,78 @@
+import { fileURLToPath } from 'node:url';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import {
+  setAdapterResolver,
+  setCredentialStore,
+  setEventPublisher,
+} from '../../functions/commons/publishing-runtime.ts';
+import { setClock } from '../../functions/commons/runtime.ts';
+import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
+import { VirtualClock } from '../../local/clock.ts';
+import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
+import { LocalStateMachineRunner } from '../../local/stepfunctions/runner.ts';
+import { stepFunctionsIntegrations } from '../../local/stepfunctions/sfn.ts';
+import { stateMachineArn } from '../../local/stepfunctions/template.ts';
+import type { Platform } from '../../shared/domain/index.ts';
+import type { EventPublisher } from '../../shared/events.ts';
+import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
+import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+
+const ROOT = fileURLToPath(new URL('../../', import.meta.url));
+
+export interface LocalDispatcher {
+  runner: LocalStateMachineRunner;
+  clock: VirtualClock;
+  store: DynamoStore;
+  dynamo: LocalDynamo;
+  stop(): Promise<void>;
+}
+
+/**
+ * The Dispatcher exactly as the CDK app synthesizes it, run by the local runner on a virtual
+ * clock against dynalite, with the real handler modules (functions/publishing/*) wired to the
+ * given adapter, event publisher and credentials.
+ */
+export async function startLocalDispatcher(options: {
+  start: number;
+  adapter: (platform: Platform) => PlatformAdapter;
+  events: EventPublisher;
+  credentials: CredentialStore;
+}): Promise<LocalDispatcher> {
+  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const template = Template.fromStack(stack).toJSON();
+  const dispatcherId = stack.getLogicalId(stack.publishing.stateMachine.node.defaultChild as CfnElement);
+  const tableId = stack.getLogicalId(stack.data.table.node.defaultChild as CfnElement);
+  const busId = stack.getLogicalId(stack.events.bus.node.defaultChild as CfnElement);
+
+  const dynamo = await startLocalDynamo();
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  const clock = new VirtualClock({ start: options.start });
+  setClock(() => clock.now());
+  setAdapterResolver(options.adapter);
+  setEventPublisher(options.events);
+  setCredentialStore(options.credentials);
+
+  let runner: LocalStateMachineRunner | undefined;
+  const names = { [tableId]: dynamo.tableName, [busId]: 'pulsecast-local' };
+  runner = await LocalStateMachineRunner.fromTemplate(template, dispatcherId, {
+    root: ROOT,
+    clock,
+    names,
+    stackName: stack.stackName,
+    sdkIntegrations: stepFunctionsIntegrations((arn) =>
+      runner && arn === stateMachineArn(runner.machine.name) ? runner : undefined,
+    ),
+  });
+  const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
+  return {
+    runner,
+    clock,
+    store,
+    dynamo,
+    stop: async () => {
+      runner?.stopAll();
+      await dynamo.stop();
+    },
+  };
+}
