@@ -1,5 +1,6 @@
 import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -60,6 +61,9 @@ export class PulsecastPublishing extends Construct {
     publish: PulsecastFunction;
     record: PulsecastFunction;
   };
+  /** Hourly credential check of every channel (Channel Needs Attention before posts fail). */
+  public readonly channelHealth: PulsecastFunction;
+  public readonly channelHealthSchedule: scheduler.Schedule;
 
   constructor(scope: Construct, id: string, props: PulsecastPublishingProps) {
     super(scope, id);
@@ -223,6 +227,36 @@ export class PulsecastPublishing extends Construct {
         retryAttempts: 2,
         maxEventAge: Duration.minutes(2),
       }),
+    });
+
+    this.channelHealth = fn(
+      'ChannelHealthFunction',
+      'functions/publishing/channel-health.ts',
+      'Hourly check of every channel’s credentials',
+      Duration.minutes(2),
+    )
+      .bindTable(props.data, 'read')
+      .bindEventBus(props.bus)
+      .bindChannelSecrets(secretPrefix, 'readWrite');
+    // An explicit role, so the acknowledgement below sits on a role of this construct.
+    const healthScheduleRole = new iam.Role(this, 'HourlyScheduleRole', {
+      assumedBy: new iam.ServicePrincipal('scheduler.amazonaws.com'),
+      description: 'Lets EventBridge Scheduler invoke the channel health check',
+    });
+    this.channelHealthSchedule = new scheduler.Schedule(this, 'Hourly', {
+      description: 'Checks channel credentials every hour',
+      schedule: scheduler.ScheduleExpression.rate(Duration.hours(1)),
+      target: new targets.LambdaInvoke(this.channelHealth.function, {
+        role: healthScheduleRole,
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(30),
+      }),
+    });
+    Validations.of(healthScheduleRole).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.channelHealth.function.node.defaultChild as CfnResource)}.Arn>:*]`,
+      reason: 'The schedule invokes this one function; ":*" only covers its own versions and aliases.',
     });
   }
 }

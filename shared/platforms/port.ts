@@ -48,6 +48,15 @@ export interface MetricsReading {
   raw: unknown;
 }
 
+/** How a channel's credentials stand, checked ahead of posting. */
+export interface CredentialHealth {
+  /** `unknown`: the platform could not be asked just now (try again later). */
+  status: 'ok' | 'refreshed' | 'expiring' | 'expired' | 'invalid' | 'unknown';
+  expiresAt?: string;
+  /** For a person: what is wrong and what to do. Never contains a credential. */
+  message: string;
+}
+
 export interface PlatformAdapter {
   readonly platform: Platform;
   readonly capabilities: PlatformCapabilities;
@@ -67,6 +76,8 @@ export interface PlatformAdapter {
     channel: Channel,
     credentials: CredentialStore,
   ): Promise<MetricsReading[]>;
+  /** Probes (and where the platform allows, refreshes) the channel's credentials. */
+  checkCredentials?(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
 }
 
 /**

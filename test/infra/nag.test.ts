@@ -46,11 +46,19 @@ describe('cdk-nag AwsSolutions', () => {
       .violations.flatMap((v) => v.violatingResources.map((r) => `${v.ruleName} ${r.constructPath}`))
       .sort();
 
-    const functions = [...stack.api.functions.values(), ...Object.values(stack.publishing.functions)];
+    const functions = [
+      ...stack.api.functions.values(),
+      ...Object.values(stack.publishing.functions),
+      stack.publishing.channelHealth,
+    ];
     const xray = functions.map(
       (fn) => `AwsSolutions-IAM5[Resource::*] ${fn.role.node.path}/DefaultPolicy/Resource`,
     );
-    const secrets = [stack.publishing.functions.recover, stack.publishing.functions.publish].map(
+    const secrets = [
+      stack.publishing.functions.recover,
+      stack.publishing.functions.publish,
+      stack.publishing.channelHealth,
+    ].map(
       (fn) =>
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast/*] ${fn.role.node.path}/DefaultPolicy/Resource`,
     );
@@ -67,6 +75,7 @@ describe('cdk-nag AwsSolutions', () => {
         ...xray,
         ...secrets,
         ...dispatcher,
+        `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.publishing.channelHealth.function.node.defaultChild as CfnElement)}.Arn>:*] ${stack.publishing.node.path}/HourlyScheduleRole/DefaultPolicy/Resource`,
         `AwsSolutions-SQS3 ${stack.publishing.deadLetterQueue.node.path}/Resource`,
         `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--health/Resource`,
       ].sort(),

@@ -132,6 +132,29 @@ describe('PulsecastPublishing', () => {
     });
   });
 
+  it('checks channel credentials hourly with read-only table access', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(1 hour)',
+      Target: { Arn: { 'Fn::GetAtt': [synth.logicalId(publishing.channelHealth.function), 'Arn'] } },
+    });
+    const busArn = `${synth.logicalId(stack.events.bus)}.Arn`;
+    expect(permissionsOf(synth, publishing.channelHealth)).toEqual({
+      'own log group': LOG_WRITE,
+      '*': XRAY,
+      table: [
+        'dynamodb:BatchGetItem',
+        'dynamodb:ConditionCheckItem',
+        'dynamodb:DescribeTable',
+        'dynamodb:GetItem',
+        'dynamodb:Query',
+      ],
+      'table/index/byType': ['dynamodb:Query'],
+      'table/index/due': ['dynamodb:Query'],
+      ...SECRETS,
+      [busArn]: ['events:PutEvents'],
+    });
+  });
+
   it('archives every Pulsecast event on the bus for replay', () => {
     template.hasResourceProperties('AWS::Events::Archive', {
       EventPattern: { source: ['pulsecast'] },
