@@ -1,94 +1,356 @@
+import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import {
+  setAdapterResolver,
+  setCredentialStore,
+  setEventPublisher,
+} from '../functions/commons/publishing-runtime.ts';
+import { setClock } from '../functions/commons/runtime.ts';
+import { createPulsecastApp } from '../infra/pulsecast-app.ts';
 import { saveChannel } from '../shared/channels.ts';
 import type { ChannelInput } from '../shared/domain/index.ts';
+import { FileCredentialStore } from '../shared/platforms/credentials.ts';
+import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
+import { VirtualClock } from './clock.ts';
+import { DurationError, parseDuration } from './duration.ts';
 import { startLocalDynamo } from './dynamo.ts';
+import { LocalEventBus } from './events/bus.ts';
+import { schedulesFrom, startSchedules } from './events/schedules.ts';
 import { startLocalApi } from './server.ts';
+import { loadSimulatorConfig } from './simulators/audience.ts';
+import { startSimulatorFleet } from './simulators/fleet.ts';
+import { lambdaContext, loadHandlers } from './stepfunctions/handlers.ts';
+import { LocalStateMachineRunner } from './stepfunctions/runner.ts';
+import { stepFunctionsIntegrations } from './stepfunctions/sfn.ts';
+import { functionEntries, resolveStateMachines, stateMachineArn } from './stepfunctions/template.ts';
 
 export interface LocalModeOptions {
   root: string;
   port: number;
-  /** Where dynalite keeps its files; in memory when absent (tests). */
-  dataDir?: string;
+  /** Where dynalite, the outbox and the local secrets live; a temporary folder when absent. */
+  dataDir: string;
+  /** Create the demo channels (one per platform, each pointed at its simulator). */
   seedDemoChannels?: boolean;
+  /**
+   * `real`: local time follows the wall clock (and `POST /_local/clock/advance` jumps ahead);
+   * `manual`: time moves only when advanced (tests).
+   * @default 'real'
+   */
+  clockMode?: 'real' | 'manual';
+  /**
+   * Where the virtual clock starts when the data folder has no clock of its own yet.
+   * @default now (or PULSECAST_CLOCK_START)
+   */
+  start?: number;
 }
 
 export interface LocalMode {
   apiUrl: string;
   store: DynamoStore;
+  clock: VirtualClock;
   seededChannels: string[];
+  outboxDir: string;
+  simulators: { platform: string; url: string }[];
+  stateMachines: string[];
+  /** Runs everything due up to now + `ms` in order, and resolves when the system is idle. */
+  advance(ms: number): Promise<AdvanceResult>;
   stop(): Promise<void>;
 }
 
-/** The channels the example calendars in `examples/` post to. */
-export const DEMO_CHANNELS: ChannelInput[] = [
-  {
-    id: 'x-main',
-    platform: 'x',
-    handle: '@pulsecast_demo',
-    timezone: 'Europe/Berlin',
-    secretRef: 'local/x-main',
-  },
-  {
-    id: 'bsky-main',
-    platform: 'bluesky',
-    handle: 'pulsecast-demo.bsky.social',
-    timezone: 'Europe/Berlin',
-    secretRef: 'local/bsky-main',
-  },
-  {
-    id: 'mastodon-main',
-    platform: 'mastodon',
-    handle: '@pulsecast@mastodon.example',
-    timezone: 'Europe/Berlin',
-    secretRef: 'local/mastodon-main',
-  },
-  {
-    id: 'linkedin-page',
-    platform: 'linkedin',
-    handle: 'urn:li:organization:1000',
-    timezone: 'America/New_York',
-    secretRef: 'local/linkedin-page',
-  },
-];
+export interface AdvanceResult {
+  from: string;
+  to: string;
+  executions: { started: number; succeeded: number; failed: number };
+  schedulesFired: number;
+  eventsDelivered: number;
+}
 
 /**
- * Starts local mode in this process: dynalite, then the API's real handlers behind a local
- * server. The handlers find the table through the same environment variables as on Lambda.
+ * Local mode: the whole system in one process, from the same definitions that deploy. The CDK
+ * app is synthesized in-process; its state machines run on aws-local-stepfunctions with every
+ * Task mapped to the real handler module, its schedules fire on a virtual clock, and events go
+ * through a bus that applies the synthesized rules. DynamoDB is dynalite, the platforms are the
+ * simulators, and nothing calls AWS or the internet.
  */
 export async function startLocalMode(options: LocalModeOptions): Promise<LocalMode> {
-  // Local mode never talks to AWS: the SDK gets fixed local credentials and a local endpoint,
-  // whatever the shell has configured.
+  isolateFromAws();
+  mkdirSync(options.dataDir, { recursive: true });
+  const outboxDir = join(options.dataDir, 'outbox');
+  mkdirSync(outboxDir, { recursive: true });
+  process.env.PULSECAST_OUTBOX_DIR = outboxDir;
+
+  const dynamo = await startLocalDynamo({ path: join(options.dataDir, 'dynamodb') });
+  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  process.env.TABLE_NAME = dynamo.tableName;
+  const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
+
+  const clockFile = join(options.dataDir, 'clock.json');
+  const clock = new VirtualClock({ start: restoredClock(clockFile) ?? options.start ?? Date.now() });
+  setClock(() => clock.now());
+
+  // The platforms: one simulator each, sharing the clock and the audience model.
+  const fleet = await startSimulatorFleet({
+    clock: () => clock.now(),
+    config: loadSimulatorConfig(process.env),
+  });
+  const secretsFile = writeLocalSecrets(options.dataDir, fleet.secrets);
+  process.env.PULSECAST_SECRETS_FILE = secretsFile;
+  setCredentialStore(new FileCredentialStore(secretsFile));
+  setAdapterResolver(adapterRegistry({ now: () => clock.now() }));
+
+  const seededChannels = await syncDemoChannels(store, fleet.channels, options.seedDemoChannels ?? true);
+
+  // The deployable definitions, synthesized here (bundling skipped: the handlers run from source).
+  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const template = Template.fromStack(stack).toJSON();
+  const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const names: Record<string, string> = {
+    [logicalId(stack.data.table)]: dynamo.tableName,
+    [logicalId(stack.events.bus)]: 'pulsecast-local',
+  };
+  // `Ref` of a secret is its ARN, which the stack takes apart (the name is its 7th field).
+  for (const [id, resource] of Object.entries(
+    (template as { Resources: Record<string, { Type: string }> }).Resources,
+  )) {
+    if (resource.Type === 'AWS::SecretsManager::Secret') {
+      names[id] = `arn:aws:secretsmanager:us-east-1:000000000000:secret:pulsecast/local/${id}-LOCAL1`;
+    }
+  }
+  const resolveOptions = { names, stackName: stack.stackName };
+
+  const handlers = await loadHandlers(template, options.root, resolveOptions);
+  const functions = new Map(functionEntries(template, resolveOptions).map((fn) => [fn.logicalId, fn]));
+  const bus = LocalEventBus.fromTemplate(template, {
+    ...resolveOptions,
+    clock,
+    handlers,
+    archivePath: join(options.dataDir, 'events.jsonl'),
+    deadLetterPath: join(options.dataDir, 'dead-letters.jsonl'),
+  });
+  setEventPublisher(bus);
+
+  const runners = new Map<string, LocalStateMachineRunner>();
+  const byArn = (arn: string) =>
+    [...runners.values()].find((runner) => stateMachineArn(runner.machine.name) === arn);
+  for (const machine of resolveStateMachines(template, resolveOptions)) {
+    runners.set(
+      machine.logicalId,
+      await LocalStateMachineRunner.fromTemplate(template, machine.logicalId, {
+        ...resolveOptions,
+        root: options.root,
+        clock,
+        handlers,
+        sdkIntegrations: stepFunctionsIntegrations(byArn),
+      }),
+    );
+  }
+
+  let schedulesFired = 0;
+  const cancelSchedules = startSchedules(schedulesFrom(template, resolveOptions), clock, (schedule) => {
+    schedulesFired++;
+    if (schedule.target.kind === 'stateMachine') {
+      // The execution waits on the clock itself (Wait states), so it is not returned (tracked).
+      runners.get(schedule.target.logicalId)?.start(schedule.input ?? {});
+      return undefined;
+    }
+    // A function target runs now; the clock tracks the returned promise.
+    const handler = handlers[schedule.target.logicalId];
+    return handler?.(
+      schedule.input ?? {},
+      lambdaContext(schedule.target.logicalId, functions.get(schedule.target.logicalId)),
+    );
+  });
+
+  // The API, with the local-only clock routes beside the real ones.
+  const executionsNow = () => {
+    const all = [...runners.values()].flatMap((runner) => runner.executions);
+    return {
+      started: all.length,
+      succeeded: all.filter((execution) => execution.status === 'SUCCEEDED').length,
+      failed: all.filter((execution) => execution.status !== 'SUCCEEDED' && execution.status !== 'RUNNING')
+        .length,
+    };
+  };
+  // One advance at a time: the API's jumps and the real-time ticker queue behind each other.
+  let advancing: Promise<unknown> = Promise.resolve();
+  const advanceTo = (targetMs: number): Promise<AdvanceResult> => {
+    const run = advancing.then(async () => {
+      const before = { executions: executionsNow(), fired: schedulesFired, delivered: bus.deliveries.length };
+      const from = clock.now().toISOString();
+      if (targetMs > clock.nowMs()) await clock.advanceTo(targetMs);
+      const after = executionsNow();
+      return {
+        from,
+        to: clock.now().toISOString(),
+        executions: {
+          started: after.started - before.executions.started,
+          succeeded: after.succeeded - before.executions.succeeded,
+          failed: after.failed - before.executions.failed,
+        },
+        schedulesFired: schedulesFired - before.fired,
+        eventsDelivered: bus.deliveries.length - before.delivered,
+      };
+    });
+    advancing = run.catch(() => undefined);
+    void run.then(() => saveClock(clockFile, clock.nowMs())).catch(() => undefined);
+    return run;
+  };
+  // Local time = wall clock + offset; an advance moves the offset, so real time carries on from there.
+  let offset = clock.nowMs() - Date.now();
+  const advance = (ms: number): Promise<AdvanceResult> => {
+    offset += ms;
+    return advanceTo(Date.now() + offset);
+  };
+
+  const api = await startLocalApi({
+    port: options.port,
+    root: options.root,
+    localRoutes: {
+      'GET /_local/clock': async () => json(200, { now: clock.now().toISOString() }),
+      'POST /_local/clock/advance': async (event) => {
+        let ms: number;
+        try {
+          const body = JSON.parse(bodyText(event) || '{}') as { by?: unknown };
+          if (typeof body.by !== 'string')
+            throw new DurationError('send {"by": "PT24H"} (an ISO-8601 duration)');
+          ms = parseDuration(body.by);
+        } catch (error) {
+          return json(
+            400,
+            {
+              type: 'urn:pulsecast:problem:bad-request',
+              title: 'Bad request',
+              status: 400,
+              detail: (error as Error).message,
+            },
+            true,
+          );
+        }
+        return json(200, await advance(ms));
+      },
+    },
+  });
+
+  // Real-time mode: every second, catch up with the wall clock (plus what was advanced).
+  let ticker: NodeJS.Timeout | undefined;
+  if ((options.clockMode ?? 'real') === 'real') {
+    let busy = false;
+    ticker = setInterval(() => {
+      if (busy) return;
+      busy = true;
+      advanceTo(Date.now() + offset)
+        .catch((error: unknown) => console.error('local clock:', error))
+        .finally(() => {
+          busy = false;
+        });
+    }, 1000);
+  }
+
+  return {
+    apiUrl: api.url,
+    store,
+    clock,
+    seededChannels,
+    outboxDir,
+    simulators: fleet.simulators.map((sim) => ({ platform: sim.platform, url: sim.url })),
+    stateMachines: [...runners.values()].map((runner) => runner.machine.name),
+    advance,
+    stop: async () => {
+      if (ticker) clearInterval(ticker);
+      await advancing;
+      saveClock(clockFile, clock.nowMs());
+      cancelSchedules();
+      for (const runner of runners.values()) runner.stopAll();
+      await api.stop();
+      await fleet.stop();
+      await dynamo.stop();
+    },
+  };
+}
+
+/**
+ * Local time survives a restart: it resumes where it was plus the real time that passed, as a
+ * deployed system's would (posts that fell due meanwhile are then published late, not lost).
+ */
+function restoredClock(path: string): number | undefined {
+  try {
+    const saved = JSON.parse(readFileSync(path, 'utf8')) as { virtualMs?: unknown; realMs?: unknown };
+    if (typeof saved.virtualMs !== 'number' || typeof saved.realMs !== 'number') return undefined;
+    return saved.virtualMs + Math.max(0, Date.now() - saved.realMs);
+  } catch {
+    return undefined;
+  }
+}
+
+function saveClock(path: string, virtualMs: number): void {
+  writeFileSync(path, JSON.stringify({ virtualMs, realMs: Date.now() }));
+}
+
+/**
+ * Local mode never talks to AWS: fixed local credentials, and every AWS endpoint but
+ * DynamoDB's pointed at a closed local port, so a call that slipped through fails at once here
+ * instead of reaching an account.
+ */
+function isolateFromAws(): void {
   process.env.AWS_ACCESS_KEY_ID = 'local';
   process.env.AWS_SECRET_ACCESS_KEY = 'local';
   delete process.env.AWS_SESSION_TOKEN;
   delete process.env.AWS_PROFILE;
   process.env.AWS_REGION = 'us-east-1';
   process.env.AWS_EC2_METADATA_DISABLED = 'true';
+  process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
+}
 
-  const dynamo = await startLocalDynamo(options.dataDir ? { path: join(options.dataDir, 'dynamodb') } : {});
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.TABLE_NAME = dynamo.tableName;
-  const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
-
-  const seededChannels: string[] = [];
-  if (options.seedDemoChannels) {
-    // Only channels that are missing: a demo channel the user changed stays as they left it.
-    for (const input of DEMO_CHANNELS) {
-      if (await store.getChannel(input.id)) continue;
-      await saveChannel(input, { store, now: () => new Date() });
-      seededChannels.push(input.id);
-    }
+/** The simulators' credentials, merged into `<dataDir>/secrets.json` (the user's own entries kept). */
+function writeLocalSecrets(dataDir: string, secrets: Record<string, Record<string, string>>): string {
+  const path = join(dataDir, 'secrets.json');
+  let existing: Record<string, unknown> = {};
+  try {
+    existing = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
+  } catch {
+    existing = {};
   }
+  writeFileSync(path, `${JSON.stringify({ ...existing, ...secrets }, null, 2)}\n`, { mode: 0o600 });
+  return path;
+}
 
-  const api = await startLocalApi({ port: options.port, root: options.root });
+/**
+ * Demo channels point at simulators whose ports change with every start: keep their
+ * `apiBaseUrl` current. A channel the user created is never touched.
+ */
+async function syncDemoChannels(
+  store: DynamoStore,
+  channels: ChannelInput[],
+  seed: boolean,
+): Promise<string[]> {
+  const seeded: string[] = [];
+  for (const input of channels) {
+    const current = await store.getChannel(input.id);
+    if (current && current.secretRef !== input.secretRef) continue;
+    if (!current && !seed) continue;
+    const { outcome } = await saveChannel(current ? { ...current, apiBaseUrl: input.apiBaseUrl } : input, {
+      store,
+      now: () => new Date(),
+    });
+    if (outcome === 'created') seeded.push(input.id);
+  }
+  return seeded;
+}
+
+function bodyText(event: APIGatewayProxyEventV2): string {
+  if (!event.body) return '';
+  return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+}
+
+function json(statusCode: number, body: unknown, problem = false): APIGatewayProxyStructuredResultV2 {
   return {
-    apiUrl: api.url,
-    store,
-    seededChannels,
-    stop: async () => {
-      await api.stop();
-      await dynamo.stop();
-    },
+    statusCode,
+    headers: { 'content-type': problem ? 'application/problem+json' : 'application/json' },
+    body: JSON.stringify(body),
   };
 }

@@ -1,6 +1,6 @@
-import { mkdirSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { DEMO_CLOCK_START, loadDemo } from './demo.ts';
 import { startLocalMode } from './local-mode.ts';
 
 /**
@@ -13,21 +13,34 @@ if (!Number.isInteger(port) || port < 0 || port > 65535) {
   process.exit(2);
 }
 const dataDir = resolve(process.env.PULSECAST_DATA_DIR ?? '.pulsecast');
-mkdirSync(dataDir, { recursive: true });
+const demo = process.argv.includes('--demo') || process.env.PULSECAST_DEMO === '1';
+const clockStart = process.env.PULSECAST_CLOCK_START ?? (demo ? DEMO_CLOCK_START : undefined);
+if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) {
+  console.error(`PULSECAST_CLOCK_START must be an ISO-8601 instant, not '${clockStart}'`);
+  process.exit(2);
+}
 
+const started = Date.now();
 const local = await startLocalMode({
   root,
   port,
   dataDir,
   seedDemoChannels: process.env.PULSECAST_SEED !== '0',
+  ...(clockStart ? { start: Date.parse(clockStart) } : {}),
 });
+const demoLoaded = demo ? await loadDemo(local, root) : undefined;
 console.log(
   [
-    'Pulsecast local mode is running (no AWS account needed).',
-    `  API        ${local.apiUrl}   (try: curl ${local.apiUrl}/health)`,
-    `  data       ${dataDir}`,
-    `  channels   ${local.seededChannels.length > 0 ? `seeded demo channels: ${local.seededChannels.join(', ')}` : 'as stored'}`,
-    '  CLI        npx pulsecast help',
+    `Pulsecast local mode is running (no AWS account needed; started in ${((Date.now() - started) / 1000).toFixed(1)} s).`,
+    `  API            ${local.apiUrl}   (try: curl ${local.apiUrl}/health)`,
+    `  clock          ${local.clock.now().toISOString()}   (POST ${local.apiUrl}/_local/clock/advance {"by":"P1D"})`,
+    `  data           ${dataDir}`,
+    `  outbox         ${local.outboxDir}`,
+    `  state machines ${local.stateMachines.join(', ')}`,
+    `  simulators     ${local.simulators.map((sim) => `${sim.platform} ${sim.url}`).join(', ')}`,
+    `  channels       ${local.seededChannels.length > 0 ? `created demo channels ${local.seededChannels.join(', ')}` : 'as stored'}`,
+    ...(demoLoaded ? [`  demo           ${demoLoaded}`] : []),
+    '  CLI            npx pulsecast help',
     'Press Ctrl-C to stop.',
   ].join('\n'),
 );

@@ -3,6 +3,7 @@ import { displayUrl, isLoopback, resolveApiUrl, resolveRegion } from './api-url.
 import { parseInvocation } from './args.ts';
 import { type CommandSpec, Options, type OptionValues } from './command.ts';
 import { channelsCommands } from './commands/channels.ts';
+import { clockAdvanceCommand, clockShowCommand } from './commands/clock.ts';
 import { exportCommands } from './commands/export.ts';
 import { healthCommand } from './commands/health.ts';
 import { postsCommands } from './commands/posts.ts';
@@ -22,6 +23,8 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...postsCommands,
   ...channelsCommands,
   ...exportCommands,
+  clockShowCommand,
+  clockAdvanceCommand,
   healthCommand,
 ];
 
