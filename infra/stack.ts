@@ -2,11 +2,24 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-
 import type { Construct } from 'constructs';
 import { PulsecastApi } from './constructs/api.ts';
 import { PulsecastData } from './constructs/data.ts';
+import { PulsecastEvaluating } from './constructs/evaluating.ts';
 import { PulsecastEvents } from './constructs/events.ts';
+import { PulsecastMeasuring } from './constructs/measuring.ts';
+import {
+  type NotifyingContextProps,
+  notifyingPropsFromContext,
+  PulsecastNotifying,
+} from './constructs/notifying.ts';
+import { alertEmailsFromContext, PulsecastObservability } from './constructs/observability.ts';
 import { PulsecastPublishing } from './constructs/publishing.ts';
 
 /** Props of {@link PulsecastStack}. */
 export interface PulsecastStackProps extends StackProps {
+  /**
+   * Who gets every CloudWatch alarm by email (SNS asks each address to confirm first).
+   * @default - context `alertEmails` (comma-separated), else nobody: the alarm topic only
+   */
+  readonly alertEmails?: readonly string[];
   /**
    * The deployment's name (`dev`, `prod`, `pr-42`); it tags every resource.
    * @default 'dev'
@@ -24,6 +37,22 @@ export interface PulsecastStackProps extends StackProps {
    * @default 'pulsecast/'
    */
   readonly secretPrefix?: string;
+  /**
+   * Notification routing, sender and Slack secret.
+   * @default - from context: alertEmails, senderAddress, senderIdentity, slackWebhookSecret,
+   * slackWebhook, digestTimezone, notifyRouting (see notifyingPropsFromContext)
+   */
+  readonly notify?: NotifyingContextProps;
+  /**
+   * Name of an existing Secrets Manager secret holding the conversion webhook's HMAC secret.
+   * @default - context `conversionsSecretName`, else a secret the stack creates
+   */
+  readonly conversionsSecretName?: string;
+  /**
+   * Ages at which published posts' metrics are read (`1h`, `24h`, `7d`…).
+   * @default - context `metricsCheckpoints` (comma-separated), else 1h…6h hourly, 24h, 72h, 7d, 30d
+   */
+  readonly metricsCheckpoints?: readonly string[];
 }
 
 /**
@@ -35,6 +64,10 @@ export class PulsecastStack extends Stack {
   public readonly api: PulsecastApi;
   public readonly events: PulsecastEvents;
   public readonly publishing: PulsecastPublishing;
+  public readonly evaluating: PulsecastEvaluating;
+  public readonly notifying: PulsecastNotifying;
+  public readonly measuring: PulsecastMeasuring;
+  public readonly observability: PulsecastObservability;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
     super(scope, id, {
@@ -59,10 +92,71 @@ export class PulsecastStack extends Stack {
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 
+    this.notifying = new PulsecastNotifying(this, 'Notifying', {
+      data: this.data,
+      bus: this.events.bus,
+      ...(props.notify ?? notifyingPropsFromContext(this)),
+      logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    const conversionsSecretName =
+      props.conversionsSecretName ?? this.node.tryGetContext('conversionsSecretName');
+    if (
+      conversionsSecretName !== undefined &&
+      (typeof conversionsSecretName !== 'string' || !conversionsSecretName)
+    ) {
+      throw new Error(
+        `context conversionsSecretName must be a secret name, got ${JSON.stringify(conversionsSecretName)}`,
+      );
+    }
+    this.measuring = new PulsecastMeasuring(this, 'Measuring', {
+      data: this.data,
+      bus: this.events.bus,
+      conversionsFunction: this.api.functionOf('Conversions'),
+      ...(props.secretPrefix ? { secretPrefix: props.secretPrefix } : {}),
+      ...(conversionsSecretName ? { conversionsSecretName } : {}),
+      ...metricsCheckpointsOf(this, props.metricsCheckpoints),
+      logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      secretRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'ConversionsWebhookSecretName', {
+      value: this.measuring.conversionsSecret.secretName,
+      description: 'Secrets Manager secret with the HMAC key the shop signs POST /v1/conversions with',
+    });
+
+    this.evaluating = new PulsecastEvaluating(this, 'Evaluating', {
+      data: this.data,
+      bus: this.events.bus,
+      logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.url,
       description: 'Base URL of the HTTP API (SigV4-signed requests, service execute-api)',
     });
     new CfnOutput(this, 'TableName', { value: this.data.table.tableName, description: 'The DynamoDB table' });
+
+    // Last: it finds every dead-letter queue, state machine and function built above and alarms on
+    // each (one added after it fails the synth).
+    this.observability = new PulsecastObservability(this, 'Observability', {
+      dispatcher: this.publishing.stateMachine,
+      httpApi: this.api.httpApi,
+      alertEmails: props.alertEmails ?? alertEmailsFromContext(this),
+    });
   }
+}
+
+/** The Collector's cadence from props or `-c metricsCheckpoints=1h,6h,24h,7d` (validated by the construct). */
+function metricsCheckpointsOf(
+  stack: Stack,
+  fromProps: readonly string[] | undefined,
+): { checkpoints?: readonly string[] } {
+  if (fromProps) return { checkpoints: fromProps };
+  const value: unknown = stack.node.tryGetContext('metricsCheckpoints');
+  if (value === undefined) return {};
+  if (typeof value === 'string') return { checkpoints: value.split(',').map((part) => part.trim()) };
+  if (Array.isArray(value) && value.every((part) => typeof part === 'string')) return { checkpoints: value };
+  throw new Error(
+    `context metricsCheckpoints must be a comma-separated list like 1h,24h,7d, got ${JSON.stringify(value)}`,
+  );
 }

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
@@ -12,6 +13,7 @@ import { setClock } from '../functions/commons/runtime.ts';
 import { createPulsecastApp } from '../infra/pulsecast-app.ts';
 import { saveChannel } from '../shared/channels.ts';
 import type { ChannelInput } from '../shared/domain/index.ts';
+import { LOCAL_SECRET_REF } from '../shared/measuring/webhook-secret.ts';
 import { FileCredentialStore } from '../shared/platforms/credentials.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
@@ -20,6 +22,7 @@ import { DurationError, parseDuration } from './duration.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { LocalEventBus } from './events/bus.ts';
 import { schedulesFrom, startSchedules } from './events/schedules.ts';
+import { installLocalNotifications, localNotifyContext } from './outbox.ts';
 import { startLocalApi } from './server.ts';
 import { loadSimulatorConfig } from './simulators/audience.ts';
 import { startSimulatorFleet } from './simulators/fleet.ts';
@@ -101,11 +104,16 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   process.env.PULSECAST_SECRETS_FILE = secretsFile;
   setCredentialStore(new FileCredentialStore(secretsFile));
   setAdapterResolver(adapterRegistry({ now: () => clock.now() }));
+  // Slack payloads and .eml files land in the outbox (or a real webhook / SMTP server if configured).
+  installLocalNotifications(options.dataDir, process.env, () => clock.now());
 
   const seededChannels = await syncDemoChannels(store, fleet.channels, options.seedDemoChannels ?? true);
 
   // The deployable definitions, synthesized here (bundling skipped: the handlers run from source).
-  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const { stack } = createPulsecastApp({
+    nag: false,
+    context: { 'aws:cdk:bundling-stacks': [], ...localNotifyContext(process.env) },
+  });
   const template = Template.fromStack(stack).toJSON();
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
     stack.getLogicalId(construct.node.defaultChild as CfnElement);
@@ -315,7 +323,15 @@ function writeLocalSecrets(dataDir: string, secrets: Record<string, Record<strin
   } catch {
     existing = {};
   }
-  writeFileSync(path, `${JSON.stringify({ ...existing, ...secrets }, null, 2)}\n`, { mode: 0o600 });
+  // The conversion webhook's HMAC secret: made once per data folder, kept across restarts.
+  const webhook = existing[LOCAL_SECRET_REF] ?? { secret: randomBytes(24).toString('hex') };
+  writeFileSync(
+    path,
+    `${JSON.stringify({ ...existing, ...secrets, [LOCAL_SECRET_REF]: webhook }, null, 2)}\n`,
+    {
+      mode: 0o600,
+    },
+  );
   return path;
 }
 

@@ -37,4 +37,24 @@ export const API_ROUTE_GROUPS = [
     table: 'readWrite',
     routes: ['GET /v1/channels', 'POST /v1/channels'],
   },
+  {
+    name: 'Campaigns',
+    entry: 'functions/api/campaigns.ts',
+    auth: 'iam',
+    table: 'readWrite',
+    routes: [
+      'GET /v1/campaigns',
+      'POST /v1/campaigns',
+      'GET /v1/campaigns/{id}',
+      'GET /v1/campaigns/{id}/report',
+    ],
+  },
+  {
+    // A webhook: it authenticates itself (HMAC of the raw body), see functions/api/conversions.ts.
+    name: 'Conversions',
+    entry: 'functions/api/conversions.ts',
+    auth: 'none',
+    table: 'readWrite',
+    routes: ['POST /v1/conversions'],
+  },
 ] as const satisfies readonly RouteGroup[];

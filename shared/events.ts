@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { Platform, type PostStatus, UtcInstant } from './domain/index.ts';
+import { GoalMetric, GoalStatus, Platform, type PostStatus, UtcInstant } from './domain/index.ts';
 
 /**
  * The events on the `pulsecast` bus (DESIGN §7), defined once: the handlers that emit them and
@@ -34,18 +34,59 @@ export const EVENT_SCHEMAS = {
     previousScheduledAt: UtcInstant,
     delaySeconds: z.number(),
   }),
+  // Measuring (shared/measuring). Still version 1: the fields after `deltas` were added, none
+  // removed or retyped, and consumers tolerate unknown fields.
   'Post Metrics Collected': PostRef.extend({
     checkpoint: z.string(),
     metrics: z.record(z.string(), z.number()),
+    /** Change since the post's previous snapshot (the first snapshot: since publication). */
     deltas: z.record(z.string(), z.number()),
+    collectedAt: UtcInstant.optional(),
+    publishedAt: UtcInstant.optional(),
+    platformPostId: z.string().optional(),
+    engagementRate: z.number().optional(),
+    /** What `engagementRate` divides by: `reach`, or `impressions` where reach is absent. */
+    engagementRateBasis: z.enum(['reach', 'impressions']).optional(),
+    /** Earlier checkpoints this late reading stands in for. */
+    covers: z.array(z.string()).optional(),
   }),
+  // Goals (shared/goals). Still version 1: fields were only added (consumers tolerate unknown
+  // fields) and `status`/`previousStatus` narrowed from any string to the GoalStatus values,
+  // which every v1 consumer already accepts; this is the only producer.
   'Goal Status Changed': Base.extend({
     campaignId: z.string(),
     goalId: z.string(),
-    previousStatus: z.string().optional(),
-    status: z.string(),
+    /** Absent on a goal's first evaluation. */
+    previousStatus: GoalStatus.optional(),
+    status: GoalStatus,
+    metric: GoalMetric.optional(),
+    direction: z.enum(['atLeast', 'atMost']).optional(),
+    window: z.object({ from: z.string(), to: z.string() }).optional(),
+    /** The campaign-local date of the evaluation. */
+    asOfDate: z.string().optional(),
+    reason: z.string().optional(),
+    current: z.number().optional(),
+    target: z.number().optional(),
+    expectedByNow: z.number().optional(),
+    /** Forecast at the window's end with its 80 % band. */
+    forecast: z.object({ value: z.number(), low: z.number(), high: z.number() }).optional(),
+    /** For NOT_ENOUGH_DATA: what is missing. */
+    missing: z.array(z.string()).optional(),
   }),
-  'Strategy Adjustment Recommended': Base.extend({ campaignId: z.string(), recommendation: z.unknown() }),
+  'Strategy Adjustment Recommended': Base.extend({
+    campaignId: z.string(),
+    asOfDate: z.string().optional(),
+    recommendation: z.looseObject({
+      id: z.string(),
+      kind: z.enum(['postingWindow', 'weakWindowPost', 'content', 'channelShift', 'cadence']),
+      summary: z.string(),
+      /** Numbers, sample sizes and the baseline they are compared with. */
+      evidence: z.record(z.string(), z.unknown()),
+      channel: z.string().optional(),
+      goalId: z.string().optional(),
+      postId: z.string().optional(),
+    }),
+  }),
   'Digest Ready': Base.extend({ period: z.enum(['daily', 'weekly']), digestId: z.string() }),
   'Channel Needs Attention': Base.extend({
     channel: z.string(),

@@ -13,6 +13,7 @@ import {
   routeGroup,
   UnsupportedMediaTypeError,
 } from '../commons/http.ts';
+import { logger } from '../commons/observability.ts';
 import { PostFilterQuery } from '../commons/queries.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
@@ -73,6 +74,14 @@ export const handler = routeGroup({
       },
       { store, now },
     );
+    // The upload id is what the caller quotes back; this line ties it to the request's logs.
+    logger.appendKeys({ uploadId: result.uploadId });
+    logger.info('calendar uploaded', {
+      dryRun: result.dryRun,
+      format: result.format,
+      summary: result.summary,
+      warnings: result.warnings.length,
+    });
     return json(result.dryRun ? 200 : 201, result);
   },
 

@@ -1,13 +1,20 @@
 import { z } from 'zod';
 import { cancelPost, editPost, PostPatch } from '../../shared/calendar/edit.ts';
 import { NotFoundError } from '../../shared/errors.ts';
-import { json, parseJsonBody, parseQuery, QueryLimit, routeGroup } from '../commons/http.ts';
+import { listPostsByMetric, MetricSort, postMeasurements } from '../../shared/measuring/history.ts';
+import { json, parseJsonBody, parseQuery, QueryBoolean, QueryLimit, routeGroup } from '../commons/http.ts';
 import { PostFilterQuery } from '../commons/queries.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
 
-const ListQuery = PostFilterQuery.extend({ limit: QueryLimit, cursor: z.string().optional() });
+const ListQuery = PostFilterQuery.extend({
+  limit: QueryLimit,
+  cursor: z.string().optional(),
+  /** A metric of the latest snapshot, `-` first for descending: `sort=-reach`. */
+  sort: MetricSort.optional(),
+});
+const ShowQuery = z.object({ raw: QueryBoolean.optional() });
 
 function postId(event: { pathParameters?: Record<string, string | undefined> }): string {
   return decodeURIComponent(event.pathParameters?.id ?? '');
@@ -16,17 +23,21 @@ function postId(event: { pathParameters?: Record<string, string | undefined> }):
 /** GET/PATCH/DELETE /v1/posts… */
 export const handler = routeGroup({
   'GET /v1/posts': async (event) => {
-    const { limit, cursor, ...filter } = parseQuery(event, ListQuery);
-    const page = await store.listPosts(filter, { limit, ...(cursor ? { cursor } : {}) });
+    const { limit, cursor, sort, ...filter } = parseQuery(event, ListQuery);
+    const request = { limit, ...(cursor ? { cursor } : {}) };
+    const page = sort
+      ? await listPostsByMetric(store, filter, sort, request)
+      : await store.listPosts(filter, request);
     return json(200, page);
   },
 
   'GET /v1/posts/{id}': async (event) => {
     const id = postId(event);
+    const { raw } = parseQuery(event, ShowQuery);
     const post = await store.getPost(id);
     if (!post) throw new NotFoundError('post', id);
-    // Metric snapshots are collected once posts are published (measuring); none yet.
-    return json(200, { ...post, metrics: [] });
+    // `metrics`: the snapshot history, oldest first (`?raw=true` adds each platform payload).
+    return json(200, { ...post, ...(await postMeasurements(store, id, { raw: raw ?? false })) });
   },
 
   'PATCH /v1/posts/{id}': async (event) => {

@@ -2,6 +2,7 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ZodType, z } from 'zod';
 import { BadRequestError, PulsecastError, ValidationError } from '../../shared/errors.ts';
+import { logger, observed } from './observability.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2;
 export type ApiResult = APIGatewayProxyStructuredResultV2;
@@ -59,10 +60,9 @@ export function errorToProblem(
       extra.warnings = error.warnings;
     return problem(error.status, error.problem, error.message, extra);
   }
-  // The cause is logged for us and never returned: it may hold internals or secrets.
-  console.error(
-    JSON.stringify({ level: 'ERROR', message: 'request failed', requestId, error: describe(error) }),
-  );
+  // The cause is logged for us and never returned: it may hold internals or secrets. The log line
+  // carries the invocation's correlation ids (observed()), the API request id among them.
+  logger.error('request failed', { requestId, error: describe(error) });
   if (error instanceof PulsecastError) {
     return problem(error.status, error.problem, 'the service is busy; try again shortly', {
       instance,
@@ -96,13 +96,17 @@ const problemDetails = (): MiddlewareObj<ApiEvent, ApiResult, Error, Context> =>
  * (`"GET /v1/posts/{id}"`), so the same module runs behind API Gateway and the local server.
  */
 export function routeGroup(routes: Record<string, RouteHandler>) {
-  return middy<ApiEvent, ApiResult, Error, Context>()
-    .use(problemDetails())
-    .handler(async (event) => {
-      const route = routes[event.routeKey];
-      if (!route) return problem(404, 'route-not-found', `no route ${event.routeKey}`);
-      return route(event);
-    });
+  return (
+    middy<ApiEvent, ApiResult, Error, Context>()
+      // Outermost, so that a problem's log line still carries the request's correlation ids.
+      .use(observed<ApiEvent, ApiResult>())
+      .use(problemDetails())
+      .handler(async (event) => {
+        const route = routes[event.routeKey];
+        if (!route) return problem(404, 'route-not-found', `no route ${event.routeKey}`);
+        return route(event);
+      })
+  );
 }
 
 /** Parses query parameters with a zod schema; failures are a 400 naming each parameter. */

@@ -1,4 +1,4 @@
-import { RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import {
   HttpApi,
@@ -23,6 +23,17 @@ import { PulsecastFunction, type PulsecastFunctionProps, type TableBinding } fro
 const UNAUTHENTICATED_REASONS: Readonly<Record<string, string>> = {
   Health:
     'GET /health is the liveness probe: it must answer callers and monitors that hold no AWS credentials, touches no data (its function has no table access) and returns nothing but "ok".',
+  Conversions:
+    "POST /v1/conversions is the webhook of the user's site or shop, which holds no AWS credentials. Every request must carry an HMAC-SHA256 signature of its raw body and timestamp with the webhook secret (compared in constant time, checked before the body is parsed, timestamps older than 5 minutes refused as replays); it can only add conversions, idempotently by the sender's event id.",
+};
+
+/**
+ * Route groups that need more than the house defaults. A 10,000-row calendar is parsed,
+ * validated against the platforms' rules and planned in one request: more memory (and so CPU)
+ * and API Gateway's whole 30 s, so a large upload is slow rather than a 5xx.
+ */
+const FUNCTION_SETTINGS: Readonly<Record<string, Omit<PulsecastFunctionProps, 'entry'>>> = {
+  Calendars: { memorySize: 1769, timeout: Duration.seconds(29) },
 };
 
 /** A route group: one function serving a few routes. */
@@ -136,7 +147,12 @@ export class PulsecastApi extends Construct {
 
     for (const group of props.routeGroups ?? API_ROUTE_GROUPS) {
       const reason = UNAUTHENTICATED_REASONS[group.name];
-      this.addRouteGroup(reason === undefined ? group : { ...group, unauthenticatedReason: reason });
+      const sized = FUNCTION_SETTINGS[group.name];
+      this.addRouteGroup({
+        ...group,
+        ...(reason === undefined ? {} : { unauthenticatedReason: reason }),
+        ...(sized === undefined ? {} : { function: sized }),
+      });
     }
   }
 

@@ -1,6 +1,7 @@
 import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -112,7 +113,8 @@ export class PulsecastPublishing extends Construct {
 
     const recover = new tasks.LambdaInvoke(this, 'Recover', {
       lambdaFunction: this.functions.recover.function,
-      payload: sfn.TaskInput.fromObject({}),
+      // The execution id only correlates the step's logs with its execution.
+      payload: sfn.TaskInput.fromObject({ executionId: sfn.JsonPath.stringAt('$$.Execution.Id') }),
       resultPath: sfn.JsonPath.DISCARD,
     });
     const claim = new tasks.LambdaInvoke(this, 'Claim', {
@@ -253,6 +255,12 @@ export class PulsecastPublishing extends Construct {
         retryAttempts: 2,
         maxEventAge: Duration.minutes(30),
       }),
+    });
+    // Scheduler invokes the function asynchronously: its DLQ catches failed invocations, and this
+    // catches a run that throws after Lambda's own retries.
+    this.channelHealth.function.configureAsyncInvoke({
+      onFailure: new destinations.SqsDestination(this.deadLetterQueue),
+      retryAttempts: 2,
     });
     Validations.of(healthScheduleRole).acknowledge({
       id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(this.channelHealth.function.node.defaultChild as CfnResource)}.Arn>:*]`,

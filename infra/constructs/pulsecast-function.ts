@@ -8,7 +8,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { powertoolsEnvironment } from './observability.ts';
 
 /** The repository root: handler entries are resolved against it and esbuild runs in it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -95,7 +97,7 @@ export interface PulsecastFunctionProps {
   /**
    * Extra environment variables. Prefer the `bind…` helpers for anything that comes with a
    * permission, so the variable and the grant cannot drift apart.
-   * @default - only NODE_OPTIONS
+   * @default - only NODE_OPTIONS and the Powertools settings (service name, metrics namespace, log level)
    */
   readonly environment?: Readonly<Record<string, string>>;
 }
@@ -134,7 +136,12 @@ export class PulsecastFunction extends Construct {
       );
     }
 
-    const environment = { NODE_OPTIONS: '--enable-source-maps', ...props.environment };
+    const environment = {
+      NODE_OPTIONS: '--enable-source-maps',
+      // Logs, metrics and traces (functions/commons/observability.ts): one service per stack.
+      ...powertoolsEnvironment(this),
+      ...props.environment,
+    };
     this.environmentNames = new Set(Object.keys(environment));
 
     this.logGroup = new logs.LogGroup(this, 'LogGroup', {
@@ -264,6 +271,57 @@ export class PulsecastFunction extends Construct {
       reason:
         'Channel credentials live in one secret per channel under the Pulsecast prefix; secret ARNs end in a random suffix, so the grant names the prefix and nothing wider.',
     });
+    return this;
+  }
+
+  /**
+   * Lets the function read one named secret, and no other: sets `variable` to the secret's name
+   * and grants GetSecretValue/DescribeSecret on that secret alone (its ARN, or for a secret
+   * imported by name, the name followed by Secrets Manager's six-character suffix).
+   */
+  public bindSecret(variable: string, secret: secretsmanager.ISecret, by: 'name' | 'arn' = 'name'): this {
+    // `arn`: a secret created in the stack is best named by its full ARN (its name is cut out of
+    // the ARN with Fn::Split at deploy time); one imported by name has no full ARN, so its name.
+    this.setEnvironment(
+      variable,
+      by === 'arn' ? (secret.secretFullArn ?? secret.secretName) : secret.secretName,
+    );
+    secret.grantRead(this.role);
+    return this;
+  }
+
+  /**
+   * Lets the function send email through SES v2 from one address: sets `SES_FROM_ADDRESS` to the
+   * From header (`Pulsecast <notify@example.com>` or a bare address) and grants ses:SendEmail —
+   * and ses:SendRawEmail, which SES v2 checks for a message sent as raw MIME — on the one verified
+   * identity (`identity`: the address itself or its domain), only with that From address.
+   */
+  public bindSesSender(identity: string, from: string): this {
+    const address = /<([^>]+)>/.exec(from)?.[1]?.trim() ?? from.trim();
+    const domain = address.split('@')[1];
+    if (!/^[^@\s<>]+@[^@\s<>]+\.[^@\s<>]+$/.test(address)) {
+      throw new Error(`${this.node.path}: sender "${from}" has no valid email address`);
+    }
+    if (identity !== address && identity !== domain) {
+      throw new Error(
+        `${this.node.path}: sender ${address} does not belong to the SES identity "${identity}" (give the address or its domain)`,
+      );
+    }
+    this.setEnvironment('SES_FROM_ADDRESS', from);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['ses:SendEmail', 'ses:SendRawEmail'],
+        resources: [
+          Stack.of(this).formatArn({
+            service: 'ses',
+            resource: 'identity',
+            resourceName: identity,
+            arnFormat: ArnFormat.SLASH_RESOURCE_NAME,
+          }),
+        ],
+        conditions: { StringEquals: { 'ses:FromAddress': address } },
+      }),
+    );
     return this;
   }
 

@@ -33,6 +33,8 @@ export const NATIVE_COLUMNS = [
   'media',
   'campaign',
   'tags',
+  /** `false` (or no, 0, off) keeps the link exactly as given: no UTM parameters. */
+  'utm',
 ] as const;
 export type NativeColumn = (typeof NATIVE_COLUMNS)[number];
 

@@ -16,6 +16,8 @@ export const PostPatch = z.strictObject({
   media: z.array(z.string()).optional(),
   campaign: z.string().nullable().optional(),
   tags: z.array(z.string()).optional(),
+  /** `false` publishes the link exactly as given (no UTM parameters); `true` tags it again. */
+  utm: z.boolean().optional(),
   /** When given, the edit applies only if the post is still at this version. */
   version: z.number().int().min(1).optional(),
 });
@@ -66,6 +68,7 @@ export async function editPost(
   const campaign = pick(patch.campaign, current.campaign);
   if (link !== undefined) fields.link = link;
   if (campaign !== undefined) fields.campaign = campaign;
+  if ((patch.utm ?? current.utm) === false) fields.utm = 'false';
 
   const plan = await planCalendar([{ row: 1, fields }], deps.store, {
     format: 'native',

@@ -202,6 +202,7 @@ export function toCsv(posts: readonly Post[], options: CsvOptions = {}): string 
       media: post.media.map((url) => url.replaceAll(MEDIA_SEPARATOR, '%7C')).join(MEDIA_SEPARATOR),
       campaign: post.campaign ?? '',
       tags: post.tags.join(TAG_SEPARATOR),
+      utm: post.utm === false ? 'false' : '',
       status: post.status,
       platform_url: post.platformUrl ?? '',
       published_at: post.publishedAt ?? '',

@@ -12,6 +12,7 @@ const JSON_FIELDS: Record<string, NativeColumn> = {
   media: 'media',
   campaign: 'campaign',
   tags: 'tags',
+  utm: 'utm',
 };
 
 export const JSON_COLUMN_NAMES: Record<NativeColumn, string> = Object.fromEntries(
@@ -24,20 +25,33 @@ const LIST_SEPARATORS: Partial<Record<NativeColumn, string>> = { media: '|', tag
 export interface JsonCalendar {
   rows: RawRow[];
   issues: RowIssue[];
+  /** The companion `campaigns` (with their goals), unchecked: shared/goals/campaigns.ts checks them. */
+  campaigns: unknown[];
 }
 
+/** Campaigns one upload may declare. */
+export const MAX_UPLOAD_CAMPAIGNS = 100;
+
 /**
- * Turns a JSON upload `{ "posts": [...] }` into the same rows a native CSV gives, so one
- * validator serves both. `row` is the 1-based position in `posts`.
+ * Turns a JSON upload `{ "posts": [...], "campaigns": [...] }` into the same rows a native CSV
+ * gives, so one validator serves both. `row` is the 1-based position in `posts`. `campaigns`
+ * (optional) declares the campaigns the posts belong to, with their goals.
  */
 export function parseCalendarJson(body: unknown): JsonCalendar {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
     throw new CalendarParseError('the JSON body must be an object like { "posts": [ ... ] }');
   }
-  const unknownKeys = Object.keys(body).filter((key) => key !== 'posts');
+  const unknownKeys = Object.keys(body).filter((key) => key !== 'posts' && key !== 'campaigns');
   if (unknownKeys.length > 0) {
     throw new CalendarParseError(
-      `unknown top-level field(s) ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected only "posts"`,
+      `unknown top-level field(s) ${unknownKeys.map((k) => `"${k}"`).join(', ')}; expected only "posts" and "campaigns"`,
+    );
+  }
+  const campaigns = (body as { campaigns?: unknown }).campaigns ?? [];
+  if (!Array.isArray(campaigns)) throw new CalendarParseError('"campaigns" must be an array of campaigns');
+  if (campaigns.length > MAX_UPLOAD_CAMPAIGNS) {
+    throw new CalendarParseError(
+      `the upload declares ${campaigns.length} campaigns; one upload takes at most ${MAX_UPLOAD_CAMPAIGNS}`,
     );
   }
   const posts = (body as { posts?: unknown }).posts;
@@ -70,7 +84,9 @@ export function parseCalendarJson(body: unknown): JsonCalendar {
       }
       if (value === null || value === undefined) continue;
       const separator = LIST_SEPARATORS[column];
-      if (separator && Array.isArray(value)) {
+      if (column === 'utm' && typeof value === 'boolean') {
+        fields[column] = String(value);
+      } else if (separator && Array.isArray(value)) {
         if (!value.every((item) => typeof item === 'string')) {
           issues.push({ row, column: key, message: 'must be a list of strings' });
           continue;
@@ -88,5 +104,5 @@ export function parseCalendarJson(body: unknown): JsonCalendar {
     }
     rows.push({ row, fields });
   });
-  return { rows, issues };
+  return { rows, issues, campaigns };
 }

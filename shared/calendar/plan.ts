@@ -17,6 +17,7 @@ import { validatePostForPlatform } from '../platforms/rules.ts';
 import type { Store } from '../store/port.ts';
 import type { NativeColumn, RawRow } from './csv.ts';
 import { resolveScheduledTime } from './time.ts';
+import { parseUtmFlag, tagLink } from './utm.ts';
 
 /** Identical text on the same channel this close together is flagged (Ayrshare rejects it within 3 days). */
 export const DUPLICATE_TEXT_WINDOW_MS = 3 * 24 * 60 * 60 * 1000;
@@ -201,10 +202,34 @@ function validateRow(
     );
   }
 
+  const utm = parseUtmFlag(fields.utm);
+  if (!utm.ok) {
+    fail(
+      'utm',
+      `'${truncate(fields.utm ?? '')}' is not yes or no; write false to publish the link without UTM parameters`,
+    );
+  }
+  // The key comes from the text as written, before tagging: the tag holds the key itself.
+  const key =
+    id ?? (channel && scheduledAt ? derivedId({ channel: channel.id, scheduledAt, text }) : undefined);
+  // Tagged here, at plan time, so the platform rules below measure the link as it will go out
+  // (see utm.ts). The same link inside the text is the same link: it is tagged there too, so
+  // the platform does not get it twice.
+  const tagged =
+    link !== undefined && channel && key && utm.ok && utm.tag && HttpUrl.safeParse(link).success
+      ? tagLink(link, {
+          platform: channel.platform,
+          ...(campaign !== undefined && Slug.safeParse(campaign).success ? { campaign } : {}),
+          postId: key,
+        })
+      : link;
+  const published =
+    tagged !== undefined && link !== undefined && tagged !== link ? text.split(link).join(tagged) : text;
+
   if (channel) {
     for (const finding of validatePostForPlatform(channel.platform, {
-      text,
-      ...(link ? { link } : {}),
+      text: published,
+      ...(tagged ? { link: tagged } : {}),
       media,
     })) {
       if (finding.severity === 'error') fail(finding.column, finding.message);
@@ -214,18 +239,19 @@ function validateRow(
     fail('text', 'is required: a post needs text or media');
   }
 
-  if (errors > 0 || !scheduledAt || !channel || !timezone) return undefined;
+  if (errors > 0 || !scheduledAt || !channel || !timezone || !key) return undefined;
   const content: PostContent = {
     channel: channel.id,
     scheduledAt,
     timezone,
-    text,
-    ...(link ? { link } : {}),
+    text: published,
+    ...(tagged ? { link: tagged } : {}),
     media,
     ...(campaign ? { campaign } : {}),
     tags,
+    ...(utm.ok && !utm.tag ? { utm: false } : {}),
   };
-  return { row, id: id ?? derivedId(content), content };
+  return { row, id: key, content };
 }
 
 /**

@@ -2,6 +2,7 @@ import { createHash, randomUUID } from 'node:crypto';
 import type { CalendarFormat, PlanAction, PlanSummary, RowIssue, Upload } from '../domain/index.ts';
 import { EDITABLE_STATUSES } from '../domain/index.ts';
 import { BadRequestError, ConflictError, ValidationError, VersionConflictError } from '../errors.ts';
+import { applyCampaignPlans, planCampaigns } from '../goals/campaigns.ts';
 import type { Store } from '../store/port.ts';
 import { forEachConcurrent } from '../store/retry.ts';
 import { CalendarParseError, type NativeColumn, parseCalendarCsv, type RawRow } from './csv.ts';
@@ -26,6 +27,8 @@ export interface UploadResult {
   format: CalendarFormat;
   summary: PlanSummary;
   posts: { row: number; id: string; action: PlanAction; scheduledAt: string }[];
+  /** Campaigns the upload declared (JSON `campaigns`), with what the upload does to each. */
+  campaigns?: { row: number; id: string; action: PlanAction }[];
   warnings: RowIssue[];
 }
 
@@ -58,9 +61,11 @@ const SPROUT_COLUMNS: Partial<Record<NativeColumn, string>> = {
  */
 export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): Promise<UploadResult> {
   const text = decodeUtf8(upload.body);
-  const { rows, format, issues: readIssues, warnings, columnName } = readRows(text, upload);
+  const { rows, format, issues: readIssues, warnings, columnName, campaigns } = readRows(text, upload);
 
   const now = deps.now();
+  // Campaigns (and their goals) declared beside the posts are part of the same all-or-nothing check.
+  const campaignPlan = await planCampaigns(campaigns, { store: deps.store, now });
   const plan = await planCalendar(rows, deps.store, {
     format,
     columnName,
@@ -73,6 +78,7 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
   const issues = [
     ...readIssues,
     ...plan.issues.filter((issue) => !seen.has(`${issue.row}\n${issue.column}`)),
+    ...campaignPlan.issues,
   ].sort((a, b) => a.row - b.row || a.column.localeCompare(b.column));
   const allWarnings = [...warnings, ...plan.warnings];
   if (issues.length > 0) {
@@ -85,6 +91,12 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
 
   const uploadId = deps.newId?.() ?? `upl-${now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
   if (!upload.dryRun) {
+    // Campaigns first: posts may name them, and a campaign conflict stops the upload before any post.
+    await applyCampaignPlans(
+      campaignPlan.plans.filter((p) => p.action !== 'unchanged'),
+      deps.store,
+      now,
+    );
     const changed = plan.rows.filter((row) => row.action !== 'unchanged');
     for (const row of changed) row.post = { ...row.post, uploadId };
     // Updates first: they are conditional and can lose a race with a Dispatcher claim; then the
@@ -126,6 +138,9 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
     format,
     summary: plan.summary,
     posts: plan.rows.map(({ row, id, action, scheduledAt }) => ({ row, id, action, scheduledAt })),
+    ...(campaignPlan.plans.length > 0
+      ? { campaigns: campaignPlan.plans.map(({ row, input, action }) => ({ row, id: input.id, action })) }
+      : {}),
     warnings: allWarnings,
   };
 }
@@ -139,6 +154,7 @@ function readRows(
   issues: RowIssue[];
   warnings: RowIssue[];
   columnName: (column: NativeColumn) => string;
+  campaigns: unknown[];
 } {
   try {
     if (upload.contentType === 'json') {
@@ -169,7 +185,7 @@ function readRows(
     });
     const labels =
       parsed.format === 'hootsuite' ? HOOTSUITE_COLUMNS : parsed.format === 'sprout' ? SPROUT_COLUMNS : {};
-    return { ...parsed, columnName: (column) => labels[column] ?? column };
+    return { ...parsed, campaigns: [], columnName: (column) => labels[column] ?? column };
   } catch (error) {
     if (error instanceof CalendarParseError) {
       throw new ValidationError(`the calendar file could not be read: ${error.message}`, [

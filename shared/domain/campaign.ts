@@ -27,6 +27,7 @@ const IsoDate = z.iso.date();
 export const DateWindow = z
   .strictObject({ from: IsoDate, to: IsoDate })
   .refine((window) => window.from <= window.to, { message: 'window.from must not be after window.to' });
+export type DateWindow = z.infer<typeof DateWindow>;
 
 /** A goal's target: an absolute value, or a change relative to a baseline period. */
 export const GoalTarget = z.discriminatedUnion('kind', [
@@ -38,14 +39,45 @@ export const GoalTarget = z.discriminatedUnion('kind', [
     baseline: DateWindow,
   }),
 ]);
+export type GoalTarget = z.infer<typeof GoalTarget>;
 
+/**
+ * Which posts (and the conversions attributed to them) a goal counts. Every filter given must
+ * match: a post counts when it is on one of `channels`, on one of `platforms`, carries at least
+ * one of `tags`, and — unless `posts` is `all` — belongs to the campaign. A baseline period is
+ * measured with the same scope, so `posts: "all"` is what compares a campaign with the
+ * account's history from before the campaign existed.
+ */
 export const GoalScope = z.strictObject({
   channels: z.array(Slug).optional(),
   platforms: z.array(Platform).optional(),
   tags: z.array(z.string().min(1)).optional(),
+  /** `campaign` (the default when left out): only the campaign's posts; `all`: every post of the account. */
+  posts: z.enum(['campaign', 'all']).optional(),
 });
+export type GoalScope = z.infer<typeof GoalScope>;
 
-/** Shape only in the foundation; the goals issue evaluates it. */
+/**
+ * Where a goal stands (shared/goals/evaluate.ts says how each is decided). ACHIEVED and MISSED
+ * are final; NOT_ENOUGH_DATA says what is missing instead of guessing.
+ */
+export const GOAL_STATUSES = [
+  'NOT_STARTED',
+  'ON_TRACK',
+  'AT_RISK',
+  'OFF_TRACK',
+  'ACHIEVED',
+  'MISSED',
+  'NOT_ENOUGH_DATA',
+] as const;
+export const GoalStatus = z.enum(GOAL_STATUSES);
+export type GoalStatus = z.infer<typeof GoalStatus>;
+
+/**
+ * A business goal, evaluated daily by shared/goals. Totals (impressions, conversions, posts, …)
+ * are summed over the window; `engagementRate` is a level, in percent (2 means 2 %), over the
+ * window's posts. A relative target is scaled per day from its baseline period to the window.
+ */
 export const Goal = z.strictObject({
   id: Slug,
   metric: GoalMetric,

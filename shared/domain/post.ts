@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { HttpUrl, IanaTimezone, Slug, UtcInstant } from './common.ts';
+import { NormalisedMetrics } from './metrics.ts';
 
 export const POST_STATUSES = [
   'SCHEDULED',
@@ -24,6 +25,8 @@ export const PostContent = z.object({
   media: z.array(HttpUrl).default([]),
   campaign: Slug.optional(),
   tags: z.array(z.string().min(1).max(64)).default([]),
+  /** `false`: the row opted out of UTM tagging, so `link` is published exactly as given. */
+  utm: z.boolean().optional(),
 });
 export type PostContent = z.infer<typeof PostContent>;
 
@@ -49,8 +52,43 @@ export const Post = PostContent.extend({
   /** When to look an UNKNOWN post up on the platform again. */
   reconcileAt: UtcInstant.optional(),
   reconcileAttempts: z.number().int().min(0).optional(),
+  // --- measuring (shared/measuring): set on PUBLISHED posts only ---
+  /** `collecting` while checkpoints remain; `complete` after the last; `deleted` once the platform says it is gone. */
+  metricsStatus: z.enum(['collecting', 'complete', 'deleted']).optional(),
+  /** When the next metrics checkpoint is due: the post's METRICS entry in the due index. */
+  nextMetricsAt: UtcInstant.optional(),
+  /** Which checkpoint that is (`1h`, `24h`, `7d`, …); a delay moves `nextMetricsAt`, never this. */
+  metricsCheckpoint: z.string().optional(),
+  /** Readings in a row that came back unchanged (a stable post is read less often). */
+  metricsStableCount: z.number().int().min(0).optional(),
+  /** Failed readings in a row (backoff); absent after a success. */
+  metricsFailures: z.number().int().min(0).optional(),
+  /** Why the last reading did not happen (rate limit, platform error), for people. */
+  metricsError: z.string().optional(),
+  /** The latest snapshot's numbers, kept on the post for lists and sorting. */
+  latestMetrics: z
+    .object({
+      checkpoint: z.string(),
+      collectedAt: UtcInstant,
+      metrics: NormalisedMetrics,
+      engagementRate: z.number().optional(),
+      engagementRateBasis: z.enum(['reach', 'impressions']).optional(),
+    })
+    .optional(),
 });
 export type Post = z.infer<typeof Post>;
+
+/**
+ * When a PUBLISHED post's metrics are next due (its METRICS due-index entry), derived from its
+ * state so the index and the post cannot disagree. A post published but not yet planned is due
+ * at once: the Collector plans its first checkpoint, whatever published it (Dispatcher,
+ * reconciliation) and whichever cadence is configured.
+ */
+export function metricsDueAt(post: Post): string | undefined {
+  if (post.status !== 'PUBLISHED' || !post.platformPostId) return undefined;
+  if (post.metricsStatus === 'complete' || post.metricsStatus === 'deleted') return undefined;
+  return post.nextMetricsAt ?? post.publishedAt ?? post.updatedAt;
+}
 
 /** The content fields, in a fixed order: what decides whether a re-upload changes a post. */
 export const CONTENT_FIELDS = [
@@ -62,6 +100,7 @@ export const CONTENT_FIELDS = [
   'media',
   'campaign',
   'tags',
+  'utm',
 ] as const satisfies readonly (keyof PostContent)[];
 
 export function sameContent(a: PostContent, b: PostContent): boolean {

@@ -18,7 +18,15 @@ export const RECONCILE_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000
 
 /** What the publish step learned about one post. It changes nothing; the record step does. */
 export type PublishOutcome =
-  | { postId: string; kind: 'published'; platformPostId: string; platformUrl: string; publishedAt: string }
+  | {
+      postId: string;
+      kind: 'published';
+      platformPostId: string;
+      platformUrl: string;
+      publishedAt: string;
+      /** How late the platform call returned, after the post's `scheduledAt` (for the metrics). */
+      latenessSeconds: number;
+    }
   | { postId: string; kind: 'failed'; errorKind: string; reason: string; needsAttention?: boolean }
   | {
       postId: string;
@@ -145,6 +153,7 @@ async function publishOne(postId: string, executionId: string, deps: PublishDeps
     platformPostId: ref.platformPostId,
     platformUrl: ref.platformUrl,
     publishedAt,
+    latenessSeconds: (Date.parse(publishedAt) - Date.parse(publishing.scheduledAt)) / 1000,
   };
 }
 

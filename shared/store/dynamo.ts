@@ -2,21 +2,41 @@ import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client
 import {
   BatchGetCommand,
   BatchWriteCommand,
+  DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
   PutCommand,
   QueryCommand,
   type QueryCommandInput,
 } from '@aws-sdk/lib-dynamodb';
-import type { Campaign, Channel, Page, Post, PostStatus, Upload } from '../domain/index.ts';
+import {
+  type Campaign,
+  type Channel,
+  metricsDueAt,
+  type Page,
+  type Post,
+  type PostStatus,
+  type Upload,
+} from '../domain/index.ts';
 import { StoreUnavailableError, VersionConflictError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from './cursor.ts';
 import { DUE_INDEX, DUE_KINDS, type DueKind, LIST_INDEX, TABLE_KEYS } from './keys.ts';
-import type { DueEntry, PageRequest, PostFilter, RateLedger, Store } from './port.ts';
+import type {
+  Conversion,
+  DigestRecord,
+  DueEntry,
+  EvaluationRecord,
+  Mark,
+  MetricSnapshot,
+  PageRequest,
+  PostFilter,
+  RateLedger,
+  Store,
+} from './port.ts';
 import { type BackoffOptions, backoffDelay, chunk, defaultBackoff, forEachConcurrent } from './retry.ts';
 
 type Item = Record<string, unknown>;
-type Entity = 'CHANNEL' | 'POST' | 'UPLOAD' | 'CAMPAIGN' | 'LEDGER';
+type Entity = 'CHANNEL' | 'POST' | 'UPLOAD' | 'CAMPAIGN' | 'LEDGER' | 'MARK' | 'DIGEST' | 'CONVERSION';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 const KEY_ATTRIBUTES = [
@@ -50,13 +70,33 @@ function primaryKey(entity: Entity, id: string): Item {
   return { [PK]: `${entity}#${id}`, [SK]: entity };
 }
 
-/** Where a post sits in the due index, derived from its state so the two cannot disagree. */
+/**
+ * Where a post sits in the due index, derived from its state so the two cannot disagree. A post
+ * has at most one kind of work due at a time (one GSI key per item): publishing while SCHEDULED,
+ * lease expiry while claimed, reconciliation while UNKNOWN, metrics once PUBLISHED.
+ */
 function dueKeys(post: Post): Item {
-  if (post.status !== 'SCHEDULED') return {};
-  return {
-    [DUE_INDEX.partitionKey]: DUE_KINDS.publish,
-    [DUE_INDEX.sortKey]: `${post.scheduledAt}#${post.id}`,
-  };
+  const due = dueWorkOf(post);
+  if (!due) return {};
+  return { [DUE_INDEX.partitionKey]: due.kind, [DUE_INDEX.sortKey]: `${due.at}#${post.id}` };
+}
+
+function dueWorkOf(post: Post): { kind: DueKind; at: string } | undefined {
+  switch (post.status) {
+    case 'SCHEDULED':
+      return { kind: DUE_KINDS.publish, at: post.scheduledAt };
+    case 'QUEUED':
+    case 'PUBLISHING':
+      return post.leaseUntil ? { kind: DUE_KINDS.lease, at: post.leaseUntil } : undefined;
+    case 'UNKNOWN':
+      return post.reconcileAt ? { kind: DUE_KINDS.reconcile, at: post.reconcileAt } : undefined;
+    case 'PUBLISHED': {
+      const at = metricsDueAt(post);
+      return at ? { kind: DUE_KINDS.metrics, at } : undefined;
+    }
+    default:
+      return undefined;
+  }
 }
 
 function postItem(post: Post): Item {
@@ -93,6 +133,22 @@ function uploadItem(upload: Upload): Item {
     [LIST_INDEX.partitionKey]: 'UPLOAD',
     [LIST_INDEX.sortKey]: `${upload.createdAt}#${upload.id}`,
     ...upload,
+  };
+}
+
+function snapshotKey(snapshot: Pick<MetricSnapshot, 'postId' | 'dueAt' | 'checkpoint'>): Item {
+  return { [PK]: `POST#${snapshot.postId}`, [SK]: `SNAPSHOT#${snapshot.dueAt}#${snapshot.checkpoint}` };
+}
+
+/** The item collection a conversion's copy lives in: its post's, or the unattributed one. */
+function conversionOwner(postId: string | null | undefined): string {
+  return postId ? `POST#${postId}` : 'CONVERSIONS#UNATTRIBUTED';
+}
+
+function conversionCopyKey(conversion: Conversion): Item {
+  return {
+    [PK]: conversionOwner(conversion.postId),
+    [SK]: `CONVERSION#${conversion.occurredAt}#${conversion.eventId}`,
   };
 }
 
@@ -147,6 +203,40 @@ export class DynamoStore implements Store {
     return this.putVersioned(campaignItem(campaign), 'campaign', campaign.id, expectedVersion);
   }
 
+  // --- campaign evaluations (goals) -----------------------------------------------------------
+
+  /** In the campaign's item collection, sort key `EVALUATION#<date>`: one per local date. */
+  async putEvaluation(record: EvaluationRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: { [PK]: `CAMPAIGN#${record.campaignId}`, [SK]: `EVALUATION#${record.asOfDate}`, ...record },
+      }),
+    );
+  }
+
+  async latestEvaluation(campaignId: string, beforeDate?: string): Promise<EvaluationRecord | undefined> {
+    // Newest first; with `beforeDate` the range ends at that date's own item (BETWEEN is
+    // inclusive), so two items are read and that one skipped.
+    const result = await this.client.send(
+      new QueryCommand({
+        TableName: this.tableName,
+        KeyConditionExpression: '#pk = :pk AND #sk BETWEEN :from AND :to',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: {
+          ':pk': `CAMPAIGN#${campaignId}`,
+          ':from': 'EVALUATION#',
+          ':to': beforeDate === undefined ? 'EVALUATION#~' : `EVALUATION#${beforeDate}`,
+        },
+        ScanIndexForward: false,
+        Limit: 2,
+        ConsistentRead: true,
+      }),
+    );
+    const records = (result.Items ?? []).map((item) => fromItem<EvaluationRecord>(item));
+    return records.find((record) => beforeDate === undefined || record.asOfDate < beforeDate);
+  }
+
   // --- rate-limit ledger -----------------------------------------------------------------------
 
   getRateLedger(channel: string): Promise<RateLedger | undefined> {
@@ -160,6 +250,166 @@ export class DynamoStore implements Store {
         TableName: this.tableName,
         Item: { ...primaryKey('LEDGER', ledger.channel), ...ledger },
       }),
+    );
+  }
+
+  // --- marks (dedup, cool-downs) ---------------------------------------------------------------
+
+  /**
+   * One conditional put: it wins when no mark exists, the existing one has expired (compared as
+   * ISO strings, which sort as instants), or the caller already holds it (or may take it over).
+   */
+  async putMark(mark: Mark, now: string, takeFrom?: string): Promise<boolean> {
+    const values: Record<string, unknown> = { ':now': now, ':owner': mark.owner };
+    let condition = 'attribute_not_exists(#pk) OR #expiresAt <= :now OR #owner = :owner';
+    if (takeFrom !== undefined) {
+      condition += ' OR #owner = :takeFrom';
+      values[':takeFrom'] = takeFrom;
+    }
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          // `ttl` (epoch seconds) lets DynamoDB's TTL delete expired marks once the table enables
+          // it; correctness never depends on that (dynalite has no TTL): expiry is checked here.
+          Item: {
+            ...primaryKey('MARK', mark.key),
+            ...mark,
+            ttl: Math.ceil(Date.parse(mark.expiresAt) / 1000),
+          },
+          ConditionExpression: condition,
+          ExpressionAttributeNames: { '#pk': PK, '#expiresAt': 'expiresAt', '#owner': 'owner' },
+          ExpressionAttributeValues: values,
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  async getMark(key: string, now: string): Promise<Mark | undefined> {
+    const found = await this.getOne<Mark & { ttl?: number }>('MARK', key);
+    if (!found || found.expiresAt <= now) return undefined;
+    const { ttl: _ttl, ...mark } = found;
+    return mark;
+  }
+
+  async deleteMark(key: string, owner: string): Promise<void> {
+    try {
+      await this.client.send(
+        new DeleteCommand({
+          TableName: this.tableName,
+          Key: primaryKey('MARK', key),
+          ConditionExpression: '#owner = :owner',
+          ExpressionAttributeNames: { '#owner': 'owner' },
+          ExpressionAttributeValues: { ':owner': owner },
+        }),
+      );
+    } catch (error) {
+      // Someone else holds it now (ours expired and was taken over): theirs stays.
+      if (!(error instanceof ConditionalCheckFailedException)) throw error;
+    }
+  }
+
+  // --- digests --------------------------------------------------------------------------------
+
+  async putDigest(digest: DigestRecord): Promise<void> {
+    await this.client.send(
+      new PutCommand({
+        TableName: this.tableName,
+        Item: {
+          ...primaryKey('DIGEST', digest.id),
+          [LIST_INDEX.partitionKey]: 'DIGEST',
+          [LIST_INDEX.sortKey]: `${digest.from}#${digest.id}`,
+          ...digest,
+        },
+      }),
+    );
+  }
+
+  getDigest(id: string): Promise<DigestRecord | undefined> {
+    return this.getOne<DigestRecord>('DIGEST', id);
+  }
+
+  // --- metric snapshots and conversions (measuring) -------------------------------------------
+
+  /**
+   * Snapshots live in their post's item collection (`POST#<id>`, sort key `SNAPSHOT#<dueAt>#<checkpoint>`),
+   * so a post's history is one Query, oldest first. The key holds nothing that changes between
+   * attempts (not the collection time), so the conditional put is the idempotency check.
+   */
+  async putSnapshot(snapshot: MetricSnapshot): Promise<{ created: boolean; snapshot: MetricSnapshot }> {
+    const key = snapshotKey(snapshot);
+    const created = await this.putIfAbsent({ ...key, ...snapshot });
+    if (created) return { created, snapshot };
+    const { Item: item } = await this.client.send(
+      new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+    );
+    // Present a moment ago and never deleted: absent here would be a broken table.
+    if (!item) throw new StoreUnavailableError(`snapshot ${key[SK]} of post ${snapshot.postId} vanished`);
+    return { created, snapshot: fromItem<MetricSnapshot>(item) };
+  }
+
+  async listSnapshots(postId: string): Promise<MetricSnapshot[]> {
+    return this.queryAll<MetricSnapshot>({
+      KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+      ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+      ExpressionAttributeValues: { ':pk': `POST#${postId}`, ':prefix': 'SNAPSHOT#' },
+      ConsistentRead: true,
+    });
+  }
+
+  /**
+   * A conversion is one item keyed by the sender's event id (the conditional put is the
+   * idempotency: a re-sent event finds it), listed by time in `byType`, plus a copy in its
+   * post's item collection (or the unattributed one) for per-post reads. The copy is written
+   * after the original, from the stored original, and rewritten on every re-delivery: a failure
+   * between the two writes is healed by the sender's retry, and the copy can never disagree.
+   */
+  async recordConversion(conversion: Conversion): Promise<{ created: boolean; conversion: Conversion }> {
+    const key = primaryKey('CONVERSION', conversion.eventId);
+    const created = await this.putIfAbsent({
+      ...key,
+      [LIST_INDEX.partitionKey]: 'CONVERSION',
+      [LIST_INDEX.sortKey]: `${conversion.occurredAt}#${conversion.eventId}`,
+      ...conversion,
+    });
+    let stored = conversion;
+    if (!created) {
+      const { Item: item } = await this.client.send(
+        new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true }),
+      );
+      if (!item) throw new StoreUnavailableError(`conversion ${conversion.eventId} vanished`);
+      stored = fromItem<Conversion>(item);
+    }
+    await this.client.send(
+      new PutCommand({ TableName: this.tableName, Item: { ...conversionCopyKey(stored), ...stored } }),
+    );
+    return { created, conversion: stored };
+  }
+
+  /** One Query on `byType` (`CONVERSION`, sorted by `<occurredAt>#<eventId>`); `to` is exclusive. */
+  conversionsBetween(from: string, to: string): Promise<Conversion[]> {
+    return this.queryAll<Conversion>({
+      IndexName: LIST_INDEX.name,
+      KeyConditionExpression: '#lpk = :type AND #lsk BETWEEN :from AND :to',
+      ExpressionAttributeNames: { '#lpk': LIST_INDEX.partitionKey, '#lsk': LIST_INDEX.sortKey },
+      ExpressionAttributeValues: { ':type': 'CONVERSION', ':from': from, ':to': to },
+    });
+  }
+
+  listConversions(postId: string | null, page: PageRequest): Promise<Page<Conversion>> {
+    return this.queryPage<Conversion>(
+      {
+        KeyConditionExpression: '#pk = :pk AND begins_with(#sk, :prefix)',
+        ExpressionAttributeNames: { '#pk': PK, '#sk': SK },
+        ExpressionAttributeValues: { ':pk': conversionOwner(postId), ':prefix': 'CONVERSION#' },
+        ConsistentRead: true,
+      },
+      page,
+      [PK, SK],
     );
   }
 
@@ -273,6 +523,42 @@ export class DynamoStore implements Store {
   }
 
   // --- building blocks ------------------------------------------------------------------------
+
+  /** Put unless an item with the same key exists; false when one does. */
+  private async putIfAbsent(item: Item): Promise<boolean> {
+    try {
+      await this.client.send(
+        new PutCommand({
+          TableName: this.tableName,
+          Item: item,
+          ConditionExpression: 'attribute_not_exists(#pk)',
+          ExpressionAttributeNames: { '#pk': PK },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
+  }
+
+  /** Every item a Query on the table matches, across pages. */
+  private async queryAll<T>(input: Omit<QueryCommandInput, 'TableName'>): Promise<T[]> {
+    const items: T[] = [];
+    let startKey: Record<string, unknown> | undefined;
+    do {
+      const result = await this.client.send(
+        new QueryCommand({
+          ...input,
+          TableName: this.tableName,
+          ...(startKey ? { ExclusiveStartKey: startKey } : {}),
+        }),
+      );
+      for (const item of result.Items ?? []) items.push(fromItem<T>(item));
+      startKey = result.LastEvaluatedKey;
+    } while (startKey);
+    return items;
+  }
 
   private async getOne<T>(entity: Entity, id: string): Promise<T | undefined> {
     const { Item: item } = await this.client.send(

@@ -39,9 +39,10 @@ describe('PulsecastApi', () => {
     expect(Object.keys(routes).sort()).toEqual(API_ROUTE_GROUPS.flatMap((group) => group.routes).sort());
   });
 
-  it('requires IAM (SigV4) auth on every route except GET /health', () => {
+  it('requires IAM (SigV4) auth on every route except GET /health and the HMAC-signed conversion webhook', () => {
+    const unauthenticated = ['GET /health', 'POST /v1/conversions'];
     const expected = Object.fromEntries(
-      Object.keys(routes).map((key) => [key, key === 'GET /health' ? 'NONE' : 'AWS_IAM']),
+      Object.keys(routes).map((key) => [key, unauthenticated.includes(key) ? 'NONE' : 'AWS_IAM']),
     );
     expect(Object.fromEntries(Object.entries(routes).map(([key, route]) => [key, route.auth]))).toEqual(
       expected,
@@ -101,18 +102,18 @@ describe('PulsecastApi', () => {
       const withConversions = synthPulsecast({
         customize: (s) =>
           s.api.addRouteGroup({
-            name: 'Conversions',
+            name: 'Orders',
             entry: 'functions/api/health.ts', // any existing handler module will do here
             auth: 'none',
             table: 'readWrite',
-            routes: ['POST /v1/conversions'],
+            routes: ['POST /v1/orders'],
             unauthenticatedReason:
               'Shop webhook: it verifies an HMAC-SHA256 signature of the raw body instead.',
           }),
       });
 
-      const fn = withConversions.stack.api.functionOf('Conversions');
-      expect(routesOf(withConversions)['POST /v1/conversions']).toEqual({
+      const fn = withConversions.stack.api.functionOf('Orders');
+      expect(routesOf(withConversions)['POST /v1/orders']).toEqual({
         auth: 'NONE',
         functionId: withConversions.logicalId(fn.function),
         payloadFormat: '2.0',

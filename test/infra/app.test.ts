@@ -21,9 +21,13 @@ describe('the Pulsecast CDK app', () => {
     expect(() => synthPulsecast({ context: { stage } })).toThrow(/context stage must match/);
   });
 
-  it('outputs ApiUrl and TableName', () => {
+  it('outputs ApiUrl, TableName and the name of the conversion webhook secret', () => {
     const { template } = synthPulsecast();
 
-    expect(Object.keys(template.findOutputs('*')).sort()).toEqual(['ApiUrl', 'TableName']);
+    expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
+      'ApiUrl',
+      'ConversionsWebhookSecretName',
+      'TableName',
+    ]);
   });
 });

@@ -35,7 +35,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => synthPulsecast({ nag: true }).app.synth()).not.toThrow();
   });
 
-  it('acknowledges only the wildcards AWS requires, the channel-secret prefix, the DLQ and the unauthenticated GET /health', () => {
+  it('acknowledges only the wildcards AWS requires, the channel-secret prefix, the DLQs, the shared webhook secret, the unauthenticated GET /health and the HMAC-signed conversion webhook', () => {
     const { app, stack } = synthPulsecast({ nag: false });
     // The same pack with acknowledgements ignored: what would be reported without them. (Reaches
     // into cdk-nag's private isAcknowledged; if that ever changes, this test fails, not passes.)
@@ -50,6 +50,10 @@ describe('cdk-nag AwsSolutions', () => {
       ...stack.api.functions.values(),
       ...Object.values(stack.publishing.functions),
       stack.publishing.channelHealth,
+      stack.notifying.notifier,
+      stack.notifying.digest,
+      ...Object.values(stack.measuring.functions),
+      ...Object.values(stack.evaluating.functions),
     ];
     const xray = functions.map(
       (fn) => `AwsSolutions-IAM5[Resource::*] ${fn.role.node.path}/DefaultPolicy/Resource`,
@@ -58,6 +62,7 @@ describe('cdk-nag AwsSolutions', () => {
       stack.publishing.functions.recover,
       stack.publishing.functions.publish,
       stack.publishing.channelHealth,
+      stack.measuring.functions.collectChannel,
     ].map(
       (fn) =>
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast/*] ${fn.role.node.path}/DefaultPolicy/Resource`,
@@ -70,13 +75,37 @@ describe('cdk-nag AwsSolutions', () => {
           `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${dispatcherPolicy}`,
       ),
     ];
+    const collectorPolicy = `${stack.measuring.stateMachine.role.node.path}/DefaultPolicy/Resource`;
+    const collector = [
+      `AwsSolutions-IAM5[Resource::*] ${collectorPolicy}`,
+      ...Object.values(stack.measuring.functions).map(
+        (fn) =>
+          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${collectorPolicy}`,
+      ),
+      `AwsSolutions-SQS3 ${stack.measuring.deadLetterQueue.node.path}/Resource`,
+      `AwsSolutions-SMG4 ${stack.measuring.conversionsSecret.node.path}/Resource`,
+      `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/POST--v1--conversions/Resource`,
+    ];
+    const evaluatorPolicy = `${stack.evaluating.stateMachine.role.node.path}/DefaultPolicy/Resource`;
+    const evaluator = [
+      `AwsSolutions-IAM5[Resource::*] ${evaluatorPolicy}`,
+      ...Object.values(stack.evaluating.functions).map(
+        (fn) =>
+          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${evaluatorPolicy}`,
+      ),
+      `AwsSolutions-SQS3 ${stack.evaluating.deadLetterQueue.node.path}/Resource`,
+    ];
     expect(findings).toEqual(
       [
         ...xray,
         ...secrets,
         ...dispatcher,
+        ...collector,
+        ...evaluator,
         `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.publishing.channelHealth.function.node.defaultChild as CfnElement)}.Arn>:*] ${stack.publishing.node.path}/HourlyScheduleRole/DefaultPolicy/Resource`,
         `AwsSolutions-SQS3 ${stack.publishing.deadLetterQueue.node.path}/Resource`,
+        `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.notifying.digest.function.node.defaultChild as CfnElement)}.Arn>:*] ${stack.notifying.scheduleRole.node.path}/DefaultPolicy/Resource`,
+        `AwsSolutions-SQS3 ${stack.notifying.deadLetterQueue.node.path}/Resource`,
         `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--health/Resource`,
       ].sort(),
     );
@@ -91,7 +120,7 @@ describe('cdk-nag AwsSolutions', () => {
       expect({ path, rule }).toEqual({
         path,
         rule: expect.stringMatching(
-          /^AwsSolutions-(IAM5\[Resource::(\*|<\w+\.Arn>:\*|arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast\/\*)\]|APIG4|SQS3)$/,
+          /^AwsSolutions-(IAM5\[Resource::(\*|<\w+\.Arn>:\*|arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast\/\*)\]|APIG4|SQS3|SMG4)$/,
         ),
       });
       expect(reason.length, `${rule} on ${path}`).toBeGreaterThan(60);

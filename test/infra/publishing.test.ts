@@ -152,6 +152,12 @@ describe('PulsecastPublishing', () => {
       'table/index/due': ['dynamodb:Query'],
       ...SECRETS,
       [busArn]: ['events:PutEvents'],
+      // Its failed runs go to the dead-letter queue (on-failure destination).
+      [`${synth.logicalId(publishing.deadLetterQueue)}.Arn`]: [
+        'sqs:GetQueueAttributes',
+        'sqs:GetQueueUrl',
+        'sqs:SendMessage',
+      ],
     });
   });
 

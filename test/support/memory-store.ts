@@ -1,7 +1,26 @@
-import type { Campaign, Channel, Page, Post, PostStatus, Upload } from '../../shared/domain/index.ts';
+import {
+  type Campaign,
+  type Channel,
+  metricsDueAt,
+  type Page,
+  type Post,
+  type PostStatus,
+  type Upload,
+} from '../../shared/domain/index.ts';
 import { VersionConflictError } from '../../shared/errors.ts';
 import { DUE_KINDS, type DueKind } from '../../shared/store/keys.ts';
-import type { DueEntry, PageRequest, PostFilter, RateLedger, Store } from '../../shared/store/port.ts';
+import type {
+  Conversion,
+  DigestRecord,
+  DueEntry,
+  EvaluationRecord,
+  Mark,
+  MetricSnapshot,
+  PageRequest,
+  PostFilter,
+  RateLedger,
+  Store,
+} from '../../shared/store/port.ts';
 
 /**
  * An in-memory Store with the DynamoDB adapter's semantics (conditional writes on version,
@@ -14,6 +33,8 @@ export class MemoryStore implements Store {
   readonly ledgers = new Map<string, RateLedger>();
   readonly campaigns = new Map<string, Campaign>();
   readonly uploads = new Map<string, Upload>();
+  readonly marks = new Map<string, Mark>();
+  readonly digests = new Map<string, DigestRecord>();
   /** Called before every write; a test makes it throw to inject throttling. */
   beforeWrite: (what: string) => void = () => undefined;
 
@@ -85,6 +106,7 @@ export class MemoryStore implements Store {
       if (kind === DUE_KINDS.lease)
         return p.status === 'QUEUED' || p.status === 'PUBLISHING' ? p.leaseUntil : undefined;
       if (kind === DUE_KINDS.reconcile) return p.status === 'UNKNOWN' ? p.reconcileAt : undefined;
+      if (kind === DUE_KINDS.metrics) return metricsDueAt(p);
       return undefined;
     };
     const items = [...this.posts.values()]
@@ -104,6 +126,36 @@ export class MemoryStore implements Store {
     this.beforeWrite('putRateLedger');
     this.ledgers.set(ledger.channel, clone(ledger) as RateLedger);
   }
+  /** Snapshots by post, keyed `<dueAt>#<checkpoint>` like the table's sort key. */
+  readonly snapshots = new Map<string, Map<string, MetricSnapshot>>();
+  readonly conversions = new Map<string, Conversion>();
+  async putSnapshot(snapshot: MetricSnapshot) {
+    this.beforeWrite('putSnapshot');
+    const history = this.snapshots.get(snapshot.postId) ?? new Map<string, MetricSnapshot>();
+    this.snapshots.set(snapshot.postId, history);
+    const key = `${snapshot.dueAt}#${snapshot.checkpoint}`;
+    const existing = history.get(key);
+    if (existing) return { created: false, snapshot: clone(existing) };
+    history.set(key, clone(stripUndefined(snapshot)));
+    return { created: true, snapshot: clone(snapshot) };
+  }
+  async listSnapshots(postId: string) {
+    const history = this.snapshots.get(postId) ?? new Map<string, MetricSnapshot>();
+    return [...history.entries()].sort(([a], [b]) => a.localeCompare(b)).map(([, s]) => clone(s));
+  }
+  async recordConversion(conversion: Conversion) {
+    this.beforeWrite('recordConversion');
+    const existing = this.conversions.get(conversion.eventId);
+    if (existing) return { created: false, conversion: clone(existing) };
+    this.conversions.set(conversion.eventId, clone(stripUndefined(conversion)));
+    return { created: true, conversion: clone(conversion) };
+  }
+  async listConversions(postId: string | null): Promise<Page<Conversion>> {
+    const items = [...this.conversions.values()]
+      .filter((c) => (postId === null ? c.postId === undefined : c.postId === postId))
+      .sort((a, b) => `${a.occurredAt}#${a.eventId}`.localeCompare(`${b.occurredAt}#${b.eventId}`));
+    return { items: items.map((c) => clone(c)) };
+  }
   async putUpload(upload: Upload) {
     this.uploads.set(upload.id, upload);
   }
@@ -118,6 +170,50 @@ export class MemoryStore implements Store {
   }
   async putCampaign(campaign: Campaign) {
     this.campaigns.set(campaign.id, campaign);
+  }
+  /** Evaluations by campaign, then by date. */
+  readonly evaluations = new Map<string, Map<string, EvaluationRecord>>();
+  async putEvaluation(record: EvaluationRecord) {
+    this.beforeWrite('putEvaluation');
+    const byDate = this.evaluations.get(record.campaignId) ?? new Map<string, EvaluationRecord>();
+    this.evaluations.set(record.campaignId, byDate);
+    byDate.set(record.asOfDate, clone(record));
+  }
+  async latestEvaluation(campaignId: string, beforeDate?: string) {
+    const dates = [...(this.evaluations.get(campaignId)?.keys() ?? [])]
+      .filter((date) => beforeDate === undefined || date < beforeDate)
+      .sort();
+    const date = dates.at(-1);
+    return date === undefined ? undefined : clone(this.evaluations.get(campaignId)?.get(date));
+  }
+  async conversionsBetween(from: string, to: string) {
+    return [...this.conversions.values()]
+      .filter((c) => c.occurredAt >= from && c.occurredAt < to)
+      .sort((a, b) => `${a.occurredAt}#${a.eventId}`.localeCompare(`${b.occurredAt}#${b.eventId}`))
+      .map((c) => clone(c));
+  }
+  async putMark(mark: Mark, now: string, takeFrom?: string) {
+    this.beforeWrite('putMark');
+    const current = this.marks.get(mark.key);
+    if (current && current.expiresAt > now && current.owner !== mark.owner && current.owner !== takeFrom) {
+      return false;
+    }
+    this.marks.set(mark.key, clone(stripUndefined(mark)));
+    return true;
+  }
+  async getMark(key: string, now: string) {
+    const mark = this.marks.get(key);
+    return mark && mark.expiresAt > now ? clone(mark) : undefined;
+  }
+  async deleteMark(key: string, owner: string) {
+    if (this.marks.get(key)?.owner === owner) this.marks.delete(key);
+  }
+  async putDigest(digest: DigestRecord) {
+    this.beforeWrite('putDigest');
+    this.digests.set(digest.id, clone(digest));
+  }
+  async getDigest(id: string) {
+    return clone(this.digests.get(id));
   }
 }
 

@@ -203,7 +203,7 @@ describe('toCsv', () => {
     expect(csv.startsWith('\uFEFF')).toBe(true);
     expect(csv.slice(1).split('\r\n')).toEqual([
       EXPORT_COLUMNS.join(','),
-      'post-1,x-main,2026-03-29T09:00:00+02:00,Europe/Berlin,Hello from Pulsecast,https://example.com,https://cdn.example.com/a.png|https://cdn.example.com/b.png,spring,launch;promo,PUBLISHED,https://x.com/acme/status/1,2026-03-29T07:00:01.000Z',
+      'post-1,x-main,2026-03-29T09:00:00+02:00,Europe/Berlin,Hello from Pulsecast,https://example.com,https://cdn.example.com/a.png|https://cdn.example.com/b.png,spring,launch;promo,,PUBLISHED,https://x.com/acme/status/1,2026-03-29T07:00:01.000Z',
       '',
     ]);
     expect(toCsv([], { bom: false })).toBe(`${EXPORT_COLUMNS.join(',')}\r\n`);

@@ -1,0 +1,189 @@
+import { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
+import { Tracer } from '@aws-lambda-powertools/tracer';
+import { captureLambdaHandler } from '@aws-lambda-powertools/tracer/middleware';
+import type { MiddlewareObj } from '@middy/core';
+import type { Context } from 'aws-lambda';
+
+/**
+ * Logs, metrics and traces of every handler: one Powertools Logger, Metrics and Tracer per
+ * container, created here at module scope, and `observed()`, the middy middleware that ties them
+ * to each invocation.
+ *
+ * On Lambda everything follows the function's environment, which the house-defaults function
+ * construct sets: `POWERTOOLS_SERVICE_NAME` (the stack's name, so two stages in one account never
+ * mix their metrics), `POWERTOOLS_METRICS_NAMESPACE` (`Pulsecast`) and `POWERTOOLS_LOG_LEVEL`.
+ *
+ * Off Lambda — local mode and the tests, told apart by the missing `AWS_LAMBDA_FUNCTION_NAME`
+ * that the Lambda runtime always sets — nothing tries to reach X-Ray, metrics are not printed
+ * unless `POWERTOOLS_METRICS_DISABLED=false` asks for them, and the logger prints warnings and
+ * errors only unless `PULSECAST_LOG_LEVEL` says otherwise. The level cannot simply follow
+ * `POWERTOOLS_LOG_LEVEL` there: local mode copies every function's template environment into its
+ * one process, so the deployed `INFO` would turn a test run into pages of JSON.
+ */
+
+const onLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
+
+const LOG_LEVELS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']);
+type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
+
+function localLogLevel(): LogLevel {
+  const wanted = process.env.PULSECAST_LOG_LEVEL?.trim().toUpperCase();
+  return wanted && LOG_LEVELS.has(wanted) ? (wanted as LogLevel) : 'WARN';
+}
+
+if (!onLambda && process.env.POWERTOOLS_METRICS_DISABLED === undefined) {
+  // Powertools prints metrics as EMF lines on stdout; off Lambda nobody collects them. Read by
+  // the Metrics constructor below, hence set before it runs; an explicit value always wins.
+  process.env.POWERTOOLS_METRICS_DISABLED = 'true';
+}
+
+/** The logger every handler and helper uses: structured JSON, one line per entry. */
+export const logger = new Logger(onLambda ? {} : { logLevel: localLogLevel() });
+
+/** Custom metrics, in the `Pulsecast` namespace with a `service` dimension (the stack's name). */
+export const metrics = new Metrics({
+  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'Pulsecast',
+  // Powertools' own warnings (a metric with a bad name, say) go through the JSON logger.
+  logger,
+});
+
+/** X-Ray: the handler's subsegment, annotated with the correlation ids; outgoing HTTPS calls traced. */
+export const tracer = new Tracer(onLambda ? {} : { enabled: false });
+
+export { MetricUnit };
+
+/**
+ * The custom metrics Pulsecast emits. The alarms and the dashboard (infra/constructs/
+ * observability.ts) use the same names; test/unit/observability.test.ts keeps the two lists equal.
+ */
+export const METRIC = {
+  /** Record step: posts it made (or found) PUBLISHED. */
+  postsPublished: 'PostsPublished',
+  /** Record step: posts that ended FAILED. */
+  postsFailed: 'PostsFailed',
+  /** Record and Recover steps: posts whose outcome is UNKNOWN (a person may have to decide). */
+  postsUnknown: 'PostsUnknown',
+  /** Record step: posts moved to a later time (rate limits, a platform that was down). */
+  postsRescheduled: 'PostsRescheduled',
+  /** Record step, per published post: seconds between `scheduledAt` and `publishedAt`. */
+  publishLatenessSeconds: 'PublishLatenessSeconds',
+  /** Claim step: posts claimed for publishing. */
+  postsClaimed: 'PostsClaimed',
+  /** Recover step: claims of a Dispatcher that died, released to be claimed again. */
+  postsRecovered: 'PostsRecovered',
+  /** Recover step: UNKNOWN posts found on their platform and made PUBLISHED. */
+  postsReconciled: 'PostsReconciled',
+  /** Collector: metric snapshots stored (emitted by the measuring handlers). */
+  metricsCollected: 'MetricsCollected',
+  /** Notifier: messages sent to Slack or by email (emitted by the notifying handlers). */
+  notificationsSent: 'NotificationsSent',
+} as const;
+
+/** What ties log lines, traces and metrics of one invocation to the work it did. */
+export type CorrelationIds = Record<string, string>;
+
+const isRecord = (value: unknown): value is Record<string, unknown> =>
+  typeof value === 'object' && value !== null && !Array.isArray(value);
+const text = (value: unknown): string | undefined =>
+  typeof value === 'string' && value.length > 0 ? value : undefined;
+
+/**
+ * The ids an event carries, under stable keys:
+ * - `executionId`: a Dispatcher (or other state machine) execution, from `$.executionId` or
+ *   `$.batch.executionId` — every step of one execution logs the same value;
+ * - `postId`, `uploadId`: from the event itself or an EventBridge event's `detail`;
+ * - an HTTP API path parameter `{id}` named after the collection before it
+ *   (`GET /v1/posts/{id}` → `postId`, `/v1/campaigns/{id}` → `campaignId`);
+ * - `correlation_id` (Powertools' key): the API Gateway request id for HTTP requests — the
+ *   `requestId` of the access log line — otherwise the execution, post or upload id.
+ */
+export function correlationIdsOf(event: unknown): CorrelationIds {
+  if (!isRecord(event)) return {};
+  const ids: CorrelationIds = {};
+  const detail = isRecord(event.detail) ? event.detail : {};
+  const batch = isRecord(event.batch) ? event.batch : {};
+  const executionId = text(event.executionId) ?? text(batch.executionId);
+  const postId = text(event.postId) ?? text(detail.postId);
+  const uploadId = text(event.uploadId) ?? text(detail.uploadId);
+  if (executionId) ids.executionId = executionId;
+  if (postId) ids.postId = postId;
+  if (uploadId) ids.uploadId = uploadId;
+
+  const routeKey = text(event.routeKey);
+  const pathParameters = isRecord(event.pathParameters) ? event.pathParameters : {};
+  if (routeKey) {
+    const segments = routeKey.split(' ')[1]?.split('/') ?? [];
+    for (const [index, segment] of segments.entries()) {
+      const name = /^\{(\w+)\+?\}$/.exec(segment)?.[1];
+      const value = name ? text(pathParameters[name]) : undefined;
+      if (!name || !value) continue;
+      const collection = segments[index - 1]?.replace(/s$/, '').replace(/\W/g, '');
+      ids[name === 'id' && collection ? `${collection}Id` : name] = value;
+    }
+  }
+  const requestContext = isRecord(event.requestContext) ? event.requestContext : {};
+  const correlationId =
+    (routeKey ? text(requestContext.requestId) : undefined) ?? executionId ?? postId ?? uploadId;
+  if (correlationId) ids.correlation_id = correlationId;
+  return ids;
+}
+
+/** Options of {@link observed}. */
+export interface ObservedOptions {
+  /**
+   * Record the handler's response in its X-Ray subsegment. Off by default: responses hold user
+   * content (post texts, whole calendar exports) and can exceed what a segment may carry.
+   * @default false
+   */
+  readonly captureResponse?: boolean;
+}
+
+/**
+ * The middleware bundle every handler uses (`middy().use(observed())`), outermost first:
+ * 1. X-Ray: the handler runs in its own subsegment (a no-op off Lambda);
+ * 2. the Lambda context (function, request id, cold start) on every log line, keys reset after
+ *    each invocation so nothing leaks into the next;
+ * 3. the event's correlation ids ({@link correlationIdsOf}) on every log line and as X-Ray
+ *    annotations, and an unhandled error logged with them before it propagates;
+ * 4. metrics added during the invocation flushed at its end, on success and on failure (an
+ *    invocation that added none prints nothing).
+ */
+export function observed<TEvent = unknown, TResult = unknown>(
+  options: ObservedOptions = {},
+): MiddlewareObj<TEvent, TResult, Error, Context>[] {
+  const correlation: MiddlewareObj<TEvent, TResult, Error, Context> = {
+    before: (request) => {
+      const ids = correlationIdsOf(request.event);
+      logger.appendKeys(ids);
+      for (const [key, value] of Object.entries(ids)) {
+        if (key !== 'correlation_id') tracer.putAnnotation(key, value);
+      }
+    },
+    onError: (request) => {
+      // An error a later middleware turned into a response (an HTTP problem) is not a failure of
+      // the invocation; that middleware logs what needs logging.
+      if (request.response === undefined) logger.error('invocation failed', { error: request.error });
+    },
+  };
+  const flushMetrics = () => {
+    if (metrics.hasStoredMetrics()) metrics.publishStoredMetrics();
+  };
+  return [
+    captureLambdaHandler(tracer, { captureResponse: options.captureResponse ?? false }) as MiddlewareObj<
+      TEvent,
+      TResult,
+      Error,
+      Context
+    >,
+    injectLambdaContext(logger, { resetKeys: true, logEvent: false }) as MiddlewareObj<
+      TEvent,
+      TResult,
+      Error,
+      Context
+    >,
+    correlation,
+    { after: flushMetrics, onError: flushMetrics },
+  ];
+}

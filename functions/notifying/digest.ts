@@ -1,0 +1,31 @@
+import middy from '@middy/core';
+import { z } from 'zod';
+import { DigestPeriod, runDigest } from '../../shared/notify/digest.ts';
+import { StoreDigestSource } from '../../shared/notify/source.ts';
+import { eventPublisher } from '../commons/publishing-runtime.ts';
+import { now, tableStore } from '../commons/runtime.ts';
+import { goalsReader, notifyConfig } from './runtime.ts';
+
+const store = tableStore();
+const config = notifyConfig();
+const Input = z.object({
+  workspaceId: z.string(),
+  period: DigestPeriod,
+  /** Scheduler's `<aws.scheduler.scheduled-time>`; a run without it covers the period before now. */
+  scheduledTime: z.string().optional(),
+});
+
+/** A digest schedule fired: build the workspace's digest, store it, announce `Digest Ready`. */
+export const handler = middy().handler(async (event: unknown) => {
+  const input = Input.parse(event);
+  const workspace = config.workspaces.find((w) => w.id === input.workspaceId);
+  if (!workspace) throw new Error(`no workspace ${input.workspaceId} in the notification routing`);
+  const scheduled = input.scheduledTime ? new Date(input.scheduledTime) : undefined;
+  const at = scheduled && !Number.isNaN(scheduled.getTime()) ? scheduled : now();
+  const digest = await runDigest(
+    { config, workspace, period: input.period, at },
+    { store, source: new StoreDigestSource(store, goalsReader()), events: eventPublisher(), now },
+  );
+  console.log(JSON.stringify({ message: 'digest ready', id: digest.id, counts: digest.counts }));
+  return { digestId: digest.id };
+});

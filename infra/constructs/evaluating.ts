@@ -1,0 +1,238 @@
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
+
+/** Props of {@link PulsecastEvaluating}. */
+export interface PulsecastEvaluatingProps {
+  readonly data: TableBinding;
+  readonly bus: events.IEventBus;
+  /**
+   * When the sweep runs. Each run evaluates the campaigns whose daily evaluation is due — once a
+   * day each, from 06:00 in the campaign's own time zone — so it must run at least hourly.
+   * @default every hour at minute 5
+   */
+  readonly sweep?: scheduler.ScheduleExpression;
+  /**
+   * Campaigns evaluated at once.
+   * @default 5
+   */
+  readonly maxConcurrency?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Evaluating (DESIGN §1, §6): an EventBridge Scheduler schedule starts the Evaluator, a Standard
+ * state machine in JSONPath:
+ *
+ *   ListDueCampaigns → none due? done
+ *     → Map over campaigns: EvaluateCampaign → AnnounceChanges
+ *     → Tally → any campaign failed? fail the execution (after the others finished)
+ *
+ * Why this shape:
+ * - Daily per campaign time zone, with one schedule: campaign time zones are data (any IANA
+ *   zone, changed at any time), while a Scheduler schedule's zone is fixed at deploy time. So the
+ *   schedule sweeps hourly and the List step picks the campaigns whose local time is past 06:00
+ *   and whose latest evaluation is from an earlier local date — each campaign is evaluated once a
+ *   day in its own morning, across DST changes, and a missed hour is caught up by the next.
+ * - The handlers only move data: Evaluate loads through the store port, runs the pure evaluation
+ *   in shared/goals and stores it (one per campaign and local date); Announce puts the status
+ *   changes and new recommendations on the bus. Both are retried: an evaluation compares with
+ *   the previous *date*, so a retry finds the same changes under the same event ids.
+ * - One campaign's failure does not stop the others (Catch per iteration), but the execution
+ *   still ends FAILED so it can be alarmed on; its campaign stays due and the next hour retries.
+ * - Standard, not Express: a few transitions a campaign a day cost next to nothing, runs are
+ *   not capped at 5 minutes, and each run's history is kept for inspection.
+ */
+export class PulsecastEvaluating extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly schedule: scheduler.Schedule;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly functions: {
+    list: PulsecastFunction;
+    evaluate: PulsecastFunction;
+    announce: PulsecastFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: PulsecastEvaluatingProps) {
+    super(scope, id);
+    const maxConcurrency = props.maxConcurrency ?? 5;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) {
+      throw new Error(
+        `${this.node.path}: maxConcurrency must be an integer from 1 to 40, got ${maxConcurrency}`,
+      );
+    }
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+
+    const fn = (name: string, entry: string, description: string, timeout: Duration, memorySize = 512) =>
+      new PulsecastFunction(this, name, { entry, description, timeout, memorySize, logRemovalPolicy });
+    this.functions = {
+      list: fn(
+        'ListFunction',
+        'functions/evaluating/list.ts',
+        'Evaluator: campaigns whose daily evaluation is due',
+        Duration.seconds(60),
+      ).bindTable(props.data, 'read'),
+      evaluate: fn(
+        'EvaluateFunction',
+        'functions/evaluating/evaluate.ts',
+        'Evaluator: evaluate one campaign’s goals and recommendations, store the evaluation',
+        Duration.minutes(5),
+        1024,
+      ).bindTable(props.data, 'readWrite'),
+      announce: fn(
+        'AnnounceFunction',
+        'functions/evaluating/announce.ts',
+        'Evaluator: announce goal status changes and new recommendations',
+        Duration.seconds(30),
+      ).bindEventBus(props.bus),
+    };
+
+    const list = new tasks.LambdaInvoke(this, 'ListDueCampaigns', {
+      lambdaFunction: this.functions.list.function,
+      // The execution's input as the payload: `{}` from the schedule, `{ "force": true }` by hand.
+      payloadResponseOnly: true,
+    });
+    list.addRetry({
+      errors: ['States.ALL'],
+      interval: Duration.seconds(2),
+      backoffRate: 2,
+      maxAttempts: 3,
+      jitterStrategy: sfn.JitterType.FULL,
+    });
+
+    const evaluate = new tasks.LambdaInvoke(this, 'EvaluateCampaign', {
+      lambdaFunction: this.functions.evaluate.function,
+      payload: sfn.TaskInput.fromObject({
+        campaignId: sfn.JsonPath.stringAt('$.campaignId'),
+        asOf: sfn.JsonPath.stringAt('$.asOf'),
+      }),
+      payloadResponseOnly: true,
+    });
+    const announce = new tasks.LambdaInvoke(this, 'AnnounceChanges', {
+      lambdaFunction: this.functions.announce.function,
+      payload: sfn.TaskInput.fromObject({
+        campaignId: sfn.JsonPath.stringAt('$.campaignId'),
+        events: sfn.JsonPath.listAt('$.events'),
+      }),
+      payloadResponseOnly: true,
+      resultSelector: { 'announced.$': '$.announced' },
+      resultPath: '$.announcement',
+    });
+    for (const step of [evaluate, announce]) {
+      step.addRetry({
+        errors: ['States.ALL'],
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 3,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    }
+    const done = new sfn.Pass(this, 'CampaignDone', {
+      parameters: {
+        'campaignId.$': '$.campaignId',
+        'asOfDate.$': '$.asOfDate',
+        'statuses.$': '$.statuses',
+        'announced.$': '$.announcement.announced',
+        failed: 'no',
+      },
+    });
+    const failed = new sfn.Pass(this, 'CampaignFailed', {
+      parameters: {
+        'campaignId.$': '$.campaignId',
+        'error.$': '$.error.Error',
+        'cause.$': '$.error.Cause',
+        failed: 'yes',
+      },
+    });
+    evaluate.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+    // Announce's input is Evaluate's output, which carries the campaignId too.
+    announce.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const map = new sfn.Map(this, 'EvaluateCampaigns', {
+      itemsPath: '$.campaigns',
+      maxConcurrency,
+      resultPath: '$.results',
+    });
+    map.itemProcessor(evaluate.next(announce).next(done));
+
+    const tally = new sfn.Pass(this, 'Tally', {
+      parameters: {
+        'asOf.$': '$.asOf',
+        'count.$': '$.count',
+        'more.$': '$.more',
+        'results.$': '$.results',
+        'anyFailed.$': "States.ArrayContains($.results[*].failed, 'yes')",
+      },
+    });
+    const outcome = new sfn.Choice(this, 'AnyCampaignFailed')
+      .when(
+        sfn.Condition.booleanEquals('$.anyFailed', true),
+        new sfn.Fail(this, 'SomeCampaignsFailed', {
+          error: 'Pulsecast.EvaluationFailed',
+          cause: 'At least one campaign could not be evaluated; it stays due and the next sweep retries it.',
+        }),
+      )
+      .otherwise(new sfn.Succeed(this, 'AllEvaluated'));
+
+    const logGroup = new logs.LogGroup(this, 'EvaluatorLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: logRemovalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'Evaluator', {
+      stateMachineType: sfn.StateMachineType.STANDARD,
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        list.next(
+          new sfn.Choice(this, 'AnyCampaignDue')
+            // Nothing due (most hours): done. It also keeps Tally from reading an empty list.
+            .when(sfn.Condition.numberEquals('$.count', 0), new sfn.Succeed(this, 'NothingDue'))
+            .otherwise(map.next(tally).next(outcome)),
+        ),
+      ),
+      timeout: Duration.minutes(50),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+
+    const role = this.stateMachine.role;
+    for (const f of Object.values(this.functions)) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(f.function.node.defaultChild as CfnResource)}.Arn>:*]`,
+        reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
+      });
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the Evaluator schedule.',
+    });
+    this.schedule = new scheduler.Schedule(this, 'HourlySweep', {
+      description: 'Starts the Evaluator; it evaluates each campaign once a day after 06:00 in its time zone',
+      schedule: props.sweep ?? scheduler.ScheduleExpression.cron({ minute: '5' }),
+      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: this.deadLetterQueue,
+        // A missed sweep is covered by the next one an hour later.
+        retryAttempts: 3,
+        maxEventAge: Duration.minutes(30),
+      }),
+    });
+  }
+}

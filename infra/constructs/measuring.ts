@@ -1,0 +1,292 @@
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
+import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
+
+/** Props of {@link PulsecastMeasuring}. */
+export interface PulsecastMeasuringProps {
+  readonly data: TableBinding;
+  readonly bus: events.IEventBus;
+  /** The function behind `POST /v1/conversions`: it gets read access to the webhook secret. */
+  readonly conversionsFunction: PulsecastFunction;
+  /**
+   * Name prefix of the channel secrets the Collector may read (and refresh tokens in).
+   * @default 'pulsecast/'
+   */
+  readonly secretPrefix?: string;
+  /**
+   * Name of an existing Secrets Manager secret whose string is the conversion webhook's HMAC
+   * secret (one the shop already has).
+   * @default - the construct creates one with a random 48-character value
+   */
+  readonly conversionsSecretName?: string;
+  /**
+   * What happens to a created webhook secret when it leaves the stack (the shop holds a copy).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly secretRemovalPolicy?: RemovalPolicy;
+  /**
+   * Ages at which a published post's metrics are read: `30m`, `6h`, `7d`…, strictly increasing.
+   * @default ['1h','2h','3h','4h','5h','6h','24h','72h','7d','30d']
+   */
+  readonly checkpoints?: readonly string[];
+  /**
+   * How often the Collector sweeps the due index (whole minutes, 1 to 60).
+   * @default Duration.minutes(5)
+   */
+  readonly rate?: Duration;
+  /**
+   * Channels read at once by one sweep (each channel's posts are read one request after the other).
+   * @default 10
+   */
+  readonly maxConcurrency?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Errors after which a step is simply run again: Lambda's own hiccups and throttled or
+ * unavailable DynamoDB and EventBridge. Both steps are idempotent (conditional writes, stable
+ * event ids), so a retry repeats nothing; platform failures never get here (the step handles them
+ * by moving the posts later).
+ */
+const TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'StoreUnavailableError',
+  'EventPublishError',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+];
+
+/**
+ * Measuring (DESIGN §1, §6): every 5 minutes an EventBridge Scheduler schedule starts the
+ * Collector, an Express state machine in JSONPath:
+ *
+ *   CollectDue → anything due? → Map over channels (bounded): FetchAndStore → any channel failed? fail : done
+ *
+ * Why this shape:
+ * - The due index is the schedule (one METRICS entry per published post, at its next
+ *   checkpoint): no per-post workflow or timer to keep in sync, and a sweep is one Query.
+ * - One Map iteration per channel, not per post or per batch: a channel's rate limit is spent by
+ *   one reader, one request after the other, and a 429 stops exactly that channel while the
+ *   others go on. The batching itself (the adapter's batch size, e.g. 100 posts per X request)
+ *   happens inside FetchAndStore, so the state carries post ids, never metrics.
+ * - FetchAndStore is one Lambda (ledger check, fetch, snapshots, events, next checkpoints)
+ *   because each of those writes is conditional or idempotent: retried as a whole on transient
+ *   errors, it writes nothing twice. A channel that still fails is caught so the other channels
+ *   finish, its posts stay due for the next sweep, and the execution then fails, so the failure
+ *   shows in the Collector's metrics and logs instead of being swallowed.
+ * - No fan-out to further executions: a sweep takes up to 2,000 due posts and what is left waits
+ *   5 minutes, well inside any checkpoint's tolerance (two executions reading the same posts
+ *   would only spend rate limit twice).
+ */
+export class PulsecastMeasuring extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly schedule: scheduler.Schedule;
+  public readonly deadLetterQueue: sqs.Queue;
+  /** The conversion webhook's HMAC secret (created here unless named). */
+  public readonly conversionsSecret: secretsmanager.ISecret;
+  public readonly functions: {
+    collectDue: PulsecastFunction;
+    collectChannel: PulsecastFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: PulsecastMeasuringProps) {
+    super(scope, id);
+    const secretPrefix = props.secretPrefix ?? 'pulsecast/';
+    const maxConcurrency = props.maxConcurrency ?? 10;
+    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) {
+      throw new Error(
+        `${this.node.path}: maxConcurrency must be an integer from 1 to 40, got ${maxConcurrency}`,
+      );
+    }
+    const rate = props.rate ?? Duration.minutes(5);
+    const rateMinutes = rate.toMinutes({ integral: false });
+    if (!Number.isInteger(rateMinutes) || rateMinutes < 1 || rateMinutes > 60) {
+      throw new Error(
+        `${this.node.path}: rate must be whole minutes from 1 to 60, got ${rate.toHumanString()}`,
+      );
+    }
+    let checkpoints: string;
+    try {
+      checkpoints = cadenceFrom(props.checkpoints ?? DEFAULT_CHECKPOINTS)
+        .checkpoints.map((c) => c.name)
+        .join(',');
+    } catch (error) {
+      throw new Error(`${this.node.path}: ${(error as Error).message}`);
+    }
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+
+    const fn = (name: string, entry: string, description: string, timeout: Duration) =>
+      new PulsecastFunction(this, name, {
+        entry,
+        description,
+        timeout,
+        logRemovalPolicy,
+        environment: { METRICS_CHECKPOINTS: checkpoints },
+      });
+    this.functions = {
+      collectDue: fn(
+        'CollectDueFunction',
+        'functions/measuring/collect-due.ts',
+        'Collector: posts whose metrics checkpoint is due, per channel',
+        Duration.seconds(60),
+      ).bindTable(props.data, 'readWrite'),
+      collectChannel: fn(
+        'CollectChannelFunction',
+        'functions/measuring/collect-channel.ts',
+        'Collector: read one channel’s due posts in batches, snapshot them',
+        // Inside the Express execution's 5 minutes; the handler stops starting requests 30 s before.
+        Duration.minutes(3),
+      )
+        .bindTable(props.data, 'readWrite')
+        .bindEventBus(props.bus)
+        .bindChannelSecrets(secretPrefix, 'readWrite'),
+    };
+
+    const collectDue = new tasks.LambdaInvoke(this, 'CollectDue', {
+      lambdaFunction: this.functions.collectDue.function,
+      payload: sfn.TaskInput.fromObject({}),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+    });
+    const fetchAndStore = new tasks.LambdaInvoke(this, 'FetchAndStore', {
+      lambdaFunction: this.functions.collectChannel.function,
+      retryOnServiceExceptions: false,
+      // Every iteration says whether it failed, so the verdict below needs no JSONPath filter.
+      resultSelector: { 'summary.$': '$.Payload', failed: false },
+    });
+    for (const task of [collectDue, fetchAndStore]) {
+      task.addRetry({
+        errors: TRANSIENT_ERRORS,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 3,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    }
+    const notCollected = new sfn.Pass(this, 'ChannelNotCollected', {
+      parameters: {
+        'channel.$': '$.channel',
+        failed: true,
+        'error.$': '$.error.Error',
+      },
+    });
+    fetchAndStore.addCatch(notCollected, { errors: ['States.ALL'], resultPath: '$.error' });
+
+    const map = new sfn.Map(this, 'CollectChannels', {
+      itemsPath: '$.channels',
+      maxConcurrency,
+      resultPath: '$.results',
+    });
+    map.itemProcessor(fetchAndStore);
+    const findFailures = new sfn.Pass(this, 'FindFailures', {
+      parameters: { 'failed.$': 'States.ArrayContains($.results[*].failed, true)' },
+    });
+    const verdict = new sfn.Choice(this, 'AllChannelsCollected')
+      .when(
+        sfn.Condition.booleanEquals('$.failed', true),
+        new sfn.Fail(this, 'SomeChannelsNotCollected', {
+          error: 'ChannelsNotCollected',
+          cause: 'one or more channels could not be read; their posts stay due for the next sweep',
+        }),
+      )
+      .otherwise(new sfn.Succeed(this, 'Collected'));
+
+    const logGroup = new logs.LogGroup(this, 'CollectorLogs', {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: logRemovalPolicy,
+    });
+    this.stateMachine = new sfn.StateMachine(this, 'Collector', {
+      stateMachineName: `${Stack.of(this).stackName}-collector`,
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      definitionBody: sfn.DefinitionBody.fromChainable(
+        collectDue.next(
+          new sfn.Choice(this, 'AnyDue')
+            // Most sweeps find nothing due: they end here, without a Map.
+            .when(sfn.Condition.isPresent('$.channels[0]'), map.next(findFailures).next(verdict))
+            .otherwise(new sfn.Succeed(this, 'NothingDue')),
+        ),
+      ),
+      timeout: Duration.minutes(5),
+      tracingEnabled: true,
+      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+
+    const role = this.stateMachine.role;
+    for (const fn of Object.values(this.functions)) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.function.node.defaultChild as CfnResource)}.Arn>:*]`,
+        reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
+      });
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: 'This queue is itself the dead-letter queue of the Collector schedule.',
+    });
+    this.schedule = new scheduler.Schedule(this, 'Sweep', {
+      description: `Starts the Collector every ${rate.toHumanString()}`,
+      schedule: scheduler.ScheduleExpression.rate(rate),
+      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: this.deadLetterQueue,
+        // A missed sweep is covered by the next: posts stay due until they are read.
+        retryAttempts: 2,
+        maxEventAge: rate,
+      }),
+    });
+
+    this.conversionsSecret = props.conversionsSecretName
+      ? secretsmanager.Secret.fromSecretNameV2(this, 'ConversionsWebhookSecret', props.conversionsSecretName)
+      : this.createWebhookSecret(props.secretRemovalPolicy ?? RemovalPolicy.RETAIN);
+    props.conversionsFunction.bindSecret('CONVERSIONS_SECRET_ID', this.conversionsSecret, 'arn');
+    if (props.conversionsSecretName) {
+      // Imported by name, the ARN ends in Secrets Manager's random suffix, which IAM can only match
+      // with `-??????`: still this one secret, nothing wider.
+      Validations.of(props.conversionsFunction.role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${props.conversionsSecretName}-??????]`,
+        reason:
+          'The conversion webhook reads the one secret named by context; IAM matches a secret imported by name only with the six-character suffix Secrets Manager appends.',
+      });
+    }
+  }
+
+  private createWebhookSecret(removalPolicy: RemovalPolicy): secretsmanager.Secret {
+    const secret = new secretsmanager.Secret(this, 'ConversionsWebhookSecret', {
+      description:
+        'HMAC-SHA256 secret of the Pulsecast conversion webhook (POST /v1/conversions); give it to the shop that signs conversions',
+      generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+      removalPolicy,
+    });
+    Validations.of(secret).acknowledge({
+      id: 'AwsSolutions-SMG4',
+      reason:
+        'A shared webhook secret: the shop signing conversions holds a copy, so an automatic rotation would break the webhook silently. Rotate it by hand together with the shop (the webhook accepts several signatures at once for the changeover).',
+    });
+    return secret;
+  }
+}

@@ -1,0 +1,253 @@
+import { z } from 'zod';
+import type { Campaign, Channel, Post } from '../domain/index.ts';
+import { NotFoundError } from '../errors.ts';
+import { EVENT_SCHEMAS, EVENT_TYPES, type EventPublisher, type PulsecastEvent } from '../events.ts';
+import type { Conversion, Store } from '../store/port.ts';
+import { changesSince, evaluateCampaign, isActive, isDue } from './campaign-evaluation.ts';
+import { addDays, dayStartMs, localDate } from './days.ts';
+import type {
+  CampaignEvaluation,
+  ChannelInfo,
+  ConversionRecord,
+  EvaluationInput,
+  PostPerformance,
+} from './model.ts';
+import { RULES } from './recommend.ts';
+
+/**
+ * The Evaluator's steps (DESIGN §1): what the state machine's handlers call. Loading goes through
+ * the store port; evaluating is the pure code in this folder; what comes out is stored (one
+ * evaluation per campaign and local date) and compared with the previous date's to find what to
+ * announce.
+ */
+
+export interface EvaluatorDeps {
+  store: Store;
+  now: () => Date;
+}
+
+/** Campaigns one Evaluator run takes on (its state stays small; the next hour takes the rest). */
+export const MAX_CAMPAIGNS_PER_RUN = 200;
+
+export interface DueCampaigns {
+  /** The instant every campaign of this run is evaluated at. */
+  asOf: string;
+  campaigns: { campaignId: string; asOf: string }[];
+  /** More campaigns were due than one run takes. */
+  more: boolean;
+}
+
+/**
+ * The campaigns to evaluate now: those whose daily evaluation is due (see `isDue`), or, with
+ * `force`, every active one (`campaignId` narrows it to one).
+ */
+export async function listDueCampaigns(
+  deps: EvaluatorDeps,
+  options: { force?: boolean; campaignId?: string } = {},
+): Promise<DueCampaigns> {
+  const now = deps.now();
+  const asOf = now.toISOString();
+  const candidates: Campaign[] = [];
+  if (options.campaignId) {
+    const campaign = await deps.store.getCampaign(options.campaignId);
+    if (!campaign) throw new NotFoundError('campaign', options.campaignId);
+    candidates.push(campaign);
+  } else {
+    let cursor: string | undefined;
+    do {
+      const page = await deps.store.listCampaigns({ limit: 100, ...(cursor ? { cursor } : {}) });
+      candidates.push(...page.items);
+      cursor = page.nextCursor;
+    } while (cursor);
+  }
+  const due: string[] = [];
+  for (const campaign of candidates) {
+    if (options.force) {
+      if (isActive(campaign, now) || options.campaignId) due.push(campaign.id);
+      continue;
+    }
+    if (!isActive(campaign, now)) continue;
+    const last = await deps.store.latestEvaluation(campaign.id);
+    if (isDue(campaign, last?.asOfDate, now)) due.push(campaign.id);
+  }
+  return {
+    asOf,
+    campaigns: due.slice(0, MAX_CAMPAIGNS_PER_RUN).map((campaignId) => ({ campaignId, asOf })),
+    more: due.length > MAX_CAMPAIGNS_PER_RUN,
+  };
+}
+
+/** Loads everything one campaign's evaluation needs, through the store port. */
+export async function loadEvaluationInput(
+  campaign: Campaign,
+  store: Store,
+  now: Date,
+): Promise<EvaluationInput> {
+  const zone = campaign.timezone;
+  const today = localDate(now, zone);
+  const starts = [addDays(today, -RULES.lookbackDays)];
+  const ends = [addDays(today, RULES.weakWindowLookaheadDays)];
+  for (const goal of campaign.goals) {
+    starts.push(goal.window.from);
+    ends.push(goal.window.to);
+    if (goal.target.kind === 'relative') starts.push(goal.target.baseline.from);
+  }
+  // A day of margin either side: posts are listed by UTC scheduled time, days are local.
+  const from = new Date(dayStartMs(addDays(minOf(starts), -1), zone)).toISOString();
+  const to = new Date(dayStartMs(addDays(maxOf(ends), 2), zone)).toISOString();
+  const [posts, conversions, channels] = await Promise.all([
+    store.postsScheduledBetween(from, to),
+    store.conversionsBetween(from, now.toISOString()),
+    allChannels(store),
+  ]);
+  return {
+    campaign,
+    posts: posts.map(performanceOf),
+    conversions: conversions.map(conversionOf),
+    channels,
+    now,
+  };
+}
+
+/** ISO dates sort as text. */
+function minOf(dates: string[]): string {
+  return [...dates].sort()[0] as string;
+}
+
+function maxOf(dates: string[]): string {
+  return [...dates].sort().at(-1) as string;
+}
+
+/** A post with the latest numbers the measuring stage keeps on it. */
+export function performanceOf(post: Post): PostPerformance {
+  const latest = post.latestMetrics;
+  return latest ? { post, metrics: latest.metrics, metricsAt: latest.collectedAt } : { post };
+}
+
+function conversionOf(conversion: Conversion): ConversionRecord {
+  return {
+    id: conversion.eventId,
+    ...(conversion.postId ? { postId: conversion.postId } : {}),
+    occurredAt: conversion.occurredAt,
+    value: conversion.value,
+    currency: conversion.currency,
+  };
+}
+
+async function allChannels(store: Store): Promise<Map<string, ChannelInfo>> {
+  const channels = new Map<string, ChannelInfo>();
+  let cursor: string | undefined;
+  do {
+    const page = await store.listChannels({ limit: 100, ...(cursor ? { cursor } : {}) });
+    for (const channel of page.items as Channel[]) {
+      channels.set(channel.id, { id: channel.id, platform: channel.platform, timezone: channel.timezone });
+    }
+    cursor = page.nextCursor;
+  } while (cursor);
+  return channels;
+}
+
+export interface EvaluationOutcome {
+  campaignId: string;
+  asOfDate: string;
+  statuses: Record<string, string>;
+  /** What to announce: status changes and new recommendations since the previous date. */
+  events: PulsecastEvent[];
+}
+
+/**
+ * Evaluates one campaign at `asOf`, stores the evaluation under its local date and returns what
+ * changed since the previous date's evaluation. Comparing with the previous *date* (not the
+ * latest write) makes a retried or repeated run of the same day find the same changes, under
+ * the same event ids: safe to retry.
+ */
+export async function evaluateAndStore(
+  campaignId: string,
+  deps: EvaluatorDeps,
+  asOf?: string,
+): Promise<EvaluationOutcome> {
+  const now = asOf ? new Date(asOf) : deps.now();
+  const campaign = await deps.store.getCampaign(campaignId);
+  if (!campaign) throw new NotFoundError('campaign', campaignId);
+  const input = await loadEvaluationInput(campaign, deps.store, now);
+  const evaluation = evaluateCampaign(input);
+  const previousRecord = await deps.store.latestEvaluation(campaignId, evaluation.asOfDate);
+  const previous = previousRecord?.evaluation as CampaignEvaluation | undefined;
+  await deps.store.putEvaluation({
+    campaignId,
+    asOfDate: evaluation.asOfDate,
+    asOf: evaluation.asOf,
+    evaluation,
+  });
+  return {
+    campaignId,
+    asOfDate: evaluation.asOfDate,
+    statuses: Object.fromEntries(evaluation.goals.map((goal) => [goal.goalId, goal.status])),
+    events: changesSince(previous, evaluation),
+  };
+}
+
+const Announcement = z.object({
+  type: z.enum(EVENT_TYPES as [string, ...string[]]),
+  detail: z.record(z.string(), z.unknown()),
+});
+
+/**
+ * Puts the events an evaluation produced on the bus, each checked against its schema again
+ * (they crossed the state machine as JSON).
+ */
+export async function announce(events: readonly unknown[], publisher: EventPublisher): Promise<number> {
+  const checked = events.map((raw) => {
+    const { type, detail } = Announcement.parse(raw);
+    const schema = EVENT_SCHEMAS[type as keyof typeof EVENT_SCHEMAS];
+    return { type, detail: schema.parse(detail) } as PulsecastEvent;
+  });
+  if (checked.length > 0) await publisher.publish(checked);
+  return checked.length;
+}
+
+export interface CampaignReport {
+  campaign: Pick<Campaign, 'id' | 'name' | 'timezone' | 'version' | 'goals'>;
+  /** `stored`: the Evaluator's latest; `live`: evaluated for this request (none stored yet, or
+   * the campaign changed since). */
+  source: 'stored' | 'live';
+  evaluation: CampaignEvaluation;
+}
+
+/** GET /v1/campaigns/{id}/report: the latest stored evaluation, or a live one when it is stale. */
+export async function campaignReport(campaignId: string, deps: EvaluatorDeps): Promise<CampaignReport> {
+  const campaign = await deps.store.getCampaign(campaignId);
+  if (!campaign) throw new NotFoundError('campaign', campaignId);
+  const head = {
+    id: campaign.id,
+    name: campaign.name,
+    timezone: campaign.timezone,
+    version: campaign.version,
+    goals: campaign.goals,
+  };
+  const stored = await deps.store.latestEvaluation(campaignId);
+  const evaluation = stored?.evaluation as CampaignEvaluation | undefined;
+  if (evaluation && evaluation.campaignVersion === campaign.version) {
+    return { campaign: head, source: 'stored', evaluation };
+  }
+  const now = deps.now();
+  return {
+    campaign: head,
+    source: 'live',
+    evaluation: evaluateCampaign(await loadEvaluationInput(campaign, deps.store, now)),
+  };
+}
+
+/** The latest stored statuses of a campaign's goals (for GET /v1/campaigns/{id}). */
+export async function latestStatuses(
+  campaignId: string,
+  store: Store,
+): Promise<{ asOfDate: string; goals: Record<string, string> } | undefined> {
+  const stored = await store.latestEvaluation(campaignId);
+  const evaluation = stored?.evaluation as CampaignEvaluation | undefined;
+  if (!evaluation) return undefined;
+  return {
+    asOfDate: evaluation.asOfDate,
+    goals: Object.fromEntries(evaluation.goals.map((goal) => [goal.goalId, goal.status])),
+  };
+}

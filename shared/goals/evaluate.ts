@@ -1,0 +1,471 @@
+import type { DateWindow, Goal, GoalStatus } from '../domain/index.ts';
+import { addDays, dayStartMs, daysBetween, fractionOfDay, localDate, windowDays } from './days.ts';
+import type { EvaluationInput, Forecast, GoalEvaluation, PostPerformance } from './model.ts';
+import {
+  audienceOf,
+  engagementsOf,
+  inScope,
+  isCount,
+  isPublished,
+  isUpcoming,
+  metricKind,
+  postMetricValue,
+} from './scope.ts';
+import { BAND_CONFIDENCE, mean, round, sampleVariance, sum, Z_80 } from './stats.ts';
+
+/**
+ * Evaluating one goal (DESIGN §6). The rules, in the order they are applied:
+ *
+ * Measuring. A goal counts the posts in its scope (see GoalScope) and the conversions
+ * attributed to them. Post metrics (impressions, engagements, …) count on the local day the
+ * post was published, with the post's latest numbers; conversions count on the day they
+ * happened; `posts` counts posts published. `engagementRate` is Σ engagements / Σ reach
+ * (impressions where a platform reports no reach, as measuring does) over the window's measured
+ * posts, in percent.
+ *
+ * Target. Absolute, or relative: the baseline period's total, scaled per day to the window's
+ * length, times (1 + changePercent / 100); for engagementRate the baseline's rate times the same
+ * factor. A relative goal needs a baseline with data in it.
+ *
+ * Pace (expected by now). Totals follow a straight line from 0 at the window's start to the
+ * target at its end: target × elapsed days / window days. A rate's pace is its target (absolute)
+ * or a straight line from the baseline rate to the target rate (relative).
+ *
+ * Forecast. Totals: the complete days of the window so far give a daily mean m and sample
+ * variance s² (for counts at least m, as a Poisson count would vary); the forecast is
+ * current + m · r over the r days left, and its 80 % band is ± 1.2816 · s · √(r + r²/e) — the
+ * normal approximation of the sum of r future days (r s²) plus the uncertainty of m itself
+ * (r² s² / e, from e observed days). The band never goes below what is already counted, and
+ * for `posts` never below what is already published plus still scheduled. A rate's forecast is
+ * the rate so far; its band comes from the per-post spread of the rate and the posts still
+ * scheduled in the window (none left: no band).
+ *
+ * Status. ACHIEVED and MISSED only once decidable: an `atLeast` total that has reached its
+ * target is ACHIEVED (totals only grow); an `atMost` total over its target is MISSED; otherwise
+ * both wait for the window to end, and then the value decides. Before the window: NOT_STARTED.
+ * With too little to go on (fewer than 3 complete days, fewer than 5 measured posts for a rate,
+ * no posts in scope, posts without metrics, a metric Pulsecast cannot measure): NOT_ENOUGH_DATA
+ * with what is missing. Otherwise, for `atLeast`: ON_TRACK when the band's low end reaches the
+ * target, OFF_TRACK when its high end falls short, AT_RISK in between (mirrored for `atMost`).
+ */
+
+/** Complete days of the window needed before a total is forecast. */
+export const MIN_FORECAST_DAYS = 3;
+/** Measured posts needed for a rate (in the window, and in a relative goal's baseline). */
+export const MIN_RATE_POSTS = 5;
+
+interface Period {
+  window: DateWindow;
+  startMs: number;
+  endMs: number;
+  days: number;
+}
+
+function period(window: DateWindow, zone: string): Period {
+  return {
+    window,
+    startMs: dayStartMs(window.from, zone),
+    endMs: dayStartMs(addDays(window.to, 1), zone),
+    days: windowDays(window),
+  };
+}
+
+/** What a period holds for one goal, as far as it has gone by `now`. */
+interface Measured {
+  /** Per local day of the period (up to today), the goal's value. */
+  daily: number[];
+  total: number;
+  posts: number;
+  measuredPosts: number;
+  /** Measured posts whose platform does not report the metric. */
+  lackingMetric: number;
+  conversions: number;
+  currencies: Set<string>;
+  /** For rates: Σ engagements, Σ audience and the per-post pairs. */
+  rate?: { engagements: number; audience: number; pairs: [number, number][] };
+}
+
+function measure(
+  goal: Goal,
+  p: Period,
+  input: EvaluationInput,
+  scoped: readonly PostPerformance[],
+): Measured {
+  const zone = input.campaign.timezone;
+  const untilMs = Math.min(p.endMs, input.now.getTime());
+  const dayCount = Math.max(0, Math.min(p.days, daysBetween(p.window.from, localDate(input.now, zone)) + 1));
+  const daily = new Array<number>(dayCount).fill(0);
+  const dayIndex = (instant: string) => daysBetween(p.window.from, localDate(instant, zone));
+  const result: Measured = {
+    daily,
+    total: 0,
+    posts: 0,
+    measuredPosts: 0,
+    lackingMetric: 0,
+    conversions: 0,
+    currencies: new Set(),
+  };
+  const kind = metricKind(goal.metric);
+  const rate = { engagements: 0, audience: 0, pairs: [] as [number, number][] };
+
+  for (const performance of scoped) {
+    const { post } = performance;
+    if (!isPublished(post) || !post.publishedAt) continue;
+    const at = Date.parse(post.publishedAt);
+    if (at < p.startMs || at >= untilMs) continue;
+    result.posts++;
+    if (performance.metrics) result.measuredPosts++;
+    const index = dayIndex(post.publishedAt);
+    if (kind === 'posts') {
+      daily[index] = (daily[index] ?? 0) + 1;
+    } else if (kind === 'postMetric' && performance.metrics) {
+      const value = postMetricValue(goal.metric, performance);
+      if (value === undefined) result.lackingMetric++;
+      else daily[index] = (daily[index] ?? 0) + value;
+    } else if (kind === 'rate' && performance.metrics) {
+      const engagements = engagementsOf(performance.metrics);
+      const audience = audienceOf(performance.metrics);
+      if (engagements === undefined || !audience) {
+        result.lackingMetric++;
+      } else {
+        rate.engagements += engagements;
+        rate.audience += audience;
+        rate.pairs.push([engagements, audience]);
+      }
+    }
+  }
+
+  if (kind === 'conversions') {
+    const ids = new Set(scoped.map((performance) => performance.post.id));
+    for (const conversion of input.conversions) {
+      if (!conversion.postId || !ids.has(conversion.postId)) continue;
+      const at = Date.parse(conversion.occurredAt);
+      if (at < p.startMs || at >= untilMs) continue;
+      result.conversions++;
+      result.currencies.add(conversion.currency);
+      const index = dayIndex(conversion.occurredAt);
+      daily[index] = (daily[index] ?? 0) + (goal.metric === 'conversionValue' ? conversion.value : 1);
+    }
+  }
+  result.total = sum(daily);
+  if (kind === 'rate') result.rate = rate;
+  return result;
+}
+
+function ratePercent(measured: Measured): number {
+  const rate = measured.rate;
+  return rate && rate.audience > 0 ? (100 * rate.engagements) / rate.audience : 0;
+}
+
+/** Evaluates one goal of `input.campaign` at `input.now`. Never throws for lack of data. */
+export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation {
+  const zone = input.campaign.timezone;
+  const now = input.now;
+  const today = localDate(now, zone);
+  const windowPeriod = period(goal.window, zone);
+  const D = windowPeriod.days;
+  const started = today >= goal.window.from;
+  const over = today > goal.window.to;
+  const completeDays = over ? D : Math.max(0, Math.min(D, daysBetween(goal.window.from, today)));
+  const elapsed = over ? D : started ? completeDays + fractionOfDay(now, zone) : 0;
+  const kind = metricKind(goal.metric);
+  const scope = goal.scope ?? {};
+  const scoped = input.posts.filter((performance) =>
+    inScope(performance.post, scope, input.campaign, input.channels),
+  );
+  const scheduledPosts = scoped.filter(({ post }) => {
+    const at = Date.parse(post.scheduledAt);
+    return isUpcoming(post) && at >= now.getTime() && at < windowPeriod.endMs;
+  }).length;
+
+  const base = {
+    goalId: goal.id,
+    metric: goal.metric,
+    direction: goal.direction,
+    window: goal.window,
+    asOfDate: today,
+    daysTotal: D,
+    daysElapsed: round(elapsed, 4),
+  };
+  const notEnough = (
+    reason: string,
+    missing: string[],
+    extra: Partial<GoalEvaluation> = {},
+    evidence: Partial<GoalEvaluation['evidence']> = {},
+  ): GoalEvaluation => ({
+    ...base,
+    status: 'NOT_ENOUGH_DATA',
+    reason,
+    missing,
+    ...extra,
+    evidence: { posts: 0, measuredPosts: 0, scheduledPosts, conversions: 0, ...evidence },
+  });
+
+  if (kind === 'unmeasured') {
+    const why = 'Pulsecast does not collect mentions and replies yet, so response time cannot be measured';
+    return notEnough(why, [why]);
+  }
+
+  // --- the target --------------------------------------------------------------------------------
+  let target: number;
+  let baseline: GoalEvaluation['baseline'];
+  if (goal.target.kind === 'absolute') {
+    target = goal.target.value;
+  } else {
+    const b = period(goal.target.baseline, zone);
+    if (today <= goal.target.baseline.to) {
+      if (!started) {
+        return {
+          ...base,
+          status: 'NOT_STARTED',
+          reason: `the window starts on ${goal.window.from}; the baseline period ends on ${b.window.to}`,
+          evidence: { posts: 0, measuredPosts: 0, scheduledPosts, conversions: 0 },
+        };
+      }
+      return notEnough(`the baseline period ${b.window.from}…${b.window.to} is not over yet`, [
+        `the baseline period ends on ${b.window.to}; its total is known only after that`,
+      ]);
+    }
+    const measuredBaseline = measure(goal, b, input, scoped);
+    const value = kind === 'rate' ? ratePercent(measuredBaseline) : measuredBaseline.total;
+    baseline = {
+      window: b.window,
+      value: round(value, 4),
+      days: b.days,
+      posts: measuredBaseline.posts,
+      conversions: measuredBaseline.conversions,
+    };
+    const gap = baselineGap(goal, kind, measuredBaseline, value);
+    if (gap) {
+      return notEnough(`the baseline period ${b.window.from}…${b.window.to} has ${gap.have}`, [gap.missing], {
+        baseline,
+      });
+    }
+    const factor = 1 + goal.target.changePercent / 100;
+    target = kind === 'rate' ? value * factor : (value / b.days) * D * factor;
+  }
+
+  // --- the window so far -------------------------------------------------------------------------
+  const measured = measure(goal, windowPeriod, input, scoped);
+  const current = kind === 'rate' ? ratePercent(measured) : measured.total;
+  const evidence: GoalEvaluation['evidence'] = {
+    posts: measured.posts,
+    measuredPosts: measured.measuredPosts,
+    scheduledPosts,
+    conversions: measured.conversions,
+  };
+  const baselineRate = baseline?.value;
+  const expectedByNow =
+    kind === 'rate'
+      ? baselineRate === undefined
+        ? target
+        : baselineRate + ((target - baselineRate) * elapsed) / D
+      : (target * elapsed) / D;
+  const known = {
+    ...base,
+    current: round(current, 4),
+    target: round(target, 4),
+    ...(baseline ? { baseline } : {}),
+    expectedByNow: round(expectedByNow, 4),
+  };
+  const unit = goal.metric === 'engagementRate' ? ' %' : '';
+  const show = (value: number) => `${round(value, 2)}${unit}`;
+  const verdict = (status: GoalStatus, reason: string, forecast?: Forecast): GoalEvaluation => ({
+    ...known,
+    status,
+    reason,
+    ...(forecast ? { forecast } : {}),
+    evidence,
+  });
+  const atLeast = goal.direction === 'atLeast';
+
+  if (!started) {
+    return verdict('NOT_STARTED', `the window starts on ${goal.window.from}`);
+  }
+  if (goal.metric === 'conversionValue' && measured.currencies.size > 1) {
+    const currencies = [...measured.currencies].sort().join(', ');
+    return notEnough(
+      `conversions in scope are in several currencies (${currencies})`,
+      [`conversion values can only be added up in one currency; these are in ${currencies}`],
+      known,
+      evidence,
+    );
+  }
+  if ((kind === 'postMetric' || kind === 'rate') && measured.posts > 0 && measured.measuredPosts === 0) {
+    return notEnough(
+      `none of the ${measured.posts} posts in scope has metrics yet`,
+      [
+        `metrics for the ${measured.posts} published posts in scope (the first collection runs within the hour)`,
+      ],
+      known,
+      evidence,
+    );
+  }
+  if (
+    (kind === 'postMetric' || kind === 'rate') &&
+    measured.measuredPosts > 0 &&
+    measured.lackingMetric === measured.measuredPosts
+  ) {
+    const what = kind === 'rate' ? 'engagements with reach or impressions' : goal.metric;
+    return notEnough(
+      `none of the ${measured.measuredPosts} measured posts reports ${what}`,
+      [`a platform in scope that reports ${what} (some do not, e.g. Bluesky has no impressions)`],
+      known,
+      evidence,
+    );
+  }
+
+  // A rate over a handful of posts says nothing, during the window or after it.
+  const ratePairs = measured.rate?.pairs ?? [];
+  if (kind === 'rate' && ratePairs.length < MIN_RATE_POSTS) {
+    return notEnough(
+      `only ${ratePairs.length} measured posts in the window`,
+      [
+        `need ≥ ${MIN_RATE_POSTS} measured posts in the window for an engagement rate; have ${ratePairs.length}`,
+      ],
+      known,
+      evidence,
+    );
+  }
+
+  // Decidable outcomes first.
+  if (kind !== 'rate') {
+    if (atLeast && current >= target) {
+      return verdict('ACHIEVED', `${show(current)} reached the target of ${show(target)}`);
+    }
+    if (!atLeast && current > target) {
+      return verdict('MISSED', `${show(current)} is over the limit of ${show(target)}`);
+    }
+  }
+  if (over) {
+    const met = atLeast ? current >= target : current <= target;
+    return verdict(
+      met ? 'ACHIEVED' : 'MISSED',
+      `the window ended on ${goal.window.to} at ${show(current)} against a target of ${show(target)}`,
+    );
+  }
+  if (measured.posts === 0 && measured.conversions === 0 && kind !== 'posts') {
+    return notEnough(
+      'no posts in scope have been published in the window yet',
+      [
+        `published posts in scope (${scheduledPosts} scheduled in the window${scheduledPosts === 0 ? '; add some to the calendar' : ''})`,
+      ],
+      known,
+      evidence,
+    );
+  }
+
+  // --- the forecast ------------------------------------------------------------------------------
+  let forecast: Forecast;
+  if (kind === 'rate') {
+    forecast = rateForecast(ratePairs, current, scheduledPosts);
+  } else {
+    if (completeDays < MIN_FORECAST_DAYS) {
+      return notEnough(
+        `${completeDays} complete day(s) of the window so far`,
+        [`need ≥ ${MIN_FORECAST_DAYS} complete days of the window to forecast; have ${completeDays}`],
+        known,
+        evidence,
+      );
+    }
+    const days = measured.daily.slice(0, completeDays);
+    const m = mean(days);
+    const variance = isCount(goal.metric) ? Math.max(sampleVariance(days), m) : sampleVariance(days);
+    const r = D - elapsed;
+    const value = current + m * r;
+    const sd = Math.sqrt(variance * (r + (r * r) / completeDays));
+    let low = Math.max(current, value - Z_80 * sd);
+    let high = value + Z_80 * sd;
+    let expected = value;
+    let method = `daily mean ${round(m, 2)} over ${completeDays} complete days × ${round(r, 2)} days left; band ±${round(Z_80, 4)}·s·√(r + r²/e), s = ${round(Math.sqrt(variance), 2)}`;
+    if (kind === 'posts') {
+      // Scheduled posts are known: the future holds at least those.
+      const planned = current + scheduledPosts;
+      expected = Math.max(expected, planned);
+      low = Math.max(low, planned);
+      high = Math.max(high, planned);
+      method += `; at least the ${scheduledPosts} posts still scheduled`;
+    }
+    evidence.days = completeDays;
+    evidence.dailyMean = round(m, 4);
+    evidence.dailyStdDev = round(Math.sqrt(variance), 4);
+    forecast = {
+      value: round(expected, 4),
+      low: round(low, 4),
+      high: round(high, 4),
+      confidence: BAND_CONFIDENCE,
+      method,
+    };
+  }
+
+  const band = `forecast ${show(forecast.value)} (80 % band ${show(forecast.low)}–${show(forecast.high)})`;
+  const pace = `${show(current)} so far, ${show(expectedByNow)} expected by now`;
+  const meets = atLeast ? forecast.low >= target : forecast.high <= target;
+  const fails = atLeast ? forecast.high < target : forecast.low > target;
+  if (meets) return verdict('ON_TRACK', `${band} meets the target of ${show(target)}; ${pace}`, forecast);
+  if (fails) return verdict('OFF_TRACK', `${band} misses the target of ${show(target)}; ${pace}`, forecast);
+  return verdict('AT_RISK', `${band} straddles the target of ${show(target)}; ${pace}`, forecast);
+}
+
+/** What a relative goal's baseline lacks, if anything. */
+function baselineGap(
+  goal: Goal,
+  kind: ReturnType<typeof metricKind>,
+  measured: Measured,
+  value: number,
+): { have: string; missing: string } | undefined {
+  const hint =
+    (goal.scope?.posts ?? 'campaign') === 'campaign'
+      ? ' (the scope counts only this campaign\'s posts; "posts": "all" compares with the whole account)'
+      : '';
+  if (kind === 'rate') {
+    const n = measured.rate?.pairs.length ?? 0;
+    if (n < MIN_RATE_POSTS) {
+      return {
+        have: `${n} measured posts`,
+        missing: `need ≥ ${MIN_RATE_POSTS} measured posts in scope in the baseline period; have ${n}${hint}`,
+      };
+    }
+    return undefined;
+  }
+  if (measured.posts === 0) {
+    return { have: 'no posts in scope', missing: `published posts in scope in the baseline period${hint}` };
+  }
+  if (value <= 0) {
+    const what = kind === 'conversions' ? 'conversions attributed to posts in scope' : goal.metric;
+    return {
+      have: `no ${what}`,
+      missing: `a baseline above 0 (${what} in the baseline period) for a relative target${hint}`,
+    };
+  }
+  return undefined;
+}
+
+/**
+ * The engagement rate's band. With n measured posts (rate r̂) and f posts still to come, the
+ * window's final rate is w·r̂ + (1 − w)·r̂_future, w = n / (n + f); around r̂ it varies by
+ * (1 − w)·σ·√(1/f + 1/n), σ being the per-post spread of the rate (audience-weighted, the
+ * ratio estimator's residual: √(Σ(eᵢ − r̂ aᵢ)² / (n − 1)) / ā, aᵢ a post's reach or
+ * impressions). Nothing still to come: no band.
+ */
+function rateForecast(
+  pairs: readonly [number, number][],
+  currentPercent: number,
+  upcoming: number,
+): Forecast {
+  const n = pairs.length;
+  const r = currentPercent / 100;
+  const meanAudience = mean(pairs.map(([, audience]) => audience));
+  const residuals = sum(pairs.map(([engagements, audience]) => (engagements - r * audience) ** 2)) / (n - 1);
+  const sigma = Math.sqrt(residuals) / meanAudience;
+  const w = n / (n + upcoming);
+  const sd = upcoming === 0 ? 0 : (1 - w) * sigma * Math.sqrt(1 / upcoming + 1 / n);
+  const half = Z_80 * sd * 100;
+  return {
+    value: round(currentPercent, 4),
+    low: round(Math.max(0, currentPercent - half), 4),
+    high: round(currentPercent + half, 4),
+    confidence: BAND_CONFIDENCE,
+    method: `rate of the ${n} measured posts, if the ${upcoming} still scheduled perform alike; per-post σ ${round(sigma * 100, 2)} points`,
+  };
+}

@@ -1,0 +1,85 @@
+import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { FileCredentialStore } from '../platforms/credentials.ts';
+
+/**
+ * Where the conversion webhook's HMAC secret comes from. Its value is never logged, returned or
+ * put in an error message: errors name the place it was looked for, nothing more.
+ */
+export interface WebhookSecret {
+  get(): Promise<string>;
+}
+
+/** The secret in Secrets Manager (the one the stack creates, or one named by context), cached. */
+export class SecretsManagerWebhookSecret implements WebhookSecret {
+  private cached?: { value: string; at: number };
+
+  constructor(
+    private readonly secretId: string,
+    private readonly client: SecretsManagerClient = new SecretsManagerClient({}),
+    /** A rotated secret reaches every container within this long. */
+    private readonly ttlMs = 5 * 60_000,
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  async get(): Promise<string> {
+    if (this.cached && this.clock() - this.cached.at < this.ttlMs) return this.cached.value;
+    const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
+    const value = result.SecretString?.trim();
+    if (!value) throw new Error(`the conversion webhook secret ${this.secretId} holds no string`);
+    this.cached = { value, at: this.clock() };
+    return value;
+  }
+}
+
+/** A fixed value (local mode's `PULSECAST_CONVERSIONS_SECRET`, tests). */
+export class StaticWebhookSecret implements WebhookSecret {
+  constructor(private readonly value: string) {}
+  async get(): Promise<string> {
+    return this.value;
+  }
+}
+
+/** The entry of local mode's secrets file (`PULSECAST_SECRETS_FILE`) that holds `{ "secret": "…" }`. */
+export const LOCAL_SECRET_REF = 'pulsecast/conversions-webhook';
+
+/** A secret shorter than this is a mistake, not a secret. */
+export const MIN_SECRET_LENGTH = 16;
+
+/**
+ * The secret source the environment names (throws, naming the variables, when there is none):
+ * `PULSECAST_CONVERSIONS_SECRET` (the value itself; local mode), else `PULSECAST_SECRETS_FILE`
+ * (its `pulsecast/conversions-webhook` entry; local mode), else `CONVERSIONS_SECRET_ID`
+ * (Secrets Manager; set by the stack). The local sources come first: local mode may copy the
+ * synthesized function's environment, whose secret name means nothing without AWS.
+ */
+export function webhookSecretFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSecret {
+  const value = env.PULSECAST_CONVERSIONS_SECRET;
+  if (value !== undefined && value !== '') {
+    if (value.length < MIN_SECRET_LENGTH) {
+      throw new Error(`PULSECAST_CONVERSIONS_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
+    }
+    return new StaticWebhookSecret(value);
+  }
+  const name = env.CONVERSIONS_SECRET_ID;
+  const file = env.PULSECAST_SECRETS_FILE;
+  if (file) {
+    const store = new FileCredentialStore(file);
+    return {
+      async get() {
+        const { secret } = await store.get(LOCAL_SECRET_REF);
+        if (!secret || secret.length < MIN_SECRET_LENGTH) {
+          throw new Error(
+            `${file}: "${LOCAL_SECRET_REF}" needs a "secret" of at least ${MIN_SECRET_LENGTH} characters`,
+          );
+        }
+        return secret;
+      },
+    };
+  }
+  if (!name) {
+    throw new Error(
+      'the conversion webhook has no secret: set CONVERSIONS_SECRET_ID (the stack does), or PULSECAST_CONVERSIONS_SECRET / PULSECAST_SECRETS_FILE locally',
+    );
+  }
+  return new SecretsManagerWebhookSecret(name);
+}

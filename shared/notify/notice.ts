@@ -1,0 +1,246 @@
+import { DateTime } from 'luxon';
+import type { EventDetail, EventType, PulsecastEvent } from '../events.ts';
+
+/**
+ * What one message says, before it is shaped for Slack or email: the renderers in `slack.ts`
+ * and `email.ts` take a Notice and only worry about their medium's rules and limits.
+ * Every string in a Notice is plain text (user content included, unescaped): escaping is the
+ * renderer's job, since Slack mrkdwn and HTML escape differently.
+ */
+export interface Notice {
+  /** The fact this message is about (an event's `eventId`), for dedup and the footer. */
+  id: string;
+  severity: 'info' | 'warning' | 'critical';
+  /** One line: Slack header, email subject. */
+  title: string;
+  /** A short paragraph: what happened and what to do. */
+  summary: string;
+  facts: Fact[];
+  links: Link[];
+  /** Footer line (workspace, event type). */
+  footer: string;
+}
+
+export interface Fact {
+  label: string;
+  value: string;
+}
+export interface Link {
+  label: string;
+  url: string;
+}
+
+const SEVERITY_MARK: Record<Notice['severity'], string> = { info: 'ℹ️', warning: '⚠️', critical: '🚨' };
+export const severityMark = (severity: Notice['severity']) => SEVERITY_MARK[severity];
+
+/** A UTC instant as the team reads it, in their time zone. */
+export function localTime(iso: string, timezone: string): string {
+  const time = DateTime.fromISO(iso, { zone: 'utc' }).setZone(timezone);
+  return time.isValid ? `${time.toFormat('ccc d LLL yyyy, HH:mm')} (${timezone})` : iso;
+}
+
+const PLATFORM_NAMES: Record<string, string> = {
+  x: 'X',
+  bluesky: 'Bluesky',
+  mastodon: 'Mastodon',
+  linkedin: 'LinkedIn',
+  facebook: 'Facebook',
+  instagram: 'Instagram',
+  threads: 'Threads',
+};
+export const platformName = (platform: string) => PLATFORM_NAMES[platform] ?? platform;
+
+export const statusLabel = (status: string) => status.replaceAll('_', ' ');
+
+function isHttpUrl(value: unknown): value is string {
+  if (typeof value !== 'string') return false;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:';
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * A recommendation in words. Its shape belongs to the goals stage; this reads the common field
+ * names and falls back to compact JSON, so a new field never breaks a message.
+ */
+export function describeRecommendation(value: unknown): {
+  title: string;
+  detail?: string;
+  evidence: string[];
+} {
+  if (typeof value === 'string') return { title: value, evidence: [] };
+  if (!value || typeof value !== 'object') return { title: 'Recommendation', evidence: [] };
+  const record = value as Record<string, unknown>;
+  const pick = (...names: string[]) => {
+    for (const name of names) {
+      const field = record[name];
+      if (typeof field === 'string' && field.trim()) return field.trim();
+    }
+    return undefined;
+  };
+  const title = pick('title', 'summary', 'action', 'headline', 'kind', 'type') ?? 'Recommendation';
+  const detail = pick('detail', 'description', 'rationale', 'reason', 'message');
+  const raw = record.evidence;
+  let evidence: string[] = [];
+  if (typeof raw === 'string') evidence = [raw];
+  else if (Array.isArray(raw))
+    evidence = raw.map((item) => (typeof item === 'string' ? item : JSON.stringify(item)));
+  else if (raw && typeof raw === 'object') {
+    evidence = Object.entries(raw).map(
+      ([key, item]) =>
+        `${key}: ${typeof item === 'string' || typeof item === 'number' ? item : JSON.stringify(item)}`,
+    );
+  }
+  return { title, ...(detail ? { detail } : {}), evidence };
+}
+
+export interface NoticeContext {
+  timezone: string;
+  workspaceName: string;
+}
+
+type Detail<T extends EventType> = EventDetail<T>;
+type PostRefDetail = Detail<'Post Failed'>;
+
+/** The Notice for one event. Every detail type has one; unknown extra fields are ignored. */
+export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice {
+  const { timezone } = context;
+  const footer = `${context.workspaceName} · ${event.type} · ${event.detail.eventId}`;
+  const base = { id: event.detail.eventId, footer, links: [] as Link[] };
+  const postFacts = (
+    d: Pick<PostRefDetail, 'postId' | 'channel' | 'platform' | 'scheduledAt' | 'campaign'>,
+  ): Fact[] => [
+    { label: 'Post', value: d.postId },
+    { label: 'Channel', value: `${d.channel} (${platformName(d.platform)})` },
+    { label: 'Scheduled', value: localTime(d.scheduledAt, timezone) },
+    ...(d.campaign ? [{ label: 'Campaign', value: d.campaign }] : []),
+  ];
+
+  switch (event.type) {
+    case 'Post Failed': {
+      const d = event.detail as Detail<'Post Failed'>;
+      return {
+        ...base,
+        severity: 'critical',
+        title: `Post ${d.postId} failed on ${platformName(d.platform)}`,
+        summary: `${d.reason}\nIt will not be retried: fix the cause and reschedule it.`,
+        facts: [...postFacts(d), { label: 'Error', value: d.errorKind }],
+      };
+    }
+    case 'Post Outcome Unknown': {
+      const d = event.detail as Detail<'Post Outcome Unknown'>;
+      return {
+        ...base,
+        severity: 'warning',
+        title: `Did post ${d.postId} reach ${platformName(d.platform)}? Unknown`,
+        summary: `${d.reason}\n${
+          d.reconcilable
+            ? 'Pulsecast is looking it up on the platform and will settle it; nothing is posted twice.'
+            : 'The platform cannot be searched: check the account and mark the post published or failed.'
+        }`,
+        facts: postFacts(d),
+      };
+    }
+    case 'Post Published': {
+      const d = event.detail as Detail<'Post Published'>;
+      return {
+        ...base,
+        severity: 'info',
+        title: `Post ${d.postId} published on ${platformName(d.platform)}`,
+        summary: `Published ${localTime(d.publishedAt, timezone)}, ${Math.round(d.latenessSeconds)} s after its slot.`,
+        facts: postFacts(d),
+        links: isHttpUrl(d.platformUrl) ? [{ label: 'Open post', url: d.platformUrl }] : [],
+      };
+    }
+    case 'Post Rescheduled': {
+      const d = event.detail as Detail<'Post Rescheduled'>;
+      return {
+        ...base,
+        severity: 'info',
+        title: `Post ${d.postId} moved to ${localTime(d.scheduledAt, timezone)}`,
+        summary: d.reason,
+        facts: [...postFacts(d), { label: 'Was', value: localTime(d.previousScheduledAt, timezone) }],
+      };
+    }
+    case 'Post Metrics Collected': {
+      const d = event.detail as Detail<'Post Metrics Collected'>;
+      return {
+        ...base,
+        severity: 'info',
+        title: `Metrics for post ${d.postId} at ${d.checkpoint}`,
+        summary: Object.entries(d.metrics)
+          .map(([name, value]) => `${name} ${formatNumber(value)}`)
+          .join(', '),
+        facts: postFacts(d),
+      };
+    }
+    case 'Goal Status Changed': {
+      const d = event.detail as Detail<'Goal Status Changed'>;
+      const severity =
+        d.status === 'OFF_TRACK' || d.status === 'MISSED'
+          ? 'critical'
+          : d.status === 'AT_RISK'
+            ? 'warning'
+            : 'info';
+      return {
+        ...base,
+        severity,
+        title: `Goal ${d.goalId} is ${statusLabel(d.status)}`,
+        summary:
+          severity === 'info'
+            ? `Campaign ${d.campaignId}: the goal is ${statusLabel(d.status).toLowerCase()}.`
+            : `Campaign ${d.campaignId}: at the current pace the goal will not be reached. The recommendations in the next digest say what to change.`,
+        facts: [
+          { label: 'Campaign', value: d.campaignId },
+          { label: 'Goal', value: d.goalId },
+          { label: 'Status', value: statusLabel(d.status) },
+          ...(d.previousStatus ? [{ label: 'Was', value: statusLabel(d.previousStatus) }] : []),
+        ],
+      };
+    }
+    case 'Strategy Adjustment Recommended': {
+      const d = event.detail as Detail<'Strategy Adjustment Recommended'>;
+      const recommendation = describeRecommendation(d.recommendation);
+      return {
+        ...base,
+        severity: 'info',
+        title: `Recommendation for ${d.campaignId}: ${recommendation.title}`,
+        summary: [recommendation.detail, ...recommendation.evidence.map((line) => `• ${line}`)]
+          .filter(Boolean)
+          .join('\n'),
+        facts: [{ label: 'Campaign', value: d.campaignId }],
+      };
+    }
+    case 'Channel Needs Attention': {
+      const d = event.detail as Detail<'Channel Needs Attention'>;
+      return {
+        ...base,
+        severity: 'critical',
+        title: `Channel ${d.channel} (${platformName(d.platform)}) needs attention`,
+        summary: `${d.reason}\nPosts to this channel will keep failing until it is fixed.`,
+        facts: [
+          { label: 'Channel', value: d.channel },
+          { label: 'Platform', value: platformName(d.platform) },
+          ...(d.postId ? [{ label: 'Post', value: d.postId }] : []),
+        ],
+      };
+    }
+    case 'Digest Ready': {
+      const d = event.detail as Detail<'Digest Ready'>;
+      return {
+        ...base,
+        severity: 'info',
+        title: `The ${d.period} digest is ready`,
+        summary: `Digest ${d.digestId}.`,
+        facts: [],
+      };
+    }
+  }
+}
+
+const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
+export const formatNumber = (value: number) => NUMBER.format(value);
+export const formatPercent = (ratio: number) => `${NUMBER.format(ratio * 100)} %`;

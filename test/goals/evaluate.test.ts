@@ -1,0 +1,385 @@
+import { describe, expect, it } from 'vitest';
+import type { Goal } from '../../shared/domain/index.ts';
+import { changesSince, evaluateCampaign } from '../../shared/goals/campaign-evaluation.ts';
+import { evaluateGoal } from '../../shared/goals/evaluate.ts';
+import type { ConversionRecord, PostPerformance } from '../../shared/goals/model.ts';
+import {
+  BSKY,
+  channels,
+  conversion,
+  day,
+  goal,
+  input,
+  makeCampaign,
+  published,
+  scheduled,
+  X_MAIN,
+} from './helpers.ts';
+
+/**
+ * The Must-show walk: "+15 % conversions vs the previous 3 months".
+ *
+ * Baseline 2026-01-01…03-31 (90 days): one post a day, one conversion a day → B = 90.
+ * Window 2026-04-01…06-29 (90 days): target T = 90 / 90 · 90 · 1.15 = 103.5.
+ * Conversions in the window: 2 a day on days 1–10, 1 a day on days 11–30, none after.
+ * Every post goes out at 09:00 UTC and converts at 12:00 UTC; evaluations run at 06:00 UTC, so
+ * the day in progress has no conversions yet (elapsed = complete days + 0.25).
+ */
+const relative: Goal = goal({
+  id: 'more-conversions',
+  metric: 'conversions',
+  target: { kind: 'relative', changePercent: 15, baseline: { from: '2026-01-01', to: '2026-03-31' } },
+  window: { from: '2026-04-01', to: '2026-06-29' },
+  scope: { posts: 'all' },
+});
+const campaign = makeCampaign({ goals: [relative] });
+
+function conversionsOn(dayIndex: number): number {
+  if (dayIndex < 0) return 1; // baseline
+  if (dayIndex < 10) return 2;
+  if (dayIndex < 30) return 1;
+  return 0;
+}
+
+/** What the store holds at `now`: posts published so far (the rest scheduled) and their conversions. */
+function world(now: string): { posts: PostPerformance[]; conversions: ConversionRecord[] } {
+  const posts: PostPerformance[] = [];
+  const conversions: ConversionRecord[] = [];
+  for (let i = -90; i < 90; i++) {
+    const date = day('2026-04-01', i);
+    const at = `${date}T09:00:00.000Z`;
+    const id = `p${date}`;
+    const overrides = i < 0 ? { campaign: undefined } : {};
+    if (at >= now) {
+      posts.push(scheduled(id, at, overrides));
+      continue;
+    }
+    posts.push(published(id, at, { impressions: 1000, engagements: 30 }, overrides));
+    for (let k = 0; k < conversionsOn(i); k++) {
+      const occurredAt = `${date}T12:00:0${k}.000Z`;
+      if (occurredAt < now) conversions.push(conversion(id, occurredAt));
+    }
+  }
+  return { posts, conversions };
+}
+
+function evaluateAt(now: string) {
+  const { posts, conversions } = world(now);
+  return evaluateCampaign(input(campaign, now, posts, conversions));
+}
+
+describe('evaluateGoal: a relative conversions goal walked through its window', () => {
+  it('computes its baseline from history and goes ON_TRACK → AT_RISK → OFF_TRACK → MISSED, announcing each change', () => {
+    // Day 10 (2026-04-11 06:00): current 20, m = 2, s² = max(0, 2) = 2 (Poisson floor),
+    // r = 90 − 10.25 = 79.75, F = 20 + 2 · 79.75 = 179.5, sd = √(2 · (79.75 + 79.75² / 10)) = 37.835,
+    // band 179.5 ± 1.2816 · 37.835 = 131.01…227.99: the low end clears 103.5 → ON_TRACK.
+    const first = evaluateAt('2026-04-11T06:00:00.000Z');
+    const [g1] = first.goals;
+    expect(g1).toMatchObject({
+      status: 'ON_TRACK',
+      current: 20,
+      target: 103.5,
+      baseline: { window: { from: '2026-01-01', to: '2026-03-31' }, value: 90, days: 90, conversions: 90 },
+      daysElapsed: 10.25,
+      evidence: { days: 10, dailyMean: 2, conversions: 20 },
+    });
+    expect(g1?.expectedByNow).toBeCloseTo(11.7875, 4); // 103.5 · 10.25 / 90
+    expect(g1?.forecast?.value).toBeCloseTo(179.5, 4);
+    expect(g1?.forecast?.low).toBeCloseTo(131.012, 2);
+    expect(g1?.forecast?.high).toBeCloseTo(227.988, 2);
+
+    // Day 30 (2026-05-01): current 40, m = 40/30, s² = max(0.2299, 1.3333) = 1.3333, r = 59.75,
+    // F = 40 + 1.3333 · 59.75 = 119.667, sd = √(1.3333 · (59.75 + 59.75² / 30)) = 15.438,
+    // band 99.88…139.45 straddles 103.5 → AT_RISK.
+    const second = evaluateAt('2026-05-01T06:00:00.000Z');
+    expect(second.goals[0]).toMatchObject({ status: 'AT_RISK', current: 40, expectedByNow: 34.7875 });
+    expect(second.goals[0]?.forecast?.value).toBeCloseTo(119.667, 2);
+    expect(second.goals[0]?.forecast?.low).toBeCloseTo(99.882, 2);
+    expect(second.goals[0]?.forecast?.high).toBeCloseTo(139.451, 2);
+
+    // Day 60 (2026-05-31): current 40, m = 0.6667, r = 29.75, F = 59.833, sd = 5.4468,
+    // band 52.85…66.81, all of it below 103.5 → OFF_TRACK.
+    const third = evaluateAt('2026-05-31T06:00:00.000Z');
+    expect(third.goals[0]).toMatchObject({ status: 'OFF_TRACK', current: 40, expectedByNow: 69.2875 });
+    expect(third.goals[0]?.forecast?.high).toBeCloseTo(66.814, 2);
+
+    // After the window (2026-06-30): 40 < 103.5 → MISSED, final.
+    const last = evaluateAt('2026-06-30T06:00:00.000Z');
+    expect(last.goals[0]).toMatchObject({ status: 'MISSED', current: 40, target: 103.5 });
+
+    const statusEvents = [
+      changesSince(undefined, first),
+      changesSince(first, second),
+      changesSince(second, third),
+      changesSince(third, last),
+    ].map((events) => events.filter((e) => e.type === 'Goal Status Changed').map((e) => e.detail));
+    expect(statusEvents).toEqual([
+      [
+        expect.objectContaining({
+          eventId: 'goal-status:spring:more-conversions:2026-04-11:ON_TRACK',
+          campaignId: 'spring',
+          goalId: 'more-conversions',
+          status: 'ON_TRACK',
+          current: 20,
+          target: 103.5,
+        }),
+      ],
+      [expect.objectContaining({ previousStatus: 'ON_TRACK', status: 'AT_RISK', current: 40 })],
+      [expect.objectContaining({ previousStatus: 'AT_RISK', status: 'OFF_TRACK', asOfDate: '2026-05-31' })],
+      [expect.objectContaining({ previousStatus: 'OFF_TRACK', status: 'MISSED' })],
+    ]);
+    expect(statusEvents[0]?.[0]).not.toHaveProperty('previousStatus');
+    // Nothing changed between two evaluations with the same status: no event.
+    expect(changesSince(second, evaluateAt('2026-05-02T06:00:00.000Z')).map((e) => e.type)).not.toContain(
+      'Goal Status Changed',
+    );
+  });
+
+  it('reaches ACHIEVED as soon as a total meets its target, before the window ends', () => {
+    const g = goal({
+      metric: 'conversions',
+      target: { kind: 'absolute', value: 25 },
+      window: { from: '2026-04-01', to: '2026-06-29' },
+      scope: { posts: 'all' },
+    });
+    const { posts, conversions } = world('2026-04-20T06:00:00.000Z'); // 20 + 9 = 29 ≥ 25
+    const evaluation = evaluateGoal(
+      g,
+      input(makeCampaign({ goals: [g] }), '2026-04-20T06:00:00.000Z', posts, conversions),
+    );
+    expect(evaluation).toMatchObject({ status: 'ACHIEVED', current: 29, target: 25 });
+  });
+});
+
+describe('evaluateGoal: measuring', () => {
+  const window = { from: '2026-04-01', to: '2026-04-30' };
+
+  it('sums a post metric on the local day each post went out, in the campaign time zone', () => {
+    // 2026-03-31T22:30Z is 2026-04-01 00:30 in Berlin: inside the window there, outside it in UTC.
+    const g = goal({ metric: 'impressions', target: { kind: 'absolute', value: 3000 }, window });
+    const posts = [
+      published('late', '2026-03-31T22:30:00.000Z', { impressions: 500 }),
+      published('a', '2026-04-01T10:00:00.000Z', { impressions: 1000 }),
+    ];
+    const berlin = evaluateGoal(
+      g,
+      input(makeCampaign({ timezone: 'Europe/Berlin', goals: [g] }), '2026-04-02T08:00:00.000Z', posts),
+    );
+    const utc = evaluateGoal(g, input(makeCampaign({ goals: [g] }), '2026-04-02T08:00:00.000Z', posts));
+    expect(berlin.current).toBe(1500);
+    expect(utc.current).toBe(1000);
+  });
+
+  it('forecasts a total from its complete days with the normal band (hand-computed)', () => {
+    // Days 1–4: 100, 300, 200, 400 impressions; evaluated at 2026-04-05 12:00 (elapsed 4.5).
+    // m = 250, s² = 16 666.67 (sample variance; above the Poisson floor 250), r = 25.5,
+    // F = 1000 + 250 · 25.5 = 7375, sd = √(16 666.67 · (25.5 + 25.5² / 4)) = 1770.42,
+    // band 7375 ± 2268.88 = 5106.12…9643.88 around the target 6000 → AT_RISK.
+    const g = goal({ metric: 'impressions', target: { kind: 'absolute', value: 6000 }, window });
+    const posts = [100, 300, 200, 400].map((impressions, i) =>
+      published(`d${i}`, `2026-04-0${i + 1}T09:00:00.000Z`, { impressions }),
+    );
+    const evaluation = evaluateGoal(
+      g,
+      input(makeCampaign({ goals: [g] }), '2026-04-05T12:00:00.000Z', posts),
+    );
+    expect(evaluation).toMatchObject({
+      status: 'AT_RISK',
+      current: 1000,
+      daysElapsed: 4.5,
+      expectedByNow: 900,
+    });
+    expect(evaluation.forecast?.value).toBe(7375);
+    expect(evaluation.forecast?.low).toBeCloseTo(5106.12, 1);
+    expect(evaluation.forecast?.high).toBeCloseTo(9643.88, 1);
+    expect(evaluation.evidence).toMatchObject({ posts: 4, measuredPosts: 4, days: 4, dailyMean: 250 });
+    expect(evaluation.evidence.dailyStdDev).toBeCloseTo(129.1, 1);
+
+    // The same days against 4000: even the low end clears it → ON_TRACK; against 12 000 → OFF_TRACK.
+    const easy = { ...g, target: { kind: 'absolute' as const, value: 4000 } };
+    const hard = { ...g, target: { kind: 'absolute' as const, value: 12_000 } };
+    const at = (x: Goal) =>
+      evaluateGoal(x, input(makeCampaign({ goals: [x] }), '2026-04-05T12:00:00.000Z', posts)).status;
+    expect(at(easy)).toBe('ON_TRACK');
+    expect(at(hard)).toBe('OFF_TRACK');
+  });
+
+  it('counts posts with what is still scheduled as a floor, and an atMost total as MISSED once over', () => {
+    const posts = [
+      published('p1', '2026-04-01T09:00:00.000Z', undefined),
+      ...[10, 11, 12, 13, 14].map((d) => scheduled(`s${d}`, `2026-04-${d}T09:00:00.000Z`)),
+    ];
+    // Days 1, 0, 0 → m = 1/3, s² = 1/3, r = 26.5: F = 1 + 26.5 / 3 = 9.833,
+    // sd = √(1/3 · (26.5 + 26.5² / 3)) = 9.320, low = max(1, 9.833 − 11.944) = 1 — but the five
+    // scheduled posts make it at least 1 + 5 = 6, which meets a target of 6 → ON_TRACK.
+    const g = goal({ metric: 'posts', target: { kind: 'absolute', value: 6 }, window });
+    const evaluation = evaluateGoal(
+      g,
+      input(makeCampaign({ goals: [g] }), '2026-04-04T12:00:00.000Z', posts),
+    );
+    expect(evaluation).toMatchObject({ status: 'ON_TRACK', current: 1, evidence: { scheduledPosts: 5 } });
+    expect(evaluation.forecast?.value).toBeCloseTo(9.8333, 3);
+    expect(evaluation.forecast?.low).toBe(6);
+
+    const limit = goal({
+      metric: 'posts',
+      direction: 'atMost',
+      target: { kind: 'absolute', value: 0 },
+      window,
+    });
+    expect(
+      evaluateGoal(limit, input(makeCampaign({ goals: [limit] }), '2026-04-04T12:00:00.000Z', posts)),
+    ).toMatchObject({ status: 'MISSED', current: 1 });
+  });
+
+  it('evaluates an engagement rate (percent) with a band from the per-post spread and the posts still to come', () => {
+    // ΣE = 100, ΣI = 4000 → 2.5 %. Residuals eᵢ − 0.025·aᵢ: −2.5, −5, 5, −7.5, 10 → Σ² = 212.5,
+    // σ = √(212.5 / 4) / 800 = 0.0091109. Five more scheduled: w = 0.5,
+    // sd = 0.5 · σ · √(1/5 + 1/5) = 0.0028812 → ± 1.2816 · 0.28812 points = ± 0.3692.
+    const pairs: [number, number][] = [
+      [10, 500],
+      [20, 1000],
+      [30, 1000],
+      [5, 500],
+      [35, 1000],
+    ];
+    const posts = [
+      ...pairs.map(([engagements, impressions], i) =>
+        published(`r${i}`, `2026-04-0${i + 1}T09:00:00.000Z`, { engagements, impressions }),
+      ),
+      ...[20, 21, 22, 23, 24].map((d) => scheduled(`s${d}`, `2026-04-${d}T09:00:00.000Z`)),
+    ];
+    const at = (value: number) => {
+      const g = goal({ metric: 'engagementRate', target: { kind: 'absolute', value }, window });
+      return evaluateGoal(g, input(makeCampaign({ goals: [g] }), '2026-04-10T06:00:00.000Z', posts));
+    };
+    const two = at(2);
+    expect(two).toMatchObject({ status: 'ON_TRACK', current: 2.5, expectedByNow: 2 });
+    expect(two.forecast?.low).toBeCloseTo(2.1308, 3);
+    expect(two.forecast?.high).toBeCloseTo(2.8692, 3);
+    expect(at(2.5).status).toBe('AT_RISK');
+    expect(at(3).status).toBe('OFF_TRACK');
+  });
+});
+
+describe('evaluateGoal: not enough data, never an exception', () => {
+  const window = { from: '2026-04-01', to: '2026-04-30' };
+  const evaluate = (g: Goal, now: string, posts: PostPerformance[], conversions: ConversionRecord[] = []) =>
+    evaluateGoal(g, input(makeCampaign({ goals: [g] }), now, posts, conversions, channels(X_MAIN, BSKY)));
+  const impressions = goal({ metric: 'impressions', target: { kind: 'absolute', value: 1000 }, window });
+
+  it('says the window has not started', () => {
+    expect(evaluate(impressions, '2026-03-20T12:00:00.000Z', [])).toMatchObject({
+      status: 'NOT_STARTED',
+      reason: 'the window starts on 2026-04-01',
+      target: 1000,
+    });
+  });
+
+  it('asks for 3 complete days before forecasting', () => {
+    const posts = [published('a', '2026-04-01T09:00:00.000Z', { impressions: 100 })];
+    expect(evaluate(impressions, '2026-04-02T12:00:00.000Z', posts)).toMatchObject({
+      status: 'NOT_ENOUGH_DATA',
+      current: 100,
+      missing: ['need ≥ 3 complete days of the window to forecast; have 1'],
+    });
+  });
+
+  it('says when no post in scope has gone out, or none has metrics yet', () => {
+    expect(
+      evaluate(impressions, '2026-04-10T12:00:00.000Z', [scheduled('s', '2026-04-12T09:00:00.000Z')]),
+    ).toMatchObject({
+      status: 'NOT_ENOUGH_DATA',
+      reason: 'no posts in scope have been published in the window yet',
+      missing: ['published posts in scope (1 scheduled in the window)'],
+    });
+    expect(
+      evaluate(impressions, '2026-04-10T12:00:00.000Z', [
+        published('p', '2026-04-02T09:00:00.000Z', undefined),
+      ]),
+    ).toMatchObject({ status: 'NOT_ENOUGH_DATA', reason: 'none of the 1 posts in scope has metrics yet' });
+  });
+
+  it('says when the platforms in scope do not report the metric (Bluesky has no impressions)', () => {
+    const posts = [1, 2, 3, 4].map((d) =>
+      published(
+        `b${d}`,
+        `2026-04-0${d}T09:00:00.000Z`,
+        { likes: 4, engagements: 6 },
+        { channel: 'bsky-main' },
+      ),
+    );
+    expect(evaluate(impressions, '2026-04-06T12:00:00.000Z', posts)).toMatchObject({
+      status: 'NOT_ENOUGH_DATA',
+      reason: 'none of the 4 measured posts reports impressions',
+    });
+  });
+
+  it('needs a baseline with data, and hints at posts: "all" for a campaign-only scope', () => {
+    const g = goal({
+      metric: 'conversions',
+      target: { kind: 'relative', changePercent: 15, baseline: { from: '2026-01-01', to: '2026-03-31' } },
+      window,
+    });
+    const history = [
+      published('old', '2026-02-01T09:00:00.000Z', { impressions: 10 }, { campaign: undefined }),
+    ];
+    const evaluation = evaluate(g, '2026-04-10T12:00:00.000Z', history, [
+      conversion('old', '2026-02-02T00:00:00.000Z'),
+    ]);
+    expect(evaluation.status).toBe('NOT_ENOUGH_DATA');
+    expect(evaluation.missing?.[0]).toMatch(
+      /^published posts in scope in the baseline period \(.*"posts": "all"/,
+    );
+
+    const all = { ...g, scope: { posts: 'all' as const } };
+    const zero = evaluate(all, '2026-04-10T12:00:00.000Z', history);
+    expect(zero).toMatchObject({ status: 'NOT_ENOUGH_DATA', baseline: { value: 0, posts: 1 } });
+    expect(zero.missing?.[0]).toMatch(/a baseline above 0/);
+  });
+
+  it('refuses to add up conversion values in several currencies', () => {
+    const g = goal({ metric: 'conversionValue', target: { kind: 'absolute', value: 500 }, window });
+    const posts = [published('a', '2026-04-01T09:00:00.000Z', { clicks: 3 })];
+    const evaluation = evaluate(g, '2026-04-10T12:00:00.000Z', posts, [
+      conversion('a', '2026-04-01T10:00:00.000Z', 20, 'EUR'),
+      conversion('a', '2026-04-01T11:00:00.000Z', 30, 'USD'),
+    ]);
+    expect(evaluation).toMatchObject({
+      status: 'NOT_ENOUGH_DATA',
+      reason: 'conversions in scope are in several currencies (EUR, USD)',
+    });
+  });
+
+  it('needs 5 measured posts for a rate, and cannot measure response times', () => {
+    const rate = goal({ metric: 'engagementRate', target: { kind: 'absolute', value: 2 }, window });
+    const posts = [published('a', '2026-04-01T09:00:00.000Z', { engagements: 5, impressions: 100 })];
+    expect(evaluate(rate, '2026-05-03T12:00:00.000Z', posts)).toMatchObject({
+      status: 'NOT_ENOUGH_DATA',
+      missing: ['need ≥ 5 measured posts in the window for an engagement rate; have 1'],
+    });
+    const response = goal({
+      metric: 'responseTimeMinutes',
+      direction: 'atMost',
+      target: { kind: 'absolute', value: 60 },
+      window,
+    });
+    expect(evaluate(response, '2026-04-10T12:00:00.000Z', posts)).toMatchObject({
+      status: 'NOT_ENOUGH_DATA',
+      reason: 'Pulsecast does not collect mentions and replies yet, so response time cannot be measured',
+    });
+  });
+
+  it('ignores conversions not attributed to a post in scope', () => {
+    const g = goal({ metric: 'conversions', target: { kind: 'absolute', value: 1 }, window });
+    const posts = [
+      published('mine', '2026-04-01T09:00:00.000Z', { clicks: 1 }),
+      published('other', '2026-04-01T09:00:00.000Z', { clicks: 1 }, { campaign: 'autumn' }),
+    ];
+    const evaluation = evaluate(g, '2026-04-02T12:00:00.000Z', posts, [
+      conversion(undefined, '2026-04-01T10:00:00.000Z'),
+      conversion('other', '2026-04-01T10:00:00.000Z'),
+    ]);
+    expect(evaluation).toMatchObject({ current: 0, evidence: { conversions: 0 } });
+  });
+});

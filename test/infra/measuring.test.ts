@@ -1,0 +1,214 @@
+import { Match } from 'aws-cdk-lib/assertions';
+import { describe, expect, it } from 'vitest';
+import { type Permissions, permissionsOf, synthPulsecast } from './helpers.ts';
+
+const synth = synthPulsecast();
+const { stack, template } = synth;
+const measuring = stack.measuring;
+
+const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
+const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
+const TABLE_RW: Permissions = {
+  table: [
+    'dynamodb:BatchGetItem',
+    'dynamodb:BatchWriteItem',
+    'dynamodb:ConditionCheckItem',
+    'dynamodb:DeleteItem',
+    'dynamodb:DescribeTable',
+    'dynamodb:GetItem',
+    'dynamodb:PutItem',
+    'dynamodb:Query',
+    'dynamodb:UpdateItem',
+  ],
+  'table/index/byType': ['dynamodb:Query'],
+  'table/index/due': ['dynamodb:Query'],
+};
+const BASE: Permissions = { 'own log group': LOG_WRITE, '*': XRAY, ...TABLE_RW };
+
+type State = Record<string, unknown>;
+
+/** The Collector definition as Step Functions will read it (function ARNs replaced by "ARN"). */
+function collectorDefinition(): { StartAt: string; States: Record<string, State> } {
+  const machine = template.toJSON().Resources[synth.logicalId(measuring.stateMachine)];
+  const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ARN')).join(''));
+}
+
+describe('PulsecastMeasuring', () => {
+  it('starts the Collector every 5 minutes from EventBridge Scheduler, with retries and a dead-letter queue', () => {
+    template.hasResourceProperties('AWS::Scheduler::Schedule', {
+      ScheduleExpression: 'rate(5 minutes)',
+      Target: {
+        Arn: { Ref: synth.logicalId(measuring.stateMachine) },
+        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [synth.logicalId(measuring.deadLetterQueue), 'Arn'] } },
+        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
+      },
+    });
+  });
+
+  it('runs the Collector as an Express state machine with full logging and X-Ray tracing', () => {
+    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
+      StateMachineName: 'Pulsecast-dev-collector',
+      StateMachineType: 'EXPRESS',
+      TracingConfiguration: { Enabled: true },
+      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false, Destinations: Match.anyValue() },
+    });
+  });
+
+  it('is JSONPath only: collect due posts, then a bounded Map over channels, failing visibly when a channel failed', () => {
+    const definition = collectorDefinition();
+    expect(JSON.stringify(definition)).not.toMatch(/JSONata|"Assign"/);
+    expect(definition.StartAt).toBe('CollectDue');
+    expect(Object.keys(definition.States).sort()).toEqual([
+      'AllChannelsCollected',
+      'AnyDue',
+      'CollectChannels',
+      'CollectDue',
+      'Collected',
+      'FindFailures',
+      'NothingDue',
+      'SomeChannelsNotCollected',
+    ]);
+    expect(definition.States.AnyDue).toMatchObject({
+      Type: 'Choice',
+      Choices: [{ Variable: '$.channels[0]', IsPresent: true, Next: 'CollectChannels' }],
+      Default: 'NothingDue',
+    });
+    const map = definition.States.CollectChannels as {
+      ItemsPath: string;
+      MaxConcurrency: number;
+      ResultPath: string;
+      ItemProcessor: { StartAt: string; States: Record<string, State> };
+    };
+    expect(map).toMatchObject({ ItemsPath: '$.channels', MaxConcurrency: 10, ResultPath: '$.results' });
+    expect(map.ItemProcessor.StartAt).toBe('FetchAndStore');
+    expect(definition.States.SomeChannelsNotCollected).toMatchObject({
+      Type: 'Fail',
+      Error: 'ChannelsNotCollected',
+    });
+  });
+
+  it('retries both steps on transient errors only, and catches a channel that still fails so the others finish', () => {
+    const definition = collectorDefinition();
+    const map = definition.States.CollectChannels as { ItemProcessor: { States: Record<string, State> } };
+    const fetch = map.ItemProcessor.States.FetchAndStore as {
+      Retry: { ErrorEquals: string[] }[];
+      Catch: unknown;
+    };
+    for (const task of [definition.States.CollectDue as typeof fetch, fetch]) {
+      expect(task.Retry).toHaveLength(1);
+      expect(task.Retry[0]).toMatchObject({ MaxAttempts: 3, BackoffRate: 2, JitterStrategy: 'FULL' });
+      expect(task.Retry[0]?.ErrorEquals).toEqual(
+        expect.arrayContaining([
+          'Lambda.ServiceException',
+          'Lambda.TooManyRequestsException',
+          'StoreUnavailableError',
+        ]),
+      );
+      expect(task.Retry[0]?.ErrorEquals).not.toContain('States.ALL');
+    }
+    expect(fetch.Catch).toEqual([
+      { ErrorEquals: ['States.ALL'], ResultPath: '$.error', Next: 'ChannelNotCollected' },
+    ]);
+  });
+
+  it('configures the cadence on both functions, from one validated list', () => {
+    for (const fn of Object.values(measuring.functions)) {
+      template.hasResourceProperties('AWS::Lambda::Function', {
+        Role: { 'Fn::GetAtt': [synth.logicalId(fn.role), 'Arn'] },
+        Environment: {
+          Variables: Match.objectLike({ METRICS_CHECKPOINTS: '1h,2h,3h,4h,5h,6h,24h,72h,7d,30d' }),
+        },
+      });
+    }
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [synth.logicalId(measuring.functions.collectChannel.role), 'Arn'] },
+      Timeout: 180,
+    });
+  });
+
+  it('grants each Collector function only what its step uses', () => {
+    const busArn = `${synth.logicalId(stack.events.bus)}.Arn`;
+    expect(permissionsOf(synth, measuring.functions.collectDue)).toEqual(BASE);
+    expect(permissionsOf(synth, measuring.functions.collectChannel)).toEqual({
+      ...BASE,
+      'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:pulsecast/*': [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+        'secretsmanager:PutSecretValue',
+      ],
+      [busArn]: ['events:PutEvents'],
+    });
+  });
+
+  it('creates the webhook secret (kept when the stack goes) and lets only the Conversions function read it', () => {
+    const secretId = synth.logicalId(measuring.conversionsSecret);
+    template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'Retain',
+      Properties: {
+        GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
+      },
+    });
+    const conversions = stack.api.functionOf('Conversions');
+    expect(permissionsOf(synth, conversions)).toEqual({
+      ...BASE,
+      [secretId]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+    });
+    template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [synth.logicalId(conversions.role), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ CONVERSIONS_SECRET_ID: { Ref: secretId } }) },
+    });
+    const readers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) =>
+      JSON.stringify(policy).includes(`"Ref":"${secretId}"`),
+    );
+    expect(readers).toHaveLength(1);
+  });
+
+  it('reads a secret named by context instead, granted by name and still passing cdk-nag', () => {
+    const named = synthPulsecast({ nag: true, context: { conversionsSecretName: 'shop/pulsecast-webhook' } });
+    expect(() => named.app.synth()).not.toThrow();
+    named.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    expect(permissionsOf(named, named.stack.api.functionOf('Conversions'))).toMatchObject({
+      'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:shop/pulsecast-webhook-??????': [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ],
+    });
+  });
+
+  it('takes the cadence from context', () => {
+    const custom = synthPulsecast({ context: { metricsCheckpoints: '30m, 6h,7d' } });
+    custom.template.hasResourceProperties('AWS::Lambda::Function', {
+      Role: { 'Fn::GetAtt': [custom.logicalId(custom.stack.measuring.functions.collectDue.role), 'Arn'] },
+      Environment: { Variables: Match.objectLike({ METRICS_CHECKPOINTS: '30m,6h,7d' }) },
+    });
+  });
+
+  it.each([
+    [{ conversionsSecretName: 42 }, /conversionsSecretName must be a secret name/],
+    [{ metricsCheckpoints: '6h,1h' }, /metrics checkpoints must increase/],
+    [{ metricsCheckpoints: 7 }, /context metricsCheckpoints must be a comma-separated list/],
+  ])('refuses context %j', (context, message) => {
+    expect(() => synthPulsecast({ context })).toThrow(message);
+  });
+
+  it.each([
+    [['1h', '1h'], /must increase/],
+    [['1h', 'soon'], /"soon" is not an age/],
+    [[], /at least one/],
+  ])('refuses checkpoints %j at synth time', async (checkpoints, message) => {
+    const { PulsecastMeasuring } = await import('../../infra/constructs/measuring.ts');
+    expect(() =>
+      synthPulsecast({
+        customize: (s) =>
+          new PulsecastMeasuring(s, 'Again', {
+            data: s.data,
+            bus: s.events.bus,
+            conversionsFunction: s.api.functionOf('Conversions'),
+            conversionsSecretName: 'x',
+            checkpoints,
+          }),
+      }),
+    ).toThrow(message);
+  });
+});
