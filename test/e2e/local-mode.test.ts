@@ -78,7 +78,7 @@ describe('local mode, end to end', () => {
     expect(onPlatforms).toHaveLength(21);
     expect(new Set(onPlatforms).size).toBe(21);
     expect(posts.map((post) => post.platformPostId).sort()).toEqual([...onPlatforms].sort());
-  }, 120_000);
+  }, 300_000);
 
   it('keeps data and time across a restart, and runs beside a second instance', async () => {
     const before = ((await (await fetch(`${local!.url}/_local/clock`)).json()) as { now: string }).now;
@@ -100,5 +100,5 @@ describe('local mode, end to end', () => {
     } finally {
       await other.stop();
     }
-  }, 120_000);
+  }, 300_000);
 });
