@@ -305,7 +305,7 @@ describe('the observability module', () => {
     expect(observability.METRIC).toEqual(PULSECAST_METRICS);
   });
 
-  it('never reaches for X-Ray off Lambda', () => {
-    expect(observability.tracer.isTracingEnabled()).toBe(false);
+  it('never loads X-Ray off Lambda (its SDK installs async hooks at import)', () => {
+    expect(observability.tracer).toBeUndefined();
   });
 });
