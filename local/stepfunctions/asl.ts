@@ -88,7 +88,7 @@ const NESTED_CONTEXT_PATH = /\$\$\.Execution\.(?:Input|StartTime)\b|\$\$\.Execut
 /**
  * Lists what aws-local-stepfunctions 3.0.0 would execute differently from Step Functions, without
  * failing, so the runner can refuse instead:
- * - JSONata (`QueryLanguage: "JSONata"` at any level, or JSONata-only fields): not implemented,
+ * - JSONata (`QueryLanguage: "JSONata"` at any level, or JSONata-only fields): the library lacks it,
  *   the fields are ignored;
  * - `Assign` (variables), on states, Choice rules or catchers: ignored;
  * - Distributed Map's ItemReader/ItemBatcher/ResultWriter and non-zero tolerated failures: the
