@@ -16,7 +16,9 @@ export async function loadDemo(local: LocalMode, root: string): Promise<string> 
   const deps = { store: local.store, now: () => local.clock.now() };
   let campaign: string;
   try {
-    const input = CampaignInput.parse(JSON.parse(readFileSync(join(root, 'examples', 'campaign.json'), 'utf8')));
+    const input = CampaignInput.parse(
+      JSON.parse(readFileSync(join(root, 'examples', 'campaign.json'), 'utf8')),
+    );
     const { outcome } = await saveCampaign(input, deps);
     campaign = `examples/campaign.json: campaign '${input.id}' ${outcome} with ${input.goals.length} goals`;
   } catch (error) {
@@ -24,10 +26,7 @@ export async function loadDemo(local: LocalMode, root: string): Promise<string> 
   }
   const body = readFileSync(join(root, 'examples', 'calendar.csv'));
   try {
-    const result = await uploadCalendar(
-      { body, contentType: 'csv', dryRun: false },
-      deps,
-    );
+    const result = await uploadCalendar({ body, contentType: 'csv', dryRun: false }, deps);
     const { created, updated, unchanged } = result.summary;
     return `${campaign}; examples/calendar.csv: ${created} created, ${updated} updated, ${unchanged} unchanged — now POST /_local/clock/advance {"by":"P8D"}`;
   } catch (error) {
