@@ -88,6 +88,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
   const dynamo = await startLocalDynamo({ path: join(options.dataDir, 'dynamodb') });
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
+  process.env.PULSECAST_LOCAL_UNSIGNED = '1';
   process.env.TABLE_NAME = dynamo.tableName;
   const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
 
