@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -45,6 +45,7 @@ function simulatorUrls(output: string): string[] {
 describe('local mode, end to end', () => {
   it('publishes the example calendar exactly once on the simulators when the clock advances 8 days', async () => {
     local = await startLocalProcess({ dataDir, env: demoEnv });
+    expect(local.output()).toContain("campaign 'spring-launch' created with 3 goals");
     expect(local.output()).toContain('examples/calendar.csv: 21 created');
     const clock = (await (await fetch(`${local.url}/_local/clock`)).json()) as { now: string };
     expect(clock.now.startsWith('2027-03-01T06:0')).toBe(true);
@@ -78,6 +79,28 @@ describe('local mode, end to end', () => {
     expect(onPlatforms).toHaveLength(21);
     expect(new Set(onPlatforms).size).toBe(21);
     expect(posts.map((post) => post.platformPostId).sort()).toEqual([...onPlatforms].sort());
+
+    // Metric history on every post.
+    for (const post of posts) {
+      const detail = (await (await fetch(`${local.url}/v1/posts/${post.id}`)).json()) as {
+        metrics: unknown[];
+      };
+      expect(detail.metrics.length, `${post.id} snapshots`).toBeGreaterThan(0);
+    }
+    // The demo campaign's report, with a status for every goal.
+    const report = (await (await fetch(`${local.url}/v1/campaigns/spring-launch/report`)).json()) as {
+      evaluation: { goals: { goalId: string; status: string }[] };
+    };
+    expect(report.evaluation.goals.map((goal) => goal.goalId).sort()).toEqual([
+      'engagements-march',
+      'linkedin-engagement-rate',
+      'posts-march',
+    ]);
+    for (const goal of report.evaluation.goals) expect(goal.status).toMatch(/^[A-Z_]+$/);
+    // At least one digest in the outbox, as an email and as a Slack payload.
+    const outbox = readdirSync(join(dataDir, 'outbox'));
+    expect(outbox.some((name) => name.includes('digest') && name.endsWith('.eml'))).toBe(true);
+    expect(outbox.some((name) => name.includes('digest') && name.endsWith('.json'))).toBe(true);
   }, 300_000);
 
   it('keeps data and time across a restart, and runs beside a second instance', async () => {
