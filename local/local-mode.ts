@@ -25,6 +25,7 @@ import { schedulesFrom, startSchedules } from './events/schedules.ts';
 import { installLocalNotifications, localNotifyContext } from './outbox.ts';
 import { startLocalApi } from './server.ts';
 import { loadSimulatorConfig } from './simulators/audience.ts';
+import { persistSimulatorsIn } from './simulators/base.ts';
 import { startSimulatorFleet } from './simulators/fleet.ts';
 import { lambdaContext, loadHandlers } from './stepfunctions/handlers.ts';
 import { LocalStateMachineRunner } from './stepfunctions/runner.ts';
@@ -96,7 +97,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const clock = new VirtualClock({ start: restoredClock(clockFile) ?? options.start ?? Date.now() });
   setClock(() => clock.now());
 
-  // The platforms: one simulator each, sharing the clock and the audience model.
+  // The platforms: one simulator each, sharing the clock and the audience model, keeping what
+  // was published on them in the data folder.
+  persistSimulatorsIn(join(options.dataDir, 'simulators'));
   const fleet = await startSimulatorFleet({
     clock: () => clock.now(),
     config: loadSimulatorConfig(process.env),

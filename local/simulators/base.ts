@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { dirname, join } from 'node:path';
 import twitterText from 'twitter-text';
 import {
   AudienceModel,
@@ -228,6 +230,19 @@ export class TokenStore {
     if (token) token.revoked = true;
   }
 
+  /** Every token, for a simulator that keeps its state across restarts. */
+  snapshot(): [
+    string,
+    { account: string; kind: 'access' | 'refresh'; expiresAt?: number; revoked: boolean },
+  ][] {
+    return [...this.tokens.entries()];
+  }
+
+  /** Tokens a previous run issued (a refreshed token saved in the secrets file must keep working). */
+  restore(entries: ReturnType<TokenStore['snapshot']>): void {
+    for (const [value, token] of entries) if (!this.tokens.has(value)) this.tokens.set(value, token);
+  }
+
   /** Makes every token of this kind issued so far expire now. */
   expireAll(kind: 'access' | 'refresh' = 'access'): void {
     const now = this.clock().getTime();
@@ -245,6 +260,36 @@ export function firstUrlIn(text: string): string | undefined {
   return twitterText.extractUrls(text)[0];
 }
 
+/**
+ * Where simulators keep what was published on them, one JSON file per platform. Local mode sets
+ * it to its data folder so that a restart does not make the platforms forget their posts (the
+ * Collector would then see every earlier post as deleted). Unset (tests), state is in memory.
+ */
+let stateDir: string | undefined;
+export function persistSimulatorsIn(dir: string | undefined): void {
+  stateDir = dir;
+}
+
+interface SavedState {
+  lastId: string;
+  posts: (Omit<SimulatedPost, 'publishedAt'> & { publishedAt: string })[];
+  tokens?: ReturnType<TokenStore['snapshot']>;
+}
+
+function loadState(path: string | undefined): {
+  lastId: bigint;
+  posts: SimulatedPost[];
+  tokens: ReturnType<TokenStore['snapshot']>;
+} {
+  if (!path || !existsSync(path)) return { lastId: 0n, posts: [], tokens: [] };
+  const saved = JSON.parse(readFileSync(path, 'utf8')) as SavedState;
+  return {
+    lastId: BigInt(saved.lastId),
+    posts: saved.posts.map((post) => ({ ...post, publishedAt: new Date(post.publishedAt) })),
+    tokens: saved.tokens ?? [],
+  };
+}
+
 /** Starts a simulator; resolves once it listens. */
 export async function startSimulator(
   options: SimulatorOptions,
@@ -254,10 +299,23 @@ export async function startSimulator(
     options.audience instanceof AudienceModel ? options.audience : new AudienceModel(options.audience ?? {});
   const tokens = new TokenStore(clock);
   const requests: RecordedRequest[] = [];
-  const posts: SimulatedPost[] = [];
+  const statePath = stateDir ? join(stateDir, `${options.platform}.json`) : undefined;
+  const restored = loadState(statePath);
+  tokens.restore(restored.tokens);
+  const posts: SimulatedPost[] = restored.posts;
+  const saveState = () => {
+    if (!statePath) return;
+    mkdirSync(dirname(statePath), { recursive: true });
+    const state: SavedState = {
+      lastId: lastId.toString(),
+      posts: posts.map((post) => ({ ...post, publishedAt: post.publishedAt.toISOString() })),
+      tokens: tokens.snapshot(),
+    };
+    writeFileSync(statePath, JSON.stringify(state));
+  };
   let faults: FaultSwitches = {};
   const budgets = new Map<string, { used: number; windowStart: number }>();
-  let lastId = 0n;
+  let lastId = restored.lastId;
   let baseUrl = '';
 
   const ctx: SimContext = {
@@ -280,6 +338,7 @@ export async function startSimulator(
       const link = post.link ?? firstUrlIn(post.text);
       if (link) stored.link = link;
       posts.push(stored);
+      saveState();
       return stored;
     },
     findPost(id) {
@@ -502,6 +561,7 @@ export async function startSimulator(
       const post = ctx.findPost(postId);
       if (!post || post.deleted) return false;
       post.deleted = true;
+      saveState();
       return true;
     },
     mediaUrl(name, mediaOptions = {}) {
@@ -515,6 +575,7 @@ export async function startSimulator(
       requests.length = 0;
     },
     stop() {
+      saveState();
       return new Promise<void>((resolve) => {
         server.close(() => resolve());
         server.closeAllConnections();

@@ -114,6 +114,17 @@ describe('local mode, end to end', () => {
     expect(
       (await allPosts(local.url)).filter((post) => post.status === 'PUBLISHED').length,
     ).toBeGreaterThanOrEqual(21);
+    // The platforms remember their posts too: a day later the Collector still finds every one.
+    const advanced = await fetch(`${local.url}/_local/clock/advance`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ by: 'P1D' }),
+    });
+    expect(advanced.status).toBe(200);
+    const deleted = (await allPosts(local.url)).filter(
+      (post) => (post as Post & { metricsStatus?: string }).metricsStatus === 'deleted',
+    );
+    expect(deleted).toEqual([]);
 
     const other = await startLocalProcess();
     try {
