@@ -3,7 +3,8 @@ import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { json, problem } from '../functions/commons/http.ts';
 import {
   setAdapterResolver,
   setCredentialStore,
@@ -232,16 +233,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
             throw new DurationError('send {"by": "PT24H"} (an ISO-8601 duration)');
           ms = parseDuration(body.by);
         } catch (error) {
-          return json(
-            400,
-            {
-              type: 'urn:pulsecast:problem:bad-request',
-              title: 'Bad request',
-              status: 400,
-              detail: (error as Error).message,
-            },
-            true,
-          );
+          return problem(400, 'bad-request', (error as Error).message);
         }
         return json(200, await advance(ms));
       },
@@ -365,12 +357,4 @@ async function syncDemoChannels(
 function bodyText(event: APIGatewayProxyEventV2): string {
   if (!event.body) return '';
   return event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
-}
-
-function json(statusCode: number, body: unknown, problem = false): APIGatewayProxyStructuredResultV2 {
-  return {
-    statusCode,
-    headers: { 'content-type': problem ? 'application/problem+json' : 'application/json' },
-    body: JSON.stringify(body),
-  };
 }

@@ -62,8 +62,9 @@ export const idempotencyKey = (post: Pick<Post, 'id'>) => `pulsecast-${post.id}`
  * PUBLISHING and the record step (or the lease sweep) makes it UNKNOWN — never a second call.
  */
 export async function publishBatch(batch: DispatchBatch, deps: PublishDeps): Promise<PublishOutcome[]> {
+  const channelOf = channelCache(deps.store);
   const settled = await Promise.allSettled(
-    batch.postIds.map((postId) => publishOne(postId, batch.executionId, deps)),
+    batch.postIds.map((postId) => publishOne(postId, batch.executionId, deps, channelOf)),
   );
   // One post's failure (a throttled write, say) must not lose the others' outcomes. Its own
   // outcome is unknown: the record step releases it if no call began, or keeps it UNKNOWN.
@@ -78,7 +79,28 @@ export async function publishBatch(batch: DispatchBatch, deps: PublishDeps): Pro
   );
 }
 
-async function publishOne(postId: string, executionId: string, deps: PublishDeps): Promise<PublishOutcome> {
+/**
+ * A batch's posts are usually on a few channels: read each channel once per batch, not once per
+ * post (the same holds in the record step).
+ */
+function channelCache(store: Store): (id: string) => Promise<Channel | undefined> {
+  const channels = new Map<string, Promise<Channel | undefined>>();
+  return (id) => {
+    let channel = channels.get(id);
+    if (!channel) {
+      channel = store.getChannel(id);
+      channels.set(id, channel);
+    }
+    return channel;
+  };
+}
+
+async function publishOne(
+  postId: string,
+  executionId: string,
+  deps: PublishDeps,
+  channelOf: (id: string) => Promise<Channel | undefined>,
+): Promise<PublishOutcome> {
   const post = await deps.store.getPost(postId);
   if (post?.status !== 'QUEUED' || post.claimedBy !== executionId) {
     return {
@@ -87,7 +109,7 @@ async function publishOne(postId: string, executionId: string, deps: PublishDeps
       reason: `not QUEUED for ${executionId} (is ${post?.status ?? 'missing'})`,
     };
   }
-  const channel = await deps.store.getChannel(post.channel);
+  const channel = await channelOf(post.channel);
   if (!channel) {
     return {
       postId,
@@ -248,6 +270,7 @@ export async function recordOutcomes(
   const byId = new Map((outcomes ?? []).map((outcome) => [outcome.postId, outcome]));
   const summary: RecordSummary = { published: 0, failed: 0, rescheduled: 0, unknown: 0, skipped: 0 };
   const events: PulsecastEvent[] = [];
+  const channelOf = channelCache(deps.store);
   try {
     for (const postId of batch.postIds) {
       const outcome = byId.get(postId) ?? {
@@ -255,7 +278,7 @@ export async function recordOutcomes(
         kind: 'unknown' as const,
         reason: 'the publish step failed before reporting this post',
       };
-      const result = await recordOne(outcome, batch.executionId, deps);
+      const result = await recordOne(outcome, batch.executionId, deps, channelOf);
       summary[result.counted]++;
       events.push(...result.events);
     }
@@ -270,11 +293,12 @@ async function recordOne(
   outcome: PublishOutcome,
   executionId: string,
   deps: RecordDeps,
+  channelOf: (id: string) => Promise<Channel | undefined>,
 ): Promise<{ counted: keyof RecordSummary; events: PulsecastEvent[] }> {
   const skip = { counted: 'skipped' as const, events: [] };
   const post = await deps.store.getPost(outcome.postId);
   if (!post || outcome.kind === 'skipped') return skip;
-  const channel = await deps.store.getChannel(post.channel);
+  const channel = await channelOf(post.channel);
   const platform = channel?.platform ?? 'x';
   const now = deps.now().toISOString();
   const ref = {
@@ -334,6 +358,7 @@ async function recordOne(
         },
         executionId,
         deps,
+        channelOf,
       );
     }
     const moved: Post = {
