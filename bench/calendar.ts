@@ -5,7 +5,7 @@
 
 import { startLocalDynamo } from '../local/dynamo.ts';
 import { uploadCalendar } from '../shared/calendar/upload.ts';
-import { saveChannel } from '../shared/channels.ts';
+import { channelPolicyFromEnv, saveChannel } from '../shared/channels.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
@@ -45,8 +45,8 @@ for (const [id, platform] of [
   ['linkedin-page', 'linkedin'],
 ] as const) {
   await saveChannel(
-    { id, platform, handle: id, timezone: 'Europe/Berlin', secretRef: `bench/${id}` },
-    { store, now },
+    { id, platform, handle: id, timezone: 'Europe/Berlin', secretRef: `pulsecast/${id}` },
+    { store, now, policy: channelPolicyFromEnv() },
   );
 }
 

@@ -12,7 +12,7 @@ import {
 } from '../functions/commons/publishing-runtime.ts';
 import { setClock } from '../functions/commons/runtime.ts';
 import { createPulsecastApp } from '../infra/pulsecast-app.ts';
-import { saveChannel } from '../shared/channels.ts';
+import { channelPolicyFromEnv, saveChannel } from '../shared/channels.ts';
 import type { ChannelInput } from '../shared/domain/index.ts';
 import { LOCAL_SECRET_REF } from '../shared/measuring/webhook-secret.ts';
 import { FileCredentialStore } from '../shared/platforms/credentials.ts';
@@ -91,6 +91,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const dynamo = await startLocalDynamo({ path: join(options.dataDir, 'dynamodb') });
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   process.env.PULSECAST_LOCAL_UNSIGNED = '1';
+  // Channels may point at the simulators on 127.0.0.1 over http, with `local/` secrets.
+  process.env.PULSECAST_LOCAL_CHANNELS = '1';
   process.env.TABLE_NAME = dynamo.tableName;
   const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
 
@@ -348,6 +350,7 @@ async function syncDemoChannels(
     const { outcome } = await saveChannel(current ? { ...current, apiBaseUrl: input.apiBaseUrl } : input, {
       store,
       now: () => new Date(),
+      policy: channelPolicyFromEnv(),
     });
     if (outcome === 'created') seeded.push(input.id);
   }

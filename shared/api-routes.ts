@@ -35,7 +35,7 @@ export const API_ROUTE_GROUPS = [
     entry: 'functions/api/channels.ts',
     auth: 'iam',
     table: 'readWrite',
-    routes: ['GET /v1/channels', 'POST /v1/channels'],
+    routes: ['GET /v1/channels', 'POST /v1/channels', 'GET /v1/channels/{id}', 'PUT /v1/channels/{id}'],
   },
   {
     name: 'Campaigns',

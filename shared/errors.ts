@@ -3,6 +3,11 @@ import type { RowIssue } from './domain/upload.ts';
 /** A finding about one field: `row` is set when the field is in a row of an uploaded file. */
 export type Issue = Omit<RowIssue, 'row'> & { row?: number };
 
+/** Error options plus problem-detail extension members (e.g. a post's current status). */
+export interface PulsecastErrorOptions extends ErrorOptions {
+  extensions?: Record<string, unknown>;
+}
+
 /**
  * Domain errors. Adapters translate SDK and platform errors into these; the HTTP layer maps
  * them to problem details. `expose` says whether the message is safe to show a caller.
@@ -11,10 +16,13 @@ export abstract class PulsecastError extends Error {
   abstract readonly problem: string;
   abstract readonly status: number;
   readonly expose: boolean = true;
+  /** Extra members for the problem details, when exposed: facts the caller can act on. */
+  readonly extensions: Record<string, unknown>;
 
-  constructor(message: string, options?: ErrorOptions) {
+  constructor(message: string, options?: PulsecastErrorOptions) {
     super(message, options);
     this.name = new.target.name;
+    this.extensions = options?.extensions ?? {};
   }
 }
 
@@ -38,7 +46,7 @@ export class BadRequestError extends PulsecastError {
   constructor(
     message: string,
     readonly issues: Issue[] = [],
-    options?: ErrorOptions,
+    options?: PulsecastErrorOptions,
   ) {
     super(message, options);
   }
@@ -68,7 +76,7 @@ export class VersionConflictError extends PulsecastError {
   constructor(
     readonly resource: string,
     readonly id: string,
-    options?: ErrorOptions,
+    options?: PulsecastErrorOptions,
   ) {
     super(`${resource} '${id}' was changed by someone else; read it again and retry`, options);
   }

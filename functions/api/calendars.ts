@@ -9,6 +9,7 @@ import {
   json,
   mediaType,
   parseQuery,
+  problem,
   QueryBoolean,
   routeGroup,
   UnsupportedMediaTypeError,
@@ -82,6 +83,17 @@ export const handler = routeGroup({
       summary: result.summary,
       warnings: result.warnings.length,
     });
+    const conflicts = result.summary.conflict ?? 0;
+    if (conflicts > 0) {
+      // Some rows were applied and some were not: say which, as a problem the caller can't miss.
+      const applied = result.posts.length - conflicts;
+      return problem(
+        409,
+        'upload-conflict',
+        `${conflicts} row(s) were not applied because their post changed while this upload ran (see posts[].current); the other ${applied} row(s) were applied. Upload again to see where each post stands now.`,
+        { ...result, instance: event.rawPath },
+      );
+    }
     return json(result.dryRun ? 200 : 201, result);
   },
 

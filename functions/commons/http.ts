@@ -17,6 +17,9 @@ const TITLES: Record<string, string> = {
   'not-found': 'Not found',
   conflict: 'The resource is not in a state that allows this',
   'version-conflict': 'The resource changed meanwhile',
+  'precondition-required': 'The request must say which version it replaces',
+  'precondition-failed': 'The resource is no longer at that version',
+  'upload-conflict': 'Some rows were not applied: their posts changed meanwhile',
   'payload-too-large': 'The body is too large',
   'unsupported-media-type': 'Unsupported content type',
   'route-not-found': 'No such route',
@@ -53,7 +56,7 @@ export function errorToProblem(
 ): ApiResult {
   const instance = event?.rawPath;
   if (error instanceof PulsecastError && error.expose) {
-    const extra: Record<string, unknown> = { instance };
+    const extra: Record<string, unknown> = { ...error.extensions, instance };
     if ('issues' in error && Array.isArray(error.issues) && error.issues.length > 0)
       extra.errors = error.issues;
     if ('warnings' in error && Array.isArray(error.warnings) && error.warnings.length > 0)

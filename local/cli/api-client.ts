@@ -143,6 +143,7 @@ function readProblem(response: Response, contentType: string, body: Uint8Array):
         status: problem.status ?? response.status,
         detail: problem.detail ?? problem.message,
         errors: problem.errors?.map(toIssue),
+        body: parsed.data,
       };
     }
   }

@@ -17,6 +17,8 @@ export interface Problem {
   status?: number | undefined;
   detail?: string | undefined;
   errors?: Issue[] | undefined;
+  /** The whole problem document, for commands that read its extension members. */
+  body?: unknown;
 }
 
 /** The command line itself is wrong: the message and the usage go to stderr, exit code 2. */

@@ -26,8 +26,20 @@ export const ProblemSchema = z.looseObject({
 export const UploadPlanSchema = z.looseObject({
   uploadId: z.string().optional(),
   dryRun: z.boolean(),
-  summary: z.looseObject({ created: z.number(), updated: z.number(), unchanged: z.number() }),
-  posts: z.array(z.looseObject({ row: z.number(), id: z.string(), action: z.string() })),
+  summary: z.looseObject({
+    created: z.number(),
+    updated: z.number(),
+    unchanged: z.number(),
+    conflict: z.number().optional(),
+  }),
+  posts: z.array(
+    z.looseObject({
+      row: z.number(),
+      id: z.string(),
+      action: z.string(),
+      current: z.looseObject({ status: z.string(), version: z.number() }).optional(),
+    }),
+  ),
   warnings: z.array(IssueSchema).optional(),
 });
 export type UploadPlan = z.infer<typeof UploadPlanSchema>;

@@ -229,7 +229,9 @@ function parseSprout(text: string, options: ParseCalendarOptions): ParsedCalenda
   const { header, data } = readWithHeader(text);
   const warnings: RowIssue[] = [];
   const columns = header.cells.map((raw, index) => {
-    const target = SPROUT_ALIASES[normaliseHeader(raw)];
+    const name = normaliseHeader(raw);
+    // Own keys only: a header named `constructor` or `__proto__` is an unknown column.
+    const target = Object.hasOwn(SPROUT_ALIASES, name) ? SPROUT_ALIASES[name] : undefined;
     if (!target) warnings.push(ignoredColumnWarning(header.line, raw, index, Object.keys(SPROUT_ALIASES)));
     return target;
   });

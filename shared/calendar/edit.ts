@@ -28,11 +28,37 @@ export interface EditDeps {
   now: () => Date;
 }
 
+/** What a 409 tells the caller about the post as it is now. */
+function whereItStands(post: Post): Record<string, unknown> {
+  return { currentStatus: post.status, currentVersion: post.version };
+}
+
 function assertEditable(post: Post, verb: string): void {
   if (!EDITABLE_STATUSES.includes(post.status)) {
     throw new ConflictError(
       `post '${post.id}' is ${post.status}; it can only be ${verb} while SCHEDULED (before a Dispatcher claims it)`,
+      { extensions: whereItStands(post) },
     );
+  }
+}
+
+/**
+ * The conditional write of an edit or a cancellation. When it loses, the post is read again so
+ * the answer is always a 409 saying where the post stands: too late (claimed, published…) or
+ * changed by someone else meanwhile.
+ */
+async function replaceIfUnchanged(store: Store, next: Post, read: Post, verb: string): Promise<Post> {
+  try {
+    await store.replacePost(next, read.version, EDITABLE_STATUSES);
+    return next;
+  } catch (error) {
+    if (!(error instanceof VersionConflictError)) throw error;
+    const now = await store.getPost(read.id);
+    if (!now) throw new NotFoundError('post', read.id);
+    // Two cancellations at once: the other one did what this one was asked to.
+    if (next.status === 'CANCELLED' && now.status === 'CANCELLED') return now;
+    assertEditable(now, verb);
+    throw new VersionConflictError('post', read.id, { cause: error, extensions: whereItStands(now) });
   }
 }
 
@@ -50,7 +76,7 @@ export async function editPost(
   if (!current) throw new NotFoundError('post', id);
   assertEditable(current, 'edited');
   if (patch.version !== undefined && patch.version !== current.version) {
-    throw new VersionConflictError('post', id);
+    throw new VersionConflictError('post', id, { extensions: whereItStands(current) });
   }
 
   const pick = <T>(value: T | null | undefined, fallback: T | undefined): T | undefined =>
@@ -74,6 +100,9 @@ export async function editPost(
     format: 'native',
     columnName: (column: NativeColumn) => JSON_COLUMN_NAMES[column] ?? column,
     now: deps.now(),
+    // Planned against the version read above: a claim in between makes the write lose (409),
+    // rather than the plan seeing QUEUED and calling the edit invalid (422).
+    existing: new Map([[id, current]]),
   });
   const strip = (issues: RowIssue[]) => issues.map(({ column, message }) => ({ column, message }));
   if (plan.issues.length > 0) {
@@ -85,7 +114,7 @@ export async function editPost(
   }
   const [planned] = plan.rows;
   if (!planned || planned.action === 'unchanged') return { post: current, warnings: plan.warnings };
-  await deps.store.replacePost(planned.post, current.version, EDITABLE_STATUSES);
+  await replaceIfUnchanged(deps.store, planned.post, current, 'edited');
   return { post: planned.post, warnings: plan.warnings };
 }
 
@@ -101,6 +130,5 @@ export async function cancelPost(id: string, deps: EditDeps): Promise<Post> {
     version: current.version + 1,
     updatedAt: deps.now().toISOString(),
   };
-  await deps.store.replacePost(cancelled, current.version, EDITABLE_STATUSES);
-  return cancelled;
+  return replaceIfUnchanged(deps.store, cancelled, current, 'cancelled');
 }

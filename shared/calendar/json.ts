@@ -73,7 +73,8 @@ export function parseCalendarJson(body: unknown): JsonCalendar {
     }
     const fields: RawRow['fields'] = {};
     for (const [key, value] of Object.entries(post)) {
-      const column = JSON_FIELDS[key];
+      // Own keys only: `__proto__`, `constructor`, `toString`… are unknown fields like any other.
+      const column = Object.hasOwn(JSON_FIELDS, key) ? JSON_FIELDS[key] : undefined;
       if (!column) {
         issues.push({
           row,

@@ -29,6 +29,11 @@ export interface PlanOptions {
   /** Upload-wide default time zone (`?timezone=`), before the channel's. */
   timezone?: string;
   now: Date;
+  /**
+   * The stored posts the plan is computed against, when the caller has already read them (an
+   * edit plans against the version it read, so the conditional write checks exactly that one).
+   */
+  existing?: ReadonlyMap<string, Post>;
 }
 
 export interface PlannedRow {
@@ -83,7 +88,7 @@ export async function planCalendar(
   }
 
   findDuplicateRows(candidates, issue);
-  const existing = await store.getPosts(candidates.map((candidate) => candidate.id));
+  const existing = options.existing ?? (await store.getPosts(candidates.map((candidate) => candidate.id)));
   await findDuplicateTexts(candidates, store, warn);
 
   const planned: PlannedRow[] = [];

@@ -1,10 +1,17 @@
 import { createHash, randomUUID } from 'node:crypto';
-import type { CalendarFormat, PlanAction, PlanSummary, RowIssue, Upload } from '../domain/index.ts';
-import { EDITABLE_STATUSES } from '../domain/index.ts';
-import { BadRequestError, ConflictError, ValidationError, VersionConflictError } from '../errors.ts';
+import type {
+  CalendarFormat,
+  PlanAction,
+  PlanSummary,
+  PostStatus,
+  RowIssue,
+  RowOutcome,
+  Upload,
+} from '../domain/index.ts';
+import { EDITABLE_STATUSES, sameContent } from '../domain/index.ts';
+import { BadRequestError, ValidationError } from '../errors.ts';
 import { applyCampaignPlans, planCampaigns } from '../goals/campaigns.ts';
 import type { Store } from '../store/port.ts';
-import { forEachConcurrent } from '../store/retry.ts';
 import { CalendarParseError, type NativeColumn, parseCalendarCsv, type RawRow } from './csv.ts';
 import { JSON_COLUMN_NAMES, parseCalendarJson } from './json.ts';
 import { planCalendar } from './plan.ts';
@@ -26,10 +33,19 @@ export interface UploadResult {
   dryRun: boolean;
   format: CalendarFormat;
   summary: PlanSummary;
-  posts: { row: number; id: string; action: PlanAction; scheduledAt: string }[];
+  posts: UploadedRow[];
   /** Campaigns the upload declared (JSON `campaigns`), with what the upload does to each. */
   campaigns?: { row: number; id: string; action: PlanAction }[];
   warnings: RowIssue[];
+}
+
+export interface UploadedRow {
+  row: number;
+  id: string;
+  action: RowOutcome;
+  scheduledAt: string;
+  /** With `conflict`: the post as it is now, which this upload left alone. */
+  current?: { status: PostStatus; version: number };
 }
 
 export interface UploadDeps {
@@ -90,6 +106,8 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
   }
 
   const uploadId = deps.newId?.() ?? `upl-${now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
+  /** Rows whose write did not go as planned. */
+  const outcomeOf = new Map<number, { action: RowOutcome; current?: UploadedRow['current'] }>();
   if (!upload.dryRun) {
     // Campaigns first: posts may name them, and a campaign conflict stops the upload before any post.
     await applyCampaignPlans(
@@ -97,28 +115,35 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
       deps.store,
       now,
     );
+    // Every write is conditional — a create on the post's absence, an update on the version it
+    // was planned from and on its being still editable — so a post that was created, edited,
+    // cancelled, claimed or published since it was read is never overwritten: that row is
+    // reported as a conflict, the others are applied. (Without transactions an upload cannot be
+    // all-or-nothing against concurrent writers; validation above still is.)
     const changed = plan.rows.filter((row) => row.action !== 'unchanged');
-    for (const row of changed) row.post = { ...row.post, uploadId };
-    // Updates first: they are conditional and can lose a race with a Dispatcher claim; then the
-    // creates, which cannot conflict (the posts did not exist when planned).
-    await forEachConcurrent(
-      changed.filter((row) => row.action === 'updated'),
-      8,
-      async (row) => {
-        try {
-          await deps.store.replacePost(row.post, row.previousVersion as number, EDITABLE_STATUSES);
-        } catch (error) {
-          if (error instanceof VersionConflictError) {
-            throw new ConflictError(
-              `post '${row.id}' (row ${row.row}) changed or was claimed for publishing while this upload ran; upload again to see its state`,
-              { cause: error },
-            );
-          }
-          throw error;
-        }
-      },
+    const outcomes = await deps.store.writePosts(
+      changed.map((row) => ({
+        post: { ...row.post, uploadId },
+        ...(row.action === 'updated'
+          ? { expectedVersion: row.previousVersion as number, allowedStatuses: EDITABLE_STATUSES }
+          : {}),
+      })),
     );
-    await deps.store.createPosts(changed.filter((row) => row.action === 'created').map((row) => row.post));
+    outcomes.forEach((outcome, index) => {
+      const row = changed[index];
+      if (!row || outcome.written) return;
+      const current = outcome.current;
+      // Someone stored exactly this content meanwhile (the same file uploaded twice at once, a
+      // retried request): nothing is lost, the row is simply unchanged.
+      if (current && EDITABLE_STATUSES.includes(current.status) && sameContent(current, row.post)) {
+        outcomeOf.set(row.row, { action: 'unchanged' });
+      } else {
+        outcomeOf.set(row.row, {
+          action: 'conflict',
+          ...(current ? { current: { status: current.status, version: current.version } } : {}),
+        });
+      }
+    });
     const record: Upload = {
       id: uploadId,
       createdAt: now.toISOString(),
@@ -126,7 +151,7 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
       contentType: upload.contentType,
       contentHash: createHash('sha256').update(upload.body).digest('hex'),
       rowCount: rows.length,
-      summary: plan.summary,
+      summary: summarise(plan.rows, outcomeOf),
       warningCount: allWarnings.length,
     };
     await deps.store.putUpload(record);
@@ -136,13 +161,33 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
     uploadId,
     dryRun: upload.dryRun,
     format,
-    summary: plan.summary,
-    posts: plan.rows.map(({ row, id, action, scheduledAt }) => ({ row, id, action, scheduledAt })),
+    summary: summarise(plan.rows, outcomeOf),
+    posts: plan.rows.map(({ row, id, action, scheduledAt }) => ({
+      row,
+      id,
+      scheduledAt,
+      action,
+      ...outcomeOf.get(row),
+    })),
     ...(campaignPlan.plans.length > 0
       ? { campaigns: campaignPlan.plans.map(({ row, input, action }) => ({ row, id: input.id, action })) }
       : {}),
     warnings: allWarnings,
   };
+}
+
+function summarise(
+  rows: readonly { row: number; action: PlanAction }[],
+  outcomeOf: ReadonlyMap<number, { action: RowOutcome }>,
+): PlanSummary {
+  const summary: PlanSummary = { created: 0, updated: 0, unchanged: 0 };
+  let conflict = 0;
+  for (const { row, action: planned } of rows) {
+    const action = outcomeOf.get(row)?.action ?? planned;
+    if (action === 'conflict') conflict++;
+    else summary[action]++;
+  }
+  return conflict > 0 ? { ...summary, conflict } : summary;
 }
 
 function readRows(

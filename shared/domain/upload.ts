@@ -8,10 +8,18 @@ export type CalendarFormat = z.infer<typeof CalendarFormat>;
 export const PlanAction = z.enum(['created', 'updated', 'unchanged']);
 export type PlanAction = z.infer<typeof PlanAction>;
 
+/**
+ * What an applied upload did with a row: the planned action, or `conflict` when the post was
+ * created, changed, claimed or published by someone else between planning and writing.
+ */
+export type RowOutcome = PlanAction | 'conflict';
+
 export const PlanSummary = z.object({
   created: z.number().int(),
   updated: z.number().int(),
   unchanged: z.number().int(),
+  /** Rows not applied because their post changed while the upload ran (present when > 0). */
+  conflict: z.number().int().optional(),
 });
 export type PlanSummary = z.infer<typeof PlanSummary>;
 

@@ -1,7 +1,7 @@
+import { randomBytes } from 'node:crypto';
 import { ConditionalCheckFailedException, DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import {
   BatchGetCommand,
-  BatchWriteCommand,
   DeleteCommand,
   DynamoDBDocumentClient,
   GetCommand,
@@ -19,7 +19,7 @@ import {
   type Upload,
 } from '../domain/index.ts';
 import { StoreUnavailableError, VersionConflictError } from '../errors.ts';
-import { decodeCursor, encodeCursor } from './cursor.ts';
+import { SignedCursors } from './cursor.ts';
 import { DUE_INDEX, DUE_KINDS, type DueKind, LIST_INDEX, TABLE_KEYS } from './keys.ts';
 import type {
   Conversion,
@@ -30,13 +30,24 @@ import type {
   MetricSnapshot,
   PageRequest,
   PostFilter,
+  PostWrite,
+  PostWriteOutcome,
   RateLedger,
   Store,
 } from './port.ts';
 import { type BackoffOptions, backoffDelay, chunk, defaultBackoff, forEachConcurrent } from './retry.ts';
 
 type Item = Record<string, unknown>;
-type Entity = 'CHANNEL' | 'POST' | 'UPLOAD' | 'CAMPAIGN' | 'LEDGER' | 'MARK' | 'DIGEST' | 'CONVERSION';
+type Entity =
+  | 'CHANNEL'
+  | 'POST'
+  | 'UPLOAD'
+  | 'CAMPAIGN'
+  | 'LEDGER'
+  | 'MARK'
+  | 'DIGEST'
+  | 'CONVERSION'
+  | 'CONFIG';
 
 const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 const KEY_ATTRIBUTES = [
@@ -49,10 +60,20 @@ const KEY_ATTRIBUTES = [
 ];
 const LIST_CURSOR_KEYS = [PK, SK, LIST_INDEX.partitionKey, LIST_INDEX.sortKey];
 const DUE_CURSOR_KEYS = [PK, SK, DUE_INDEX.partitionKey, DUE_INDEX.sortKey];
-/** BatchWriteItem takes at most 25 requests, BatchGetItem 100 keys. */
-const BATCH_WRITE_SIZE = 25;
+/** BatchGetItem takes at most 100 keys. */
 const BATCH_GET_SIZE = 100;
 const BATCH_CONCURRENCY = 8;
+/** Conditional post writes in flight at once (one upload of 10,000 rows is 10,000 of them). */
+const WRITE_CONCURRENCY = 16;
+const THROTTLING_ERRORS = new Set([
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+]);
+
+function isThrottling(error: unknown): boolean {
+  return error instanceof Error && THROTTLING_ERRORS.has(error.name);
+}
 
 export interface DynamoStoreOptions {
   tableName: string;
@@ -164,11 +185,39 @@ export class DynamoStore implements Store {
   private readonly tableName: string;
   private readonly client: DynamoDBDocumentClient;
   private readonly backoff: BackoffOptions;
+  private readonly cursors: SignedCursors;
+  private cursorSecret?: Promise<Uint8Array>;
 
   constructor(options: DynamoStoreOptions) {
     this.tableName = options.tableName;
     this.client = options.client ?? createDocumentClient();
     this.backoff = options.backoff ?? defaultBackoff;
+    this.cursors = new SignedCursors(() => {
+      this.cursorSecret ??= this.loadCursorSecret().catch((error: unknown) => {
+        this.cursorSecret = undefined;
+        throw error;
+      });
+      return this.cursorSecret;
+    });
+  }
+
+  /**
+   * The key that signs this deployment's cursors: 32 random bytes kept in the table itself, made
+   * by whichever function needs it first (a conditional put, so concurrent first uses agree).
+   * It costs nothing at rest, and whoever can read it could read the data a cursor points into.
+   */
+  private async loadCursorSecret(): Promise<Uint8Array> {
+    const key = primaryKey('CONFIG', 'cursor-key');
+    const read = async () =>
+      (await this.client.send(new GetCommand({ TableName: this.tableName, Key: key, ConsistentRead: true })))
+        .Item?.secret as string | undefined;
+    let secret = await read();
+    if (secret === undefined) {
+      await this.putIfAbsent({ ...key, secret: randomBytes(32).toString('base64') });
+      secret = await read();
+    }
+    if (secret === undefined) throw new StoreUnavailableError('the cursor key could not be read back');
+    return Buffer.from(secret, 'base64');
   }
 
   // --- channels -------------------------------------------------------------------------------
@@ -410,6 +459,7 @@ export class DynamoStore implements Store {
       },
       page,
       [PK, SK],
+      `collection:${conversionOwner(postId)}:CONVERSION`,
     );
   }
 
@@ -433,14 +483,45 @@ export class DynamoStore implements Store {
     return this.getMany<Post>('POST', ids);
   }
 
-  /**
-   * Batch-writes new posts. BatchWriteItem has no conditions, so this is only for posts the
-   * caller found absent; a concurrent identical upload writes the same content (idempotent).
-   * Unprocessed items are retried with jittered backoff until the attempts run out.
-   */
   async createPosts(posts: readonly Post[]): Promise<void> {
-    const batches = chunk(posts.map(postItem), BATCH_WRITE_SIZE);
-    await forEachConcurrent(batches, BATCH_CONCURRENCY, (batch) => this.writeBatch(batch));
+    const outcomes = await this.writePosts(posts.map((post) => ({ post })));
+    const lost = outcomes.find((outcome) => !outcome.written);
+    if (lost) throw new VersionConflictError('post', lost.id);
+  }
+
+  /**
+   * One conditional PutItem per post. BatchWriteItem would be fewer calls but takes no
+   * condition, and an unconditional write of a post is how a published post came back as
+   * SCHEDULED (and went out twice) when two uploads raced. Throttled writes are retried with
+   * jittered backoff; a lost condition is an outcome, not an error.
+   */
+  async writePosts(writes: readonly PostWrite[]): Promise<PostWriteOutcome[]> {
+    const outcomes: PostWriteOutcome[] = new Array(writes.length);
+    const lost: number[] = [];
+    await forEachConcurrent(
+      writes.map((_, index) => index),
+      WRITE_CONCURRENCY,
+      async (index) => {
+        const { post, expectedVersion, allowedStatuses } = writes[index] as PostWrite;
+        try {
+          await this.withThrottleRetry(() =>
+            this.putVersioned(postItem(post), 'post', post.id, expectedVersion, allowedStatuses),
+          );
+          outcomes[index] = { id: post.id, written: true };
+        } catch (error) {
+          if (!(error instanceof VersionConflictError)) throw error;
+          lost.push(index);
+        }
+      },
+    );
+    if (lost.length > 0) {
+      const current = await this.getPosts(lost.map((index) => (writes[index] as PostWrite).post.id));
+      for (const index of lost) {
+        const id = (writes[index] as PostWrite).post.id;
+        outcomes[index] = { id, written: false, current: current.get(id) };
+      }
+    }
+    return outcomes;
   }
 
   replacePost(post: Post, expectedVersion: number, allowedStatuses?: readonly PostStatus[]): Promise<void> {
@@ -482,6 +563,7 @@ export class DynamoStore implements Store {
       },
       page,
       LIST_CURSOR_KEYS,
+      'byType:POST',
     );
   }
 
@@ -519,6 +601,7 @@ export class DynamoStore implements Store {
       },
       page,
       DUE_CURSOR_KEYS,
+      `due:${kind}`,
     );
   }
 
@@ -590,19 +673,20 @@ export class DynamoStore implements Store {
     return found;
   }
 
-  private async writeBatch(items: Item[]): Promise<void> {
-    let pending = items.map((item) => ({ PutRequest: { Item: item } }));
-    for (let attempt = 0; pending.length > 0; attempt++) {
-      if (attempt >= this.backoff.attempts) {
-        throw new StoreUnavailableError(
-          `DynamoDB left ${pending.length} writes unprocessed after ${attempt} attempts`,
-        );
-      }
+  /** Retries `write` while DynamoDB throttles it, with jittered backoff, then gives up. */
+  private async withThrottleRetry<T>(write: () => Promise<T>): Promise<T> {
+    for (let attempt = 0; ; attempt++) {
       if (attempt > 0) await this.backoff.sleep(backoffDelay(attempt, this.backoff));
-      const result = await this.client.send(
-        new BatchWriteCommand({ RequestItems: { [this.tableName]: pending } }),
-      );
-      pending = (result.UnprocessedItems?.[this.tableName] ?? []) as typeof pending;
+      try {
+        return await write();
+      } catch (error) {
+        if (!isThrottling(error)) throw error;
+        if (attempt + 1 >= this.backoff.attempts) {
+          throw new StoreUnavailableError(`DynamoDB kept throttling a write after ${attempt + 1} attempts`, {
+            cause: error,
+          });
+        }
+      }
     }
   }
 
@@ -663,6 +747,7 @@ export class DynamoStore implements Store {
       },
       page,
       LIST_CURSOR_KEYS,
+      `byType:${entity}`,
     );
   }
 
@@ -675,9 +760,11 @@ export class DynamoStore implements Store {
     input: Omit<QueryCommandInput, 'TableName'>,
     page: PageRequest,
     cursorKeys: readonly string[],
+    /** Which list this is: a cursor is only good for the list that handed it out. */
+    scope: string,
   ): Promise<Page<T>> {
     const items: Item[] = [];
-    let startKey = decodeCursor(page.cursor, cursorKeys);
+    let startKey = await this.cursors.decode(scope, page.cursor, cursorKeys);
     let more = true;
     while (items.length < page.limit && more) {
       const result = await this.client.send(
@@ -695,7 +782,10 @@ export class DynamoStore implements Store {
     const last = items.at(-1);
     const nextCursor =
       more && last
-        ? encodeCursor(Object.fromEntries(cursorKeys.map((name) => [name, String(last[name])])))
+        ? await this.cursors.encode(
+            scope,
+            Object.fromEntries(cursorKeys.map((name) => [name, String(last[name])])),
+          )
         : undefined;
     return {
       items: items.map((item) => fromItem<T>(item)),

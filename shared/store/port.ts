@@ -78,6 +78,25 @@ export interface EvaluationRecord {
   evaluation: unknown;
 }
 
+/**
+ * One conditional write of a post: created only if absent (no `expectedVersion`), else replaced
+ * only if still at `expectedVersion` (and, when given, in one of `allowedStatuses`).
+ */
+export interface PostWrite {
+  post: Post;
+  /** The version the caller planned from; absent means "must not exist yet". */
+  expectedVersion?: number;
+  allowedStatuses?: readonly PostStatus[];
+}
+
+/**
+ * What became of one write. A write that lost (the post was created, changed, claimed or
+ * published since the caller read it) changed nothing; `current` is the post as it is now.
+ */
+export type PostWriteOutcome =
+  | { id: string; written: true }
+  | { id: string; written: false; current: Post | undefined };
+
 /** A post waiting in the due index. */
 export interface DueEntry {
   postId: string;
@@ -139,8 +158,16 @@ export interface Store {
 
   getPost(id: string): Promise<Post | undefined>;
   getPosts(ids: readonly string[]): Promise<Map<string, Post>>;
-  /** Writes posts that did not exist when the caller planned them, in batches. */
+  /**
+   * Creates posts that must not exist yet (each write conditional on absence). Throws
+   * VersionConflictError naming the first that existed; the others are written.
+   */
   createPosts(posts: readonly Post[]): Promise<void>;
+  /**
+   * Applies each write conditionally and independently (DynamoDB has no transaction here):
+   * nothing is ever overwritten unconditionally, and every write says whether it landed.
+   */
+  writePosts(writes: readonly PostWrite[]): Promise<PostWriteOutcome[]>;
   /**
    * Replaces a post if its stored version is `expectedVersion` and (when given) its status is
    * one of `allowedStatuses`; otherwise throws VersionConflictError. The new item's version must

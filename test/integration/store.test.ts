@@ -2,7 +2,7 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { BadRequestError, VersionConflictError } from '../../shared/errors.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
-import { makeChannel, makePost, makePosts } from '../support/fixtures.ts';
+import { makeChannel, makePost, makePosts, T0 } from '../support/fixtures.ts';
 
 let dynamo: LocalDynamo;
 let store: DynamoStore;
@@ -16,6 +16,8 @@ beforeEach(async () => {
   await ensureTable(dynamo.client, tableName);
   store = new DynamoStore({ tableName, client: createDocumentClient(dynamo.client) });
 });
+
+const tableNameOf = () => `store-${tableCount}`;
 
 afterAll(async () => {
   await dynamo?.stop();
@@ -34,7 +36,7 @@ describe('DynamoStore against dynalite', () => {
     expect((await store.getChannel('x-main'))?.handle).toBe('@new');
   });
 
-  it('batch-writes 1,000 posts and reads them back by id', async () => {
+  it('writes 1,000 posts, each conditionally, and reads them back by id', async () => {
     const posts = makePosts(1000);
     await store.createPosts(posts);
     const found = await store.getPosts(posts.map((post) => post.id));
@@ -109,6 +111,43 @@ describe('DynamoStore against dynalite', () => {
       BadRequestError,
     );
     await expect(store.listPosts({}, { limit: 10, cursor: '!!!' })).rejects.toBeInstanceOf(BadRequestError);
+  });
+
+  it("refuses a forged cursor (right field names, wrong values) and one list's cursor sent to another", async () => {
+    await store.createPosts(makePosts(3));
+    for (const id of ['a', 'b', 'c']) {
+      await store.putCampaign({
+        id,
+        name: id,
+        timezone: 'UTC',
+        goals: [],
+        createdAt: T0,
+        updatedAt: T0,
+        version: 1,
+      });
+    }
+    const posts = await store.listPosts({}, { limit: 1 });
+    const campaigns = await store.listCampaigns({ limit: 1 });
+    expect(posts.nextCursor).toBeDefined();
+
+    // The same key with another post's values, re-encoded: the signature no longer matches.
+    const [payload, mac] = (posts.nextCursor as string).split('.') as [string, string];
+    const key = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as Record<string, string>;
+    const forged = Buffer.from(JSON.stringify({ ...key, gsi1pk: 'CAMPAIGN' })).toString('base64url');
+    await expect(store.listPosts({}, { limit: 1, cursor: `${forged}.${mac}` })).rejects.toBeInstanceOf(
+      BadRequestError,
+    );
+    // A posts cursor is not a campaigns cursor, and the other way round.
+    await expect(
+      store.listCampaigns({ limit: 1, cursor: posts.nextCursor as string }),
+    ).rejects.toBeInstanceOf(BadRequestError);
+    await expect(
+      store.listPosts({}, { limit: 1, cursor: campaigns.nextCursor as string }),
+    ).rejects.toBeInstanceOf(BadRequestError);
+    // A cursor stays good for its own list, also read by another instance (another Lambda).
+    const other = new DynamoStore({ tableName: tableNameOf(), client: createDocumentClient(dynamo.client) });
+    const next = await other.listPosts({}, { limit: 5, cursor: posts.nextCursor as string });
+    expect(next.items.map((post) => post.id)).toEqual(['post-0002', 'post-0003']);
   });
 
   it('keeps only SCHEDULED posts in the due index, oldest first, up to the given instant', async () => {

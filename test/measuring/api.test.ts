@@ -81,13 +81,16 @@ function request(
   };
 }
 
+/** A shop signs with the real time, whatever the handler's (local mode's virtual) clock says. */
+const realSeconds = () => Math.floor(Date.now() / 1000);
+
 /** Sends a conversion as the shop would: signed with the secret at `at` (unix seconds). */
 async function send(
   payload: unknown,
   options: { secret?: string; at?: number; signature?: string; raw?: string } = {},
 ): Promise<{ status: number; type: string; body: Json }> {
   const body = options.raw ?? JSON.stringify(payload);
-  const at = String(options.at ?? Math.floor(NOW / 1000));
+  const at = String(options.at ?? realSeconds());
   const headers = {
     'content-type': 'application/json',
     'X-Pulsecast-Timestamp': at,
@@ -111,6 +114,7 @@ const purchase = (id: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('POST /v1/conversions', () => {
+
   it('rejects a request signed with another secret, and stores nothing', async () => {
     const response = await send(purchase('evt-bad-sig'), { secret: 'not-the-secret-at-all' });
 
@@ -123,7 +127,7 @@ describe('POST /v1/conversions', () => {
 
   it('rejects a body changed after signing', async () => {
     const signed = JSON.stringify(purchase('evt-tampered'));
-    const at = String(Math.floor(NOW / 1000));
+    const at = String(realSeconds());
     const response = await send(undefined, {
       raw: signed.replace('59.9', '5990'),
       signature: signConversion(SECRET, at, signed),
@@ -132,7 +136,7 @@ describe('POST /v1/conversions', () => {
   });
 
   it('rejects a replayed request whose timestamp is more than 5 minutes old, though its signature is right', async () => {
-    const response = await send(purchase('evt-replayed'), { at: Math.floor(NOW / 1000) - 301 });
+    const response = await send(purchase('evt-replayed'), { at: realSeconds() - 301 });
 
     expect(response.status).toBe(401);
     expect(response.body.type).toBe('urn:pulsecast:problem:timestamp-out-of-range');
@@ -322,5 +326,18 @@ describe('GET /v1/posts with measurements', () => {
 
     expect((await page('-likes', (await page('reach')).body.nextCursor)).status).toBe(400);
     expect((await page('-popularity')).status).toBe(400);
+  });
+});
+
+describe('POST /v1/conversions in local mode', () => {
+  it('checks freshness against the real time, not the virtual clock local mode runs on', async () => {
+    // The handler's clock is 2026-12-08T12:00Z; the shop signs with the real time.
+    const response = await send(purchase('evt-real-time'));
+    expect(response.status).toBe(201);
+
+    const signedAtVirtualTime = await send(purchase('evt-virtual-time'), { at: Math.floor(NOW / 1000) });
+    expect(Math.abs(Date.now() - NOW)).toBeGreaterThan(301_000);
+    expect(signedAtVirtualTime.status).toBe(401);
+    expect(signedAtVirtualTime.body.type).toBe('urn:pulsecast:problem:timestamp-out-of-range');
   });
 });

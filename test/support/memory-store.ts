@@ -18,6 +18,8 @@ import type {
   MetricSnapshot,
   PageRequest,
   PostFilter,
+  PostWrite,
+  PostWriteOutcome,
   RateLedger,
   Store,
 } from '../../shared/store/port.ts';
@@ -67,7 +69,22 @@ export class MemoryStore implements Store {
   }
   async createPosts(posts: readonly Post[]) {
     this.beforeWrite('createPosts');
-    for (const post of posts) this.posts.set(post.id, clone(post) as Post);
+    const lost = (await this.writePosts(posts.map((post) => ({ post })))).find((o) => !o.written);
+    if (lost) throw new VersionConflictError('post', lost.id);
+  }
+  async writePosts(writes: readonly PostWrite[]): Promise<PostWriteOutcome[]> {
+    this.beforeWrite('writePosts');
+    return writes.map(({ post, expectedVersion, allowedStatuses }) => {
+      const current = this.posts.get(post.id);
+      const holds =
+        expectedVersion === undefined
+          ? !current
+          : current?.version === expectedVersion &&
+            (!allowedStatuses || allowedStatuses.includes(current.status));
+      if (!holds) return { id: post.id, written: false, current: clone(current) };
+      this.posts.set(post.id, clone(stripUndefined(post)) as Post);
+      return { id: post.id, written: true };
+    });
   }
   async replacePost(post: Post, expectedVersion: number, allowedStatuses?: readonly PostStatus[]) {
     this.beforeWrite('replacePost');

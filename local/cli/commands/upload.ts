@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { type CommandSpec, JSON_OPTION } from '../command.ts';
-import { CliError } from '../errors.ts';
+import { ApiProblemError, CliError } from '../errors.ts';
 import { println } from '../io.ts';
 import { printIssues, printJson, renderTable } from '../output.ts';
 import { type UploadPlan, UploadPlanSchema } from '../responses.ts';
@@ -48,25 +48,39 @@ Examples:
 
   async run({ operands, options, io, api }) {
     const file = operands[0]!;
-    const plan = await api.json(
-      {
-        method: 'POST',
-        path: '/v1/calendars',
-        query: {
-          // Only sent when asked for, so the API's own defaults stay in charge otherwise.
-          dryRun: options.flag('dry-run') ? 'true' : undefined,
-          format: options.string('format'),
-          channel: options.string('channel'),
-          dateFormat: options.string('date-format'),
-          timezone: options.string('timezone'),
+    const plan = await api
+      .json(
+        {
+          method: 'POST',
+          path: '/v1/calendars',
+          query: {
+            // Only sent when asked for, so the API's own defaults stay in charge otherwise.
+            dryRun: options.flag('dry-run') ? 'true' : undefined,
+            format: options.string('format'),
+            channel: options.string('channel'),
+            dateFormat: options.string('date-format'),
+            timezone: options.string('timezone'),
+          },
+          body: await readCalendar(file),
+          contentType: contentTypeFor(file),
         },
-        body: await readCalendar(file),
-        contentType: contentTypeFor(file),
-      },
-      UploadPlanSchema,
-    );
+        UploadPlanSchema,
+      )
+      .catch((error: unknown) => {
+        // 409 upload-conflict: some rows were applied and some were not; show which, exit 1.
+        const partial =
+          error instanceof ApiProblemError && error.problem.type?.endsWith(':upload-conflict')
+            ? UploadPlanSchema.safeParse(error.problem.body)
+            : undefined;
+        if (!partial?.success) throw error;
+        return { ...partial.data, conflicted: error instanceof ApiProblemError ? error.problem.detail : '' };
+      });
     if (options.flag('json')) printJson(io.stdout, plan);
     else printPlan(io.stdout, plan);
+    if ('conflicted' in plan) {
+      println(io.stderr, `pulsecast: ${plan.conflicted}`);
+      return 1;
+    }
     return 0;
   },
 };
@@ -88,16 +102,21 @@ export function contentTypeFor(file: string): string {
 }
 
 function printPlan(sink: Parameters<typeof println>[0], plan: UploadPlan): void {
-  const { created, updated, unchanged } = plan.summary;
+  const { created, updated, unchanged, conflict } = plan.summary;
   const dryRun = plan.dryRun ? ' (dry run: nothing written)' : '';
-  println(sink, `${created} created, ${updated} updated, ${unchanged} unchanged${dryRun}`);
+  const conflicts = conflict ? `, ${conflict} conflict${conflict === 1 ? '' : 's'} (not applied)` : '';
+  println(sink, `${created} created, ${updated} updated, ${unchanged} unchanged${conflicts}${dryRun}`);
   if (plan.posts.length > 0) {
     println(sink);
     println(
       sink,
       renderTable(
         ['ROW', 'ID', 'ACTION'],
-        plan.posts.map((post) => [String(post.row), post.id, post.action]),
+        plan.posts.map((post) => [
+          String(post.row),
+          post.id,
+          post.current ? `${post.action} (now ${post.current.status})` : post.action,
+        ]),
       ),
     );
   }
