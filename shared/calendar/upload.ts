@@ -44,6 +44,8 @@ export interface UploadedRow {
   id: string;
   action: RowOutcome;
   scheduledAt: string;
+  /** The post's version once this upload is applied (planned, for a dry run; as stored, for a conflict). */
+  version: number;
   /** With `conflict`: the post as it is now, which this upload left alone. */
   current?: { status: PostStatus; version: number };
 }
@@ -107,7 +109,10 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
 
   const uploadId = deps.newId?.() ?? `upl-${now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
   /** Rows whose write did not go as planned. */
-  const outcomeOf = new Map<number, { action: RowOutcome; current?: UploadedRow['current'] }>();
+  const outcomeOf = new Map<
+    number,
+    { action: RowOutcome; version?: number; current?: UploadedRow['current'] }
+  >();
   if (!upload.dryRun) {
     // Campaigns first: posts may name them, and a campaign conflict stops the upload before any post.
     await applyCampaignPlans(
@@ -136,11 +141,13 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
       // Someone stored exactly this content meanwhile (the same file uploaded twice at once, a
       // retried request): nothing is lost, the row is simply unchanged.
       if (current && EDITABLE_STATUSES.includes(current.status) && sameContent(current, row.post)) {
-        outcomeOf.set(row.row, { action: 'unchanged' });
+        outcomeOf.set(row.row, { action: 'unchanged', version: current.version });
       } else {
         outcomeOf.set(row.row, {
           action: 'conflict',
-          ...(current ? { current: { status: current.status, version: current.version } } : {}),
+          ...(current
+            ? { version: current.version, current: { status: current.status, version: current.version } }
+            : {}),
         });
       }
     });
@@ -162,11 +169,12 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
     dryRun: upload.dryRun,
     format,
     summary: summarise(plan.rows, outcomeOf),
-    posts: plan.rows.map(({ row, id, action, scheduledAt }) => ({
+    posts: plan.rows.map(({ row, id, action, scheduledAt, post }) => ({
       row,
       id,
       scheduledAt,
       action,
+      version: post.version,
       ...outcomeOf.get(row),
     })),
     ...(campaignPlan.plans.length > 0

@@ -114,7 +114,6 @@ const purchase = (id: string, extra: Record<string, unknown> = {}) => ({
 });
 
 describe('POST /v1/conversions', () => {
-
   it('rejects a request signed with another secret, and stores nothing', async () => {
     const response = await send(purchase('evt-bad-sig'), { secret: 'not-the-secret-at-all' });
 

@@ -4,7 +4,7 @@ import type { CredentialStore } from '../../shared/platforms/port.ts';
 import { claimDuePosts } from '../../shared/publishing/dispatch.ts';
 import { type PublishOutcome, publishBatch, recordOutcomes } from '../../shared/publishing/publish.ts';
 import { recoverStalled } from '../../shared/publishing/recover.ts';
-import type { MemoryStore } from './memory-store.ts';
+import type { Store } from '../../shared/store/port.ts';
 import type { RecordingAdapter } from './recording-adapter.ts';
 
 export class RecordingEvents implements EventPublisher {
@@ -46,7 +46,7 @@ export interface DriverFaults {
  * scenarios in seconds.
  */
 export interface DispatcherDeps {
-  store: MemoryStore;
+  store: Store;
   adapter: RecordingAdapter;
   events: RecordingEvents;
   clock: TestClock;
