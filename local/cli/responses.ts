@@ -72,6 +72,7 @@ export const ChannelSchema = z.looseObject({
   timezone: z.string(),
   secretRef: z.string().optional(),
   apiBaseUrl: z.string().nullish(),
+  version: z.number().optional(),
 });
 export type Channel = z.infer<typeof ChannelSchema>;
 

@@ -14,7 +14,7 @@ export type CredentialProvider = () => Promise<AwsCredentials>;
 
 /** What a command asks of the API, before it becomes an HTTP request. */
 export interface RequestSpec {
-  method: 'GET' | 'POST' | 'PATCH' | 'DELETE';
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   /** The route, e.g. `/v1/posts/launch-1`; path parameters already URI-encoded. */
   path: string;
   /** Parameters left undefined are not sent. */
@@ -22,6 +22,8 @@ export interface RequestSpec {
   body?: Uint8Array | undefined;
   contentType?: string | undefined;
   accept?: string | undefined;
+  /** `If-Match`: the version a replace expects to find. */
+  ifMatch?: string | undefined;
 }
 
 /** A complete HTTP request: what gets signed, and then handed to `fetch`. */
@@ -58,6 +60,7 @@ export function buildRequest(baseUrl: URL, spec: RequestSpec): OutgoingRequest {
 
   const headers: Record<string, string> = { accept: spec.accept ?? 'application/json' };
   if (spec.contentType !== undefined) headers['content-type'] = spec.contentType;
+  if (spec.ifMatch !== undefined) headers['if-match'] = spec.ifMatch;
   return { method: spec.method, url, headers, body: spec.body };
 }
 

@@ -97,6 +97,52 @@ describe('pulsecast channels, export and health', () => {
     });
   });
 
+  it('updates a channel at the version it read (If-Match), changing only the fields given', async () => {
+    const stored = {
+      id: 'masto',
+      platform: 'mastodon',
+      handle: '@acme',
+      timezone: 'Europe/Berlin',
+      secretRef: 'pulsecast/masto',
+      version: 4,
+    };
+    api = await startFakeApi((request) =>
+      request.method === 'GET'
+        ? { body: stored }
+        : { body: { ...JSON.parse(request.body.toString()), version: 5 } },
+    );
+
+    const result = await runPulsecast([
+      'channels',
+      'update',
+      '--id',
+      'masto',
+      '--api-base-url',
+      'https://fosstodon.org',
+      '--api',
+      api.url,
+    ]);
+
+    expect(result).toEqual({
+      code: 0,
+      stdout: 'channel masto: mastodon @acme (Europe/Berlin)\n',
+      stderr: '',
+    });
+    expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+      'GET /v1/channels/masto',
+      'PUT /v1/channels/masto',
+    ]);
+    expect(api.requests[1]?.headers['if-match']).toBe('"4"');
+    expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
+      id: 'masto',
+      platform: 'mastodon',
+      handle: '@acme',
+      timezone: 'Europe/Berlin',
+      secretRef: 'pulsecast/masto',
+      apiBaseUrl: 'https://fosstodon.org',
+    });
+  });
+
   it('names every missing required flag of channels add and exits 2', async () => {
     const result = await runPulsecast(['channels', 'add', '--id', 'x-main', '--platform', 'x']);
 

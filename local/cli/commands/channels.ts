@@ -36,30 +36,31 @@ export const channelsListCommand: CommandSpec = {
   },
 };
 
+const CHANNEL_OPTIONS = {
+  id: { type: 'string', arg: 'ID', description: "your name for it: what a calendar's channel column says" },
+  platform: {
+    type: 'string',
+    arg: 'PLATFORM',
+    description: 'x, bluesky, mastodon, linkedin, facebook, instagram or threads',
+  },
+  handle: { type: 'string', arg: 'HANDLE', description: 'the account, e.g. @pulsecast' },
+  timezone: { type: 'string', arg: 'ZONE', description: 'IANA zone for local times, e.g. Europe/Berlin' },
+  'secret-ref': {
+    type: 'string',
+    arg: 'REF',
+    description: 'name of the secret holding its credentials (never the credentials themselves)',
+  },
+  'api-base-url': {
+    type: 'string',
+    arg: 'URL',
+    description: "the platform's API, e.g. your Mastodon server or a simulator",
+  },
+} as const;
+
 export const channelsAddCommand: CommandSpec = {
   path: ['channels', 'add'],
-  summary: 'add (or update) a social account',
-  options: {
-    id: { type: 'string', arg: 'ID', description: "your name for it: what a calendar's channel column says" },
-    platform: {
-      type: 'string',
-      arg: 'PLATFORM',
-      description: 'x, bluesky, mastodon, linkedin, facebook, instagram or threads',
-    },
-    handle: { type: 'string', arg: 'HANDLE', description: 'the account, e.g. @pulsecast' },
-    timezone: { type: 'string', arg: 'ZONE', description: 'IANA zone for local times, e.g. Europe/Berlin' },
-    'secret-ref': {
-      type: 'string',
-      arg: 'REF',
-      description: 'name of the secret holding its credentials (never the credentials themselves)',
-    },
-    'api-base-url': {
-      type: 'string',
-      arg: 'URL',
-      description: "the platform's API, e.g. your Mastodon server or a simulator",
-    },
-    json: JSON_OPTION,
-  },
+  summary: 'add a social account (change one with `channels update`)',
+  options: { ...CHANNEL_OPTIONS, json: JSON_OPTION },
   details: `Example:
   pulsecast channels add --id x-main --platform x --handle @acme --timezone Europe/Berlin --secret-ref pulsecast/x-main`,
   async run({ options, io, api }) {
@@ -91,4 +92,45 @@ export const channelsAddCommand: CommandSpec = {
   },
 };
 
-export const channelsCommands = [channelsListCommand, channelsAddCommand];
+export const channelsUpdateCommand: CommandSpec = {
+  path: ['channels', 'update'],
+  summary: 'change a social account (only the fields given)',
+  options: { ...CHANNEL_OPTIONS, json: JSON_OPTION },
+  details: `Reads the channel, applies the options given and replaces it at the version read
+(If-Match), so a change someone made meanwhile is reported, not overwritten.
+
+Example:
+  pulsecast channels update --id mastodon-main --api-base-url https://fosstodon.org`,
+  async run({ options, io, api }) {
+    const { id } = options.required('id');
+    const path = `/v1/channels/${encodeURIComponent(id)}`;
+    const current = await api.json({ method: 'GET', path }, ChannelSchema);
+    const input = {
+      id,
+      platform: options.string('platform') ?? current.platform,
+      handle: options.string('handle') ?? current.handle,
+      timezone: options.string('timezone') ?? current.timezone,
+      secretRef: options.string('secret-ref') ?? current.secretRef,
+      apiBaseUrl: options.string('api-base-url') ?? current.apiBaseUrl ?? undefined,
+    };
+    const channel = await api.json(
+      {
+        method: 'PUT',
+        path,
+        body: new TextEncoder().encode(JSON.stringify(input)),
+        contentType: 'application/json',
+        ifMatch: `"${current.version}"`,
+      },
+      ChannelSchema,
+    );
+    if (options.flag('json')) printJson(io.stdout, channel);
+    else
+      println(
+        io.stdout,
+        `channel ${channel.id}: ${channel.platform} ${channel.handle} (${channel.timezone})`,
+      );
+    return 0;
+  },
+};
+
+export const channelsCommands = [channelsListCommand, channelsAddCommand, channelsUpdateCommand];
