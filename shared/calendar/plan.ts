@@ -76,8 +76,13 @@ export async function planCalendar(
   const warn = (row: number, column: NativeColumn, message: string) =>
     warnings.push({ row, column: options.columnName(column), message });
 
+  // Only well-formed ids are looked up: a 2,000-character cell must not reach DynamoDB's key limits.
   const channelIds = [
-    ...new Set(rows.map((row) => row.fields.channel?.trim()).filter((id): id is string => !!id)),
+    ...new Set(
+      rows
+        .map((row) => row.fields.channel?.trim())
+        .filter((id): id is string => !!id && Slug.safeParse(id).success),
+    ),
   ];
   const channels = await store.getChannels(channelIds);
 
@@ -161,12 +166,17 @@ function validateRow(
   const channelId = fields.channel?.trim() ?? '';
   const channel = channels.get(channelId);
   if (!channelId) fail('channel', 'is required: name the channel (its id) this post goes to');
+  else if (!Slug.safeParse(channelId).success)
+    fail(
+      'channel',
+      `'${truncate(channelId)}' is not a channel id: ids are up to 64 letters, digits, ".", "_" or "-"`,
+    );
   else if (!channel)
     fail('channel', `channel '${channelId}' does not exist; add it first (POST /v1/channels)`);
 
   const id = fields.id?.trim() || undefined;
   if (id !== undefined && !Slug.safeParse(id).success) {
-    fail('id', `'${id}' is not a valid id: use up to 64 letters, digits, ".", "_" or "-"`);
+    fail('id', `'${truncate(id)}' is not a valid id: use up to 64 letters, digits, ".", "_" or "-"`);
   }
 
   const zone = fields.timezone?.trim() || undefined;

@@ -218,6 +218,28 @@ describe('editing and cancelling', () => {
     expect((await store.getPost('p'))?.version).toBe(1);
   });
 
+  it('names the field and its limit for ids past DynamoDB key limits, in a row or an edit', async () => {
+    const long = 'c'.repeat(2100);
+    const plan = await planCalendar(
+      [
+        row(2, { scheduled_at: '2026-12-10T09:00:00Z', channel: long }),
+        row(3, { id: long, scheduled_at: '2026-12-10T09:00:00Z' }),
+      ],
+      store,
+      { format: 'native', columnName: (c) => c, now: NOW },
+    );
+    expect(plan.issues.map((issue) => `${issue.row}:${issue.column}`)).toEqual(['2:channel', '3:id']);
+    expect(plan.issues.map((issue) => issue.message).join(' ')).toMatch(/up to 64/);
+
+    await store.createPosts([makePost({ id: 'p', channel: 'x-main' })]);
+    const refused = await editPost('p', { channel: long }, deps()).catch((error: unknown) => error);
+    expect(refused).toBeInstanceOf(ValidationError);
+    expect((refused as ValidationError).issues[0]).toMatchObject({
+      column: 'channel',
+      message: expect.stringMatching(/up to 64/),
+    });
+  });
+
   it('takes a cancelled post out of the due index', async () => {
     await store.createPosts([makePost({ id: 'p' })]);
     await cancelPost('p', deps());
