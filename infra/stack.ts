@@ -124,6 +124,14 @@ export class PulsecastStack extends Stack {
       description: 'Secrets Manager secret with the HMAC key the shop signs POST /v1/conversions with',
     });
 
+    // The channels API refuses a secretRef outside the channel prefix or naming one of ours.
+    this.api
+      .functionOf('Channels')
+      .describeChannelSecrets(props.secretPrefix ?? 'pulsecast/', [
+        this.measuring.conversionsSecret.secretName,
+        ...(this.notifying.slackWebhookSecretName ? [this.notifying.slackWebhookSecretName] : []),
+      ]);
+
     this.evaluating = new PulsecastEvaluating(this, 'Evaluating', {
       data: this.data,
       bus: this.events.bus,

@@ -28,13 +28,13 @@ export interface ChannelPolicy {
 export const DEFAULT_CHANNEL_SECRET_PREFIX = 'pulsecast/';
 
 /**
- * The policy the environment describes: `PULSECAST_CHANNEL_SECRET_PREFIX` (default
+ * The policy the environment describes: `PULSECAST_SECRET_PREFIX` (default
  * `pulsecast/`, the stack's default), `PULSECAST_RESERVED_SECRET_REFS` (comma-separated) and
  * `PULSECAST_LOCAL_CHANNELS=1`, which local mode sets (loopback http, and its `local/` secrets).
  */
 export function channelPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): ChannelPolicy {
   const local = env.PULSECAST_LOCAL_CHANNELS === '1';
-  const prefix = env.PULSECAST_CHANNEL_SECRET_PREFIX || DEFAULT_CHANNEL_SECRET_PREFIX;
+  const prefix = env.PULSECAST_SECRET_PREFIX || DEFAULT_CHANNEL_SECRET_PREFIX;
   return {
     secretPrefixes: local ? [prefix, 'local/'] : [prefix],
     reservedSecretRefs: [

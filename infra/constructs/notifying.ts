@@ -87,9 +87,12 @@ export class PulsecastNotifying extends Construct {
   public readonly schedules = new Map<string, scheduler.Schedule>();
   /** The role the digest schedules run as (it may only invoke the digest builder). */
   public readonly scheduleRole: iam.Role;
+  /** The secret holding the Slack webhook URLs, when the routing uses Slack. */
+  public readonly slackWebhookSecretName: string | undefined;
 
   constructor(scope: Construct, id: string, props: PulsecastNotifyingProps) {
     super(scope, id);
+    this.slackWebhookSecretName = props.slackWebhookSecretName;
     const parsed = NotifyConfig.safeParse(props.config);
     if (!parsed.success)
       throw new Error(`${this.node.path}: invalid notification routing: ${parsed.error.message}`);

@@ -326,6 +326,17 @@ export class PulsecastFunction extends Construct {
   }
 
   /**
+   * Tells a function that creates or changes channels what a channel's `secretRef` may name: a
+   * secret under `secretPrefix`, never one of `reservedSecretNames` (Pulsecast's own). It grants
+   * nothing: the API only checks names, the publishing functions are the ones that read them.
+   */
+  public describeChannelSecrets(secretPrefix: string, reservedSecretNames: readonly string[]): this {
+    this.setEnvironment('PULSECAST_SECRET_PREFIX', secretPrefix);
+    this.setEnvironment('PULSECAST_RESERVED_SECRET_REFS', reservedSecretNames.join(','));
+    return this;
+  }
+
+  /**
    * Sets an environment variable that a `bind…` helper owns. Binding the same thing twice, or
    * over a variable given in `environment`, is a mistake in the stack, so it fails the synth.
    */

@@ -88,7 +88,7 @@ describe('secretRefProblem', () => {
   });
 
   it('follows the stack-configured prefix', () => {
-    const policy = channelPolicyFromEnv({ PULSECAST_CHANNEL_SECRET_PREFIX: 'acme/social/' });
+    const policy = channelPolicyFromEnv({ PULSECAST_SECRET_PREFIX: 'acme/social/' });
     expect(secretRefProblem('acme/social/x', policy)).toBeUndefined();
     expect(secretRefProblem('pulsecast/x', policy)).toBeTypeOf('string');
   });
