@@ -71,8 +71,13 @@ export async function planCalendar(
   const warn = (row: number, column: NativeColumn, message: string) =>
     warnings.push({ row, column: options.columnName(column), message });
 
+  // Only ids that can exist are looked up: one over DynamoDB's key size limit fails the read.
   const channelIds = [
-    ...new Set(rows.map((row) => row.fields.channel?.trim()).filter((id): id is string => !!id)),
+    ...new Set(
+      rows
+        .map((row) => row.fields.channel?.trim())
+        .filter((id): id is string => !!id && Slug.safeParse(id).success),
+    ),
   ];
   const channels = await store.getChannels(channelIds);
 
@@ -156,6 +161,11 @@ function validateRow(
   const channelId = fields.channel?.trim() ?? '';
   const channel = channels.get(channelId);
   if (!channelId) fail('channel', 'is required: name the channel (its id) this post goes to');
+  else if (!Slug.safeParse(channelId).success)
+    fail(
+      'channel',
+      `'${truncate(channelId)}' is not a valid channel id: use up to 64 letters, digits, ".", "_" or "-"`,
+    );
   else if (!channel)
     fail('channel', `channel '${channelId}' does not exist; add it first (POST /v1/channels)`);
 
