@@ -3,14 +3,10 @@ import { CampaignInput } from '../../shared/domain/index.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { saveCampaign } from '../../shared/goals/campaigns.ts';
 import { campaignReport, latestStatuses } from '../../shared/goals/evaluate-campaigns.ts';
-import { type ApiEvent, json, parseJsonBody, parseQuery, QueryLimit, routeGroup } from '../commons/http.ts';
+import { json, parseJsonBody, parseQuery, pathId, QueryLimit, routeGroup } from '../commons/http.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
-
-function campaignId(event: ApiEvent): string {
-  return decodeURIComponent(event.pathParameters?.id ?? '');
-}
 
 /** GET/POST /v1/campaigns, GET /v1/campaigns/{id} and its report (goal evaluations, recommendations). */
 export const handler = routeGroup({
@@ -29,7 +25,7 @@ export const handler = routeGroup({
   },
 
   'GET /v1/campaigns/{id}': async (event) => {
-    const id = campaignId(event);
+    const id = pathId(event);
     const campaign = await store.getCampaign(id);
     if (!campaign) throw new NotFoundError('campaign', id);
     const status = await latestStatuses(id, store);
@@ -37,5 +33,5 @@ export const handler = routeGroup({
   },
 
   'GET /v1/campaigns/{id}/report': async (event) =>
-    json(200, await campaignReport(campaignId(event), { store, now })),
+    json(200, await campaignReport(pathId(event), { store, now })),
 });

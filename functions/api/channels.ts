@@ -8,6 +8,7 @@ import {
   json,
   parseJsonBody,
   parseQuery,
+  pathId,
   QueryLimit,
   routeGroup,
 } from '../commons/http.ts';
@@ -15,17 +16,6 @@ import { now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
 const policy = channelPolicyFromEnv();
-
-function channelId(event: ApiEvent): string {
-  const raw = event.pathParameters?.id ?? '';
-  try {
-    return decodeURIComponent(raw);
-  } catch (error) {
-    throw new BadRequestError('the channel id in the path is not valid percent-encoding', [], {
-      cause: error,
-    });
-  }
-}
 
 /** The channel's version as an entity tag: what `If-Match` sends back. */
 const etag = (version: number) => `"${version}"`;
@@ -54,7 +44,7 @@ export const handler = routeGroup({
   },
 
   'GET /v1/channels/{id}': async (event) => {
-    const id = channelId(event);
+    const id = pathId(event);
     const channel = await store.getChannel(id);
     if (!channel) throw new NotFoundError('channel', id);
     return json(200, channel, { etag: etag(channel.version) });
@@ -69,7 +59,7 @@ export const handler = routeGroup({
 
   /** Replaces a channel at the version `If-Match` names. */
   'PUT /v1/channels/{id}': async (event) => {
-    const id = channelId(event);
+    const id = pathId(event);
     const input = parseJsonBody(event, ChannelInput);
     const { channel, outcome } = await replaceChannel(id, input, ifMatchVersion(event), {
       store,

@@ -2,23 +2,27 @@ import { z } from 'zod';
 import { cancelPost, editPost, PostPatch } from '../../shared/calendar/edit.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { listPostsByMetric, MetricSort, postMeasurements } from '../../shared/measuring/history.ts';
-import { json, parseJsonBody, parseQuery, QueryBoolean, QueryLimit, routeGroup } from '../commons/http.ts';
+import {
+  json,
+  parseJsonBody,
+  parseQuery,
+  pathId,
+  QueryBoolean,
+  QueryLimit,
+  routeGroup,
+} from '../commons/http.ts';
 import { PostFilterQuery } from '../commons/queries.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
 
-const ListQuery = PostFilterQuery.extend({
+const ListQuery = PostFilterQuery.safeExtend({
   limit: QueryLimit,
   cursor: z.string().optional(),
   /** A metric of the latest snapshot, `-` first for descending: `sort=-reach`. */
   sort: MetricSort.optional(),
 });
 const ShowQuery = z.object({ raw: QueryBoolean.optional() });
-
-function postId(event: { pathParameters?: Record<string, string | undefined> }): string {
-  return decodeURIComponent(event.pathParameters?.id ?? '');
-}
 
 /** GET/PATCH/DELETE /v1/posts… */
 export const handler = routeGroup({
@@ -32,7 +36,7 @@ export const handler = routeGroup({
   },
 
   'GET /v1/posts/{id}': async (event) => {
-    const id = postId(event);
+    const id = pathId(event);
     const { raw } = parseQuery(event, ShowQuery);
     const post = await store.getPost(id);
     if (!post) throw new NotFoundError('post', id);
@@ -41,13 +45,14 @@ export const handler = routeGroup({
   },
 
   'PATCH /v1/posts/{id}': async (event) => {
+    const id = pathId(event);
     const patch = parseJsonBody(event, PostPatch);
-    const result = await editPost(postId(event), patch, { store, now });
+    const result = await editPost(id, patch, { store, now });
     return json(200, {
       ...result.post,
       ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),
     });
   },
 
-  'DELETE /v1/posts/{id}': async (event) => json(200, await cancelPost(postId(event), { store, now })),
+  'DELETE /v1/posts/{id}': async (event) => json(200, await cancelPost(pathId(event), { store, now })),
 });

@@ -1,6 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ZodType, z } from 'zod';
+import { Slug } from '../../shared/domain/index.ts';
 import { BadRequestError, PulsecastError, ValidationError } from '../../shared/errors.ts';
 import { logger, observed } from './observability.ts';
 
@@ -110,6 +111,38 @@ export function routeGroup(routes: Record<string, RouteHandler>) {
         return route(event);
       })
   );
+}
+
+/**
+ * A path parameter that names a stored item, decoded and checked. API Gateway hands path
+ * parameters over still percent-encoded, and `decodeURIComponent` throws on a malformed
+ * sequence; and an id that is no `Slug` cannot name anything we stored, while one over the
+ * key size limits would fail in DynamoDB itself. All three are the caller's mistake: a 400
+ * that names the parameter, before any read.
+ */
+export function pathId(event: ApiEvent, name = 'id'): string {
+  const raw = event.pathParameters?.[name] ?? '';
+  let id: string;
+  try {
+    id = decodeURIComponent(raw);
+  } catch (error) {
+    throw new BadRequestError(
+      `path parameter ${name} is not valid percent-encoding`,
+      [{ column: name, message: 'a % must be followed by two hex digits that encode UTF-8' }],
+      { cause: error },
+    );
+  }
+  const limit = Slug.maxLength ?? Number.POSITIVE_INFINITY;
+  if (id.length > limit) {
+    const message = `is ${id.length} characters long; ids have at most ${limit}`;
+    throw new BadRequestError(`path parameter ${name} ${message}`, [{ column: name, message }]);
+  }
+  const valid = Slug.safeParse(id);
+  if (!valid.success) {
+    const message = id === '' ? 'is empty' : (valid.error.issues[0]?.message ?? 'is not a valid id');
+    throw new BadRequestError(`path parameter ${name} is not a valid id`, [{ column: name, message }]);
+  }
+  return id;
 }
 
 /** Parses query parameters with a zod schema; failures are a 400 naming each parameter. */

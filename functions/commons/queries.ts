@@ -13,11 +13,30 @@ const QueryInstant = z
   )
   .transform((value) => new Date(value).toISOString());
 
-/** Filters shared by the post list and the calendar exports. */
-export const PostFilterQuery = z.strictObject({
-  from: QueryInstant.optional(),
-  to: QueryInstant.optional(),
-  status: PostStatus.optional(),
-  channel: Slug.optional(),
-  campaign: Slug.optional(),
-});
+/**
+ * A time window given backwards is the caller's mistake, said as such: left to the store it
+ * would be a key condition DynamoDB refuses (BETWEEN wants its lower bound first).
+ */
+function fromNotAfterTo(query: { from?: string | undefined; to?: string | undefined }): boolean {
+  return query.from === undefined || query.to === undefined || query.from <= query.to;
+}
+
+/**
+ * Filters shared by the post list and the calendar exports. A route adding parameters of its own
+ * uses `.safeExtend()`, which keeps the from/to check (`.extend()` refuses a refined object).
+ */
+export const PostFilterQuery = z
+  .strictObject({
+    from: QueryInstant.optional(),
+    to: QueryInstant.optional(),
+    status: PostStatus.optional(),
+    channel: Slug.optional(),
+    campaign: Slug.optional(),
+  })
+  .refine(fromNotAfterTo, {
+    path: ['from'],
+    error: (issue) => {
+      const { from, to } = issue.input as { from: string; to: string };
+      return `${from} is later than to (${to}); the window runs from the earlier instant to the later`;
+    },
+  });

@@ -169,7 +169,7 @@ function validateRow(
   else if (!Slug.safeParse(channelId).success)
     fail(
       'channel',
-      `'${truncate(channelId)}' is not a channel id: ids are up to 64 letters, digits, ".", "_" or "-"`,
+      `'${truncate(channelId)}' is not a valid channel id: use up to 64 letters, digits, ".", "_" or "-"`,
     );
   else if (!channel)
     fail('channel', `channel '${channelId}' does not exist; add it first (POST /v1/channels)`);

@@ -1,7 +1,7 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { readUtm } from '../calendar/utm.ts';
-import { HttpUrl } from '../domain/index.ts';
+import { HttpUrl, Slug } from '../domain/index.ts';
 import { BadRequestError, PulsecastError, ValidationError } from '../errors.ts';
 import type { Conversion, Store } from '../store/port.ts';
 
@@ -210,7 +210,9 @@ async function attribute(
   if (!utm.content) {
     return { unattributedReason: 'no utm_content: the visitor did not come through a tagged post link' };
   }
-  const post = await store.getPost(utm.content);
+  // Post ids are Slugs: anything else names no post, and is not looked up. A landing page's
+  // utm_content can be 2,000 multi-byte characters, a key DynamoDB refuses to read.
+  const post = Slug.safeParse(utm.content).success ? await store.getPost(utm.content) : undefined;
   if (!post) return { unattributedReason: `utm_content '${utm.content}' names no post` };
   if (utm.medium && utm.medium.toLowerCase() !== 'social') {
     return { unattributedReason: `utm_medium '${utm.medium}' is not social` };
