@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import twitterText from 'twitter-text';
-import type { AudienceModel, Engagement, SimulatorConfig, SimulatorConfigInput } from './audience.ts';
+import type { Engagement } from './audience.ts';
 import {
-  type Clock,
   json,
   type PlatformDialect,
   type SimContext,
@@ -15,6 +14,7 @@ import {
   type SimulatorHandle,
   startSimulator,
 } from './base.ts';
+import { harnessOptions, numbered, numberedAccounts, type PlatformSimulatorOptions } from './setup.ts';
 
 /**
  * A local stand-in for the X API v2, speaking the parts Pulsecast uses exactly as X documents
@@ -39,11 +39,8 @@ export interface XSimAccount {
   clientSecret?: string;
 }
 
-export interface XSimulatorOptions {
-  clock?: Clock;
-  audience?: AudienceModel | SimulatorConfig | SimulatorConfigInput;
+export interface XSimulatorOptions extends PlatformSimulatorOptions {
   accounts?: Partial<XSimAccount>[];
-  port?: number;
   /** Lifetime of access tokens (the starting ones included). @default 7200 (X's two hours) */
   accessTokenTtlSeconds?: number;
   /** STATUS polls a video needs before it is ready. @default 1 */
@@ -117,18 +114,12 @@ function forbidden(detail: string): SimError {
 }
 
 export async function startXSimulator(options: XSimulatorOptions = {}): Promise<XSimulatorHandle> {
-  const accounts: XSimAccount[] = (options.accounts ?? [{}]).map((a, i) => ({
-    ...DEFAULT_X_ACCOUNT,
-    ...(i > 0
-      ? {
-          channel: `x-${i + 1}`,
-          userId: `15800000000000000${String(i + 1).padStart(2, '0')}`,
-          username: `pulsecast${i + 1}`,
-          accessToken: `x-sim-access-token-${String(i + 1).padStart(4, '0')}`,
-          refreshToken: `x-sim-refresh-token-${String(i + 1).padStart(4, '0')}`,
-        }
-      : {}),
-    ...a,
+  const accounts = numberedAccounts(options.accounts, DEFAULT_X_ACCOUNT, (n) => ({
+    channel: `x-${n}`,
+    userId: numbered('15800000000000000', n, 2),
+    username: `pulsecast${n}`,
+    accessToken: numbered('x-sim-access-token-', n),
+    refreshToken: numbered('x-sim-refresh-token-', n),
   }));
   const ttl = options.accessTokenTtlSeconds ?? 7200;
   const uploads = new Map<string, XMediaUpload>();
@@ -546,9 +537,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     dialect: xDialect,
     routes,
     rateLimit: { limit: 900, windowSeconds: 900 },
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.audience ? { audience: options.audience } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...harnessOptions(options),
   });
   for (const account of accounts) {
     sim.ctx.tokens.issue(account.userId, { value: account.accessToken, ttlSeconds: ttl });

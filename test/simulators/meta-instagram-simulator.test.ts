@@ -4,7 +4,7 @@ import {
   type InstagramSimulatorHandle,
   type InstagramSimulatorOptions,
   startInstagramSimulator,
-} from '../../local/simulators/instagram.ts';
+} from '../../local/simulators/meta/instagram.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createInstagramAdapter } from '../../shared/platforms/instagram.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';

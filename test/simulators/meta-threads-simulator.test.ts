@@ -1,6 +1,6 @@
 import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/threads.ts';
+import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/meta/threads.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { createThreadsAdapter } from '../../shared/platforms/threads.ts';
