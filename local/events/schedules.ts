@@ -1,13 +1,13 @@
 import { randomBytes } from 'node:crypto';
 import type { VirtualClock } from '../clock.ts';
-import { isJsonObject, type JsonValue } from '../stepfunctions/asl.ts';
 import {
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   parseTemplate,
   type ResolveOptions,
   TemplateResolutionError,
-} from '../stepfunctions/template.ts';
+} from '../cloudformation/template.ts';
+import { isJsonObject, type JsonValue } from '../json.ts';
 
 /**
  * EventBridge Scheduler schedules (`AWS::Scheduler::Schedule`) on the virtual clock, as the
