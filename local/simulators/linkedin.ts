@@ -1,3 +1,4 @@
+// Over 500 lines on purpose: posts, uploads and statistics share the version check, error shape and account lookup.
 import { createHash } from 'node:crypto';
 import type { Engagement } from './audience.ts';
 import {

@@ -1,3 +1,4 @@
+// Over 500 lines on purpose: one class whose private state (task plans, running executions, timers) every method shares.
 import { randomUUID } from 'node:crypto';
 import {
   ExecutionAbortedError,
