@@ -1,5 +1,12 @@
 import { createHash } from 'node:crypto';
-import { json, type SimContext, type SimRequest, type SimResponse, type SimulatedMedia } from '../base.ts';
+import {
+  json,
+  type SimContext,
+  type SimRequest,
+  type SimResponse,
+  type SimRoute,
+  type SimulatedMedia,
+} from '../base.ts';
 import { splitFields } from './graph.ts';
 
 /**
@@ -109,4 +116,32 @@ export function mediaOf(items: MetaContainer[]): SimulatedMedia[] {
 /** An 11-character permalink short code derived from `seed`. */
 export function shortcode(seed: string): string {
   return createHash('sha256').update(seed).digest('base64url').replace(/[-_]/g, 'x').slice(0, 11);
+}
+
+type Handler = SimRoute['handle'];
+
+/**
+ * The routes of a container platform, under its own edge names (`media`, `media_publish`,
+ * `content_publishing_limit` on Instagram): create and list on the user's media edge, publish,
+ * the quota, a node's insights, and a node (user, container or post). The user is `:userId`.
+ */
+export function containerRoutes(
+  edges: { media: string; publish: string; limit: string },
+  handle: {
+    create: Handler;
+    list: Handler;
+    publish: Handler;
+    limit: Handler;
+    insights: Handler;
+    read: Handler;
+  },
+): SimRoute[] {
+  return [
+    { method: 'POST', path: `/:version/:userId/${edges.media}`, auth: true, handle: handle.create },
+    { method: 'GET', path: `/:version/:userId/${edges.media}`, auth: true, handle: handle.list },
+    { method: 'POST', path: `/:version/:userId/${edges.publish}`, auth: true, handle: handle.publish },
+    { method: 'GET', path: `/:version/:userId/${edges.limit}`, auth: true, handle: handle.limit },
+    { method: 'GET', path: '/:version/:id/insights', auth: true, handle: handle.insights },
+    { method: 'GET', path: '/:version/:id', auth: true, handle: handle.read },
+  ];
 }

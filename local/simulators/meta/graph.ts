@@ -361,10 +361,18 @@ class LongLivedTokens {
   }
 }
 
+/** How a simulator with long-lived user tokens (Instagram, Threads) issues them. */
+export interface LongLivedTokenOptions {
+  /** Lifetime of long-lived tokens. @default 5184000 (60 days) */
+  tokenTtlSeconds?: number;
+  /** How old the accounts' starting tokens are (they expire `tokenTtlSeconds` after issue). @default 2592000 (30 days) */
+  initialTokenAgeSeconds?: number;
+}
+
 /**
  * Starts a Meta simulator: Graph's dialect with the platform's throttling, 4,800 calls a day per
- * account, and each account's access token — long-lived and refreshable with `grantType` at
- * `GET /refresh_access_token`, or (without `longLived`) never expiring, as Page tokens derived
+ * account, and each account's access token — long-lived and refreshable with `refreshGrantType`
+ * at `GET /refresh_access_token`, or (without it) never expiring, as Page tokens derived
  * from a long-lived user token do.
  */
 export async function startMetaSimulator(spec: {
@@ -373,10 +381,18 @@ export async function startMetaSimulator(spec: {
   routes: SimRoute[];
   /** Each account's id and starting access token. */
   accounts: { id: string; token: string }[];
-  longLived?: { grantType: string; ttlSeconds: number; initialAgeSeconds: number };
-  options: PlatformSimulatorOptions;
+  /** The `grant_type` that refreshes the long-lived tokens; Page tokens (without it) never expire. */
+  refreshGrantType?: string;
+  options: PlatformSimulatorOptions & LongLivedTokenOptions;
 }): Promise<SimulatorHandle & { ctx: SimContext }> {
-  const { options, longLived } = spec;
+  const { options } = spec;
+  const longLived = spec.refreshGrantType
+    ? {
+        grantType: spec.refreshGrantType,
+        ttlSeconds: options.tokenTtlSeconds ?? 5_184_000,
+        initialAgeSeconds: options.initialTokenAgeSeconds ?? 30 * 86_400,
+      }
+    : undefined;
   const clock = options.clock ?? (() => new Date());
   let ctxRef: SimContext | undefined;
   const tokens = longLived

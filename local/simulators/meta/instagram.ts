@@ -4,7 +4,6 @@ import {
   type SimError,
   type SimRequest,
   type SimResponse,
-  type SimRoute,
   type SimulatedPost,
   type SimulatorHandle,
 } from '../base.ts';
@@ -12,6 +11,7 @@ import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../se
 import {
   Containers,
   carouselChildren,
+  containerRoutes,
   type MetaContainer,
   mediaOf,
   newContainer,
@@ -24,6 +24,7 @@ import {
   graphFail,
   graphParams,
   insightsOf,
+  type LongLivedTokenOptions,
   type MetricSpecs,
   mediaReachable,
   metaTime,
@@ -53,7 +54,7 @@ export interface InstagramSimAccount {
   accessToken: string;
 }
 
-export interface InstagramSimulatorOptions extends PlatformSimulatorOptions {
+export interface InstagramSimulatorOptions extends PlatformSimulatorOptions, LongLivedTokenOptions {
   accounts?: Partial<InstagramSimAccount>[];
   /** Status polls an image container stays IN_PROGRESS. @default 0 */
   imageProcessingPolls?: number;
@@ -61,10 +62,6 @@ export interface InstagramSimulatorOptions extends PlatformSimulatorOptions {
   videoProcessingPolls?: number;
   /** Posts per rolling 24 hours (the documented example says 50). @default 50 */
   publishingLimit?: number;
-  /** Lifetime of long-lived tokens. @default 5184000 (60 days) */
-  tokenTtlSeconds?: number;
-  /** How old the accounts' starting tokens are (they expire `tokenTtlSeconds` after issue). @default 2592000 (30 days) */
-  initialTokenAgeSeconds?: number;
 }
 
 export interface InstagramSimulatorHandle extends SimulatorHandle {
@@ -139,45 +136,27 @@ export async function startInstagramSimulator(
   const limit = options.publishingLimit ?? 50;
   const containers = new Containers<Container>();
 
-  const routes: SimRoute[] = [
+  const routes = containerRoutes(
+    { media: 'media', publish: 'media_publish', limit: 'content_publishing_limit' },
     {
-      method: 'POST',
-      path: '/:version/:igId/media',
-      auth: true,
-      handle: (req, ctx) => createContainer(req, ctx),
+      create: (req, ctx) => createContainer(req, ctx),
+      list: (req, ctx) => listMedia(req, ctx),
+      publish: (req, ctx) => publish(req, ctx),
+      limit: (req, ctx) => publishingLimit(req, ctx, accountOf(req).igUserId, limit),
+      insights: (req, ctx) => mediaInsights(req, ctx),
+      read: (req, ctx) => readNode(req, ctx),
     },
-    {
-      method: 'GET',
-      path: '/:version/:igId/media',
-      auth: true,
-      handle: (req, ctx) => listMedia(req, ctx),
-    },
-    {
-      method: 'POST',
-      path: '/:version/:igId/media_publish',
-      auth: true,
-      handle: (req, ctx) => publish(req, ctx),
-    },
-    {
-      method: 'GET',
-      path: '/:version/:igId/content_publishing_limit',
-      auth: true,
-      handle: (req, ctx) => publishingLimit(req, ctx, accountOf(req).igUserId, limit),
-    },
-    {
-      method: 'GET',
-      path: '/:version/:id/insights',
-      auth: true,
-      handle: (req, ctx) => mediaInsights(req, ctx),
-    },
-    { method: 'GET', path: '/:version/:id', auth: true, handle: (req, ctx) => readNode(req, ctx) },
-  ];
+  );
 
   function accountOf(req: SimRequest): InstagramSimAccount {
     const account = tokenAccount(req, accounts, (a) => a.igUserId);
-    if (req.params.igId !== undefined && req.params.igId !== account.igUserId && req.params.igId !== 'me') {
+    if (
+      req.params.userId !== undefined &&
+      req.params.userId !== account.igUserId &&
+      req.params.userId !== 'me'
+    ) {
       throw graphFail(400, {
-        message: `Unsupported post request. Object with ID '${req.params.igId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
+        message: `Unsupported post request. Object with ID '${req.params.userId}' does not exist, cannot be loaded due to missing permissions, or does not support this operation.`,
         type: 'GraphMethodException',
         code: 100,
         error_subcode: 33,
@@ -351,11 +330,7 @@ export async function startInstagramSimulator(
     },
     routes,
     accounts: accounts.map((a) => ({ id: a.igUserId, token: a.accessToken })),
-    longLived: {
-      grantType: 'ig_refresh_token',
-      ttlSeconds: options.tokenTtlSeconds ?? 5_184_000,
-      initialAgeSeconds: options.initialTokenAgeSeconds ?? 30 * 86_400,
-    },
+    refreshGrantType: 'ig_refresh_token',
     options,
   });
   return Object.assign(sim, { accounts });

@@ -5,7 +5,6 @@ import {
   type SimContext,
   type SimRequest,
   type SimResponse,
-  type SimRoute,
   type SimulatedPost,
   type SimulatorHandle,
 } from '../base.ts';
@@ -13,6 +12,7 @@ import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../se
 import {
   Containers,
   carouselChildren,
+  containerRoutes,
   type MetaContainer,
   mediaOf,
   newContainer,
@@ -25,6 +25,7 @@ import {
   graphFail,
   graphParams,
   insightsOf,
+  type LongLivedTokenOptions,
   type MetricSpecs,
   mediaReachable,
   metaTime,
@@ -54,16 +55,12 @@ export interface ThreadsSimAccount {
   accessToken: string;
 }
 
-export interface ThreadsSimulatorOptions extends PlatformSimulatorOptions {
+export interface ThreadsSimulatorOptions extends PlatformSimulatorOptions, LongLivedTokenOptions {
   accounts?: Partial<ThreadsSimAccount>[];
   /** Status polls an image or video container stays IN_PROGRESS. @default 1 */
   mediaProcessingPolls?: number;
   /** Posts per rolling 24 hours. @default 250 */
   publishingLimit?: number;
-  /** Lifetime of long-lived tokens. @default 5184000 (60 days) */
-  tokenTtlSeconds?: number;
-  /** How old the accounts' starting tokens are. @default 2592000 (30 days) */
-  initialTokenAgeSeconds?: number;
 }
 
 export interface ThreadsSimulatorHandle extends SimulatorHandle {
@@ -125,39 +122,17 @@ export async function startThreadsSimulator(
   const limit = options.publishingLimit ?? 250;
   const containers = new Containers<Container>();
 
-  const routes: SimRoute[] = [
+  const routes = containerRoutes(
+    { media: 'threads', publish: 'threads_publish', limit: 'threads_publishing_limit' },
     {
-      method: 'POST',
-      path: '/:version/:userId/threads',
-      auth: true,
-      handle: (req, ctx) => createContainer(req, ctx),
+      create: (req, ctx) => createContainer(req, ctx),
+      list: (req, ctx) => listThreads(req, ctx),
+      publish: (req, ctx) => publish(req, ctx),
+      limit: (req, ctx) => publishingLimit(req, ctx, accountOf(req).threadsUserId, limit),
+      insights: (req, ctx) => mediaInsights(req, ctx),
+      read: (req, ctx) => readNode(req, ctx),
     },
-    {
-      method: 'GET',
-      path: '/:version/:userId/threads',
-      auth: true,
-      handle: (req, ctx) => listThreads(req, ctx),
-    },
-    {
-      method: 'POST',
-      path: '/:version/:userId/threads_publish',
-      auth: true,
-      handle: (req, ctx) => publish(req, ctx),
-    },
-    {
-      method: 'GET',
-      path: '/:version/:userId/threads_publishing_limit',
-      auth: true,
-      handle: (req, ctx) => publishingLimit(req, ctx, accountOf(req).threadsUserId, limit),
-    },
-    {
-      method: 'GET',
-      path: '/:version/:id/insights',
-      auth: true,
-      handle: (req, ctx) => mediaInsights(req, ctx),
-    },
-    { method: 'GET', path: '/:version/:id', auth: true, handle: (req, ctx) => readNode(req, ctx) },
-  ];
+  );
 
   function accountOf(req: SimRequest): ThreadsSimAccount {
     const account = tokenAccount(req, accounts, (a) => a.threadsUserId, /^v1\.0$/);
@@ -312,11 +287,7 @@ export async function startThreadsSimulator(
     throttle: { code: 4, message: '(#4) Application request limit reached', bucType: 'threads' },
     routes,
     accounts: accounts.map((a) => ({ id: a.threadsUserId, token: a.accessToken })),
-    longLived: {
-      grantType: 'th_refresh_token',
-      ttlSeconds: options.tokenTtlSeconds ?? 5_184_000,
-      initialAgeSeconds: options.initialTokenAgeSeconds ?? 30 * 86_400,
-    },
+    refreshGrantType: 'th_refresh_token',
     options,
   });
   return Object.assign(sim, { accounts });
