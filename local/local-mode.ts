@@ -19,19 +19,20 @@ import { FileCredentialStore } from '../shared/platforms/credentials.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
 import { VirtualClock } from './clock.ts';
+import { functionEntries, stateMachineArn } from './cloudformation/template.ts';
 import { DurationError, parseDuration } from './duration.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { LocalEventBus } from './events/bus.ts';
 import { schedulesFrom, startSchedules } from './events/schedules.ts';
+import { lambdaContext, loadHandlers } from './lambda.ts';
 import { installLocalNotifications, localNotifyContext } from './outbox.ts';
 import { startLocalApi } from './server.ts';
 import { loadSimulatorConfig } from './simulators/audience.ts';
 import { persistSimulatorsIn } from './simulators/base.ts';
 import { startSimulatorFleet } from './simulators/fleet.ts';
-import { lambdaContext, loadHandlers } from './stepfunctions/handlers.ts';
 import { LocalStateMachineRunner } from './stepfunctions/runner.ts';
 import { stepFunctionsIntegrations } from './stepfunctions/sfn.ts';
-import { functionEntries, resolveStateMachines, stateMachineArn } from './stepfunctions/template.ts';
+import { resolveStateMachines } from './stepfunctions/state-machines.ts';
 
 export interface LocalModeOptions {
   root: string;

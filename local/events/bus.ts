@@ -10,21 +10,21 @@ import {
 } from '../../shared/events.ts';
 import type { VirtualClock } from '../clock.ts';
 import {
-  evaluateReferencePath,
-  isJsonObject,
-  type JsonObject,
-  type JsonValue,
-  parseReferencePath,
-} from '../stepfunctions/asl.ts';
-import { type LocalHandler, lambdaContext, SimulatedServiceError } from '../stepfunctions/handlers.ts';
-import {
   type FunctionEntry,
   LOCAL_ACCOUNT,
   LOCAL_REGION,
   lambdaArn,
   parseTemplate,
   type ResolveOptions,
-} from '../stepfunctions/template.ts';
+} from '../cloudformation/template.ts';
+import {
+  evaluateReferencePath,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  parseReferencePath,
+} from '../json.ts';
+import { type LocalHandler, lambdaContext, SimulatedServiceError } from '../lambda.ts';
 import { compilePattern, type EventMatcher, validatePattern } from './pattern.ts';
 
 /**

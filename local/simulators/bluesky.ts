@@ -1,7 +1,5 @@
 import { createHash, randomBytes } from 'node:crypto';
-import type { AudienceModel, SimulatorConfig, SimulatorConfigInput } from './audience.ts';
 import {
-  type Clock,
   json,
   type PlatformDialect,
   type SimContext,
@@ -14,6 +12,7 @@ import {
   type SimulatorHandle,
   startSimulator,
 } from './base.ts';
+import { harnessOptions, numberedAccounts, type PlatformSimulatorOptions } from './setup.ts';
 
 /**
  * A local stand-in for a Bluesky PDS (with the AppView's `getPosts`), speaking XRPC as atproto
@@ -35,11 +34,8 @@ export interface BlueskySimAccount {
   displayName: string;
 }
 
-export interface BlueskySimulatorOptions {
-  clock?: Clock;
-  audience?: AudienceModel | SimulatorConfig | SimulatorConfigInput;
+export interface BlueskySimulatorOptions extends PlatformSimulatorOptions {
   accounts?: Partial<BlueskySimAccount>[];
-  port?: number;
   /** @default 7200 */
   accessTokenTtlSeconds?: number;
   /** @default 90 days */
@@ -95,16 +91,10 @@ function invalid(message: string, error = 'InvalidRequest'): SimError {
 export async function startBlueskySimulator(
   options: BlueskySimulatorOptions = {},
 ): Promise<BlueskySimulatorHandle> {
-  const accounts: BlueskySimAccount[] = (options.accounts ?? [{}]).map((a, i) => ({
-    ...DEFAULT_BLUESKY_ACCOUNT,
-    ...(i > 0
-      ? {
-          channel: `bsky-${i + 1}`,
-          did: `did:plc:pulsecastsim${i + 1}x2q7m3vz5ka`,
-          handle: `pulsecast${i + 1}.bsky.social`,
-        }
-      : {}),
-    ...a,
+  const accounts = numberedAccounts(options.accounts, DEFAULT_BLUESKY_ACCOUNT, (n) => ({
+    channel: `bsky-${n}`,
+    did: `did:plc:pulsecastsim${n}x2q7m3vz5ka`,
+    handle: `pulsecast${n}.bsky.social`,
   }));
   const accessTtl = options.accessTokenTtlSeconds ?? 7200;
   const refreshTtl = options.refreshTokenTtlSeconds ?? 90 * 86400;
@@ -438,9 +428,7 @@ export async function startBlueskySimulator(
     dialect: blueskyDialect,
     routes,
     rateLimit: { limit: 3000, windowSeconds: 300 },
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.audience ? { audience: options.audience } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...harnessOptions(options),
   });
   return Object.assign(sim, { accounts, sessionsCreated });
 }

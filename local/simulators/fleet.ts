@@ -3,11 +3,11 @@ import type { Credentials } from '../../shared/platforms/port.ts';
 import { AudienceModel, type SimulatorConfig } from './audience.ts';
 import type { Clock, SimulatorHandle } from './base.ts';
 import { DEFAULT_BLUESKY_ACCOUNT, startBlueskySimulator } from './bluesky.ts';
-import { DEFAULT_FACEBOOK_PAGE, startFacebookSimulator } from './facebook.ts';
-import { DEFAULT_INSTAGRAM_ACCOUNT, startInstagramSimulator } from './instagram.ts';
 import { DEFAULT_LINKEDIN_ACCOUNT, startLinkedInSimulator } from './linkedin.ts';
 import { DEFAULT_MASTODON_ACCOUNT, startMastodonSimulator } from './mastodon.ts';
-import { DEFAULT_THREADS_ACCOUNT, startThreadsSimulator } from './threads.ts';
+import { DEFAULT_FACEBOOK_PAGE, startFacebookSimulator } from './meta/facebook.ts';
+import { DEFAULT_INSTAGRAM_ACCOUNT, startInstagramSimulator } from './meta/instagram.ts';
+import { DEFAULT_THREADS_ACCOUNT, startThreadsSimulator } from './meta/threads.ts';
 import { DEFAULT_X_ACCOUNT, startXSimulator } from './x.ts';
 
 export interface SimulatorFleet {

@@ -1,7 +1,7 @@
+// Over 500 lines on purpose: posts, uploads and statistics share the version check, error shape and account lookup.
 import { createHash } from 'node:crypto';
-import type { AudienceModel, Engagement, SimulatorConfig, SimulatorConfigInput } from './audience.ts';
+import type { Engagement } from './audience.ts';
 import {
-  type Clock,
   json,
   type PlatformDialect,
   type SimContext,
@@ -14,6 +14,7 @@ import {
   type SimulatorHandle,
   startSimulator,
 } from './base.ts';
+import { harnessOptions, numbered, numberedAccounts, type PlatformSimulatorOptions } from './setup.ts';
 
 /**
  * A local stand-in for LinkedIn's versioned Marketing APIs as Pulsecast uses them, answering as
@@ -36,11 +37,8 @@ export interface LinkedInSimAccount {
   clientSecret: string;
 }
 
-export interface LinkedInSimulatorOptions {
-  clock?: Clock;
-  audience?: AudienceModel | SimulatorConfig | SimulatorConfigInput;
+export interface LinkedInSimulatorOptions extends PlatformSimulatorOptions {
   accounts?: Partial<LinkedInSimAccount>[];
-  port?: number;
   /** Lifetime of access tokens. @default 5184000 (60 days) */
   accessTokenTtlSeconds?: number;
   /** Status polls a finalized video stays PROCESSING. @default 1 */
@@ -145,18 +143,12 @@ export function readLittleText(commentary: string): { text: string; truncated: b
 export async function startLinkedInSimulator(
   options: LinkedInSimulatorOptions = {},
 ): Promise<LinkedInSimulatorHandle> {
-  const accounts: LinkedInSimAccount[] = (options.accounts ?? [{}]).map((a, i) => ({
-    ...DEFAULT_LINKEDIN_ACCOUNT,
-    ...(i > 0
-      ? {
-          channel: `linkedin-${i + 1}`,
-          organizationId: String(2414183 + i),
-          vanityName: `pulsecast${i + 1}`,
-          accessToken: `li-sim-access-token-${String(i + 1).padStart(4, '0')}`,
-          refreshToken: `li-sim-refresh-token-${String(i + 1).padStart(4, '0')}`,
-        }
-      : {}),
-    ...a,
+  const accounts = numberedAccounts(options.accounts, DEFAULT_LINKEDIN_ACCOUNT, (n) => ({
+    channel: `linkedin-${n}`,
+    organizationId: String(2414183 + n - 1),
+    vanityName: `pulsecast${n}`,
+    accessToken: numbered('li-sim-access-token-', n),
+    refreshToken: numbered('li-sim-refresh-token-', n),
   }));
   const ttl = options.accessTokenTtlSeconds ?? 5_184_000;
   const uploads = new Map<string, Upload>();
@@ -667,9 +659,7 @@ export async function startLinkedInSimulator(
     dialect: linkedInDialect,
     routes,
     rateLimit: { limit: 100_000, windowSeconds: 86_400 },
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.audience ? { audience: options.audience } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...harnessOptions(options),
   });
   for (const account of accounts) {
     sim.ctx.tokens.issue(account.organizationId, { value: account.accessToken, ttlSeconds: ttl });

@@ -1,8 +1,6 @@
 import twitterText from 'twitter-text';
 import { measureText } from '../../shared/platforms/rules.ts';
-import type { AudienceModel, SimulatorConfig, SimulatorConfigInput } from './audience.ts';
 import {
-  type Clock,
   formObject,
   json,
   type PlatformDialect,
@@ -16,6 +14,7 @@ import {
   type SimulatorHandle,
   startSimulator,
 } from './base.ts';
+import { harnessOptions, numbered, numberedAccounts, type PlatformSimulatorOptions } from './setup.ts';
 
 /**
  * A local stand-in for a Mastodon server, speaking its REST API as documented: bearer tokens
@@ -36,11 +35,8 @@ export interface MastodonSimAccount {
   accessToken: string;
 }
 
-export interface MastodonSimulatorOptions {
-  clock?: Clock;
-  audience?: AudienceModel | SimulatorConfig | SimulatorConfigInput;
+export interface MastodonSimulatorOptions extends PlatformSimulatorOptions {
   accounts?: Partial<MastodonSimAccount>[];
-  port?: number;
   /** The server's `configuration.statuses`. */
   maxCharacters?: number;
   maxMediaAttachments?: number;
@@ -98,17 +94,11 @@ interface UploadedMedia {
 export async function startMastodonSimulator(
   options: MastodonSimulatorOptions = {},
 ): Promise<MastodonSimulatorHandle> {
-  const accounts: MastodonSimAccount[] = (options.accounts ?? [{}]).map((a, i) => ({
-    ...DEFAULT_MASTODON_ACCOUNT,
-    ...(i > 0
-      ? {
-          channel: `mastodon-${i + 1}`,
-          id: `1093480000000000${String(i + 1).padStart(2, '0')}`,
-          username: `pulsecast${i + 1}`,
-          accessToken: `mastodon-sim-access-token-${String(i + 1).padStart(4, '0')}`,
-        }
-      : {}),
-    ...a,
+  const accounts = numberedAccounts(options.accounts, DEFAULT_MASTODON_ACCOUNT, (n) => ({
+    channel: `mastodon-${n}`,
+    id: numbered('1093480000000000', n, 2),
+    username: `pulsecast${n}`,
+    accessToken: numbered('mastodon-sim-access-token-', n),
   }));
   const limits = {
     maxCharacters: options.maxCharacters ?? 500,
@@ -441,9 +431,7 @@ export async function startMastodonSimulator(
     dialect: mastodonDialect,
     routes,
     rateLimit: { limit: 300, windowSeconds: 300 },
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.audience ? { audience: options.audience } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...harnessOptions(options),
   });
   for (const account of accounts) sim.ctx.tokens.issue(account.id, { value: account.accessToken });
   return Object.assign(sim, {

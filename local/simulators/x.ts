@@ -1,8 +1,7 @@
 import { createHash } from 'node:crypto';
 import twitterText from 'twitter-text';
-import type { AudienceModel, Engagement, SimulatorConfig, SimulatorConfigInput } from './audience.ts';
+import type { Engagement } from './audience.ts';
 import {
-  type Clock,
   json,
   type PlatformDialect,
   type SimContext,
@@ -15,6 +14,8 @@ import {
   type SimulatorHandle,
   startSimulator,
 } from './base.ts';
+import { harnessOptions, numbered, numberedAccounts, type PlatformSimulatorOptions } from './setup.ts';
+import { invalidRequest, mediaKey, XMediaUploads } from './x-media.ts';
 
 /**
  * A local stand-in for the X API v2, speaking the parts Pulsecast uses exactly as X documents
@@ -39,11 +40,8 @@ export interface XSimAccount {
   clientSecret?: string;
 }
 
-export interface XSimulatorOptions {
-  clock?: Clock;
-  audience?: AudienceModel | SimulatorConfig | SimulatorConfigInput;
+export interface XSimulatorOptions extends PlatformSimulatorOptions {
   accounts?: Partial<XSimAccount>[];
-  port?: number;
   /** Lifetime of access tokens (the starting ones included). @default 7200 (X's two hours) */
   accessTokenTtlSeconds?: number;
   /** STATUS polls a video needs before it is ready. @default 1 */
@@ -88,50 +86,20 @@ const xDialect: PlatformDialect = {
   notFound: () => json(404, { errors: [{ message: 'Sorry, that page does not exist', code: 34 }] }),
 };
 
-interface XMediaUpload {
-  id: string;
-  account: string;
-  mimeType: string;
-  kind: 'image' | 'video';
-  totalBytes: number;
-  received: number;
-  finalized: boolean;
-  pollsLeft: number;
-}
-
-const INVALID_REQUEST = 'https://api.twitter.com/2/problems/invalid-request';
-
-function invalidRequest(message: string, parameter?: string, values: string[] = []): SimError {
-  return new SimError(
-    json(400, {
-      errors: [{ ...(parameter ? { parameters: { [parameter]: values } } : {}), message }],
-      title: 'Invalid Request',
-      detail: 'One or more parameters to your request was invalid.',
-      type: INVALID_REQUEST,
-    }),
-  );
-}
-
 function forbidden(detail: string): SimError {
   return new SimError(json(403, { detail, type: 'about:blank', title: 'Forbidden', status: 403 }));
 }
 
 export async function startXSimulator(options: XSimulatorOptions = {}): Promise<XSimulatorHandle> {
-  const accounts: XSimAccount[] = (options.accounts ?? [{}]).map((a, i) => ({
-    ...DEFAULT_X_ACCOUNT,
-    ...(i > 0
-      ? {
-          channel: `x-${i + 1}`,
-          userId: `15800000000000000${String(i + 1).padStart(2, '0')}`,
-          username: `pulsecast${i + 1}`,
-          accessToken: `x-sim-access-token-${String(i + 1).padStart(4, '0')}`,
-          refreshToken: `x-sim-refresh-token-${String(i + 1).padStart(4, '0')}`,
-        }
-      : {}),
-    ...a,
+  const accounts = numberedAccounts(options.accounts, DEFAULT_X_ACCOUNT, (n) => ({
+    channel: `x-${n}`,
+    userId: numbered('15800000000000000', n, 2),
+    username: `pulsecast${n}`,
+    accessToken: numbered('x-sim-access-token-', n),
+    refreshToken: numbered('x-sim-refresh-token-', n),
   }));
   const ttl = options.accessTokenTtlSeconds ?? 7200;
-  const uploads = new Map<string, XMediaUpload>();
+  const uploads = new XMediaUploads(options.videoProcessingPolls ?? 1);
   const accountById = (userId: string) => accounts.find((a) => a.userId === userId);
 
   const routes: SimRoute[] = [
@@ -149,21 +117,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     { method: 'POST', path: '/2/tweets', auth: true, handle: (req, ctx) => createTweet(req, ctx) },
     { method: 'GET', path: '/2/tweets', auth: true, handle: (req, ctx) => lookupTweets(req, ctx) },
     { method: 'GET', path: '/2/users/:id/tweets', auth: true, handle: (req, ctx) => userTweets(req, ctx) },
-    { method: 'POST', path: '/2/media/upload', auth: true, handle: (req, ctx) => simpleUpload(req, ctx) },
-    { method: 'GET', path: '/2/media/upload', auth: true, handle: (req) => uploadStatus(req) },
-    {
-      method: 'POST',
-      path: '/2/media/upload/initialize',
-      auth: true,
-      handle: (req, ctx) => initializeUpload(req, ctx),
-    },
-    { method: 'POST', path: '/2/media/upload/:id/append', auth: true, handle: (req) => appendUpload(req) },
-    {
-      method: 'POST',
-      path: '/2/media/upload/:id/finalize',
-      auth: true,
-      handle: (req) => finalizeUpload(req),
-    },
+    ...uploads.routes,
   ];
 
   function token(req: SimRequest, ctx: SimContext): SimResponse {
@@ -250,7 +204,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
 
     const media: SimulatedMedia[] = [];
     for (const id of mediaIds) {
-      const upload = uploads.get(id);
+      const upload = uploads.find(id);
       if (!upload || upload.account !== account.userId) {
         throw invalidRequest(`Your media IDs are invalid.`, 'media.media_ids', [id]);
       }
@@ -420,145 +374,18 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     return { tweet, fieldErrors, media };
   }
 
-  function simpleUpload(req: SimRequest, ctx: SimContext): SimResponse {
-    const file = req.form?.get('media');
-    if (!file || typeof file === 'string') throw invalidRequest('The media field is required.', 'media');
-    const category = String(req.form?.get('media_category') ?? 'tweet_image');
-    const mimeType = file.type || 'application/octet-stream';
-    if (mimeType.startsWith('video/') || category === 'tweet_video') {
-      throw invalidRequest(
-        'Video must be uploaded with the chunked upload (initialize, append, finalize).',
-        'media',
-      );
-    }
-    const limit = mimeType === 'image/gif' ? 15 * 1024 * 1024 : 5 * 1024 * 1024;
-    if (file.size > limit) throw invalidRequest(`Image file size must be <= ${limit} bytes.`, 'media');
-    const id = ctx.nextId();
-    uploads.set(id, {
-      id,
-      account: req.auth?.account ?? '',
-      mimeType,
-      kind: 'image',
-      totalBytes: file.size,
-      received: file.size,
-      finalized: true,
-      pollsLeft: 0,
-    });
-    return json(200, {
-      data: {
-        id,
-        media_key: `3_${id}`,
-        size: file.size,
-        expires_after_secs: 86400,
-        image: { image_type: mimeType, w: 1, h: 1 },
-      },
-    });
-  }
-
-  function initializeUpload(req: SimRequest, ctx: SimContext): SimResponse {
-    const body = (req.body ?? {}) as {
-      media_type?: unknown;
-      total_bytes?: unknown;
-      media_category?: unknown;
-    };
-    if (
-      typeof body.media_type !== 'string' ||
-      typeof body.total_bytes !== 'number' ||
-      body.total_bytes <= 0
-    ) {
-      throw invalidRequest('media_type and total_bytes are required.', 'total_bytes');
-    }
-    const id = ctx.nextId();
-    const kind = body.media_type.startsWith('video/') ? 'video' : 'image';
-    uploads.set(id, {
-      id,
-      account: req.auth?.account ?? '',
-      mimeType: body.media_type,
-      kind,
-      totalBytes: body.total_bytes,
-      received: 0,
-      finalized: false,
-      pollsLeft: kind === 'video' ? (options.videoProcessingPolls ?? 1) : 0,
-    });
-    return json(200, {
-      data: { id, media_key: `${kind === 'video' ? 7 : 3}_${id}`, expires_after_secs: 86399 },
-    });
-  }
-
-  function ownUpload(req: SimRequest, id: string | undefined): XMediaUpload {
-    const upload = id ? uploads.get(id) : undefined;
-    if (!upload || upload.account !== req.auth?.account) {
-      throw invalidRequest(`The media_id [${id}] was not found.`, 'id', [String(id)]);
-    }
-    return upload;
-  }
-
-  function appendUpload(req: SimRequest): SimResponse {
-    const upload = ownUpload(req, req.params.id);
-    const segment = req.form?.get('media');
-    const index = Number(req.form?.get('segment_index'));
-    if (!segment || typeof segment === 'string' || !Number.isInteger(index) || index < 0) {
-      throw invalidRequest('media and segment_index are required.', 'segment_index');
-    }
-    upload.received += segment.size;
-    return json(200, { data: { expires_at: Math.floor(Date.now() / 1000) + 86400 } });
-  }
-
-  function finalizeUpload(req: SimRequest): SimResponse {
-    const upload = ownUpload(req, req.params.id);
-    if (upload.received !== upload.totalBytes) {
-      throw invalidRequest(
-        `File size mismatch: expected ${upload.totalBytes} bytes, received ${upload.received}.`,
-        'id',
-        [upload.id],
-      );
-    }
-    upload.finalized = true;
-    return json(200, {
-      data: {
-        id: upload.id,
-        media_key: mediaKey(upload),
-        size: upload.totalBytes,
-        expires_after_secs: 86400,
-        ...(upload.kind === 'video' ? { processing_info: { state: 'pending', check_after_secs: 1 } } : {}),
-      },
-    });
-  }
-
-  function uploadStatus(req: SimRequest): SimResponse {
-    if (req.query.get('command') !== 'STATUS') throw invalidRequest('command must be STATUS.', 'command');
-    const upload = ownUpload(req, req.query.get('media_id') ?? undefined);
-    if (upload.pollsLeft > 0) upload.pollsLeft -= 1;
-    const done = upload.pollsLeft === 0;
-    return json(200, {
-      data: {
-        id: upload.id,
-        media_key: mediaKey(upload),
-        processing_info: done
-          ? { state: 'succeeded', progress_percent: 100 }
-          : { state: 'in_progress', check_after_secs: 1, progress_percent: 50 },
-      },
-    });
-  }
-
   const sim = await startSimulator({
     platform: 'x',
     dialect: xDialect,
     routes,
     rateLimit: { limit: 900, windowSeconds: 900 },
-    ...(options.clock ? { clock: options.clock } : {}),
-    ...(options.audience ? { audience: options.audience } : {}),
-    ...(options.port !== undefined ? { port: options.port } : {}),
+    ...harnessOptions(options),
   });
   for (const account of accounts) {
     sim.ctx.tokens.issue(account.userId, { value: account.accessToken, ttlSeconds: ttl });
     sim.ctx.tokens.issue(account.userId, { value: account.refreshToken, kind: 'refresh' });
   }
   return Object.assign(sim, { accounts });
-}
-
-function mediaKey(media: { id: string; kind: 'image' | 'video' }): string {
-  return `${media.kind === 'video' ? 7 : 3}_${media.id}`;
 }
 
 /** X rewrites every link in a post to a t.co link (23 characters). */

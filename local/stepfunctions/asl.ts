@@ -1,12 +1,10 @@
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
+
 /**
  * Amazon States Language helpers for the local runner: walking a definition (through Map item
- * processors and Parallel branches), refusing what aws-local-stepfunctions 3.0.0 would run
- * wrongly without a word, and evaluating reference paths (`$.a.b[0]`).
+ * processors and Parallel branches) and refusing what aws-local-stepfunctions 3.0.0 would run
+ * wrongly without a word.
  */
-
-export type JsonPrimitive = null | boolean | number | string;
-export type JsonValue = JsonPrimitive | JsonValue[] | { [key: string]: JsonValue };
-export type JsonObject = { [key: string]: JsonValue };
 
 /** A state as it appears in a definition; only `Type` is certain. */
 export type AslState = JsonObject & { Type: string };
@@ -38,10 +36,6 @@ export class UnsupportedDefinitionError extends Error {
     this.name = 'UnsupportedDefinitionError';
     this.problems = problems;
   }
-}
-
-export function isJsonObject(value: unknown): value is JsonObject {
-  return typeof value === 'object' && value !== null && !Array.isArray(value);
 }
 
 /** The nested definitions of a state: a Map's item processor, a Parallel's branches. */
@@ -200,54 +194,6 @@ function pathStrings(state: AslState, path: string): [string, string][] {
     walk(value, `${path}.${key}`, key.endsWith('Path') || key.endsWith('.$'));
   }
   return found;
-}
-
-type Segment = string | number;
-
-/**
- * Parses a reference path (`$`, `$.a.b`, `$['a b'][0]`, `$$.Execution.Id`): the only kind of
- * path `SecondsPath`/`TimestampPath` accept. Returns undefined for anything else (wildcards,
- * filters, slices).
- */
-export function parseReferencePath(path: string): { root: '$' | '$$'; segments: Segment[] } | undefined {
-  const root = path.startsWith('$$') ? '$$' : path.startsWith('$') ? '$' : undefined;
-  if (!root) return undefined;
-  const segments: Segment[] = [];
-  let rest = path.slice(root.length);
-  const dotted = /^\.([A-Za-z_][\w-]*)/;
-  const quoted = /^\[(?:'([^']*)'|"([^"]*)")\]/;
-  const indexed = /^\[(\d+)\]/;
-  while (rest.length > 0) {
-    const dot = dotted.exec(rest);
-    const quote = dot ? null : quoted.exec(rest);
-    const index = dot || quote ? null : indexed.exec(rest);
-    if (dot) segments.push(dot[1]!);
-    else if (quote) segments.push(quote[1] ?? quote[2]!);
-    else if (index) segments.push(Number(index[1]));
-    else return undefined;
-    rest = rest.slice((dot ?? quote ?? index)![0].length);
-  }
-  return { root, segments };
-}
-
-/** Evaluates a reference path; undefined when it points to nothing. */
-export function evaluateReferencePath(
-  path: string,
-  input: JsonValue,
-  context: JsonValue,
-): JsonValue | undefined {
-  const parsed = parseReferencePath(path);
-  if (!parsed) throw new Error(`'${path}' is not a reference path`);
-  let current: JsonValue | undefined = parsed.root === '$$' ? context : input;
-  for (const segment of parsed.segments) {
-    if (typeof segment === 'number') {
-      current = Array.isArray(current) ? current[segment] : undefined;
-    } else {
-      current = isJsonObject(current) ? current[segment] : undefined;
-    }
-    if (current === undefined) return undefined;
-  }
-  return current;
 }
 
 const RFC3339 =

@@ -1,3 +1,4 @@
+// Over 500 lines on purpose: one class whose private state (task plans, running executions, timers) every method shares.
 import { randomUUID } from 'node:crypto';
 import {
   ExecutionAbortedError,
@@ -7,37 +8,32 @@ import {
 } from 'aws-local-stepfunctions';
 import type { VirtualClock } from '../clock.ts';
 import {
+  type FunctionEntry,
+  functionEntries,
+  LOCAL_ACCOUNT,
+  LOCAL_REGION,
+  type ResolveOptions,
+  stateMachineArn,
+} from '../cloudformation/template.ts';
+import {
+  evaluateReferencePath,
+  isJsonObject,
+  type JsonObject,
+  type JsonValue,
+  parseReferencePath,
+} from '../json.ts';
+import { type LocalHandler, lambdaContext, loadHandlers } from '../lambda.ts';
+import {
   type AslDefinition,
   type AslState,
   allStates,
   assertRunnable,
   childScopes,
-  evaluateReferencePath,
-  isJsonObject,
   isRfc3339,
-  type JsonObject,
-  type JsonValue,
-  parseReferencePath,
   UnsupportedDefinitionError,
 } from './asl.ts';
-import {
-  asJson,
-  functionError,
-  type LocalHandler,
-  lambdaContext,
-  loadHandlers,
-  TaskError,
-} from './handlers.ts';
-import {
-  type FunctionEntry,
-  functionEntries,
-  LOCAL_ACCOUNT,
-  LOCAL_REGION,
-  type ResolvedStateMachine,
-  type ResolveOptions,
-  resolveStateMachine,
-  stateMachineArn,
-} from './template.ts';
+import { type ResolvedStateMachine, resolveStateMachine } from './state-machines.ts';
+import { asJson, functionError, TaskError } from './tasks.ts';
 
 /**
  * Runs a state machine synthesized by the CDK app in-process with aws-local-stepfunctions 3.0.0,

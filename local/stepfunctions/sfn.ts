@@ -1,4 +1,4 @@
-import { isJsonObject } from './asl.ts';
+import { isJsonObject } from '../json.ts';
 import type { LocalStateMachineRunner, SdkIntegration } from './runner.ts';
 
 /**

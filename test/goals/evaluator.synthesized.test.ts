@@ -7,7 +7,7 @@ import { setClock } from '../../functions/commons/runtime.ts';
 import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
-import type { LocalHandler } from '../../local/stepfunctions/handlers.ts';
+import type { LocalHandler } from '../../local/lambda.ts';
 import { LocalStateMachineRunner } from '../../local/stepfunctions/runner.ts';
 import type { Campaign, Post } from '../../shared/domain/index.ts';
 import type { EventDetail } from '../../shared/events.ts';

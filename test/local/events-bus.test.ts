@@ -16,7 +16,7 @@ import {
   type LocalRule,
   UnsupportedRuleError,
 } from '../../local/events/bus.ts';
-import { type LocalHandler, SimulatedServiceError } from '../../local/stepfunctions/handlers.ts';
+import { type LocalHandler, SimulatedServiceError } from '../../local/lambda.ts';
 import { EventPublishError } from '../../shared/eventbridge.ts';
 import { EVENT_SOURCE, makeEvent, type PulsecastEvent } from '../../shared/events.ts';
 

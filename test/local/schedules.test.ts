@@ -6,13 +6,8 @@ import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/clock.ts';
-import {
-  type LocalSchedule,
-  parseScheduleExpression,
-  ScheduleExpressionError,
-  schedulesFrom,
-  startSchedules,
-} from '../../local/events/schedules.ts';
+import { parseScheduleExpression, ScheduleExpressionError } from '../../local/events/schedule-expressions.ts';
+import { type LocalSchedule, schedulesFrom, startSchedules } from '../../local/events/schedules.ts';
 
 const at = (iso: string): number => Date.parse(iso);
 const iso = (ms: number | undefined): string | undefined =>

@@ -3,17 +3,18 @@ import { GetItemCommand } from '@aws-sdk/client-dynamodb';
 import { Duration } from 'aws-cdk-lib';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { VirtualClock } from '../../local/clock.ts';
+import { functionEntries } from '../../local/cloudformation/template.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
+import { type LocalHandler, loadHandlers } from '../../local/lambda.ts';
 import { UnsupportedDefinitionError } from '../../local/stepfunctions/asl.ts';
 import { dynamoDbIntegrations } from '../../local/stepfunctions/dynamodb.ts';
-import { type LocalHandler, loadHandlers } from '../../local/stepfunctions/handlers.ts';
 import {
   LocalStateMachineRunner,
   MissingTaskHandlerError,
   StateMachineExecutionError,
 } from '../../local/stepfunctions/runner.ts';
 import { stepFunctionsIntegrations } from '../../local/stepfunctions/sfn.ts';
-import { functionEntries, resolveStateMachine } from '../../local/stepfunctions/template.ts';
+import { resolveStateMachine } from '../../local/stepfunctions/state-machines.ts';
 import { callsOf, probe } from '../fixtures/stepfunctions/probe.ts';
 import {
   buildRefusedStack,

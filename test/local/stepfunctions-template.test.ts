@@ -1,11 +1,7 @@
 import { beforeAll, describe, expect, it } from 'vitest';
+import { functionEntries, TemplateResolutionError } from '../../local/cloudformation/template.ts';
 import { UnsupportedDefinitionError } from '../../local/stepfunctions/asl.ts';
-import {
-  functionEntries,
-  resolveStateMachine,
-  resolveStateMachines,
-  TemplateResolutionError,
-} from '../../local/stepfunctions/template.ts';
+import { resolveStateMachine, resolveStateMachines } from '../../local/stepfunctions/state-machines.ts';
 import {
   buildRefusedStack,
   buildSampleStack,

@@ -4,7 +4,7 @@ import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../local/clock.ts';
-import { type LocalHandler, SimulatedServiceError } from '../../local/stepfunctions/handlers.ts';
+import { type LocalHandler, SimulatedServiceError } from '../../local/lambda.ts';
 import { LocalStateMachineRunner } from '../../local/stepfunctions/runner.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));

@@ -1,39 +1,22 @@
-import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LinkedInSimulatorHandle, startLinkedInSimulator } from '../../local/simulators/linkedin.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createLinkedInAdapter } from '../../shared/platforms/linkedin.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
+import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
 
 // The LinkedIn adapter publishing to and measuring from its simulator, through the real code
 // path (HTTP on 127.0.0.1, virtual time).
 
-class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(public value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
-  }
-}
-
-const START = new Date('2026-12-10T09:00:00.000Z');
-let now = START;
-const clock = () => now;
-const advance = (ms: number) => {
-  now = new Date(now.getTime() + ms);
-};
-const HOUR = 3_600_000;
+const time = new TestClock();
+const clock = time.clock;
 
 let sim: LinkedInSimulatorHandle;
 let channel: Channel;
 
 beforeEach(async () => {
-  now = START;
+  time.reset();
   sim = await startLinkedInSimulator({ clock, videoProcessingPolls: 2 });
   channel = makeChannel({
     id: 'linkedin-page',
@@ -68,15 +51,6 @@ function credentials(overrides: Partial<Credentials> = {}): MemoryCredentials {
 
 function adapter(options: { timeoutMs?: number; version?: string; processingBudgetMs?: number } = {}) {
   return createLinkedInAdapter({ now: clock, sleep: async () => {}, ...options });
-}
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
 }
 
 describe('LinkedIn adapter ↔ simulator', () => {
@@ -204,9 +178,9 @@ describe('LinkedIn adapter ↔ simulator', () => {
       { id: 'p2', platformPostId: second.platformPostId },
     ];
 
-    advance(HOUR);
+    time.advance(HOUR);
     const early = await a.fetchMetrics(posts, channel, store);
-    advance(47 * HOUR);
+    time.advance(47 * HOUR);
     const later = await a.fetchMetrics(posts, channel, store);
 
     const expected = sim.engagementOf(first.platformPostId) as NonNullable<
@@ -241,7 +215,7 @@ describe('LinkedIn adapter ↔ simulator', () => {
   });
 
   it('refreshes once when several posts of the channel go out together', async () => {
-    now = new Date(START.getTime() + 45 * 24 * HOUR);
+    time.at(45 * 24);
     const store = credentials();
     const a = adapter();
 
@@ -323,27 +297,10 @@ describe('LinkedIn adapter ↔ simulator', () => {
   });
 
   it('never lets a credential show in logs, errors, results or the simulator request log', async () => {
-    const logged: string[] = [];
-    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        logged.push(args.map((a) => inspect(a, { depth: 6 })).join(' '));
-      });
-    }
+    const { capture, haystack } = leakWatch();
     const store = credentials();
     const secrets = [store.value.accessToken, store.value.refreshToken, store.value.clientSecret] as string[];
-    const seen: unknown[] = [];
     const a = adapter({ timeoutMs: 300 });
-    const capture = async (promise: Promise<unknown>) => {
-      try {
-        seen.push(await promise);
-      } catch (error) {
-        seen.push(
-          inspect(error, { depth: 8, showHidden: true }),
-          JSON.stringify(error),
-          (error as Error).message,
-        );
-      }
-    };
 
     sim.setFaults({ expireTokens: true });
     await capture(
@@ -367,12 +324,8 @@ describe('LinkedIn adapter ↔ simulator', () => {
     await capture(a.fetchMetrics([{ id: 'r1', platformPostId: sim.posts[0]?.id ?? '' }], channel, store));
     await capture(a.checkCredentials(channel, store));
 
-    const haystack = [
-      ...logged,
-      ...seen.map((s) => (typeof s === 'string' ? s : JSON.stringify(s))),
-      JSON.stringify(sim.requests),
-    ].join('\n');
-    expect(haystack.length).toBeGreaterThan(1000);
-    for (const secret of secrets) expect(haystack).not.toContain(secret);
+    const everything = haystack(sim.requests);
+    expect(everything.length).toBeGreaterThan(1000);
+    for (const secret of secrets) expect(everything).not.toContain(secret);
   });
 });

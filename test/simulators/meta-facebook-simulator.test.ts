@@ -1,35 +1,25 @@
-import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { type FacebookSimulatorHandle, startFacebookSimulator } from '../../local/simulators/facebook.ts';
+import {
+  type FacebookSimulatorHandle,
+  startFacebookSimulator,
+} from '../../local/simulators/meta/facebook.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createFacebookAdapter } from '../../shared/platforms/facebook.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
+import { failure, leakWatch, MemoryCredentials, TestClock } from './support.ts';
 
 // The Facebook Pages adapter publishing to and measuring from its simulator, through the real
 // code path (HTTP on 127.0.0.1, virtual time).
 
-class MemoryCredentials implements CredentialStore {
-  constructor(public value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.value = credentials;
-  }
-}
-
-const START = new Date('2026-12-10T09:00:00.000Z');
-let now = START;
-const clock = () => now;
-const HOUR = 3_600_000;
+const time = new TestClock();
+const clock = time.clock;
 
 let sim: FacebookSimulatorHandle;
 let channel: Channel;
 let store: MemoryCredentials;
 
 beforeEach(async () => {
-  now = START;
+  time.reset();
   sim = await startFacebookSimulator({ clock });
   channel = makeChannel({
     id: 'facebook-page',
@@ -49,15 +39,6 @@ afterEach(async () => {
 
 function adapter(timeoutMs?: number) {
   return createFacebookAdapter({ now: clock, ...(timeoutMs ? { timeoutMs } : {}) });
-}
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
 }
 
 describe('Facebook adapter ↔ simulator', () => {
@@ -113,9 +94,9 @@ describe('Facebook adapter ↔ simulator', () => {
     const posts = refs.map((ref, i) => ({ id: `p${i + 1}`, platformPostId: ref.platformPostId }));
     sim.clearRequests();
 
-    now = new Date(START.getTime() + 2 * HOUR);
+    time.at(2);
     const early = await a.fetchMetrics(posts, channel, store);
-    now = new Date(START.getTime() + 72 * HOUR);
+    time.at(72);
     const later = await a.fetchMetrics(posts, channel, store);
 
     expect(sim.requests.map((r) => r.path)).toEqual(['/v27.0/', '/v27.0/']);
@@ -211,21 +192,8 @@ describe('Facebook adapter ↔ simulator', () => {
   });
 
   it('never lets the Page token show in logs, errors, results or the simulator request log', async () => {
-    const logged: string[] = [];
-    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        logged.push(args.map((x) => inspect(x, { depth: 6 })).join(' '));
-      });
-    }
+    const { capture, haystack } = leakWatch();
     const token = store.value.pageAccessToken as string;
-    const seen: string[] = [];
-    const capture = async (promise: Promise<unknown>) => {
-      try {
-        seen.push(JSON.stringify(await promise));
-      } catch (error) {
-        seen.push(inspect(error, { depth: 8, showHidden: true }), JSON.stringify(error));
-      }
-    };
     const a = adapter(300);
     const ref = await a.publish(makePost({ text: 'one' }), channel, store, { idempotencyKey: '0' });
     await capture(a.fetchMetrics([{ id: 'x', platformPostId: ref.platformPostId }], channel, store));
@@ -239,8 +207,7 @@ describe('Facebook adapter ↔ simulator', () => {
     await capture(a.publish(makePost({ text: 'five' }), channel, store, { idempotencyKey: '4' }));
     await capture(a.fetchMetrics([{ id: 'x', platformPostId: ref.platformPostId }], channel, store));
 
-    const haystack = [...logged, ...seen, JSON.stringify(sim.requests)].join('\n');
-    expect(haystack).toContain('access_token');
+    expect(haystack(sim.requests)).toContain('access_token');
     expect(haystack).not.toContain(token);
   });
 });

@@ -1,34 +1,19 @@
-import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import {
   type InstagramSimulatorHandle,
   type InstagramSimulatorOptions,
   startInstagramSimulator,
-} from '../../local/simulators/instagram.ts';
+} from '../../local/simulators/meta/instagram.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createInstagramAdapter } from '../../shared/platforms/instagram.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
+import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
 
 // The Instagram adapter publishing to and measuring from its simulator, through the real code
 // path (containers, polling, media_publish over HTTP on 127.0.0.1, virtual time).
 
-class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(public value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
-  }
-}
-
-const START = new Date('2026-12-10T09:00:00.000Z');
-let now = START;
-const clock = () => now;
-const HOUR = 3_600_000;
+const time = new TestClock();
+const clock = time.clock;
 
 let sim: InstagramSimulatorHandle;
 let channel: Channel;
@@ -53,7 +38,7 @@ async function start(options: InstagramSimulatorOptions = {}) {
 }
 
 beforeEach(async () => {
-  now = START;
+  time.reset();
   await start();
 });
 
@@ -69,15 +54,6 @@ function adapter(timeoutMs?: number, processingBudgetMs?: number) {
     ...(timeoutMs ? { timeoutMs } : {}),
     ...(processingBudgetMs !== undefined ? { processingBudgetMs } : {}),
   });
-}
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
 }
 
 describe('Instagram adapter ↔ simulator', () => {
@@ -146,9 +122,9 @@ describe('Instagram adapter ↔ simulator', () => {
     );
     const posts = [{ id: 'p', platformPostId: ref.platformPostId }];
 
-    now = new Date(START.getTime() + HOUR);
+    time.at(1);
     const [early] = await a.fetchMetrics(posts, channel, store);
-    now = new Date(START.getTime() + 48 * HOUR);
+    time.at(48);
     const [later] = await a.fetchMetrics(posts, channel, store);
 
     const e = sim.engagementOf(ref.platformPostId) as NonNullable<ReturnType<typeof sim.engagementOf>>;
@@ -288,7 +264,7 @@ describe('Instagram adapter ↔ simulator', () => {
   });
 
   it('refreshes a token in its last week with ig_refresh_token and publishes with the new one', async () => {
-    now = new Date(START.getTime() + 25 * 24 * HOUR);
+    time.at(25 * 24);
     const before = store.value.accessToken;
 
     await adapter().publish(makePost({ media: [sim.mediaUrl('a.jpg')] }), channel, store, {
@@ -297,13 +273,13 @@ describe('Instagram adapter ↔ simulator', () => {
 
     expect(store.puts).toHaveLength(1);
     expect(store.value.accessToken).not.toBe(before);
-    expect(store.value.expiresAt).toBe(new Date(now.getTime() + 5_184_000_000).toISOString());
+    expect(store.value.expiresAt).toBe(new Date(time.now.getTime() + 5_184_000_000).toISOString());
     expect(sim.posts).toHaveLength(1);
     expect(await adapter().checkCredentials(channel, store)).toMatchObject({ status: 'ok' });
   });
 
   it('refreshes once when several posts of the account go out together', async () => {
-    now = new Date(START.getTime() + 25 * 24 * HOUR);
+    time.at(25 * 24);
     const a = adapter();
     await Promise.all(
       [1, 2].map((i) =>
@@ -333,23 +309,10 @@ describe('Instagram adapter ↔ simulator', () => {
   });
 
   it('never lets a token show in logs, errors, results or the simulator request log', async () => {
-    const logged: string[] = [];
-    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        logged.push(args.map((x) => inspect(x, { depth: 6 })).join(' '));
-      });
-    }
+    const { capture, haystack } = leakWatch();
     const secrets = [store.value.accessToken as string];
-    const seen: string[] = [];
-    const capture = async (promise: Promise<unknown>) => {
-      try {
-        seen.push(JSON.stringify(await promise));
-      } catch (error) {
-        seen.push(inspect(error, { depth: 8, showHidden: true }), JSON.stringify(error));
-      }
-    };
     const a = adapter(300);
-    now = new Date(START.getTime() + 25 * 24 * HOUR);
+    time.at(25 * 24);
     await capture(
       a.publish(makePost({ id: '1', text: 'a', media: [sim.mediaUrl('a.jpg')] }), channel, store, {
         idempotencyKey: '1',
@@ -382,8 +345,7 @@ describe('Instagram adapter ↔ simulator', () => {
     );
     await capture(a.checkCredentials(channel, store));
 
-    const haystack = [...logged, ...seen, JSON.stringify(sim.requests)].join('\n');
-    expect(haystack).toContain('refresh_access_token');
-    for (const secret of secrets) expect(haystack).not.toContain(secret);
+    expect(haystack(sim.requests)).toContain('refresh_access_token');
+    for (const secret of secrets) expect(haystack(sim.requests)).not.toContain(secret);
   });
 });

@@ -1,36 +1,21 @@
-import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/threads.ts';
+import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/meta/threads.ts';
 import type { Channel } from '../../shared/domain/index.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { createThreadsAdapter } from '../../shared/platforms/threads.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
+import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
 
 // The Threads adapter publishing to and measuring from its simulator, through the real code path.
 
-class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(public value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
-  }
-}
-
-const START = new Date('2026-12-10T09:00:00.000Z');
-let now = START;
-const clock = () => now;
-const HOUR = 3_600_000;
+const time = new TestClock();
+const clock = time.clock;
 
 let sim: ThreadsSimulatorHandle;
 let channel: Channel;
 let store: MemoryCredentials;
 
 beforeEach(async () => {
-  now = START;
+  time.reset();
   sim = await startThreadsSimulator({ clock, mediaProcessingPolls: 2 });
   channel = makeChannel({
     id: 'threads-main',
@@ -54,15 +39,6 @@ afterEach(async () => {
 
 function adapter(timeoutMs?: number) {
   return createThreadsAdapter({ now: clock, sleep: async () => {}, ...(timeoutMs ? { timeoutMs } : {}) });
-}
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
 }
 
 describe('Threads adapter ↔ simulator', () => {
@@ -104,9 +80,9 @@ describe('Threads adapter ↔ simulator', () => {
     const ref = await a.publish(makePost({ text: 'Count me #threads' }), channel, store, {
       idempotencyKey: 'k',
     });
-    now = new Date(START.getTime() + HOUR);
+    time.at(1);
     const [early] = await a.fetchMetrics([{ id: 'p', platformPostId: ref.platformPostId }], channel, store);
-    now = new Date(START.getTime() + 30 * HOUR);
+    time.at(30);
     const [later] = await a.fetchMetrics([{ id: 'p', platformPostId: ref.platformPostId }], channel, store);
 
     const e = sim.engagementOf(ref.platformPostId) as NonNullable<ReturnType<typeof sim.engagementOf>>;
@@ -177,7 +153,7 @@ describe('Threads adapter ↔ simulator', () => {
   });
 
   it('refreshes a token in its last week with th_refresh_token', async () => {
-    now = new Date(START.getTime() + 24 * 24 * HOUR);
+    time.at(24 * 24);
     const before = store.value.accessToken;
     expect(await adapter().checkCredentials(channel, store)).toMatchObject({ status: 'refreshed' });
     expect(store.value.accessToken).not.toBe(before);
@@ -186,23 +162,10 @@ describe('Threads adapter ↔ simulator', () => {
   });
 
   it('never lets a token show in logs, errors, results or the simulator request log', async () => {
-    const logged: string[] = [];
-    for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-      vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-        logged.push(args.map((x) => inspect(x, { depth: 6 })).join(' '));
-      });
-    }
+    const { capture, haystack } = leakWatch();
     const secrets = [store.value.accessToken as string];
-    const seen: string[] = [];
-    const capture = async (promise: Promise<unknown>) => {
-      try {
-        seen.push(JSON.stringify(await promise));
-      } catch (error) {
-        seen.push(inspect(error, { depth: 8, showHidden: true }), JSON.stringify(error));
-      }
-    };
     const a = adapter(300);
-    now = new Date(START.getTime() + 24 * 24 * HOUR);
+    time.at(24 * 24);
     await capture(a.publish(makePost({ text: 'one' }), channel, store, { idempotencyKey: '1' }));
     secrets.push(store.value.accessToken as string);
     await capture(a.fetchMetrics([{ id: '1', platformPostId: sim.posts[0]?.id ?? '' }], channel, store));
@@ -215,7 +178,6 @@ describe('Threads adapter ↔ simulator', () => {
     sim.setFaults({ expireTokens: true });
     await capture(a.publish(makePost({ text: 'four' }), channel, store, { idempotencyKey: '4' }));
 
-    const haystack = [...logged, ...seen, JSON.stringify(sim.requests)].join('\n');
-    for (const secret of secrets) expect(haystack).not.toContain(secret);
+    for (const secret of secrets) expect(haystack(sim.requests)).not.toContain(secret);
   });
 });

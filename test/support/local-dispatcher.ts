@@ -9,10 +9,10 @@ import {
 import { setClock } from '../../functions/commons/runtime.ts';
 import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../local/clock.ts';
+import { stateMachineArn } from '../../local/cloudformation/template.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { LocalStateMachineRunner } from '../../local/stepfunctions/runner.ts';
 import { stepFunctionsIntegrations } from '../../local/stepfunctions/sfn.ts';
-import { stateMachineArn } from '../../local/stepfunctions/template.ts';
 import type { Platform } from '../../shared/domain/index.ts';
 import type { EventPublisher } from '../../shared/events.ts';
 import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';

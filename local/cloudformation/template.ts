@@ -1,14 +1,15 @@
 import { readFile } from 'node:fs/promises';
 import { z } from 'zod';
-import { type AslDefinition, assertRunnable, isJsonObject, type JsonObject, type JsonValue } from './asl.ts';
+import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 
 /**
- * Turns the state machines of a synthesized CloudFormation template (what
- * `Template.fromStack(stack).toJSON()` returns, or a `cdk.out/*.template.json` file) into plain
- * ASL that runs locally, by resolving the CloudFormation intrinsics CDK puts in
- * `DefinitionString` (`Fn::Join` of strings, `Fn::GetAtt [fn, Arn]`, `Ref`s, pseudo parameters).
+ * Reads a synthesized CloudFormation template (what `Template.fromStack(stack).toJSON()` returns,
+ * or a `cdk.out/*.template.json` file) for local mode: its resources, and the values of the
+ * CloudFormation intrinsics CDK writes (`Fn::Join` of strings, `Fn::GetAtt [fn, Arn]`, `Ref`s,
+ * `Fn::Sub`, pseudo parameters). The state machines (stepfunctions/), the event bus and the
+ * schedules (events/) and the Lambda handlers (lambda.ts) all read the template through it.
  *
- * Names in resolved definitions: every resource is named by its logical id, unless the caller maps
+ * Names in resolved values: every resource is named by its logical id, unless the caller maps
  * it (`names: { [logicalId]: 'pulsecast' }`, e.g. the dynalite table's name). ARNs are fake but
  * well formed, in region `local` of account `000000000000`; a Lambda function is always
  * `arn:aws:lambda:local:000000000000:function:<LogicalId>`, which is how the runner finds its
@@ -28,17 +29,6 @@ export interface ResolveOptions {
   names?: Readonly<Record<string, string>>;
   /** `AWS::StackName`. @default 'local' */
   stackName?: string;
-}
-
-export interface ResolvedStateMachine {
-  logicalId: string;
-  /** `StateMachineName` if the template sets one, else the logical id. */
-  name: string;
-  stateMachineType: 'STANDARD' | 'EXPRESS';
-  definition: AslDefinition;
-  roleArn?: string;
-  loggingConfiguration?: JsonObject;
-  tracing?: JsonObject;
 }
 
 export interface FunctionEntry {
@@ -90,41 +80,6 @@ export function parseTemplate(template: unknown): CloudFormationTemplate {
   return parsed.data;
 }
 
-/**
- * Every `AWS::StepFunctions::StateMachine` of the template as plain ASL. Refuses (with
- * {@link UnsupportedDefinitionError}) a definition that uses JSONata, variables (`Assign`) or
- * anything else aws-local-stepfunctions would silently run differently (see asl.ts).
- */
-export function resolveStateMachines(
-  template: unknown,
-  options: ResolveOptions = {},
-): ResolvedStateMachine[] {
-  const parsed = parseTemplate(template);
-  const resolver = new Resolver(parsed, options);
-  return Object.entries(parsed.Resources)
-    .filter(([, resource]) => resource.Type === 'AWS::StepFunctions::StateMachine')
-    .map(([logicalId]) => resolveOne(resolver, parsed, logicalId));
-}
-
-/** One state machine of the template, by logical id (see {@link resolveStateMachines}). */
-export function resolveStateMachine(
-  template: unknown,
-  logicalId: string,
-  options: ResolveOptions = {},
-): ResolvedStateMachine {
-  const parsed = parseTemplate(template);
-  const resource = parsed.Resources[logicalId];
-  if (resource?.Type !== 'AWS::StepFunctions::StateMachine') {
-    const known = Object.entries(parsed.Resources)
-      .filter(([, r]) => r.Type === 'AWS::StepFunctions::StateMachine')
-      .map(([id]) => id);
-    throw new TemplateResolutionError(
-      `${logicalId} is not a state machine of the template (state machines: ${known.join(', ') || 'none'})`,
-    );
-  }
-  return resolveOne(new Resolver(parsed, options), parsed, logicalId);
-}
-
 /** Every `AWS::Lambda::Function` of the template with its handler entry and environment. */
 export function functionEntries(template: unknown, options: ResolveOptions = {}): FunctionEntry[] {
   const parsed = parseTemplate(template);
@@ -167,86 +122,6 @@ export function stateMachineArn(name: string): string {
   return `arn:${LOCAL_PARTITION}:states:${LOCAL_REGION}:${LOCAL_ACCOUNT}:stateMachine:${name}`;
 }
 
-function resolveOne(
-  resolver: Resolver,
-  template: CloudFormationTemplate,
-  logicalId: string,
-): ResolvedStateMachine {
-  const path = `Resources.${logicalId}.Properties`;
-  const properties = template.Resources[logicalId]?.Properties ?? {};
-  if ('DefinitionS3Location' in properties) {
-    throw new TemplateResolutionError(`${path}.DefinitionS3Location: definitions in S3 are not supported`);
-  }
-  const substitutions = new Map<string, string>();
-  if (isJsonObject(properties.DefinitionSubstitutions)) {
-    for (const [key, value] of Object.entries(properties.DefinitionSubstitutions)) {
-      const resolved = resolver.resolve(value, `${path}.DefinitionSubstitutions.${key}`);
-      substitutions.set(key, typeof resolved === 'string' ? resolved : JSON.stringify(resolved));
-    }
-  }
-  let definition: JsonValue;
-  if (properties.DefinitionString !== undefined) {
-    const text = resolver.resolve(properties.DefinitionString, `${path}.DefinitionString`);
-    if (typeof text !== 'string') {
-      throw new TemplateResolutionError(`${path}.DefinitionString is not a string`);
-    }
-    // Substitution is textual, before parsing, as Step Functions does it.
-    const substituted = text.replace(
-      /\$\{([^}]+)\}/g,
-      (whole, key: string) => substitutions.get(key) ?? whole,
-    );
-    try {
-      definition = JSON.parse(substituted) as JsonValue;
-    } catch (error) {
-      throw new TemplateResolutionError(`${path}.DefinitionString is not valid JSON once resolved`, {
-        cause: error,
-      });
-    }
-  } else if (isJsonObject(properties.Definition)) {
-    const resolved = resolver.resolve(properties.Definition, `${path}.Definition`);
-    definition = JSON.parse(
-      JSON.stringify(resolved).replace(/\$\{([^}]+)\}/g, (whole, key: string) =>
-        JSON.stringify(substitutions.get(key) ?? whole).slice(1, -1),
-      ),
-    ) as JsonValue;
-  } else {
-    throw new TemplateResolutionError(`${path}: no DefinitionString or Definition`);
-  }
-  if (
-    !isJsonObject(definition) ||
-    typeof definition.StartAt !== 'string' ||
-    !isJsonObject(definition.States)
-  ) {
-    throw new TemplateResolutionError(`${path}: the definition has no StartAt/States`);
-  }
-  const asl = definition as unknown as AslDefinition;
-  assertRunnable(`State machine ${logicalId}`, asl);
-  const type = properties.StateMachineType ?? 'STANDARD';
-  if (type !== 'STANDARD' && type !== 'EXPRESS') {
-    throw new TemplateResolutionError(`${path}.StateMachineType: unknown type ${String(type)}`);
-  }
-  const name = properties.StateMachineName
-    ? resolver.resolve(properties.StateMachineName, `${path}.StateMachineName`)
-    : logicalId;
-  const roleArn = properties.RoleArn ? resolver.resolve(properties.RoleArn, `${path}.RoleArn`) : undefined;
-  const optionalObject = (field: string): JsonObject | undefined => {
-    if (properties[field] === undefined) return undefined;
-    const resolved = resolver.resolve(properties[field], `${path}.${field}`);
-    return isJsonObject(resolved) ? resolved : undefined;
-  };
-  const loggingConfiguration = optionalObject('LoggingConfiguration');
-  const tracing = optionalObject('TracingConfiguration');
-  return {
-    logicalId,
-    name: typeof name === 'string' ? name : logicalId,
-    stateMachineType: type,
-    definition: asl,
-    ...(typeof roleArn === 'string' ? { roleArn } : {}),
-    ...(loggingConfiguration ? { loggingConfiguration } : {}),
-    ...(tracing ? { tracing } : {}),
-  };
-}
-
 /** `Fn::GetAtt [X, Arn]` per resource type; other types get `arn:aws:<service>:…:<type>/<name>`. */
 const ARN_FORMATS: Record<string, (name: string) => string> = {
   'AWS::Lambda::Function': lambdaArn,
@@ -273,7 +148,8 @@ const REF_IS_ARN = new Set([
 const NO_VALUE = Symbol('AWS::NoValue');
 type Resolved = JsonValue | typeof NO_VALUE;
 
-class Resolver {
+/** Resolves intrinsics to the local names and fake ARNs described above. */
+export class Resolver {
   private readonly pseudo: Record<string, string>;
 
   constructor(

@@ -2,8 +2,18 @@ import { randomUUID } from 'node:crypto';
 import { resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import type { Context } from 'aws-lambda';
-import type { JsonValue } from './asl.ts';
-import { type FunctionEntry, functionEntries, lambdaArn, type ResolveOptions } from './template.ts';
+import {
+  type FunctionEntry,
+  functionEntries,
+  lambdaArn,
+  type ResolveOptions,
+} from './cloudformation/template.ts';
+
+/**
+ * The Lambda functions of the synthesized template as local mode runs them: their handler
+ * modules imported in-process, called with a Lambda-like context, by the state machine runner and
+ * the event bus alike.
+ */
 
 /**
  * A Lambda handler as the runner calls it: `(event, context) => result`. Written as a method
@@ -12,19 +22,6 @@ import { type FunctionEntry, functionEntries, lambdaArn, type ResolveOptions } f
  * looseness needed here and no more.
  */
 export type LocalHandler = { handle(event: unknown, context: Context): unknown }['handle'];
-
-/** A task's error as Step Functions sees it: `name` is the error, `message` the cause. */
-export class TaskError extends Error {
-  /** Read by aws-local-stepfunctions to decide whether Retry/Catch may match. */
-  readonly isRetryable: boolean;
-  readonly isCatchable: boolean;
-  constructor(error: string, cause: string, options: { retryable?: boolean; catchable?: boolean } = {}) {
-    super(cause);
-    this.name = error;
-    this.isRetryable = options.retryable ?? true;
-    this.isCatchable = options.catchable ?? true;
-  }
-}
 
 /**
  * Thrown by a handler or a service integration in a test to simulate a service-side failure
@@ -36,39 +33,6 @@ export class SimulatedServiceError extends Error {
     super(message);
     this.name = errorName;
   }
-}
-
-/**
- * What the Lambda Node.js runtime reports when a handler throws: error = the error's `name`
- * (`PublishError`), cause = `{"errorType","errorMessage","trace"}` as a JSON string. Step
- * Functions matches Retry/Catch on that name.
- */
-export function functionError(thrown: unknown): TaskError {
-  if (thrown instanceof SimulatedServiceError) return new TaskError(thrown.name, thrown.message);
-  const errorType = thrown instanceof Error ? thrown.name : typeof thrown;
-  const errorMessage = thrown instanceof Error ? thrown.message : String(thrown);
-  const trace = thrown instanceof Error && thrown.stack ? thrown.stack.split('\n') : [];
-  return new TaskError(errorType, JSON.stringify({ errorType, errorMessage, trace }));
-}
-
-/** Step Functions' payload limit for a state's input or output: 256 KiB. */
-export const PAYLOAD_LIMIT_BYTES = 256 * 1024;
-
-/**
- * What crosses the Lambda boundary is JSON: Dates become strings, undefined disappears, a
- * missing result is `null`. Oversized results fail like Step Functions does.
- */
-export function asJson(value: unknown, what: string): JsonValue {
-  const text = JSON.stringify(value ?? null);
-  if (Buffer.byteLength(text) > PAYLOAD_LIMIT_BYTES) {
-    // Not retryable, and States.ALL does not catch it: a terminal error in Step Functions.
-    throw new TaskError(
-      'States.DataLimitExceeded',
-      `${what} is ${Buffer.byteLength(text)} bytes, more than the ${PAYLOAD_LIMIT_BYTES}-byte limit`,
-      { retryable: false, catchable: false },
-    );
-  }
-  return JSON.parse(text) as JsonValue;
 }
 
 /** A Lambda-like context for one invocation (the deadline runs in real time: a handler takes no

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import {
+  json,
+  type SimContext,
+  type SimRequest,
+  type SimResponse,
+  type SimRoute,
+  type SimulatedMedia,
+} from '../base.ts';
+import { splitFields } from './graph.ts';
+
+/**
+ * Media containers, the two-step publishing of Instagram and Threads: a container is created
+ * (`POST /{user}/media` or `/threads`), processed for some status polls, then published
+ * (`…_publish`), at most a quota of posts per rolling 24 hours. A container not published within
+ * 24 hours expires.
+ */
+
+const DAY_MS = 24 * 3_600_000;
+
+export interface MetaContainer {
+  id: string;
+  /** The account id that created it. */
+  account: string;
+  /** `VIDEO` for a video; the rest is the platform's own. */
+  mediaType: string;
+  url?: string;
+  children: string[];
+  isCarouselItem: boolean;
+  createdAt: number;
+  /** Status reads it stays IN_PROGRESS for. */
+  pollsLeft: number;
+  /** Set when processing fails: its status ends as ERROR. */
+  error?: string;
+  published: boolean;
+}
+
+export type ContainerStatus = 'PUBLISHED' | 'EXPIRED' | 'IN_PROGRESS' | 'ERROR' | 'FINISHED';
+
+export class Containers<C extends MetaContainer> {
+  private readonly byId = new Map<string, C>();
+
+  add(container: C): void {
+    this.byId.set(container.id, container);
+  }
+
+  /** The account's container with this id. */
+  of(id: string, account: string): C | undefined {
+    const container = this.byId.get(id);
+    return container && container.account === account ? container : undefined;
+  }
+
+  /** The containers a carousel names, in order (they were checked when it was created). */
+  itemsOf(carousel: C): C[] {
+    return carousel.children.map((id) => this.byId.get(id) as C);
+  }
+
+  /** A container's status; reading it with `poll` counts as one poll of the processing it needs. */
+  status(container: C, ctx: SimContext, poll = true): ContainerStatus {
+    if (container.published) return 'PUBLISHED';
+    if (ctx.now().getTime() - container.createdAt >= DAY_MS) return 'EXPIRED';
+    if (container.pollsLeft > 0) {
+      if (poll) container.pollsLeft -= 1;
+      return 'IN_PROGRESS';
+    }
+    return container.error ? 'ERROR' : 'FINISHED';
+  }
+}
+
+/** The fields every new container starts with. */
+export function newContainer(ctx: SimContext, account: string, isCarouselItem: boolean) {
+  return {
+    id: ctx.nextId(),
+    account,
+    isCarouselItem,
+    createdAt: ctx.now().getTime(),
+    published: false,
+    children: [] as string[],
+  };
+}
+
+/** The container ids a carousel lists (`children=a,b,c`). */
+export function carouselChildren(param: string | undefined): string[] {
+  return (param ?? '').split(',').filter(Boolean);
+}
+
+/** Posts the account published in the last 24 hours, what the publishing quota counts. */
+export function postsInLastDay(ctx: SimContext, account: string): number {
+  const since = ctx.now().getTime() - DAY_MS;
+  return ctx.posts.filter((p) => p.account === account && p.publishedAt.getTime() > since).length;
+}
+
+/** `GET /{user}/…publishing_limit`: the quota used, and with `fields=…config` the quota itself. */
+export function publishingLimit(
+  req: SimRequest,
+  ctx: SimContext,
+  account: string,
+  limit: number,
+): SimResponse {
+  const fields = splitFields(req.query.get('fields') ?? 'quota_usage');
+  const entry: Record<string, unknown> = { quota_usage: postsInLastDay(ctx, account) };
+  if (fields.includes('config')) entry.config = { quota_total: limit, quota_duration: 86400 };
+  return json(200, { data: [entry] });
+}
+
+/** The media of a published post, one per container (JPEG images, MP4 videos). */
+export function mediaOf(items: MetaContainer[]): SimulatedMedia[] {
+  return items.map((item) => ({
+    id: item.id,
+    kind: item.mediaType === 'VIDEO' ? 'video' : 'image',
+    mimeType: item.mediaType === 'VIDEO' ? 'video/mp4' : 'image/jpeg',
+    bytes: 0,
+  }));
+}
+
+/** An 11-character permalink short code derived from `seed`. */
+export function shortcode(seed: string): string {
+  return createHash('sha256').update(seed).digest('base64url').replace(/[-_]/g, 'x').slice(0, 11);
+}
+
+type Handler = SimRoute['handle'];
+
+/**
+ * The routes of a container platform, under its own edge names (`media`, `media_publish`,
+ * `content_publishing_limit` on Instagram): create and list on the user's media edge, publish,
+ * the quota, a node's insights, and a node (user, container or post). The user is `:userId`.
+ */
+export function containerRoutes(
+  edges: { media: string; publish: string; limit: string },
+  handle: {
+    create: Handler;
+    list: Handler;
+    publish: Handler;
+    limit: Handler;
+    insights: Handler;
+    read: Handler;
+  },
+): SimRoute[] {
+  return [
+    { method: 'POST', path: `/:version/:userId/${edges.media}`, auth: true, handle: handle.create },
+    { method: 'GET', path: `/:version/:userId/${edges.media}`, auth: true, handle: handle.list },
+    { method: 'POST', path: `/:version/:userId/${edges.publish}`, auth: true, handle: handle.publish },
+    { method: 'GET', path: `/:version/:userId/${edges.limit}`, auth: true, handle: handle.limit },
+    { method: 'GET', path: '/:version/:id/insights', auth: true, handle: handle.insights },
+    { method: 'GET', path: '/:version/:id', auth: true, handle: handle.read },
+  ];
+}

@@ -1,0 +1,34 @@
+import type { SimulatorOptions } from './base.ts';
+
+/** What every platform simulator can be started with, besides its own settings. */
+export type PlatformSimulatorOptions = Pick<SimulatorOptions, 'clock' | 'audience' | 'port'>;
+
+/** The common options a platform simulator was given, for `startSimulator`. */
+export function harnessOptions({
+  clock,
+  audience,
+  port,
+}: PlatformSimulatorOptions): PlatformSimulatorOptions {
+  return {
+    ...(clock ? { clock } : {}),
+    ...(audience ? { audience } : {}),
+    ...(port !== undefined ? { port } : {}),
+  };
+}
+
+/**
+ * A simulator's accounts: the first is `first`, later ones are numbered (`nth(2)`, `nth(3)`, …),
+ * and each takes its own overrides on top. One account when none are given.
+ */
+export function numberedAccounts<A>(
+  given: Partial<A>[] | undefined,
+  first: A,
+  nth: (n: number) => Partial<A>,
+): A[] {
+  return (given ?? [{}]).map((overrides, i) => ({ ...first, ...(i > 0 ? nth(i + 1) : {}), ...overrides }));
+}
+
+/** `numbered('x-sim-access-token-', 2)` → `x-sim-access-token-0002`. */
+export function numbered(prefix: string, n: number, digits = 4): string {
+  return `${prefix}${String(n).padStart(digits, '0')}`;
+}

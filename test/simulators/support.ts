@@ -1,0 +1,85 @@
+import { inspect } from 'node:util';
+import { expect, vi } from 'vitest';
+import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+
+// What the adapter ↔ simulator tests share: a credential store in memory, a clock the test moves,
+// and the harness that looks for a secret anywhere it could leak.
+
+/** A credential store that keeps what the adapter writes back (a refreshed token). */
+export class MemoryCredentials implements CredentialStore {
+  readonly puts: Credentials[] = [];
+  constructor(public value: Credentials) {}
+  async get(): Promise<Credentials> {
+    return { ...this.value };
+  }
+  async put(_ref: string, credentials: Credentials): Promise<void> {
+    this.puts.push(credentials);
+    this.value = credentials;
+  }
+}
+
+export const START = new Date('2026-12-10T09:00:00.000Z');
+export const HOUR = 3_600_000;
+
+/** Virtual time: the simulator and the adapter read `clock`; the test sets `now`. */
+export class TestClock {
+  now = START;
+  readonly clock = () => this.now;
+
+  /** Back to START, for the next test. */
+  reset(): void {
+    this.now = START;
+  }
+
+  /** `hours` after START. */
+  at(hours: number): Date {
+    this.now = new Date(START.getTime() + hours * HOUR);
+    return this.now;
+  }
+
+  advance(ms: number): void {
+    this.now = new Date(this.now.getTime() + ms);
+  }
+}
+
+/** The PlatformError a call fails with (and that it fails with one). */
+export async function failure(promise: Promise<unknown>): Promise<PlatformError> {
+  const error = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(error).toBeInstanceOf(PlatformError);
+  return error as PlatformError;
+}
+
+/**
+ * Collects everything a secret could leak into: every console line, every result and every error
+ * (inspected deeply, serialized and its message) of the calls passed to `capture`, and the
+ * simulator's request log.
+ */
+export function leakWatch() {
+  const logged: string[] = [];
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      logged.push(args.map((x) => inspect(x, { depth: 6 })).join(' '));
+    });
+  }
+  const seen: string[] = [];
+  return {
+    async capture(promise: Promise<unknown>): Promise<void> {
+      try {
+        const result = await promise;
+        seen.push(typeof result === 'string' ? result : JSON.stringify(result));
+      } catch (error) {
+        seen.push(
+          inspect(error, { depth: 8, showHidden: true }),
+          JSON.stringify(error),
+          (error as Error).message,
+        );
+      }
+    },
+    haystack(requests: unknown): string {
+      return [...logged, ...seen, JSON.stringify(requests)].join('\n');
+    },
+  };
+}
