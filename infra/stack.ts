@@ -56,8 +56,8 @@ export interface PulsecastStackProps extends StackProps {
 }
 
 /**
- * Pulsecast on one AWS account: one construct per concern (DESIGN §2). Publishing, measuring,
- * evaluating, notifying and observability join here as they are built.
+ * Pulsecast on one AWS account: one construct per concern (docs/architecture.md#infrastructure).
+ * Publishing, measuring, evaluating, notifying and observability join here as they are built.
  */
 export class PulsecastStack extends Stack {
   public readonly data: PulsecastData;

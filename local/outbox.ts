@@ -14,10 +14,11 @@ import type { SlackPayload } from '../shared/notify/slack.ts';
 import { FixedWebhookDirectory, WebhookSlackSender } from '../shared/notify/slack-webhook.ts';
 
 /**
- * Local mode's Slack and email (DESIGN §8): messages land in `<PULSECAST_DATA_DIR>/outbox/` —
- * each Slack message as the exact JSON payload the webhook would get (`.json`, with its charts
- * beside it as `.png`), each email as the exact MIME message SES would send (`.eml`, which any
- * mail client opens). Or, when configured, a real Slack webhook and a real SMTP server:
+ * Local mode's Slack and email (docs/architecture.md#local-mode): messages land in
+ * `<PULSECAST_DATA_DIR>/outbox/` — each Slack message as the exact JSON payload the webhook would
+ * get (`.json`, with its charts beside it as `.png`), each email as the exact MIME message SES would
+ * send (`.eml`, which any mail client opens). Or, when configured, a real Slack webhook and a real
+ * SMTP server:
  *
  * | variable | effect |
  * |---|---|

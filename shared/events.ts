@@ -2,10 +2,10 @@ import { z } from 'zod';
 import { GoalMetric, GoalStatus, Platform, type PostStatus, UtcInstant } from './domain/index.ts';
 
 /**
- * The events on the `pulsecast` bus (DESIGN §7), defined once: the handlers that emit them and
- * the infra rules that route them import these names and schemas. Each detail carries a schema
- * `version`; consumers must tolerate unknown fields (schemas here are not strict) and repeats
- * (delivery is at least once: `eventId` is stable per fact, so a consumer can deduplicate).
+ * The events on the `pulsecast` bus (docs/architecture.md#events), defined once: the handlers that
+ * emit them and the infra rules that route them import these names and schemas. Each detail carries
+ * a schema `version`; consumers must tolerate unknown fields (schemas here are not strict) and
+ * repeats (delivery is at least once: `eventId` is stable per fact, so a consumer can deduplicate).
  */
 export const EVENT_SOURCE = 'pulsecast';
 export const EVENT_BUS_NAME = 'pulsecast';

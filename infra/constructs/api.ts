@@ -79,9 +79,9 @@ export interface PulsecastApiProps {
 }
 
 /**
- * The HTTP API (DESIGN §4): IAM (SigV4) auth on every route unless a route group says why not,
- * access logs on the `$default` stage, default throttling, and one {@link PulsecastFunction} per
- * route group holding only the grants that group needs.
+ * The HTTP API (docs/architecture.md#http-api): IAM (SigV4) auth on every route unless a route group
+ * says why not, access logs on the `$default` stage, default throttling, and one
+ * {@link PulsecastFunction} per route group holding only the grants that group needs.
  */
 export class PulsecastApi extends Construct {
   /** The HTTP API; its default authorizer is IAM. */

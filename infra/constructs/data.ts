@@ -15,10 +15,10 @@ export interface PulsecastDataProps {
 }
 
 /**
- * The single DynamoDB table (single-table design, see DESIGN §3) with its two indexes: `byType`
- * lists entities of one type in order, `due` is the sparse index the Dispatcher and Collector
- * sweep. Key and index names come from `shared/store/keys.ts`, which the DynamoDB adapter reads
- * too, so the two cannot drift apart.
+ * The single DynamoDB table (single-table design, see docs/architecture.md#data-model) with its two
+ * indexes: `byType` lists entities of one type in order, `due` is the sparse index the Dispatcher
+ * and Collector sweep. Key and index names come from `shared/store/keys.ts`, which the DynamoDB
+ * adapter reads too, so the two cannot drift apart.
  */
 export class PulsecastData extends Construct implements TableBinding {
   /** The table. */

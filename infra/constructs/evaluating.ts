@@ -29,8 +29,8 @@ export interface PulsecastEvaluatingProps {
 }
 
 /**
- * Evaluating (DESIGN §1, §6): an EventBridge Scheduler schedule starts the Evaluator, a Standard
- * state machine in JSONPath:
+ * Evaluating (docs/architecture.md#evaluator): an EventBridge Scheduler schedule starts the
+ * Evaluator, a Standard state machine in JSONPath:
  *
  *   ListDueCampaigns → none due? done
  *     → Map over campaigns: EvaluateCampaign → AnnounceChanges

@@ -13,8 +13,8 @@ export interface PulsecastEventsProps {
 }
 
 /**
- * The `pulsecast` event bus (DESIGN §7) and an archive of everything Pulsecast emits, so a
- * consumer added later (or fixed after a bug) can replay what it missed. The bus name is
+ * The `pulsecast` event bus (docs/architecture.md#events) and an archive of everything Pulsecast
+ * emits, so a consumer added later (or fixed after a bug) can replay what it missed. The bus name is
  * generated (no hard-coded physical name); functions find it through EVENT_BUS_NAME.
  */
 export class PulsecastEvents extends Construct {

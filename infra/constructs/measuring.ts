@@ -72,8 +72,8 @@ const TRANSIENT_ERRORS = [
 ];
 
 /**
- * Measuring (DESIGN §1, §6): every 5 minutes an EventBridge Scheduler schedule starts the
- * Collector, an Express state machine in JSONPath:
+ * Measuring (docs/architecture.md#collector): every 5 minutes an EventBridge Scheduler schedule
+ * starts the Collector, an Express state machine in JSONPath:
  *
  *   CollectDue → anything due? → Map over channels (bounded): FetchAndStore → any channel failed? fail : done
  *

@@ -79,7 +79,7 @@ export interface PulsecastObservabilityProps {
   readonly dispatcher: sfn.StateMachine;
   /**
    * The HTTP API: requests, 4xx, 5xx and latency on the dashboard, and an alarm on any 5xx (a 5xx
-   * is a bug or an outage, DESIGN §4).
+   * is a bug or an outage, docs/architecture.md#http-api).
    * @default - no API widgets or alarm
    */
   readonly httpApi?: IHttpApi;

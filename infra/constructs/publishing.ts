@@ -30,8 +30,8 @@ export interface PulsecastPublishingProps {
 }
 
 /**
- * Publishing (DESIGN §1, §3): every minute an EventBridge Scheduler schedule starts the
- * Dispatcher, an Express state machine in JSONPath:
+ * Publishing (docs/architecture.md#dispatcher): every minute an EventBridge Scheduler schedule
+ * starts the Dispatcher, an Express state machine in JSONPath:
  *
  *   Recover → Claim → (more due? start another Dispatcher) → Map over batches:
  *     Wait until the batch's second → Publish (one platform call per post) → Record

@@ -199,7 +199,7 @@ export class PulsecastFunction extends Construct {
     });
 
     // Local mode and the state-machine tests run the synthesized template in-process: this is how
-    // they find the handler module behind each function (DESIGN §8).
+    // they find the handler module behind each function (docs/architecture.md#local-mode).
     (this.function.node.defaultChild as CfnResource).addMetadata(
       'pulsecast:entry',
       relative(PROJECT_ROOT, entry).split(sep).join('/'),

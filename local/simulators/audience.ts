@@ -12,7 +12,8 @@ import { isIanaTimezone } from '../../shared/domain/common.ts';
  * that convert). Everything is a pure function of the seed, the post and the (virtual) time:
  * the same calendar played twice gives the same numbers.
  *
- * Shape of `PULSECAST_SIMULATOR_CONFIG` (DESIGN §5); anything left out takes the defaults below.
+ * Shape of `PULSECAST_SIMULATOR_CONFIG` (docs/architecture.md#platform-simulators); anything left
+ * out takes the defaults below.
  */
 
 export const WEEKDAYS = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'] as const;

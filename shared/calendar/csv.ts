@@ -4,7 +4,7 @@ import { checkDatePattern, formatExample, parseLocalDate, parseLocalDateTime } f
 /**
  * Reading an uploaded CSV calendar into rows keyed by Pulsecast's own (native) column names.
  *
- * Three layouts are accepted (DESIGN §4):
+ * Three layouts are accepted (docs/architecture.md#calendar-upload):
  * - native: a header line naming `id, channel, scheduled_at, timezone, text, link, media,
  *   campaign, tags` in any order (only channel, scheduled_at and text are required);
  * - Hootsuite's bulk composer file: no header, one post per line as `date-time, message[, link]`;

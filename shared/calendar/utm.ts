@@ -1,9 +1,9 @@
 import type { Platform } from '../domain/index.ts';
 
 /**
- * UTM tagging of a post's link (DESIGN §6), so that a visit and a sale on the user's site can be
- * traced back to the post that earned them: `utm_source` = platform, `utm_medium` = social,
- * `utm_campaign` = the post's campaign, `utm_content` = the post's id.
+ * UTM tagging of a post's link (docs/architecture.md#conversions), so that a visit and a sale on the
+ * user's site can be traced back to the post that earned them: `utm_source` = platform, `utm_medium`
+ * = social, `utm_campaign` = the post's campaign, `utm_content` = the post's id.
  *
  * Done when the calendar is planned, not when the post is published: the platform rules then
  * measure the text with the link as it will really go out (Mastodon, Bluesky and Threads count a

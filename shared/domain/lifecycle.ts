@@ -1,9 +1,9 @@
 import type { PostStatus } from './post.ts';
 
 /**
- * Every allowed post status change, and what causes it (DESIGN §3). Anything not in this
- * table is refused. Each transition is written as a conditional update on the post's version,
- * so two actors racing for the same change cannot both win.
+ * Every allowed post status change, and what causes it (docs/architecture.md#post-lifecycle).
+ * Anything not in this table is refused. Each transition is written as a conditional update on the
+ * post's version, so two actors racing for the same change cannot both win.
  *
  * Why UNKNOWN has no path back to QUEUED: the platform may already show the post, and a blind
  * retry is how peers published twice. Only reconciliation (found → PUBLISHED) or a person

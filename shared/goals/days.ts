@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 
 /**
- * Calendar days in a time zone. Goal windows are whole local days (DESIGN §6), and a local day
- * is not always 24 hours long (DST), so every conversion between instants and days goes
- * through the zone.
+ * Calendar days in a time zone. Goal windows are whole local days
+ * (docs/architecture.md#goals-and-recommendations), and a local day is not always 24 hours long
+ * (DST), so every conversion between instants and days goes through the zone.
  */
 
 /** The local date (`2026-04-01`) of an instant in a zone. */

@@ -15,10 +15,10 @@ import type {
 import { RULES } from './recommend.ts';
 
 /**
- * The Evaluator's steps (DESIGN §1): what the state machine's handlers call. Loading goes through
- * the store port; evaluating is the pure code in this folder; what comes out is stored (one
- * evaluation per campaign and local date) and compared with the previous date's to find what to
- * announce.
+ * The Evaluator's steps (docs/architecture.md#evaluator): what the state machine's handlers call.
+ * Loading goes through the store port; evaluating is the pure code in this folder; what comes out is
+ * stored (one evaluation per campaign and local date) and compared with the previous date's to find
+ * what to announce.
  */
 
 export interface EvaluatorDeps {

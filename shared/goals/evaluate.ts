@@ -14,7 +14,8 @@ import {
 import { BAND_CONFIDENCE, mean, round, sampleVariance, sum, Z_80 } from './stats.ts';
 
 /**
- * Evaluating one goal (DESIGN §6). The rules, in the order they are applied:
+ * Evaluating one goal (docs/architecture.md#goals-and-recommendations). The rules, in the order they
+ * are applied:
  *
  * Measuring. A goal counts the posts in its scope (see GoalScope) and the conversions
  * attributed to them. Post metrics (impressions, engagements, …) count on the local day the

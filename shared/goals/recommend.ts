@@ -12,8 +12,9 @@ import { engagementsOf, inScope, isMature, isUpcoming, metricKind, postMetricVal
 import { mean, round, shrink } from './stats.ts';
 
 /**
- * Recommendations (DESIGN §6): specific, evidenced from the account's own history, and never
- * made on too little data — a {@link DataGap} says what is missing instead.
+ * Recommendations (docs/architecture.md#goals-and-recommendations): specific, evidenced from the
+ * account's own history, and never made on too little data — a {@link DataGap} says what is missing
+ * instead.
  *
  * The history is the last 90 days of published posts whose metrics were taken at least 24 h
  * after publication (so young posts do not look weak), across campaigns. The outcome compared is

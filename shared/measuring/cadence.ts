@@ -1,7 +1,7 @@
 /**
- * When a published post's numbers are read (DESIGN §6): at fixed checkpoints of its age, so that
- * every post has a reading "at 24 h" to compare with every other post's, plus the rules that make
- * the schedule cheaper and sturdier:
+ * When a published post's numbers are read (docs/architecture.md#collector): at fixed checkpoints of
+ * its age, so that every post has a reading "at 24 h" to compare with every other post's, plus the
+ * rules that make the schedule cheaper and sturdier:
  *
  * - **Stable posts are read less often.** While consecutive readings come back unchanged, the
  *   next reading skips ahead (2×, 4×, then at most 8× the usual gap), but only among the early,

@@ -6,9 +6,9 @@ import { BadRequestError, PulsecastError, ValidationError } from '../errors.ts';
 import type { Conversion, Store } from '../store/port.ts';
 
 /**
- * The conversion webhook (`POST /v1/conversions`, DESIGN §4): the user's site or shop reports a
- * conversion, Pulsecast checks that the shop sent it, keeps it once, and attributes it to the
- * post whose UTM-tagged link brought the visitor.
+ * The conversion webhook (`POST /v1/conversions`, docs/architecture.md#conversions): the user's site
+ * or shop reports a conversion, Pulsecast checks that the shop sent it, keeps it once, and
+ * attributes it to the post whose UTM-tagged link brought the visitor.
  *
  * Authentication (no AWS credentials at a shop): `X-Pulsecast-Timestamp: <unix seconds>` and
  * `X-Pulsecast-Signature: sha256=<hex of HMAC-SHA256(secret, timestamp + "." + raw body)>`. The

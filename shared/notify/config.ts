@@ -3,9 +3,10 @@ import { GoalStatus, IanaTimezone, Slug } from '../domain/index.ts';
 import { EVENT_TYPES, type EventType, type PulsecastEvent } from '../events.ts';
 
 /**
- * Who hears about what, and when (DESIGN §7, issue 7). One JSON document, validated here and
- * used twice: by the CDK app, which turns each route into an EventBridge rule and each digest
- * into a schedule, and by the notifier, which applies the same routes to every event it gets.
+ * Who hears about what, and when (docs/architecture.md#notifications-and-digests, issue 7). One JSON
+ * document, validated here and used twice: by the CDK app, which turns each route into an
+ * EventBridge rule and each digest into a schedule, and by the notifier, which applies the same
+ * routes to every event it gets.
  *
  * ```json
  * { "goalCooldownMinutes": 360,

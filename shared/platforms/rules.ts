@@ -5,9 +5,10 @@ import type { Platform } from '../domain/index.ts';
 
 /**
  * What each platform accepts in a post, as pure functions, so a calendar is checked when it is
- * uploaded rather than failing at publish time (peers reported media limits only after
- * "success"). Facts from PLATFORMS.md and the platforms' documentation; where a platform counts
- * in a way we could not confirm, we count the cautious way and say so next to the rule.
+ * uploaded rather than failing at publish time (peers reported media limits only after "success").
+ * Facts from the platforms' documentation (sources with each platform's fixtures in
+ * test/fixtures/platforms/); where a platform counts in a way we could not confirm, we count the
+ * cautious way and say so next to the rule.
  */
 
 export interface PlatformRules {

@@ -23,7 +23,7 @@ function verify(overrides: Partial<Parameters<typeof verifyConversionSignature>[
 }
 
 describe('the conversion webhook signature', () => {
-  it('is HMAC-SHA256 of timestamp + "." + raw body, as DESIGN §4 fixes it', () => {
+  it('is HMAC-SHA256 of timestamp + "." + raw body, as docs/architecture.md#conversions fixes it', () => {
     // Computed independently: printf '%s' '1796731200.{"id":"evt-1","value":10,"currency":"EUR"}' | openssl dgst -sha256 -hmac whsec-0123456789abcdef
     expect(signConversion(SECRET, AT, BODY)).toBe(
       'sha256=5d31af3778975011000502674773c4454a283856f1b86d109fbf25252014a04e',
