@@ -290,7 +290,8 @@ describe('CalendarParser', () => {
       const result = parseCalendarCsv(input);
 
       expect(result.rows[0]?.fields.text?.length).toBe(45_000_000);
-      expect(performance.now() - start).toBeLessThan(5000);
+      // Quadratic would take hours; the bound only has to tell the two apart on a loaded machine.
+      expect(performance.now() - start).toBeLessThan(20_000);
     });
 
     it('fails fast on a 50 MB file whose first quote never closes', () => {
@@ -298,7 +299,7 @@ describe('CalendarParser', () => {
       const start = performance.now();
 
       expect(parseError(input).row).toBe(2);
-      expect(performance.now() - start).toBeLessThan(3000);
+      expect(performance.now() - start).toBeLessThan(20_000);
     });
   });
 
