@@ -216,6 +216,7 @@ export function validatePostForPlatform(
           `${linkAppended ? ', including the link added at the end' : ''}; shorten it by ${fmt(measure.length - measure.limit)}`,
       );
     }
+    characterFindings(platform, published, error, warning);
     if (platform === 'bluesky') {
       const bytes = Buffer.byteLength(published, 'utf8');
       if (bytes > BLUESKY_MAX_BYTES) {
@@ -275,6 +276,89 @@ export function validatePostForPlatform(
     }
   }
   return findings;
+}
+
+/**
+ * Characters X refuses and characters that change how a text displays, each named with its
+ * position, so the marketer can find an invisible character in the calendar cell.
+ *
+ * X refuses what twitter-text's `hasInvalidCharacters` refuses (its own validity check, also
+ * behind `parseTweet(...).valid`): in twitter-text 3 that is U+FEFF, U+FFFE and U+FFFF. (Version 1
+ * also refused the direction overrides U+202A–U+202E; version 2 dropped them, so X takes them.)
+ * No other platform documents refusing these characters, so there they are a warning: they are
+ * invisible, usually a pasted byte-order mark or a broken export, and may show up as a box.
+ *
+ * Every platform, X included, gets a warning for the overrides U+202D and U+202E: they display
+ * the text after them in the other direction (and are the usual trick for disguising a link). The
+ * embeddings, isolates and marks around them are left alone; right-to-left text uses them.
+ */
+function characterFindings(
+  platform: Platform,
+  text: string,
+  error: (column: 'text', message: string) => void,
+  warning: (column: 'text', message: string) => void,
+): void {
+  const name = PLATFORM_NAMES[platform];
+  if (twitterText.hasInvalidCharacters(text)) {
+    const found = locate(text, (char) => twitterText.hasInvalidCharacters(char));
+    const them = found.length > 1 ? 'them' : 'it';
+    if (platform === 'x') {
+      error('text', `contains ${listCharacters(found)}, which X refuses; remove ${them}`);
+    } else {
+      const what = found.length > 1 ? 'invisible characters' : 'an invisible character';
+      warning(
+        'text',
+        `contains ${listCharacters(found)}, ${what} that ${name} may show as a box; remove ${them}`,
+      );
+    }
+  }
+  const overrides = locate(text, (char) => DIRECTION_OVERRIDES.has(char));
+  if (overrides.length > 0) {
+    warning(
+      'text',
+      `contains ${listCharacters(overrides)}, which forces the direction of the text after it, so ${name} can show it reversed; remove it unless that is intended`,
+    );
+  }
+}
+
+const DIRECTION_OVERRIDES = new Set(['\u202D', '\u202E']);
+
+/** Names for the characters {@link characterFindings} reports (others are given by code point only). */
+const CHARACTER_NAMES: Record<string, string> = {
+  '\uFEFF': 'ZERO WIDTH NO-BREAK SPACE, the byte-order mark',
+  '\uFFFE': 'a noncharacter',
+  '\uFFFF': 'a noncharacter',
+  '\u202D': 'LEFT-TO-RIGHT OVERRIDE',
+  '\u202E': 'RIGHT-TO-LEFT OVERRIDE',
+};
+
+interface FoundCharacter {
+  char: string;
+  /** 1-based, counting characters as they are seen (graphemes). */
+  position: number;
+}
+
+function locate(text: string, matches: (char: string) => boolean): FoundCharacter[] {
+  const found: FoundCharacter[] = [];
+  let position = 0;
+  for (const { segment } of graphemes.segment(text)) {
+    position += 1;
+    for (const char of segment) if (matches(char)) found.push({ char, position });
+  }
+  return found;
+}
+
+/** "U+FEFF (…) at character 12 and U+FFFF (…) at character 30", at most three named. */
+function listCharacters(found: readonly FoundCharacter[]): string {
+  const named = found.slice(0, 3).map(({ char, position }) => {
+    const code = `U+${(char.codePointAt(0) ?? 0).toString(16).toUpperCase().padStart(4, '0')}`;
+    const label = CHARACTER_NAMES[char];
+    return `${code}${label ? ` (${label})` : ''} at character ${fmt(position)}`;
+  });
+  const more = found.length - named.length;
+  if (more > 0) named.push(`${fmt(more)} more`);
+  const last = named.pop() ?? '';
+  return named.length > 0 ? `${named.join(', ')} and ${last}` : last;
 }
 
 function mediaUrlProblem(url: string): string | undefined {

@@ -188,6 +188,34 @@ describe('uploadCalendar', () => {
     ).toEqual(['a']);
   });
 
+  it('answers 422 naming the row and the text column when the text has a character X refuses', async () => {
+    // prepare: an invisible byte-order mark pasted into the middle of the second post
+    const body = csv([
+      'id,channel,scheduled_at,text',
+      'a,x-main,2026-12-10T09:00:00Z,fine',
+      'b,x-main,2026-12-11T09:00:00Z,Big \uFEFFnews',
+    ]);
+
+    // act
+    const failure = await uploadCalendar({ body, contentType: 'csv', dryRun: false }, deps()).catch(
+      (error: unknown) => error,
+    );
+
+    // assert
+    expect(failure).toBeInstanceOf(ValidationError);
+    expect((failure as ValidationError).status).toBe(422);
+    expect((failure as ValidationError).issues).toEqual([
+      {
+        row: 3,
+        column: 'text',
+        message: expect.stringContaining(
+          'U+FEFF (ZERO WIDTH NO-BREAK SPACE, the byte-order mark) at character 5, which X refuses',
+        ),
+      },
+    ]);
+    expect((await store.listPosts({}, { limit: 10 })).items).toEqual([]);
+  });
+
   it('rejects bytes that are not UTF-8', async () => {
     await expect(
       uploadCalendar(

@@ -24,7 +24,7 @@ function table(cases: Case[]): void {
   });
 }
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns.html
+// EventBridge user guide, page eb-event-patterns
 const ec2Event = {
   version: '0',
   id: '6a7e8feb-b491-4cf7-a9f1-bf3703467718',
@@ -121,7 +121,7 @@ describe('matchesPattern: exact values (eb-event-patterns, eb-create-pattern)', 
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-null-values.html
+// EventBridge user guide, page eb-event-patterns-null-values
 describe('matchesPattern: null values and empty strings (eb-event-patterns-null-values)', () => {
   const event = {
     'detail-type': 'EC2 Instance Launch Successful',
@@ -162,7 +162,7 @@ describe('matchesPattern: null values and empty strings (eb-event-patterns-null-
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-arrays.html
+// EventBridge user guide, page eb-event-patterns-arrays
 describe('matchesPattern: arrays (eb-event-patterns-arrays)', () => {
   const pattern = {
     resources: [
@@ -217,7 +217,7 @@ describe('matchesPattern: arrays (eb-event-patterns-arrays)', () => {
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html
+// EventBridge user guide, page eb-create-pattern-operators
 // (sections "Prefix matching", "Suffix matching", "Equals-ignore-case matching")
 describe('matchesPattern: prefix, suffix, equals-ignore-case (eb-create-pattern-operators)', () => {
   table([
@@ -290,7 +290,7 @@ describe('matchesPattern: prefix, suffix, equals-ignore-case (eb-create-pattern-
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
+// EventBridge user guide, page eb-event-patterns-content-based-filtering
 // and eb-create-pattern-operators.html, "Anything-but matching"
 describe('matchesPattern: anything-but (eb-event-patterns-content-based-filtering)', () => {
   table([
@@ -417,7 +417,7 @@ describe('matchesPattern: anything-but (eb-event-patterns-content-based-filterin
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
+// EventBridge user guide, page eb-event-patterns-content-based-filtering
 // ("Numeric matching") and eb-create-pattern-operators.html ("Numeric (equals)", "Numeric (range)")
 describe('matchesPattern: numeric (eb-event-patterns-content-based-filtering)', () => {
   const pattern = {
@@ -479,7 +479,7 @@ describe('matchesPattern: numeric (eb-event-patterns-content-based-filtering)', 
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
+// EventBridge user guide, page eb-event-patterns-content-based-filtering
 // ("IP address matching")
 describe('matchesPattern: cidr (eb-event-patterns-content-based-filtering)', () => {
   table([
@@ -510,7 +510,7 @@ describe('matchesPattern: cidr (eb-event-patterns-content-based-filtering)', () 
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
+// EventBridge user guide, page eb-event-patterns-content-based-filtering
 // ("Exists matching"): presence or absence of a field; the value is not considered; leaf nodes only.
 describe('matchesPattern: exists (eb-event-patterns-content-based-filtering)', () => {
   const ec2State = {
@@ -576,8 +576,8 @@ describe('matchesPattern: exists (eb-event-patterns-content-based-filtering)', (
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html ("Wildcard"),
-// https://aws.amazon.com/blogs/compute/filtering-events-in-amazon-eventbridge-with-wildcard-pattern-matching/
+// EventBridge user guide, page eb-create-pattern-operators ("Wildcard"),
+// the AWS Compute blog post on filtering events with wildcard pattern matching,
 // and the event-ruler README ("Wildcard matching") for escapes.
 describe('matchesPattern: wildcard (eb-create-pattern-operators)', () => {
   table([
@@ -644,7 +644,7 @@ describe('matchesPattern: wildcard (eb-create-pattern-operators)', () => {
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-create-pattern-operators.html ("Or"),
+// EventBridge user guide, page eb-create-pattern-operators ("Or"),
 // with the nested forms from the event-ruler README ("The $or Primitive").
 describe('matchesPattern: $or (eb-create-pattern-operators)', () => {
   const cloudwatch = {
@@ -710,7 +710,7 @@ describe('matchesPattern: $or (eb-create-pattern-operators)', () => {
   ]);
 });
 
-// https://docs.aws.amazon.com/eventbridge/latest/userguide/eb-event-patterns-content-based-filtering.html
+// EventBridge user guide, page eb-event-patterns-content-based-filtering
 // ("Complex example with multiple matching")
 describe('matchesPattern: the complex example (eb-event-patterns-content-based-filtering)', () => {
   const pattern = {
@@ -754,6 +754,288 @@ describe('matchesPattern: the Pulsecast envelope', () => {
   });
 });
 
+// event-ruler README, "Compiled rules and JSON keys with dots": keys are joined with dots when
+// rules and events are flattened, so a dot in a key and a level of nesting are the same thing.
+describe('matchesPattern: field names with dots (event-ruler flattens keys with dots)', () => {
+  table([
+    {
+      name: 'a pattern key "a.b" matches an event field literally named "a.b"',
+      pattern: { 'a.b': [1] },
+      event: { 'a.b': 1 },
+      matches: true,
+    },
+    {
+      name: 'a pattern key "a.b" also matches b nested inside a',
+      pattern: { 'a.b': [1] },
+      event: { a: { b: 1 } },
+      matches: true,
+    },
+    {
+      name: 'a nested pattern a → b also matches an event field named "a.b"',
+      pattern: { a: { b: [1] } },
+      event: { 'a.b': 1 },
+      matches: true,
+    },
+    {
+      name: 'the README rule { detail: { "state.status": ["running"] } } matches the nested event',
+      pattern: { detail: { 'state.status': ['running'] } },
+      event: { detail: { state: { status: 'running' } } },
+      matches: true,
+    },
+    {
+      name: 'the README rule matches the event with the dotted key',
+      pattern: { detail: { 'state.status': ['running'] } },
+      event: { detail: { 'state.status': 'running' } },
+      matches: true,
+    },
+    {
+      name: 'a dotted key still compares the value',
+      pattern: { 'a.b': [1] },
+      event: { a: { b: 2 }, 'a.c': 1 },
+      matches: false,
+    },
+    {
+      name: 'a dotted key is not a prefix of a longer path',
+      pattern: { 'a.b': [1] },
+      event: { a: { b: { c: 1 } } },
+      matches: false,
+    },
+    {
+      name: 'exists: false on "a.b" sees b nested inside a',
+      pattern: { 'a.b': [{ exists: false }] },
+      event: { a: { b: 1 } },
+      matches: false,
+    },
+    {
+      name: 'dotted and nested spellings in one array element match together',
+      pattern: { employees: { 'name.first': ['Anna'], name: { last: ['Smith'] } } },
+      event: { employees: [{ 'name.first': 'Anna', name: { last: 'Smith' } }] },
+      matches: true,
+    },
+    {
+      name: 'dotted and nested spellings from different array elements are not combined',
+      pattern: { employees: { 'name.first': ['Anna'], name: { last: ['Smith'] } } },
+      event: {
+        employees: [
+          { 'name.first': 'Anna', name: { last: 'Jones' } },
+          { name: { first: 'Peter', last: 'Smith' } },
+        ],
+      },
+      matches: false,
+    },
+  ]);
+});
+
+// event-ruler README, "The $or Primitive", and JsonRuleCompiler: a $or forks the fields named so
+// far into one alternative per branch.
+describe('matchesPattern: $or next to fields named outside it', () => {
+  const alarm = {
+    source: ['aws.cloudwatch'],
+    detail: { state: ['ALARM'] },
+    $or: [{ detail: { metric: ['CPUUtilization'] } }, { detail: { namespace: ['AWS/EC2'] } }],
+  };
+  const order = {
+    items: { sku: ['A'] },
+    $or: [{ items: { quantity: [1] } }, { rush: [true] }],
+  };
+  table([
+    {
+      name: 'the outer field and one branch hold (same parent object)',
+      pattern: alarm,
+      event: { source: 'aws.cloudwatch', detail: { state: 'ALARM', metric: 'CPUUtilization' } },
+      matches: true,
+    },
+    {
+      name: 'a branch alone is not enough when the outer field fails',
+      pattern: alarm,
+      event: { source: 'aws.cloudwatch', detail: { state: 'OK', metric: 'CPUUtilization' } },
+      matches: false,
+    },
+    {
+      name: 'the outer field alone is not enough when no branch holds',
+      pattern: alarm,
+      event: { source: 'aws.cloudwatch', detail: { state: 'ALARM', metric: 'DiskReadOps' } },
+      matches: false,
+    },
+    {
+      name: 'outer field and branch match in the same array element',
+      pattern: order,
+      event: { items: [{ sku: 'A', quantity: 1 }] },
+      matches: true,
+    },
+    {
+      name: 'outer field and branch from different array elements are not combined',
+      pattern: order,
+      event: {
+        items: [
+          { sku: 'A', quantity: 2 },
+          { sku: 'B', quantity: 1 },
+        ],
+      },
+      matches: false,
+    },
+    {
+      name: 'the other branch needs no array element of its own',
+      pattern: order,
+      event: { items: [{ sku: 'A', quantity: 2 }], rush: true },
+      matches: true,
+    },
+  ]);
+
+  it.each([
+    {
+      name: 'the same field outside and inside a $or branch',
+      pattern: { state: ['a'], $or: [{ state: ['b'] }, { other: ['c'] }] },
+      path: 'state',
+    },
+    {
+      name: 'the same nested field outside and inside a $or branch',
+      pattern: { detail: { state: ['a'] }, $or: [{ detail: { state: ['b'] } }, { other: ['c'] }] },
+      path: 'detail.state',
+    },
+    {
+      name: 'the same field spelt once with a dot and once nested',
+      pattern: { 'a.b': [1], a: { b: [2] } },
+      path: 'a.b',
+    },
+  ])('refuses $name, since EventBridge would keep only one condition', ({ pattern, path }) => {
+    // act
+    const problems = validatePattern(pattern);
+
+    // assert
+    expect(problems).toEqual([
+      expect.stringMatching(new RegExp(`^${path.replace('.', '\\.')}: named twice`)),
+    ]);
+    expect(() => compilePattern(pattern, 'rule OnState')).toThrow(/rule OnState cannot be matched locally/);
+  });
+});
+
+// event-ruler's EqualsIgnoreCaseParser: each UTF-16 unit of the pattern matches its Java
+// toLowerCase(Locale.ROOT) or toUpperCase(Locale.ROOT), one-to-many mappings included.
+describe('matchesPattern: ignore-case operators on non-ASCII text (event-ruler, Java case mapping)', () => {
+  const equals = (text: string) => ({ v: [{ 'equals-ignore-case': text }] });
+  table([
+    { name: '"ÄPFEL" matches "äpfel"', pattern: equals('ÄPFEL'), event: { v: 'äpfel' }, matches: true },
+    {
+      name: '"ÄPFEL" matches mixed case "äPfEl"',
+      pattern: equals('ÄPFEL'),
+      event: { v: 'äPfEl' },
+      matches: true,
+    },
+    {
+      name: '"ÄPFEL" does not match "apfel"',
+      pattern: equals('ÄPFEL'),
+      event: { v: 'apfel' },
+      matches: false,
+    },
+    { name: 'Greek "ΟΔΟΣ" matches "οδοσ"', pattern: equals('ΟΔΟΣ'), event: { v: 'οδοσ' }, matches: true },
+    {
+      name: 'Greek "ΟΔΟΣ" does not match the final sigma in "οδος" (Σ is σ or Σ, not ς)',
+      pattern: equals('ΟΔΟΣ'),
+      event: { v: 'οδος' },
+      matches: false,
+    },
+    {
+      name: 'Greek "οδος" matches "ΟΔΟΣ" (ς upper-cases to Σ)',
+      pattern: equals('οδος'),
+      event: { v: 'ΟΔΟΣ' },
+      matches: true,
+    },
+    {
+      name: '"straße" matches "STRASSE" (ß upper-cases to SS)',
+      pattern: equals('straße'),
+      event: { v: 'STRASSE' },
+      matches: true,
+    },
+    {
+      name: '"STRASSE" does not match "straße"',
+      pattern: equals('STRASSE'),
+      event: { v: 'straße' },
+      matches: false,
+    },
+    { name: 'Turkish dotless "ı" matches "I"', pattern: equals('ı'), event: { v: 'I' }, matches: true },
+    { name: '"I" does not match dotless "ı"', pattern: equals('I'), event: { v: 'ı' }, matches: false },
+    {
+      name: '"istanbul" does not match "İSTANBUL" (İ is not the upper case of i)',
+      pattern: equals('istanbul'),
+      event: { v: 'İSTANBUL' },
+      matches: false,
+    },
+    {
+      name: '"İstanbul" matches "i̇stanbul" (İ lower-cases to i and a combining dot)',
+      pattern: equals('İstanbul'),
+      event: { v: 'i\u0307stanbul' },
+      matches: true,
+    },
+    {
+      name: '"İstanbul" does not match "istanbul"',
+      pattern: equals('İstanbul'),
+      event: { v: 'istanbul' },
+      matches: false,
+    },
+    {
+      name: 'a titlecase "ǅ" matches only its lower and upper case, not itself',
+      pattern: equals('ǅ'),
+      event: { v: 'ǅ' },
+      matches: false,
+    },
+    { name: 'titlecase "ǅ" matches "Ǆ"', pattern: equals('ǅ'), event: { v: 'Ǆ' }, matches: true },
+    {
+      name: 'prefix with equals-ignore-case "ÄPF" matches "äpfelkuchen"',
+      pattern: { v: [{ prefix: { 'equals-ignore-case': 'ÄPF' } }] },
+      event: { v: 'äpfelkuchen' },
+      matches: true,
+    },
+    {
+      name: 'prefix with equals-ignore-case "straß" matches "STRASSENBAHN"',
+      pattern: { v: [{ prefix: { 'equals-ignore-case': 'straß' } }] },
+      event: { v: 'STRASSENBAHN' },
+      matches: true,
+    },
+    {
+      name: 'suffix with equals-ignore-case "ß" matches "FUSS"',
+      pattern: { v: [{ suffix: { 'equals-ignore-case': 'ß' } }] },
+      event: { v: 'FUSS' },
+      matches: true,
+    },
+    {
+      name: 'suffix with equals-ignore-case "Σ" does not match a final "ς"',
+      pattern: { v: [{ suffix: { 'equals-ignore-case': 'Σ' } }] },
+      event: { v: 'ΟΔΟς' },
+      matches: false,
+    },
+    {
+      name: 'anything-but equals-ignore-case "ΟΔΟΣ" excludes "οδοσ"',
+      pattern: { v: [{ 'anything-but': { 'equals-ignore-case': ['ΟΔΟΣ'] } }] },
+      event: { v: 'οδοσ' },
+      matches: false,
+    },
+    {
+      name: 'anything-but equals-ignore-case "ΟΔΟΣ" lets "οδος" through',
+      pattern: { v: [{ 'anything-but': { 'equals-ignore-case': ['ΟΔΟΣ'] } }] },
+      event: { v: 'οδος' },
+      matches: true,
+    },
+    {
+      name: 'anything-but equals-ignore-case "straße" excludes "STRASSE"',
+      pattern: { v: [{ 'anything-but': { 'equals-ignore-case': 'straße' } }] },
+      event: { v: 'STRASSE' },
+      matches: false,
+    },
+  ]);
+
+  it.each([
+    { name: 'equals-ignore-case', pattern: equals('go 🚀') },
+    { name: 'prefix with equals-ignore-case', pattern: { v: [{ prefix: { 'equals-ignore-case': '𐐀' } }] } },
+    {
+      name: 'anything-but equals-ignore-case',
+      pattern: { v: [{ 'anything-but': { 'equals-ignore-case': ['🚀'] } }] },
+    },
+  ])('refuses $name with a character outside the Basic Multilingual Plane', ({ pattern }) => {
+    expect(validatePattern(pattern).join('\n')).toContain('outside the Basic Multilingual Plane');
+  });
+});
+
 describe('validatePattern', () => {
   it.each([
     { name: 'a pattern that is not an object', pattern: ['source'], problem: 'must be a JSON object' },
@@ -792,9 +1074,30 @@ describe('validatePattern', () => {
       problem: 'unsupported anything-but operator "numeric"',
     },
     {
-      name: 'a numeric range upside down',
+      name: 'a numeric range written upper bound first',
       pattern: { v: [{ numeric: ['<', 5, '>', 0] }] },
       problem: 'lower bound',
+    },
+    {
+      name: 'a numeric range whose lower bound is above its upper bound',
+      pattern: { v: [{ numeric: ['>', 10, '<=', 5] }] },
+      problem: 'the lower bound 10 of a numeric range must be below its upper bound 5',
+    },
+    {
+      name: 'a numeric range whose bounds are equal',
+      pattern: { v: [{ numeric: ['>=', 5, '<=', 5] }] },
+      problem: 'the lower bound 5 of a numeric range must be below its upper bound 5',
+    },
+    {
+      name: 'an empty prefix inside anything-but',
+      pattern: { v: [{ 'anything-but': { prefix: '' } }] },
+      problem:
+        'an empty prefix would exclude every string; EventBridge refuses it ("Null prefix/suffix not allowed")',
+    },
+    {
+      name: 'an empty suffix inside anything-but',
+      pattern: { v: [{ 'anything-but': { suffix: '' } }] },
+      problem: 'an empty suffix would exclude every string',
     },
     {
       name: 'an unknown numeric operator',
@@ -831,6 +1134,20 @@ describe('validatePattern', () => {
     expect(problems).toHaveLength(2);
     expect(problems[0]).toMatch(/^detail\.state\[0\]: /);
     expect(problems[1]).toMatch(/^detail\.n\[0\]\.numeric: /);
+  });
+
+  it('refuses a rule with an impossible numeric range at load time, naming the rule and the field', () => {
+    // prepare
+    const pattern = { detail: { amount: [{ numeric: ['>', 100, '<', 50] }] } };
+
+    // act
+    const load = () => compilePattern(pattern, 'rule OnBigOrder');
+
+    // assert
+    expect(load).toThrow(UnsupportedPatternError);
+    expect(load).toThrow(
+      /rule OnBigOrder cannot be matched locally:\n {2}- detail\.amount\[0\]\.numeric: the lower bound 100 of a numeric range must be below its upper bound 50/,
+    );
   });
 
   it('makes matchesPattern and compilePattern throw instead of mis-matching', () => {

@@ -1,3 +1,4 @@
+import twitterText from 'twitter-text';
 import { describe, expect, it } from 'vitest';
 import { PLATFORMS } from '../../../shared/domain/index.ts';
 import {
@@ -296,6 +297,93 @@ describe('validatePostForPlatform', () => {
           media: [],
         }),
       ).toEqual([]);
+    });
+  });
+
+  describe('characters X refuses', () => {
+    it('refuses a post with a byte-order mark on X, naming it and where it is', () => {
+      // prepare: the family emoji is one character on screen, so the mark is the 11th
+      const text = `Hello ${FAMILY} wo\uFEFFrld`;
+
+      // act
+      const findings = validatePostForPlatform('x', { text, media: [] });
+
+      // assert
+      expect(findings).toEqual([
+        {
+          column: 'text',
+          severity: 'error',
+          message:
+            'contains U+FEFF (ZERO WIDTH NO-BREAK SPACE, the byte-order mark) at character 11, which X refuses; remove it',
+        },
+      ]);
+    });
+
+    it('names every refused character and says so apart from the length', () => {
+      const text = `${'a'.repeat(280)}\uFFFE\uFFFF`;
+
+      const messages = errors('x', { text, media: [] }).map((finding) => finding.message);
+
+      expect(messages).toEqual([
+        expect.stringMatching(/^text is \d+ of 280 characters on X/),
+        'contains U+FFFE (a noncharacter) at character 281 and U+FFFF (a noncharacter) at character 282, which X refuses; remove them',
+      ]);
+    });
+
+    it('names at most three and counts the rest', () => {
+      const text = 'a\uFEFFb\uFEFFc\uFEFFd\uFEFFe\uFEFF';
+
+      const [finding] = errors('x', { text, media: [] });
+
+      expect(finding?.message).toContain('at character 6 and 2 more, which X refuses');
+    });
+
+    it('agrees with twitter-text: the library refuses exactly these texts', () => {
+      // The verdict is the library's (parseTweet(...).valid is false for them); spot-check both ways.
+      for (const text of ['a\uFEFF', 'a\uFFFE', 'a\uFFFF']) {
+        expect(twitterText.parseTweet(text).valid).toBe(false);
+        expect(errors('x', { text, media: [] })).toHaveLength(1);
+      }
+      for (const text of ['a\u202Eb', 'a\u200Bb', 'a\u200Db']) {
+        expect(twitterText.parseTweet(text).valid).toBe(true);
+        expect(errors('x', { text, media: [] })).toEqual([]);
+      }
+    });
+
+    it('only warns about them on the other platforms, which do not refuse them', () => {
+      for (const platform of PLATFORMS.filter((p) => p !== 'x')) {
+        const findings = validatePostForPlatform(platform, { text: 'Hi\uFEFF', media: [IMAGE] });
+
+        expect(findings, platform).toEqual([
+          {
+            column: 'text',
+            severity: 'warning',
+            message: expect.stringContaining(
+              'U+FEFF (ZERO WIDTH NO-BREAK SPACE, the byte-order mark) at character 3',
+            ),
+          },
+        ]);
+      }
+    });
+
+    it('warns on every platform about a direction override, which X accepts', () => {
+      for (const platform of PLATFORMS) {
+        const findings = validatePostForPlatform(platform, { text: 'Open \u202Egnp.exe', media: [IMAGE] });
+
+        expect(findings, platform).toEqual([
+          {
+            column: 'text',
+            severity: 'warning',
+            message: expect.stringContaining('U+202E (RIGHT-TO-LEFT OVERRIDE) at character 6'),
+          },
+        ]);
+      }
+    });
+
+    it('leaves ordinary right-to-left text and its marks alone', () => {
+      const text = 'שלום \u200Fעולם\u2067abc\u2069';
+
+      expect(validatePostForPlatform('x', { text, media: [] })).toEqual([]);
     });
   });
 });
