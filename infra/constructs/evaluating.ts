@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { ScheduledWorkflow } from './scheduled-workflow.ts';
+import { mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastEvaluating}. */
 export interface PulsecastEvaluatingProps {
@@ -62,12 +62,7 @@ export class PulsecastEvaluating extends Construct {
 
   constructor(scope: Construct, id: string, props: PulsecastEvaluatingProps) {
     super(scope, id);
-    const maxConcurrency = props.maxConcurrency ?? 5;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) {
-      throw new Error(
-        `${this.node.path}: maxConcurrency must be an integer from 1 to 40, got ${maxConcurrency}`,
-      );
-    }
+    const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 5, 40);
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
 
     const fn = (name: string, entry: string, description: string, timeout: Duration, memorySize = 512) =>

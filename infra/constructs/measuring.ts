@@ -8,7 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { ScheduledWorkflow } from './scheduled-workflow.ts';
+import { mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastMeasuring}. */
 export interface PulsecastMeasuringProps {
@@ -106,12 +106,7 @@ export class PulsecastMeasuring extends Construct {
   constructor(scope: Construct, id: string, props: PulsecastMeasuringProps) {
     super(scope, id);
     const secretPrefix = props.secretPrefix ?? 'pulsecast/';
-    const maxConcurrency = props.maxConcurrency ?? 10;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) {
-      throw new Error(
-        `${this.node.path}: maxConcurrency must be an integer from 1 to 40, got ${maxConcurrency}`,
-      );
-    }
+    const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 10, 40);
     const rate = props.rate ?? Duration.minutes(5);
     const rateMinutes = rate.toMinutes({ integral: false });
     if (!Number.isInteger(rateMinutes) || rateMinutes < 1 || rateMinutes > 60) {

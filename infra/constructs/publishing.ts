@@ -9,7 +9,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { ScheduledWorkflow, workflowStateMachineName } from './scheduled-workflow.ts';
+import { mapConcurrency, ScheduledWorkflow, workflowStateMachineName } from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastPublishing}. */
 export interface PulsecastPublishingProps {
@@ -69,12 +69,7 @@ export class PulsecastPublishing extends Construct {
   constructor(scope: Construct, id: string, props: PulsecastPublishingProps) {
     super(scope, id);
     const secretPrefix = props.secretPrefix ?? 'pulsecast/';
-    const maxConcurrency = props.maxConcurrency ?? 40;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 1000) {
-      throw new Error(
-        `${this.node.path}: maxConcurrency must be an integer from 1 to 1000, got ${maxConcurrency}`,
-      );
-    }
+    const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 40, 1000);
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
 
     const fn = (name: string, entry: string, description: string, timeout = Duration.seconds(30)) =>

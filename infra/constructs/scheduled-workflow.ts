@@ -43,6 +43,25 @@ export function workflowStateMachineName(scope: IConstruct, name: string): strin
 }
 
 /**
+ * A Map state's `maxConcurrency` prop: `fallback` when unset; anything but an integer from 1 to
+ * `max` fails the synth, naming the construct.
+ */
+export function mapConcurrency(
+  scope: IConstruct,
+  value: number | undefined,
+  fallback: number,
+  max: number,
+): number {
+  const concurrency = value ?? fallback;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > max) {
+    throw new Error(
+      `${scope.node.path}: maxConcurrency must be an integer from 1 to ${max}, got ${concurrency}`,
+    );
+  }
+  return concurrency;
+}
+
+/**
  * A state machine that an EventBridge Scheduler schedule starts: the Dispatcher, the Collector
  * and the Evaluator. Each one is built the same way:
  *
