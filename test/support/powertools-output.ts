@@ -52,3 +52,18 @@ export const lambdaContext = (functionName: string): Context =>
     awsRequestId: `request-${functionName}`,
     getRemainingTimeInMillis: () => 30_000,
   }) as Context;
+
+/**
+ * A handler's environment as on Lambda, but off it (before the handler modules are imported: they
+ * read it when they load): metrics printed, INFO logs, X-Ray off, the table on `dynamo`.
+ */
+export function stubHandlerEnvironment(dynamo: { endpoint: string; tableName: string }): void {
+  vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', undefined);
+  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
+  vi.stubEnv('TABLE_NAME', dynamo.tableName);
+  vi.stubEnv('EVENT_BUS_NAME', 'pulsecast-test');
+  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'Pulsecast-test');
+  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Pulsecast');
+  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
+  vi.stubEnv('PULSECAST_LOG_LEVEL', 'INFO');
+}

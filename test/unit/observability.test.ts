@@ -5,7 +5,13 @@ import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
 import { noCredentials, RecordingEvents } from '../support/dispatcher-driver.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import { emfLines, lambdaContext, metricNames, printed } from '../support/powertools-output.ts';
+import {
+  emfLines,
+  lambdaContext,
+  metricNames,
+  printed,
+  stubHandlerEnvironment,
+} from '../support/powertools-output.ts';
 import { type CallFault, RecordingAdapter } from '../support/recording-adapter.ts';
 
 /**
@@ -33,14 +39,7 @@ const context = lambdaContext;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
-  vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', undefined);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-  vi.stubEnv('TABLE_NAME', dynamo.tableName);
-  vi.stubEnv('EVENT_BUS_NAME', 'pulsecast-test');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'Pulsecast-test');
-  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Pulsecast');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-  vi.stubEnv('PULSECAST_LOG_LEVEL', 'INFO');
+  stubHandlerEnvironment(dynamo);
   store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
 
   // Imported only now: the module reads its settings from the environment when it loads.

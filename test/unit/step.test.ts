@@ -7,7 +7,13 @@ import { FakeMetricsAdapter } from '../measuring/support/fake-metrics-adapter.ts
 import { CONFIG, eventOf, RecordingEmail, RecordingSlack } from '../notify/support.ts';
 import { noCredentials, RecordingEvents } from '../support/dispatcher-driver.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import { emfLines, lambdaContext, metricNames, printed } from '../support/powertools-output.ts';
+import {
+  emfLines,
+  lambdaContext,
+  metricNames,
+  printed,
+  stubHandlerEnvironment,
+} from '../support/powertools-output.ts';
 
 /**
  * step(): the one way a handler outside the HTTP API is built. Every step module is held to it,
@@ -36,14 +42,7 @@ const metricsAdapter = new FakeMetricsAdapter('x', () => new Date(now));
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
-  vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', undefined);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-  vi.stubEnv('TABLE_NAME', dynamo.tableName);
-  vi.stubEnv('EVENT_BUS_NAME', 'pulsecast-test');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'Pulsecast-test');
-  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Pulsecast');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-  vi.stubEnv('PULSECAST_LOG_LEVEL', 'INFO');
+  stubHandlerEnvironment(dynamo);
   store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
 
   // Imported only now: the modules read the environment when they load.
