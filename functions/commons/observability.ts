@@ -62,34 +62,17 @@ const tracing = onLambda
   : undefined;
 export const tracer: Tracer | undefined = tracing?.tracer;
 
-export { MetricUnit };
-
 /**
- * The custom metrics Pulsecast emits. The alarms and the dashboard (infra/constructs/
- * observability.ts) use the same names; test/unit/observability.test.ts keeps the two lists equal.
+ * The custom metrics Pulsecast emits (shared/metrics.ts): the alarms and the dashboard
+ * (infra/constructs/observability.ts) read the same names.
  */
-export const METRIC = {
-  /** Record step: posts it made (or found) PUBLISHED. */
-  postsPublished: 'PostsPublished',
-  /** Record step: posts that ended FAILED. */
-  postsFailed: 'PostsFailed',
-  /** Record and Recover steps: posts whose outcome is UNKNOWN (a person may have to decide). */
-  postsUnknown: 'PostsUnknown',
-  /** Record step: posts moved to a later time (rate limits, a platform that was down). */
-  postsRescheduled: 'PostsRescheduled',
-  /** Record step, per published post: seconds between `scheduledAt` and `publishedAt`. */
-  publishLatenessSeconds: 'PublishLatenessSeconds',
-  /** Claim step: posts claimed for publishing. */
-  postsClaimed: 'PostsClaimed',
-  /** Recover step: claims of a Dispatcher that died, released to be claimed again. */
-  postsRecovered: 'PostsRecovered',
-  /** Recover step: UNKNOWN posts found on their platform and made PUBLISHED. */
-  postsReconciled: 'PostsReconciled',
-  /** Collector: metric snapshots stored (emitted by the measuring handlers). */
-  metricsCollected: 'MetricsCollected',
-  /** Notifier: messages sent to Slack or by email (emitted by the notifying handlers). */
-  notificationsSent: 'NotificationsSent',
-} as const;
+export {
+  METRIC,
+  NOTIFICATION_CHANNEL_DIMENSION,
+  NOTIFICATION_CHANNELS,
+  type NotificationChannel,
+} from '../../shared/metrics.ts';
+export { MetricUnit };
 
 /** What ties log lines, traces and metrics of one invocation to the work it did. */
 export type CorrelationIds = Record<string, string>;

@@ -1,9 +1,10 @@
-import middy from '@middy/core';
 import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { collectChannel } from '../../shared/measuring/collect.ts';
+import { METRIC, MetricUnit, metrics } from '../commons/observability.ts';
 import { adapterFor, credentialStore, eventPublisher } from '../commons/publishing-runtime.ts';
 import { now, tableStore } from '../commons/runtime.ts';
+import { step } from '../commons/step.ts';
 import { cadence } from './runtime.ts';
 
 const store = tableStore();
@@ -21,9 +22,9 @@ const RESERVE_MS = 30_000;
  * batch size, snapshot each, announce it and plan its next checkpoint. Idempotent, so the state
  * machine retries it on transient errors.
  */
-export const handler = middy().handler(async (event: unknown, context: Context) => {
+export const handler = step(async (event: unknown, context: Context) => {
   const work = Work.parse(event);
-  return collectChannel(work, {
+  const summary = await collectChannel(work, {
     store,
     adapterFor,
     credentials: credentialStore(),
@@ -32,4 +33,8 @@ export const handler = middy().handler(async (event: unknown, context: Context) 
     cadence,
     shouldStop: () => context.getRemainingTimeInMillis() < RESERVE_MS,
   });
+  // Counted once the channel's readings are recorded: a failed attempt adds nothing, and the
+  // state machine's retry of it counts them then.
+  metrics.addMetric(METRIC.metricsCollected, MetricUnit.Count, summary.collected);
+  return summary;
 });

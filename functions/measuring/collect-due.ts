@@ -1,10 +1,10 @@
-import middy from '@middy/core';
 import { planCollection } from '../../shared/measuring/collect.ts';
 import { adapterFor } from '../commons/publishing-runtime.ts';
 import { now, tableStore } from '../commons/runtime.ts';
+import { step } from '../commons/step.ts';
 import { cadence } from './runtime.ts';
 
 const store = tableStore();
 
 /** Collector step 1: the posts whose metrics checkpoint is due, grouped per channel. */
-export const handler = middy().handler(async () => planCollection({ store, adapterFor, now, cadence }));
+export const handler = step(async () => planCollection({ store, adapterFor, now, cadence }));

@@ -1,9 +1,10 @@
-import middy from '@middy/core';
 import { z } from 'zod';
 import { DigestPeriod, runDigest } from '../../shared/notify/digest.ts';
 import { StoreDigestSource } from '../../shared/notify/source.ts';
+import { logger } from '../commons/observability.ts';
 import { eventPublisher } from '../commons/publishing-runtime.ts';
 import { now, tableStore } from '../commons/runtime.ts';
+import { step } from '../commons/step.ts';
 import { goalsReader, notifyConfig } from './runtime.ts';
 
 const store = tableStore();
@@ -16,7 +17,7 @@ const Input = z.object({
 });
 
 /** A digest schedule fired: build the workspace's digest, store it, announce `Digest Ready`. */
-export const handler = middy().handler(async (event: unknown) => {
+export const handler = step(async (event: unknown) => {
   const input = Input.parse(event);
   const workspace = config.workspaces.find((w) => w.id === input.workspaceId);
   if (!workspace) throw new Error(`no workspace ${input.workspaceId} in the notification routing`);
@@ -26,6 +27,6 @@ export const handler = middy().handler(async (event: unknown) => {
     { config, workspace, period: input.period, at },
     { store, source: new StoreDigestSource(store, goalsReader()), events: eventPublisher(), now },
   );
-  console.log(JSON.stringify({ message: 'digest ready', id: digest.id, counts: digest.counts }));
+  logger.info('digest ready', { digestId: digest.id, counts: digest.counts });
   return { digestId: digest.id };
 });

@@ -1,7 +1,16 @@
-import middy from '@middy/core';
 import { parseBusEvent } from '../../shared/notify/envelope.ts';
-import { notify } from '../../shared/notify/notifier.ts';
+import { type NotifyReport, notify } from '../../shared/notify/notifier.ts';
+import {
+  logger,
+  METRIC,
+  MetricUnit,
+  metrics,
+  NOTIFICATION_CHANNEL_DIMENSION,
+  NOTIFICATION_CHANNELS,
+  type NotificationChannel,
+} from '../commons/observability.ts';
 import { now, tableStore } from '../commons/runtime.ts';
+import { step } from '../commons/step.ts';
 import { emailSender, notifyConfig, senderAddress, slackSender } from './runtime.ts';
 
 const store = tableStore();
@@ -11,15 +20,12 @@ const config = notifyConfig();
  * Target of the notification rules (and of `Digest Ready`): one bus event in, its messages out,
  * each sent once. A failure throws, so Lambda retries the event and then dead-letters it.
  */
-export const handler = middy().handler(async (event: unknown) => {
+export const handler = step(async (event: unknown) => {
   const parsed = parseBusEvent(event);
   if (!parsed) {
-    console.log(
-      JSON.stringify({
-        message: 'event type not handled',
-        detailType: (event as Record<string, unknown>)['detail-type'],
-      }),
-    );
+    logger.info('event type not handled', {
+      detailType: (event as Record<string, unknown>)['detail-type'],
+    });
     return { skipped: true };
   }
   const report = await notify(parsed, {
@@ -30,6 +36,27 @@ export const handler = middy().handler(async (event: unknown) => {
     sender: senderAddress(),
     now,
   });
-  console.log(JSON.stringify({ message: 'notified', type: parsed.type, ...report }));
+  logger.info('notified', { type: parsed.type, ...report });
+  countSent(report);
   return report;
 });
+
+/**
+ * `NotificationsSent`, one value per channel. Messages sent by an earlier attempt of the same
+ * event (the report's duplicates) were counted then. The channel is read from the delivery key
+ * (`notify#<event>#slack#<webhook>#<part>`, `notify#<event>#email#<address>`).
+ */
+function countSent(report: NotifyReport): void {
+  const sent = new Map<NotificationChannel, number>(NOTIFICATION_CHANNELS.map((channel) => [channel, 0]));
+  for (const key of report.sent) {
+    const channel = /#(slack|email)#[^#]+(?:#\d+)?$/.exec(key)?.[1] as NotificationChannel | undefined;
+    if (channel) sent.set(channel, (sent.get(channel) ?? 0) + 1);
+  }
+  for (const [channel, count] of sent) {
+    // A metric of its own for each channel: the dimension would otherwise apply to every metric
+    // of the invocation.
+    const single = metrics.singleMetric();
+    single.addDimension(NOTIFICATION_CHANNEL_DIMENSION, channel);
+    single.addMetric(METRIC.notificationsSent, MetricUnit.Count, count);
+  }
+}

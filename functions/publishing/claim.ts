@@ -1,25 +1,23 @@
-import middy from '@middy/core';
 import { z } from 'zod';
 import { claimDuePosts } from '../../shared/publishing/dispatch.ts';
-import { logger, METRIC, MetricUnit, metrics, observed } from '../commons/observability.ts';
+import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
 import { now, tableStore } from '../commons/runtime.ts';
+import { step } from '../commons/step.ts';
 
 const store = tableStore();
 const Input = z.object({ executionId: z.string().min(1) });
 
 /** Dispatcher step 2: claim the posts due in the next window, grouped into per-second batches. */
-export const handler = middy()
-  .use(observed())
-  .handler(async (event: unknown) => {
-    const { executionId } = Input.parse(event);
-    const result = await claimDuePosts(executionId, { store, now });
-    metrics.addMetric(METRIC.postsClaimed, MetricUnit.Count, result.claimed);
-    if (result.claimed > 0) {
-      logger.info('posts claimed', {
-        claimed: result.claimed,
-        batches: result.batches.length,
-        more: result.more,
-      });
-    }
-    return result;
-  });
+export const handler = step(async (event: unknown) => {
+  const { executionId } = Input.parse(event);
+  const result = await claimDuePosts(executionId, { store, now });
+  metrics.addMetric(METRIC.postsClaimed, MetricUnit.Count, result.claimed);
+  if (result.claimed > 0) {
+    logger.info('posts claimed', {
+      claimed: result.claimed,
+      batches: result.batches.length,
+      more: result.more,
+    });
+  }
+  return result;
+});

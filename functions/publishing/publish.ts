@@ -1,9 +1,8 @@
-import middy from '@middy/core';
 import { z } from 'zod';
 import { publishBatch } from '../../shared/publishing/publish.ts';
-import { observed } from '../commons/observability.ts';
 import { adapterFor, credentialStore } from '../commons/publishing-runtime.ts';
 import { now, tableStore } from '../commons/runtime.ts';
+import { step } from '../commons/step.ts';
 
 const store = tableStore();
 const Batch = z.object({
@@ -16,10 +15,8 @@ const Batch = z.object({
  * Map iteration, after the Wait: one platform call per claimed post. Has no Retry in the state
  * machine on purpose — a failure after a platform accepted a post must not publish it again.
  */
-export const handler = middy()
-  .use(observed())
-  .handler(async (event: unknown) => {
-    const batch = Batch.parse(event);
-    const outcomes = await publishBatch(batch, { store, adapterFor, credentials: credentialStore(), now });
-    return { batch, outcomes };
-  });
+export const handler = step(async (event: unknown) => {
+  const batch = Batch.parse(event);
+  const outcomes = await publishBatch(batch, { store, adapterFor, credentials: credentialStore(), now });
+  return { batch, outcomes };
+});

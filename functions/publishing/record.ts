@@ -1,9 +1,9 @@
-import middy from '@middy/core';
 import { z } from 'zod';
 import { type PublishOutcome, recordOutcomes } from '../../shared/publishing/publish.ts';
-import { logger, METRIC, MetricUnit, metrics, observed } from '../commons/observability.ts';
+import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
 import { adapterFor, eventPublisher } from '../commons/publishing-runtime.ts';
 import { now, tableStore } from '../commons/runtime.ts';
+import { step } from '../commons/step.ts';
 
 const store = tableStore();
 const Input = z.object({
@@ -13,37 +13,35 @@ const Input = z.object({
 });
 
 /** Map iteration, last step: write each outcome (conditional, idempotent) and announce it. Retried freely. */
-export const handler = middy()
-  .use(observed())
-  .handler(async (event: unknown) => {
-    const { batch, outcomes } = Input.parse(event);
-    const summary = await recordOutcomes(batch, outcomes as PublishOutcome[] | undefined, {
-      store,
-      events: eventPublisher(),
-      adapterFor,
-      now,
-    });
-    logger.info('batch recorded', {
-      notBefore: batch.notBefore,
-      ...summary,
-      outcomes: (outcomes ?? []).map(({ postId, kind }) => ({ postId, kind })),
-    });
-    // Counted once the whole batch is recorded: a failed attempt adds nothing, and Step Functions'
-    // retry of it counts the batch then.
-    metrics.addMetric(METRIC.postsPublished, MetricUnit.Count, summary.published);
-    metrics.addMetric(METRIC.postsFailed, MetricUnit.Count, summary.failed);
-    metrics.addMetric(METRIC.postsUnknown, MetricUnit.Count, summary.unknown);
-    metrics.addMetric(METRIC.postsRescheduled, MetricUnit.Count, summary.rescheduled);
-    for (const outcome of outcomes ?? []) {
-      // Outcomes of an execution started before the publish step reported lateness carry none.
-      if (outcome.kind !== 'published' || typeof outcome.latenessSeconds !== 'number') continue;
-      // Never negative (clock skew): CloudWatch offers no percentiles — which the lateness alarm
-      // uses — for a metric with any negative value in the period.
-      metrics.addMetric(
-        METRIC.publishLatenessSeconds,
-        MetricUnit.Seconds,
-        Math.max(0, outcome.latenessSeconds),
-      );
-    }
-    return summary;
+export const handler = step(async (event: unknown) => {
+  const { batch, outcomes } = Input.parse(event);
+  const summary = await recordOutcomes(batch, outcomes as PublishOutcome[] | undefined, {
+    store,
+    events: eventPublisher(),
+    adapterFor,
+    now,
   });
+  logger.info('batch recorded', {
+    notBefore: batch.notBefore,
+    ...summary,
+    outcomes: (outcomes ?? []).map(({ postId, kind }) => ({ postId, kind })),
+  });
+  // Counted once the whole batch is recorded: a failed attempt adds nothing, and Step Functions'
+  // retry of it counts the batch then.
+  metrics.addMetric(METRIC.postsPublished, MetricUnit.Count, summary.published);
+  metrics.addMetric(METRIC.postsFailed, MetricUnit.Count, summary.failed);
+  metrics.addMetric(METRIC.postsUnknown, MetricUnit.Count, summary.unknown);
+  metrics.addMetric(METRIC.postsRescheduled, MetricUnit.Count, summary.rescheduled);
+  for (const outcome of outcomes ?? []) {
+    // Outcomes of an execution started before the publish step reported lateness carry none.
+    if (outcome.kind !== 'published' || typeof outcome.latenessSeconds !== 'number') continue;
+    // Never negative (clock skew): CloudWatch offers no percentiles — which the lateness alarm
+    // uses — for a metric with any negative value in the period.
+    metrics.addMetric(
+      METRIC.publishLatenessSeconds,
+      MetricUnit.Seconds,
+      Math.max(0, outcome.latenessSeconds),
+    );
+  }
+  return summary;
+});

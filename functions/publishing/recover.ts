@@ -1,27 +1,25 @@
-import middy from '@middy/core';
 import { recoverStalled } from '../../shared/publishing/recover.ts';
-import { logger, METRIC, MetricUnit, metrics, observed } from '../commons/observability.ts';
+import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
 import { adapterFor, credentialStore, eventPublisher } from '../commons/publishing-runtime.ts';
 import { now, tableStore } from '../commons/runtime.ts';
+import { step } from '../commons/step.ts';
 
 const store = tableStore();
 
 /** Dispatcher step 1: release dead claims, mark interrupted calls UNKNOWN, reconcile UNKNOWN posts. */
-export const handler = middy()
-  .use(observed())
-  .handler(async () => {
-    const summary = await recoverStalled({
-      store,
-      events: eventPublisher(),
-      adapterFor,
-      credentials: credentialStore(),
-      now,
-    });
-    metrics.addMetric(METRIC.postsRecovered, MetricUnit.Count, summary.released);
-    metrics.addMetric(METRIC.postsReconciled, MetricUnit.Count, summary.reconciled);
-    // A Dispatcher died during these posts' platform calls: their outcome is unknown, exactly as
-    // when the record step finds it so, and the same alarm must hear of them.
-    metrics.addMetric(METRIC.postsUnknown, MetricUnit.Count, summary.unknown);
-    if (Object.values(summary).some((count) => count > 0)) logger.info('recovered', { ...summary });
-    return summary;
+export const handler = step(async () => {
+  const summary = await recoverStalled({
+    store,
+    events: eventPublisher(),
+    adapterFor,
+    credentials: credentialStore(),
+    now,
   });
+  metrics.addMetric(METRIC.postsRecovered, MetricUnit.Count, summary.released);
+  metrics.addMetric(METRIC.postsReconciled, MetricUnit.Count, summary.reconciled);
+  // A Dispatcher died during these posts' platform calls: their outcome is unknown, exactly as
+  // when the record step finds it so, and the same alarm must hear of them.
+  metrics.addMetric(METRIC.postsUnknown, MetricUnit.Count, summary.unknown);
+  if (Object.values(summary).some((count) => count > 0)) logger.info('recovered', { ...summary });
+  return summary;
+});

@@ -1,13 +1,12 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
+import { mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastEvaluating}. */
 export interface PulsecastEvaluatingProps {
@@ -63,12 +62,7 @@ export class PulsecastEvaluating extends Construct {
 
   constructor(scope: Construct, id: string, props: PulsecastEvaluatingProps) {
     super(scope, id);
-    const maxConcurrency = props.maxConcurrency ?? 5;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) {
-      throw new Error(
-        `${this.node.path}: maxConcurrency must be an integer from 1 to 40, got ${maxConcurrency}`,
-      );
-    }
+    const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 5, 40);
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
 
     const fn = (name: string, entry: string, description: string, timeout: Duration, memorySize = 512) =>
@@ -182,57 +176,30 @@ export class PulsecastEvaluating extends Construct {
       )
       .otherwise(new sfn.Succeed(this, 'AllEvaluated'));
 
-    const logGroup = new logs.LogGroup(this, 'EvaluatorLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: logRemovalPolicy,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'Evaluator', {
-      stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        list.next(
-          new sfn.Choice(this, 'AnyCampaignDue')
-            // Nothing due (most hours): done. It also keeps Tally from reading an empty list.
-            .when(sfn.Condition.numberEquals('$.count', 0), new sfn.Succeed(this, 'NothingDue'))
-            .otherwise(map.next(tally).next(outcome)),
-        ),
+    const workflow = new ScheduledWorkflow(this, 'Default', {
+      name: 'Evaluator',
+      definition: list.next(
+        new sfn.Choice(this, 'AnyCampaignDue')
+          // Nothing due (most hours): done. It also keeps Tally from reading an empty list.
+          .when(sfn.Condition.numberEquals('$.count', 0), new sfn.Succeed(this, 'NothingDue'))
+          .otherwise(map.next(tally).next(outcome)),
       ),
+      stateMachineType: sfn.StateMachineType.STANDARD,
       timeout: Duration.minutes(50),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
-
-    const role = this.stateMachine.role;
-    for (const f of Object.values(this.functions)) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(f.function.node.defaultChild as CfnResource)}.Arn>:*]`,
-        reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
-      });
-    }
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
-    });
-
-    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the Evaluator schedule.',
-    });
-    this.schedule = new scheduler.Schedule(this, 'HourlySweep', {
-      description: 'Starts the Evaluator; it evaluates each campaign once a day after 06:00 in its time zone',
-      schedule: props.sweep ?? scheduler.ScheduleExpression.cron({ minute: '5' }),
-      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        deadLetterQueue: this.deadLetterQueue,
+      functions: Object.values(this.functions),
+      schedule: {
+        id: 'HourlySweep',
+        description:
+          'Starts the Evaluator; it evaluates each campaign once a day after 06:00 in its time zone',
+        expression: props.sweep ?? scheduler.ScheduleExpression.cron({ minute: '5' }),
         // A missed sweep is covered by the next one an hour later.
         retryAttempts: 3,
         maxEventAge: Duration.minutes(30),
-      }),
+      },
+      logRemovalPolicy,
     });
+    this.stateMachine = workflow.stateMachine;
+    this.schedule = workflow.schedule;
+    this.deadLetterQueue = workflow.deadLetterQueue;
   }
 }

@@ -1,15 +1,14 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
+import { mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastMeasuring}. */
 export interface PulsecastMeasuringProps {
@@ -107,12 +106,7 @@ export class PulsecastMeasuring extends Construct {
   constructor(scope: Construct, id: string, props: PulsecastMeasuringProps) {
     super(scope, id);
     const secretPrefix = props.secretPrefix ?? 'pulsecast/';
-    const maxConcurrency = props.maxConcurrency ?? 10;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 40) {
-      throw new Error(
-        `${this.node.path}: maxConcurrency must be an integer from 1 to 40, got ${maxConcurrency}`,
-      );
-    }
+    const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 10, 40);
     const rate = props.rate ?? Duration.minutes(5);
     const rateMinutes = rate.toMinutes({ integral: false });
     if (!Number.isInteger(rateMinutes) || rateMinutes < 1 || rateMinutes > 60) {
@@ -206,59 +200,30 @@ export class PulsecastMeasuring extends Construct {
       )
       .otherwise(new sfn.Succeed(this, 'Collected'));
 
-    const logGroup = new logs.LogGroup(this, 'CollectorLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: logRemovalPolicy,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'Collector', {
-      stateMachineName: `${Stack.of(this).stackName}-collector`,
-      stateMachineType: sfn.StateMachineType.EXPRESS,
-      definitionBody: sfn.DefinitionBody.fromChainable(
-        collectDue.next(
-          new sfn.Choice(this, 'AnyDue')
-            // Most sweeps find nothing due: they end here, without a Map.
-            .when(sfn.Condition.isPresent('$.channels[0]'), map.next(findFailures).next(verdict))
-            .otherwise(new sfn.Succeed(this, 'NothingDue')),
-        ),
+    const workflow = new ScheduledWorkflow(this, 'Default', {
+      name: 'Collector',
+      definition: collectDue.next(
+        new sfn.Choice(this, 'AnyDue')
+          // Most sweeps find nothing due: they end here, without a Map.
+          .when(sfn.Condition.isPresent('$.channels[0]'), map.next(findFailures).next(verdict))
+          .otherwise(new sfn.Succeed(this, 'NothingDue')),
       ),
+      stateMachineType: sfn.StateMachineType.EXPRESS,
       timeout: Duration.minutes(5),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
-
-    const role = this.stateMachine.role;
-    for (const fn of Object.values(this.functions)) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.function.node.defaultChild as CfnResource)}.Arn>:*]`,
-        reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
-      });
-    }
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
-    });
-
-    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the Collector schedule.',
-    });
-    this.schedule = new scheduler.Schedule(this, 'Sweep', {
-      description: `Starts the Collector every ${rate.toHumanString()}`,
-      schedule: scheduler.ScheduleExpression.rate(rate),
-      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        deadLetterQueue: this.deadLetterQueue,
+      functions: Object.values(this.functions),
+      schedule: {
+        id: 'Sweep',
+        description: `Starts the Collector every ${rate.toHumanString()}`,
+        expression: scheduler.ScheduleExpression.rate(rate),
         // A missed sweep is covered by the next: posts stay due until they are read.
         retryAttempts: 2,
         maxEventAge: rate,
-      }),
+      },
+      logRemovalPolicy,
     });
+    this.stateMachine = workflow.stateMachine;
+    this.schedule = workflow.schedule;
+    this.deadLetterQueue = workflow.deadLetterQueue;
 
     this.conversionsSecret = props.conversionsSecretName
       ? secretsmanager.Secret.fromSecretNameV2(this, 'ConversionsWebhookSecret', props.conversionsSecretName)

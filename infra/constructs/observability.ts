@@ -12,26 +12,16 @@ import * as subscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
+import { METRIC, NOTIFICATION_CHANNEL_DIMENSION, NOTIFICATION_CHANNELS } from '../../shared/metrics.ts';
 
 /** The CloudWatch namespace of Pulsecast's own metrics (Powertools `POWERTOOLS_METRICS_NAMESPACE`). */
 export const METRICS_NAMESPACE = 'Pulsecast';
 
 /**
- * The custom metrics the handlers emit (functions/commons/observability.ts `METRIC`, kept equal by
- * test/unit/observability.test.ts). Each carries one dimension, `service`: the stack's name.
+ * The custom metrics the handlers emit (shared/metrics.ts). Each carries one dimension,
+ * `service`: the stack's name; `NotificationsSent` also `channel`.
  */
-export const PULSECAST_METRICS = {
-  postsPublished: 'PostsPublished',
-  postsFailed: 'PostsFailed',
-  postsUnknown: 'PostsUnknown',
-  postsRescheduled: 'PostsRescheduled',
-  publishLatenessSeconds: 'PublishLatenessSeconds',
-  postsClaimed: 'PostsClaimed',
-  postsRecovered: 'PostsRecovered',
-  postsReconciled: 'PostsReconciled',
-  metricsCollected: 'MetricsCollected',
-  notificationsSent: 'NotificationsSent',
-} as const;
+export const PULSECAST_METRICS = METRIC;
 
 /**
  * The `service` of every log line and the dimension of every custom metric: the stack's name
@@ -279,7 +269,7 @@ export class PulsecastObservability extends Construct {
           statistic: cloudwatch.Stats.MAXIMUM,
         }),
         threshold: 0,
-        description: `Messages are waiting in the dead-letter queue ${queue.node.path}: work that failed after every retry (each message says what and why). Fix the cause, then redrive or delete them.`,
+        description: `Messages are waiting in the dead-letter queue ${pathOf(queue)}: work that failed after every retry (each message says what and why). Fix the cause, then redrive or delete them.`,
       });
     }
     for (const machine of found.stateMachines) {
@@ -287,14 +277,14 @@ export class PulsecastObservability extends Construct {
       this.alarm(`Executions-${labelOf(machine, stack)}`, {
         metric: failedOrTimedOut(machine, fiveMinutes),
         threshold: 0,
-        description: `Executions of ${machine.node.path} failed or timed out in the last 5 minutes. See the execution history and its log group.`,
+        description: `Executions of ${pathOf(machine)} failed or timed out in the last 5 minutes. See the execution history and its log group.`,
       });
     }
     for (const fn of found.functions) {
       this.alarm(`Errors-${labelOf(fn, stack)}`, {
         metric: fn.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
         threshold: 0,
-        description: `The function ${fn.node.path} failed (an error it did not handle, a timeout, or running out of memory) in the last 5 minutes. Its log group has the error; a handler wrapped in observed() logs it as "invocation failed" with its correlation ids.`,
+        description: `The function ${pathOf(fn)} failed (an error it did not handle, a timeout, or running out of memory) in the last 5 minutes. Its log group has the error; a handler wrapped in observed() logs it as "invocation failed" with its correlation ids.`,
       });
     }
     this.alarms = this.byName;
@@ -421,7 +411,12 @@ export class PulsecastObservability extends Construct {
     this.dashboard.addWidgets(
       graph('Metrics collected and notifications sent', [
         labelled(PULSECAST_METRICS.metricsCollected, 'metric snapshots collected'),
-        labelled(PULSECAST_METRICS.notificationsSent, 'notifications sent'),
+        ...NOTIFICATION_CHANNELS.map((channel) =>
+          count(PULSECAST_METRICS.notificationsSent).with({
+            dimensionsMap: { service, [NOTIFICATION_CHANNEL_DIMENSION]: channel },
+            label: `notifications sent (${channel})`,
+          }),
+        ),
       ]),
       graph(
         'Schedules (per schedule group)',
@@ -497,8 +492,19 @@ function failedOrTimedOut(machine: sfn.StateMachine, period: Duration, key = '')
 }
 
 /** A construct's path below the stack, readable as an id: `Notifying/DeadLetters` → `Notifying-DeadLetters`. */
+/**
+ * A construct's path as people read it: without `Default` ids (ScheduledWorkflow's), which CDK
+ * leaves out of logical ids too.
+ */
+function pathOf(construct: IConstruct): string {
+  return construct.node.path
+    .split('/')
+    .filter((id) => id !== 'Default')
+    .join('/');
+}
+
 function labelOf(construct: IConstruct, stack: Stack): string {
-  const path = construct.node.path.slice(stack.node.path.length + 1);
+  const path = pathOf(construct).slice(stack.node.path.length + 1);
   // PulsecastFunction wraps its Lambda function as `<Name>/Function`.
   return path.replace(/\/Function$/, '').replaceAll('/', '-');
 }

@@ -2,14 +2,14 @@ import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Validation
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
-import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
+import { mapConcurrency, ScheduledWorkflow, workflowStateMachineName } from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastPublishing}. */
 export interface PulsecastPublishingProps {
@@ -69,12 +69,7 @@ export class PulsecastPublishing extends Construct {
   constructor(scope: Construct, id: string, props: PulsecastPublishingProps) {
     super(scope, id);
     const secretPrefix = props.secretPrefix ?? 'pulsecast/';
-    const maxConcurrency = props.maxConcurrency ?? 40;
-    if (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > 1000) {
-      throw new Error(
-        `${this.node.path}: maxConcurrency must be an integer from 1 to 1000, got ${maxConcurrency}`,
-      );
-    }
+    const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 40, 1000);
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
 
     const fn = (name: string, entry: string, description: string, timeout = Duration.seconds(30)) =>
@@ -132,7 +127,7 @@ export class PulsecastPublishing extends Construct {
         Stack.of(this).formatArn({
           service: 'states',
           resource: 'stateMachine',
-          resourceName: `${Stack.of(this).stackName}-dispatcher`,
+          resourceName: workflowStateMachineName(this, 'Dispatcher'),
           arnFormat: ArnFormat.COLON_RESOURCE_NAME,
         }),
       ],
@@ -182,54 +177,25 @@ export class PulsecastPublishing extends Construct {
       .when(sfn.Condition.booleanEquals('$.more', true), fanOut.next(map))
       .otherwise(map);
 
-    const logGroup = new logs.LogGroup(this, 'DispatcherLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: logRemovalPolicy,
-    });
-    this.stateMachine = new sfn.StateMachine(this, 'Dispatcher', {
-      stateMachineName: `${Stack.of(this).stackName}-dispatcher`,
+    const workflow = new ScheduledWorkflow(this, 'Default', {
+      name: 'Dispatcher',
+      definition: recover.next(claim).next(more),
       stateMachineType: sfn.StateMachineType.EXPRESS,
-      definitionBody: sfn.DefinitionBody.fromChainable(recover.next(claim).next(more)),
       timeout: Duration.minutes(5),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
-
-    const role = this.stateMachine.role;
-    // The task policies CDK writes: each Lambda ARN and `<arn>:*` (its versions and aliases,
-    // this function only); X-Ray and CloudWatch Logs delivery actions have no resource scoping.
-    for (const fn of Object.values(this.functions)) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.function.node.defaultChild as CfnResource)}.Arn>:*]`,
-        reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
-      });
-    }
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
-    });
-
-    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: 'This queue is itself the dead-letter queue of the Dispatcher schedule.',
-    });
-    this.schedule = new scheduler.Schedule(this, 'EveryMinute', {
-      description: 'Starts the Dispatcher every minute',
-      schedule: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
-      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
-        input: scheduler.ScheduleTargetInput.fromObject({}),
-        deadLetterQueue: this.deadLetterQueue,
+      functions: Object.values(this.functions),
+      schedule: {
+        id: 'EveryMinute',
+        description: 'Starts the Dispatcher every minute',
+        expression: scheduler.ScheduleExpression.rate(Duration.minutes(1)),
         // A missed minute is covered by the next one: retry briefly, then dead-letter.
         retryAttempts: 2,
         maxEventAge: Duration.minutes(2),
-      }),
+      },
+      logRemovalPolicy,
     });
+    this.stateMachine = workflow.stateMachine;
+    this.schedule = workflow.schedule;
+    this.deadLetterQueue = workflow.deadLetterQueue;
 
     this.channelHealth = fn(
       'ChannelHealthFunction',

@@ -4,67 +4,35 @@ import * as events from 'aws-cdk-lib/aws-events';
 import { describe, expect, it } from 'vitest';
 import { PulsecastData } from '../../infra/constructs/data.ts';
 import { PulsecastEvaluating } from '../../infra/constructs/evaluating.ts';
-import { permissionsOf, synthPulsecast } from './helpers.ts';
+import {
+  BASE,
+  busAccess,
+  definitionOf,
+  expectScheduledWorkflow,
+  permissionsOf,
+  type State,
+  synthPulsecast,
+  tableAccess,
+} from './helpers.ts';
 
 const synth = synthPulsecast();
 const { stack, template } = synth;
 const evaluating = stack.evaluating;
 
-const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-const TABLE_READ = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:Query',
-];
-const TABLE_WRITE = [
-  'dynamodb:BatchWriteItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:PutItem',
-  'dynamodb:UpdateItem',
-];
-const INDEXES = { 'table/index/byType': ['dynamodb:Query'], 'table/index/due': ['dynamodb:Query'] };
-
-type State = Record<string, unknown>;
-
-/** The Evaluator definition as Step Functions will read it (the Fn::Join of the synthesized template). */
-function evaluatorDefinition(): { StartAt: string; States: Record<string, State> } {
-  const machine = template.findResources('AWS::StepFunctions::StateMachine')[
-    synth.logicalId(evaluating.stateMachine)
-  ];
-  const parts = (machine?.Properties.DefinitionString['Fn::Join'][1] ?? []) as unknown[];
-  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ARN')).join(''));
-}
-
 describe('PulsecastEvaluating', () => {
-  it('sweeps hourly from EventBridge Scheduler, with retries and a dead-letter queue', () => {
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'cron(5 * * * ? *)',
-      Target: {
-        Arn: { Ref: synth.logicalId(evaluating.stateMachine) },
-        Input: '{}',
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [synth.logicalId(evaluating.deadLetterQueue), 'Arn'] } },
-        RetryPolicy: { MaximumRetryAttempts: 3, MaximumEventAgeInSeconds: 1800 },
-      },
+  it('sweeps hourly from EventBridge Scheduler, with retries and a dead-letter queue; a Standard state machine named after the stack, with logging, tracing and a timeout below the sweep interval', () => {
+    expectScheduledWorkflow(synth, evaluating, {
+      name: 'Pulsecast-dev-evaluator',
+      type: 'STANDARD',
+      schedule: 'cron(5 * * * ? *)',
+      retryAttempts: 3,
+      maxEventAgeSeconds: 1800,
     });
-  });
-
-  it('runs the Evaluator as a Standard state machine with logging, tracing and a timeout below the sweep interval', () => {
-    const machine = template.findResources('AWS::StepFunctions::StateMachine')[
-      synth.logicalId(evaluating.stateMachine)
-    ];
-    expect(machine?.Properties).toMatchObject({
-      StateMachineType: 'STANDARD',
-      TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false },
-    });
-    expect(evaluatorDefinition()).toMatchObject({ TimeoutSeconds: 3000 });
+    expect(definitionOf(synth, evaluating.stateMachine)).toMatchObject({ TimeoutSeconds: 3000 });
   });
 
   it('is JSONPath only: List, then a Map of Evaluate → Announce, then a tally that fails the run if any campaign failed', () => {
-    const definition = evaluatorDefinition();
+    const definition = definitionOf(synth, evaluating.stateMachine);
     expect(JSON.stringify(definition)).not.toMatch(/JSONata|"Assign"|QueryLanguage/);
     expect(definition.StartAt).toBe('ListDueCampaigns');
     expect(Object.keys(definition.States).sort()).toEqual([
@@ -107,21 +75,12 @@ describe('PulsecastEvaluating', () => {
   });
 
   it('grants each step only what it uses: List reads, Evaluate reads and writes the table, Announce only puts events', () => {
-    const base = { 'own log group': LOG_WRITE, '*': XRAY };
-    expect(permissionsOf(synth, evaluating.functions.list)).toEqual({
-      ...base,
-      table: TABLE_READ,
-      ...INDEXES,
-    });
+    expect(permissionsOf(synth, evaluating.functions.list)).toEqual({ ...BASE, ...tableAccess('read') });
     expect(permissionsOf(synth, evaluating.functions.evaluate)).toEqual({
-      ...base,
-      table: [...TABLE_READ, ...TABLE_WRITE].sort(),
-      ...INDEXES,
+      ...BASE,
+      ...tableAccess('readWrite'),
     });
-    expect(permissionsOf(synth, evaluating.functions.announce)).toEqual({
-      ...base,
-      [`${synth.logicalId(stack.events.bus)}.Arn`]: ['events:PutEvents'],
-    });
+    expect(permissionsOf(synth, evaluating.functions.announce)).toEqual({ ...BASE, ...busAccess(synth) });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: { 'Fn::GetAtt': [synth.logicalId(evaluating.functions.announce.role), 'Arn'] },
       Environment: {

@@ -1,6 +1,9 @@
 import type { App, CfnElement } from 'aws-cdk-lib';
 import { Match, Template } from 'aws-cdk-lib/assertions';
+import type { Queue } from 'aws-cdk-lib/aws-sqs';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import type { IConstruct } from 'constructs';
+import { expect } from 'vitest';
 import type { PulsecastFunction } from '../../infra/constructs/pulsecast-function.ts';
 import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import type { PulsecastStack } from '../../infra/stack.ts';
@@ -96,6 +99,125 @@ export function permissionsOf(synth: Synthesized, fn: PulsecastFunction): Permis
     }
   }
   return permissions;
+}
+
+/** Every function: write its own log group, and X-Ray, which grants no resource but "*". */
+export const BASE: Permissions = {
+  'own log group': ['logs:CreateLogStream', 'logs:PutLogEvents'],
+  '*': ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'],
+};
+export const TABLE_READ = [
+  'dynamodb:BatchGetItem',
+  'dynamodb:ConditionCheckItem',
+  'dynamodb:DescribeTable',
+  'dynamodb:GetItem',
+  'dynamodb:Query',
+];
+export const TABLE_WRITE = [
+  'dynamodb:BatchWriteItem',
+  'dynamodb:DeleteItem',
+  'dynamodb:PutItem',
+  'dynamodb:UpdateItem',
+];
+
+/** A table binding: the table's actions, and Query on each index by name (no `index/*`). */
+export function tableAccess(access: 'read' | 'readWrite'): Permissions {
+  return {
+    table: access === 'read' ? TABLE_READ : [...TABLE_READ, ...TABLE_WRITE].sort(),
+    'table/index/byType': ['dynamodb:Query'],
+    'table/index/due': ['dynamodb:Query'],
+  };
+}
+
+/** The channel secrets under the default `pulsecast/` prefix, readable and refreshable. */
+export const CHANNEL_SECRETS: Permissions = {
+  'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:pulsecast/*': [
+    'secretsmanager:DescribeSecret',
+    'secretsmanager:GetSecretValue',
+    'secretsmanager:PutSecretValue',
+  ],
+};
+
+/** Putting events on the Pulsecast bus. */
+export function busAccess(synth: Synthesized): Permissions {
+  return { [`${synth.logicalId(synth.stack.events.bus)}.Arn`]: ['events:PutEvents'] };
+}
+
+/** Sending to a queue (a dead-letter queue that is an on-failure destination). */
+export function queueAccess(synth: Synthesized, queue: Queue): Permissions {
+  return {
+    [`${synth.logicalId(queue)}.Arn`]: ['sqs:GetQueueAttributes', 'sqs:GetQueueUrl', 'sqs:SendMessage'],
+  };
+}
+
+export type State = Record<string, unknown>;
+export interface Definition {
+  StartAt: string;
+  States: Record<string, State>;
+  TimeoutSeconds?: number;
+  [other: string]: unknown;
+}
+
+/** A state machine's definition as Step Functions will read it (the tokens of its Fn::Join as "ARN"). */
+export function definitionOf(synth: Synthesized, machine: StateMachine): Definition {
+  const resource = synth.template.findResources('AWS::StepFunctions::StateMachine')[synth.logicalId(machine)];
+  const parts = (resource?.Properties.DefinitionString['Fn::Join'][1] ?? []) as unknown[];
+  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ARN')).join(''));
+}
+
+/** A state machine that a schedule starts (the Dispatcher, the Collector, the Evaluator). */
+export interface Workflow {
+  stateMachine: StateMachine;
+  deadLetterQueue: Queue;
+}
+
+/**
+ * What every scheduled workflow has: a schedule that starts it with `{}`, retries and then
+ * dead-letters; a state machine named after the stack, traced, and logged at level ALL without
+ * execution data to a log group of its own.
+ */
+export function expectScheduledWorkflow(
+  synth: Synthesized,
+  workflow: Workflow,
+  expected: {
+    name: string;
+    type: 'EXPRESS' | 'STANDARD';
+    schedule: string;
+    retryAttempts: number;
+    maxEventAgeSeconds: number;
+  },
+): void {
+  synth.template.hasResourceProperties('AWS::Scheduler::Schedule', {
+    ScheduleExpression: expected.schedule,
+    Target: {
+      Arn: { Ref: synth.logicalId(workflow.stateMachine) },
+      Input: '{}',
+      DeadLetterConfig: { Arn: { 'Fn::GetAtt': [synth.logicalId(workflow.deadLetterQueue), 'Arn'] } },
+      RetryPolicy: {
+        MaximumRetryAttempts: expected.retryAttempts,
+        MaximumEventAgeInSeconds: expected.maxEventAgeSeconds,
+      },
+    },
+  });
+  synth.template.hasResourceProperties('AWS::SQS::Queue', {
+    SqsManagedSseEnabled: true,
+    MessageRetentionPeriod: 14 * 86_400,
+  });
+  const machine = synth.template.findResources('AWS::StepFunctions::StateMachine')[
+    synth.logicalId(workflow.stateMachine)
+  ];
+  expect(machine?.Properties).toMatchObject({
+    StateMachineName: expected.name,
+    StateMachineType: expected.type,
+    TracingConfiguration: { Enabled: true },
+    LoggingConfiguration: {
+      Level: 'ALL',
+      IncludeExecutionData: false,
+      Destinations: [
+        { CloudWatchLogsLogGroup: { LogGroupArn: { 'Fn::GetAtt': [expect.any(String), 'Arn'] } } },
+      ],
+    },
+  });
 }
 
 function asArray(value: unknown): unknown[] {

@@ -1,62 +1,37 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { type Permissions, permissionsOf, synthPulsecast } from './helpers.ts';
+import {
+  BASE,
+  busAccess,
+  CHANNEL_SECRETS,
+  definitionOf,
+  expectScheduledWorkflow,
+  type Permissions,
+  permissionsOf,
+  type State,
+  synthPulsecast,
+  tableAccess,
+} from './helpers.ts';
 
 const synth = synthPulsecast();
 const { stack, template } = synth;
 const measuring = stack.measuring;
 
-const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-const TABLE_RW: Permissions = {
-  table: [
-    'dynamodb:BatchGetItem',
-    'dynamodb:BatchWriteItem',
-    'dynamodb:ConditionCheckItem',
-    'dynamodb:DeleteItem',
-    'dynamodb:DescribeTable',
-    'dynamodb:GetItem',
-    'dynamodb:PutItem',
-    'dynamodb:Query',
-    'dynamodb:UpdateItem',
-  ],
-  'table/index/byType': ['dynamodb:Query'],
-  'table/index/due': ['dynamodb:Query'],
-};
-const BASE: Permissions = { 'own log group': LOG_WRITE, '*': XRAY, ...TABLE_RW };
-
-type State = Record<string, unknown>;
-
-/** The Collector definition as Step Functions will read it (function ARNs replaced by "ARN"). */
-function collectorDefinition(): { StartAt: string; States: Record<string, State> } {
-  const machine = template.toJSON().Resources[synth.logicalId(measuring.stateMachine)];
-  const parts = machine.Properties.DefinitionString['Fn::Join'][1] as unknown[];
-  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ARN')).join(''));
-}
+const BASE_RW: Permissions = { ...BASE, ...tableAccess('readWrite') };
 
 describe('PulsecastMeasuring', () => {
-  it('starts the Collector every 5 minutes from EventBridge Scheduler, with retries and a dead-letter queue', () => {
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(5 minutes)',
-      Target: {
-        Arn: { Ref: synth.logicalId(measuring.stateMachine) },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [synth.logicalId(measuring.deadLetterQueue), 'Arn'] } },
-        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 300 },
-      },
-    });
-  });
-
-  it('runs the Collector as an Express state machine with full logging and X-Ray tracing', () => {
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineName: 'Pulsecast-dev-collector',
-      StateMachineType: 'EXPRESS',
-      TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false, Destinations: Match.anyValue() },
+  it('starts the Collector every 5 minutes from EventBridge Scheduler, with retries and a dead-letter queue; an Express state machine with full logging and X-Ray tracing', () => {
+    expectScheduledWorkflow(synth, measuring, {
+      name: 'Pulsecast-dev-collector',
+      type: 'EXPRESS',
+      schedule: 'rate(5 minutes)',
+      retryAttempts: 2,
+      maxEventAgeSeconds: 300,
     });
   });
 
   it('is JSONPath only: collect due posts, then a bounded Map over channels, failing visibly when a channel failed', () => {
-    const definition = collectorDefinition();
+    const definition = definitionOf(synth, measuring.stateMachine);
     expect(JSON.stringify(definition)).not.toMatch(/JSONata|"Assign"/);
     expect(definition.StartAt).toBe('CollectDue');
     expect(Object.keys(definition.States).sort()).toEqual([
@@ -89,7 +64,7 @@ describe('PulsecastMeasuring', () => {
   });
 
   it('retries both steps on transient errors only, and catches a channel that still fails so the others finish', () => {
-    const definition = collectorDefinition();
+    const definition = definitionOf(synth, measuring.stateMachine);
     const map = definition.States.CollectChannels as { ItemProcessor: { States: Record<string, State> } };
     const fetch = map.ItemProcessor.States.FetchAndStore as {
       Retry: { ErrorEquals: string[] }[];
@@ -128,16 +103,11 @@ describe('PulsecastMeasuring', () => {
   });
 
   it('grants each Collector function only what its step uses', () => {
-    const busArn = `${synth.logicalId(stack.events.bus)}.Arn`;
-    expect(permissionsOf(synth, measuring.functions.collectDue)).toEqual(BASE);
+    expect(permissionsOf(synth, measuring.functions.collectDue)).toEqual(BASE_RW);
     expect(permissionsOf(synth, measuring.functions.collectChannel)).toEqual({
-      ...BASE,
-      'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:pulsecast/*': [
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
-        'secretsmanager:PutSecretValue',
-      ],
-      [busArn]: ['events:PutEvents'],
+      ...BASE_RW,
+      ...CHANNEL_SECRETS,
+      ...busAccess(synth),
     });
   });
 
@@ -151,7 +121,7 @@ describe('PulsecastMeasuring', () => {
     });
     const conversions = stack.api.functionOf('Conversions');
     expect(permissionsOf(synth, conversions)).toEqual({
-      ...BASE,
+      ...BASE_RW,
       [secretId]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     });
     template.hasResourceProperties('AWS::Lambda::Function', {

@@ -1,6 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { type Permissions, permissionsOf, synthPulsecast } from './helpers.ts';
+import {
+  BASE,
+  busAccess,
+  type Permissions,
+  permissionsOf,
+  queueAccess,
+  synthPulsecast,
+  tableAccess,
+} from './helpers.ts';
 
 const CONTEXT = {
   alertEmails: 'ops@example.com,cmo@example.com',
@@ -15,30 +23,10 @@ const notifying = stack.notifying;
 const dlqArn = { 'Fn::GetAtt': [synth.logicalId(notifying.deadLetterQueue), 'Arn'] };
 const notifierArn = { 'Fn::GetAtt': [synth.logicalId(notifying.notifier.function), 'Arn'] };
 
-const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-const TABLE_RW = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:UpdateItem',
-];
-const BASE: Permissions = {
-  'own log group': LOG_WRITE,
-  '*': XRAY,
-  table: TABLE_RW,
-  'table/index/byType': ['dynamodb:Query'],
-  'table/index/due': ['dynamodb:Query'],
-  [`${synth.logicalId(notifying.deadLetterQueue)}.Arn`]: [
-    'sqs:GetQueueAttributes',
-    'sqs:GetQueueUrl',
-    'sqs:SendMessage',
-  ],
+const BASE_RW: Permissions = {
+  ...BASE,
+  ...tableAccess('readWrite'),
+  ...queueAccess(synth, notifying.deadLetterQueue),
 };
 const SES_IDENTITY = {
   'Fn::Join': [
@@ -168,7 +156,7 @@ describe('PulsecastNotifying', () => {
     const permissions = permissionsOf(synth, notifying.notifier);
     const sesKey = Object.keys(permissions).find((key) => key.includes('ses:SendEmail'));
     expect(permissions).toEqual({
-      ...BASE,
+      ...BASE_RW,
       'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:pulsecast-slack-webhooks-??????': [
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
@@ -185,10 +173,7 @@ describe('PulsecastNotifying', () => {
   });
 
   it('gives the digest builder the table and the bus, and no way to send mail or read secrets', () => {
-    expect(permissionsOf(synth, notifying.digest)).toEqual({
-      ...BASE,
-      [`${synth.logicalId(stack.events.bus)}.Arn`]: ['events:PutEvents'],
-    });
+    expect(permissionsOf(synth, notifying.digest)).toEqual({ ...BASE_RW, ...busAccess(synth) });
   });
 
   it('hands the routing, the sender and the secret name to the notifier through its environment', () => {

@@ -403,6 +403,12 @@ describe('PulsecastObservability: dashboard', () => {
     expect(metricsOf('Publish lateness (seconds after scheduledAt)')).toMatch(/"stat":"p50".*"stat":"p99"/);
     expect(metricsOf('API requests, 4xx and 5xx')).toMatch(/"4xx".*"5xx"/);
     expect(metricsOf('Lambda throttles')).toContain('"Throttles"');
+    // The Collector's snapshots, and the notifier's messages per channel (the handlers' dimensions).
+    const collectedAndSent = metricsOf('Metrics collected and notifications sent');
+    expect(collectedAndSent).toContain('"MetricsCollected","service"');
+    for (const channel of ['slack', 'email']) {
+      expect(collectedAndSent).toContain(`"NotificationsSent","channel","${channel}","service"`);
+    }
   });
 });
 

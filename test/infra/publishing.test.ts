@@ -1,71 +1,37 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
-import { type Permissions, permissionsOf, synthPulsecast } from './helpers.ts';
+import {
+  BASE,
+  busAccess,
+  CHANNEL_SECRETS,
+  definitionOf,
+  expectScheduledWorkflow,
+  type Permissions,
+  permissionsOf,
+  queueAccess,
+  synthPulsecast,
+  tableAccess,
+} from './helpers.ts';
 
 const synth = synthPulsecast();
 const { stack, template } = synth;
 const publishing = stack.publishing;
 
-const LOG_WRITE = ['logs:CreateLogStream', 'logs:PutLogEvents'];
-const XRAY = ['xray:PutTelemetryRecords', 'xray:PutTraceSegments'];
-const TABLE_RW = [
-  'dynamodb:BatchGetItem',
-  'dynamodb:BatchWriteItem',
-  'dynamodb:ConditionCheckItem',
-  'dynamodb:DeleteItem',
-  'dynamodb:DescribeTable',
-  'dynamodb:GetItem',
-  'dynamodb:PutItem',
-  'dynamodb:Query',
-  'dynamodb:UpdateItem',
-];
-const BASE: Permissions = {
-  'own log group': LOG_WRITE,
-  '*': XRAY,
-  table: TABLE_RW,
-  'table/index/byType': ['dynamodb:Query'],
-  'table/index/due': ['dynamodb:Query'],
-};
-const SECRETS_PREFIX = 'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:pulsecast/*';
-const SECRETS = {
-  [SECRETS_PREFIX]: [
-    'secretsmanager:DescribeSecret',
-    'secretsmanager:GetSecretValue',
-    'secretsmanager:PutSecretValue',
-  ],
-};
-
-/** The Dispatcher definition as Step Functions will read it (the Fn::Join of the synthesized template). */
-function dispatcherDefinition(): Record<string, unknown> {
-  const machines = template.findResources('AWS::StepFunctions::StateMachine');
-  const [machine] = Object.values(machines);
-  const parts = (machine?.Properties.DefinitionString['Fn::Join'][1] ?? []) as unknown[];
-  return JSON.parse(parts.map((part) => (typeof part === 'string' ? part : 'ARN')).join(''));
-}
+const BASE_RW: Permissions = { ...BASE, ...tableAccess('readWrite') };
 
 describe('PulsecastPublishing', () => {
-  it('starts the Dispatcher every minute from EventBridge Scheduler, with retries and a dead-letter queue', () => {
-    template.hasResourceProperties('AWS::Scheduler::Schedule', {
-      ScheduleExpression: 'rate(1 minute)',
-      Target: {
-        Arn: { Ref: synth.logicalId(publishing.stateMachine) },
-        DeadLetterConfig: { Arn: { 'Fn::GetAtt': [synth.logicalId(publishing.deadLetterQueue), 'Arn'] } },
-        RetryPolicy: { MaximumRetryAttempts: 2, MaximumEventAgeInSeconds: 120 },
-      },
-    });
-    template.hasResourceProperties('AWS::SQS::Queue', { SqsManagedSseEnabled: true });
-  });
-
-  it('runs the Dispatcher as an Express state machine with full logging and X-Ray tracing', () => {
-    template.hasResourceProperties('AWS::StepFunctions::StateMachine', {
-      StateMachineType: 'EXPRESS',
-      TracingConfiguration: { Enabled: true },
-      LoggingConfiguration: { Level: 'ALL', IncludeExecutionData: false, Destinations: Match.anyValue() },
+  it('starts the Dispatcher every minute from EventBridge Scheduler, with retries and a dead-letter queue; an Express state machine with full logging and X-Ray tracing', () => {
+    expectScheduledWorkflow(synth, publishing, {
+      name: 'Pulsecast-dev-dispatcher',
+      type: 'EXPRESS',
+      schedule: 'rate(1 minute)',
+      retryAttempts: 2,
+      maxEventAgeSeconds: 120,
     });
   });
 
   it('is JSONPath only, never retries Publish, and retries Record with backoff and jitter', () => {
-    const definition = dispatcherDefinition();
+    const definition = definitionOf(synth, publishing.stateMachine);
     const text = JSON.stringify(definition);
     expect(text).not.toMatch(/JSONata|"Assign"/);
     const states = definition.States as Record<string, Record<string, unknown>>;
@@ -103,17 +69,13 @@ describe('PulsecastPublishing', () => {
   });
 
   it('grants each function only what its step uses', () => {
-    const busArn = `${synth.logicalId(stack.events.bus)}.Arn`;
-    expect(permissionsOf(synth, publishing.functions.claim)).toEqual(BASE);
-    expect(permissionsOf(synth, publishing.functions.publish)).toEqual({ ...BASE, ...SECRETS });
-    expect(permissionsOf(synth, publishing.functions.record)).toEqual({
-      ...BASE,
-      [busArn]: ['events:PutEvents'],
-    });
+    expect(permissionsOf(synth, publishing.functions.claim)).toEqual(BASE_RW);
+    expect(permissionsOf(synth, publishing.functions.publish)).toEqual({ ...BASE_RW, ...CHANNEL_SECRETS });
+    expect(permissionsOf(synth, publishing.functions.record)).toEqual({ ...BASE_RW, ...busAccess(synth) });
     expect(permissionsOf(synth, publishing.functions.recover)).toEqual({
-      ...BASE,
-      ...SECRETS,
-      [busArn]: ['events:PutEvents'],
+      ...BASE_RW,
+      ...CHANNEL_SECRETS,
+      ...busAccess(synth),
     });
   });
 
@@ -137,27 +99,13 @@ describe('PulsecastPublishing', () => {
       ScheduleExpression: 'rate(1 hour)',
       Target: { Arn: { 'Fn::GetAtt': [synth.logicalId(publishing.channelHealth.function), 'Arn'] } },
     });
-    const busArn = `${synth.logicalId(stack.events.bus)}.Arn`;
     expect(permissionsOf(synth, publishing.channelHealth)).toEqual({
-      'own log group': LOG_WRITE,
-      '*': XRAY,
-      table: [
-        'dynamodb:BatchGetItem',
-        'dynamodb:ConditionCheckItem',
-        'dynamodb:DescribeTable',
-        'dynamodb:GetItem',
-        'dynamodb:Query',
-      ],
-      'table/index/byType': ['dynamodb:Query'],
-      'table/index/due': ['dynamodb:Query'],
-      ...SECRETS,
-      [busArn]: ['events:PutEvents'],
+      ...BASE,
+      ...tableAccess('read'),
+      ...CHANNEL_SECRETS,
+      ...busAccess(synth),
       // Its failed runs go to the dead-letter queue (on-failure destination).
-      [`${synth.logicalId(publishing.deadLetterQueue)}.Arn`]: [
-        'sqs:GetQueueAttributes',
-        'sqs:GetQueueUrl',
-        'sqs:SendMessage',
-      ],
+      ...queueAccess(synth, publishing.deadLetterQueue),
     });
   });
 

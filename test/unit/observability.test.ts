@@ -5,6 +5,13 @@ import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
 import { noCredentials, RecordingEvents } from '../support/dispatcher-driver.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
+import {
+  emfLines,
+  lambdaContext,
+  metricNames,
+  printed,
+  stubHandlerEnvironment,
+} from '../support/powertools-output.ts';
 import { type CallFault, RecordingAdapter } from '../support/recording-adapter.ts';
 
 /**
@@ -28,61 +35,11 @@ const adapter = new RecordingAdapter(
   () => new Date(now),
 );
 
-const context = (functionName: string): Context =>
-  ({
-    functionName,
-    functionVersion: '$LATEST',
-    invokedFunctionArn: `arn:aws:lambda:us-east-1:000000000000:function:${functionName}`,
-    memoryLimitInMB: '512',
-    awsRequestId: `request-${functionName}`,
-    getRemainingTimeInMillis: () => 30_000,
-  }) as Context;
-
-/** Everything written to stdout and stderr while `act` runs, as parsed JSON lines. */
-async function printed(act: () => Promise<unknown>): Promise<Record<string, unknown>[]> {
-  const chunks: string[] = [];
-  const record = ((chunk: unknown) => {
-    chunks.push(String(chunk));
-    return true;
-  }) as typeof process.stdout.write;
-  vi.spyOn(process.stdout, 'write').mockImplementation(record);
-  vi.spyOn(process.stderr, 'write').mockImplementation(record);
-  try {
-    await act().catch(() => undefined);
-  } finally {
-    vi.restoreAllMocks();
-  }
-  return chunks
-    .join('')
-    .split('\n')
-    .filter((line) => line.startsWith('{'))
-    .map((line) => JSON.parse(line) as Record<string, unknown>);
-}
-
-interface Emf {
-  _aws: {
-    CloudWatchMetrics: {
-      Namespace: string;
-      Dimensions: string[][];
-      Metrics: { Name: string; Unit: string }[];
-    }[];
-  };
-  [key: string]: unknown;
-}
-const emfLines = (lines: Record<string, unknown>[]) => lines.filter((line) => '_aws' in line) as Emf[];
-const metricNames = (emf: Emf) =>
-  emf._aws.CloudWatchMetrics.flatMap((m) => m.Metrics.map((metric) => metric.Name));
+const context = lambdaContext;
 
 beforeAll(async () => {
   dynamo = await startLocalDynamo();
-  vi.stubEnv('AWS_LAMBDA_FUNCTION_NAME', undefined);
-  vi.stubEnv('AWS_ENDPOINT_URL_DYNAMODB', dynamo.endpoint);
-  vi.stubEnv('TABLE_NAME', dynamo.tableName);
-  vi.stubEnv('EVENT_BUS_NAME', 'pulsecast-test');
-  vi.stubEnv('POWERTOOLS_SERVICE_NAME', 'Pulsecast-test');
-  vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Pulsecast');
-  vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
-  vi.stubEnv('PULSECAST_LOG_LEVEL', 'INFO');
+  stubHandlerEnvironment(dynamo);
   store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
 
   // Imported only now: the module reads its settings from the environment when it loads.

@@ -1,0 +1,140 @@
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import { Construct, type IConstruct } from 'constructs';
+import type { PulsecastFunction } from './pulsecast-function.ts';
+
+/** When and how the schedule of a {@link ScheduledWorkflow} starts it. */
+export interface WorkflowSchedule {
+  /** The schedule's construct id (`EveryMinute`, `Sweep`…). */
+  readonly id: string;
+  readonly expression: scheduler.ScheduleExpression;
+  readonly description: string;
+  /** Attempts to start an execution before the event goes to the dead-letter queue. */
+  readonly retryAttempts: number;
+  /** How long a start may be retried: past it, the next run covers the missed one. */
+  readonly maxEventAge: Duration;
+}
+
+/** Props of {@link ScheduledWorkflow}. */
+export interface ScheduledWorkflowProps {
+  /**
+   * The workflow's name, capitalised (`Dispatcher`): the construct id of its state machine, of its
+   * log group (`DispatcherLogs`) and, lower-cased after the stack's name, the state machine's
+   * name (`Pulsecast-dev-dispatcher`, see {@link workflowStateMachineName}).
+   */
+  readonly name: string;
+  readonly definition: sfn.IChainable;
+  readonly stateMachineType: sfn.StateMachineType;
+  readonly timeout: Duration;
+  /** The functions its tasks invoke. */
+  readonly functions: readonly PulsecastFunction[];
+  readonly schedule: WorkflowSchedule;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** The name of a workflow's state machine: `<stack name>-<name, lower case>`. */
+export function workflowStateMachineName(scope: IConstruct, name: string): string {
+  return `${Stack.of(scope).stackName}-${name.toLowerCase()}`;
+}
+
+/**
+ * A Map state's `maxConcurrency` prop: `fallback` when unset; anything but an integer from 1 to
+ * `max` fails the synth, naming the construct.
+ */
+export function mapConcurrency(
+  scope: IConstruct,
+  value: number | undefined,
+  fallback: number,
+  max: number,
+): number {
+  const concurrency = value ?? fallback;
+  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > max) {
+    throw new Error(
+      `${scope.node.path}: maxConcurrency must be an integer from 1 to ${max}, got ${concurrency}`,
+    );
+  }
+  return concurrency;
+}
+
+/**
+ * A state machine that an EventBridge Scheduler schedule starts: the Dispatcher, the Collector
+ * and the Evaluator. Each one is built the same way:
+ *
+ * - named after the stack (two stages in one account never clash, and an execution's ARN tells
+ *   which workflow it is);
+ * - X-Ray traced and logged at level ALL, without execution data (posts' texts stay out of the
+ *   logs), to a log group of its own kept for a month;
+ * - started by its schedule with `{}`, retried briefly, and then put in a dead-letter queue
+ *   (SQS-managed encryption, TLS only, 14 days), which the observability construct finds and
+ *   alarms on;
+ * - cdk-nag's findings on the state machine's role acknowledged where IAM offers nothing
+ *   narrower: `<function ARN>:*` of each function it invokes, and `*` for X-Ray and log delivery.
+ *
+ * Build it with the id `Default`: CDK leaves that id out of the paths that logical ids (and the
+ * alarm names) are made from, so the resources keep the ids they had when each construct built
+ * them itself, and a deployed stack updates them in place.
+ */
+export class ScheduledWorkflow extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly logGroup: logs.LogGroup;
+  public readonly schedule: scheduler.Schedule;
+  /** The schedule's dead-letter queue; other failed work of the same concern may go there too. */
+  public readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: ScheduledWorkflowProps) {
+    super(scope, id);
+    const { name } = props;
+    this.logGroup = new logs.LogGroup(this, `${name}Logs`, {
+      retention: logs.RetentionDays.ONE_MONTH,
+      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+    });
+    this.stateMachine = new sfn.StateMachine(this, name, {
+      stateMachineName: workflowStateMachineName(this, name),
+      stateMachineType: props.stateMachineType,
+      definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
+      timeout: props.timeout,
+      tracingEnabled: true,
+      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+    });
+
+    const role = this.stateMachine.role;
+    // The task policies CDK writes: each Lambda ARN and `<arn>:*` (its versions and aliases,
+    // this function only); X-Ray and CloudWatch Logs delivery actions have no resource scoping.
+    for (const fn of props.functions) {
+      Validations.of(role).acknowledge({
+        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.function.node.defaultChild as CfnResource)}.Arn>:*]`,
+        reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
+      });
+    }
+    Validations.of(role).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    Validations.of(this.deadLetterQueue).acknowledge({
+      id: 'AwsSolutions-SQS3',
+      reason: `This queue is itself the dead-letter queue of the ${name} schedule.`,
+    });
+    this.schedule = new scheduler.Schedule(this, props.schedule.id, {
+      description: props.schedule.description,
+      schedule: props.schedule.expression,
+      target: new targets.StepFunctionsStartExecution(this.stateMachine, {
+        input: scheduler.ScheduleTargetInput.fromObject({}),
+        deadLetterQueue: this.deadLetterQueue,
+        retryAttempts: props.schedule.retryAttempts,
+        maxEventAge: props.schedule.maxEventAge,
+      }),
+    });
+  }
+}
