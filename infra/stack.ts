@@ -124,13 +124,15 @@ export class PulsecastStack extends Stack {
       description: 'Secrets Manager secret with the HMAC key the shop signs POST /v1/conversions with',
     });
 
-    // The channels API refuses a secretRef outside the channel prefix or naming one of ours.
-    this.api
-      .functionOf('Channels')
-      .describeChannelSecrets(props.secretPrefix ?? 'pulsecast/', [
-        this.measuring.conversionsSecret.secretName,
-        ...(this.notifying.slackWebhookSecretName ? [this.notifying.slackWebhookSecretName] : []),
-      ]);
+    // The channels API refuses a secretRef outside the channel prefix or naming one of ours. A
+    // webhook secret the stack creates has a generated name outside the prefix already; the ones
+    // named by context may sit under it.
+    this.api.functionOf('Channels').describeChannelSecrets(
+      props.secretPrefix ?? 'pulsecast/',
+      [conversionsSecretName, this.notifying.slackWebhookSecretName].filter(
+        (name): name is string => typeof name === 'string',
+      ),
+    );
 
     this.evaluating = new PulsecastEvaluating(this, 'Evaluating', {
       data: this.data,

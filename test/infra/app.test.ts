@@ -32,7 +32,9 @@ describe('the Pulsecast CDK app', () => {
   });
 
   it("tells the channels API the channel secret prefix and Pulsecast's own secrets", () => {
-    const { template } = synthPulsecast({ context: { slackWebhookSecret: 'ops/slack' } });
+    const { template } = synthPulsecast({
+      context: { slackWebhookSecret: 'ops/slack', conversionsSecretName: 'pulsecast/shop-webhook' },
+    });
     const channels = Object.values(template.findResources('AWS::Lambda::Function')).find((fn) =>
       JSON.stringify(fn).includes('PULSECAST_RESERVED_SECRET_REFS'),
     ) as { Properties: { Environment: { Variables: Record<string, unknown> } } } | undefined;
@@ -40,7 +42,7 @@ describe('the Pulsecast CDK app', () => {
     const variables = channels?.Properties.Environment.Variables ?? {};
     expect(variables.PULSECAST_SECRET_PREFIX).toBe('pulsecast/');
     const reserved = JSON.stringify(variables.PULSECAST_RESERVED_SECRET_REFS);
-    expect(reserved).toContain('ConversionsWebhookSecret');
+    expect(reserved).toContain('pulsecast/shop-webhook');
     expect(reserved).toContain('ops/slack');
   });
 });
