@@ -7,8 +7,8 @@ import {
   FACEBOOK_POST_INSIGHTS,
   FacebookPostNode,
   facebookMetrics,
-} from '../../shared/platforms/facebook.ts';
-import { GRAPH_API_VERSION, graphEndpoint } from '../../shared/platforms/meta-graph.ts';
+} from '../../shared/platforms/meta/facebook.ts';
+import { GRAPH_API_VERSION, graphEndpoint } from '../../shared/platforms/meta/graph.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 
@@ -270,7 +270,7 @@ describe('FacebookAdapter.lookup', () => {
       platformUrl: 'https://www.facebook.com/546349135390552/posts/1116689038356556',
     });
     expect(calls[0]?.url.searchParams.get('since')).toBe(
-      String(Date.parse('2026-12-10T08:55:00.000Z') / 1000),
+      String(Date.parse('2026-12-10T08:45:00.000Z') / 1000),
     );
   });
 });

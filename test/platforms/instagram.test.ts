@@ -2,12 +2,12 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../../shared/domain/index.ts';
+import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta/graph.ts';
 import {
   createInstagramAdapter,
   INSTAGRAM_MEDIA_INSIGHTS,
   instagramMetrics,
-} from '../../shared/platforms/instagram.ts';
-import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta-graph.ts';
+} from '../../shared/platforms/meta/instagram.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 

@@ -6,13 +6,11 @@ import { readLittleText } from '../../local/simulators/linkedin.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import {
   createLinkedInAdapter,
-  escapeLittleText,
-  LINKEDIN_VERSION,
   linkedInMetrics,
   ShareStatisticsElement,
-  secondsUntilUtcMidnight,
-  unescapeLittleText,
-} from '../../shared/platforms/linkedin.ts';
+} from '../../shared/platforms/linkedin/adapter.ts';
+import { LINKEDIN_VERSION, secondsUntilUtcMidnight } from '../../shared/platforms/linkedin/api.ts';
+import { escapeLittleText, unescapeLittleText } from '../../shared/platforms/linkedin/little-text.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 

@@ -2,9 +2,9 @@ import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../../shared/domain/index.ts';
-import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta-graph.ts';
+import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta/graph.ts';
+import { createThreadsAdapter, threadsMetrics } from '../../shared/platforms/meta/threads.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
-import { createThreadsAdapter, threadsMetrics } from '../../shared/platforms/threads.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's Threads documentation

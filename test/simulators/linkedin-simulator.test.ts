@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LinkedInSimulatorHandle, startLinkedInSimulator } from '../../local/simulators/linkedin.ts';
 import type { Channel } from '../../shared/domain/index.ts';
-import { createLinkedInAdapter } from '../../shared/platforms/linkedin.ts';
+import { createLinkedInAdapter } from '../../shared/platforms/linkedin/adapter.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 

@@ -2,7 +2,7 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FacebookSimulatorHandle, startFacebookSimulator } from '../../local/simulators/facebook.ts';
 import type { Channel } from '../../shared/domain/index.ts';
-import { createFacebookAdapter } from '../../shared/platforms/facebook.ts';
+import { createFacebookAdapter } from '../../shared/platforms/meta/facebook.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 

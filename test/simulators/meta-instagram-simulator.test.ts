@@ -6,7 +6,7 @@ import {
   startInstagramSimulator,
 } from '../../local/simulators/instagram.ts';
 import type { Channel } from '../../shared/domain/index.ts';
-import { createInstagramAdapter } from '../../shared/platforms/instagram.ts';
+import { createInstagramAdapter } from '../../shared/platforms/meta/instagram.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 

@@ -2,8 +2,8 @@ import { inspect } from 'node:util';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/threads.ts';
 import type { Channel } from '../../shared/domain/index.ts';
+import { createThreadsAdapter } from '../../shared/platforms/meta/threads.ts';
 import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
-import { createThreadsAdapter } from '../../shared/platforms/threads.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 
 // The Threads adapter publishing to and measuring from its simulator, through the real code path.

@@ -1,33 +1,8 @@
 import { z } from 'zod';
-import type { Channel, NormalisedMetrics } from '../domain/index.ts';
-import { type AdapterOptions, PlatformHttp } from './http.ts';
-import {
-  ContainerCache,
-  type ContainerDialect,
-  type CredentialHealth,
-  checkMetaCredentials,
-  createContainer,
-  DEFAULT_PROCESSING_BUDGET_MS,
-  definedMetrics,
-  earliestPublishInstant,
-  ensureFreshMetaToken,
-  GraphClient,
-  GraphPlatformError,
-  graphEndpoint,
-  InsightsResponse,
-  insightNumbers,
-  parseMetaTime,
-  permalinkOf,
-  publishContainer,
-  rateLimitAfterPublish,
-  readCredentials,
-  readPublishingQuota,
-  readyContainer,
-  SingleFlight,
-  sameText,
-  sumDefined,
-  THREADS_API_VERSION,
-} from './meta-graph.ts';
+import type { Channel, NormalisedMetrics } from '../../domain/index.ts';
+import { type AdapterOptions, PlatformHttp } from '../http.ts';
+import { looksLikeVideo } from '../media.ts';
+import { definedMetrics, sumDefined } from '../metrics.ts';
 import {
   type CredentialStore,
   type MetricsReading,
@@ -35,8 +10,26 @@ import {
   type PlatformCapabilities,
   PlatformError,
   type PublishedRef,
-} from './port.ts';
-import { composePublishedText, type PlatformFinding, validatePostForPlatform } from './rules.ts';
+} from '../port.ts';
+import { lookupWindowStart, sameText } from '../posting.ts';
+import { composePublishedText, type PlatformFinding, validatePostForPlatform } from '../rules.ts';
+import { credentialHealth } from '../session.ts';
+import {
+  ContainerCache,
+  type ContainerDialect,
+  DEFAULT_PROCESSING_BUDGET_MS,
+  publishThroughContainers,
+} from './containers.ts';
+import {
+  GraphClient,
+  GraphPlatformError,
+  graphEndpoint,
+  InsightsResponse,
+  insightNumbers,
+  longLivedTokenSessions,
+  parseMetaTime,
+  THREADS_API_VERSION,
+} from './graph.ts';
 
 /**
  * Threads through the Threads API (`graph.threads.net`): a media container (TEXT, IMAGE, VIDEO,
@@ -94,45 +87,35 @@ export function threadsMetrics(numbers: Record<string, number>): NormalisedMetri
   });
 }
 
-const CAPABILITIES: PlatformCapabilities = {
-  idempotencyKey: false,
-  lookup: true,
-  metricsBatchSize: 1,
-  metrics: ['impressions', 'likes', 'comments', 'shares', 'engagements'],
-  media: { images: true, video: true },
-};
-
-const VIDEO_URL_RE = /\.(?:mp4|mov|m4v|webm)(?:$|[?#])/i;
+// Insights are read per media object.
+const CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 1 };
 
 export interface ThreadsAdapterOptions extends AdapterOptions {
   /** How long one publish may wait for media processing. @default 18000 (the publish Lambda has 30 s) */
   processingBudgetMs?: number;
 }
 
-export interface ThreadsAdapter extends PlatformAdapter {
-  checkCredentials(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
-}
-
-export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): ThreadsAdapter {
+export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('Threads', options);
   const processingBudgetMs = options.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS;
   const containers = new ContainerCache(http.now);
-  const refreshes = new SingleFlight<{ accessToken: string; expiresAt: string }>();
+  const endpointOf = (channel: Channel) =>
+    graphEndpoint(channel.apiBaseUrl, THREADS_GRAPH_ORIGIN, THREADS_API_VERSION);
+  const sessions = longLivedTokenSessions(http, {
+    schema: ThreadsCredentials,
+    grantType: 'th_refresh_token',
+    origin: (channel) => endpointOf(channel).origin,
+  });
 
   async function open(channel: Channel, store: CredentialStore) {
-    const { credentials, secrets } = await readCredentials(store, channel, ThreadsCredentials, 'Threads');
-    const endpoint = graphEndpoint(channel.apiBaseUrl, THREADS_GRAPH_ORIGIN, THREADS_API_VERSION);
-    const fresh = await ensureFreshMetaToken({
-      http,
-      store,
-      channel,
-      credentials,
-      origin: endpoint.origin,
-      grantType: 'th_refresh_token',
-      flight: refreshes,
-    });
-    const allSecrets = [...new Set([...secrets, fresh.accessToken])];
-    return { credentials, fresh, graph: new GraphClient(http, endpoint, fresh.accessToken, allSecrets) };
+    const session = await sessions.open(channel, store);
+    const { credentials } = session;
+    const graph = new GraphClient(http, endpointOf(channel), credentials.accessToken, session.secrets);
+    return { credentials, session, graph };
+  }
+
+  function profileUrl(channel: Channel): string {
+    return `https://www.threads.net/@${channel.handle.replace(/^@/, '')}`;
   }
 
   return {
@@ -150,90 +133,38 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Threa
     async publish(post, channel, credentials, context): Promise<PublishedRef> {
       // Threads has no link field: the link goes at the end of the text (first URL = preview).
       const text = composePublishedText('threads', post.text, post.link);
-      // Everything before threads_publish is safe to repeat: the Graph client reports its
-      // failures as `unavailable`. Only an already-published container is `ambiguous`.
-      const session = await open(channel, credentials);
-      const user = session.credentials.threadsUserId;
-      const quota = await readPublishingQuota(session.graph, user, DIALECT);
-      if (quota && quota.usage >= quota.total) {
-        throw new PlatformError(
-          'rate-limited',
-          `the Threads account of channel '${channel.id}' has used its ${quota.total} posts of the last 24 hours`,
-          { retryAfterSeconds: 3600, platformCode: 'publishing-limit' },
-        );
-      }
-      const key = ContainerCache.key(channel.id, context.idempotencyKey, { text, media: post.media });
-      const budget = { remainingMs: processingBudgetMs };
-      const ready = (cacheKey: string, create: () => Promise<string>) =>
-        readyContainer({
-          http,
-          graph: session.graph,
-          dialect: DIALECT,
-          cache: containers,
-          key: cacheKey,
-          budget,
-          create,
-        });
-      let containerId: string;
-      if (post.media.length === 0) {
-        containerId = await ready(key, () =>
-          createContainer(session.graph, user, DIALECT, { media_type: 'TEXT', text }),
-        );
-      } else if (post.media.length === 1) {
-        const url = post.media[0] as string;
-        containerId = await ready(key, () =>
-          createContainer(
-            session.graph,
-            user,
-            DIALECT,
-            VIDEO_URL_RE.test(url)
-              ? { media_type: 'VIDEO', video_url: url, text }
-              : { media_type: 'IMAGE', image_url: url, text },
-          ),
-        );
-      } else {
-        containerId = await ready(key, async () => {
-          const children: string[] = [];
-          for (const [i, url] of post.media.entries()) {
-            children.push(
-              await ready(`${key}#${i}`, () =>
-                createContainer(
-                  session.graph,
-                  user,
-                  DIALECT,
-                  VIDEO_URL_RE.test(url)
-                    ? { media_type: 'VIDEO', video_url: url, is_carousel_item: true }
-                    : { media_type: 'IMAGE', image_url: url, is_carousel_item: true },
-                ),
-              ),
-            );
-          }
-          return createContainer(session.graph, user, DIALECT, {
-            media_type: 'CAROUSEL',
-            children: children.join(','),
-            text,
-          });
-        });
-      }
-      let mediaId: string;
-      try {
-        mediaId = await publishContainer(session.graph, user, containerId, DIALECT, context.signal);
-      } catch (error) {
-        if (error instanceof PlatformError && error.kind === 'rejected') containers.delete(key);
-        throw error;
-      }
-      containers.delete(key);
-      const permalink = await permalinkOf(session.graph, mediaId);
-      return {
-        platformPostId: mediaId,
-        platformUrl: permalink ?? `https://www.threads.net/@${channel.handle.replace(/^@/, '')}`,
-        ...rateLimitAfterPublish(quota, http.now()),
-      };
+      const { credentials: c, graph } = await open(channel, credentials);
+      return publishThroughContainers({
+        http,
+        graph,
+        dialect: DIALECT,
+        cache: containers,
+        channel,
+        userId: c.threadsUserId,
+        context,
+        processingBudgetMs,
+        post: {
+          content: { text, media: post.media },
+          media: post.media,
+          single: (url) =>
+            url === undefined
+              ? { media_type: 'TEXT', text }
+              : looksLikeVideo(url)
+                ? { media_type: 'VIDEO', video_url: url, text }
+                : { media_type: 'IMAGE', image_url: url, text },
+          item: (url) =>
+            looksLikeVideo(url)
+              ? { media_type: 'VIDEO', video_url: url, is_carousel_item: true }
+              : { media_type: 'IMAGE', image_url: url, is_carousel_item: true },
+          carousel: (children) => ({ media_type: 'CAROUSEL', children, text }),
+          profileUrl: profileUrl(channel),
+        },
+      });
     },
 
     async lookup(post, channel, credentials) {
       const { credentials: c, graph } = await open(channel, credentials);
-      const earliest = earliestPublishInstant(post);
+      const earliest = lookupWindowStart(post).getTime();
       const body = await graph.get(`/${c.threadsUserId}/threads`, {
         fields: 'id,text,timestamp,permalink',
         since: Math.floor(earliest / 1000),
@@ -254,7 +185,7 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Threa
       if (!match) return undefined;
       return {
         platformPostId: match.id,
-        platformUrl: match.permalink ?? `https://www.threads.net/@${channel.handle.replace(/^@/, '')}`,
+        platformUrl: match.permalink ?? profileUrl(channel),
       };
     },
 
@@ -294,11 +225,12 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Threa
       return readings;
     },
 
-    async checkCredentials(channel, credentials): Promise<CredentialHealth> {
-      return checkMetaCredentials('Threads', channel, async () => {
-        const session = await open(channel, credentials);
-        await session.graph.get('/me', { fields: 'id' });
-        return session.fresh;
+    checkCredentials(channel, credentials) {
+      return credentialHealth('Threads', channel, async () => {
+        const { session, graph } = await open(channel, credentials);
+        await graph.get('/me', { fields: 'id' });
+        const expiresAt = session.credentials.expiresAt;
+        return { refreshed: session.refreshed, ...(expiresAt ? { expiresAt } : {}) };
       });
     },
   };

@@ -1,33 +1,8 @@
 import { z } from 'zod';
-import type { Channel, NormalisedMetrics } from '../domain/index.ts';
-import { type AdapterOptions, PlatformHttp } from './http.ts';
-import {
-  ContainerCache,
-  type ContainerDialect,
-  type CredentialHealth,
-  checkMetaCredentials,
-  createContainer,
-  DEFAULT_PROCESSING_BUDGET_MS,
-  definedMetrics,
-  earliestPublishInstant,
-  ensureFreshMetaToken,
-  GRAPH_API_VERSION,
-  GraphClient,
-  GraphPlatformError,
-  graphEndpoint,
-  InsightsResponse,
-  insightNumbers,
-  parseMetaTime,
-  permalinkOf,
-  publishContainer,
-  rateLimitAfterPublish,
-  readCredentials,
-  readPublishingQuota,
-  readyContainer,
-  SingleFlight,
-  sameText,
-  sumDefined,
-} from './meta-graph.ts';
+import type { Channel, NormalisedMetrics } from '../../domain/index.ts';
+import { type AdapterOptions, PlatformHttp } from '../http.ts';
+import { looksLikeVideo } from '../media.ts';
+import { definedMetrics, sumDefined } from '../metrics.ts';
 import {
   type CredentialStore,
   type MetricsReading,
@@ -35,8 +10,26 @@ import {
   type PlatformCapabilities,
   PlatformError,
   type PublishedRef,
-} from './port.ts';
-import { type PlatformFinding, validatePostForPlatform } from './rules.ts';
+} from '../port.ts';
+import { lookupWindowStart, sameText } from '../posting.ts';
+import { type PlatformFinding, validatePostForPlatform } from '../rules.ts';
+import { credentialHealth } from '../session.ts';
+import {
+  ContainerCache,
+  type ContainerDialect,
+  DEFAULT_PROCESSING_BUDGET_MS,
+  publishThroughContainers,
+} from './containers.ts';
+import {
+  GRAPH_API_VERSION,
+  GraphClient,
+  GraphPlatformError,
+  graphEndpoint,
+  InsightsResponse,
+  insightNumbers,
+  longLivedTokenSessions,
+  parseMetaTime,
+} from './graph.ts';
 
 /**
  * Instagram professional accounts through the Instagram API with Instagram Login
@@ -115,16 +108,9 @@ export function instagramMetrics(numbers: Record<string, number>): NormalisedMet
   });
 }
 
-const CAPABILITIES: PlatformCapabilities = {
-  idempotencyKey: false,
-  lookup: true,
-  // Insights are read per media object.
-  metricsBatchSize: 1,
-  metrics: ['impressions', 'reach', 'likes', 'comments', 'shares', 'saves', 'engagements'],
-  media: { images: true, video: true },
-};
+// Insights are read per media object.
+const CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 1 };
 
-const VIDEO_URL_RE = /\.(?:mp4|mov|m4v|webm)(?:$|[?#])/i;
 const JPEG_URL_RE = /\.(?:jpe?g)(?:$|[?#])/i;
 
 export interface InstagramAdapterOptions extends AdapterOptions {
@@ -132,32 +118,29 @@ export interface InstagramAdapterOptions extends AdapterOptions {
   processingBudgetMs?: number;
 }
 
-export interface InstagramAdapter extends PlatformAdapter {
-  checkCredentials(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
-}
-
-export function createInstagramAdapter(options: InstagramAdapterOptions = {}): InstagramAdapter {
+export function createInstagramAdapter(options: InstagramAdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('Instagram', options);
   const processingBudgetMs = options.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS;
   const containers = new ContainerCache(http.now);
-  const refreshes = new SingleFlight<{ accessToken: string; expiresAt: string }>();
+  const endpointOf = (channel: Channel) =>
+    graphEndpoint(channel.apiBaseUrl, INSTAGRAM_GRAPH_ORIGIN, GRAPH_API_VERSION);
+  const sessions = longLivedTokenSessions(http, {
+    schema: InstagramCredentials,
+    grantType: 'ig_refresh_token',
+    origin: (channel) => endpointOf(channel).origin,
+    // Facebook Login tokens (graph.facebook.com) are not refreshed with ig_refresh_token.
+    refreshable: (channel) => new URL(endpointOf(channel).origin).hostname !== 'graph.facebook.com',
+  });
 
   async function open(channel: Channel, store: CredentialStore) {
-    const { credentials, secrets } = await readCredentials(store, channel, InstagramCredentials, 'Instagram');
-    const endpoint = graphEndpoint(channel.apiBaseUrl, INSTAGRAM_GRAPH_ORIGIN, GRAPH_API_VERSION);
-    const fresh = await ensureFreshMetaToken({
-      http,
-      store,
-      channel,
-      credentials,
-      origin: endpoint.origin,
-      grantType: 'ig_refresh_token',
-      flight: refreshes,
-      // Facebook Login tokens (graph.facebook.com) are not refreshed with ig_refresh_token.
-      refreshable: new URL(endpoint.origin).hostname !== 'graph.facebook.com',
-    });
-    const allSecrets = [...new Set([...secrets, fresh.accessToken])];
-    return { credentials, fresh, graph: new GraphClient(http, endpoint, fresh.accessToken, allSecrets) };
+    const session = await sessions.open(channel, store);
+    const { credentials } = session;
+    const graph = new GraphClient(http, endpointOf(channel), credentials.accessToken, session.secrets);
+    return { credentials, session, graph };
+  }
+
+  function profileUrl(channel: Channel): string {
+    return `https://www.instagram.com/${channel.handle.replace(/^@/, '')}/`;
   }
 
   return {
@@ -171,7 +154,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): I
         ...(post.link ? { link: post.link } : {}),
       });
       for (const url of post.media) {
-        if (!VIDEO_URL_RE.test(url) && !JPEG_URL_RE.test(url)) {
+        if (!looksLikeVideo(url) && !JPEG_URL_RE.test(url)) {
           findings.push({
             column: 'media',
             severity: 'warning',
@@ -184,81 +167,37 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): I
 
     async publish(post, channel, credentials, context): Promise<PublishedRef> {
       const caption = post.text;
-      // Everything before media_publish is safe to repeat: the Graph client reports its failures
-      // as `unavailable`. Only an already-published container is `ambiguous`.
-      const session = await open(channel, credentials);
-      const user = session.credentials.igUserId;
-      const quota = await readPublishingQuota(session.graph, user, DIALECT);
-      if (quota && quota.usage >= quota.total) {
-        throw new PlatformError(
-          'rate-limited',
-          `the Instagram account of channel '${channel.id}' has used its ${quota.total} posts of the last 24 hours`,
-          { retryAfterSeconds: 3600, platformCode: 'publishing-limit' },
-        );
-      }
-      const key = ContainerCache.key(channel.id, context.idempotencyKey, { caption, media: post.media });
-      const budget = { remainingMs: processingBudgetMs };
-      const ready = (cacheKey: string, create: () => Promise<string>) =>
-        readyContainer({
-          http,
-          graph: session.graph,
-          dialect: DIALECT,
-          cache: containers,
-          key: cacheKey,
-          budget,
-          create,
-        });
-      let containerId: string;
-      if (post.media.length === 1) {
-        const url = post.media[0] as string;
-        containerId = await ready(key, () =>
-          createContainer(
-            session.graph,
-            user,
-            DIALECT,
-            VIDEO_URL_RE.test(url)
+      const { credentials: c, graph } = await open(channel, credentials);
+      return publishThroughContainers({
+        http,
+        graph,
+        dialect: DIALECT,
+        cache: containers,
+        channel,
+        userId: c.igUserId,
+        context,
+        processingBudgetMs,
+        post: {
+          content: { caption, media: post.media },
+          media: post.media,
+          single: (url) => {
+            if (url === undefined) {
+              throw new PlatformError('rejected', 'Instagram posts need an image or a video', {
+                platformCode: 'no-media',
+              });
+            }
+            return looksLikeVideo(url)
               ? { media_type: 'REELS', video_url: url, caption }
-              : { image_url: url, caption },
-          ),
-        );
-      } else {
-        containerId = await ready(key, async () => {
-          const children: string[] = [];
-          for (const [i, url] of post.media.entries()) {
-            children.push(
-              await ready(`${key}#${i}`, () =>
-                createContainer(
-                  session.graph,
-                  user,
-                  DIALECT,
-                  VIDEO_URL_RE.test(url)
-                    ? { media_type: 'VIDEO', video_url: url, is_carousel_item: true }
-                    : { image_url: url, is_carousel_item: true },
-                ),
-              ),
-            );
-          }
-          return createContainer(session.graph, user, DIALECT, {
-            media_type: 'CAROUSEL',
-            children: children.join(','),
-            caption,
-          });
-        });
-      }
-      let mediaId: string;
-      try {
-        mediaId = await publishContainer(session.graph, user, containerId, DIALECT, context.signal);
-      } catch (error) {
-        if (error instanceof PlatformError && error.kind === 'rejected') containers.delete(key);
-        throw error;
-      }
-      containers.delete(key);
-      const permalink = await permalinkOf(session.graph, mediaId);
-      return {
-        platformPostId: mediaId,
-        platformUrl: permalink ?? `https://www.instagram.com/${channel.handle.replace(/^@/, '')}/`,
-        ...rateLimitAfterPublish(quota, http.now()),
-      };
+              : { image_url: url, caption };
+          },
+          item: (url) =>
+            looksLikeVideo(url)
+              ? { media_type: 'VIDEO', video_url: url, is_carousel_item: true }
+              : { image_url: url, is_carousel_item: true },
+          carousel: (children) => ({ media_type: 'CAROUSEL', children, caption }),
+          profileUrl: profileUrl(channel),
+        },
+      });
     },
 
     async lookup(post, channel, credentials) {
@@ -273,7 +212,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): I
           platformCode: 'shape',
         });
       }
-      const earliest = earliestPublishInstant(post);
+      const earliest = lookupWindowStart(post).getTime();
       const match = media.data.data.find((item) => {
         const created = parseMetaTime(item.timestamp);
         if (!Number.isNaN(created) && created < earliest) return false;
@@ -282,7 +221,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): I
       if (!match) return undefined;
       return {
         platformPostId: match.id,
-        platformUrl: match.permalink ?? `https://www.instagram.com/${channel.handle.replace(/^@/, '')}/`,
+        platformUrl: match.permalink ?? profileUrl(channel),
       };
     },
 
@@ -319,11 +258,12 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): I
       return readings;
     },
 
-    async checkCredentials(channel, credentials): Promise<CredentialHealth> {
-      return checkMetaCredentials('Instagram', channel, async () => {
-        const session = await open(channel, credentials);
-        await session.graph.get('/me', { fields: 'id' });
-        return session.fresh;
+    checkCredentials(channel, credentials) {
+      return credentialHealth('Instagram', channel, async () => {
+        const { session, graph } = await open(channel, credentials);
+        await graph.get('/me', { fields: 'id' });
+        const expiresAt = session.credentials.expiresAt;
+        return { refreshed: session.refreshed, ...(expiresAt ? { expiresAt } : {}) };
       });
     },
   };
