@@ -3,23 +3,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LinkedInSimulatorHandle, startLinkedInSimulator } from '../../local/simulators/linkedin.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createLinkedInAdapter } from '../../shared/platforms/linkedin/adapter.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import { type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import { MemoryCredentialStore } from '../platforms/helpers.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 
 // The LinkedIn adapter publishing to and measuring from its simulator, through the real code
 // path (HTTP on 127.0.0.1, virtual time).
-
-class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(public value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
-  }
-}
 
 const START = new Date('2026-12-10T09:00:00.000Z');
 let now = START;
@@ -53,9 +42,9 @@ function account() {
   return sim.accounts[0] as LinkedInSimulatorHandle['accounts'][number];
 }
 
-function credentials(overrides: Partial<Credentials> = {}): MemoryCredentials {
+function credentials(overrides: Partial<Credentials> = {}): MemoryCredentialStore {
   const a = account();
-  return new MemoryCredentials({
+  return MemoryCredentialStore.holding({
     accessToken: a.accessToken,
     refreshToken: a.refreshToken,
     clientId: a.clientId,
@@ -360,7 +349,7 @@ describe('LinkedIn adapter ↔ simulator', () => {
       a.publish(
         makePost({ id: 'r5' }),
         channel,
-        new MemoryCredentials({ ...store.value, accessToken: 'wrong-token-value-123456' }),
+        MemoryCredentialStore.holding({ ...store.value, accessToken: 'wrong-token-value-123456' }),
         { idempotencyKey: '5' },
       ),
     );

@@ -3,21 +3,12 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type FacebookSimulatorHandle, startFacebookSimulator } from '../../local/simulators/facebook.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createFacebookAdapter } from '../../shared/platforms/meta/facebook.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import { PlatformError } from '../../shared/platforms/port.ts';
+import { MemoryCredentialStore } from '../platforms/helpers.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 
 // The Facebook Pages adapter publishing to and measuring from its simulator, through the real
 // code path (HTTP on 127.0.0.1, virtual time).
-
-class MemoryCredentials implements CredentialStore {
-  constructor(public value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.value = credentials;
-  }
-}
 
 const START = new Date('2026-12-10T09:00:00.000Z');
 let now = START;
@@ -26,7 +17,7 @@ const HOUR = 3_600_000;
 
 let sim: FacebookSimulatorHandle;
 let channel: Channel;
-let store: MemoryCredentials;
+let store: MemoryCredentialStore;
 
 beforeEach(async () => {
   now = START;
@@ -39,7 +30,7 @@ beforeEach(async () => {
     apiBaseUrl: sim.url,
   });
   const page = sim.pages[0] as FacebookSimulatorHandle['pages'][number];
-  store = new MemoryCredentials({ pageId: page.pageId, pageAccessToken: page.pageAccessToken });
+  store = MemoryCredentialStore.holding({ pageId: page.pageId, pageAccessToken: page.pageAccessToken });
 });
 
 afterEach(async () => {

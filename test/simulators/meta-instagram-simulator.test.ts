@@ -7,23 +7,12 @@ import {
 } from '../../local/simulators/instagram.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createInstagramAdapter } from '../../shared/platforms/meta/instagram.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import { PlatformError } from '../../shared/platforms/port.ts';
+import { MemoryCredentialStore } from '../platforms/helpers.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 
 // The Instagram adapter publishing to and measuring from its simulator, through the real code
 // path (containers, polling, media_publish over HTTP on 127.0.0.1, virtual time).
-
-class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(public value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
-  }
-}
 
 const START = new Date('2026-12-10T09:00:00.000Z');
 let now = START;
@@ -32,7 +21,7 @@ const HOUR = 3_600_000;
 
 let sim: InstagramSimulatorHandle;
 let channel: Channel;
-let store: MemoryCredentials;
+let store: MemoryCredentialStore;
 
 async function start(options: InstagramSimulatorOptions = {}) {
   sim = await startInstagramSimulator({ clock, videoProcessingPolls: 2, ...options });
@@ -45,7 +34,7 @@ async function start(options: InstagramSimulatorOptions = {}) {
   });
   const account = sim.accounts[0] as InstagramSimulatorHandle['accounts'][number];
   // The starting token is 30 days old: it expires in 30 days.
-  store = new MemoryCredentials({
+  store = MemoryCredentialStore.holding({
     igUserId: account.igUserId,
     accessToken: account.accessToken,
     expiresAt: new Date(START.getTime() + 30 * 24 * HOUR).toISOString(),

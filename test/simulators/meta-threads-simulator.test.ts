@@ -3,22 +3,11 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/threads.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createThreadsAdapter } from '../../shared/platforms/meta/threads.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import { PlatformError } from '../../shared/platforms/port.ts';
+import { MemoryCredentialStore } from '../platforms/helpers.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 
 // The Threads adapter publishing to and measuring from its simulator, through the real code path.
-
-class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(public value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
-  }
-}
 
 const START = new Date('2026-12-10T09:00:00.000Z');
 let now = START;
@@ -27,7 +16,7 @@ const HOUR = 3_600_000;
 
 let sim: ThreadsSimulatorHandle;
 let channel: Channel;
-let store: MemoryCredentials;
+let store: MemoryCredentialStore;
 
 beforeEach(async () => {
   now = START;
@@ -40,7 +29,7 @@ beforeEach(async () => {
     apiBaseUrl: sim.url,
   });
   const account = sim.accounts[0] as ThreadsSimulatorHandle['accounts'][number];
-  store = new MemoryCredentials({
+  store = MemoryCredentialStore.holding({
     threadsUserId: account.threadsUserId,
     accessToken: account.accessToken,
     expiresAt: new Date(START.getTime() + 30 * 24 * HOUR).toISOString(),
