@@ -210,9 +210,7 @@ export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAda
     throw new PlatformError(
       'unavailable',
       `Mastodon was still processing '${file.fileName}'; try again later`,
-      {
-        platformCode: 'media-processing-slow',
-      },
+      { platformCode: 'media-processing-slow' },
     );
   }
 

@@ -1,6 +1,5 @@
 import type { z } from 'zod';
 import type { Channel } from '../domain/index.ts';
-import { redact } from './http.ts';
 import { type CredentialHealth, type CredentialStore, type Credentials, PlatformError } from './port.ts';
 import { beforePublishing } from './posting.ts';
 
@@ -184,10 +183,6 @@ export class CredentialSession<C extends object> {
     return attempt(this.current);
   }
 
-  redact(text: string): string {
-    return redact(text, this.secrets);
-  }
-
   private remember(credentials: C): void {
     for (const value of credentialSecrets(credentials as Record<string, unknown>)) this.seen.add(value);
   }
@@ -206,7 +201,7 @@ export function credentialSecrets(credentials: Readonly<Record<string, unknown>>
 }
 
 /** A credentials object as stored: string fields only, the unset ones left out. */
-export function toCredentials(values: object): Credentials {
+function toCredentials(values: object): Credentials {
   return Object.fromEntries(
     Object.entries(values).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
   );

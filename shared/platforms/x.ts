@@ -282,9 +282,7 @@ export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
         throw new PlatformError(
           'unavailable',
           `X was still processing the video '${file.fileName}'; try again later`,
-          {
-            platformCode: 'media-processing-slow',
-          },
+          { platformCode: 'media-processing-slow' },
         );
       }
       await http.sleep(Math.max(1, info.check_after_secs ?? 1) * 1000);

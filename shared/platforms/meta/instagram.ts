@@ -1,35 +1,19 @@
 import { z } from 'zod';
-import type { Channel, NormalisedMetrics } from '../../domain/index.ts';
+import type { NormalisedMetrics } from '../../domain/index.ts';
 import { type AdapterOptions, PlatformHttp } from '../http.ts';
 import { looksLikeVideo } from '../media.ts';
 import { definedMetrics, sumDefined } from '../metrics.ts';
 import {
-  type CredentialStore,
   type MetricsReading,
   type PlatformAdapter,
   type PlatformCapabilities,
   PlatformError,
   type PublishedRef,
 } from '../port.ts';
-import { lookupWindowStart, sameText } from '../posting.ts';
 import { type PlatformFinding, validatePostForPlatform } from '../rules.ts';
-import { credentialHealth } from '../session.ts';
-import {
-  ContainerCache,
-  type ContainerDialect,
-  DEFAULT_PROCESSING_BUDGET_MS,
-  publishThroughContainers,
-} from './containers.ts';
-import {
-  GRAPH_API_VERSION,
-  GraphClient,
-  GraphPlatformError,
-  graphEndpoint,
-  InsightsResponse,
-  insightNumbers,
-  longLivedTokenSessions,
-  parseMetaTime,
-} from './graph.ts';
+import { containerAccount } from './container-account.ts';
+import { type ContainerDialect, DEFAULT_PROCESSING_BUDGET_MS } from './containers.ts';
+import { GRAPH_API_VERSION, GraphPlatformError, InsightsResponse, insightNumbers } from './graph.ts';
 
 /**
  * Instagram professional accounts through the Instagram API with Instagram Login
@@ -78,17 +62,6 @@ const DIALECT: ContainerDialect = {
   pollMs: 3_000,
 };
 
-const UserMedia = z.object({
-  data: z.array(
-    z.object({
-      id: z.string(),
-      caption: z.string().optional(),
-      timestamp: z.string().optional(),
-      permalink: z.string().optional(),
-    }),
-  ),
-});
-
 /**
  * Instagram media insights in Pulsecast's vocabulary. Meta's `views` is the successor of
  * impressions, so it fills that place; Instagram reports no clicks on a post, so clicks stay
@@ -120,28 +93,18 @@ export interface InstagramAdapterOptions extends AdapterOptions {
 
 export function createInstagramAdapter(options: InstagramAdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('Instagram', options);
-  const processingBudgetMs = options.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS;
-  const containers = new ContainerCache(http.now);
-  const endpointOf = (channel: Channel) =>
-    graphEndpoint(channel.apiBaseUrl, INSTAGRAM_GRAPH_ORIGIN, GRAPH_API_VERSION);
-  const sessions = longLivedTokenSessions(http, {
+  const account = containerAccount(http, {
+    dialect: DIALECT,
     schema: InstagramCredentials,
     grantType: 'ig_refresh_token',
-    origin: (channel) => endpointOf(channel).origin,
+    defaultOrigin: INSTAGRAM_GRAPH_ORIGIN,
+    version: GRAPH_API_VERSION,
     // Facebook Login tokens (graph.facebook.com) are not refreshed with ig_refresh_token.
-    refreshable: (channel) => new URL(endpointOf(channel).origin).hostname !== 'graph.facebook.com',
+    refreshable: (origin) => new URL(origin).hostname !== 'graph.facebook.com',
+    userId: (c) => c.igUserId,
+    profileUrl: (channel) => `https://www.instagram.com/${channel.handle.replace(/^@/, '')}/`,
+    processingBudgetMs: options.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS,
   });
-
-  async function open(channel: Channel, store: CredentialStore) {
-    const session = await sessions.open(channel, store);
-    const { credentials } = session;
-    const graph = new GraphClient(http, endpointOf(channel), credentials.accessToken, session.secrets);
-    return { credentials, session, graph };
-  }
-
-  function profileUrl(channel: Channel): string {
-    return `https://www.instagram.com/${channel.handle.replace(/^@/, '')}/`;
-  }
 
   return {
     platform: 'instagram',
@@ -165,19 +128,10 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): P
       return findings;
     },
 
-    async publish(post, channel, credentials, context): Promise<PublishedRef> {
+    publish(post, channel, credentials, context): Promise<PublishedRef> {
       const caption = post.text;
-      const { credentials: c, graph } = await open(channel, credentials);
-      return publishThroughContainers({
-        http,
-        graph,
-        dialect: DIALECT,
-        cache: containers,
-        channel,
-        userId: c.igUserId,
-        context,
-        processingBudgetMs,
-        post: {
+      return account.publish(
+        {
           content: { caption, media: post.media },
           media: post.media,
           single: (url) => {
@@ -195,76 +149,42 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): P
               ? { media_type: 'VIDEO', video_url: url, is_carousel_item: true }
               : { image_url: url, is_carousel_item: true },
           carousel: (children) => ({ media_type: 'CAROUSEL', children, caption }),
-          profileUrl: profileUrl(channel),
         },
+        channel,
+        credentials,
+        context,
+      );
+    },
+
+    lookup(post, channel, credentials) {
+      return account.findOwnPost(post, channel, credentials, {
+        text: post.text,
+        textField: 'caption',
+        since: false,
       });
     },
 
-    async lookup(post, channel, credentials) {
-      const { credentials: c, graph } = await open(channel, credentials);
-      const body = await graph.get(`/${c.igUserId}/media`, {
-        fields: 'id,caption,timestamp,permalink',
-        limit: 50,
-      });
-      const media = UserMedia.safeParse(body);
-      if (!media.success) {
-        throw new PlatformError('unavailable', 'Instagram answered the media list in an unexpected shape', {
-          platformCode: 'shape',
-        });
-      }
-      const earliest = lookupWindowStart(post).getTime();
-      const match = media.data.data.find((item) => {
-        const created = parseMetaTime(item.timestamp);
-        if (!Number.isNaN(created) && created < earliest) return false;
-        return sameText(item.caption ?? '', post.text);
-      });
-      if (!match) return undefined;
-      return {
-        platformPostId: match.id,
-        platformUrl: match.permalink ?? profileUrl(channel),
-      };
-    },
-
-    async fetchMetrics(posts, channel, credentials): Promise<MetricsReading[]> {
-      if (posts.length === 0) return [];
-      const { graph } = await open(channel, credentials);
-      const readings: MetricsReading[] = [];
-      for (const p of posts) {
-        const base = { postId: p.id, platformPostId: p.platformPostId };
+    fetchMetrics(posts, channel, credentials): Promise<MetricsReading[]> {
+      return account.fetchInsights(posts, channel, credentials, async (graph, id) => {
         try {
-          const body = await graph.get(`/${p.platformPostId}/insights`, {
-            metric: INSTAGRAM_MEDIA_INSIGHTS.join(','),
-          });
+          const body = await graph.get(`/${id}/insights`, { metric: INSTAGRAM_MEDIA_INSIGHTS.join(',') });
           const parsed = InsightsResponse.safeParse(body);
           // "If insights data does not exist or is currently unavailable, the API returns an
           // empty data set instead of 0": an empty reading, not zeros.
-          readings.push({
-            ...base,
-            status: 'ok',
+          return {
             metrics: parsed.success ? instagramMetrics(insightNumbers(parsed.data.data)) : {},
             raw: body ?? null,
-          });
+          };
         } catch (error) {
           const graphError = error instanceof GraphPlatformError ? error.graph : undefined;
-          if (graphError?.code === 100 && graphError.error_subcode === 33) {
-            readings.push({ ...base, status: 'deleted', metrics: {}, raw: { error: graphError } });
-          } else if (graphError?.code === 10 && /not enough viewers/i.test(graphError.message ?? '')) {
-            readings.push({ ...base, status: 'ok', metrics: {}, raw: { error: graphError } });
-          } else {
-            throw error;
+          if (graphError?.code === 10 && /not enough viewers/i.test(graphError.message ?? '')) {
+            return { metrics: {}, raw: { error: graphError } };
           }
+          throw error;
         }
-      }
-      return readings;
-    },
-
-    checkCredentials(channel, credentials) {
-      return credentialHealth('Instagram', channel, async () => {
-        const { session, graph } = await open(channel, credentials);
-        await graph.get('/me', { fields: 'id' });
-        const expiresAt = session.credentials.expiresAt;
-        return { refreshed: session.refreshed, ...(expiresAt ? { expiresAt } : {}) };
       });
     },
+
+    checkCredentials: account.checkCredentials,
   };
 }

@@ -1,35 +1,13 @@
 import { z } from 'zod';
-import type { Channel, NormalisedMetrics } from '../../domain/index.ts';
+import type { NormalisedMetrics } from '../../domain/index.ts';
 import { type AdapterOptions, PlatformHttp } from '../http.ts';
 import { looksLikeVideo } from '../media.ts';
 import { definedMetrics, sumDefined } from '../metrics.ts';
-import {
-  type CredentialStore,
-  type MetricsReading,
-  type PlatformAdapter,
-  type PlatformCapabilities,
-  PlatformError,
-  type PublishedRef,
-} from '../port.ts';
-import { lookupWindowStart, sameText } from '../posting.ts';
+import type { MetricsReading, PlatformAdapter, PlatformCapabilities, PublishedRef } from '../port.ts';
 import { composePublishedText, type PlatformFinding, validatePostForPlatform } from '../rules.ts';
-import { credentialHealth } from '../session.ts';
-import {
-  ContainerCache,
-  type ContainerDialect,
-  DEFAULT_PROCESSING_BUDGET_MS,
-  publishThroughContainers,
-} from './containers.ts';
-import {
-  GraphClient,
-  GraphPlatformError,
-  graphEndpoint,
-  InsightsResponse,
-  insightNumbers,
-  longLivedTokenSessions,
-  parseMetaTime,
-  THREADS_API_VERSION,
-} from './graph.ts';
+import { containerAccount } from './container-account.ts';
+import { type ContainerDialect, DEFAULT_PROCESSING_BUDGET_MS } from './containers.ts';
+import { GraphPlatformError, InsightsResponse, insightNumbers, THREADS_API_VERSION } from './graph.ts';
 
 /**
  * Threads through the Threads API (`graph.threads.net`): a media container (TEXT, IMAGE, VIDEO,
@@ -61,17 +39,6 @@ const DIALECT: ContainerDialect = {
   pollMs: 3_000,
 };
 
-const UserThreads = z.object({
-  data: z.array(
-    z.object({
-      id: z.string(),
-      text: z.string().optional(),
-      timestamp: z.string().optional(),
-      permalink: z.string().optional(),
-    }),
-  ),
-});
-
 /**
  * Threads insights in Pulsecast's vocabulary: views (times played or displayed) fill the place of
  * impressions, replies are comments, and reposts, quotes and shares all spread the post, so
@@ -97,27 +64,16 @@ export interface ThreadsAdapterOptions extends AdapterOptions {
 
 export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('Threads', options);
-  const processingBudgetMs = options.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS;
-  const containers = new ContainerCache(http.now);
-  const endpointOf = (channel: Channel) =>
-    graphEndpoint(channel.apiBaseUrl, THREADS_GRAPH_ORIGIN, THREADS_API_VERSION);
-  const sessions = longLivedTokenSessions(http, {
+  const account = containerAccount(http, {
+    dialect: DIALECT,
     schema: ThreadsCredentials,
     grantType: 'th_refresh_token',
-    origin: (channel) => endpointOf(channel).origin,
+    defaultOrigin: THREADS_GRAPH_ORIGIN,
+    version: THREADS_API_VERSION,
+    userId: (c) => c.threadsUserId,
+    profileUrl: (channel) => `https://www.threads.net/@${channel.handle.replace(/^@/, '')}`,
+    processingBudgetMs: options.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS,
   });
-
-  async function open(channel: Channel, store: CredentialStore) {
-    const session = await sessions.open(channel, store);
-    const { credentials } = session;
-    const graph = new GraphClient(http, endpointOf(channel), credentials.accessToken, session.secrets);
-    return { credentials, session, graph };
-  }
-
-  function profileUrl(channel: Channel): string {
-    return `https://www.threads.net/@${channel.handle.replace(/^@/, '')}`;
-  }
-
   return {
     platform: 'threads',
     capabilities: CAPABILITIES,
@@ -130,20 +86,11 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Platf
       });
     },
 
-    async publish(post, channel, credentials, context): Promise<PublishedRef> {
+    publish(post, channel, credentials, context): Promise<PublishedRef> {
       // Threads has no link field: the link goes at the end of the text (first URL = preview).
       const text = composePublishedText('threads', post.text, post.link);
-      const { credentials: c, graph } = await open(channel, credentials);
-      return publishThroughContainers({
-        http,
-        graph,
-        dialect: DIALECT,
-        cache: containers,
-        channel,
-        userId: c.threadsUserId,
-        context,
-        processingBudgetMs,
-        post: {
+      return account.publish(
+        {
           content: { text, media: post.media },
           media: post.media,
           single: (url) =>
@@ -157,81 +104,50 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Platf
               ? { media_type: 'VIDEO', video_url: url, is_carousel_item: true }
               : { media_type: 'IMAGE', image_url: url, is_carousel_item: true },
           carousel: (children) => ({ media_type: 'CAROUSEL', children, text }),
-          profileUrl: profileUrl(channel),
         },
+        channel,
+        credentials,
+        context,
+      );
+    },
+
+    lookup(post, channel, credentials) {
+      return account.findOwnPost(post, channel, credentials, {
+        text: composePublishedText('threads', post.text, post.link),
+        textField: 'text',
+        since: true,
       });
     },
 
-    async lookup(post, channel, credentials) {
-      const { credentials: c, graph } = await open(channel, credentials);
-      const earliest = lookupWindowStart(post).getTime();
-      const body = await graph.get(`/${c.threadsUserId}/threads`, {
-        fields: 'id,text,timestamp,permalink',
-        since: Math.floor(earliest / 1000),
-        limit: 50,
-      });
-      const threads = UserThreads.safeParse(body);
-      if (!threads.success) {
-        throw new PlatformError('unavailable', 'Threads answered the post list in an unexpected shape', {
-          platformCode: 'shape',
-        });
-      }
-      const expected = composePublishedText('threads', post.text, post.link);
-      const match = threads.data.data.find((item) => {
-        const created = parseMetaTime(item.timestamp);
-        if (!Number.isNaN(created) && created < earliest) return false;
-        return sameText(item.text ?? '', expected);
-      });
-      if (!match) return undefined;
-      return {
-        platformPostId: match.id,
-        platformUrl: match.permalink ?? profileUrl(channel),
-      };
-    },
-
-    async fetchMetrics(posts, channel, credentials): Promise<MetricsReading[]> {
-      if (posts.length === 0) return [];
-      const { graph } = await open(channel, credentials);
-      const readings: MetricsReading[] = [];
-      let metrics: readonly string[] = THREADS_MEDIA_INSIGHTS;
-      for (const p of posts) {
-        const base = { postId: p.id, platformPostId: p.platformPostId };
+    fetchMetrics(posts, channel, credentials): Promise<MetricsReading[]> {
+      let insights: readonly string[] = THREADS_MEDIA_INSIGHTS;
+      return account.fetchInsights(posts, channel, credentials, async (graph, id) => {
         for (let attempt = 0; ; attempt++) {
           try {
-            const body = await graph.get(`/${p.platformPostId}/insights`, { metric: metrics.join(',') });
+            const body = await graph.get(`/${id}/insights`, { metric: insights.join(',') });
             const parsed = InsightsResponse.safeParse(body);
-            readings.push({
-              ...base,
-              status: 'ok',
+            return {
               metrics: parsed.success ? threadsMetrics(insightNumbers(parsed.data.data)) : {},
               raw: body ?? null,
-            });
-            break;
+            };
           } catch (error) {
             const graphError = error instanceof GraphPlatformError ? error.graph : undefined;
-            if (graphError?.code === 100 && graphError.error_subcode === 33) {
-              readings.push({ ...base, status: 'deleted', metrics: {}, raw: { error: graphError } });
-              break;
-            }
             // A metric still "in development" may be withdrawn: ask again for the stable ones.
-            if (attempt === 0 && graphError?.code === 100 && /metric/i.test(graphError.message ?? '')) {
-              metrics = THREADS_STABLE_INSIGHTS;
+            if (
+              attempt === 0 &&
+              graphError?.code === 100 &&
+              graphError.error_subcode !== 33 &&
+              /metric/i.test(graphError.message ?? '')
+            ) {
+              insights = THREADS_STABLE_INSIGHTS;
               continue;
             }
             throw error;
           }
         }
-      }
-      return readings;
-    },
-
-    checkCredentials(channel, credentials) {
-      return credentialHealth('Threads', channel, async () => {
-        const { session, graph } = await open(channel, credentials);
-        await graph.get('/me', { fields: 'id' });
-        const expiresAt = session.credentials.expiresAt;
-        return { refreshed: session.refreshed, ...(expiresAt ? { expiresAt } : {}) };
       });
     },
+
+    checkCredentials: account.checkCredentials,
   };
 }
