@@ -4,26 +4,17 @@ import type { Channel, NormalisedMetrics, Post } from '../domain/index.ts';
 import {
   type AdapterOptions,
   apiBase,
-  asPublished,
-  beforePublishing,
-  type CredentialHealth,
-  chunk,
-  credentialHealth,
-  downloadMedia,
   type ErrorClassifier,
   type HttpRequest,
   type HttpResponse,
-  isVideoMime,
-  lookupWindowStart,
   PlatformHttp,
   rateLimitStateFrom,
   readAnswer,
-  rejectInvalid,
-  secretValues,
 } from './http.ts';
+import { downloadMedia, isVideoMime } from './media.ts';
+import { chunk } from './metrics.ts';
 import {
   type CredentialStore,
-  type Credentials,
   type MetricsReading,
   type PlatformAdapter,
   type PlatformCapabilities,
@@ -31,7 +22,9 @@ import {
   type PublishContext,
   type PublishedRef,
 } from './port.ts';
+import { asPublished, beforePublishing, lookupWindowStart, rejectInvalid } from './posting.ts';
 import { composePublishedText, validatePostForPlatform } from './rules.ts';
+import { CredentialSessions, credentialHealth, credentialSecrets } from './session.ts';
 
 /**
  * Bluesky (AT Protocol), in plain XRPC over HTTP:
@@ -57,13 +50,7 @@ const POST_COLLECTION = 'app.bsky.feed.post';
 const MAX_IMAGE_BYTES = 1_000_000;
 const EXPIRY_MARGIN_MS = 60_000;
 
-const BLUESKY_CAPABILITIES: PlatformCapabilities = {
-  idempotencyKey: false,
-  lookup: true,
-  metricsBatchSize: 25,
-  metrics: ['likes', 'comments', 'shares', 'saves', 'engagements'],
-  media: { images: true, video: true },
-};
+const BLUESKY_CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 25 };
 
 const BlueskyCredentials = z.looseObject({
   identifier: z.string().min(1),
@@ -137,28 +124,21 @@ function errorCode(response: HttpResponse): string | undefined {
   return undefined;
 }
 
-/** The Bluesky adapter, with a credential check the channel health sweep can run ahead of posting. */
-export interface BlueskyAdapter extends PlatformAdapter {
-  checkCredentials(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
-}
-
-export function createBlueskyAdapter(options: AdapterOptions = {}): BlueskyAdapter {
+export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('Bluesky', options);
-  /** Sessions by secret, so one warm container signs in once, not once per post. */
-  const sessions = new Map<string, Session>();
-  const pending = new Map<string, Promise<Session>>();
-
-  async function credentialsOf(channel: Channel, store: CredentialStore): Promise<BlueskyCredentials> {
-    const parsed = BlueskyCredentials.safeParse(await store.get(channel.secretRef));
-    if (!parsed.success) {
-      throw new PlatformError(
-        'auth',
-        `the secret '${channel.secretRef}' has no Bluesky app password (expected {"identifier": "you.bsky.social", "appPassword": …})`,
-        { platformCode: 'missing-credentials' },
-      );
-    }
-    return parsed.data;
-  }
+  // The session lives in the channel's secret, so a warm container (and the next one) signs in
+  // once, not once per post; it is refreshed when its access token runs out.
+  const sessions = new CredentialSessions<BlueskyCredentials>(
+    {
+      platformName: 'Bluesky',
+      schema: BlueskyCredentials,
+      // No stored session yet: due now (sign in). A token whose expiry cannot be read is tried.
+      expiresAt: (c) => (sessionOf(c) ? jwtExpiry(c.accessJwt ?? '') : 0),
+      refreshAheadMs: EXPIRY_MARGIN_MS,
+      refresh: async (c, channel) => ({ ...c, ...(await newSession(channel, c)) }),
+    },
+    http.now,
+  );
 
   function live(jwt: string | undefined): boolean {
     if (!jwt) return false;
@@ -166,44 +146,14 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): BlueskyAdapt
     return exp === undefined || exp - http.now().getTime() > EXPIRY_MARGIN_MS;
   }
 
-  /** A usable session: the cached one, a refreshed one, or (last resort) a new sign-in. */
-  function session(channel: Channel, store: CredentialStore, force = false): Promise<Session> {
-    const key = channel.secretRef;
-    const cached = sessions.get(key);
-    if (!force && cached && live(cached.accessJwt)) return Promise.resolve(cached);
-    const inFlight = pending.get(key);
-    if (inFlight) return inFlight;
-    // Signing in never publishes anything: a lost answer here means "not sent", not "unknown".
-    const run = beforePublishing(() => obtainSession(channel, store, force)).finally(() =>
-      pending.delete(key),
-    );
-    pending.set(key, run);
-    return run;
-  }
-
-  async function obtainSession(channel: Channel, store: CredentialStore, force: boolean): Promise<Session> {
-    const credentials = await credentialsOf(channel, store);
-    const stored =
-      credentials.did && credentials.handle && credentials.accessJwt && credentials.refreshJwt
-        ? {
-            did: credentials.did,
-            handle: credentials.handle,
-            accessJwt: credentials.accessJwt,
-            refreshJwt: credentials.refreshJwt,
-          }
-        : undefined;
-    const memory = sessions.get(channel.secretRef);
-    // Another worker may have refreshed already: a live stored token we have not tried is good.
-    if (stored && live(stored.accessJwt) && (!force || stored.accessJwt !== memory?.accessJwt)) {
-      sessions.set(channel.secretRef, stored);
-      return stored;
+  /** A refreshed session while the refresh token lives, else (last resort) a new sign-in. */
+  async function newSession(channel: Channel, credentials: BlueskyCredentials): Promise<Session> {
+    const current = sessionOf(credentials);
+    if (current && live(current.refreshJwt)) {
+      const refreshed = await refreshSession(channel, credentials, current);
+      if (refreshed) return refreshed;
     }
-    const refreshable = [memory, stored].find((s) => s && live(s.refreshJwt));
-    if (refreshable) {
-      const refreshed = await refreshSession(channel, credentials, refreshable);
-      if (refreshed) return persist(channel, store, credentials, refreshed);
-    }
-    return persist(channel, store, credentials, await createSession(channel, credentials));
+    return createSession(channel, credentials);
   }
 
   async function refreshSession(
@@ -211,7 +161,7 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): BlueskyAdapt
     credentials: BlueskyCredentials,
     current: Session,
   ): Promise<Session | undefined> {
-    const secrets = [...secretValues(credentials), current.accessJwt, current.refreshJwt];
+    const secrets = credentialSecrets(credentials);
     const response = await http.request({
       method: 'POST',
       url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/com.atproto.server.refreshSession`,
@@ -219,14 +169,16 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): BlueskyAdapt
       secrets,
     });
     if (response.ok)
-      return readAnswer('Bluesky', SessionAnswer, response.body, 'refreshSession', 'unavailable');
+      return sessionFields(
+        readAnswer('Bluesky', SessionAnswer, response.body, 'refreshSession', 'unavailable'),
+      );
     // A spent or expired refresh token: fall back to signing in with the app password.
     if (response.status === 400 || response.status === 401) return undefined;
     throw http.responseError(response, { secrets }, blueskyErrors);
   }
 
   async function createSession(channel: Channel, credentials: BlueskyCredentials): Promise<Session> {
-    const secrets = secretValues(credentials);
+    const secrets = credentialSecrets(credentials);
     const response = await http.request({
       method: 'POST',
       url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/com.atproto.server.createSession`,
@@ -242,28 +194,7 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): BlueskyAdapt
       );
     }
     if (!response.ok) throw http.responseError(response, { secrets }, blueskyErrors);
-    return readAnswer('Bluesky', SessionAnswer, response.body, 'createSession', 'unavailable');
-  }
-
-  async function persist(
-    channel: Channel,
-    store: CredentialStore,
-    credentials: BlueskyCredentials,
-    next: Session,
-  ): Promise<Session> {
-    const session: Session = {
-      did: next.did,
-      handle: next.handle,
-      accessJwt: next.accessJwt,
-      refreshJwt: next.refreshJwt,
-    };
-    sessions.set(channel.secretRef, session);
-    const merged: Record<string, unknown> = { ...credentials, ...session };
-    await store.put(
-      channel.secretRef,
-      Object.fromEntries(Object.entries(merged).filter(([, v]) => typeof v === 'string')) as Credentials,
-    );
-    return session;
+    return sessionFields(readAnswer('Bluesky', SessionAnswer, response.body, 'createSession', 'unavailable'));
   }
 
   /**
@@ -275,25 +206,22 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): BlueskyAdapt
     store: CredentialStore,
     build: (session: Session) => HttpRequest,
   ): Promise<{ response: HttpResponse; session: Session }> {
-    const credentials = await credentialsOf(channel, store);
-    let current = await session(channel, store);
-    let request = authorised(build(current), current, credentials);
-    let response = await http.request(request);
-    if (!response.ok && blueskyErrors(response) === 'auth') {
-      current = await session(channel, store, true);
-      request = authorised(build(current), current, credentials);
-      response = await http.request(request);
-    }
-    if (!response.ok) throw http.responseError(response, request, blueskyErrors);
-    return { response, session: current };
-  }
-
-  function authorised(request: HttpRequest, current: Session, credentials: BlueskyCredentials): HttpRequest {
-    return {
-      ...request,
-      headers: { ...request.headers, authorization: `Bearer ${current.accessJwt}` },
-      secrets: [...secretValues(credentials), current.accessJwt, current.refreshJwt],
-    };
+    const opened = await sessions.open(channel, store);
+    let used = signedIn(opened.credentials);
+    const response = await opened.send(
+      (credentials) => {
+        used = signedIn(credentials);
+        const request = build(used);
+        return http.request({
+          ...request,
+          headers: { ...request.headers, authorization: `Bearer ${used.accessJwt}` },
+          secrets: opened.secrets,
+        });
+      },
+      (answer) => !answer.ok && blueskyErrors(answer) === 'auth',
+    );
+    if (!response.ok) throw http.responseError(response, { secrets: opened.secrets }, blueskyErrors);
+    return { response, session: used };
   }
 
   async function uploadBlob(channel: Channel, store: CredentialStore, url: string) {
@@ -350,7 +278,7 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): BlueskyAdapt
       rejectInvalid('Bluesky', validatePostForPlatform('bluesky', asPublished(post)));
       const text = composePublishedText('bluesky', post.text, post.link);
       const embed = await beforePublishing(async () => {
-        await session(channel, store);
+        await sessions.open(channel, store);
         const blobs = [];
         for (const url of post.media) blobs.push(await uploadBlob(channel, store, url));
         if (blobs.length === 0) return undefined;
@@ -497,6 +425,29 @@ export function richTextFacets(text: string): Facet[] {
     });
   }
   return facets.sort((a, b) => a.index.byteStart - b.index.byteStart);
+}
+
+/** The session fields of the secret, when a session is stored there. */
+function sessionOf(credentials: BlueskyCredentials): Session | undefined {
+  const { did, handle, accessJwt, refreshJwt } = credentials;
+  return did && handle && accessJwt && refreshJwt ? { did, handle, accessJwt, refreshJwt } : undefined;
+}
+
+/** The session of credentials that have just been opened (and so signed in). */
+function signedIn(credentials: BlueskyCredentials): Session {
+  const session = sessionOf(credentials);
+  if (!session)
+    throw new PlatformError('unavailable', 'Bluesky gave no session', { platformCode: 'session' });
+  return session;
+}
+
+function sessionFields(answer: Session): Session {
+  return {
+    did: answer.did,
+    handle: answer.handle,
+    accessJwt: answer.accessJwt,
+    refreshJwt: answer.refreshJwt,
+  };
 }
 
 /** The `exp` claim of a JWT, in epoch milliseconds (undefined when it cannot be read). */

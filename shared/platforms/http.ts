@@ -1,7 +1,6 @@
 import type { z } from 'zod';
-import type { Channel, Post } from '../domain/index.ts';
+import type { Channel } from '../domain/index.ts';
 import { PlatformError, type PlatformErrorKind } from './port.ts';
-import type { PlatformFinding } from './rules.ts';
 
 /**
  * What every platform adapter factory takes, so the registry, local mode and tests can build any
@@ -248,7 +247,7 @@ function errorCode(error: unknown): string | undefined {
   return undefined;
 }
 
-function errorMessage(error: unknown): string {
+export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }
 
@@ -413,100 +412,6 @@ export function redact(text: string, secrets: readonly string[] = []): string {
   return out;
 }
 
-/** The values of a credentials object, to pass as `secrets` (identifiers included: cheap and safe). */
-export function secretValues(credentials: Readonly<Record<string, unknown>>): string[] {
-  return Object.values(credentials).filter((v): v is string => typeof v === 'string' && v.length >= 6);
-}
-
-/**
- * Downloads a post's media file so it can be uploaded to the platform. Nothing has been sent to
- * the platform yet, so every failure here is `unavailable` or `rejected`, never ambiguous.
- */
-export async function downloadMedia(
-  http: PlatformHttp,
-  url: string,
-): Promise<{ bytes: Uint8Array; mimeType: string; fileName: string }> {
-  let response: HttpResponse & { body: Uint8Array };
-  try {
-    response = await http.getBytes(url);
-  } catch (error) {
-    const reason = error instanceof PlatformError ? error.message : errorMessage(error);
-    throw new PlatformError('unavailable', `could not download the media '${shortUrl(url)}': ${reason}`, {
-      platformCode: 'media-download',
-    });
-  }
-  if (!response.ok) {
-    throw new PlatformError(
-      response.status >= 500 || response.status === 429 ? 'unavailable' : 'rejected',
-      `could not download the media '${shortUrl(url)}': it answered ${response.status}`,
-      { status: response.status, platformCode: 'media-download' },
-    );
-  }
-  const bytes = response.body;
-  const mimeType = (response.headers.get('content-type') ?? '').split(';')[0]?.trim() || mimeFromUrl(url);
-  const fileName = new URL(url).pathname.split('/').pop() || 'media';
-  return { bytes, mimeType: mimeType === 'application/octet-stream' ? mimeFromUrl(url) : mimeType, fileName };
-}
-
-const MIME_BY_EXTENSION: Record<string, string> = {
-  jpg: 'image/jpeg',
-  jpeg: 'image/jpeg',
-  png: 'image/png',
-  gif: 'image/gif',
-  webp: 'image/webp',
-  mp4: 'video/mp4',
-  m4v: 'video/mp4',
-  mov: 'video/quicktime',
-  webm: 'video/webm',
-};
-
-export function mimeFromUrl(url: string): string {
-  const extension = new URL(url).pathname.split('.').pop()?.toLowerCase() ?? '';
-  return MIME_BY_EXTENSION[extension] ?? 'application/octet-stream';
-}
-
-export function isVideoMime(mimeType: string): boolean {
-  return mimeType.startsWith('video/');
-}
-
-/** A media address for a message: no query string (signed URLs carry credentials there). */
-function shortUrl(url: string): string {
-  let shown = url;
-  try {
-    const parsed = new URL(url);
-    shown = `${parsed.origin}${parsed.pathname}`;
-  } catch {
-    shown = url.split('?')[0] ?? url;
-  }
-  return shown.length > 80 ? `${shown.slice(0, 77)}...` : shown;
-}
-/**
- * Runs the steps before the post itself is sent (token refresh, media upload). Whatever goes
- * wrong there, the post was not published, so an "ambiguous" failure is really "unavailable".
- */
-export async function beforePublishing<T>(step: () => Promise<T>): Promise<T> {
-  try {
-    return await step();
-  } catch (error) {
-    if (error instanceof PlatformError && error.kind === 'ambiguous') {
-      throw new PlatformError(
-        'unavailable',
-        `${error.message.replace(/; (the request|it) may have been accepted/, '')} — before the post was sent, so it was not published`,
-        error.details,
-        { cause: error },
-      );
-    }
-    throw error;
-  }
-}
-
-/** Splits a list into runs of at most `size`. */
-export function chunk<T>(items: readonly T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < items.length; i += size) out.push(items.slice(i, i + size));
-  return out;
-}
-
 /** The API root a channel points at: its `apiBaseUrl` (a Mastodon server, a simulator) or the platform's. */
 export function apiBase(channel: Pick<Channel, 'apiBaseUrl'>, fallback: string): string {
   return (channel.apiBaseUrl ?? fallback).replace(/\/+$/, '');
@@ -532,108 +437,4 @@ export function readAnswer<T>(
     `${platformName}'s answer to ${what} was not in the documented shape (${issue ? `${issue.path.join('.') || 'body'}: ${issue.message}` : 'unreadable'})`,
     { platformCode: 'unexpected-answer' },
   );
-}
-
-/** Refuses a post the platform would refuse anyway, before anything is sent. */
-export function rejectInvalid(platformName: string, findings: readonly PlatformFinding[]): void {
-  const errors = findings.filter((f) => f.severity === 'error');
-  if (errors.length === 0) return;
-  throw new PlatformError(
-    'rejected',
-    `${platformName} would refuse this post: ${errors.map((f) => f.message).join('; ')}`,
-    {
-      platformCode: 'invalid-post',
-    },
-  );
-}
-
-/**
- * A published text as platforms echo it back, for finding a post again: entities decoded, every
- * URL replaced by a marker (X rewrites links to t.co), whitespace collapsed, NFC.
- */
-export function comparableText(text: string): string {
-  return text
-    .replace(/&lt;/g, '<')
-    .replace(/&gt;/g, '>')
-    .replace(/&quot;/g, '"')
-    .replace(/&#39;|&apos;/g, "'")
-    .replace(/&amp;/g, '&')
-    .replace(/https?:\/\/\S+/g, '<url>')
-    .replace(/\s+/g, ' ')
-    .trim()
-    .normalize('NFC');
-}
-
-/** Where to start looking for a post that may have gone out: a little before it was due. */
-export function lookupWindowStart(post: Pick<Post, 'scheduledAt'>): Date {
-  return new Date(Date.parse(post.scheduledAt) - 15 * 60_000);
-}
-
-/**
- * The post as the platform rules should see it at publish time. The calendar check already
- * insisted on https media; here the adapter downloads the files itself, so a plain-http address
- * (a local simulator, a private CDN) is fine and only the platform's own limits matter.
- */
-export function asPublished(post: Pick<Post, 'text' | 'link' | 'media'>): {
-  text: string;
-  link?: string;
-  media: string[];
-} {
-  return {
-    text: post.text,
-    ...(post.link !== undefined ? { link: post.link } : {}),
-    media: post.media.map((url) => url.replace(/^http:\/\//i, 'https://')),
-  };
-}
-
-/**
- * How a channel's credentials stand, checked ahead of the next post so an expired or revoked
- * token becomes "Channel Needs Attention" before posts fail. (The same shape the Meta and
- * LinkedIn adapters report.)
- */
-export interface CredentialHealth {
-  /** `unknown`: the platform could not be asked just now (try again later). */
-  status: 'ok' | 'refreshed' | 'expiring' | 'expired' | 'invalid' | 'unknown';
-  /** When the access token expires, if known. */
-  expiresAt?: string;
-  /** For a person: what is wrong and what to do. Never contains a credential. */
-  message: string;
-}
-
-/** Runs a credential probe and says how the credentials stand; auth failures become a status. */
-export async function credentialHealth(
-  platformName: string,
-  channel: Pick<Channel, 'id'>,
-  probe: () => Promise<{ refreshed: boolean; expiresAt?: string; warning?: string }>,
-): Promise<CredentialHealth> {
-  try {
-    const result = await probe();
-    const at = result.expiresAt ? { expiresAt: result.expiresAt } : {};
-    if (result.warning) return { status: 'expiring', ...at, message: result.warning };
-    if (result.refreshed) {
-      return {
-        status: 'refreshed',
-        ...at,
-        message: `the ${platformName} token of channel '${channel.id}' was refreshed`,
-      };
-    }
-    return {
-      status: 'ok',
-      ...at,
-      message: `the ${platformName} credentials of channel '${channel.id}' work`,
-    };
-  } catch (error) {
-    if (error instanceof PlatformError && error.kind === 'auth') {
-      const expired =
-        error.details.platformCode === 'token-expired' || error.details.platformCode === 'refresh-failed';
-      return { status: expired ? 'expired' : 'invalid', message: error.message };
-    }
-    if (error instanceof PlatformError) {
-      return {
-        status: 'unknown',
-        message: `could not check the ${platformName} credentials now: ${error.message}`,
-      };
-    }
-    throw error;
-  }
 }

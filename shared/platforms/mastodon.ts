@@ -2,22 +2,14 @@ import { z } from 'zod';
 import type { Channel, NormalisedMetrics, Post } from '../domain/index.ts';
 import {
   type AdapterOptions,
-  asPublished,
-  beforePublishing,
-  type CredentialHealth,
-  chunk,
-  comparableText,
-  credentialHealth,
-  downloadMedia,
   type HttpRequest,
   type HttpResponse,
-  lookupWindowStart,
   PlatformHttp,
   rateLimitStateFrom,
   readAnswer,
-  rejectInvalid,
-  secretValues,
 } from './http.ts';
+import { downloadMedia } from './media.ts';
+import { chunk } from './metrics.ts';
 import {
   type CredentialStore,
   type MetricsReading,
@@ -28,11 +20,19 @@ import {
   type PublishedRef,
 } from './port.ts';
 import {
+  asPublished,
+  beforePublishing,
+  comparableText,
+  lookupWindowStart,
+  rejectInvalid,
+} from './posting.ts';
+import {
   composePublishedText,
   MASTODON_CHARACTERS_PER_URL,
   PLATFORM_RULES,
   validatePostForPlatform,
 } from './rules.ts';
+import { CredentialSessions, credentialHealth, credentialSecrets } from './session.ts';
 
 /**
  * Mastodon (REST API), against the channel's own server:
@@ -53,16 +53,9 @@ const BATCH_SIZE = 20;
 const INSTANCE_TTL_MS = 3_600_000;
 const MAX_MEDIA_POLLS = 60;
 
-const MASTODON_CAPABILITIES: PlatformCapabilities = {
-  idempotencyKey: true,
-  lookup: true,
-  metricsBatchSize: BATCH_SIZE,
-  metrics: ['likes', 'comments', 'shares', 'engagements'],
-  media: { images: true, video: true },
-};
+const MASTODON_CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: BATCH_SIZE };
 
 const MastodonCredentials = z.looseObject({ accessToken: z.string().min(1) });
-type MastodonCredentials = z.infer<typeof MastodonCredentials>;
 
 const InstanceAnswer = z.looseObject({
   configuration: z
@@ -98,13 +91,13 @@ interface InstanceLimits {
   charactersReservedPerUrl: number;
 }
 
-/** The Mastodon adapter, with a credential check the channel health sweep can run ahead of posting. */
-export interface MastodonAdapter extends PlatformAdapter {
-  checkCredentials(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
-}
-
-export function createMastodonAdapter(options: AdapterOptions = {}): MastodonAdapter {
+export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('Mastodon', options);
+  // Mastodon tokens do not expire: nothing to refresh.
+  const sessions = new CredentialSessions(
+    { platformName: 'Mastodon', schema: MastodonCredentials },
+    http.now,
+  );
   const instances = new Map<string, { limits: InstanceLimits; at: number }>();
   /** Servers older than 4.3 have no multi-status endpoint: remembered so we ask once. */
   const noBatch = new Set<string>();
@@ -121,27 +114,22 @@ export function createMastodonAdapter(options: AdapterOptions = {}): MastodonAda
     );
   }
 
-  async function credentialsOf(channel: Channel, store: CredentialStore): Promise<MastodonCredentials> {
-    const parsed = MastodonCredentials.safeParse(await store.get(channel.secretRef));
-    if (!parsed.success) {
-      throw new PlatformError(
-        'auth',
-        `the secret '${channel.secretRef}' has no Mastodon access token (expected {"accessToken": …})`,
-        {
-          platformCode: 'missing-credentials',
-        },
-      );
-    }
-    return parsed.data;
+  /** A request with the channel's token, and the token's value to keep out of messages. */
+  async function authorised(
+    channel: Channel,
+    store: CredentialStore,
+    request: HttpRequest,
+  ): Promise<HttpRequest> {
+    const credentials = await sessions.read(channel, store);
+    return {
+      ...request,
+      headers: { ...request.headers, authorization: `Bearer ${credentials.accessToken}` },
+      secrets: credentialSecrets(credentials),
+    };
   }
 
   async function call(channel: Channel, store: CredentialStore, request: HttpRequest): Promise<HttpResponse> {
-    const credentials = await credentialsOf(channel, store);
-    const sent: HttpRequest = {
-      ...request,
-      headers: { ...request.headers, authorization: `Bearer ${credentials.accessToken}` },
-      secrets: secretValues(credentials),
-    };
+    const sent = await authorised(channel, store, request);
     const response = await http.request(sent);
     if (!response.ok) {
       const error = http.responseError(response, sent);
@@ -222,9 +210,7 @@ export function createMastodonAdapter(options: AdapterOptions = {}): MastodonAda
     throw new PlatformError(
       'unavailable',
       `Mastodon was still processing '${file.fileName}'; try again later`,
-      {
-        platformCode: 'media-processing-slow',
-      },
+      { platformCode: 'media-processing-slow' },
     );
   }
 
@@ -243,13 +229,10 @@ export function createMastodonAdapter(options: AdapterOptions = {}): MastodonAda
     if (noBatch.has(server)) return undefined;
     const query = new URLSearchParams();
     for (const id of ids) query.append('id[]', id);
-    const credentials = await credentialsOf(channel, store);
-    const request: HttpRequest = {
+    const request = await authorised(channel, store, {
       method: 'GET',
       url: `${server}/api/v1/statuses?${query}`,
-      headers: { authorization: `Bearer ${credentials.accessToken}` },
-      secrets: secretValues(credentials),
-    };
+    });
     const response = await http.request(request);
     if (response.status === 404) {
       noBatch.add(server);
@@ -303,7 +286,7 @@ export function createMastodonAdapter(options: AdapterOptions = {}): MastodonAda
       );
       const text = composePublishedText('mastodon', post.text, post.link);
       const mediaIds = await beforePublishing(async () => {
-        await credentialsOf(channel, store);
+        await sessions.read(channel, store);
         const ids: string[] = [];
         for (const url of post.media) ids.push(await uploadMedia(channel, store, server, url));
         return ids;
@@ -376,13 +359,10 @@ export function createMastodonAdapter(options: AdapterOptions = {}): MastodonAda
         if (!found) {
           found = new Map();
           for (const post of batch) {
-            const credentials = await credentialsOf(channel, store);
-            const request: HttpRequest = {
+            const request = await authorised(channel, store, {
               method: 'GET',
               url: `${server}/api/v1/statuses/${encodeURIComponent(post.platformPostId)}`,
-              headers: { authorization: `Bearer ${credentials.accessToken}` },
-              secrets: secretValues(credentials),
-            };
+            });
             const response = await http.request(request);
             if (response.status === 404) continue;
             if (!response.ok) throw http.responseError(response, request);

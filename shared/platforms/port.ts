@@ -14,15 +14,10 @@ export interface CredentialStore {
 }
 
 export interface PlatformCapabilities {
-  /** The platform honours an idempotency key (Mastodon's `Idempotency-Key`). */
-  idempotencyKey: boolean;
   /** Posts we may have published can be found again (to reconcile an UNKNOWN outcome). */
   lookup: boolean;
   /** How many posts one metrics request can cover (1 = no batching). */
   metricsBatchSize: number;
-  /** The metrics this platform reports; others stay absent. */
-  metrics: readonly (keyof NormalisedMetrics)[];
-  media: { images: boolean; video: boolean };
 }
 
 export interface PublishContext {
@@ -48,10 +43,14 @@ export interface MetricsReading {
   raw: unknown;
 }
 
-/** How a channel's credentials stand, checked ahead of posting. */
+/**
+ * How a channel's credentials stand, checked ahead of the next post so an expired or revoked
+ * token becomes "Channel Needs Attention" before posts fail.
+ */
 export interface CredentialHealth {
   /** `unknown`: the platform could not be asked just now (try again later). */
   status: 'ok' | 'refreshed' | 'expiring' | 'expired' | 'invalid' | 'unknown';
+  /** When the access token expires, if known. */
   expiresAt?: string;
   /** For a person: what is wrong and what to do. Never contains a credential. */
   message: string;
@@ -70,14 +69,14 @@ export interface PlatformAdapter {
     context: PublishContext,
   ): Promise<PublishedRef>;
   /** Finds a post we may have published (UNKNOWN reconciliation); undefined when it is not there. */
-  lookup?(post: Post, channel: Channel, credentials: CredentialStore): Promise<PublishedRef | undefined>;
+  lookup(post: Post, channel: Channel, credentials: CredentialStore): Promise<PublishedRef | undefined>;
   fetchMetrics(
     posts: readonly (Pick<Post, 'id' | 'publishedAt'> & { platformPostId: string })[],
     channel: Channel,
     credentials: CredentialStore,
   ): Promise<MetricsReading[]>;
   /** Probes (and where the platform allows, refreshes) the channel's credentials. */
-  checkCredentials?(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
+  checkCredentials(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
 }
 
 /**

@@ -1,12 +1,12 @@
 import type { Platform } from '../domain/index.ts';
 import { createBlueskyAdapter } from './bluesky.ts';
-import { createFacebookAdapter } from './facebook.ts';
 import type { AdapterOptions } from './http.ts';
-import { createInstagramAdapter } from './instagram.ts';
-import { createLinkedInAdapter } from './linkedin.ts';
+import { createLinkedInAdapter } from './linkedin/adapter.ts';
 import { createMastodonAdapter } from './mastodon.ts';
+import { createFacebookAdapter } from './meta/facebook.ts';
+import { createInstagramAdapter } from './meta/instagram.ts';
+import { createThreadsAdapter } from './meta/threads.ts';
 import type { PlatformAdapter } from './port.ts';
-import { createThreadsAdapter } from './threads.ts';
 import { createXAdapter } from './x.ts';
 
 /** Builds one platform's adapter; every adapter takes the same options. */
@@ -30,8 +30,8 @@ export function createAdapter(platform: Platform, options: AdapterOptions = {}):
 
 /**
  * A resolver from platform to adapter that builds each adapter once and reuses it, so caches an
- * adapter keeps (Bluesky sessions, Mastodon server limits, refreshes in flight) live as long as
- * the container does.
+ * adapter keeps (Mastodon server limits, refreshes in flight, uploads still processing) live as
+ * long as the container does.
  */
 export function adapterRegistry(options: AdapterOptions = {}): (platform: Platform) => PlatformAdapter {
   const built = new Map<Platform, PlatformAdapter>();

@@ -3,26 +3,16 @@ import type { Channel, NormalisedMetrics, Post } from '../domain/index.ts';
 import {
   type AdapterOptions,
   apiBase,
-  asPublished,
-  beforePublishing,
-  type CredentialHealth,
-  chunk,
-  comparableText,
-  credentialHealth,
-  downloadMedia,
   type HttpRequest,
   type HttpResponse,
-  isVideoMime,
-  lookupWindowStart,
   PlatformHttp,
   rateLimitStateFrom,
   readAnswer,
-  rejectInvalid,
-  secretValues,
 } from './http.ts';
+import { downloadMedia, isVideoMime } from './media.ts';
+import { chunk } from './metrics.ts';
 import {
   type CredentialStore,
-  type Credentials,
   type MetricsReading,
   type PlatformAdapter,
   type PlatformCapabilities,
@@ -30,7 +20,20 @@ import {
   type PublishContext,
   type PublishedRef,
 } from './port.ts';
+import {
+  asPublished,
+  beforePublishing,
+  comparableText,
+  lookupWindowStart,
+  rejectInvalid,
+} from './posting.ts';
 import { composePublishedText, validatePostForPlatform } from './rules.ts';
+import {
+  type CredentialSession,
+  CredentialSessions,
+  credentialHealth,
+  credentialSecrets,
+} from './session.ts';
 
 /**
  * X (API v2), against the documented HTTP API:
@@ -58,13 +61,7 @@ const EXPIRY_MARGIN_MS = 60_000;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const MAX_STATUS_POLLS = 60;
 
-const X_CAPABILITIES: PlatformCapabilities = {
-  idempotencyKey: false,
-  lookup: true,
-  metricsBatchSize: 100,
-  metrics: ['impressions', 'likes', 'comments', 'shares', 'saves', 'clicks', 'videoViews', 'engagements'],
-  media: { images: true, video: true },
-};
+const X_CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 100 };
 
 const XCredentials = z.looseObject({
   accessToken: z.string().min(1),
@@ -141,72 +138,39 @@ const TweetsAnswer = z.object({
   meta: z.looseObject({ next_token: z.string().optional(), result_count: z.number().optional() }).optional(),
 });
 
-/** The X adapter, with a credential check the channel health sweep can run ahead of posting. */
-export interface XAdapter extends PlatformAdapter {
-  checkCredentials(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
-}
-
 /** Without a refresh token an X access token simply runs out (two hours): warn this long before. */
 const EXPIRY_WARNING_MS = 30 * 60_000;
 
-export function createXAdapter(options: AdapterOptions = {}): XAdapter {
+export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('X', options);
-  /** Refreshes in flight, per secret: two calls that find the token expired share one refresh. */
-  const refreshing = new Map<string, Promise<XCredentials>>();
+  const sessions = new CredentialSessions<XCredentials>(
+    {
+      platformName: 'X',
+      schema: XCredentials,
+      expiresAt: (c) => (c.expiresAt ? Date.parse(c.expiresAt) || undefined : undefined),
+      refreshAheadMs: EXPIRY_MARGIN_MS,
+      canRefresh: (c) => Boolean(c.refreshToken && c.clientId),
+      refresh,
+      reconnect:
+        'connect it with the offline.access scope and store refreshToken and clientId, or reconnect the channel',
+    },
+    http.now,
+  );
 
-  async function credentialsOf(channel: Channel, store: CredentialStore): Promise<XCredentials> {
-    const stored = await store.get(channel.secretRef);
-    const parsed = XCredentials.safeParse(stored);
-    if (!parsed.success) {
-      throw new PlatformError(
-        'auth',
-        `the secret '${channel.secretRef}' has no X access token (expected {"accessToken": …, "refreshToken": …, "clientId": …})`,
-        { platformCode: 'missing-credentials' },
-      );
-    }
-    return parsed.data;
-  }
-
-  function expired(credentials: XCredentials): boolean {
-    if (!credentials.expiresAt) return false;
-    const at = Date.parse(credentials.expiresAt);
-    return !Number.isNaN(at) && at - http.now().getTime() <= EXPIRY_MARGIN_MS;
-  }
-
-  /** Spends the refresh token and stores the rotated pair; one refresh per secret at a time. */
-  function refresh(channel: Channel, store: CredentialStore, current: XCredentials): Promise<XCredentials> {
-    const inFlight = refreshing.get(channel.secretRef);
-    if (inFlight) return inFlight;
-    // A refresh never publishes anything: a lost answer here means "not sent", not "unknown".
-    const run = beforePublishing(() => doRefresh(channel, store, current)).finally(() =>
-      refreshing.delete(channel.secretRef),
-    );
-    refreshing.set(channel.secretRef, run);
-    return run;
-  }
-
-  async function doRefresh(
-    channel: Channel,
-    store: CredentialStore,
-    current: XCredentials,
-  ): Promise<XCredentials> {
-    if (!current.refreshToken || !current.clientId) {
-      throw new PlatformError(
-        'auth',
-        'the X access token has expired and the channel has no refresh token (connect it with the offline.access scope and store refreshToken and clientId); reconnect the channel',
-        { status: 401, platformCode: 'token-expired' },
-      );
-    }
-    const secrets = secretValues(current);
+  /** Spends the refresh token (`POST /2/oauth2/token`, grant `refresh_token`) for a new pair. */
+  async function refresh(current: XCredentials, channel: Channel): Promise<XCredentials> {
+    const { refreshToken, clientId } = current;
+    if (!refreshToken || !clientId) throw new PlatformError('auth', 'the X channel has no refresh token');
+    const secrets = credentialSecrets(current);
     const form = new URLSearchParams({
-      refresh_token: current.refreshToken,
+      refresh_token: refreshToken,
       grant_type: 'refresh_token',
-      client_id: current.clientId,
+      client_id: clientId,
     });
     const headers: Record<string, string> = {};
     // Confidential clients authenticate with Basic client_id:client_secret (X OAuth 2.0 docs).
     if (current.clientSecret) {
-      headers.authorization = `Basic ${Buffer.from(`${current.clientId}:${current.clientSecret}`).toString('base64')}`;
+      headers.authorization = `Basic ${Buffer.from(`${clientId}:${current.clientSecret}`).toString('base64')}`;
     }
     const response = await http.request({
       method: 'POST',
@@ -217,10 +181,6 @@ export function createXAdapter(options: AdapterOptions = {}): XAdapter {
     });
     if (!response.ok) {
       if (response.status === 400 || response.status === 401) {
-        // A rotated refresh token is single-use: another worker may have spent it a moment ago
-        // and stored the new pair. Use theirs rather than disconnecting the channel.
-        const latest = await credentialsOf(channel, store);
-        if (latest.refreshToken !== current.refreshToken && !expired(latest)) return latest;
         const base = http.responseError(response, { secrets });
         throw new PlatformError(
           'auth',
@@ -231,22 +191,14 @@ export function createXAdapter(options: AdapterOptions = {}): XAdapter {
       throw http.responseError(response, { secrets });
     }
     const answer = readAnswer('X', TokenAnswer, response.body, 'the token refresh', 'unavailable');
-    const next: XCredentials = {
+    return {
       ...current,
       accessToken: answer.access_token,
-      refreshToken: answer.refresh_token ?? current.refreshToken,
+      refreshToken: answer.refresh_token ?? refreshToken,
       ...(answer.expires_in !== undefined
         ? { expiresAt: new Date(http.now().getTime() + answer.expires_in * 1000).toISOString() }
         : {}),
     };
-    await store.put(channel.secretRef, stripUndefined(next));
-    return next;
-  }
-
-  /** Credentials with a live access token (refreshed first when it has expired). */
-  async function liveCredentials(channel: Channel, store: CredentialStore): Promise<XCredentials> {
-    const current = await credentialsOf(channel, store);
-    return expired(current) ? refresh(channel, store, current) : current;
   }
 
   /**
@@ -258,16 +210,13 @@ export function createXAdapter(options: AdapterOptions = {}): XAdapter {
     store: CredentialStore,
     build: (token: string) => HttpRequest,
   ): Promise<HttpResponse> {
-    let credentials = await liveCredentials(channel, store);
-    let request = withToken(build(credentials.accessToken), credentials);
-    let response = await http.request(request);
-    if (response.status === 401 && credentials.refreshToken && credentials.clientId) {
-      credentials = await refresh(channel, store, credentials);
-      request = withToken(build(credentials.accessToken), credentials);
-      response = await http.request(request);
-    }
+    const session = await sessions.open(channel, store);
+    const response = await session.send(
+      (credentials) => http.request(withToken(build(credentials.accessToken), session)),
+      (answer) => answer.status === 401,
+    );
     if (!response.ok) {
-      const error = http.responseError(response, request);
+      const error = http.responseError(response, { secrets: session.secrets });
       if (error.kind === 'auth') {
         throw new PlatformError('auth', error.message, { ...error.details, platformCode: 'token-refused' });
       }
@@ -276,11 +225,11 @@ export function createXAdapter(options: AdapterOptions = {}): XAdapter {
     return response;
   }
 
-  function withToken(request: HttpRequest, credentials: XCredentials): HttpRequest {
+  function withToken(request: HttpRequest, session: CredentialSession<XCredentials>): HttpRequest {
     return {
       ...request,
-      headers: { ...request.headers, authorization: `Bearer ${credentials.accessToken}` },
-      secrets: secretValues(credentials),
+      headers: { ...request.headers, authorization: `Bearer ${session.credentials.accessToken}` },
+      secrets: session.secrets,
     };
   }
 
@@ -333,9 +282,7 @@ export function createXAdapter(options: AdapterOptions = {}): XAdapter {
         throw new PlatformError(
           'unavailable',
           `X was still processing the video '${file.fileName}'; try again later`,
-          {
-            platformCode: 'media-processing-slow',
-          },
+          { platformCode: 'media-processing-slow' },
         );
       }
       await http.sleep(Math.max(1, info.check_after_secs ?? 1) * 1000);
@@ -362,13 +309,13 @@ export function createXAdapter(options: AdapterOptions = {}): XAdapter {
 
     checkCredentials(channel, store) {
       return credentialHealth('X', channel, async () => {
-        const before = await credentialsOf(channel, store);
+        const before = await sessions.read(channel, store);
         // Refreshes first if the token has run out, and on a 401.
         await call(channel, store, () => ({
           method: 'GET',
           url: `${apiBase(channel, X_API_BASE)}/2/users/me`,
         }));
-        const after = await credentialsOf(channel, store);
+        const after = await sessions.read(channel, store);
         const expiresAt = after.expiresAt;
         const refreshable = Boolean(after.refreshToken && after.clientId);
         const soon =
@@ -403,7 +350,7 @@ export function createXAdapter(options: AdapterOptions = {}): XAdapter {
 
       // Everything before the create call: a failure there cannot have published the post.
       const mediaIds = await beforePublishing(async () => {
-        await liveCredentials(channel, store);
+        await sessions.open(channel, store);
         const ids: string[] = [];
         for (const url of post.media) ids.push(await uploadMedia(channel, store, url));
         return ids;
@@ -549,10 +496,4 @@ export function normaliseTweetMetrics(
     if (parts.length > 0) metrics.engagements = parts.reduce((a, b) => a + b, 0);
   }
   return metrics;
-}
-
-function stripUndefined(credentials: XCredentials): Credentials {
-  return Object.fromEntries(
-    Object.entries(credentials).filter(([, v]) => typeof v === 'string'),
-  ) as Credentials;
 }

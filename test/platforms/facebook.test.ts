@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../../shared/domain/index.ts';
@@ -7,72 +6,28 @@ import {
   FACEBOOK_POST_INSIGHTS,
   FacebookPostNode,
   facebookMetrics,
-} from '../../shared/platforms/facebook.ts';
-import { GRAPH_API_VERSION, graphEndpoint } from '../../shared/platforms/meta-graph.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+} from '../../shared/platforms/meta/facebook.ts';
+import { GRAPH_API_VERSION, graphEndpoint } from '../../shared/platforms/meta/graph.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
+import {
+  type FetchRoute,
+  loadFixture,
+  MemoryCredentialStore,
+  platformError,
+  type RoutedCall,
+  respond,
+  routedFetch,
+} from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's documentation examples
 // (test/fixtures/platforms/facebook, sources in its README).
 
-interface Fixture {
-  status: number;
-  headers?: Record<string, string>;
-  body: unknown;
-}
-
-function fixture(name: string): Fixture {
-  return JSON.parse(
-    readFileSync(new URL(`../fixtures/platforms/facebook/${name}`, import.meta.url), 'utf8'),
-  ) as Fixture;
-}
-
-function respond(fx: Fixture): Response {
-  return new Response(fx.body === null ? null : JSON.stringify(fx.body), {
-    status: fx.status,
-    headers: { 'content-type': 'application/json', ...fx.headers },
-  });
-}
-
-interface Call {
-  method: string;
-  url: URL;
-  form: URLSearchParams;
-}
-
-type Handler = (call: Call) => Response | Promise<Response>;
-
-function fakeFetch(routes: [string, RegExp, Handler][]) {
-  const calls: Call[] = [];
-  const fetch: typeof globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
-    const call: Call = {
-      method: init?.method ?? 'GET',
-      url,
-      form: new URLSearchParams(typeof init?.body === 'string' ? init.body : ''),
-    };
-    calls.push(call);
-    const route = routes.find(
-      ([method, pattern]) => method === call.method && pattern.test(url.pathname + url.search),
-    );
-    if (!route) throw new Error(`unexpected ${call.method} ${url.pathname}`);
-    return route[2](call);
-  };
-  return { fetch, calls };
-}
-
-class MemoryCredentials implements CredentialStore {
-  constructor(private readonly value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(): Promise<void> {}
-}
+const fixture = (name: string) => loadFixture('facebook', name);
 
 const NOW = new Date('2026-12-10T12:00:00.000Z');
 const PAGE = '546349135390552';
 const TOKEN = 'EAAG-page-access-token-SECRET-abcdef123456';
-const store = new MemoryCredentials({ pageId: PAGE, pageAccessToken: TOKEN });
+const store = MemoryCredentialStore.holding({ pageId: PAGE, pageAccessToken: TOKEN });
 const channel: Channel = makeChannel({
   id: 'facebook-page',
   platform: 'facebook',
@@ -80,18 +35,9 @@ const channel: Channel = makeChannel({
   secretRef: 'fb',
 });
 
-function adapterWith(routes: [string, RegExp, Handler][]) {
-  const fake = fakeFetch(routes);
+function adapterWith(routes: FetchRoute[]) {
+  const fake = routedFetch(routes);
   return { adapter: createFacebookAdapter({ fetch: fake.fetch, now: () => NOW }), calls: fake.calls };
-}
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
 }
 
 describe('graphEndpoint', () => {
@@ -151,7 +97,7 @@ describe('FacebookAdapter.publish', () => {
       platformPostId: '546349135390552_1116689038356556',
       platformUrl: 'https://www.facebook.com/546349135390552/posts/1116689038356556',
     });
-    const call = calls[0] as Call;
+    const call = calls[0] as RoutedCall;
     expect(`${call.url.origin}${call.url.pathname}`).toBe(`https://graph.facebook.com/v27.0/${PAGE}/feed`);
     expect(call.url.search).toBe('');
     expect(Object.fromEntries(call.form)).toEqual({
@@ -205,7 +151,9 @@ describe('FacebookAdapter.publish', () => {
     ['error-2-transient.json', 'ambiguous', '2'],
   ] as const)('classifies %s on the post as %s', async (name, kind, code) => {
     const { adapter } = adapterWith([['POST', /\/feed$/, () => respond(fixture(name))]]);
-    const error = await failure(adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe(kind);
     expect(error.details.platformCode).toBe(code);
     expect(`${inspect(error, { depth: 6 })} ${error.message}`).not.toContain(TOKEN);
@@ -215,7 +163,9 @@ describe('FacebookAdapter.publish', () => {
     const { adapter } = adapterWith([
       ['POST', /\/feed$/, () => respond(fixture('error-32-page-rate-limit.json'))],
     ]);
-    const error = await failure(adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe('rate-limited');
     expect(error.details.retryAfterSeconds).toBe(19 * 60);
   });
@@ -224,7 +174,9 @@ describe('FacebookAdapter.publish', () => {
     const { adapter } = adapterWith([
       ['POST', /\/feed$/, () => respond(fixture('error-4-app-rate-limit.json'))],
     ]);
-    const error = await failure(adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }),
+    );
     expect(error).toMatchObject({
       kind: 'rate-limited',
       details: { retryAfterSeconds: 900, platformCode: '4' },
@@ -236,7 +188,7 @@ describe('FacebookAdapter.publish', () => {
       ['POST', /\/photos$/, () => respond(fixture('error-2-transient.json'))],
     ]);
     const post = makePost({ media: ['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.jpg'] });
-    const error = await failure(adapter.publish(post, channel, store, { idempotencyKey: 'k' }));
+    const error = await platformError(() => adapter.publish(post, channel, store, { idempotencyKey: 'k' }));
     expect(error.kind).toBe('unavailable');
   });
 
@@ -246,9 +198,9 @@ describe('FacebookAdapter.publish', () => {
     expect(adapter.validate(post)).toContainEqual(
       expect.objectContaining({ column: 'media', severity: 'error' }),
     );
-    expect((await failure(adapter.publish(post, channel, store, { idempotencyKey: 'k' }))).kind).toBe(
-      'rejected',
-    );
+    expect(
+      (await platformError(() => adapter.publish(post, channel, store, { idempotencyKey: 'k' }))).kind,
+    ).toBe('rejected');
     expect(calls).toHaveLength(0);
   });
 });
@@ -270,7 +222,7 @@ describe('FacebookAdapter.lookup', () => {
       platformUrl: 'https://www.facebook.com/546349135390552/posts/1116689038356556',
     });
     expect(calls[0]?.url.searchParams.get('since')).toBe(
-      String(Date.parse('2026-12-10T08:55:00.000Z') / 1000),
+      String(Date.parse('2026-12-10T08:45:00.000Z') / 1000),
     );
   });
 });

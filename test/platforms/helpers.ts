@@ -3,6 +3,9 @@ import { inspect } from 'node:util';
 import type { CredentialStore, Credentials } from '../../shared/platforms/port.ts';
 import { PlatformError } from '../../shared/platforms/port.ts';
 
+/** Where a store made by `holding` keeps its one secret: every secretRef reads it. */
+const ANY_SECRET = '*';
+
 /** Credentials kept in memory, recording what adapters write back (token refreshes). */
 export class MemoryCredentialStore implements CredentialStore {
   readonly puts: { secretRef: string; credentials: Credentials }[] = [];
@@ -12,19 +15,36 @@ export class MemoryCredentialStore implements CredentialStore {
     for (const [ref, value] of Object.entries(initial)) this.values.set(ref, { ...value });
   }
 
+  /** A store of one channel's secret, whatever secretRef it is asked for. */
+  static holding(credentials: Credentials): MemoryCredentialStore {
+    return new MemoryCredentialStore({ [ANY_SECRET]: credentials });
+  }
+
   async get(secretRef: string): Promise<Credentials> {
-    const value = this.values.get(secretRef);
+    const value = this.values.get(secretRef) ?? this.values.get(ANY_SECRET);
     if (!value) throw new Error(`no secret ${secretRef}`);
     return { ...value };
   }
 
   async put(secretRef: string, credentials: Credentials): Promise<void> {
-    this.values.set(secretRef, { ...credentials });
+    const ref = !this.values.has(secretRef) && this.values.has(ANY_SECRET) ? ANY_SECRET : secretRef;
+    this.values.set(ref, { ...credentials });
     this.puts.push({ secretRef, credentials: { ...credentials } });
   }
 
   peek(secretRef: string): Credentials | undefined {
     return this.values.get(secretRef);
+  }
+
+  /** The secret of a store made by `holding`. */
+  get value(): Credentials {
+    const value = this.values.get(ANY_SECRET);
+    if (!value) throw new Error('this store holds a secret per secretRef: use peek');
+    return value;
+  }
+
+  set value(credentials: Credentials) {
+    this.values.set(ANY_SECRET, { ...credentials });
   }
 }
 
@@ -90,6 +110,62 @@ export function fixtureFetch(routes: Route[]): { fetch: typeof fetch; sent: Sent
     });
   };
   return { fetch: fake as typeof fetch, sent };
+}
+
+/** A fixture as a fetch Response (JSON, with the fixture's headers and any extra ones). */
+export function respond(
+  fx: Pick<Fixture, 'status' | 'headers' | 'body'>,
+  extraHeaders: Record<string, string> = {},
+): Response {
+  const body = fx.body === null || fx.body === undefined ? null : JSON.stringify(fx.body);
+  return new Response(body, {
+    status: fx.status,
+    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...fx.headers, ...extraHeaders },
+  });
+}
+
+/** One request a `routedFetch` received. */
+export interface RoutedCall {
+  method: string;
+  url: URL;
+  headers: Record<string, string>;
+  body: string | Uint8Array | undefined;
+  /** The body read as a form (empty when it is not a string). */
+  form: URLSearchParams;
+}
+
+export type RouteHandler = (call: RoutedCall) => Response | Promise<Response>;
+export type FetchRoute = [method: string, pathAndQuery: RegExp, handler: RouteHandler];
+
+/**
+ * A fetch that answers by method and a pattern over path and query (the first route that
+ * matches), recording every call; an unmatched request fails the test.
+ */
+export function routedFetch(routes: FetchRoute[]): { fetch: typeof fetch; calls: RoutedCall[] } {
+  const calls: RoutedCall[] = [];
+  const fake: typeof globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
+    const url = new URL(String(input));
+    const headers: Record<string, string> = {};
+    new Headers(init?.headers).forEach((value, key) => {
+      headers[key] = value;
+    });
+    const raw = init?.body;
+    const body = typeof raw === 'string' ? raw : raw instanceof Uint8Array ? raw : undefined;
+    const call: RoutedCall = {
+      method: init?.method ?? 'GET',
+      url,
+      headers,
+      body,
+      form: new URLSearchParams(typeof body === 'string' ? body : ''),
+    };
+    calls.push(call);
+    const route = routes.find(
+      ([method, pattern]) => method === call.method && pattern.test(url.pathname + url.search),
+    );
+    if (!route) throw new Error(`unexpected ${call.method} ${url.pathname}${url.search}`);
+    return route[2](call);
+  };
+  return { fetch: fake, calls };
 }
 
 /** A transport failure shaped like undici's (`TypeError('fetch failed', { cause: { code } })`). */

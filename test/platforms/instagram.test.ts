@@ -1,76 +1,28 @@
-import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../../shared/domain/index.ts';
+import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta/graph.ts';
 import {
   createInstagramAdapter,
   INSTAGRAM_MEDIA_INSIGHTS,
   instagramMetrics,
-} from '../../shared/platforms/instagram.ts';
-import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta-graph.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+} from '../../shared/platforms/meta/instagram.ts';
+import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
+import {
+  type FetchRoute,
+  loadFixture,
+  MemoryCredentialStore,
+  platformError,
+  type RouteHandler,
+  respond,
+  routedFetch,
+} from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's Instagram Platform
 // documentation examples (test/fixtures/platforms/instagram, sources in its README).
 
-interface Fixture {
-  status: number;
-  headers?: Record<string, string>;
-  body: unknown;
-}
-
-function fixture(name: string): Fixture {
-  return JSON.parse(
-    readFileSync(new URL(`../fixtures/platforms/instagram/${name}`, import.meta.url), 'utf8'),
-  ) as Fixture;
-}
-
-function respond(fx: Fixture): Response {
-  return new Response(JSON.stringify(fx.body), {
-    status: fx.status,
-    headers: { 'content-type': 'application/json', ...fx.headers },
-  });
-}
-
-interface Call {
-  method: string;
-  url: URL;
-  form: URLSearchParams;
-}
-
-type Handler = (call: Call) => Response | Promise<Response>;
-
-function fakeFetch(routes: [string, RegExp, Handler][]) {
-  const calls: Call[] = [];
-  const fetch: typeof globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
-    const call: Call = {
-      method: init?.method ?? 'GET',
-      url,
-      form: new URLSearchParams(typeof init?.body === 'string' ? init.body : ''),
-    };
-    calls.push(call);
-    const route = routes.find(
-      ([method, pattern]) => method === call.method && pattern.test(url.pathname + url.search),
-    );
-    if (!route) throw new Error(`unexpected ${call.method} ${url.pathname}${url.search}`);
-    return route[2](call);
-  };
-  return { fetch, calls };
-}
-
-class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(private value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
-  }
-}
+const fixture = (name: string) => loadFixture('instagram', name);
 
 const NOW = new Date('2026-12-10T09:00:00.000Z');
 const IG = '17841405822304914';
@@ -83,7 +35,7 @@ const channel: Channel = makeChannel({
 });
 
 function store(overrides: Partial<Credentials> = {}) {
-  return new MemoryCredentials({
+  return MemoryCredentialStore.holding({
     igUserId: IG,
     accessToken: TOKEN,
     expiresAt: '2027-01-20T00:00:00.000Z',
@@ -91,8 +43,8 @@ function store(overrides: Partial<Credentials> = {}) {
   });
 }
 
-function adapterWith(routes: [string, RegExp, Handler][]) {
-  const fake = fakeFetch(routes);
+function adapterWith(routes: FetchRoute[]) {
+  const fake = routedFetch(routes);
   return {
     adapter: createInstagramAdapter({ fetch: fake.fetch, now: () => NOW, sleep: async () => {} }),
     calls: fake.calls,
@@ -100,25 +52,16 @@ function adapterWith(routes: [string, RegExp, Handler][]) {
 }
 
 /** Container status answers, in order: IN_PROGRESS until the list runs out, then FINISHED. */
-function statuses(...names: string[]): Handler {
+function statuses(...names: string[]): RouteHandler {
   const queue = [...names];
   return () => respond(fixture(queue.shift() ?? 'container-finished.200.json'));
 }
 
-const limitOk: [string, RegExp, Handler] = [
+const limitOk: FetchRoute = [
   'GET',
   /\/content_publishing_limit\?/,
   () => respond(fixture('content-publishing-limit.200.json')),
 ];
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
-}
 
 describe('Instagram metrics mapping', () => {
   it('maps views to impressions (impressions itself is retired), saved to saves, total_interactions to engagements', () => {
@@ -237,7 +180,7 @@ describe('InstagramAdapter.publish', () => {
           }),
       ],
     ]);
-    const error = await failure(
+    const error = await platformError(() =>
       adapter.publish(makePost({ media: ['https://cdn.example.com/a.jpg'] }), channel, store(), {
         idempotencyKey: 'k',
       }),
@@ -252,7 +195,7 @@ describe('InstagramAdapter.publish', () => {
       ['POST', /\/media$/, () => respond(fixture('media-create.200.json'))],
       ['GET', /\/17889455560051444\?/, () => respond(fixture('container-error.200.json'))],
     ]);
-    const error = await failure(
+    const error = await platformError(() =>
       adapter.publish(makePost({ media: ['https://cdn.example.com/a.jpg'] }), channel, store(), {
         idempotencyKey: 'k',
       }),
@@ -273,7 +216,7 @@ describe('InstagramAdapter.publish', () => {
       ['GET', /\/17889455560051444\?/, statuses()],
       ['POST', /\/media_publish$/, () => respond(fixture(name))],
     ]);
-    const error = await failure(
+    const error = await platformError(() =>
       adapter.publish(makePost({ media: ['https://cdn.example.com/a.jpg'] }), channel, store(), {
         idempotencyKey: 'k',
       }),
@@ -305,12 +248,14 @@ describe('InstagramAdapter.publish', () => {
     ]);
     const post = makePost({ media: ['https://cdn.example.com/a.jpg'] });
     expect(
-      (await failure(atPublish.adapter.publish(post, channel, store(), { idempotencyKey: 'k' }))).kind,
+      (await platformError(() => atPublish.adapter.publish(post, channel, store(), { idempotencyKey: 'k' })))
+        .kind,
     ).toBe('ambiguous');
 
     const atCreate = adapterWith([limitOk, ['POST', /\/media$/, serverError]]);
     expect(
-      (await failure(atCreate.adapter.publish(post, channel, store(), { idempotencyKey: 'k' }))).kind,
+      (await platformError(() => atCreate.adapter.publish(post, channel, store(), { idempotencyKey: 'k' })))
+        .kind,
     ).toBe('unavailable');
   });
 
@@ -333,7 +278,7 @@ describe('InstagramAdapter.publish', () => {
       'https://graph.instagram.com/refresh_access_token',
     );
     expect(calls[0]?.url.searchParams.get('grant_type')).toBe('ig_refresh_token');
-    expect(credentials.puts[0]).toEqual({
+    expect(credentials.puts[0]?.credentials).toEqual({
       igUserId: IG,
       accessToken: 'IGQVJXexample-not-a-real-token',
       expiresAt: new Date(NOW.getTime() + 5_183_944_000).toISOString(),
@@ -343,7 +288,7 @@ describe('InstagramAdapter.publish', () => {
 
   it('says auth before any call when the token has expired (it can no longer be refreshed)', async () => {
     const { adapter, calls } = adapterWith([]);
-    const error = await failure(
+    const error = await platformError(() =>
       adapter.publish(
         makePost({ media: ['https://cdn.example.com/a.jpg'] }),
         channel,

@@ -1,4 +1,3 @@
-import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
@@ -6,86 +5,27 @@ import { readLittleText } from '../../local/simulators/linkedin.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import {
   createLinkedInAdapter,
-  escapeLittleText,
-  LINKEDIN_VERSION,
   linkedInMetrics,
   ShareStatisticsElement,
-  secondsUntilUtcMidnight,
-  unescapeLittleText,
-} from '../../shared/platforms/linkedin.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+} from '../../shared/platforms/linkedin/adapter.ts';
+import { LINKEDIN_VERSION, secondsUntilUtcMidnight } from '../../shared/platforms/linkedin/api.ts';
+import { escapeLittleText, unescapeLittleText } from '../../shared/platforms/linkedin/little-text.ts';
+import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
+import {
+  type FetchRoute,
+  loadFixture,
+  MemoryCredentialStore,
+  platformError,
+  type RoutedCall,
+  respond,
+  routedFetch,
+} from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like LinkedIn's documentation
 // examples (test/fixtures/platforms/linkedin, sources in its README).
 
-interface Fixture {
-  status: number;
-  headers?: Record<string, string>;
-  body: unknown;
-}
-
-function fixture(name: string): Fixture {
-  return JSON.parse(
-    readFileSync(new URL(`../fixtures/platforms/linkedin/${name}`, import.meta.url), 'utf8'),
-  ) as Fixture;
-}
-
-function respond(fx: Fixture, extraHeaders: Record<string, string> = {}): Response {
-  const body = fx.body === null || fx.body === undefined ? null : JSON.stringify(fx.body);
-  return new Response(body, {
-    status: fx.status,
-    headers: { ...(body ? { 'content-type': 'application/json' } : {}), ...fx.headers, ...extraHeaders },
-  });
-}
-
-interface Call {
-  method: string;
-  url: URL;
-  headers: Record<string, string>;
-  body: string | Uint8Array | undefined;
-}
-
-type Handler = (call: Call) => Response | Promise<Response>;
-
-/** A fetch that answers from a queue of handlers matched by method and path, recording each call. */
-function fakeFetch(routes: [string, RegExp, Handler][]) {
-  const calls: Call[] = [];
-  const fetch: typeof globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
-    const headers: Record<string, string> = {};
-    new Headers(init?.headers).forEach((value, key) => {
-      headers[key] = value;
-    });
-    const raw = init?.body;
-    const call: Call = {
-      method: init?.method ?? 'GET',
-      url,
-      headers,
-      body: typeof raw === 'string' ? raw : raw instanceof Uint8Array ? raw : undefined,
-    };
-    calls.push(call);
-    const index = routes.findIndex(
-      ([method, pattern]) => method === call.method && pattern.test(url.pathname + url.search),
-    );
-    if (index < 0) throw new Error(`unexpected ${call.method} ${url}`);
-    const [, , handler] = routes[index] as [string, RegExp, Handler];
-    return handler(call);
-  };
-  return { fetch, calls };
-}
-
-class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(private value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
-  }
-}
+const fixture = (name: string) => loadFixture('linkedin', name);
 
 const NOW = new Date('2026-12-10T09:00:00.000Z');
 const ACCESS = 'AQV-linkedin-access-token-SECRET-1234567890';
@@ -100,8 +40,8 @@ const channel: Channel = makeChannel({
   secretRef: 'pulsecast/linkedin-page',
 });
 
-function credentials(overrides: Partial<Credentials> = {}): MemoryCredentials {
-  return new MemoryCredentials({
+function credentials(overrides: Partial<Credentials> = {}): MemoryCredentialStore {
+  return MemoryCredentialStore.holding({
     accessToken: ACCESS,
     organizationUrn: ORG,
     expiresAt: '2027-01-30T00:00:00.000Z',
@@ -109,7 +49,7 @@ function credentials(overrides: Partial<Credentials> = {}): MemoryCredentials {
   });
 }
 
-function refreshable(overrides: Partial<Credentials> = {}): MemoryCredentials {
+function refreshable(overrides: Partial<Credentials> = {}): MemoryCredentialStore {
   return credentials({
     refreshToken: REFRESH,
     clientId: 'li-client',
@@ -118,19 +58,10 @@ function refreshable(overrides: Partial<Credentials> = {}): MemoryCredentials {
   });
 }
 
-function adapterWith(routes: [string, RegExp, Handler][]) {
-  const fake = fakeFetch(routes);
+function adapterWith(routes: FetchRoute[]) {
+  const fake = routedFetch(routes);
   const adapter = createLinkedInAdapter({ fetch: fake.fetch, now: () => NOW, sleep: async () => {} });
   return { adapter, calls: fake.calls };
-}
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
 }
 
 function everythingSaidAbout(error: unknown): string {
@@ -222,7 +153,7 @@ describe('LinkedInAdapter.publish', () => {
       platformPostId: 'urn:li:share:6844785523593134080',
       platformUrl: 'https://www.linkedin.com/feed/update/urn:li:share:6844785523593134080/',
     });
-    const call = calls[0] as Call;
+    const call = calls[0] as RoutedCall;
     expect(call.url.origin).toBe('https://api.linkedin.com');
     expect(call.headers).toMatchObject({
       authorization: `Bearer ${ACCESS}`,
@@ -307,7 +238,7 @@ describe('LinkedInAdapter.publish', () => {
     const ref = await adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' });
 
     expect(ref.platformPostId).toBe('urn:li:share:6844785523593134080');
-    const refresh = calls.find((c) => c.url.pathname === '/oauth/v2/accessToken') as Call;
+    const refresh = calls.find((c) => c.url.pathname === '/oauth/v2/accessToken') as RoutedCall;
     expect(refresh.url.origin).toBe('https://www.linkedin.com');
     expect(Object.fromEntries(new URLSearchParams(String(refresh.body)))).toEqual({
       grant_type: 'refresh_token',
@@ -315,7 +246,7 @@ describe('LinkedInAdapter.publish', () => {
       client_id: 'li-client',
       client_secret: CLIENT_SECRET,
     });
-    const saved = store.puts[0] as Credentials;
+    const saved = store.puts[0]?.credentials as Credentials;
     expect(saved.accessToken).toBe('AQXNnd2kXITHELmWblJigyGAzlXCpw-example-not-a-real-token');
     expect(saved.expiresAt).toBe(new Date(NOW.getTime() + 5_184_000_000).toISOString());
     expect(saved.organizationUrn).toBe(ORG);
@@ -338,7 +269,7 @@ describe('LinkedInAdapter.publish', () => {
 
   it('says auth without sending anything when the token expired and cannot be refreshed', async () => {
     const { adapter, calls } = adapterWith([]);
-    const error = await failure(
+    const error = await platformError(() =>
       adapter.publish(makePost(), channel, credentials({ expiresAt: '2026-12-01T00:00:00.000Z' }), {
         idempotencyKey: 'k',
       }),
@@ -354,7 +285,9 @@ describe('LinkedInAdapter.publish', () => {
     ['error-500.json', 'ambiguous', undefined],
   ] as const)('classifies %s on the post as %s', async (name, kind, code) => {
     const { adapter } = adapterWith([['POST', /^\/rest\/posts$/, () => respond(fixture(name))]]);
-    const error = await failure(adapter.publish(makePost(), channel, credentials(), { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, credentials(), { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe(kind);
     expect(error.details.status).toBe(fixture(name).status);
     if (code) expect(error.details.platformCode).toBe(code);
@@ -365,7 +298,9 @@ describe('LinkedInAdapter.publish', () => {
     const { adapter } = adapterWith([
       ['POST', /^\/rest\/posts$/, () => respond(fixture('error-429-throttled.json'))],
     ]);
-    const error = await failure(adapter.publish(makePost(), channel, credentials(), { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, credentials(), { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe('rate-limited');
     expect(error.details.retryAfterSeconds).toBe(15 * 3600);
     expect(secondsUntilUtcMidnight(NOW)).toBe(15 * 3600);
@@ -388,7 +323,9 @@ describe('LinkedInAdapter.publish', () => {
           }),
       ],
     ]);
-    const error = await failure(adapter.publish(makePost(), channel, refreshable(), { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, refreshable(), { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe('auth');
     expect(everythingSaidAbout(error)).not.toContain(REFRESH);
     expect(everythingSaidAbout(error)).not.toContain(CLIENT_SECRET);
@@ -404,20 +341,26 @@ describe('LinkedInAdapter.publish', () => {
       ['POST', /^\/rest\/images/, () => respond(fixture('error-500.json'))],
     ]);
     const post = makePost({ media: ['https://cdn.example.com/photo.jpg'] });
-    const error = await failure(adapter.publish(post, channel, credentials(), { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(post, channel, credentials(), { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe('unavailable');
   });
 
   it('calls a 201 without the new id ambiguous (the post exists; lookup finds it)', async () => {
     const { adapter } = adapterWith([['POST', /^\/rest\/posts$/, () => new Response(null, { status: 201 })]]);
-    const error = await failure(adapter.publish(makePost(), channel, credentials(), { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, credentials(), { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe('ambiguous');
   });
 
   it('tells a secret that lacks the organisation apart (auth), naming the field but no value', async () => {
     const { adapter } = adapterWith([]);
-    const store = new MemoryCredentials({ accessToken: ACCESS });
-    const error = await failure(adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }));
+    const store = MemoryCredentialStore.holding({ accessToken: ACCESS });
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe('auth');
     expect(error.message).toContain('organizationUrn');
     expect(everythingSaidAbout(error)).not.toContain(ACCESS);
@@ -494,7 +437,7 @@ describe('LinkedInAdapter.fetchMetrics', () => {
 
   it('reads statistics failures as unavailable (nothing is published by reading)', async () => {
     const { adapter } = adapterWith([['GET', /shares=List/, () => respond(fixture('error-500.json'))]]);
-    const error = await failure(
+    const error = await platformError(() =>
       adapter.fetchMetrics([{ id: 'p1', platformPostId: 'urn:li:share:1' }], channel, credentials()),
     );
     expect(error.kind).toBe('unavailable');

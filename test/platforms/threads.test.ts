@@ -1,72 +1,23 @@
-import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import type { Channel } from '../../shared/domain/index.ts';
-import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta-graph.ts';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
-import { createThreadsAdapter, threadsMetrics } from '../../shared/platforms/threads.ts';
+import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta/graph.ts';
+import { createThreadsAdapter, threadsMetrics } from '../../shared/platforms/meta/threads.ts';
+import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
+import {
+  type FetchRoute,
+  loadFixture,
+  MemoryCredentialStore,
+  platformError,
+  respond,
+  routedFetch,
+} from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's Threads documentation
 // examples (test/fixtures/platforms/threads, sources in its README).
 
-interface Fixture {
-  status: number;
-  headers?: Record<string, string>;
-  body: unknown;
-}
-
-function fixture(name: string): Fixture {
-  return JSON.parse(
-    readFileSync(new URL(`../fixtures/platforms/threads/${name}`, import.meta.url), 'utf8'),
-  ) as Fixture;
-}
-
-function respond(fx: Fixture): Response {
-  return new Response(JSON.stringify(fx.body), {
-    status: fx.status,
-    headers: { 'content-type': 'application/json', ...fx.headers },
-  });
-}
-
-interface Call {
-  method: string;
-  url: URL;
-  form: URLSearchParams;
-}
-
-type Handler = (call: Call) => Response | Promise<Response>;
-
-function fakeFetch(routes: [string, RegExp, Handler][]) {
-  const calls: Call[] = [];
-  const fetch: typeof globalThis.fetch = async (input: string | URL | Request, init?: RequestInit) => {
-    const url = new URL(String(input));
-    const call: Call = {
-      method: init?.method ?? 'GET',
-      url,
-      form: new URLSearchParams(typeof init?.body === 'string' ? init.body : ''),
-    };
-    calls.push(call);
-    const route = routes.find(
-      ([method, pattern]) => method === call.method && pattern.test(url.pathname + url.search),
-    );
-    if (!route) throw new Error(`unexpected ${call.method} ${url.pathname}${url.search}`);
-    return route[2](call);
-  };
-  return { fetch, calls };
-}
-
-class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(private value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
-  }
-}
+const fixture = (name: string) => loadFixture('threads', name);
 
 const NOW = new Date('2026-12-10T09:00:00.000Z');
 const USER = '26014213178290321';
@@ -79,7 +30,7 @@ const channel: Channel = makeChannel({
 });
 
 function store(overrides: Partial<Credentials> = {}) {
-  return new MemoryCredentials({
+  return MemoryCredentialStore.holding({
     threadsUserId: USER,
     accessToken: TOKEN,
     expiresAt: '2027-01-20T00:00:00.000Z',
@@ -87,30 +38,21 @@ function store(overrides: Partial<Credentials> = {}) {
   });
 }
 
-function adapterWith(routes: [string, RegExp, Handler][]) {
-  const fake = fakeFetch(routes);
+function adapterWith(routes: FetchRoute[]) {
+  const fake = routedFetch(routes);
   return {
     adapter: createThreadsAdapter({ fetch: fake.fetch, now: () => NOW, sleep: async () => {} }),
     calls: fake.calls,
   };
 }
 
-const happy: [string, RegExp, Handler][] = [
+const happy: FetchRoute[] = [
   ['GET', /\/threads_publishing_limit\?/, () => respond(fixture('publishing-limit.200.json'))],
   ['POST', /\/threads$/, () => respond(fixture('threads-create.200.json'))],
   ['GET', /\/1254567890\?/, () => respond(fixture('container-status-finished.200.json'))],
   ['POST', /\/threads_publish$/, () => respond(fixture('threads-publish.200.json'))],
   ['GET', /\/1234567890\?fields=permalink/, () => respond(fixture('media-permalink.200.json'))],
 ];
-
-async function failure(promise: Promise<unknown>): Promise<PlatformError> {
-  const error = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(error).toBeInstanceOf(PlatformError);
-  return error as PlatformError;
-}
 
 describe('Threads metrics mapping', () => {
   it('maps views to impressions, replies to comments, and reposts + quotes + shares to shares', () => {
@@ -156,7 +98,7 @@ describe('ThreadsAdapter.publish', () => {
   it('creates IMAGE and VIDEO containers, and a CAROUSEL of items', async () => {
     let n = 0;
     const { adapter, calls } = adapterWith([
-      happy[0] as [string, RegExp, Handler],
+      happy[0] as FetchRoute,
       ['POST', /\/threads$/, () => respond({ status: 200, body: { id: `12545678${90 + ++n}` } })],
       ['GET', /\/125456789\d\?/, () => respond(fixture('container-status-finished.200.json'))],
       ...happy.slice(3),
@@ -179,11 +121,11 @@ describe('ThreadsAdapter.publish', () => {
 
   it('calls a container that failed to download rejected, with Threads’ error message', async () => {
     const { adapter } = adapterWith([
-      happy[0] as [string, RegExp, Handler],
-      happy[1] as [string, RegExp, Handler],
+      happy[0] as FetchRoute,
+      happy[1] as FetchRoute,
       ['GET', /\/1254567890\?/, () => respond(fixture('container-status-error.200.json'))],
     ]);
-    const error = await failure(
+    const error = await platformError(() =>
       adapter.publish(makePost({ media: ['https://cdn.example.com/clip.mp4'] }), channel, store(), {
         idempotencyKey: 'k',
       }),
@@ -200,7 +142,9 @@ describe('ThreadsAdapter.publish', () => {
       ...happy.slice(0, 3),
       ['POST', /\/threads_publish$/, () => respond(fixture(name))],
     ]);
-    const error = await failure(adapter.publish(makePost(), channel, store(), { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, store(), { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe(kind);
     expect(inspect(error, { depth: 6 })).not.toContain(TOKEN);
   });
@@ -216,7 +160,9 @@ describe('ThreadsAdapter.publish', () => {
         },
       ],
     ]);
-    const error = await failure(adapter.publish(makePost(), channel, store(), { idempotencyKey: 'k' }));
+    const error = await platformError(() =>
+      adapter.publish(makePost(), channel, store(), { idempotencyKey: 'k' }),
+    );
     expect(error.kind).toBe('ambiguous');
   });
 
@@ -228,7 +174,7 @@ describe('ThreadsAdapter.publish', () => {
     ]);
     await adapter.publish(makePost(), channel, credentials, { idempotencyKey: 'k' });
     expect(calls[0]?.url.searchParams.get('grant_type')).toBe('th_refresh_token');
-    expect(credentials.puts[0]?.accessToken).toBe('THAAexample-not-a-real-token');
+    expect(credentials.puts[0]?.credentials.accessToken).toBe('THAAexample-not-a-real-token');
   });
 });
 

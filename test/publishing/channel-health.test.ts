@@ -8,17 +8,12 @@ import { MemoryStore } from '../support/memory-store.ts';
 function adapterAnswering(byChannel: Record<string, CredentialHealth | Error>): PlatformAdapter {
   return {
     platform: 'x',
-    capabilities: {
-      idempotencyKey: false,
-      lookup: false,
-      metricsBatchSize: 1,
-      metrics: [],
-      media: { images: true, video: true },
-    },
+    capabilities: { lookup: false, metricsBatchSize: 1 },
     validate: () => [],
     publish: async () => {
       throw new Error('not used');
     },
+    lookup: async () => undefined,
     fetchMetrics: async () => [],
     checkCredentials: async (channel) => {
       const answer = byChannel[channel.id];

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type LinkedInSimulatorHandle, startLinkedInSimulator } from '../../local/simulators/linkedin.ts';
 import type { Channel } from '../../shared/domain/index.ts';
-import { createLinkedInAdapter } from '../../shared/platforms/linkedin.ts';
+import { createLinkedInAdapter } from '../../shared/platforms/linkedin/adapter.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';

@@ -4,7 +4,7 @@ import {
   startFacebookSimulator,
 } from '../../local/simulators/meta/facebook.ts';
 import type { Channel } from '../../shared/domain/index.ts';
-import { createFacebookAdapter } from '../../shared/platforms/facebook.ts';
+import { createFacebookAdapter } from '../../shared/platforms/meta/facebook.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import { failure, leakWatch, MemoryCredentials, TestClock } from './support.ts';
 

@@ -5,7 +5,7 @@ import {
   startInstagramSimulator,
 } from '../../local/simulators/meta/instagram.ts';
 import type { Channel } from '../../shared/domain/index.ts';
-import { createInstagramAdapter } from '../../shared/platforms/instagram.ts';
+import { createInstagramAdapter } from '../../shared/platforms/meta/instagram.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
 

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/meta/threads.ts';
 import type { Channel } from '../../shared/domain/index.ts';
-import { createThreadsAdapter } from '../../shared/platforms/threads.ts';
+import { createThreadsAdapter } from '../../shared/platforms/meta/threads.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
 

@@ -1,20 +1,16 @@
 import { inspect } from 'node:util';
 import { expect, vi } from 'vitest';
-import { type CredentialStore, type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import { type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import { MemoryCredentialStore } from '../platforms/helpers.ts';
 
 // What the adapter ↔ simulator tests share: a credential store in memory, a clock the test moves,
 // and the harness that looks for a secret anywhere it could leak.
 
-/** A credential store that keeps what the adapter writes back (a refreshed token). */
-export class MemoryCredentials implements CredentialStore {
-  readonly puts: Credentials[] = [];
-  constructor(public value: Credentials) {}
-  async get(): Promise<Credentials> {
-    return { ...this.value };
-  }
-  async put(_ref: string, credentials: Credentials): Promise<void> {
-    this.puts.push(credentials);
-    this.value = credentials;
+/** One channel's secret in memory: the platform tests' store, holding a single secret. */
+export class MemoryCredentials extends MemoryCredentialStore {
+  constructor(value: Credentials) {
+    super();
+    this.value = value;
   }
 }
 

@@ -35,13 +35,7 @@ export class CrashError extends Error {
  */
 export class RecordingAdapter implements PlatformAdapter {
   readonly platform: Platform;
-  readonly capabilities = {
-    idempotencyKey: false,
-    lookup: true,
-    metricsBatchSize: 100,
-    metrics: ['likes'] as const,
-    media: { images: true, video: true },
-  };
+  readonly capabilities = { lookup: true, metricsBatchSize: 100 };
   /** postId → how many times the platform accepted it. */
   readonly accepted = new Map<string, number>();
   readonly acceptedAt = new Map<string, Date>();
@@ -59,6 +53,10 @@ export class RecordingAdapter implements PlatformAdapter {
 
   validate() {
     return [];
+  }
+
+  async checkCredentials() {
+    return { status: 'ok' as const, message: 'a fake has no credentials' };
   }
 
   async publish(post: Post, _channel: Channel, _credentials: CredentialStore): Promise<PublishedRef> {

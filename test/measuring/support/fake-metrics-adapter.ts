@@ -24,13 +24,7 @@ export class FakeMetricsAdapter implements PlatformAdapter {
     }),
     batchSize = 100,
   ) {
-    this.capabilities = {
-      idempotencyKey: false,
-      lookup: false,
-      metricsBatchSize: batchSize,
-      metrics: ['impressions', 'reach', 'likes', 'engagements'] as const,
-      media: { images: true, video: true },
-    };
+    this.capabilities = { lookup: false, metricsBatchSize: batchSize };
   }
 
   validate() {
@@ -39,6 +33,14 @@ export class FakeMetricsAdapter implements PlatformAdapter {
 
   async publish(): Promise<never> {
     throw new Error('not a publishing fake');
+  }
+
+  async lookup(): Promise<undefined> {
+    return undefined;
+  }
+
+  async checkCredentials() {
+    return { status: 'ok' as const, message: 'a fake has no credentials' };
   }
 
   async fetchMetrics(posts: readonly { id: string; platformPostId: string }[]): Promise<MetricsReading[]> {

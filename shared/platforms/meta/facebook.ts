@@ -1,21 +1,8 @@
 import { z } from 'zod';
-import type { Channel, NormalisedMetrics, Post } from '../domain/index.ts';
-import { type AdapterOptions, beforePublishing, chunk, PlatformHttp } from './http.ts';
-import {
-  type CredentialHealth,
-  definedMetrics,
-  earliestPublishInstant,
-  GRAPH_API_VERSION,
-  GraphClient,
-  GraphPlatformError,
-  graphEndpoint,
-  InsightEntry,
-  insightNumbers,
-  parseMetaTime,
-  readCredentials,
-  sameText,
-  sumDefined,
-} from './meta-graph.ts';
+import type { Channel, NormalisedMetrics, Post } from '../../domain/index.ts';
+import { type AdapterOptions, PlatformHttp } from '../http.ts';
+import { looksLikeVideo } from '../media.ts';
+import { chunk, definedMetrics, sumDefined } from '../metrics.ts';
 import {
   type CredentialStore,
   type MetricsReading,
@@ -23,8 +10,19 @@ import {
   type PlatformCapabilities,
   PlatformError,
   type PublishedRef,
-} from './port.ts';
-import { type PlatformFinding, validatePostForPlatform } from './rules.ts';
+} from '../port.ts';
+import { beforePublishing, lookupWindowStart, sameText } from '../posting.ts';
+import { type PlatformFinding, validatePostForPlatform } from '../rules.ts';
+import { CredentialSessions, credentialHealth } from '../session.ts';
+import {
+  GRAPH_API_VERSION,
+  GraphClient,
+  GraphPlatformError,
+  graphEndpoint,
+  InsightEntry,
+  insightNumbers,
+  parseMetaTime,
+} from './graph.ts';
 
 /**
  * Facebook Pages through the Graph API: `/{page-id}/feed` for text and links, `/{page-id}/photos`
@@ -111,29 +109,25 @@ export function facebookMetrics(node: FacebookPostNode): NormalisedMetrics {
   });
 }
 
-const CAPABILITIES: PlatformCapabilities = {
-  idempotencyKey: false,
-  lookup: true,
-  // Multiple-ID reads take up to 50 ids.
-  metricsBatchSize: 50,
-  metrics: ['impressions', 'reach', 'likes', 'comments', 'shares', 'clicks', 'engagements'],
-  // Page videos go through the Resumable Upload API (file handles); not supported yet.
-  media: { images: true, video: false },
-};
+// Multiple-ID reads take up to 50 ids.
+const CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 50 };
 
-const VIDEO_URL_RE = /\.(?:mp4|mov|m4v|webm)(?:$|[?#])/i;
-
-export interface FacebookAdapter extends PlatformAdapter {
-  checkCredentials(channel: Channel, credentials: CredentialStore): Promise<CredentialHealth>;
-}
-
-export function createFacebookAdapter(options: AdapterOptions = {}): FacebookAdapter {
+export function createFacebookAdapter(options: AdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('Facebook', options);
+  // Page tokens do not expire: nothing to refresh.
+  const sessions = new CredentialSessions(
+    { platformName: 'Facebook', schema: FacebookCredentials },
+    http.now,
+  );
 
   async function open(channel: Channel, store: CredentialStore) {
-    const { credentials, secrets } = await readCredentials(store, channel, FacebookCredentials, 'Facebook');
+    const session = await sessions.open(channel, store);
+    const { credentials } = session;
     const endpoint = graphEndpoint(channel.apiBaseUrl, FACEBOOK_GRAPH_ORIGIN, GRAPH_API_VERSION);
-    return { credentials, graph: new GraphClient(http, endpoint, credentials.pageAccessToken, secrets) };
+    return {
+      credentials,
+      graph: new GraphClient(http, endpoint, credentials.pageAccessToken, session.secrets),
+    };
   }
 
   return {
@@ -146,7 +140,8 @@ export function createFacebookAdapter(options: AdapterOptions = {}): FacebookAda
         media: post.media,
         ...(post.link ? { link: post.link } : {}),
       });
-      const video = post.media.find((url) => VIDEO_URL_RE.test(url));
+      // Page videos go through the Resumable Upload API (file handles); not supported yet.
+      const video = post.media.find((url) => looksLikeVideo(url));
       if (video) {
         findings.push({
           column: 'media',
@@ -160,7 +155,7 @@ export function createFacebookAdapter(options: AdapterOptions = {}): FacebookAda
     async publish(post, channel, credentials, context): Promise<PublishedRef> {
       const { credentials: c, graph } = await beforePublishing(() => open(channel, credentials));
       const page = c.pageId;
-      if (post.media.some((url) => VIDEO_URL_RE.test(url))) {
+      if (post.media.some((url) => looksLikeVideo(url))) {
         throw new PlatformError('rejected', 'Pulsecast cannot post videos to Facebook Pages yet', {
           platformCode: 'video',
         });
@@ -215,7 +210,7 @@ export function createFacebookAdapter(options: AdapterOptions = {}): FacebookAda
 
     async lookup(post, channel, credentials) {
       const { credentials: c, graph } = await open(channel, credentials);
-      const earliest = earliestPublishInstant(post);
+      const earliest = lookupWindowStart(post).getTime();
       const body = await graph.get(`/${c.pageId}/feed`, {
         fields: 'id,message,created_time,permalink_url',
         since: Math.floor(earliest / 1000),
@@ -286,17 +281,12 @@ export function createFacebookAdapter(options: AdapterOptions = {}): FacebookAda
       });
     },
 
-    async checkCredentials(channel, credentials): Promise<CredentialHealth> {
-      try {
+    checkCredentials(channel, credentials) {
+      return credentialHealth('Facebook', channel, async () => {
         const { credentials: c, graph } = await open(channel, credentials);
         await graph.get(`/${c.pageId}`, { fields: 'id' });
-        return { status: 'ok', message: `the Facebook Page token of channel '${channel.id}' works` };
-      } catch (error) {
-        if (error instanceof PlatformError && error.kind === 'auth') {
-          return { status: 'invalid', message: error.message };
-        }
-        throw error;
-      }
+        return { refreshed: false };
+      });
     },
   };
 }
