@@ -1,4 +1,13 @@
-import { closeSync, fsyncSync, openSync, readFileSync, renameSync, rmSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  fsyncSync,
+  openSync,
+  readdirSync,
+  readFileSync,
+  renameSync,
+  rmSync,
+  writeSync,
+} from 'node:fs';
 import { open, rename, rm } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 
@@ -86,8 +95,13 @@ export interface ReadStateOptions {
   ifDeleted: string;
 }
 
-/** The parsed content of a JSON state file, or undefined when there is none yet. */
+/**
+ * The parsed content of a JSON state file, or undefined when there is none yet. Read at start,
+ * when nothing else writes the file, so it also removes the temporary files of writes that a
+ * crash interrupted.
+ */
 export function readJsonStateSync(path: string, options: ReadStateOptions): unknown {
+  removeInterruptedWrites(path);
   let text: string;
   try {
     text = readFileSync(path, 'utf8');
@@ -96,6 +110,18 @@ export function readJsonStateSync(path: string, options: ReadStateOptions): unkn
     throw new StateFileError(path, `${path} cannot be read: ${(error as Error).message}`, { cause: error });
   }
   return parseState(path, text, options);
+}
+
+function removeInterruptedWrites(path: string): void {
+  const prefix = `.${basename(path)}.`;
+  let names: string[];
+  try {
+    names = readdirSync(dirname(path));
+  } catch {
+    return; // no folder yet: nothing was written
+  }
+  for (const name of names)
+    if (name.startsWith(prefix) && name.endsWith('.tmp')) rmSync(join(dirname(path), name), { force: true });
 }
 
 function parseState(path: string, text: string, options: ReadStateOptions): unknown {

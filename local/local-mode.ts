@@ -211,7 +211,10 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       };
     });
     advancing = run.catch(() => undefined);
-    void run.then(() => saveClock(clockFile, clock.nowMs())).catch(() => undefined);
+    // The time reached is kept even when the advance failed (its caller hears of that).
+    void advancing
+      .then(() => saveClock(clockFile, clock.nowMs()))
+      .catch((error: unknown) => console.error(`local clock: ${clockFile} could not be saved:`, error));
     return run;
   };
   // Local time = wall clock + offset; an advance moves the offset, so real time carries on from there.

@@ -93,6 +93,17 @@ describe('readJsonStateSync', () => {
     expect(readJsonStateSync(join(dir, 'none.json'), ifDeleted)).toBeUndefined();
   });
 
+  it('removes the temporary files of writes a crash interrupted, and only those', () => {
+    const path = join(dir, 'clock.json');
+    writeFileSync(path, '{"virtualMs":1}');
+    writeFileSync(join(dir, '.clock.json.4242-7.tmp'), '{"virt');
+    writeFileSync(join(dir, '.secrets.json.4242-8.tmp'), '{');
+
+    expect(readJsonStateSync(path, ifDeleted)).toEqual({ virtualMs: 1 });
+
+    expect(readdirSync(dir).sort()).toEqual(['.secrets.json.4242-8.tmp', 'clock.json']);
+  });
+
   it('refuses a truncated file with a message that names it and says what to do', () => {
     const path = join(dir, 'instagram.json');
     writeFileSync(path, '{"lastId":"12","posts":[{"id":');
