@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -24,6 +24,7 @@ import { DurationError, parseDuration } from './duration.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { LocalEventBus } from './events/bus.ts';
 import { schedulesFrom, startSchedules } from './events/schedules.ts';
+import { readJsonStateSync, unexpectedState, writeFileAtomicSync } from './files.ts';
 import { lambdaContext, loadHandlers } from './lambda.ts';
 import { installLocalNotifications, localNotifyContext } from './outbox.ts';
 import { startLocalApi } from './server.ts';
@@ -213,7 +214,10 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       };
     });
     advancing = run.catch(() => undefined);
-    void run.then(() => saveClock(clockFile, clock.nowMs())).catch(() => undefined);
+    // The time reached is kept even when the advance failed (its caller hears of that).
+    void advancing
+      .then(() => saveClock(clockFile, clock.nowMs()))
+      .catch((error: unknown) => console.error(`local clock: ${clockFile} could not be saved:`, error));
     return run;
   };
   // Local time = wall clock + offset; an advance moves the offset, so real time carries on from there.
@@ -283,19 +287,20 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 /**
  * Local time survives a restart: it resumes where it was plus the real time that passed, as a
  * deployed system's would (posts that fell due meanwhile are then published late, not lost).
+ * A damaged clock file stops start-up rather than restarting time from now: leases and
+ * schedules in the table are in the saved local time, which may lie far ahead of now.
  */
 function restoredClock(path: string): number | undefined {
-  try {
-    const saved = JSON.parse(readFileSync(path, 'utf8')) as { virtualMs?: unknown; realMs?: unknown };
-    if (typeof saved.virtualMs !== 'number' || typeof saved.realMs !== 'number') return undefined;
-    return saved.virtualMs + Math.max(0, Date.now() - saved.realMs);
-  } catch {
-    return undefined;
-  }
+  const read = { ifDeleted: 'restart local time from now (or PULSECAST_CLOCK_START)' };
+  const saved = readJsonStateSync(path, read) as { virtualMs?: unknown; realMs?: unknown } | undefined;
+  if (saved === undefined) return undefined;
+  if (typeof saved?.virtualMs !== 'number' || typeof saved.realMs !== 'number')
+    throw unexpectedState(path, 'a local clock (virtualMs and realMs)', read);
+  return saved.virtualMs + Math.max(0, Date.now() - saved.realMs);
 }
 
 function saveClock(path: string, virtualMs: number): void {
-  writeFileSync(path, JSON.stringify({ virtualMs, realMs: Date.now() }));
+  writeFileAtomicSync(path, JSON.stringify({ virtualMs, realMs: Date.now() }));
 }
 
 /**
@@ -313,23 +318,27 @@ function isolateFromAws(): void {
   process.env.AWS_ENDPOINT_URL = 'http://127.0.0.1:9';
 }
 
-/** The simulators' credentials, merged into `<dataDir>/secrets.json` (the user's own entries kept). */
+/**
+ * The simulators' credentials, merged into `<dataDir>/secrets.json` (the user's own entries
+ * kept). A damaged file stops start-up: rewriting it would drop the user's entries and the
+ * webhook secret their senders sign with.
+ */
 function writeLocalSecrets(dataDir: string, secrets: Record<string, Record<string, string>>): string {
   const path = join(dataDir, 'secrets.json');
-  let existing: Record<string, unknown> = {};
-  try {
-    existing = JSON.parse(readFileSync(path, 'utf8')) as Record<string, unknown>;
-  } catch {
-    existing = {};
-  }
+  const read = {
+    ifDeleted:
+      "have local mode write the simulators' credentials afresh (your own entries and the conversion webhook's secret are then lost)",
+  };
+  const existing = readJsonStateSync(path, read) ?? {};
+  if (typeof existing !== 'object' || existing === null || Array.isArray(existing))
+    throw unexpectedState(path, 'a JSON object keyed by secretRef', read);
+  const entries = existing as Record<string, unknown>;
   // The conversion webhook's HMAC secret: made once per data folder, kept across restarts.
-  const webhook = existing[LOCAL_SECRET_REF] ?? { secret: randomBytes(24).toString('hex') };
-  writeFileSync(
+  const webhook = entries[LOCAL_SECRET_REF] ?? { secret: randomBytes(24).toString('hex') };
+  writeFileAtomicSync(
     path,
-    `${JSON.stringify({ ...existing, ...secrets, [LOCAL_SECRET_REF]: webhook }, null, 2)}\n`,
-    {
-      mode: 0o600,
-    },
+    `${JSON.stringify({ ...entries, ...secrets, [LOCAL_SECRET_REF]: webhook }, null, 2)}\n`,
+    { mode: 0o600 },
   );
   return path;
 }

@@ -1,6 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { DEMO_CLOCK_START, loadDemo } from './demo.ts';
+import { StateFileError } from './files.ts';
 import { startLocalMode } from './local-mode.ts';
 
 /**
@@ -27,6 +28,15 @@ const local = await startLocalMode({
   dataDir,
   seedDemoChannels: process.env.PULSECAST_SEED !== '0',
   ...(clockStart ? { start: Date.parse(clockStart) } : {}),
+}).catch((error: unknown) => {
+  // What the user can fix gets one line saying how; anything else is a bug, whose stack helps.
+  if (error instanceof StateFileError) console.error(`Pulsecast local mode cannot start: ${error.message}`);
+  else if ((error as NodeJS.ErrnoException).code === 'EADDRINUSE')
+    console.error(
+      `Pulsecast local mode cannot start: port ${port} is in use; stop what uses it or set PULSECAST_PORT`,
+    );
+  else console.error(error);
+  process.exit(1);
 });
 const demoLoaded = demo ? await loadDemo(local, root) : undefined;
 console.log(

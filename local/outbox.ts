@@ -1,4 +1,4 @@
-import { mkdir, rename, writeFile } from 'node:fs/promises';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
 import { setEmailSender, setSenderAddress, setSlackSender } from '../functions/notifying/runtime.ts';
@@ -12,6 +12,7 @@ import {
 } from '../shared/notify/port.ts';
 import type { SlackPayload } from '../shared/notify/slack.ts';
 import { FixedWebhookDirectory, WebhookSlackSender } from '../shared/notify/slack-webhook.ts';
+import { writeFileAtomic } from './files.ts';
 
 /**
  * Local mode's Slack and email (docs/architecture.md#local-mode): messages land in
@@ -35,13 +36,6 @@ const DEFAULT_SENDER = 'Pulsecast <pulsecast@pulsecast.local>';
 /** A file name from a dedup key: `notify#evt-1#email#ops@x.com` → `notify_evt-1_email_ops_x.com`. */
 export const safeName = (key: string) => key.replace(/[^A-Za-z0-9._-]+/g, '_').slice(0, 180);
 
-async function writeAtomically(path: string, content: string | Buffer): Promise<void> {
-  // Write then rename: a file watcher (or a test) never reads half a message.
-  const temporary = `${path}.tmp`;
-  await writeFile(temporary, content);
-  await rename(temporary, path);
-}
-
 /** Slack messages as `.json` files: `<time>-<key>.json`, charts as `<time>-<key>.<chart>.png`. */
 export class OutboxSlackSender implements SlackSender {
   constructor(
@@ -54,8 +48,8 @@ export class OutboxSlackSender implements SlackSender {
     await mkdir(this.dir, { recursive: true });
     const base = `${this.now().toISOString().replace(/[:.]/g, '-')}-${safeName(context.key)}`;
     for (const image of context.images ?? [])
-      await writeAtomically(join(this.dir, `${base}.${image.filename}`), image.content);
-    await writeAtomically(join(this.dir, `${base}.json`), `${JSON.stringify(payload, null, 2)}\n`);
+      await writeFileAtomic(join(this.dir, `${base}.${image.filename}`), image.content);
+    await writeFileAtomic(join(this.dir, `${base}.json`), `${JSON.stringify(payload, null, 2)}\n`);
   }
 }
 
@@ -69,7 +63,7 @@ export class OutboxEmailSender implements EmailSender {
   async send(email: OutgoingEmail): Promise<void> {
     await mkdir(this.dir, { recursive: true });
     const base = `${this.now().toISOString().replace(/[:.]/g, '-')}-${safeName(email.key)}`;
-    await writeAtomically(join(this.dir, `${base}.eml`), await composeMime(email));
+    await writeFileAtomic(join(this.dir, `${base}.eml`), await composeMime(email));
   }
 }
 

@@ -1,6 +1,14 @@
 import { randomUUID } from 'node:crypto';
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import {
+  createServer,
+  type IncomingMessage,
+  maxHeaderSize,
+  type Server,
+  type ServerResponse,
+  STATUS_CODES,
+} from 'node:http';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { API_ROUTE_GROUPS, type RouteGroup } from '../shared/api-routes.ts';
@@ -80,6 +88,7 @@ export async function startLocalApi(options: {
   });
   server.requestTimeout = REQUEST_TIMEOUT_MS;
   server.headersTimeout = REQUEST_TIMEOUT_MS;
+  server.on('clientError', answerClientError);
 
   async function handle(request: IncomingMessage, response: ServerResponse): Promise<void> {
     const url = new URL(request.url ?? '/', 'http://localhost');
@@ -183,9 +192,14 @@ function toEvent(
     if (value !== undefined) headers[name.toLowerCase()] = Array.isArray(value) ? value.join(',') : value;
   }
   // API Gateway joins repeated query parameters with commas.
-  const query: Record<string, string> = {};
-  for (const [name, value] of url.searchParams)
-    query[name] = name in query ? `${query[name]},${value}` : value;
+  // Collected in a Map: a parameter named `constructor`, `toString` or `__proto__` is a
+  // parameter like any other (fromEntries defines own properties, even `__proto__`).
+  const joined = new Map<string, string>();
+  for (const [name, value] of url.searchParams) {
+    const before = joined.get(name);
+    joined.set(name, before === undefined ? value : `${before},${value}`);
+  }
+  const query: Record<string, string> = Object.fromEntries(joined);
   const now = Date.now();
   const requestId = randomUUID();
   return {
@@ -253,10 +267,47 @@ function send(response: ServerResponse, result: APIGatewayProxyStructuredResultV
   response.end(body);
 }
 
+/**
+ * A request that never became one (headers over the limit, not HTTP, too slow): node:http has
+ * no response object for it, so the answer is written on the socket, as a problem like every
+ * other error of the API, and the connection closed.
+ */
+function answerClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  // The client is gone, or an answer is already on its way: nothing to say.
+  if (error.code === 'ECONNRESET' || !socket.writable) {
+    socket.destroy();
+    return;
+  }
+  const [status, slug, detail] =
+    error.code === 'HPE_HEADER_OVERFLOW'
+      ? [431, 'request-header-fields-too-large', `the request's headers are over ${maxHeaderSize} bytes`]
+      : error.code === 'ERR_HTTP_REQUEST_TIMEOUT'
+        ? [408, 'request-timeout', `the request was not received within ${REQUEST_TIMEOUT_MS / 1000} s`]
+        : [400, 'bad-request', 'the request is not valid HTTP/1.1'];
+  const body = problemBody(status, slug, detail);
+  socket.end(
+    [
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}`,
+      'content-type: application/problem+json; charset=utf-8',
+      `content-length: ${Buffer.byteLength(body)}`,
+      'connection: close',
+      '',
+      body,
+    ].join('\r\n'),
+  );
+}
+
+function problemBody(status: number, slug: string, detail: string): string {
+  return JSON.stringify({
+    type: `urn:pulsecast:problem:${slug}`,
+    title: slug.replace(/-/g, ' '),
+    status,
+    detail,
+  });
+}
+
 function sendProblem(response: ServerResponse, status: number, slug: string, detail: string): void {
   if (response.headersSent) return;
   response.writeHead(status, { 'content-type': 'application/problem+json; charset=utf-8' });
-  response.end(
-    JSON.stringify({ type: `urn:pulsecast:problem:${slug}`, title: slug.replace(/-/g, ' '), status, detail }),
-  );
+  response.end(problemBody(status, slug, detail));
 }

@@ -689,10 +689,36 @@ async function readArchive(path: string): Promise<EventEnvelope[]> {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
     throw error;
   }
-  return text
-    .split('\n')
-    .filter((line) => line.trim() !== '')
-    .map((line) => JSON.parse(line) as EventEnvelope);
+  const envelopes: EventEnvelope[] = [];
+  let torn = 0;
+  for (const line of text.split('\n')) {
+    if (line.trim() === '') continue;
+    const envelope = parseArchived(line);
+    if (envelope) envelopes.push(envelope);
+    else torn++;
+  }
+  if (torn > 0)
+    process.emitWarning(
+      `${path}: skipped ${torn} archived event(s) cut short by a crash while they were being appended`,
+    );
+  return envelopes;
+}
+
+/**
+ * One archive line. A crash in the middle of an append leaves the start of a line without its
+ * newline, and the next run's first append continues that line: the envelope after the torn
+ * part is still whole, and is found by where an envelope starts.
+ */
+function parseArchived(line: string): EventEnvelope | undefined {
+  const start = '{"version":"0"';
+  for (let at = 0; at !== -1; at = line.indexOf(start, at + 1)) {
+    try {
+      return JSON.parse(line.slice(at)) as EventEnvelope;
+    } catch {
+      // torn here: try where the next envelope starts
+    }
+  }
+  return undefined;
 }
 
 /** One rule target of the template, or undefined (with the problem recorded). */

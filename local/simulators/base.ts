@@ -1,9 +1,10 @@
 import { randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import twitterText from 'twitter-text';
+import { readJsonStateSync, unexpectedState, writeFileAtomicSync } from '../files.ts';
 import {
   AudienceModel,
   type AudiencePost,
@@ -276,15 +277,33 @@ interface SavedState {
   tokens?: ReturnType<TokenStore['snapshot']>;
 }
 
+/**
+ * What a previous run left on this platform. A file that cannot be read stops start-up instead
+ * of being reset to empty: a platform that forgot its posts would let the reconciliation of an
+ * UNKNOWN post miss one that is live (so a person would publish it again), let a repeated text
+ * through the platforms' own duplicate checks (X, Facebook, LinkedIn), and make the Collector
+ * see every earlier post as deleted. Files are written whole (writeFileAtomicSync), so only
+ * damage from outside local mode, or a file from a version that wrote in place, ends up here.
+ */
 function loadState(path: string | undefined): {
   lastId: bigint;
   posts: SimulatedPost[];
   tokens: ReturnType<TokenStore['snapshot']>;
 } {
-  if (!path || !existsSync(path)) return { lastId: 0n, posts: [], tokens: [] };
-  const saved = JSON.parse(readFileSync(path, 'utf8')) as SavedState;
+  const empty = { lastId: 0n, posts: [], tokens: [] };
+  if (!path) return empty;
+  const read = { ifDeleted: 'start that simulator afresh (forgetting the posts published on it)' };
+  const saved = readJsonStateSync(path, read) as Partial<SavedState> | undefined;
+  if (saved === undefined) return empty;
+  if (
+    typeof saved !== 'object' ||
+    saved === null ||
+    !/^\d+$/.test(String(saved.lastId)) ||
+    !Array.isArray(saved.posts)
+  )
+    throw unexpectedState(path, "a simulator's state (lastId and posts)", read);
   return {
-    lastId: BigInt(saved.lastId),
+    lastId: BigInt(saved.lastId as string),
     posts: saved.posts.map((post) => ({ ...post, publishedAt: new Date(post.publishedAt) })),
     tokens: saved.tokens ?? [],
   };
@@ -311,7 +330,7 @@ export async function startSimulator(
       posts: posts.map((post) => ({ ...post, publishedAt: post.publishedAt.toISOString() })),
       tokens: tokens.snapshot(),
     };
-    writeFileSync(statePath, JSON.stringify(state));
+    writeFileAtomicSync(statePath, JSON.stringify(state));
   };
   let faults: FaultSwitches = {};
   const budgets = new Map<string, { used: number; windowStart: number }>();

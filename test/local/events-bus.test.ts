@@ -1,4 +1,4 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { appendFile, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { App, Duration, Stack } from 'aws-cdk-lib';
@@ -464,6 +464,30 @@ describe('LocalEventBus: archive and replay', () => {
     ]);
     expect(second.deliveries).toEqual([expect.objectContaining({ replayName: 'fix-notifier' })]);
     expect(await readLines(archivePath)).toHaveLength(2);
+  });
+
+  it('replays what a crash in the middle of an append left whole', async () => {
+    // prepare: p2's line cut short by a crash, p3 appended after it by the next run, p4 cut short
+    const clock = new VirtualClock({ start: START });
+    const archivePath = join(dir, 'events.jsonl');
+    const notifier = recorder();
+    const handlers = { Notifier: notifier.handler };
+    const first = new LocalEventBus({ clock, handlers, rules: [onFailures], archivePath });
+    await first.publish([postFailed('p1'), postFailed('p2')]);
+    await clock.whenIdle();
+    const [p1, p2] = (await readFile(archivePath, 'utf8')).split('\n') as [string, string];
+    await writeFile(archivePath, `${p1}\n${p2.slice(0, 40)}`);
+    const second = new LocalEventBus({ clock, handlers, rules: [onFailures], archivePath });
+    await second.publish([postFailed('p3')]);
+    await clock.whenIdle();
+    await appendFile(archivePath, (await readFile(archivePath, 'utf8')).split('\n')[0]?.slice(0, 25) ?? '');
+    notifier.calls.length = 0;
+    // act
+    const replayed = await second.replay(START - 60_000, START + 60_000, { name: 'after-crash' });
+    await clock.whenIdle();
+    // assert
+    expect(replayed).toBe(2);
+    expect(notifier.calls.map((call) => (call.event as EventEnvelope).detail.postId)).toEqual(['p1', 'p3']);
   });
 });
 

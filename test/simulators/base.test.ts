@@ -1,7 +1,12 @@
+import { mkdirSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { StateFileError } from '../../local/files.ts';
 import {
   json,
   type PlatformDialect,
+  persistSimulatorsIn,
   type SimulatorHandle,
   startSimulator,
 } from '../../local/simulators/base.ts';
@@ -253,6 +258,49 @@ describe('simulator harness', () => {
     // Without closing it, the hanging request would hold stop() for the 30 s request timeout.
     expect(Date.now() - started).toBeLessThan(10_000);
     expect(await hanging).toBe('closed');
+  });
+});
+
+describe('simulator state file', () => {
+  const dir = join(tmpdir(), `pulsecast-sim-state-${process.pid}`);
+  afterEach(() => {
+    persistSimulatorsIn(undefined);
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  it('is replaced whole on every post, with no temporary file left beside it', async () => {
+    persistSimulatorsIn(dir);
+    const { sim, token } = await start();
+
+    await post(sim.url, token, 'one');
+    await post(sim.url, token, 'two');
+
+    expect(readdirSync(dir)).toEqual(['toy.json']);
+    await sim.stop();
+    const again = await start();
+    expect(again.sim.posts.map((p) => p.text)).toEqual(['one', 'two']);
+  });
+
+  it('stops the simulator from starting when it was cut short, naming the file and what to do', async () => {
+    mkdirSync(dir, { recursive: true });
+    const path = join(dir, 'toy.json');
+    writeFileSync(path, '{"lastId":"5","posts":[{"id":"5","te');
+    persistSimulatorsIn(dir);
+
+    const starting = start();
+
+    await expect(starting).rejects.toBeInstanceOf(StateFileError);
+    await expect(starting).rejects.toThrow(
+      `${path} is not valid JSON (it may have been cut short by a crash); delete it to start that simulator afresh (forgetting the posts published on it), or restore it from a backup`,
+    );
+  });
+
+  it('stops the simulator from starting when it holds something else', async () => {
+    mkdirSync(dir, { recursive: true });
+    writeFileSync(join(dir, 'toy.json'), '[]');
+    persistSimulatorsIn(dir);
+
+    await expect(start()).rejects.toThrow(/toy\.json does not hold a simulator's state/);
   });
 });
 

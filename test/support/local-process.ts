@@ -10,6 +10,8 @@ export interface LocalProcess {
   dataDir: string;
   output: () => string;
   stop(): Promise<number | null>;
+  /** Kills it without warning (a crash); resolves once it is gone. */
+  kill(): Promise<void>;
 }
 
 /**
@@ -72,6 +74,12 @@ export async function startLocalProcess(
           resolveExit(code);
         });
         child.kill('SIGINT');
+      }),
+    kill: () =>
+      new Promise((resolveExit) => {
+        if (child.exitCode !== null || child.signalCode !== null) return resolveExit();
+        child.once('exit', () => resolveExit());
+        child.kill('SIGKILL');
       }),
   };
 }
