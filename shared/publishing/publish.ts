@@ -1,4 +1,4 @@
-import { type Channel, canTransition, type Post } from '../domain/index.ts';
+import { type Channel, canTransition, type Post, type PostStatus } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
 import { type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
 import { CredentialsError } from '../platforms/credentials.ts';
@@ -429,12 +429,7 @@ export function withoutClaim(post: Post): Post {
 }
 
 /** Every status change goes through the lifecycle table and a conditional write. */
-export async function write(
-  store: PostStore,
-  next: Post,
-  current: Post,
-  from: Post['status'][],
-): Promise<void> {
+export async function write(store: PostStore, next: Post, current: Post, from: PostStatus[]): Promise<void> {
   if (next.status !== current.status && !canTransition(current.status, next.status)) {
     throw new Error(`post ${current.id}: ${current.status} → ${next.status} is not an allowed transition`);
   }
