@@ -8,7 +8,7 @@ import {
   VersionConflictError,
 } from './errors.ts';
 import { LOCAL_SECRET_REF } from './measuring/webhook-secret.ts';
-import type { Store } from './store/port.ts';
+import type { ChannelStore } from './store/channels.ts';
 
 /**
  * What a channel may point at. A channel's `apiBaseUrl` is where its adapter sends the account's
@@ -147,7 +147,7 @@ function checkPolicy(input: ChannelInput, policy: ChannelPolicy): void {
 }
 
 export interface ChannelDeps {
-  store: Store;
+  store: ChannelStore;
   now: () => Date;
   policy: ChannelPolicy;
 }

@@ -1,7 +1,8 @@
 import { z } from 'zod';
 import { EDITABLE_STATUSES, type Post, type RowIssue } from '../domain/index.ts';
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
-import type { Store } from '../store/port.ts';
+import type { ChannelStore } from '../store/channels.ts';
+import type { PostStore } from '../store/posts.ts';
 import type { NativeColumn, RawRow } from './csv.ts';
 import { JSON_COLUMN_NAMES } from './json.ts';
 import { planCalendar } from './plan.ts';
@@ -24,7 +25,7 @@ export const PostPatch = z.strictObject({
 export type PostPatch = z.infer<typeof PostPatch>;
 
 export interface EditDeps {
-  store: Store;
+  store: PostStore & ChannelStore;
   now: () => Date;
 }
 
@@ -47,7 +48,7 @@ function assertEditable(post: Post, verb: string): void {
  * the answer is always a 409 saying where the post stands: too late (claimed, published…) or
  * changed by someone else meanwhile.
  */
-async function replaceIfUnchanged(store: Store, next: Post, read: Post, verb: string): Promise<Post> {
+async function replaceIfUnchanged(store: PostStore, next: Post, read: Post, verb: string): Promise<Post> {
   try {
     await store.replacePost(next, read.version, EDITABLE_STATUSES);
     return next;

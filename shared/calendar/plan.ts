@@ -14,7 +14,8 @@ import {
   sameContent,
 } from '../domain/index.ts';
 import { validatePostForPlatform } from '../platforms/rules.ts';
-import type { Store } from '../store/port.ts';
+import type { ChannelStore } from '../store/channels.ts';
+import type { PostStore } from '../store/posts.ts';
 import type { NativeColumn, RawRow } from './csv.ts';
 import { resolveScheduledTime } from './time.ts';
 import { parseUtmFlag, tagLink } from './utm.ts';
@@ -66,7 +67,7 @@ interface CandidateRow {
  */
 export async function planCalendar(
   rows: readonly RawRow[],
-  store: Store,
+  store: PostStore & ChannelStore,
   options: PlanOptions,
 ): Promise<CalendarPlan> {
   const issues: RowIssue[] = [];
@@ -304,7 +305,7 @@ function findDuplicateRows(
 /** Warns about the same text on the same channel within 3 days, in the file or already scheduled. */
 async function findDuplicateTexts(
   candidates: CandidateRow[],
-  store: Store,
+  store: PostStore,
   warn: (row: number, column: NativeColumn, message: string) => void,
 ): Promise<void> {
   if (candidates.length === 0) return;

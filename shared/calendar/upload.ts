@@ -11,7 +11,9 @@ import type {
 import { EDITABLE_STATUSES, sameContent } from '../domain/index.ts';
 import { BadRequestError, ValidationError } from '../errors.ts';
 import { applyCampaignPlans, planCampaigns } from '../goals/campaigns.ts';
-import type { Store } from '../store/port.ts';
+import type { CampaignStore } from '../store/campaigns.ts';
+import type { ChannelStore } from '../store/channels.ts';
+import type { PostStore } from '../store/posts.ts';
 import { CalendarParseError, type NativeColumn, parseCalendarCsv, type RawRow } from './csv.ts';
 import { JSON_COLUMN_NAMES, parseCalendarJson } from './json.ts';
 import { planCalendar } from './plan.ts';
@@ -51,7 +53,7 @@ export interface UploadedRow {
 }
 
 export interface UploadDeps {
-  store: Store;
+  store: PostStore & ChannelStore & CampaignStore;
   now: () => Date;
   newId?: () => string;
 }

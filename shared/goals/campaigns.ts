@@ -7,7 +7,8 @@ import {
   type RowIssue,
 } from '../domain/index.ts';
 import { ConflictError, type Issue, ValidationError, VersionConflictError } from '../errors.ts';
-import type { Store } from '../store/port.ts';
+import type { CampaignStore } from '../store/campaigns.ts';
+import type { ChannelStore } from '../store/channels.ts';
 import { localDate, windowDays } from './days.ts';
 import { metricKind } from './scope.ts';
 
@@ -138,7 +139,7 @@ export function scopeChannelIds(input: CampaignInput): string[] {
  */
 export async function saveCampaign(
   input: CampaignInput,
-  deps: { store: Store; now: () => Date },
+  deps: { store: CampaignStore & ChannelStore; now: () => Date },
 ): Promise<{ campaign: Campaign; outcome: PlanAction }> {
   const now = deps.now();
   const [existing, channels] = await Promise.all([
@@ -165,7 +166,7 @@ export function campaignAction(input: CampaignInput, existing: Campaign | undefi
 export async function writeCampaign(
   input: CampaignInput,
   existing: Campaign | undefined,
-  store: Store,
+  store: CampaignStore,
   now: Date,
 ): Promise<{ campaign: Campaign; outcome: PlanAction }> {
   const at = now.toISOString();
@@ -221,7 +222,7 @@ export interface CampaignPlan {
  */
 export async function planCampaigns(
   raw: readonly unknown[],
-  deps: { store: Store; now: Date },
+  deps: { store: CampaignStore & ChannelStore; now: Date },
 ): Promise<{ plans: CampaignPlan[]; issues: RowIssue[] }> {
   const issues: RowIssue[] = [];
   const parsed: { row: number; input: CampaignInput }[] = [];
@@ -271,7 +272,7 @@ export async function planCampaigns(
 /** Writes planned campaigns; one changed by someone else since it was read is a conflict. */
 export async function applyCampaignPlans(
   plans: readonly CampaignPlan[],
-  store: Store,
+  store: CampaignStore,
   now: Date,
 ): Promise<void> {
   for (const plan of plans) {

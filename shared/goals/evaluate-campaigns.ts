@@ -2,7 +2,10 @@ import { z } from 'zod';
 import type { Campaign, Channel, Post } from '../domain/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventPublisher, type PulsecastEvent } from '../events.ts';
-import type { Conversion, Store } from '../store/port.ts';
+import type { CampaignStore } from '../store/campaigns.ts';
+import type { ChannelStore } from '../store/channels.ts';
+import type { Conversion, MeasurementStore } from '../store/measurements.ts';
+import type { PostStore } from '../store/posts.ts';
 import { changesSince, evaluateCampaign, isActive, isDue } from './campaign-evaluation.ts';
 import { addDays, dayStartMs, localDate } from './days.ts';
 import type {
@@ -21,8 +24,11 @@ import { RULES } from './recommend.ts';
  * what to announce.
  */
 
+/** What one campaign's evaluation reads: its posts, the conversions, the channels. */
+type EvaluationInputStore = PostStore & MeasurementStore & ChannelStore;
+
 export interface EvaluatorDeps {
-  store: Store;
+  store: CampaignStore & EvaluationInputStore;
   now: () => Date;
 }
 
@@ -80,7 +86,7 @@ export async function listDueCampaigns(
 /** Loads everything one campaign's evaluation needs, through the store port. */
 export async function loadEvaluationInput(
   campaign: Campaign,
-  store: Store,
+  store: EvaluationInputStore,
   now: Date,
 ): Promise<EvaluationInput> {
   const zone = campaign.timezone;
@@ -134,7 +140,7 @@ function conversionOf(conversion: Conversion): ConversionRecord {
   };
 }
 
-async function allChannels(store: Store): Promise<Map<string, ChannelInfo>> {
+async function allChannels(store: ChannelStore): Promise<Map<string, ChannelInfo>> {
   const channels = new Map<string, ChannelInfo>();
   let cursor: string | undefined;
   do {
@@ -241,7 +247,7 @@ export async function campaignReport(campaignId: string, deps: EvaluatorDeps): P
 /** The latest stored statuses of a campaign's goals (for GET /v1/campaigns/{id}). */
 export async function latestStatuses(
   campaignId: string,
-  store: Store,
+  store: CampaignStore,
 ): Promise<{ asOfDate: string; goals: Record<string, string> } | undefined> {
   const stored = await store.latestEvaluation(campaignId);
   const evaluation = stored?.evaluation as CampaignEvaluation | undefined;

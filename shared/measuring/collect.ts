@@ -8,8 +8,10 @@ import {
   type PlatformAdapter,
   PlatformError,
 } from '../platforms/port.ts';
+import type { ChannelStore, RateLedger } from '../store/channels.ts';
 import { DUE_KINDS } from '../store/keys.ts';
-import type { MetricSnapshot, RateLedger, Store } from '../store/port.ts';
+import type { MeasurementStore, MetricSnapshot } from '../store/measurements.ts';
+import type { PostStore } from '../store/posts.ts';
 import { chunk, forEachConcurrent } from '../store/retry.ts';
 import {
   type Cadence,
@@ -48,7 +50,7 @@ export const MAX_REQUESTS_PER_CHANNEL = 25;
 export const metricsLedgerKey = (channelId: string) => `${channelId}#metrics`;
 
 export interface PlanDeps {
-  store: Store;
+  store: PostStore & ChannelStore;
   adapterFor: (platform: Platform) => PlatformAdapter;
   now: () => Date;
   cadence?: Cadence;
@@ -182,7 +184,7 @@ async function planFirstCheckpoint(
   post: Post,
   cadence: Cadence,
   now: Date,
-  store: Store,
+  store: PostStore,
 ): Promise<Post | undefined> {
   if (post.status !== 'PUBLISHED' || !post.publishedAt) return undefined;
   const nowIso = now.toISOString();
@@ -248,6 +250,7 @@ function withMeasuring(post: Post, nowIso: string, fields: Partial<MeasuringFiel
 // --------------------------------------------------------------------------------------------
 
 export interface CollectDeps extends PlanDeps {
+  store: PostStore & ChannelStore & MeasurementStore;
   events: EventPublisher;
   credentials: CredentialStore;
   /** Asked before each further request; true when the step's time is nearly up. */
@@ -359,7 +362,7 @@ function stillWanted(post: Post, cadence: Cadence, now: Date): boolean {
 }
 
 /** The instant before which nothing goes to the platform for this channel, if one is in force. */
-async function ledgerBlock(channelId: string, store: Store, now: Date): Promise<string | undefined> {
+async function ledgerBlock(channelId: string, store: ChannelStore, now: Date): Promise<string | undefined> {
   const nowIso = now.toISOString();
   const ledgers = await Promise.all([
     store.getRateLedger(channelId),
@@ -594,7 +597,7 @@ async function recordReadings(
 }
 
 /** A conditional write at the version read; false when someone changed the post meanwhile. */
-async function writePost(next: Post, current: Post, store: Store): Promise<boolean> {
+async function writePost(next: Post, current: Post, store: PostStore): Promise<boolean> {
   try {
     await store.replacePost(next, current.version, ['PUBLISHED']);
     return true;

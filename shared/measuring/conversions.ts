@@ -3,7 +3,9 @@ import { z } from 'zod';
 import { readUtm } from '../calendar/utm.ts';
 import { HttpUrl, Slug } from '../domain/index.ts';
 import { BadRequestError, PulsecastError, ValidationError } from '../errors.ts';
-import type { Conversion, Store } from '../store/port.ts';
+import type { ChannelStore } from '../store/channels.ts';
+import type { Conversion, MeasurementStore } from '../store/measurements.ts';
+import type { PostStore } from '../store/posts.ts';
 
 /**
  * The conversion webhook (`POST /v1/conversions`, docs/architecture.md#conversions): the user's site
@@ -162,7 +164,7 @@ export interface ConversionResult {
  */
 export async function recordConversion(
   input: ConversionInput,
-  deps: { store: Store; now: () => Date },
+  deps: { store: MeasurementStore & AttributionStore; now: () => Date },
 ): Promise<ConversionResult> {
   const receivedAt = deps.now().toISOString();
   const occurredAt = input.occurredAt ? new Date(input.occurredAt).toISOString() : receivedAt;
@@ -203,9 +205,12 @@ export async function recordConversion(
   };
 }
 
+/** What attributing a conversion reads: the post its UTM content names, and that post's channel. */
+type AttributionStore = Pick<PostStore, 'getPost'> & Pick<ChannelStore, 'getChannel'>;
+
 async function attribute(
   utm: Conversion['utm'],
-  store: Store,
+  store: AttributionStore,
 ): Promise<Pick<Conversion, 'postId' | 'channel' | 'campaign' | 'unattributedReason'>> {
   if (!utm.content) {
     return { unattributedReason: 'no utm_content: the visitor did not come through a tagged post link' };

@@ -2,7 +2,9 @@ import { z } from 'zod';
 import { METRIC_NAMES, type Post } from '../domain/index.ts';
 import { BadRequestError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';
-import type { Conversion, MetricSnapshot, PageRequest, PostFilter, Store } from '../store/port.ts';
+import type { Conversion, MeasurementStore, MetricSnapshot } from '../store/measurements.ts';
+import type { PageRequest } from '../store/port.ts';
+import type { PostFilter, PostStore } from '../store/posts.ts';
 import { conversionTotals } from './conversions.ts';
 
 /** What `GET /v1/posts?sort=` can order by: a normalised metric or the engagement rate. */
@@ -44,7 +46,7 @@ export function latestValue(post: Post, metric: SortableMetric): number | undefi
  * cursor from another sort is refused, not misread.
  */
 export async function listPostsByMetric(
-  store: Store,
+  store: PostStore,
   filter: PostFilter,
   sort: MetricSort,
   page: PageRequest,
@@ -96,7 +98,7 @@ export interface PostMeasurements {
 }
 
 export async function postMeasurements(
-  store: Store,
+  store: MeasurementStore,
   postId: string,
   options: { raw?: boolean } = {},
 ): Promise<PostMeasurements> {
@@ -113,7 +115,7 @@ export async function postMeasurements(
   };
 }
 
-async function allConversions(store: Store, postId: string): Promise<Conversion[]> {
+async function allConversions(store: MeasurementStore, postId: string): Promise<Conversion[]> {
   const all: Conversion[] = [];
   let cursor: string | undefined;
   do {

@@ -3,7 +3,7 @@ import { z } from 'zod';
 import type { NormalisedMetrics, Post } from '../domain/index.ts';
 import { type EventPublisher, makeEvent } from '../events.ts';
 import { engagementRate } from '../measuring/snapshot.ts';
-import type { Store } from '../store/port.ts';
+import type { DigestStore } from '../store/notifications.ts';
 import { inScope, type NotifyConfig, type Workspace, workspaceTimezone } from './config.ts';
 import { describeRecommendation } from './notice.ts';
 
@@ -316,7 +316,7 @@ export async function buildDigest(input: BuildDigestInput, source: DigestSource)
 }
 
 export interface DigestRunDeps {
-  store: Pick<Store, 'putDigest'>;
+  store: DigestStore;
   source: DigestSource;
   events: EventPublisher;
   now: () => Date;

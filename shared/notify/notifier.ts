@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { PulsecastEvent } from '../events.ts';
-import type { Store } from '../store/port.ts';
+import type { NotificationStore } from '../store/notifications.ts';
 import { chartName, renderGoalChart } from './chart.ts';
 import { immediateTargets, type NotifyConfig, type Workspace, workspaceTimezone } from './config.ts';
 import { Digest } from './digest.ts';
@@ -18,7 +18,7 @@ import { renderSlackAlert, renderSlackDigest, type SlackPayload } from './slack.
 
 export interface NotifierDeps {
   config: NotifyConfig;
-  store: Pick<Store, 'putMark' | 'getMark' | 'deleteMark' | 'getDigest'>;
+  store: NotificationStore;
   /** Absent when no Slack webhook secret is configured. */
   slack?: SlackSender;
   /** Absent when no sender identity is configured. */

@@ -1,8 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import type { Store } from '../store/port.ts';
+import type { MarkStore } from '../store/notifications.ts';
 import { GOAL_STATUS_SEVERITY } from './config.ts';
-
-type Marks = Pick<Store, 'putMark' | 'getMark' | 'deleteMark'>;
 
 /** Another invocation is sending the same message right now; retry later (it may fail). */
 export class DeliveryInProgressError extends Error {
@@ -35,7 +33,7 @@ export interface OnceOptions {
  * retried later, by which time the mark says how the first one went.
  */
 export async function sendOnce(
-  store: Marks,
+  store: MarkStore,
   key: string,
   options: OnceOptions,
   send: () => Promise<void>,
@@ -79,7 +77,7 @@ export async function sendOnce(
  * per-message dedup then decides), and a failed send is retried rather than cooled down.
  */
 export async function goalMayPage(
-  store: Marks,
+  store: MarkStore,
   goal: { campaignId: string; goalId: string; status: string; eventId: string },
   cooldownMs: number,
   now: Date,

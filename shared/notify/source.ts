@@ -1,5 +1,7 @@
 import type { CampaignEvaluation } from '../goals/model.ts';
-import type { Store } from '../store/port.ts';
+import type { CampaignStore } from '../store/campaigns.ts';
+import type { ChannelStore } from '../store/channels.ts';
+import type { PostStore } from '../store/posts.ts';
 import type { DigestSource, GoalProgress, PostWithMetrics } from './digest.ts';
 
 /** Goal evaluations with their pace points, and the current recommendations (the goals stage). */
@@ -16,7 +18,7 @@ export interface GoalsReader {
  */
 export class StoreDigestSource implements DigestSource {
   constructor(
-    private readonly store: Pick<Store, 'postsScheduledBetween' | 'getChannels'>,
+    private readonly store: PostStore & ChannelStore,
     private readonly goalsReader?: GoalsReader,
   ) {}
 
@@ -121,9 +123,7 @@ export const MAX_CHART_DAYS = 120;
  * time, as far as the goal windows reach and at most MAX_CHART_DAYS. A range query on the
  * campaign's item collection would read it in one request; this uses what the store offers.
  */
-export function storeEvaluationHistory(
-  store: Pick<Store, 'listCampaigns' | 'latestEvaluation'>,
-): EvaluationHistory {
+export function storeEvaluationHistory(store: CampaignStore): EvaluationHistory {
   return {
     async campaigns() {
       const campaigns: { id: string; name: string }[] = [];

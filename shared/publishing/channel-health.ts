@@ -1,10 +1,10 @@
 import type { Channel } from '../domain/index.ts';
 import { type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
 import type { CredentialStore, PlatformAdapter } from '../platforms/port.ts';
-import type { Store } from '../store/port.ts';
+import type { ChannelStore } from '../store/channels.ts';
 
 export interface ChannelHealthDeps {
-  store: Store;
+  store: ChannelStore;
   events: EventPublisher;
   adapterFor: (platform: Channel['platform']) => PlatformAdapter;
   credentials: CredentialStore;

@@ -1,7 +1,7 @@
 import type { Post } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
 import { DUE_KINDS } from '../store/keys.ts';
-import type { Store } from '../store/port.ts';
+import type { PostStore } from '../store/posts.ts';
 
 /**
  * The Dispatcher runs every minute and claims what falls due in the next two: each post is
@@ -51,7 +51,7 @@ export function wholeSecond(iso: string): string {
  */
 export async function claimDuePosts(
   executionId: string,
-  deps: { store: Store; now: () => Date },
+  deps: { store: PostStore; now: () => Date },
   options: { windowMs?: number; limit?: number } = {},
 ): Promise<ClaimResult> {
   const now = deps.now();
@@ -80,7 +80,7 @@ async function claimOne(
   candidate: Post,
   executionId: string,
   now: Date,
-  store: Store,
+  store: PostStore,
 ): Promise<Post | undefined> {
   // The index copy may be a moment old; on a lost race, read the post itself once and retry
   // only if it is still SCHEDULED and due.

@@ -1,4 +1,4 @@
-import { type Channel, canTransition, type Post } from '../domain/index.ts';
+import { type Channel, canTransition, type Post, type PostStatus } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
 import { type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
 import { CredentialsError } from '../platforms/credentials.ts';
@@ -8,7 +8,8 @@ import {
   PlatformError,
   type PublishedRef,
 } from '../platforms/port.ts';
-import type { RateLedger, Store } from '../store/port.ts';
+import type { ChannelStore, RateLedger } from '../store/channels.ts';
+import type { PostStore } from '../store/posts.ts';
 import type { DispatchBatch } from './dispatch.ts';
 
 /** Attempts that definitely did not reach the platform before a post is given up as FAILED. */
@@ -40,14 +41,14 @@ export type PublishOutcome =
   | { postId: string; kind: 'skipped'; reason: string };
 
 export interface PublishDeps {
-  store: Store;
+  store: PostStore & ChannelStore;
   adapterFor: (platform: Channel['platform']) => PlatformAdapter;
   credentials: CredentialStore;
   now: () => Date;
 }
 
 export interface RecordDeps {
-  store: Store;
+  store: PostStore & ChannelStore;
   events: EventPublisher;
   adapterFor: (platform: Channel['platform']) => PlatformAdapter;
   now: () => Date;
@@ -83,7 +84,7 @@ export async function publishBatch(batch: DispatchBatch, deps: PublishDeps): Pro
  * A batch's posts are usually on a few channels: read each channel once per batch, not once per
  * post (the same holds in the record step).
  */
-function channelCache(store: Store): (id: string) => Promise<Channel | undefined> {
+function channelCache(store: ChannelStore): (id: string) => Promise<Channel | undefined> {
   const channels = new Map<string, Promise<Channel | undefined>>();
   return (id) => {
     let channel = channels.get(id);
@@ -428,7 +429,7 @@ export function withoutClaim(post: Post): Post {
 }
 
 /** Every status change goes through the lifecycle table and a conditional write. */
-export async function write(store: Store, next: Post, current: Post, from: Post['status'][]): Promise<void> {
+export async function write(store: PostStore, next: Post, current: Post, from: PostStatus[]): Promise<void> {
   if (next.status !== current.status && !canTransition(current.status, next.status)) {
     throw new Error(`post ${current.id}: ${current.status} → ${next.status} is not an allowed transition`);
   }

@@ -2,12 +2,13 @@ import type { Channel, Post } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
 import { type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
 import type { CredentialStore, PlatformAdapter } from '../platforms/port.ts';
+import type { ChannelStore } from '../store/channels.ts';
 import { DUE_KINDS } from '../store/keys.ts';
-import type { Store } from '../store/port.ts';
+import type { PostStore } from '../store/posts.ts';
 import { RECONCILE_DELAYS_MS, withoutClaim, write } from './publish.ts';
 
 export interface RecoverDeps {
-  store: Store;
+  store: PostStore & ChannelStore;
   events: EventPublisher;
   adapterFor: (platform: Channel['platform']) => PlatformAdapter;
   credentials: CredentialStore;

@@ -12,7 +12,7 @@ import {
   webhookSecretFromEnv,
 } from '../../shared/measuring/webhook-secret.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
-import type { Conversion, MetricSnapshot } from '../../shared/store/port.ts';
+import type { Conversion, MetricSnapshot } from '../../shared/store/measurements.ts';
 
 const secretsClient = new SecretsManagerClient({ region: 'us-east-1' });
 const secrets = mockClient(secretsClient);

@@ -8,7 +8,7 @@ import {
 } from '../../shared/measuring/cadence.ts';
 import { metricsLedgerKey } from '../../shared/measuring/collect.ts';
 import { unchanged } from '../../shared/measuring/snapshot.ts';
-import type { MetricSnapshot } from '../../shared/store/port.ts';
+import type { MetricSnapshot } from '../../shared/store/measurements.ts';
 import { makePost } from '../support/fixtures.ts';
 import { DAY, HOUR, MINUTE } from './support/collector-driver.ts';
 import { type LocalCollector, startLocalCollector } from './support/local-collector.ts';

@@ -11,7 +11,7 @@ import {
   StoreDigestSource,
   storeEvaluationHistory,
 } from '../../shared/notify/source.ts';
-import type { MetricSnapshot } from '../../shared/store/port.ts';
+import type { MetricSnapshot } from '../../shared/store/measurements.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 import {
