@@ -75,8 +75,12 @@ export interface PostStore {
   getUpload(id: string): Promise<Upload | undefined>;
 }
 
-/** Conditional post writes in flight at once (one upload of 10,000 rows is 10,000 of them). */
-const WRITE_CONCURRENCY = 16;
+/**
+ * Conditional post writes in flight at once (one upload of 10,000 rows is 10,000 of them). Just
+ * under the SDK's default of 50 sockets; on dynalite 48 wrote 10,000 posts in 6.0 s against 8.4 s
+ * at 16 (unconditional 25-item batches took 2.6 s: the price of never overwriting a post).
+ */
+const WRITE_CONCURRENCY = 48;
 
 /**
  * Where a post sits in the due index, derived from its state so the two cannot disagree. A post
