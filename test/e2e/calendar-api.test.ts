@@ -12,7 +12,7 @@ beforeAll(async () => {
   local = await startLocalProcess();
   const health = await fetch(`${local.url}/health`);
   expect(health.status).toBe(200);
-}, 30_000);
+}, 90_000);
 
 afterAll(async () => {
   expect(await local?.stop()).toBe(0);
