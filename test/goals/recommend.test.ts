@@ -207,7 +207,7 @@ describe('recommend: channels and cadence for a goal that is behind', () => {
     daysElapsed: 16,
     current: 400,
     target: 1000,
-    forecast: { value: 700, low: 650, high: 750, confidence: 0.8, method: '' },
+    forecast: { value: 700, low: 650, high: 750, confidence: 0.8, method: '', assumptions: [] },
     evidence: { posts: 8, measuredPosts: 8, scheduledPosts: 0, conversions: 0 },
   };
 

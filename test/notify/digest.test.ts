@@ -155,7 +155,7 @@ function evaluationHistory(): CampaignEvaluation[] {
           current: 14 * (i + 1),
           target: 1000,
           expectedByNow: (1000 * (i + 1)) / 60,
-          forecast: { value: 840, low: 700, high: 950, confidence: 0.8, method: 'linear' },
+          forecast: { value: 840, low: 700, high: 950, confidence: 0.8, method: 'linear', assumptions: [] },
           evidence: { posts: i, measuredPosts: i, scheduledPosts: 10, conversions: 0 },
         },
       ],
