@@ -39,7 +39,7 @@ export function shareAt(curve: AccrualCurve, ageHours: number): number {
 
 const GRID = Array.from({ length: 80 }, (_, i) => 0.5 * (1440 / 0.5) ** (i / 79));
 
-function valueOf(metric: GoalMetric, metrics: NormalisedMetrics): number | undefined {
+function readingValue(metric: GoalMetric, metrics: NormalisedMetrics): number | undefined {
   if (metric === 'conversions' || metric === 'conversionValue' || metric === 'posts')
     return metrics.clicks ?? engagementsOf(metrics);
   return metricValue(metric, metrics) ?? engagementsOf(metrics);
@@ -56,11 +56,11 @@ export function learnCurve(
   for (const history of histories) {
     const sorted = [...history].sort((x, y) => x.ageHours - y.ageHours);
     const last = sorted.at(-1);
-    const final = last ? valueOf(metric, last.metrics) : undefined;
+    const final = last ? readingValue(metric, last.metrics) : undefined;
     if (!last || !final || final <= 0 || sorted.length < 2) continue;
     posts++;
     for (const reading of sorted.slice(0, -1)) {
-      const v = valueOf(metric, reading.metrics);
+      const v = readingValue(metric, reading.metrics);
       if (v === undefined || reading.ageHours <= 0) continue;
       pairs.push({ a: reading.ageHours, A: last.ageHours, ratio: Math.min(1, v / final) });
     }

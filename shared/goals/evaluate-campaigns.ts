@@ -6,8 +6,8 @@ import type { CampaignStore } from '../store/campaigns.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { Conversion, MeasurementStore } from '../store/measurements.ts';
 import type { PostStore } from '../store/posts.ts';
-import { changesSince, evaluateCampaign, isActive, isDue } from './campaign-evaluation.ts';
 import type { AgedReading } from './accrual.ts';
+import { changesSince, evaluateCampaign, isActive, isDue } from './campaign-evaluation.ts';
 import { addDays, dayStartMs, localDate } from './days.ts';
 import type {
   CampaignEvaluation,
@@ -147,7 +147,10 @@ async function snapshotHistories(
       );
       histories.set(
         post.id,
-        snapshots.map((s) => ({ ageHours: (Date.parse(s.collectedAt) - published) / 3_600_000, metrics: s.metrics })),
+        snapshots.map((s) => ({
+          ageHours: (Date.parse(s.collectedAt) - published) / 3_600_000,
+          metrics: s.metrics,
+        })),
       );
     }),
   );

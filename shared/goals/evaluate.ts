@@ -1,17 +1,16 @@
 import type { DateWindow, Goal, GoalStatus } from '../domain/index.ts';
 import { addDays, dayStartMs, daysBetween, fractionOfDay, localDate, windowDays } from './days.ts';
+import { countForecast, sumForecast, upcomingPosts } from './forecast.ts';
 import type { EvaluationInput, Forecast, GoalEvaluation, PostPerformance } from './model.ts';
 import {
   audienceOf,
   engagementsOf,
   inScope,
-  isCount,
   isPublished,
   isUpcoming,
   metricKind,
   postMetricValue,
 } from './scope.ts';
-import { countForecast, sumForecast, upcomingPosts } from './forecast.ts';
 import { BAND_CONFIDENCE, mean, round, sum, Z_80 } from './stats.ts';
 
 /**
@@ -317,7 +316,10 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
   // A rate over a handful of posts says nothing, during the window or after it.
   const ratePairs = measured.rate?.pairs ?? [];
   if (kind === 'rate' && ratePairs.length < MIN_RATE_POSTS) {
-    const enoughBy = dayAfter(upcomingPosts(goal, input, scoped, windowPeriod).scheduled, MIN_RATE_POSTS - ratePairs.length);
+    const enoughBy = dayAfter(
+      upcomingPosts(goal, input, scoped, windowPeriod).scheduled,
+      MIN_RATE_POSTS - ratePairs.length,
+    );
     return notEnough(
       `only ${ratePairs.length} measured posts in the window`,
       [
@@ -367,7 +369,12 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
         ? countForecast(current, upcoming)
         : sumForecast(goal, input, scoped, windowPeriod, current, upcoming);
     if ('missing' in total) {
-      return notEnough(total.reason, [total.missing], { ...known, ...(total.enoughBy ? { enoughBy: total.enoughBy } : {}) }, evidence);
+      return notEnough(
+        total.reason,
+        [total.missing],
+        { ...known, ...(total.enoughBy ? { enoughBy: total.enoughBy } : {}) },
+        evidence,
+      );
     }
     forecast = total.forecast;
     evidence.plannedPosts = total.plannedPosts;
@@ -468,7 +475,7 @@ function rateForecast(
     method: `rate of the ${n} measured posts, if the ${upcoming} still scheduled perform alike; per-post σ ${round(sigma * 100, 2)} points`,
     assumptions: [
       `the ${upcoming} posts still scheduled in the window get the same rate as the ${n} measured so far, give or take their spread`,
-      'the measured posts\' rates are final (a rate changes little once a post is a day old)',
+      "the measured posts' rates are final (a rate changes little once a post is a day old)",
     ],
   };
 }

@@ -148,10 +148,10 @@ export function sumForecast(
   const curves = learnCurves(input, goal.metric);
   const curveOf = (channel: string): AccrualCurve =>
     curves.get(channel) ?? { channel, tauHours: 24, pairs: 0, posts: 0 };
-  const valueOf = postValues(goal, input, p);
+  const valueOfPost = postValues(goal, input, p);
   const conversions = metricKind(goal.metric) === 'conversions';
   const finalOf = (pp: PostPerformance): Final | undefined => {
-    const value = valueOf(pp);
+    const value = valueOfPost(pp);
     if (value === undefined) return undefined;
     const age = conversions ? measuredAge({ post: pp.post }, now) : measuredAge(pp, now);
     const share = shareAt(curveOf(pp.post.channel), age);
@@ -196,7 +196,9 @@ export function sumForecast(
   const remainderVariance = sum(
     finals.map((x) => (x.f && x.f.share >= MIN_SHARE ? (0.5 * (x.f.final - x.f.value)) ** 2 : 0)),
   );
-  const sd = Math.sqrt(remainderVariance + toCome * variance + (n > 0 ? (toCome * toCome * variance) / n : 0));
+  const sd = Math.sqrt(
+    remainderVariance + toCome * variance + (n > 0 ? (toCome * toCome * variance) / n : 0),
+  );
   const t = t80(Math.max(1, n - 1));
   const channels = [...new Set(published.map(({ post }) => post.channel))].sort();
   const assumptions = [
@@ -205,7 +207,9 @@ export function sumForecast(
     ...channels.map((channel) => describeCurve(curveOf(channel))),
     `each post still to come adds what the ${n} measured posts ${source === 'window' ? 'of the window' : 'in scope (this window and the last 90 days)'} did on average: ${round(mu, 2)} (σ ${round(Math.sqrt(variance), 2)})`,
     ...(metricKind(goal.metric) === 'conversions'
-      ? ['conversions keep coming in like engagement does (the channel curve) and count while the window lasts']
+      ? [
+          'conversions keep coming in like engagement does (the channel curve) and count while the window lasts',
+        ]
       : []),
   ];
   return {

@@ -1,12 +1,5 @@
 import type { Goal } from '../domain/index.ts';
-import type {
-  ChannelInfo,
-  DataGap,
-  EvaluationInput,
-  GoalEvaluation,
-  PostPerformance,
-  Recommendation,
-} from './model.ts';
+import type { DataGap, EvaluationInput, GoalEvaluation, PostPerformance, Recommendation } from './model.ts';
 import { engagementsOf, inScope, isMature, isUpcoming, metricKind, postMetricValue } from './scope.ts';
 import { familyZ, mean, round, sampleVariance, shrink, sum, t80 } from './stats.ts';
 import { TIMING, timing } from './timing.ts';
@@ -277,9 +270,14 @@ function channelShift(
   if (channels.length < 2) return { recommendations: [], missingData: [] };
   const logs = rows.map((row) => ({ channel: row.channel, y: Math.log1p(row.value) }));
   const pooled = mean(logs.map((row) => row.y));
-  const byChannel = channels.map((channel) => logs.filter((row) => row.channel === channel).map((row) => row.y));
+  const byChannel = channels.map((channel) =>
+    logs.filter((row) => row.channel === channel).map((row) => row.y),
+  );
   const residuals = byChannel.flatMap((ys) => ys.map((y) => y - mean(ys)));
-  const sigma2 = Math.max(sum(residuals.map((r) => r * r)) / Math.max(1, residuals.length - channels.length), 1e-6);
+  const sigma2 = Math.max(
+    sum(residuals.map((r) => r * r)) / Math.max(1, residuals.length - channels.length),
+    1e-6,
+  );
   const prior = RULES.channelPriorSd ** 2;
   const upcoming = (channel: string) =>
     input.posts.filter(
@@ -426,7 +424,8 @@ function cadenceNeeded(
   const t = t80(Math.max(1, sample - 1));
   const fewest = Math.ceil(gap / (perPost + t * spread));
   const most = perPost - t * spread > 0 ? Math.ceil(gap / (perPost - t * spread)) : undefined;
-  const range = spread > 0 ? ` (80 % interval ${fewest}–${most ?? 'unbounded'}, from ${sample} measured posts)` : '';
+  const range =
+    spread > 0 ? ` (80 % interval ${fewest}–${most ?? 'unbounded'}, from ${sample} measured posts)` : '';
   // Past doubling the cadence, more of the same is not a plan: say so rather than prescribe it.
   const unrealistic = soFar > 0 && extraPerWeek > 2 * soFar;
   return {

@@ -67,10 +67,22 @@ export function cellOf(instant: string, zone: string): number {
   return Math.floor(hour / 24) * BLOCKS + Math.floor((hour % 24) / TIMING.blockHours);
 }
 
+const WEEKDAY_CODES = ['MON', 'TUE', 'WED', 'THU', 'FRI', 'SAT', 'SUN'];
+const pad = (h: number) => `${String(h).padStart(2, '0')}:00`;
+
+/** A window as data: `{ day: 'TUE', from: '09:00', to: '12:00' }`. */
+export function cellBounds(cell: number): { day: string; from: string; to: string } {
+  const from = (cell % BLOCKS) * TIMING.blockHours;
+  return {
+    day: WEEKDAY_CODES[Math.floor(cell / BLOCKS)] as string,
+    from: pad(from),
+    to: pad(from + TIMING.blockHours),
+  };
+}
+
 export function describeCell(cell: number, zone: string): string {
   const day = DAY_NAMES[Math.floor(cell / BLOCKS)];
   const from = (cell % BLOCKS) * TIMING.blockHours;
-  const pad = (h: number) => `${String(h).padStart(2, '0')}:00`;
   return `${day} ${pad(from)}–${pad(from + TIMING.blockHours)} (${zone})`;
 }
 
@@ -96,7 +108,7 @@ export function timing(
       performance,
       channel: post.channel,
       cell: cellOf(post.publishedAt as string, zoneOf(post.channel, post.timezone)),
-      residual: Math.log1p(y), // centred on the channel by fit()
+      residual: Math.log1p(y), // centred on the channel by fitWindows()
       engagements: y,
     });
     byChannel.set(post.channel, list);
@@ -107,7 +119,8 @@ export function timing(
   const recommendations: Recommendation[] = [];
   const degrees = observations.length - fitted.length;
   if (degrees < 2) {
-    for (const channel of campaignChannels) missingData.push(gap(channel, byChannel.get(channel)?.length ?? 0));
+    for (const channel of campaignChannels)
+      missingData.push(gap(channel, byChannel.get(channel)?.length ?? 0));
     return { recommendations, missingData };
   }
   const cells = new Map<number, Observation[]>();
@@ -116,7 +129,7 @@ export function timing(
     list.push(o);
     cells.set(o.cell, list);
   }
-  const { offsets, account, sigma2 } = fit(fitted, cells, degrees);
+  const { offsets, account, sigma2 } = fitWindows(fitted, cells, degrees);
   for (const o of observations) o.residual -= offsets.get(o.channel) ?? 0;
   // Only windows with posts on more than one occasion are judged, and the interval guards
   // against having looked at all of them.
@@ -157,6 +170,7 @@ export function timing(
       channel,
       timezone: zone,
       window: describeCell(e.cell, zone),
+      ...cellBounds(e.cell),
       lift: lift(e.mean),
       liftLow: lift(e.mean - z * e.sd),
       liftHigh: lift(e.mean + z * e.sd),
@@ -175,7 +189,7 @@ export function timing(
       .slice(0, TIMING.maxWindowsPerChannel);
     for (const e of strong) {
       recommendations.push({
-        id: `posting-window:${channel}:${e.cell}`,
+        id: `posting-window:${channel}:${cellBounds(e.cell).day}-${cellBounds(e.cell).from}`,
         kind: 'postingWindow',
         channel,
         summary: `Post on ${channel} on ${describeCell(e.cell, zone)}: expected ${liftText(e, z)} the channel's typical engagements (${e.channelPosts} of its ${own.length} measured posts there, ${e.accountPosts} across the account's channels).`,
@@ -201,7 +215,11 @@ interface Fit {
  * rounds of backfitting): a channel that posts half its posts in a good window does not have
  * that window absorbed into its level.
  */
-function fit(channels: readonly Observation[][], cells: ReadonlyMap<number, Observation[]>, degrees: number): Fit {
+function fitWindows(
+  channels: readonly Observation[][],
+  cells: ReadonlyMap<number, Observation[]>,
+  degrees: number,
+): Fit {
   const offsets = new Map<string, number>();
   const effects = new Map<number, number>();
   let sigma2 = 0;
@@ -216,7 +234,9 @@ function fit(channels: readonly Observation[][], cells: ReadonlyMap<number, Obse
     const residuals = channels
       .flat()
       .map((o) => o.residual - (offsets.get(o.channel) ?? 0) - (effects.get(o.cell) ?? 0));
-    const soaked = sum([...cells.values()].map((list) => PRIOR_SD ** 2 / (PRIOR_SD ** 2 + (sigma2 || 1) / list.length)));
+    const soaked = sum(
+      [...cells.values()].map((list) => PRIOR_SD ** 2 / (PRIOR_SD ** 2 + (sigma2 || 1) / list.length)),
+    );
     sigma2 = Math.max(sum(residuals.map((r) => r * r)) / Math.max(1, degrees - soaked), 1e-6);
     for (const [cell, list] of cells) {
       const se2 = sigma2 / list.length;
@@ -254,7 +274,10 @@ function weakWindowPosts(
   const out: Recommendation[] = [];
   const upcoming = input.posts
     .filter(({ post }) => post.channel === channel && isUpcoming(post))
-    .filter(({ post }) => Date.parse(post.scheduledAt) >= input.now.getTime() && Date.parse(post.scheduledAt) < horizon)
+    .filter(
+      ({ post }) =>
+        Date.parse(post.scheduledAt) >= input.now.getTime() && Date.parse(post.scheduledAt) < horizon,
+    )
     .sort((a, b) => a.post.scheduledAt.localeCompare(b.post.scheduledAt));
   for (const { post } of upcoming) {
     if (out.length >= TIMING.maxWeakWindowPostsPerChannel) break;
@@ -268,7 +291,14 @@ function weakWindowPosts(
       channel,
       postId: post.id,
       summary: `Post ${post.id} is scheduled on ${channel} at ${post.scheduledAt}, in a weak window (${describeCell(here.cell, zone)}: ${liftText(here, z)} the channel's typical engagements). Moving it to ${describeCell(best.cell, zone)} is expected to give ${liftText(move, z)} (${here.channelPosts} and ${best.channelPosts} of the channel's posts in those windows).`,
-      evidence: { ...evidence(here), scheduledAt: post.scheduledAt, suggested: evidence(best), moveLift: lift(move.mean), moveLiftLow: lift(move.mean - z * move.sd), moveLiftHigh: lift(move.mean + z * move.sd) },
+      evidence: {
+        ...evidence(here),
+        scheduledAt: post.scheduledAt,
+        suggested: evidence(best),
+        moveLift: lift(move.mean),
+        moveLiftLow: lift(move.mean - z * move.sd),
+        moveLiftHigh: lift(move.mean + z * move.sd),
+      },
     });
   }
   return out;

@@ -22,8 +22,19 @@ describe('forecast of a count goal', () => {
       ];
       const now = `${day(START, 3 + Math.floor(rand() * 20))}T07:00:00.000Z`;
       const target = 5 + Math.floor(rand() * 60);
-      const posts = goal({ id: 'posts', metric: 'posts', target: { kind: 'absolute', value: target }, window: WINDOW });
-      const { input } = generate(slots, now, { seed }, ['x-main', 'bsky-main'], makeCampaign({ goals: [posts] }));
+      const posts = goal({
+        id: 'posts',
+        metric: 'posts',
+        target: { kind: 'absolute', value: target },
+        window: WINDOW,
+      });
+      const { input } = generate(
+        slots,
+        now,
+        { seed },
+        ['x-main', 'bsky-main'],
+        makeCampaign({ goals: [posts] }),
+      );
       const evaluation = evaluateGoal(posts, input);
       const calendar = slots.length;
       expect(evaluation.forecast?.high ?? 0).toBeLessThanOrEqual(calendar);
@@ -36,9 +47,17 @@ describe('forecast of a count goal', () => {
 
   it('counts planned posts only when the campaign states a cadence, and says so', () => {
     const slots = randomSlots(random(7), 'x-main', 2, 3);
-    const posts = goal({ id: 'posts', metric: 'posts', target: { kind: 'absolute', value: 20 }, window: WINDOW });
+    const posts = goal({
+      id: 'posts',
+      metric: 'posts',
+      target: { kind: 'absolute', value: 20 },
+      window: WINDOW,
+    });
     const now = `${day(START, 7)}T07:00:00.000Z`;
-    const plain = evaluateGoal(posts, generate(slots, now, {}, ['x-main'], makeCampaign({ goals: [posts] })).input);
+    const plain = evaluateGoal(
+      posts,
+      generate(slots, now, {}, ['x-main'], makeCampaign({ goals: [posts] })).input,
+    );
     const withCadence = evaluateGoal(
       posts,
       generate(slots, now, {}, ['x-main'], makeCampaign({ goals: [posts], cadence: { 'x-main': 3 } })).input,
@@ -46,7 +65,9 @@ describe('forecast of a count goal', () => {
     expect(plain.forecast?.value).toBe(6);
     // 3 a week over the 20.7 days left: 9 posts, 3 of them on the calendar → 6 planned.
     expect(withCadence.forecast?.value).toBe(12);
-    expect(withCadence.forecast?.assumptions.join(' ')).toContain('stated cadence of 3 posts a week on x-main');
+    expect(withCadence.forecast?.assumptions.join(' ')).toContain(
+      'stated cadence of 3 posts a week on x-main',
+    );
   });
 });
 

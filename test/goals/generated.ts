@@ -58,7 +58,10 @@ export function generate(
     const base = { id, channel: slot.channel, campaign: campaign.id, timezone: 'UTC', scheduledAt: slot.at };
     const at = Date.parse(slot.at);
     const published = makePost({ ...base, status: 'PUBLISHED', publishedAt: slot.at, version: 4 });
-    finals.push({ post: published, engagements: normalised(model, published, new Date(at + 1000 * HOUR)).engagements ?? 0 });
+    finals.push({
+      post: published,
+      engagements: normalised(model, published, new Date(at + 1000 * HOUR)).engagements ?? 0,
+    });
     if (at >= nowMs) {
       posts.push({ post: makePost({ ...base, status: 'SCHEDULED' }) });
       return;

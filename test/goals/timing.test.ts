@@ -23,7 +23,10 @@ function calendar(seed: number): Slot[] {
       const tuesday = start + ((week * 7 + 1) * 24 + 9 + Math.floor(rand() * 2)) * HOUR;
       const other = 2 + Math.floor(rand() * 5); // Wednesday … Sunday
       const elsewhere = start + ((week * 7 + other) * 24 + 8 + Math.floor(rand() * 12)) * HOUR;
-      slots.push({ channel, at: new Date(tuesday).toISOString() }, { channel, at: new Date(elsewhere).toISOString() });
+      slots.push(
+        { channel, at: new Date(tuesday).toISOString() },
+        { channel, at: new Date(elsewhere).toISOString() },
+      );
     }
   }
   return slots.sort((a, b) => a.at.localeCompare(b.at));
