@@ -77,6 +77,8 @@ export class EvaluationGoalsReader implements GoalsReader {
   /** The stored days before `asOf` and, last, the evaluation at `asOf` (computed once per run). */
   private timeline(campaignId: string, asOf: string): Promise<CampaignEvaluation[]> {
     const key = `${campaignId}\u0000${asOf}`;
+    // One digest run reads goals and recommendations for one moment: keep only that moment's.
+    if (![...this.live.keys()].every((k) => k.endsWith(`\u0000${asOf}`))) this.live.clear();
     let timeline = this.live.get(key);
     if (!timeline) {
       timeline = (async () => {
