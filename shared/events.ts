@@ -78,7 +78,7 @@ export const EVENT_SCHEMAS = {
     asOfDate: z.string().optional(),
     recommendation: z.looseObject({
       id: z.string(),
-      kind: z.enum(['postingWindow', 'weakWindowPost', 'content', 'channelShift', 'cadence']),
+      kind: z.enum(['postingWindow', 'weakWindowPost', 'boostPost', 'content', 'channelShift', 'cadence']),
       summary: z.string(),
       /** Numbers, sample sizes and the baseline they are compared with. */
       evidence: z.record(z.string(), z.unknown()),

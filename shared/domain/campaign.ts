@@ -94,6 +94,11 @@ export const CampaignInput = z.strictObject({
   name: z.string().trim().min(1).max(200),
   timezone: IanaTimezone.default('UTC'),
   goals: z.array(Goal).default([]),
+  /**
+   * Posts a week the team plans per channel, beyond what is on the calendar. Only a stated
+   * cadence lets a forecast count posts that are not scheduled yet.
+   */
+  cadence: z.record(Slug, z.number().nonnegative().max(500)).optional(),
 });
 export type CampaignInput = z.infer<typeof CampaignInput>;
 

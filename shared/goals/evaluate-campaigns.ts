@@ -6,6 +6,7 @@ import type { CampaignStore } from '../store/campaigns.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { Conversion, MeasurementStore } from '../store/measurements.ts';
 import type { PostStore } from '../store/posts.ts';
+import type { AgedReading } from './accrual.ts';
 import { changesSince, evaluateCampaign, isActive, isDue } from './campaign-evaluation.ts';
 import { addDays, dayStartMs, localDate } from './days.ts';
 import type {
@@ -111,8 +112,49 @@ export async function loadEvaluationInput(
     posts: posts.map(performanceOf),
     conversions: conversions.map(conversionOf),
     channels,
+    snapshots: await snapshotHistories(posts, store, now),
     now,
   };
+}
+
+/** Published posts per channel whose snapshots teach the accrual curve (the most recent ones). */
+export const CURVE_POSTS_PER_CHANNEL = 20;
+
+/** The snapshot histories the accrual curves are learned from, by post id. */
+async function snapshotHistories(
+  posts: readonly Post[],
+  store: MeasurementStore,
+  now: Date,
+): Promise<Map<string, AgedReading[]>> {
+  const recent = new Map<string, Post[]>();
+  for (const post of posts) {
+    if (post.status !== 'PUBLISHED' || !post.publishedAt || !post.latestMetrics) continue;
+    const list = recent.get(post.channel) ?? [];
+    list.push(post);
+    recent.set(post.channel, list);
+  }
+  const chosen = [...recent.values()].flatMap((list) =>
+    list
+      .sort((a, b) => (b.publishedAt as string).localeCompare(a.publishedAt as string))
+      .slice(0, CURVE_POSTS_PER_CHANNEL),
+  );
+  const histories = new Map<string, AgedReading[]>();
+  await Promise.all(
+    chosen.map(async (post) => {
+      const published = Date.parse(post.publishedAt as string);
+      const snapshots = (await store.listSnapshots(post.id)).filter(
+        (s) => Date.parse(s.collectedAt) <= now.getTime(),
+      );
+      histories.set(
+        post.id,
+        snapshots.map((s) => ({
+          ageHours: (Date.parse(s.collectedAt) - published) / 3_600_000,
+          metrics: s.metrics,
+        })),
+      );
+    }),
+  );
+  return histories;
 }
 
 /** ISO dates sort as text. */
@@ -217,6 +259,8 @@ export interface CampaignReport {
   /** `stored`: the Evaluator's latest; `live`: evaluated for this request (none stored yet, or
    * the campaign changed since). */
   source: 'stored' | 'live';
+  /** When the evaluation was computed (UTC ISO): its numbers are as of then. */
+  computedAt: string;
   evaluation: CampaignEvaluation;
 }
 
@@ -234,14 +278,10 @@ export async function campaignReport(campaignId: string, deps: EvaluatorDeps): P
   const stored = await deps.store.latestEvaluation(campaignId);
   const evaluation = stored?.evaluation as CampaignEvaluation | undefined;
   if (evaluation && evaluation.campaignVersion === campaign.version) {
-    return { campaign: head, source: 'stored', evaluation };
+    return { campaign: head, source: 'stored', computedAt: evaluation.asOf, evaluation };
   }
-  const now = deps.now();
-  return {
-    campaign: head,
-    source: 'live',
-    evaluation: evaluateCampaign(await loadEvaluationInput(campaign, deps.store, now)),
-  };
+  const live = evaluateCampaign(await loadEvaluationInput(campaign, deps.store, deps.now()));
+  return { campaign: head, source: 'live', computedAt: live.asOf, evaluation: live };
 }
 
 /** The latest stored statuses of a campaign's goals (for GET /v1/campaigns/{id}). */

@@ -1,17 +1,17 @@
 import type { DateWindow, Goal, GoalStatus } from '../domain/index.ts';
 import { addDays, dayStartMs, daysBetween, fractionOfDay, localDate, windowDays } from './days.ts';
+import { countForecast, sumForecast, upcomingPosts } from './forecast.ts';
 import type { EvaluationInput, Forecast, GoalEvaluation, PostPerformance } from './model.ts';
 import {
   audienceOf,
   engagementsOf,
   inScope,
-  isCount,
   isPublished,
   isUpcoming,
   metricKind,
   postMetricValue,
 } from './scope.ts';
-import { BAND_CONFIDENCE, mean, round, sampleVariance, sum, Z_80 } from './stats.ts';
+import { BAND_CONFIDENCE, mean, round, sum, Z_80 } from './stats.ts';
 
 /**
  * Evaluating one goal (docs/architecture.md#goals-and-recommendations). The rules, in the order they
@@ -32,26 +32,23 @@ import { BAND_CONFIDENCE, mean, round, sampleVariance, sum, Z_80 } from './stats
  * target at its end: target × elapsed days / window days. A rate's pace is its target (absolute)
  * or a straight line from the baseline rate to the target rate (relative).
  *
- * Forecast. Totals: the complete days of the window so far give a daily mean m and sample
- * variance s² (for counts at least m, as a Poisson count would vary); the forecast is
- * current + m · r over the r days left, and its 80 % band is ± 1.2816 · s · √(r + r²/e) — the
- * normal approximation of the sum of r future days (r s²) plus the uncertainty of m itself
- * (r² s² / e, from e observed days). The band never goes below what is already counted, and
- * for `posts` never below what is already published plus still scheduled. A rate's forecast is
- * the rate so far; its band comes from the per-post spread of the rate and the posts still
- * scheduled in the window (none left: no band).
+ * Forecast. Totals: see forecast.ts — what is published at its expected final value (from the
+ * channel's accrual curve) plus what is still scheduled (plus what a stated cadence plans) at
+ * the mean yield per post, with an 80 % band that widens with fewer measured posts; `posts` is
+ * published + scheduled (+ planned by a stated cadence). A rate's forecast is the rate so far;
+ * its band comes from the per-post spread of the rate and the posts still scheduled in the
+ * window (none left: no band). Every forecast lists its assumptions.
  *
  * Status. ACHIEVED and MISSED only once decidable: an `atLeast` total that has reached its
  * target is ACHIEVED (totals only grow); an `atMost` total over its target is MISSED; otherwise
  * both wait for the window to end, and then the value decides. Before the window: NOT_STARTED.
- * With too little to go on (fewer than 3 complete days, fewer than 5 measured posts for a rate,
+ * With too little to go on (fewer than 2 measured posts to learn a post's yield from, fewer than
+ * 5 measured posts for a rate,
  * no posts in scope, posts without metrics, a metric Pulsecast cannot measure): NOT_ENOUGH_DATA
  * with what is missing. Otherwise, for `atLeast`: ON_TRACK when the band's low end reaches the
  * target, OFF_TRACK when its high end falls short, AT_RISK in between (mirrored for `atMost`).
  */
 
-/** Complete days of the window needed before a total is forecast. */
-export const MIN_FORECAST_DAYS = 3;
 /** Measured posts needed for a rate (in the window, and in a relative goal's baseline). */
 export const MIN_RATE_POSTS = 5;
 
@@ -319,12 +316,16 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
   // A rate over a handful of posts says nothing, during the window or after it.
   const ratePairs = measured.rate?.pairs ?? [];
   if (kind === 'rate' && ratePairs.length < MIN_RATE_POSTS) {
+    const enoughBy = dayAfter(
+      upcomingPosts(goal, input, scoped, windowPeriod).scheduled,
+      MIN_RATE_POSTS - ratePairs.length,
+    );
     return notEnough(
       `only ${ratePairs.length} measured posts in the window`,
       [
-        `need ≥ ${MIN_RATE_POSTS} measured posts in the window for an engagement rate; have ${ratePairs.length}`,
+        `need ≥ ${MIN_RATE_POSTS} measured posts in the window for an engagement rate; have ${ratePairs.length}${enoughBy ? `; enough once the next scheduled ones are a day old, by ${enoughBy}` : '; schedule more posts in scope'}`,
       ],
-      known,
+      { ...known, ...(enoughBy ? { enoughBy } : {}) },
       evidence,
     );
   }
@@ -346,12 +347,13 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
     );
   }
   if (measured.posts === 0 && measured.conversions === 0 && kind !== 'posts') {
+    const enoughBy = dayAfter(upcomingPosts(goal, input, scoped, windowPeriod).scheduled, 1);
     return notEnough(
       'no posts in scope have been published in the window yet',
       [
-        `published posts in scope (${scheduledPosts} scheduled in the window${scheduledPosts === 0 ? '; add some to the calendar' : ''})`,
+        `published posts in scope (${scheduledPosts} scheduled in the window${scheduledPosts === 0 ? '; add some to the calendar' : `; the first is measured a day after it goes out, by ${enoughBy}`})`,
       ],
-      known,
+      { ...known, ...(enoughBy ? { enoughBy } : {}) },
       evidence,
     );
   }
@@ -361,51 +363,54 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
   if (kind === 'rate') {
     forecast = rateForecast(ratePairs, current, scheduledPosts);
   } else {
-    if (completeDays < MIN_FORECAST_DAYS) {
+    const upcoming = upcomingPosts(goal, input, scoped, windowPeriod);
+    const total =
+      kind === 'posts'
+        ? countForecast(current, upcoming)
+        : sumForecast(goal, input, scoped, windowPeriod, current, upcoming);
+    if ('missing' in total) {
       return notEnough(
-        `${completeDays} complete day(s) of the window so far`,
-        [`need ≥ ${MIN_FORECAST_DAYS} complete days of the window to forecast; have ${completeDays}`],
-        known,
+        total.reason,
+        [total.missing],
+        { ...known, ...(total.enoughBy ? { enoughBy: total.enoughBy } : {}) },
         evidence,
       );
     }
-    const days = measured.daily.slice(0, completeDays);
-    const m = mean(days);
-    const variance = isCount(goal.metric) ? Math.max(sampleVariance(days), m) : sampleVariance(days);
-    const r = D - elapsed;
-    const value = current + m * r;
-    const sd = Math.sqrt(variance * (r + (r * r) / completeDays));
-    let low = Math.max(current, value - Z_80 * sd);
-    let high = value + Z_80 * sd;
-    let expected = value;
-    let method = `daily mean ${round(m, 2)} over ${completeDays} complete days × ${round(r, 2)} days left; band ±${round(Z_80, 4)}·s·√(r + r²/e), s = ${round(Math.sqrt(variance), 2)}`;
-    if (kind === 'posts') {
-      // Scheduled posts are known: the future holds at least those.
-      const planned = current + scheduledPosts;
-      expected = Math.max(expected, planned);
-      low = Math.max(low, planned);
-      high = Math.max(high, planned);
-      method += `; at least the ${scheduledPosts} posts still scheduled`;
-    }
-    evidence.days = completeDays;
-    evidence.dailyMean = round(m, 4);
-    evidence.dailyStdDev = round(Math.sqrt(variance), 4);
-    forecast = {
-      value: round(expected, 4),
-      low: round(low, 4),
-      high: round(high, 4),
-      confidence: BAND_CONFIDENCE,
-      method,
-    };
+    forecast = total.forecast;
+    evidence.plannedPosts = total.plannedPosts;
+    if (total.perPost) evidence.perPost = total.perPost;
   }
 
-  const band = `forecast ${show(forecast.value)} (80 % band ${show(forecast.low)}–${show(forecast.high)})`;
-  const pace = `${show(current)} so far, ${show(expectedByNow)} expected by now`;
+  const band = `${show(forecast.low)}–${show(forecast.high)}`;
+  const said = `forecast ${show(forecast.value)} at the window's end (80 % band ${band}); ${show(current)} so far`;
   const meets = atLeast ? forecast.low >= target : forecast.high <= target;
   const fails = atLeast ? forecast.high < target : forecast.low > target;
-  if (meets) return verdict('ON_TRACK', `${band} meets the target of ${show(target)}; ${pace}`, forecast);
-  if (fails) return verdict('OFF_TRACK', `${band} misses the target of ${show(target)}; ${pace}`, forecast);
-  return verdict('AT_RISK', `${band} straddles the target of ${show(target)}; ${pace}`, forecast);
+  const limit = atLeast ? 'target' : 'limit';
+  if (meets) {
+    return verdict(
+      'ON_TRACK',
+      `even the ${atLeast ? 'low' : 'high'} end of the forecast's 80 % band (${band}) ${atLeast ? 'reaches' : 'stays within'} the ${limit} of ${show(target)}: ${said}`,
+      forecast,
+    );
+  }
+  if (fails) {
+    return verdict(
+      'OFF_TRACK',
+      `even the ${atLeast ? 'high' : 'low'} end of the forecast's 80 % band (${band}) ${atLeast ? 'falls short of' : 'is over'} the ${limit} of ${show(target)}: ${said}`,
+      forecast,
+    );
+  }
+  return verdict(
+    'AT_RISK',
+    `the ${limit} of ${show(target)} lies inside the forecast's 80 % band (${band}), so it may or may not be ${atLeast ? 'reached' : 'kept'}: ${said}`,
+    forecast,
+  );
+}
+
+/** A day after the `count`-th of the scheduled instants: when that many more posts are measured. */
+function dayAfter(scheduled: readonly string[], count: number): string | undefined {
+  const at = scheduled[count - 1];
+  return at ? new Date(Date.parse(at) + 86_400_000).toISOString() : undefined;
 }
 
 /** What a relative goal's baseline lacks, if anything. */
@@ -468,5 +473,9 @@ function rateForecast(
     high: round(currentPercent + half, 4),
     confidence: BAND_CONFIDENCE,
     method: `rate of the ${n} measured posts, if the ${upcoming} still scheduled perform alike; per-post σ ${round(sigma * 100, 2)} points`,
+    assumptions: [
+      `the ${upcoming} posts still scheduled in the window get the same rate as the ${n} measured so far, give or take their spread`,
+      "the measured posts' rates are final (a rate changes little once a post is a day old)",
+    ],
   };
 }

@@ -7,6 +7,7 @@ import type {
   Platform,
   Post,
 } from '../domain/index.ts';
+import type { AgedReading } from './accrual.ts';
 
 /**
  * What goal evaluation and recommendations work from: plain data, no store, no clock. The
@@ -44,6 +45,8 @@ export interface EvaluationInput {
   posts: readonly PostPerformance[];
   conversions: readonly ConversionRecord[];
   channels: ReadonlyMap<string, ChannelInfo>;
+  /** Per post id, its metric snapshots by age: what the accrual curves are learned from. */
+  snapshots?: ReadonlyMap<string, readonly AgedReading[]>;
   now: Date;
 }
 
@@ -56,6 +59,8 @@ export interface Forecast {
   confidence: number;
   /** How it was computed, in words (for the report). */
   method: string;
+  /** What it takes for granted, in words: every number shown to a marketer says what it assumed. */
+  assumptions: string[];
 }
 
 export interface GoalEvaluation {
@@ -87,16 +92,24 @@ export interface GoalEvaluation {
     /** Posts in scope still scheduled inside the window. */
     scheduledPosts: number;
     conversions: number;
-    /** Complete days the forecast used, and their mean and standard deviation. */
-    days?: number;
-    dailyMean?: number;
-    dailyStdDev?: number;
+    /** Posts still to come the forecast counted on: unmeasured published, scheduled, planned. */
+    plannedPosts?: number;
+    /** For totals: what one post is expected to add at the end, its spread and sample size. */
+    perPost?: { mean: number; stdDev: number; posts: number; source: 'window' | 'history' };
   };
-  /** For NOT_ENOUGH_DATA: what is missing, e.g. "need ≥ 3 complete days of the window; have 1". */
+  /** For NOT_ENOUGH_DATA: what is missing, e.g. "need ≥ 2 measured posts in scope; have 1". */
   missing?: string[];
+  /** For NOT_ENOUGH_DATA: when the data should be enough (UTC ISO), if anything scheduled gets there. */
+  enoughBy?: string;
 }
 
-export type RecommendationKind = 'postingWindow' | 'weakWindowPost' | 'content' | 'channelShift' | 'cadence';
+export type RecommendationKind =
+  | 'postingWindow'
+  | 'weakWindowPost'
+  | 'boostPost'
+  | 'content'
+  | 'channelShift'
+  | 'cadence';
 
 /** A specific, evidenced change to make. `id` is stable across days for the same advice. */
 export interface Recommendation {

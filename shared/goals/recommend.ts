@@ -1,15 +1,8 @@
 import type { Goal } from '../domain/index.ts';
-import { hourOfWeek, WEEKDAYS } from './days.ts';
-import type {
-  ChannelInfo,
-  DataGap,
-  EvaluationInput,
-  GoalEvaluation,
-  PostPerformance,
-  Recommendation,
-} from './model.ts';
+import type { DataGap, EvaluationInput, GoalEvaluation, PostPerformance, Recommendation } from './model.ts';
 import { engagementsOf, inScope, isMature, isUpcoming, metricKind, postMetricValue } from './scope.ts';
-import { mean, round, shrink } from './stats.ts';
+import { familyZ, mean, round, sampleVariance, shrink, sum, t80 } from './stats.ts';
+import { TIMING, timing } from './timing.ts';
 
 /**
  * Recommendations (docs/architecture.md#goals-and-recommendations): specific, evidenced from the
@@ -22,20 +15,19 @@ import { mean, round, shrink } from './stats.ts';
  * shrunk toward the channel mean with a prior worth k = 5 posts (empirical Bayes): a window or
  * a tag with 3 posts at 3× the mean is credited with (3·3 + 5·1) / 8 = 1.75×, not 3×.
  *
- * - Posting windows: a window is a weekday and two consecutive hours in the channel's time zone
- *   (168 overlapping windows, each post counts in the two that contain its hour). A window is
- *   recommended when it holds ≥ 3 posts and its shrunk lift is ≥ 1.5×; up to 3 windows that do
- *   not overlap, best first. Windows with ≥ 3 posts and a shrunk lift ≤ 1/1.5 are weak; posts
- *   scheduled in the next 30 days in a weak window are named, with where to move them. A channel
- *   needs ≥ 20 measured posts before any of this.
+ * - Posting windows, scheduled posts in weak windows and posts to boost or repeat: timing.ts
+ *   (partial pooling across the account's channels and weekday windows, with intervals; from
+ *   3 measured posts a channel).
  * - Content: for each tag, link vs no link, media vs text only, and length (≤ 80, 81–200,
  *   > 200 characters), posts with the feature against posts without it, each group shrunk toward
  *   the channel mean; ≥ 5 posts on each side, recommended at a lift ≥ 1.3× (or ≤ 1/1.3).
- * - Channels and cadence, for goals AT_RISK or OFF_TRACK that count a total: the goal's metric
- *   per post on each channel of its scope (any campaign, last 90 days; shrunk toward the pooled
- *   yield); an effort shift is recommended when the best channel yields ≥ 1.5× the worst and
- *   each has ≥ 10 measured posts. The cadence needed to close the gap between the forecast and
- *   the target by the window's end is gap / yield per post, spread over the weeks left.
+ * - Under-served channels and cadence, for goals AT_RISK or OFF_TRACK that count a total: the
+ *   goal's metric per post on each channel of its scope (any campaign, last 90 days), on a log
+ *   scale, each channel's mean shrunk toward the pooled one (prior sd {@link RULES.channelPriorSd});
+ *   the channel yielding most per post is under-served when the 90 % interval of its lift over
+ *   the one with the most posts still scheduled is above ×1 (from 3 measured posts a channel).
+ *   The cadence that closes the gap between the forecast and the target by the window's end is
+ *   gap / yield per post (an interval from the yield's), spread over the weeks left.
  *
  * Known limits: timing and content are compared one at a time (a calendar that always posts
  * videos on Tuesday mornings confounds the two), and engagement keeps growing a little after a
@@ -44,30 +36,15 @@ import { mean, round, shrink } from './stats.ts';
 export const RULES = {
   lookbackDays: 90,
   priorStrength: 5,
-  minChannelPosts: 20,
-  minWindowPosts: 3,
-  strongWindowLift: 1.5,
-  maxWindowsPerChannel: 3,
-  weakWindowLookaheadDays: 30,
-  maxWeakWindowPostsPerChannel: 10,
+  weakWindowLookaheadDays: TIMING.weakWindowLookaheadDays,
   minGroupPosts: 5,
   contentLift: 1.3,
-  minShiftPosts: 10,
-  shiftLift: 1.5,
-  minYieldPosts: 5,
+  minShiftPosts: 3,
+  channelPriorSd: 0.5,
+  minYieldPosts: 3,
   maxRecommendations: 25,
   lengthBuckets: { short: 80, medium: 200 },
 } as const;
-
-const DAY_NAMES: Record<string, string> = {
-  MON: 'Mondays',
-  TUE: 'Tuesdays',
-  WED: 'Wednesdays',
-  THU: 'Thursdays',
-  FRI: 'Fridays',
-  SAT: 'Saturdays',
-  SUN: 'Sundays',
-};
 
 export interface Recommendations {
   recommendations: Recommendation[];
@@ -120,13 +97,14 @@ export function recommend(input: EvaluationInput, evaluations: readonly GoalEval
   const windows: Recommendation[] = [];
   const weak: Recommendation[] = [];
   const content: Recommendation[] = [];
-  for (const channel of campaignChannels(input, measured)) {
-    const info = input.channels.get(channel);
+  const channels = campaignChannels(input, measured);
+  const found = timing(input, measured, channels);
+  for (const recommendation of found.recommendations) {
+    (recommendation.kind === 'postingWindow' ? windows : weak).push(recommendation);
+  }
+  out.missingData.push(...found.missingData);
+  for (const channel of channels) {
     const posts = byChannel.get(channel) ?? [];
-    const timing = postingWindows(channel, info, posts, input);
-    windows.push(...timing.windows);
-    weak.push(...timing.weak);
-    out.missingData.push(...timing.missingData);
     const lifts = contentLifts(channel, posts);
     content.push(...lifts.recommendations);
     out.missingData.push(...lifts.missingData);
@@ -136,173 +114,6 @@ export function recommend(input: EvaluationInput, evaluations: readonly GoalEval
     RULES.maxRecommendations,
   );
   return out;
-}
-
-// --- posting windows ----------------------------------------------------------------------------
-
-interface Window {
-  start: number;
-  posts: number;
-  mean: number;
-  rawLift: number;
-  lift: number;
-}
-
-function describeWindow(start: number): { day: string; from: string; to: string } {
-  const day = WEEKDAYS[Math.floor(start / 24)] as string;
-  const hour = start % 24;
-  const pad = (h: number) => `${String(h % 24).padStart(2, '0')}:00`;
-  return { day, from: pad(hour), to: pad(hour + 2) };
-}
-
-function postingWindows(
-  channel: string,
-  info: ChannelInfo | undefined,
-  posts: readonly PostPerformance[],
-  input: EvaluationInput,
-): { windows: Recommendation[]; weak: Recommendation[]; missingData: DataGap[] } {
-  const zone = info?.timezone ?? posts[0]?.post.timezone ?? 'UTC';
-  const outcomes = posts
-    .map((performance) => ({
-      hour: hourOfWeek(performance.post.publishedAt as string, zone),
-      y: engagementsOf(performance.metrics),
-    }))
-    .filter((o): o is { hour: number; y: number } => o.y !== undefined);
-  const none = { windows: [], weak: [] };
-  if (outcomes.length < RULES.minChannelPosts) {
-    return {
-      ...none,
-      missingData: [
-        {
-          area: 'postingWindows',
-          channel,
-          message: `posting windows on ${channel}: need ≥ ${RULES.minChannelPosts} measured posts (at least 24 h old, last ${RULES.lookbackDays} days); have ${outcomes.length}`,
-          have: outcomes.length,
-          need: RULES.minChannelPosts,
-        },
-      ],
-    };
-  }
-  const mu = mean(outcomes.map((o) => o.y));
-  if (mu <= 0) {
-    return {
-      ...none,
-      missingData: [
-        {
-          area: 'postingWindows',
-          channel,
-          message: `posting windows on ${channel}: its ${outcomes.length} measured posts have no engagements to compare`,
-          have: 0,
-          need: 1,
-        },
-      ],
-    };
-  }
-  const k = RULES.priorStrength;
-  const all: Window[] = [];
-  for (let start = 0; start < 168; start++) {
-    const ys = outcomes.filter((o) => o.hour === start || o.hour === (start + 1) % 168).map((o) => o.y);
-    if (ys.length === 0) continue;
-    const m = mean(ys);
-    all.push({ start, posts: ys.length, mean: m, rawLift: m / mu, lift: shrink(m, ys.length, mu, k) / mu });
-  }
-  const eligible = all.filter((w) => w.posts >= RULES.minWindowPosts);
-  if (eligible.length === 0) {
-    const best = Math.max(0, ...all.map((w) => w.posts));
-    return {
-      ...none,
-      missingData: [
-        {
-          area: 'postingWindows',
-          channel,
-          message: `posting windows on ${channel}: need ≥ ${RULES.minWindowPosts} posts in a window (weekday and two hours); the best-covered window has ${best}`,
-          have: best,
-          need: RULES.minWindowPosts,
-        },
-      ],
-    };
-  }
-
-  const overlaps = (a: number, b: number) => {
-    const d = Math.abs(a - b) % 168;
-    return Math.min(d, 168 - d) < 2;
-  };
-  // Best first; between equally good windows, the one that starts at an hour with posts (posts
-  // all at 09:xx make 08–10 and 09–11 tie, and 09–11 is what they show), then the earlier one.
-  const startsWithPosts = (w: Window) => outcomes.some((o) => o.hour === w.start);
-  const ranked = eligible
-    .filter((w) => w.lift >= RULES.strongWindowLift)
-    .sort(
-      (a, b) =>
-        b.lift - a.lift || Number(startsWithPosts(b)) - Number(startsWithPosts(a)) || a.start - b.start,
-    );
-  const chosen: Window[] = [];
-  for (const w of ranked) {
-    if (chosen.length >= RULES.maxWindowsPerChannel) break;
-    if (chosen.some((c) => overlaps(c.start, w.start))) continue;
-    chosen.push(w);
-  }
-  const evidenceOf = (w: Window) => ({
-    channel,
-    timezone: zone,
-    ...describeWindow(w.start),
-    posts: w.posts,
-    meanEngagements: round(w.mean),
-    channelMeanEngagements: round(mu),
-    channelPosts: outcomes.length,
-    rawLift: round(w.rawLift),
-    shrunkLift: round(w.lift),
-    priorStrength: k,
-    lookbackDays: RULES.lookbackDays,
-  });
-  const label = (w: Window) => {
-    const { day, from, to } = describeWindow(w.start);
-    return `${DAY_NAMES[day]} ${from}–${to} (${zone})`;
-  };
-  const windows: Recommendation[] = chosen.map((w) => {
-    const { day, from } = describeWindow(w.start);
-    return {
-      id: `posting-window:${channel}:${day}-${from}`,
-      kind: 'postingWindow',
-      channel,
-      summary: `Post on ${channel} on ${label(w)}: posts there got ${round(w.rawLift, 1)}× the channel's average engagements (${w.posts} posts, ${round(w.mean, 1)} vs ${round(mu, 1)} per post; ${round(w.lift, 1)}× after shrinking toward the channel mean).`,
-      evidence: { ...evidenceOf(w), threshold: RULES.strongWindowLift },
-    };
-  });
-
-  const weakWindows = eligible.filter((w) => w.lift <= 1 / RULES.strongWindowLift);
-  const weak: Recommendation[] = [];
-  const horizon = input.now.getTime() + RULES.weakWindowLookaheadDays * 86_400_000;
-  const upcoming = input.posts
-    .filter(({ post }) => post.channel === channel && isUpcoming(post))
-    .filter(({ post }) => {
-      const at = Date.parse(post.scheduledAt);
-      return at >= input.now.getTime() && at < horizon;
-    })
-    .sort((a, b) => a.post.scheduledAt.localeCompare(b.post.scheduledAt));
-  for (const { post } of upcoming) {
-    if (weak.length >= RULES.maxWeakWindowPostsPerChannel) break;
-    const hour = hourOfWeek(post.scheduledAt, zone);
-    const covering = weakWindows
-      .filter((w) => w.start === hour || (w.start + 1) % 168 === hour)
-      .sort((a, b) => a.lift - b.lift || Number(startsWithPosts(b)) - Number(startsWithPosts(a)))[0];
-    if (!covering) continue;
-    const better = chosen[0];
-    weak.push({
-      id: `weak-window:${post.id}`,
-      kind: 'weakWindowPost',
-      channel,
-      postId: post.id,
-      summary: `Post ${post.id} is scheduled on ${channel} at ${post.scheduledAt} in a weak window, ${label(covering)}: ${covering.posts} posts there got ${round(covering.lift, 2)}× the channel's average engagements after shrinkage.${better ? ` Move it to ${label(better)} (${round(better.lift, 1)}×).` : ' Move it to a busier hour.'}`,
-      evidence: {
-        ...evidenceOf(covering),
-        scheduledAt: post.scheduledAt,
-        threshold: round(1 / RULES.strongWindowLift, 4),
-        ...(better ? { suggested: evidenceOf(better) } : {}),
-      },
-    });
-  }
-  return { windows, weak, missingData: [] };
 }
 
 // --- content ------------------------------------------------------------------------------------
@@ -457,15 +268,36 @@ function channelShift(
   const rows = yields(goal, input, measured);
   const channels = [...new Set(rows.map((row) => row.channel))].sort();
   if (channels.length < 2) return { recommendations: [], missingData: [] };
-  const pooled = mean(rows.map((row) => row.value));
-  const k = RULES.priorStrength;
-  const stats = channels.map((channel) => {
-    const values = rows.filter((row) => row.channel === channel).map((row) => row.value);
+  const logs = rows.map((row) => ({ channel: row.channel, y: Math.log1p(row.value) }));
+  const pooled = mean(logs.map((row) => row.y));
+  const byChannel = channels.map((channel) =>
+    logs.filter((row) => row.channel === channel).map((row) => row.y),
+  );
+  const residuals = byChannel.flatMap((ys) => ys.map((y) => y - mean(ys)));
+  const sigma2 = Math.max(
+    sum(residuals.map((r) => r * r)) / Math.max(1, residuals.length - channels.length),
+    1e-6,
+  );
+  const prior = RULES.channelPriorSd ** 2;
+  const upcoming = (channel: string) =>
+    input.posts.filter(
+      ({ post }) =>
+        post.channel === channel &&
+        isUpcoming(post) &&
+        post.scheduledAt >= input.now.toISOString() &&
+        inScope(post, goal.scope ?? {}, input.campaign, input.channels),
+    ).length;
+  const stats = channels.map((channel, i) => {
+    const ys = byChannel[i] as number[];
+    const se2 = sigma2 / ys.length;
+    const w = prior / (prior + se2);
     return {
       channel,
-      posts: values.length,
-      raw: mean(values),
-      shrunk: shrink(mean(values), values.length, pooled, k),
+      posts: ys.length,
+      perPost: mean(rows.filter((row) => row.channel === channel).map((row) => row.value)),
+      effect: pooled + w * (mean(ys) - pooled),
+      variance: w * se2,
+      scheduled: upcoming(channel),
     };
   });
   const thin = stats.filter((s) => s.posts < RULES.minShiftPosts);
@@ -483,32 +315,35 @@ function channelShift(
       ],
     };
   }
-  const sorted = [...stats].sort((a, b) => b.shrunk - a.shrunk);
-  const best = sorted[0];
-  const worst = sorted.at(-1);
-  if (!best || !worst || best.shrunk <= 0) return { recommendations: [], missingData: [] };
-  const lift = worst.shrunk > 0 ? best.shrunk / worst.shrunk : Number.POSITIVE_INFINITY;
-  if (lift < RULES.shiftLift) return { recommendations: [], missingData: [] };
+  const best = [...stats].sort((a, b) => b.effect - a.effect)[0];
+  const busiest = [...stats].sort((a, b) => b.scheduled - a.scheduled || a.effect - b.effect)[0];
+  if (!best || !busiest || best.channel === busiest.channel) return { recommendations: [], missingData: [] };
+  const diff = best.effect - busiest.effect;
+  const sd = Math.sqrt(best.variance + busiest.variance);
+  const z = familyZ(1);
+  if (diff - z * sd <= 0) return { recommendations: [], missingData: [] };
+  const x = (v: number) => round(Math.exp(v), 2);
   return {
     recommendations: [
       {
-        id: `channel-shift:${goal.id}:${worst.channel}->${best.channel}`,
+        id: `channel-shift:${goal.id}:${busiest.channel}->${best.channel}`,
         kind: 'channelShift',
         goalId: goal.id,
         channel: best.channel,
-        summary: `For goal ${goal.id} (${goal.metric}), ${best.channel} yields ${round(best.raw, 2)} per post and ${worst.channel} ${round(worst.raw, 2)} (${best.posts} and ${worst.posts} posts, last ${RULES.lookbackDays} days): shift posts from ${worst.channel} to ${best.channel}.`,
+        summary: `For goal ${goal.id} (${goal.metric}), ${best.channel} is under-served: a post there yields ×${x(diff)} what one on ${busiest.channel} does (90 % interval ×${x(diff - z * sd)}–×${x(diff + z * sd)}; ${best.posts} and ${busiest.posts} measured posts, ${round(best.perPost, 2)} vs ${round(busiest.perPost, 2)} per post), yet it has ${best.scheduled} posts scheduled against ${busiest.scheduled}: move posts from ${busiest.channel} to ${best.channel}.`,
         evidence: {
           metric: goal.metric,
           channels: stats.map((s) => ({
             channel: s.channel,
             posts: s.posts,
-            perPost: round(s.raw, 4),
-            shrunkPerPost: round(s.shrunk, 4),
+            perPost: round(s.perPost, 4),
+            scheduled: s.scheduled,
           })),
-          pooledPerPost: round(pooled, 4),
-          lift: Number.isFinite(lift) ? round(lift) : null,
-          priorStrength: k,
-          threshold: RULES.shiftLift,
+          lift: x(diff),
+          liftLow: x(diff - z * sd),
+          liftHigh: x(diff + z * sd),
+          confidence: 0.9,
+          priorSd: RULES.channelPriorSd,
           lookbackDays: RULES.lookbackDays,
         },
       },
@@ -534,6 +369,7 @@ function cadenceNeeded(
   let perPost = 1;
   let basis = 'one post counts once';
   let sample = evaluation.evidence.posts;
+  let spread = 0;
   if (metricKind(goal.metric) !== 'posts') {
     const rows = yields(goal, input, measured);
     if (rows.length < RULES.minYieldPosts) {
@@ -551,6 +387,7 @@ function cadenceNeeded(
       };
     }
     perPost = mean(rows.map((row) => row.value));
+    spread = Math.sqrt(sampleVariance(rows.map((row) => row.value)) / rows.length);
     sample = rows.length;
     basis = `${round(perPost, 3)} ${goal.metric} per post over ${rows.length} measured posts in scope`;
   }
@@ -583,6 +420,12 @@ function cadenceNeeded(
   }
   const extraPosts = Math.ceil(gap / perPost);
   const extraPerWeek = extraPosts / weeksLeft;
+  // The yield per post is itself uncertain: the posts needed range over its 80 % interval.
+  const t = t80(Math.max(1, sample - 1));
+  const fewest = Math.ceil(gap / (perPost + t * spread));
+  const most = perPost - t * spread > 0 ? Math.ceil(gap / (perPost - t * spread)) : undefined;
+  const range =
+    spread > 0 ? ` (80 % interval ${fewest}–${most ?? 'unbounded'}, from ${sample} measured posts)` : '';
   // Past doubling the cadence, more of the same is not a plan: say so rather than prescribe it.
   const unrealistic = soFar > 0 && extraPerWeek > 2 * soFar;
   return {
@@ -590,8 +433,15 @@ function cadenceNeeded(
       {
         ...base,
         id: `cadence:${goal.id}:+${round(extraPerWeek, 1)}/week`,
-        summary: `To reach ${round(evaluation.target, 1)} ${goal.metric} by ${goal.window.to}, publish about ${extraPosts} more posts in scope over the ${Math.round(daysLeft)} days left (≈ ${round(extraPerWeek, 1)} more a week on top of ${round(soFar, 1)} a week so far), at ${basis}.${unrealistic ? ' That is more than double the current cadence: posting more alone is unlikely to close the gap; change channels or content, or revisit the target.' : ''}`,
-        evidence: { ...base.evidence, extraPosts, extraPostsPerWeek: round(extraPerWeek, 2), unrealistic },
+        summary: `To reach ${round(evaluation.target, 1)} ${goal.metric} by ${goal.window.to}, publish about ${extraPosts} more posts in scope${range} over the ${Math.round(daysLeft)} days left (≈ ${round(extraPerWeek, 1)} more a week on top of ${round(soFar, 1)} a week so far), at ${basis}.${unrealistic ? ' That is more than double the current cadence: posting more alone is unlikely to close the gap; change channels or content, or revisit the target.' : ''}`,
+        evidence: {
+          ...base.evidence,
+          extraPosts,
+          extraPostsLow: fewest,
+          ...(most !== undefined ? { extraPostsHigh: most } : {}),
+          extraPostsPerWeek: round(extraPerWeek, 2),
+          unrealistic,
+        },
       },
     ],
     missingData: [],

@@ -92,9 +92,14 @@ export function isCount(metric: GoalMetric): boolean {
 
 /** A post's value of a post metric, undefined when its platform does not report it. */
 export function postMetricValue(metric: GoalMetric, performance: PostPerformance): number | undefined {
-  if (metric === 'engagements') return engagementsOf(performance.metrics);
+  return metricValue(metric, performance.metrics);
+}
+
+/** A post metric's value in a set of metrics, undefined when absent. */
+export function metricValue(metric: GoalMetric, metrics: NormalisedMetrics | undefined): number | undefined {
+  if (metric === 'engagements') return engagementsOf(metrics);
   const name = POST_METRICS[metric];
-  return name ? performance.metrics?.[name] : undefined;
+  return name ? metrics?.[name] : undefined;
 }
 
 /** Hours after publication before a post's numbers count as settled enough to compare posts. */

@@ -5,7 +5,7 @@ import { type EventPublisher, makeEvent } from '../events.ts';
 import { engagementRate } from '../measuring/snapshot.ts';
 import type { DigestStore } from '../store/notifications.ts';
 import { inScope, type NotifyConfig, type Workspace, workspaceTimezone } from './config.ts';
-import { describeRecommendation } from './notice.ts';
+import { describeRecommendation, formatNumber } from './notice.ts';
 
 /**
  * The daily and weekly digest (issue 7 §4): per workspace, what was published and what failed,
@@ -52,11 +52,19 @@ export const GoalProgress = z.object({
   metric: z.string(),
   direction: z.enum(['atLeast', 'atMost']).default('atLeast'),
   status: z.string(),
+  /** Why this status, in words (the same sentence as the report, the alert and the event). */
+  reason: z.string().optional(),
+  /** The moment the goal was evaluated at: the digest's own end. */
+  asOf: z.string().optional(),
   target: Num,
   current: Num,
   /** Expected-by-now value on the pace line. */
   expected: Num,
   forecast: Num.optional(),
+  /** The forecast's 80 % band and what it assumed. */
+  forecastLow: Num.optional(),
+  forecastHigh: Num.optional(),
+  assumptions: z.array(z.string()).optional(),
   window: z.object({ from: z.string(), to: z.string() }),
   points: z.array(PacePoint),
 });
@@ -108,6 +116,16 @@ export const Digest = z.object({
 });
 export type Digest = z.infer<typeof Digest>;
 
+/** A goal's forecast with its band, for a digest line: ", forecast 92 (80 % band 80–104)". */
+export function forecastText(goal: GoalProgress, suffix = ''): string {
+  if (goal.forecast === undefined) return '';
+  const band =
+    goal.forecastLow !== undefined && goal.forecastHigh !== undefined
+      ? ` (80 % band ${formatNumber(goal.forecastLow)}–${formatNumber(goal.forecastHigh)})`
+      : '';
+  return `, forecast ${formatNumber(goal.forecast)}${suffix}${band}`;
+}
+
 // --- the source ---------------------------------------------------------------------------------
 
 /** A post with the latest metrics snapshot it has (none yet right after publishing). */
@@ -129,7 +147,7 @@ export interface PostWithMetrics {
 export interface DigestSource {
   /** Every post scheduled in [from, to), with its latest metrics. */
   posts(from: string, to: string): Promise<PostWithMetrics[]>;
-  /** Every goal of every campaign as evaluated at `asOf`, with its pace points. */
+  /** Every goal of every campaign as evaluated at `asOf` (the digest's end), with its pace points. */
   goals(asOf: string): Promise<GoalProgress[]>;
   /** The recommendations current at `asOf` (raw: any shape the goals stage gives). */
   recommendations(asOf: string): Promise<{ campaignId?: string; recommendation: unknown }[]>;

@@ -1,5 +1,5 @@
 import { chartName, renderGoalChart } from './chart.ts';
-import type { Digest, DigestPost, GoalProgress } from './digest.ts';
+import { type Digest, type DigestPost, forecastText, type GoalProgress } from './digest.ts';
 import { formatNumber, formatPercent, type Notice, platformName, statusLabel } from './notice.ts';
 import { oneLine, truncate } from './text.ts';
 
@@ -153,9 +153,7 @@ function metricsText(post: DigestPost): string {
 }
 
 function goalSummary(goal: GoalProgress): string {
-  return `${formatNumber(goal.current)} of ${formatNumber(goal.target)} ${goal.metric}; the pace line is at ${formatNumber(goal.expected)} by now${
-    goal.forecast !== undefined ? `, forecast ${formatNumber(goal.forecast)} at the end` : ''
-  } (${goal.window.from} – ${goal.window.to}).`;
+  return `${formatNumber(goal.current)} of ${formatNumber(goal.target)} ${goal.metric}; the pace line is at ${formatNumber(goal.expected)} by now${forecastText(goal, ' at the end')} (${goal.window.from} – ${goal.window.to}).${goal.reason ? ` Why: ${goal.reason}.` : ''}`;
 }
 
 const h2 = (text: string) => `<h2 style="margin:20px 0 8px;font-size:16px;">${escapeHtml(text)}</h2>`;

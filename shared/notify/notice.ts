@@ -189,15 +189,31 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
         ...base,
         severity,
         title: `Goal ${d.goalId} is ${statusLabel(d.status)}`,
-        summary:
-          severity === 'info'
-            ? `Campaign ${d.campaignId}: the goal is ${statusLabel(d.status).toLowerCase()}.`
-            : `Campaign ${d.campaignId}: at the current pace the goal will not be reached. The recommendations in the next digest say what to change.`,
+        // The reason is the evaluation's own sentence: the report, the digest and the event say it too.
+        summary: [
+          `Campaign ${d.campaignId}: ${d.reason ?? `the goal is ${statusLabel(d.status).toLowerCase()}`}.`,
+          ...(d.missing?.length ? [`Missing: ${d.missing.join('; ')}.`] : []),
+          ...(severity === 'info'
+            ? []
+            : [
+                'The campaign report lists what to change where the data supports it; each new recommendation also comes as its own message.',
+              ]),
+        ].join('\n'),
         facts: [
           { label: 'Campaign', value: d.campaignId },
           { label: 'Goal', value: d.goalId },
           { label: 'Status', value: statusLabel(d.status) },
           ...(d.previousStatus ? [{ label: 'Was', value: statusLabel(d.previousStatus) }] : []),
+          ...(d.current !== undefined ? [{ label: 'So far', value: formatNumber(d.current) }] : []),
+          ...(d.target !== undefined ? [{ label: 'Target', value: formatNumber(d.target) }] : []),
+          ...(d.forecast
+            ? [
+                {
+                  label: 'Forecast',
+                  value: `${formatNumber(d.forecast.value)} (80 % band ${formatNumber(d.forecast.low)}–${formatNumber(d.forecast.high)})`,
+                },
+              ]
+            : []),
         ],
       };
     }

@@ -1,4 +1,4 @@
-import type { Digest, DigestPost, GoalProgress } from './digest.ts';
+import { type Digest, type DigestPost, forecastText, type GoalProgress } from './digest.ts';
 import {
   formatNumber,
   formatPercent,
@@ -169,9 +169,8 @@ export function goalLine(goal: GoalProgress): string {
   const max = Math.max(goal.target, ...goal.points.map((p) => Math.max(p.pace, p.actual ?? 0)));
   const lines = [
     `*${safe(goal.campaignName ?? goal.campaignId, 200)} · ${safe(goal.goalId, 100)}* — ${statusLabel(goal.status)}`,
-    `\`${bar(progress)}\` ${formatNumber(goal.current)} of ${formatNumber(goal.target)} ${safe(goal.metric, 50)} · pace line ${formatNumber(goal.expected)} by now${
-      goal.forecast !== undefined ? ` · forecast ${formatNumber(goal.forecast)}` : ''
-    }`,
+    `\`${bar(progress)}\` ${formatNumber(goal.current)} of ${formatNumber(goal.target)} ${safe(goal.metric, 50)} · pace line ${formatNumber(goal.expected)} by now${safe(forecastText(goal), 200)}`,
+    ...(goal.reason ? [`_${safe(goal.reason, 400)}_`] : []),
   ];
   if (actual.length > 1) {
     lines.push(

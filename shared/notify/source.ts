@@ -1,6 +1,9 @@
+import { evaluateCampaign } from '../goals/campaign-evaluation.ts';
+import { loadEvaluationInput } from '../goals/evaluate-campaigns.ts';
 import type { CampaignEvaluation } from '../goals/model.ts';
 import type { CampaignStore } from '../store/campaigns.ts';
 import type { ChannelStore } from '../store/channels.ts';
+import type { MeasurementStore } from '../store/measurements.ts';
 import type { PostStore } from '../store/posts.ts';
 import type { DigestSource, GoalProgress, PostWithMetrics } from './digest.ts';
 
@@ -55,20 +58,43 @@ export interface EvaluationHistory {
   campaigns(): Promise<{ id: string; name: string }[]>;
   /** The campaign's evaluations made at or before `asOf`, oldest first. */
   evaluations(campaignId: string, asOf: string): Promise<CampaignEvaluation[]>;
+  /** The campaign evaluated at exactly `asOf` (what the report would say at that moment). */
+  evaluate?(campaignId: string, asOf: string): Promise<CampaignEvaluation | undefined>;
 }
 
 /**
- * Goal progress from the Evaluator's daily history: the latest evaluation gives the status,
- * target and forecast; every earlier day gives a point of the chart (where the value was, and
- * where the pace line said it should be).
+ * Goal progress for a digest: the campaign evaluated at the digest's own moment (so its numbers
+ * are the report's at that moment, not the last daily run's, which is hours older) gives the
+ * status, reason, target and forecast; the Evaluator's earlier days give the chart's points
+ * (where the value was, and where the pace line said it should be). Without `evaluate` the
+ * latest stored evaluation stands in.
  */
 export class EvaluationGoalsReader implements GoalsReader {
+  private readonly live = new Map<string, Promise<CampaignEvaluation[]>>();
+
   constructor(private readonly history: EvaluationHistory) {}
+
+  /** The stored days before `asOf` and, last, the evaluation at `asOf` (computed once per run). */
+  private timeline(campaignId: string, asOf: string): Promise<CampaignEvaluation[]> {
+    const key = `${campaignId}\u0000${asOf}`;
+    // One digest run reads goals and recommendations for one moment: keep only that moment's.
+    if (![...this.live.keys()].every((k) => k.endsWith(`\u0000${asOf}`))) this.live.clear();
+    let timeline = this.live.get(key);
+    if (!timeline) {
+      timeline = (async () => {
+        const stored = await this.history.evaluations(campaignId, asOf);
+        const now = await this.history.evaluate?.(campaignId, asOf);
+        return now ? [...stored.filter((e) => e.asOfDate < now.asOfDate), now] : stored;
+      })();
+      this.live.set(key, timeline);
+    }
+    return timeline;
+  }
 
   async goalProgress(asOf: string): Promise<GoalProgress[]> {
     const progress: GoalProgress[] = [];
     for (const campaign of await this.history.campaigns()) {
-      const evaluations = await this.history.evaluations(campaign.id, asOf);
+      const evaluations = await this.timeline(campaign.id, asOf);
       const latest = evaluations.at(-1);
       if (!latest) continue;
       for (const goal of latest.goals) {
@@ -91,10 +117,19 @@ export class EvaluationGoalsReader implements GoalsReader {
           metric: goal.metric,
           direction: goal.direction,
           status: goal.status,
+          reason: goal.reason,
+          asOf: latest.asOf,
           target: goal.target,
           current: goal.current,
           expected: goal.expectedByNow ?? goal.current,
-          ...(goal.forecast ? { forecast: goal.forecast.value } : {}),
+          ...(goal.forecast
+            ? {
+                forecast: goal.forecast.value,
+                forecastLow: goal.forecast.low,
+                forecastHigh: goal.forecast.high,
+                assumptions: goal.forecast.assumptions ?? [],
+              }
+            : {}),
           window: goal.window,
           points,
         });
@@ -106,7 +141,7 @@ export class EvaluationGoalsReader implements GoalsReader {
   async recommendations(asOf: string): Promise<{ campaignId?: string; recommendation: unknown }[]> {
     const all: { campaignId?: string; recommendation: unknown }[] = [];
     for (const campaign of await this.history.campaigns()) {
-      const latest = (await this.history.evaluations(campaign.id, asOf)).at(-1);
+      const latest = (await this.timeline(campaign.id, asOf)).at(-1);
       for (const recommendation of latest?.recommendations ?? [])
         all.push({ campaignId: campaign.id, recommendation });
     }
@@ -123,8 +158,25 @@ export const MAX_CHART_DAYS = 120;
  * time, as far as the goal windows reach and at most MAX_CHART_DAYS. A range query on the
  * campaign's item collection would read it in one request; this uses what the store offers.
  */
-export function storeEvaluationHistory(store: CampaignStore): EvaluationHistory {
+export function storeEvaluationHistory(
+  store: CampaignStore & Partial<PostStore & MeasurementStore & ChannelStore>,
+): EvaluationHistory {
+  const full = store as CampaignStore & PostStore & MeasurementStore & ChannelStore;
+  const canEvaluate =
+    typeof store.postsScheduledBetween === 'function' &&
+    typeof store.listSnapshots === 'function' &&
+    typeof store.listChannels === 'function' &&
+    typeof store.conversionsBetween === 'function';
   return {
+    ...(canEvaluate
+      ? {
+          async evaluate(campaignId: string, asOf: string) {
+            const campaign = await store.getCampaign(campaignId);
+            if (!campaign) return undefined;
+            return evaluateCampaign(await loadEvaluationInput(campaign, full, new Date(asOf)));
+          },
+        }
+      : {}),
     async campaigns() {
       const campaigns: { id: string; name: string }[] = [];
       let cursor: string | undefined;

@@ -178,6 +178,8 @@ describe('POST/GET /v1/campaigns', () => {
     expect(report.status).toBe(200);
     expect(report.body).toMatchObject({
       source: 'live',
+      // The report says when its numbers were computed.
+      computedAt: expect.stringMatching(/^2026-03-15T/),
       campaign: { id: 'q2', version: 2 },
       evaluation: {
         campaignId: 'q2',
@@ -199,9 +201,9 @@ describe('POST/GET /v1/campaigns', () => {
         missingData: ['linkedin-page', 'x-main'].map((channel) => ({
           area: 'postingWindows',
           channel,
-          message: `posting windows on ${channel}: need ≥ 20 measured posts (at least 24 h old, last 90 days); have 0`,
+          message: `posting windows and standout posts on ${channel}: need ≥ 3 measured posts (at least 24 h old, last 90 days); have 0`,
           have: 0,
-          need: 20,
+          need: 3,
         })),
       },
     });

@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { Channel, NormalisedMetrics, Post } from '../../shared/domain/index.ts';
 import type { EventPublisher, PulsecastEvent } from '../../shared/events.ts';
+import { evaluateCampaign } from '../../shared/goals/campaign-evaluation.ts';
+import { loadEvaluationInput } from '../../shared/goals/evaluate-campaigns.ts';
 import type { CampaignEvaluation } from '../../shared/goals/model.ts';
 import { engagementRate } from '../../shared/measuring/snapshot.ts';
 import { NotifyConfig } from '../../shared/notify/config.ts';
@@ -155,7 +157,7 @@ function evaluationHistory(): CampaignEvaluation[] {
           current: 14 * (i + 1),
           target: 1000,
           expectedByNow: (1000 * (i + 1)) / 60,
-          forecast: { value: 840, low: 700, high: 950, confidence: 0.8, method: 'linear' },
+          forecast: { value: 840, low: 700, high: 950, confidence: 0.8, method: 'linear', assumptions: [] },
           evidence: { posts: i, measuredPosts: i, scheduledPosts: 10, conversions: 0 },
         },
       ],
@@ -286,20 +288,37 @@ describe('the digest of a simulated week', () => {
     }
     expect(digest.top.some((p) => p.engagementRate !== undefined)).toBe(true);
 
-    // Goals: the evaluation of the week's last day, with one chart point per evaluated day.
+    // Goals: the campaign evaluated at the digest's own end — the same numbers, status and reason
+    // the report gives for that moment (not the last daily run's, hours older) — with one chart
+    // point per stored day before it and the digest's moment last.
+    const campaign = await store.getCampaign('spring');
+    if (!campaign) throw new Error('no campaign');
+    const report = evaluateCampaign(await loadEvaluationInput(campaign, store, new Date(digest.to)));
+    const [goal] = report.goals;
     expect(digest.goals).toHaveLength(1);
     expect(digest.goals[0]).toMatchObject({
       campaignName: 'Spring campaign',
-      status: 'AT_RISK',
-      current: 196,
+      asOf: digest.to,
+      status: goal?.status,
+      reason: goal?.reason,
+      current: goal?.current,
       target: 1000,
+      forecast: goal?.forecast?.value,
+      forecastLow: goal?.forecast?.low,
+      forecastHigh: goal?.forecast?.high,
+      assumptions: goal?.forecast?.assumptions,
     });
-    expect(digest.goals[0]?.points.map((p) => p.date)).toEqual(
-      evaluationHistory()
+    // The published clicks of the stored snapshots, not the stored evaluation's 196.
+    expect(digest.goals[0]?.current).toBe(264);
+    expect(digest.goals[0]?.points.map((p) => p.date)).toEqual([
+      ...evaluationHistory()
         .slice(0, 14)
         .map((e) => e.asOfDate),
+      report.asOfDate,
+    ]);
+    expect(digest.recommendations.map((r) => r.title)).toEqual(
+      report.recommendations.slice(0, 10).map((r) => r.summary),
     );
-    expect(digest.recommendations[0]?.title).toMatch(/\(day 13\)/);
   });
 
   it('keeps a scoped workspace to its channels', async () => {
@@ -375,6 +394,6 @@ describe('the digest of a simulated week', () => {
     }
     expect(colours).toContain('29,99,237'); // the actual line
     expect(colours).toContain('150,150,150'); // the pace line
-    expect(colours).toContain('217,119,6'); // AT RISK in the title
+    expect(colours).toContain('220,38,38'); // OFF TRACK in the title: 264 clicks, nothing scheduled
   });
 });
