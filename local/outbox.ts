@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
-import { setEmailSender, setSenderAddress, setSlackSender } from '../functions/notifying/runtime.ts';
 import { composeMime } from '../shared/notify/mime.ts';
 import {
   EmailDeliveryError,
@@ -147,20 +146,4 @@ export function localNotifyContext(env: NodeJS.ProcessEnv = process.env): Record
     digestTimezone: env.PULSECAST_TIMEZONE ?? 'UTC',
     ...(env.PULSECAST_NOTIFY_ROUTING ? { notifyRouting: env.PULSECAST_NOTIFY_ROUTING } : {}),
   };
-}
-
-/**
- * Makes the notifying handlers of this process use local mode's senders. Call before the
- * handlers run (they read the senders on each event, so later calls also take effect).
- */
-export function installLocalNotifications(
-  dataDir: string,
-  env: NodeJS.ProcessEnv = process.env,
-  now: () => Date = () => new Date(),
-): LocalNotifications {
-  const local = localNotifications(dataDir, env, now);
-  setSlackSender(local.slack);
-  setEmailSender(local.email);
-  setSenderAddress(local.sender);
-  return local;
 }
