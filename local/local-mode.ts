@@ -80,6 +80,9 @@ export interface AdvanceResult {
  * simulators, and nothing calls AWS or the internet.
  */
 export async function startLocalMode(options: LocalModeOptions): Promise<LocalMode> {
+  // Local mode's own settings (the simulators', the outbox's) and the base of its functions'
+  // configuration: read here, and passed on.
+  const env = { ...process.env };
   isolateFromAws();
   mkdirSync(options.dataDir, { recursive: true });
   const outboxDir = join(options.dataDir, 'outbox');
@@ -102,16 +105,16 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   persistSimulatorsIn(join(options.dataDir, 'simulators'));
   const fleet = await startSimulatorFleet({
     clock: () => clock.now(),
-    config: loadSimulatorConfig(process.env),
+    config: loadSimulatorConfig(env),
   });
   const secretsFile = writeLocalSecrets(options.dataDir, fleet.secrets);
   // Slack payloads and .eml files land in the outbox (or a real webhook / SMTP server if configured).
-  const notifications = localNotifications(options.dataDir, process.env, () => clock.now());
+  const notifications = localNotifications(options.dataDir, env, () => clock.now());
 
   // The deployable definitions, synthesized here (bundling skipped: the handlers run from source).
   const { stack } = createPulsecastApp({
     nag: false,
-    context: { 'aws:cdk:bundling-stacks': [], ...localNotifyContext(process.env) },
+    context: { 'aws:cdk:bundling-stacks': [], ...localNotifyContext(env) },
   });
   const template = Template.fromStack(stack).toJSON();
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
@@ -144,7 +147,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   };
   installDeps({
     config: parseConfig(
-      Object.assign({}, process.env, ...functionEnvironments, {
+      Object.assign({}, env, ...functionEnvironments, {
         PULSECAST_SECRETS_FILE: secretsFile,
         PULSECAST_LOCAL_CHANNELS: '1',
       }),
@@ -330,7 +333,9 @@ function saveClock(path: string, virtualMs: number): void {
 /**
  * Local mode never talks to AWS: fixed local credentials, and every AWS endpoint but
  * DynamoDB's pointed at a closed local port, so a call that slipped through fails at once here
- * instead of reaching an account.
+ * instead of reaching an account. These are the AWS SDK's own variables, read by every client
+ * however it was built, so they stay environment; nothing of Pulsecast's is set here (local
+ * mode installs its configuration in the composition root instead).
  */
 function isolateFromAws(): void {
   process.env.AWS_ACCESS_KEY_ID = 'local';

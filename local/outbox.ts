@@ -112,7 +112,7 @@ export interface LocalNotifications {
 /** The senders local mode uses, from its environment. */
 export function localNotifications(
   dataDir: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
   now: () => Date = () => new Date(),
 ): LocalNotifications {
   const outbox = join(dataDir, 'outbox');
@@ -137,7 +137,7 @@ export function localNotifications(
  * everything goes to the webhook named `default` and to PULSECAST_ALERT_EMAILS, unless
  * PULSECAST_NOTIFY_ROUTING names a routing file.
  */
-export function localNotifyContext(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function localNotifyContext(env: NodeJS.ProcessEnv): Record<string, string> {
   return {
     alertEmails: env.PULSECAST_ALERT_EMAILS ?? 'team@pulsecast.local',
     senderAddress: env.PULSECAST_NOTIFY_SENDER ?? DEFAULT_SENDER,

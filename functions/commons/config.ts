@@ -20,10 +20,11 @@ const unset = (value: string | undefined) => (value === '' ? undefined : value);
 /** An empty variable counts as unset (a CDK token that resolved to nothing, `X= cmd`). */
 const optional = <T extends z.ZodType>(schema: T) => z.preprocess(unset, schema.optional());
 
-/** Whether the process runs on Lambda: the runtime always sets the function's name. */
+/** What the logger and metrics need when their module loads (observability.ts). */
 const Observability = z.object({
+  /** Set by the Lambda runtime, always: whether the process runs on Lambda. */
   AWS_LAMBDA_FUNCTION_NAME: optional(z.string()),
-  /** Off Lambda: the log level (default WARN); on Lambda, POWERTOOLS_LOG_LEVEL rules. */
+  /** Off Lambda: the log level (default, and for an unknown level, WARN); on Lambda, POWERTOOLS_LOG_LEVEL rules. */
   PULSECAST_LOG_LEVEL: z.preprocess(
     (value) => (typeof value === 'string' ? value.trim().toUpperCase() : value),
     z.enum(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']).catch('WARN'),
@@ -76,7 +77,7 @@ const Env = Observability.extend({
     }
     const parsed = NotifyConfig.safeParse(json);
     if (parsed.success) return parsed.data;
-    context.addIssue({ code: 'custom', message: z.prettifyError(parsed.error) });
+    context.addIssue({ code: 'custom', message: `is not a valid routing: ${z.prettifyError(parsed.error)}` });
     return z.NEVER;
   }),
   /** The secret holding the Slack webhook URLs. */

@@ -7,31 +7,31 @@ import {
   type GoalsReader,
   storeEvaluationHistory,
 } from '../../shared/notify/source.ts';
-import { required } from './config.ts';
+import { config, required } from './config.ts';
 import { credentialStore, dep, tableStore } from './runtime.ts';
 
 // Part of the composition root (runtime.ts) that only the notifying functions bundle.
 
 /** The notifier's routing (PULSECAST_NOTIFY_CONFIG). */
 export function notifyConfig(): NotifyConfig {
-  return dep('notifyConfig', (settings) => required(settings, NOTIFY_ENV.config));
+  return dep('notifyConfig', () => required(config(), NOTIFY_ENV.config));
 }
 
 /** Slack through the webhooks in the secret named by SLACK_WEBHOOK_SECRET; none when unset. */
 export function slackSender(): SlackSender | undefined {
-  return dep('slack', (settings) => {
-    const secret = settings[NOTIFY_ENV.slackSecret];
+  return dep('slack', () => {
+    const secret = config()[NOTIFY_ENV.slackSecret];
     return secret ? new WebhookSlackSender(new SecretWebhookDirectory(credentialStore(), secret)) : undefined;
   });
 }
 
 /** SES v2 when a sender is configured (SES_FROM_ADDRESS); none otherwise. */
 export function emailSender(): EmailSender | undefined {
-  return dep('email', (settings) => (settings[NOTIFY_ENV.sender] ? new SesEmailSender() : undefined));
+  return dep('email', () => (config()[NOTIFY_ENV.sender] ? new SesEmailSender() : undefined));
 }
 
 export function senderAddress(): string | undefined {
-  return dep('senderAddress', (settings) => settings[NOTIFY_ENV.sender]);
+  return dep('senderAddress', () => config()[NOTIFY_ENV.sender]);
 }
 
 /** Goal progress and recommendations for the digest: the Evaluator's stored evaluations. */

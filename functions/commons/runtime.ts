@@ -67,9 +67,9 @@ export function installDeps(next: Partial<Deps> & { config?: Config }): void {
  * The installed dependency, else the one built from the configuration on first use (by this
  * module and its two siblings, platform-runtime.ts and notify-runtime.ts).
  */
-export function dep<K extends keyof Deps>(key: K, build: (settings: Config) => Deps[K]): Deps[K] {
+export function dep<K extends keyof Deps>(key: K, build: () => Deps[K]): Deps[K] {
   if (key in installed) return installed[key] as Deps[K];
-  if (!(key in built)) built[key] = build(config());
+  if (!(key in built)) built[key] = build();
   return built[key] as Deps[K];
 }
 
@@ -101,9 +101,9 @@ export function dynamoClient(options: { endpoint?: string; unsigned?: boolean } 
 export function tableStore(): DynamoStore {
   return dep(
     'store',
-    (settings) =>
+    () =>
       new DynamoStore({
-        tableName: required(settings, 'TABLE_NAME'),
+        tableName: required(config(), 'TABLE_NAME'),
         client: createDocumentClient(dynamoClient()),
       }),
   );
@@ -115,11 +115,10 @@ export function tableStore(): DynamoStore {
  * webhook's secret come from the same place.
  */
 export function credentialStore(): CredentialStore {
-  return dep('credentials', (settings) =>
-    settings.PULSECAST_SECRETS_FILE
-      ? new FileCredentialStore(settings.PULSECAST_SECRETS_FILE)
-      : new SecretsManagerCredentialStore(),
-  );
+  return dep('credentials', () => {
+    const file = config().PULSECAST_SECRETS_FILE;
+    return file ? new FileCredentialStore(file) : new SecretsManagerCredentialStore();
+  });
 }
 
 /**
@@ -130,23 +129,28 @@ export function credentialStore(): CredentialStore {
  * environment, whose secret name means nothing without AWS.
  */
 export function webhookSecretFrom(settings: Config): WebhookSecret {
-  if (settings.PULSECAST_CONVERSIONS_SECRET)
-    return new StaticWebhookSecret(settings.PULSECAST_CONVERSIONS_SECRET);
-  if (settings.PULSECAST_SECRETS_FILE)
-    return fileWebhookSecret(
-      new FileCredentialStore(settings.PULSECAST_SECRETS_FILE),
-      settings.PULSECAST_SECRETS_FILE,
-    );
-  if (settings.CONVERSIONS_SECRET_ID) return new SecretsManagerWebhookSecret(settings.CONVERSIONS_SECRET_ID);
+  const {
+    PULSECAST_CONVERSIONS_SECRET: value,
+    PULSECAST_SECRETS_FILE: file,
+    CONVERSIONS_SECRET_ID: id,
+  } = settings;
+  if (value) return new StaticWebhookSecret(value);
+  if (file) return fileWebhookSecret(new FileCredentialStore(file), file);
+  if (id) return new SecretsManagerWebhookSecret(id);
   throw new ConfigError(
     'the conversion webhook has no secret: set CONVERSIONS_SECRET_ID (the stack does), or PULSECAST_CONVERSIONS_SECRET / PULSECAST_SECRETS_FILE locally',
   );
 }
 
+/**
+ * Resolved once per container. Local mode loads every route module at start, so a deployment
+ * without a webhook secret gets the reason here (POST /v1/conversions answers 503 with it)
+ * instead of an API that cannot start.
+ */
 export function webhookSecret(): WebhookSecret | ConfigError {
-  return dep('webhookSecret', (settings) => {
+  return dep('webhookSecret', () => {
     try {
-      return webhookSecretFrom(settings);
+      return webhookSecretFrom(config());
     } catch (error) {
       if (error instanceof ConfigError) return error;
       throw error;
@@ -156,14 +160,14 @@ export function webhookSecret(): WebhookSecret | ConfigError {
 
 /** What a channel may point at (shared/channels.ts). */
 export function channelPolicy(): ChannelPolicy {
-  return dep('channelPolicy', (settings) => channelPolicyFrom(settings));
+  return dep('channelPolicy', () => channelPolicyFrom(config()));
 }
 
 /** The metrics cadence of this deployment (METRICS_CHECKPOINTS). */
 export function cadence(): Cadence {
-  return dep('cadence', (settings) => settings.METRICS_CHECKPOINTS);
+  return dep('cadence', () => config().METRICS_CHECKPOINTS);
 }
 
 export function eventPublisher(): EventPublisher {
-  return dep('events', (settings) => new EventBridgePublisher(required(settings, 'EVENT_BUS_NAME')));
+  return dep('events', () => new EventBridgePublisher(required(config(), 'EVENT_BUS_NAME')));
 }
