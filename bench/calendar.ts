@@ -3,9 +3,10 @@
  * issue notes; nothing here asserts (the machines are shared and noisy).
  */
 
+import { config } from '../functions/commons/config.ts';
 import { startLocalDynamo } from '../local/dynamo.ts';
 import { uploadCalendar } from '../shared/calendar/upload.ts';
-import { channelPolicyFromEnv, saveChannel } from '../shared/channels.ts';
+import { channelPolicyFrom, saveChannel } from '../shared/channels.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
 
 const ROWS = Number(process.env.BENCH_ROWS ?? 10_000);
@@ -46,7 +47,7 @@ for (const [id, platform] of [
 ] as const) {
   await saveChannel(
     { id, platform, handle: id, timezone: 'Europe/Berlin', secretRef: `pulsecast/${id}` },
-    { store, now, policy: channelPolicyFromEnv() },
+    { store, now, policy: channelPolicyFrom(config()) },
   );
 }
 

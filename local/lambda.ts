@@ -64,10 +64,10 @@ export interface LoadHandlersOptions extends ResolveOptions {
   /** Only these functions (logical ids). @default every function with a `pulsecast:entry` */
   only?: Iterable<string>;
   /**
-   * Set each function's environment variables in `process.env` before importing its module, so
-   * module-scope reads (table name, bus name) find them, as on Lambda. All functions share one
-   * process: a later function's value replaces an earlier one's, and a module imported earlier
-   * (a shared clients module) keeps what it read first.
+   * Set the functions' environment variables in `process.env` before importing any of their
+   * modules, as on Lambda: the configuration (functions/commons/config.ts) is parsed once, when
+   * the first module needs it, and then holds every loaded function's variables. All functions
+   * share one process: a later function's value replaces an earlier one's.
    * @default true
    */
   applyEnvironment?: boolean;
@@ -84,8 +84,10 @@ export async function loadHandlers(
 ): Promise<Record<string, LocalHandler>> {
   const only = options.only ? new Set(options.only) : undefined;
   const handlers: Record<string, LocalHandler> = {};
-  for (const fn of functionEntries(template, options)) {
-    if (only && !only.has(fn.logicalId)) continue;
+  const entries = functionEntries(template, options).filter((fn) => !only || only.has(fn.logicalId));
+  if (options.applyEnvironment ?? true)
+    Object.assign(process.env, ...entries.filter((fn) => fn.entry).map((fn) => fn.environment));
+  for (const fn of entries) {
     if (!fn.entry) {
       if (only) {
         throw new Error(
@@ -94,7 +96,6 @@ export async function loadHandlers(
       }
       continue;
     }
-    if (options.applyEnvironment ?? true) Object.assign(process.env, fn.environment);
     const modulePath = resolve(root, fn.entry);
     const module = (await import(pathToFileURL(modulePath).href)) as { handler?: unknown };
     if (typeof module.handler !== 'function') {

@@ -4,18 +4,14 @@ import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { parseConfig } from '../functions/commons/config.ts';
 import { json, problem } from '../functions/commons/http.ts';
-import {
-  setAdapterResolver,
-  setCredentialStore,
-  setEventPublisher,
-} from '../functions/commons/publishing-runtime.ts';
-import { setClock } from '../functions/commons/runtime.ts';
+import { channelPolicy, dynamoClient, installDeps } from '../functions/commons/runtime.ts';
 import { createPulsecastApp } from '../infra/pulsecast-app.ts';
-import { channelPolicyFromEnv, saveChannel } from '../shared/channels.ts';
+import { saveChannel } from '../shared/channels.ts';
 import type { ChannelInput } from '../shared/domain/index.ts';
+import type { EventPublisher } from '../shared/events.ts';
 import { LOCAL_SECRET_REF } from '../shared/measuring/webhook-secret.ts';
-import { FileCredentialStore } from '../shared/platforms/credentials.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
 import { VirtualClock } from './clock.ts';
@@ -26,7 +22,7 @@ import { LocalEventBus } from './events/bus.ts';
 import { schedulesFrom, startSchedules } from './events/schedules.ts';
 import { readJsonStateSync, unexpectedState, writeFileAtomicSync } from './files.ts';
 import { lambdaContext, loadHandlers } from './lambda.ts';
-import { installLocalNotifications, localNotifyContext } from './outbox.ts';
+import { localNotifications, localNotifyContext } from './outbox.ts';
 import { startLocalApi } from './server.ts';
 import { loadSimulatorConfig } from './simulators/audience.ts';
 import { persistSimulatorsIn } from './simulators/base.ts';
@@ -84,44 +80,41 @@ export interface AdvanceResult {
  * simulators, and nothing calls AWS or the internet.
  */
 export async function startLocalMode(options: LocalModeOptions): Promise<LocalMode> {
+  // Local mode's own settings (the simulators', the outbox's) and the base of its functions'
+  // configuration: read here, and passed on.
+  const env = { ...process.env };
   isolateFromAws();
   mkdirSync(options.dataDir, { recursive: true });
   const outboxDir = join(options.dataDir, 'outbox');
   mkdirSync(outboxDir, { recursive: true });
-  process.env.PULSECAST_OUTBOX_DIR = outboxDir;
 
   const dynamo = await startLocalDynamo({ path: join(options.dataDir, 'dynamodb') });
+  // The AWS SDK's own variable: whatever DynamoDB call is left to the SDK's defaults (a Step
+  // Functions DynamoDB task) reaches dynalite, not AWS. Pulsecast's own code gets its table below.
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.PULSECAST_LOCAL_UNSIGNED = '1';
-  // Channels may point at the simulators on 127.0.0.1 over http, with `local/` secrets.
-  process.env.PULSECAST_LOCAL_CHANNELS = '1';
-  process.env.TABLE_NAME = dynamo.tableName;
-  const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
+  const store = new DynamoStore({
+    tableName: dynamo.tableName,
+    client: createDocumentClient(dynamoClient({ endpoint: dynamo.endpoint, unsigned: true })),
+  });
 
   const clockFile = join(options.dataDir, 'clock.json');
   const clock = new VirtualClock({ start: restoredClock(clockFile) ?? options.start ?? Date.now() });
-  setClock(() => clock.now());
 
   // The platforms: one simulator each, sharing the clock and the audience model, keeping what
   // was published on them in the data folder.
   persistSimulatorsIn(join(options.dataDir, 'simulators'));
   const fleet = await startSimulatorFleet({
     clock: () => clock.now(),
-    config: loadSimulatorConfig(process.env),
+    config: loadSimulatorConfig(env),
   });
   const secretsFile = writeLocalSecrets(options.dataDir, fleet.secrets);
-  process.env.PULSECAST_SECRETS_FILE = secretsFile;
-  setCredentialStore(new FileCredentialStore(secretsFile));
-  setAdapterResolver(adapterRegistry({ now: () => clock.now() }));
   // Slack payloads and .eml files land in the outbox (or a real webhook / SMTP server if configured).
-  installLocalNotifications(options.dataDir, process.env, () => clock.now());
-
-  const seededChannels = await syncDemoChannels(store, fleet.channels, options.seedDemoChannels ?? true);
+  const notifications = localNotifications(options.dataDir, env, () => clock.now());
 
   // The deployable definitions, synthesized here (bundling skipped: the handlers run from source).
   const { stack } = createPulsecastApp({
     nag: false,
-    context: { 'aws:cdk:bundling-stacks': [], ...localNotifyContext(process.env) },
+    context: { 'aws:cdk:bundling-stacks': [], ...localNotifyContext(env) },
   });
   const template = Template.fromStack(stack).toJSON();
   const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
@@ -140,16 +133,46 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   }
   const resolveOptions = { names, stackName: stack.stackName };
 
+  // The composition root of local mode (functions/commons/runtime.ts): one process runs every
+  // function, so its configuration is all their environments together, plus local mode's own
+  // settings — the secrets file (read in place of Secrets Manager) and channels that may point
+  // at the simulators on 127.0.0.1 over http, with `local/` secrets.
+  const functionEnvironments = functionEntries(template, resolveOptions).map((fn) => fn.environment);
+  const bus: { current?: LocalEventBus } = {};
+  const events: EventPublisher = {
+    publish: async (published) => {
+      if (!bus.current) throw new Error('local mode: an event was published before the event bus started');
+      await bus.current.publish(published);
+    },
+  };
+  installDeps({
+    config: parseConfig(
+      Object.assign({}, env, ...functionEnvironments, {
+        PULSECAST_SECRETS_FILE: secretsFile,
+        PULSECAST_LOCAL_CHANNELS: '1',
+      }),
+    ),
+    now: () => clock.now(),
+    store,
+    adapterFor: adapterRegistry({ now: () => clock.now() }),
+    events,
+    slack: notifications.slack,
+    email: notifications.email,
+    senderAddress: notifications.sender,
+  });
+
+  const seededChannels = await syncDemoChannels(store, fleet.channels, options.seedDemoChannels ?? true);
+
   const handlers = await loadHandlers(template, options.root, resolveOptions);
   const functions = new Map(functionEntries(template, resolveOptions).map((fn) => [fn.logicalId, fn]));
-  const bus = LocalEventBus.fromTemplate(template, {
+  const eventBus = LocalEventBus.fromTemplate(template, {
     ...resolveOptions,
     clock,
     handlers,
     archivePath: join(options.dataDir, 'events.jsonl'),
     deadLetterPath: join(options.dataDir, 'dead-letters.jsonl'),
   });
-  setEventPublisher(bus);
+  bus.current = eventBus;
 
   const runners = new Map<string, LocalStateMachineRunner>();
   const byArn = (arn: string) =>
@@ -197,7 +220,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   let advancing: Promise<unknown> = Promise.resolve();
   const advanceTo = (targetMs: number): Promise<AdvanceResult> => {
     const run = advancing.then(async () => {
-      const before = { executions: executionsNow(), fired: schedulesFired, delivered: bus.deliveries.length };
+      const before = {
+        executions: executionsNow(),
+        fired: schedulesFired,
+        delivered: eventBus.deliveries.length,
+      };
       const from = clock.now().toISOString();
       if (targetMs > clock.nowMs()) await clock.advanceTo(targetMs);
       const after = executionsNow();
@@ -210,7 +237,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
           failed: after.failed - before.executions.failed,
         },
         schedulesFired: schedulesFired - before.fired,
-        eventsDelivered: bus.deliveries.length - before.delivered,
+        eventsDelivered: eventBus.deliveries.length - before.delivered,
       };
     });
     advancing = run.catch(() => undefined);
@@ -306,7 +333,9 @@ function saveClock(path: string, virtualMs: number): void {
 /**
  * Local mode never talks to AWS: fixed local credentials, and every AWS endpoint but
  * DynamoDB's pointed at a closed local port, so a call that slipped through fails at once here
- * instead of reaching an account.
+ * instead of reaching an account. These are the AWS SDK's own variables, read by every client
+ * however it was built, so they stay environment; nothing of Pulsecast's is set here (local
+ * mode installs its configuration in the composition root instead).
  */
 function isolateFromAws(): void {
   process.env.AWS_ACCESS_KEY_ID = 'local';
@@ -360,7 +389,7 @@ async function syncDemoChannels(
     const { outcome } = await saveChannel(current ? { ...current, apiBaseUrl: input.apiBaseUrl } : input, {
       store,
       now: () => new Date(),
-      policy: channelPolicyFromEnv(),
+      policy: channelPolicy(),
     });
     if (outcome === 'created') seeded.push(input.id);
   }

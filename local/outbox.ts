@@ -1,7 +1,6 @@
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { createTransport, type Transporter } from 'nodemailer';
-import { setEmailSender, setSenderAddress, setSlackSender } from '../functions/notifying/runtime.ts';
 import { composeMime } from '../shared/notify/mime.ts';
 import {
   EmailDeliveryError,
@@ -113,7 +112,7 @@ export interface LocalNotifications {
 /** The senders local mode uses, from its environment. */
 export function localNotifications(
   dataDir: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: NodeJS.ProcessEnv,
   now: () => Date = () => new Date(),
 ): LocalNotifications {
   const outbox = join(dataDir, 'outbox');
@@ -138,7 +137,7 @@ export function localNotifications(
  * everything goes to the webhook named `default` and to PULSECAST_ALERT_EMAILS, unless
  * PULSECAST_NOTIFY_ROUTING names a routing file.
  */
-export function localNotifyContext(env: NodeJS.ProcessEnv = process.env): Record<string, string> {
+export function localNotifyContext(env: NodeJS.ProcessEnv): Record<string, string> {
   return {
     alertEmails: env.PULSECAST_ALERT_EMAILS ?? 'team@pulsecast.local',
     senderAddress: env.PULSECAST_NOTIFY_SENDER ?? DEFAULT_SENDER,
@@ -147,20 +146,4 @@ export function localNotifyContext(env: NodeJS.ProcessEnv = process.env): Record
     digestTimezone: env.PULSECAST_TIMEZONE ?? 'UTC',
     ...(env.PULSECAST_NOTIFY_ROUTING ? { notifyRouting: env.PULSECAST_NOTIFY_ROUTING } : {}),
   };
-}
-
-/**
- * Makes the notifying handlers of this process use local mode's senders. Call before the
- * handlers run (they read the senders on each event, so later calls also take effect).
- */
-export function installLocalNotifications(
-  dataDir: string,
-  env: NodeJS.ProcessEnv = process.env,
-  now: () => Date = () => new Date(),
-): LocalNotifications {
-  const local = localNotifications(dataDir, env, now);
-  setSlackSender(local.slack);
-  setEmailSender(local.email);
-  setSenderAddress(local.sender);
-  return local;
 }

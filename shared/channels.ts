@@ -28,22 +28,20 @@ export interface ChannelPolicy {
 export const DEFAULT_CHANNEL_SECRET_PREFIX = 'pulsecast/';
 
 /**
- * The policy the environment describes: `PULSECAST_SECRET_PREFIX` (default
- * `pulsecast/`, the stack's default), `PULSECAST_RESERVED_SECRET_REFS` (comma-separated) and
- * `PULSECAST_LOCAL_CHANNELS=1`, which local mode sets (loopback http, and its `local/` secrets).
+ * The policy a configuration describes (functions/commons/config.ts): `PULSECAST_SECRET_PREFIX`
+ * (default `pulsecast/`, the stack's default), `PULSECAST_RESERVED_SECRET_REFS` and
+ * `PULSECAST_LOCAL_CHANNELS` (loopback http, and local mode's `local/` secrets).
  */
-export function channelPolicyFromEnv(env: NodeJS.ProcessEnv = process.env): ChannelPolicy {
-  const local = env.PULSECAST_LOCAL_CHANNELS === '1';
-  const prefix = env.PULSECAST_SECRET_PREFIX || DEFAULT_CHANNEL_SECRET_PREFIX;
+export function channelPolicyFrom(settings: {
+  PULSECAST_SECRET_PREFIX: string;
+  PULSECAST_RESERVED_SECRET_REFS: readonly string[];
+  PULSECAST_LOCAL_CHANNELS: boolean;
+}): ChannelPolicy {
+  const local = settings.PULSECAST_LOCAL_CHANNELS;
+  const prefix = settings.PULSECAST_SECRET_PREFIX;
   return {
     secretPrefixes: local ? [prefix, 'local/'] : [prefix],
-    reservedSecretRefs: [
-      LOCAL_SECRET_REF,
-      ...(env.PULSECAST_RESERVED_SECRET_REFS ?? '')
-        .split(',')
-        .map((ref) => ref.trim())
-        .filter((ref) => ref.length > 0),
-    ],
+    reservedSecretRefs: [LOCAL_SECRET_REF, ...settings.PULSECAST_RESERVED_SECRET_REFS],
     allowLoopback: local,
   };
 }

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { channelPolicyFromEnv, createChannel, replaceChannel } from '../../shared/channels.ts';
+import { createChannel, replaceChannel } from '../../shared/channels.ts';
 import { ChannelInput } from '../../shared/domain/index.ts';
 import { BadRequestError, NotFoundError } from '../../shared/errors.ts';
 import {
@@ -12,10 +12,10 @@ import {
   QueryLimit,
   routeGroup,
 } from '../commons/http.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { channelPolicy, now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
-const policy = channelPolicyFromEnv();
+const policy = channelPolicy();
 
 /** The channel's version as an entity tag: what `If-Match` sends back. */
 const etag = (version: number) => `"${version}"`;

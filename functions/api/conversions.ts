@@ -6,9 +6,8 @@ import {
   TIMESTAMP_HEADER,
   verifyConversionSignature,
 } from '../../shared/measuring/conversions.ts';
-import { type WebhookSecret, webhookSecretFromEnv } from '../../shared/measuring/webhook-secret.ts';
 import { bodyBytes, header, json, routeGroup } from '../commons/http.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { now, tableStore, webhookSecret } from '../commons/runtime.ts';
 
 const store = tableStore();
 
@@ -19,12 +18,7 @@ class WebhookNotConfiguredError extends PulsecastError {
 
 // Resolved once per container. Local mode loads every route module at start, so a deployment
 // without a webhook secret answers 503 here instead of keeping the whole API from starting.
-let secret: WebhookSecret | Error;
-try {
-  secret = webhookSecretFromEnv();
-} catch (error) {
-  secret = error as Error;
-}
+const secret = webhookSecret();
 
 /**
  * POST /v1/conversions: the webhook of the user's site or shop. No IAM auth (a shop has no AWS

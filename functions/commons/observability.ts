@@ -4,6 +4,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import type { Tracer } from '@aws-lambda-powertools/tracer';
 import type { MiddlewareObj } from '@middy/core';
 import type { Context } from 'aws-lambda';
+import { observabilityConfig } from './config.ts';
 
 /**
  * Logs, metrics and traces of every handler: one Powertools Logger, Metrics and Tracer per
@@ -22,28 +23,22 @@ import type { Context } from 'aws-lambda';
  * one process, so the deployed `INFO` would turn a test run into pages of JSON.
  */
 
-const onLambda = Boolean(process.env.AWS_LAMBDA_FUNCTION_NAME);
-
-const LOG_LEVELS = new Set(['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR', 'CRITICAL', 'SILENT']);
-type LogLevel = 'TRACE' | 'DEBUG' | 'INFO' | 'WARN' | 'ERROR' | 'CRITICAL' | 'SILENT';
-
-function localLogLevel(): LogLevel {
-  const wanted = process.env.PULSECAST_LOG_LEVEL?.trim().toUpperCase();
-  return wanted && LOG_LEVELS.has(wanted) ? (wanted as LogLevel) : 'WARN';
-}
+const settings = observabilityConfig();
+const onLambda = settings.AWS_LAMBDA_FUNCTION_NAME !== undefined;
 
 if (!onLambda && process.env.POWERTOOLS_METRICS_DISABLED === undefined) {
-  // Powertools prints metrics as EMF lines on stdout; off Lambda nobody collects them. Read by
-  // the Metrics constructor below, hence set before it runs; an explicit value always wins.
+  // Powertools prints metrics as EMF lines on stdout; off Lambda nobody collects them. The
+  // variable is Powertools' own, read by the Metrics constructor below, hence set before it
+  // runs; an explicit value always wins.
   process.env.POWERTOOLS_METRICS_DISABLED = 'true';
 }
 
 /** The logger every handler and helper uses: structured JSON, one line per entry. */
-export const logger = new Logger(onLambda ? {} : { logLevel: localLogLevel() });
+export const logger = new Logger(onLambda ? {} : { logLevel: settings.PULSECAST_LOG_LEVEL });
 
 /** Custom metrics, in the `Pulsecast` namespace with a `service` dimension (the stack's name). */
 export const metrics = new Metrics({
-  namespace: process.env.POWERTOOLS_METRICS_NAMESPACE || 'Pulsecast',
+  namespace: settings.POWERTOOLS_METRICS_NAMESPACE,
   // Powertools' own warnings (a metric with a bad name, say) go through the JSON logger.
   logger,
 });

@@ -1,15 +1,90 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { type ChannelPolicy, channelPolicyFrom } from '../../shared/channels.ts';
+import type { Platform } from '../../shared/domain/index.ts';
+import { EventBridgePublisher } from '../../shared/eventbridge.ts';
+import type { EventPublisher } from '../../shared/events.ts';
+import type { Cadence } from '../../shared/measuring/cadence.ts';
+import {
+  fileWebhookSecret,
+  SecretsManagerWebhookSecret,
+  StaticWebhookSecret,
+  type WebhookSecret,
+} from '../../shared/measuring/webhook-secret.ts';
+import type { NotifyConfig } from '../../shared/notify/config.ts';
+import type { EmailSender, SlackSender } from '../../shared/notify/port.ts';
+import type { GoalsReader } from '../../shared/notify/source.ts';
+import { FileCredentialStore, SecretsManagerCredentialStore } from '../../shared/platforms/credentials.ts';
+import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import { type Config, ConfigError, config, installConfig, required } from './config.ts';
 
 /**
- * The DynamoDB client. Local mode (which sets PULSECAST_LOCAL_UNSIGNED for its embedded
- * dynalite, reached on 127.0.0.1 only) skips request signing: dynalite does not check
- * signatures, and signing every request of thousands of simulated executions is a tenth of
- * local mode's time. On AWS the variable is never set.
+ * The composition root of the functions (docs/architecture.md#configuration-and-the-composition-root):
+ * everything a handler depends on beyond its event, built here, once per container, from the
+ * configuration (config.ts) — or installed, in one call to {@link installDeps}, by local mode
+ * and the tests before any handler runs.
+ *
+ * Each dependency has its own accessor rather than one `deps()` object, and the builders of the
+ * heavy ones live in two sibling modules — platform-runtime.ts (every platform adapter) and
+ * notify-runtime.ts (SES, Slack) — so that a function's bundle carries only what it uses: esbuild
+ * keeps every package a bundled module imports, used or not.
  */
-function dynamoClient(): DynamoDBClient {
-  if (process.env.PULSECAST_LOCAL_UNSIGNED !== '1') return new DynamoDBClient({});
+export interface Deps {
+  now: () => Date;
+  store: DynamoStore;
+  /** Channel credentials: Secrets Manager on AWS, a JSON file off it. */
+  credentials: CredentialStore;
+  /** The conversion webhook's HMAC secret; an error (answered as 503) when none is configured. */
+  webhookSecret: WebhookSecret | ConfigError;
+  channelPolicy: ChannelPolicy;
+  cadence: Cadence;
+  events: EventPublisher;
+  adapterFor: (platform: Platform) => PlatformAdapter;
+  notifyConfig: NotifyConfig;
+  /** Absent: no Slack (no webhook secret configured). */
+  slack: SlackSender | undefined;
+  /** Absent: no email (no sender address configured). */
+  email: EmailSender | undefined;
+  senderAddress: string | undefined;
+  goals: GoalsReader;
+}
+
+const installed: Partial<Deps> = {};
+const built: Partial<Deps> = {};
+
+/**
+ * Local mode's and the tests' one way in: these dependencies (and, if given, this
+ * configuration) replace what would be built from the environment. Handlers read their
+ * dependencies when they load or on each event, so install before loading them.
+ */
+export function installDeps(next: Partial<Deps> & { config?: Config }): void {
+  const { config: settings, ...deps } = next;
+  if (settings) installConfig(settings);
+  Object.assign(installed, deps);
+}
+
+/**
+ * The installed dependency, else the one built from the configuration on first use (by this
+ * module and its two siblings, platform-runtime.ts and notify-runtime.ts).
+ */
+export function dep<K extends keyof Deps>(key: K, build: () => Deps[K]): Deps[K] {
+  if (key in installed) return installed[key] as Deps[K];
+  if (!(key in built)) built[key] = build();
+  return built[key] as Deps[K];
+}
+
+/** The clock handlers read: real time on AWS, local mode's virtual clock there. */
+export const now = (): Date => dep('now', () => () => new Date())();
+
+/**
+ * A DynamoDB client. `unsigned` (local mode's embedded dynalite, on 127.0.0.1 only) skips
+ * request signing: dynalite does not check signatures, and signing every request of thousands of
+ * simulated executions is a tenth of local mode's time (docs/adr/0006-unsigned-local-dynalite.md).
+ */
+export function dynamoClient(options: { endpoint?: string; unsigned?: boolean } = {}): DynamoDBClient {
+  if (!options.unsigned) return new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
   return new DynamoDBClient({
+    ...(options.endpoint ? { endpoint: options.endpoint } : {}),
     signer: {
       sign: async (request) => {
         // dynalite only checks that a well-formed SigV4 header is there.
@@ -22,29 +97,77 @@ function dynamoClient(): DynamoDBClient {
   });
 }
 
-/** Reads a required environment variable at cold start; a missing one stops the function early and says which. */
-export function requireEnv(name: string): string {
-  const value = process.env[name];
-  if (!value) throw new Error(`environment variable ${name} is not set`);
-  return value;
+/** The table adapter, created once per container (the SDK client reuses its connections). */
+export function tableStore(): DynamoStore {
+  return dep(
+    'store',
+    () =>
+      new DynamoStore({
+        tableName: required(config(), 'TABLE_NAME'),
+        client: createDocumentClient(dynamoClient()),
+      }),
+  );
 }
 
 /**
- * The clock handlers read. Real time on AWS; local mode swaps in its controllable clock so a
- * month of a calendar can run in seconds.
+ * Channel credentials. The one place that chooses between Secrets Manager (on AWS) and the
+ * JSON file named by PULSECAST_SECRETS_FILE (off AWS); the Slack webhooks and the conversion
+ * webhook's secret come from the same place.
  */
-let clock: () => Date = () => new Date();
-export const now = (): Date => clock();
-export function setClock(next: () => Date): void {
-  clock = next;
+export function credentialStore(): CredentialStore {
+  return dep('credentials', () => {
+    const file = config().PULSECAST_SECRETS_FILE;
+    return file ? new FileCredentialStore(file) : new SecretsManagerCredentialStore();
+  });
 }
 
-let store: DynamoStore | undefined;
-/** The table adapter, created once per container (the SDK client reuses its connections). */
-export function tableStore(): DynamoStore {
-  store ??= new DynamoStore({
-    tableName: requireEnv('TABLE_NAME'),
-    client: createDocumentClient(dynamoClient()),
+/**
+ * The conversion webhook's secret, or why there is none:
+ * `PULSECAST_CONVERSIONS_SECRET` (the value itself), else the secrets file's
+ * `pulsecast/conversions-webhook` entry, else `CONVERSIONS_SECRET_ID` (Secrets Manager; set by
+ * the stack). The local sources come first: local mode copies the synthesized function's
+ * environment, whose secret name means nothing without AWS.
+ */
+export function webhookSecretFrom(settings: Config): WebhookSecret {
+  const {
+    PULSECAST_CONVERSIONS_SECRET: value,
+    PULSECAST_SECRETS_FILE: file,
+    CONVERSIONS_SECRET_ID: id,
+  } = settings;
+  if (value) return new StaticWebhookSecret(value);
+  if (file) return fileWebhookSecret(new FileCredentialStore(file), file);
+  if (id) return new SecretsManagerWebhookSecret(id);
+  throw new ConfigError(
+    'the conversion webhook has no secret: set CONVERSIONS_SECRET_ID (the stack does), or PULSECAST_CONVERSIONS_SECRET / PULSECAST_SECRETS_FILE locally',
+  );
+}
+
+/**
+ * Resolved once per container. Local mode loads every route module at start, so a deployment
+ * without a webhook secret gets the reason here (POST /v1/conversions answers 503 with it)
+ * instead of an API that cannot start.
+ */
+export function webhookSecret(): WebhookSecret | ConfigError {
+  return dep('webhookSecret', () => {
+    try {
+      return webhookSecretFrom(config());
+    } catch (error) {
+      if (error instanceof ConfigError) return error;
+      throw error;
+    }
   });
-  return store;
+}
+
+/** What a channel may point at (shared/channels.ts). */
+export function channelPolicy(): ChannelPolicy {
+  return dep('channelPolicy', () => channelPolicyFrom(config()));
+}
+
+/** The metrics cadence of this deployment (METRICS_CHECKPOINTS). */
+export function cadence(): Cadence {
+  return dep('cadence', () => config().METRICS_CHECKPOINTS);
+}
+
+export function eventPublisher(): EventPublisher {
+  return dep('events', () => new EventBridgePublisher(required(config(), 'EVENT_BUS_NAME')));
 }

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import { announce } from '../../shared/goals/evaluate-campaigns.ts';
-import { eventPublisher } from '../commons/publishing-runtime.ts';
+import { eventPublisher } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const Input = z.object({ campaignId: z.string(), events: z.array(z.unknown()) });

@@ -2,10 +2,9 @@ import type { Context } from 'aws-lambda';
 import { z } from 'zod';
 import { collectChannel } from '../../shared/measuring/collect.ts';
 import { METRIC, MetricUnit, metrics } from '../commons/observability.ts';
-import { adapterFor, credentialStore, eventPublisher } from '../commons/publishing-runtime.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { adapterFor } from '../commons/platform-runtime.ts';
+import { cadence, credentialStore, eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
-import { cadence } from './runtime.ts';
 
 const store = tableStore();
 const Work = z.object({
@@ -30,7 +29,7 @@ export const handler = step(async (event: unknown, context: Context) => {
     credentials: credentialStore(),
     events: eventPublisher(),
     now,
-    cadence,
+    cadence: cadence(),
     shouldStop: () => context.getRemainingTimeInMillis() < RESERVE_MS,
   });
   // Counted once the channel's readings are recorded: a failed attempt adds nothing, and the

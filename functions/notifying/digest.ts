@@ -1,11 +1,10 @@
 import { z } from 'zod';
 import { DigestPeriod, runDigest } from '../../shared/notify/digest.ts';
 import { StoreDigestSource } from '../../shared/notify/source.ts';
+import { goalsReader, notifyConfig } from '../commons/notify-runtime.ts';
 import { logger } from '../commons/observability.ts';
-import { eventPublisher } from '../commons/publishing-runtime.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
-import { goalsReader, notifyConfig } from './runtime.ts';
 
 const store = tableStore();
 const config = notifyConfig();

@@ -1,5 +1,6 @@
 import { parseBusEvent } from '../../shared/notify/envelope.ts';
 import { type NotifyReport, notify } from '../../shared/notify/notifier.ts';
+import { emailSender, notifyConfig, senderAddress, slackSender } from '../commons/notify-runtime.ts';
 import {
   logger,
   METRIC,
@@ -11,7 +12,6 @@ import {
 } from '../commons/observability.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
-import { emailSender, notifyConfig, senderAddress, slackSender } from './runtime.ts';
 
 const store = tableStore();
 const config = notifyConfig();

@@ -1,6 +1,6 @@
 import { checkChannelHealth } from '../../shared/publishing/channel-health.ts';
-import { adapterFor, credentialStore, eventPublisher } from '../commons/publishing-runtime.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { adapterFor } from '../commons/platform-runtime.ts';
+import { credentialStore, eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { publishBatch } from '../../shared/publishing/publish.ts';
-import { adapterFor, credentialStore } from '../commons/publishing-runtime.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { adapterFor } from '../commons/platform-runtime.ts';
+import { credentialStore, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();

@@ -1,8 +1,8 @@
 import { z } from 'zod';
 import { type PublishOutcome, recordOutcomes } from '../../shared/publishing/publish.ts';
 import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
-import { adapterFor, eventPublisher } from '../commons/publishing-runtime.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { adapterFor } from '../commons/platform-runtime.ts';
+import { eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();

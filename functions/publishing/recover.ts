@@ -1,7 +1,7 @@
 import { recoverStalled } from '../../shared/publishing/recover.ts';
 import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
-import { adapterFor, credentialStore, eventPublisher } from '../commons/publishing-runtime.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { adapterFor } from '../commons/platform-runtime.ts';
+import { credentialStore, eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();

@@ -111,7 +111,7 @@ export function parseSimulatorConfig(input: unknown = {}): SimulatorConfig {
 }
 
 /** Reads the file named by `PULSECAST_SIMULATOR_CONFIG`, or the defaults when it is not set. */
-export function loadSimulatorConfig(env: NodeJS.ProcessEnv = process.env): SimulatorConfig {
+export function loadSimulatorConfig(env: NodeJS.ProcessEnv): SimulatorConfig {
   const path = env.PULSECAST_SIMULATOR_CONFIG;
   if (!path) return parseSimulatorConfig({});
   let json: unknown;

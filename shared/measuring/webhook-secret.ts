@@ -1,5 +1,5 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { FileCredentialStore } from '../platforms/credentials.ts';
+import type { CredentialStore } from '../platforms/port.ts';
 
 /**
  * Where the conversion webhook's HMAC secret comes from. Its value is never logged, returned or
@@ -39,47 +39,26 @@ export class StaticWebhookSecret implements WebhookSecret {
   }
 }
 
-/** The entry of local mode's secrets file (`PULSECAST_SECRETS_FILE`) that holds `{ "secret": "…" }`. */
+/** The entry of the local secrets file (`PULSECAST_SECRETS_FILE`) that holds `{ "secret": "…" }`. */
 export const LOCAL_SECRET_REF = 'pulsecast/conversions-webhook';
 
 /** A secret shorter than this is a mistake, not a secret. */
 export const MIN_SECRET_LENGTH = 16;
 
 /**
- * The secret source the environment names (throws, naming the variables, when there is none):
- * `PULSECAST_CONVERSIONS_SECRET` (the value itself; local mode), else `PULSECAST_SECRETS_FILE`
- * (its `pulsecast/conversions-webhook` entry; local mode), else `CONVERSIONS_SECRET_ID`
- * (Secrets Manager; set by the stack). The local sources come first: local mode may copy the
- * synthesized function's environment, whose secret name means nothing without AWS.
+ * The `pulsecast/conversions-webhook` entry of local mode's secrets file, `{ "secret": "…" }`;
+ * `file` names the file in errors.
  */
-export function webhookSecretFromEnv(env: NodeJS.ProcessEnv = process.env): WebhookSecret {
-  const value = env.PULSECAST_CONVERSIONS_SECRET;
-  if (value !== undefined && value !== '') {
-    if (value.length < MIN_SECRET_LENGTH) {
-      throw new Error(`PULSECAST_CONVERSIONS_SECRET must be at least ${MIN_SECRET_LENGTH} characters`);
-    }
-    return new StaticWebhookSecret(value);
-  }
-  const name = env.CONVERSIONS_SECRET_ID;
-  const file = env.PULSECAST_SECRETS_FILE;
-  if (file) {
-    const store = new FileCredentialStore(file);
-    return {
-      async get() {
-        const { secret } = await store.get(LOCAL_SECRET_REF);
-        if (!secret || secret.length < MIN_SECRET_LENGTH) {
-          throw new Error(
-            `${file}: "${LOCAL_SECRET_REF}" needs a "secret" of at least ${MIN_SECRET_LENGTH} characters`,
-          );
-        }
-        return secret;
-      },
-    };
-  }
-  if (!name) {
-    throw new Error(
-      'the conversion webhook has no secret: set CONVERSIONS_SECRET_ID (the stack does), or PULSECAST_CONVERSIONS_SECRET / PULSECAST_SECRETS_FILE locally',
-    );
-  }
-  return new SecretsManagerWebhookSecret(name);
+export function fileWebhookSecret(store: CredentialStore, file: string): WebhookSecret {
+  return {
+    async get() {
+      const { secret } = await store.get(LOCAL_SECRET_REF);
+      if (!secret || secret.length < MIN_SECRET_LENGTH) {
+        throw new Error(
+          `${file}: "${LOCAL_SECRET_REF}" needs a "secret" of at least ${MIN_SECRET_LENGTH} characters`,
+        );
+      }
+      return secret;
+    },
+  };
 }

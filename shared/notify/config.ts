@@ -275,20 +275,3 @@ export const NOTIFY_ENV = {
   /** The From header of every email. */
   sender: 'SES_FROM_ADDRESS',
 } as const;
-
-/** Reads and validates the routing from its environment variable; says what is wrong if it is. */
-export function notifyConfigFromEnv(env: NodeJS.ProcessEnv = process.env): NotifyConfig {
-  const raw = env[NOTIFY_ENV.config];
-  if (!raw) throw new Error(`environment variable ${NOTIFY_ENV.config} is not set`);
-  let json: unknown;
-  try {
-    json = JSON.parse(raw);
-  } catch {
-    throw new Error(`environment variable ${NOTIFY_ENV.config} is not valid JSON`);
-  }
-  const parsed = NotifyConfig.safeParse(json);
-  if (!parsed.success) {
-    throw new Error(`environment variable ${NOTIFY_ENV.config}: ${z.prettifyError(parsed.error)}`);
-  }
-  return parsed.data;
-}

@@ -1,6 +1,6 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setClock } from '../../functions/commons/runtime.ts';
+import { installDeps } from '../../functions/commons/runtime.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { type LocalApi, startLocalApi } from '../../local/server.ts';
 import { API_ROUTE_GROUPS } from '../../shared/api-routes.ts';
@@ -20,7 +20,7 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo();
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   process.env.TABLE_NAME = dynamo.tableName;
-  setClock(() => new Date(NOW));
+  installDeps({ now: () => new Date(NOW) });
   store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
   for (const channel of [X_MAIN, BSKY, LINKEDIN]) await store.putChannel(storedChannel(channel));
   api = await startLocalApi({

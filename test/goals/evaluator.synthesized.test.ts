@@ -2,8 +2,7 @@ import { fileURLToPath } from 'node:url';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setEventPublisher } from '../../functions/commons/publishing-runtime.ts';
-import { setClock } from '../../functions/commons/runtime.ts';
+import { installDeps } from '../../functions/commons/runtime.ts';
 import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
@@ -66,8 +65,7 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo();
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   clock = new VirtualClock({ start: T0 });
-  setClock(() => clock.now());
-  setEventPublisher(events);
+  installDeps({ now: () => clock.now(), events });
   // Secrets resolve to well-formed ARNs (other functions' environments split them apart).
   const secrets = Object.entries(template.Resources as Record<string, { Type: string }>)
     .filter(([, resource]) => resource.Type === 'AWS::SecretsManager::Secret')

@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setClock } from '../../functions/commons/runtime.ts';
+import { installDeps } from '../../functions/commons/runtime.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   dynamo = await startLocalDynamo();
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   process.env.TABLE_NAME = dynamo.tableName;
-  setClock(() => new Date(NOW));
+  installDeps({ now: () => new Date(NOW) });
   for (const name of ['posts', 'campaigns', 'calendars'] as const) {
     handlers[name] = (await import(`../../functions/api/${name}.ts`)).handler as unknown as Handler;
   }

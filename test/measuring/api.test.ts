@@ -1,6 +1,6 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { setClock } from '../../functions/commons/runtime.ts';
+import { installDeps } from '../../functions/commons/runtime.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { tagLink } from '../../shared/calendar/utm.ts';
 import type { Post } from '../../shared/domain/index.ts';
@@ -27,7 +27,7 @@ beforeAll(async () => {
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   process.env.TABLE_NAME = dynamo.tableName;
   process.env.PULSECAST_CONVERSIONS_SECRET = SECRET;
-  setClock(() => new Date(NOW));
+  installDeps({ now: () => new Date(NOW) });
   conversions = (await import('../../functions/api/conversions.ts')).handler as unknown as Handler;
   posts = (await import('../../functions/api/posts.ts')).handler as unknown as Handler;
   store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });

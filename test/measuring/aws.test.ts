@@ -6,11 +6,9 @@ import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-sec
 import { DynamoDBDocumentClient, GetCommand, PutCommand, QueryCommand } from '@aws-sdk/lib-dynamodb';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
-import {
-  SecretsManagerWebhookSecret,
-  StaticWebhookSecret,
-  webhookSecretFromEnv,
-} from '../../shared/measuring/webhook-secret.ts';
+import { parseConfig } from '../../functions/commons/config.ts';
+import { webhookSecretFrom } from '../../functions/commons/runtime.ts';
+import { SecretsManagerWebhookSecret, StaticWebhookSecret } from '../../shared/measuring/webhook-secret.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
 import type { Conversion, MetricSnapshot } from '../../shared/store/measurements.ts';
 
@@ -22,6 +20,9 @@ afterEach(() => {
   secrets.reset();
   dynamo.reset();
 });
+
+/** The secret source of a function with this environment. */
+const webhookSecretFromEnv = (env: NodeJS.ProcessEnv) => webhookSecretFrom(parseConfig(env));
 
 const WEBHOOK_SECRET = 'whsec-0123456789abcdef0123';
 

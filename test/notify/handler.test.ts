@@ -5,8 +5,7 @@ import { SESv2Client, SendEmailCommand, TooManyRequestsException } from '@aws-sd
 import type { Context } from 'aws-lambda';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { credentialStore, setEventPublisher } from '../../functions/commons/publishing-runtime.ts';
-import { setEmailSender, setSlackSender } from '../../functions/notifying/runtime.ts';
+import { credentialStore, installDeps } from '../../functions/commons/runtime.ts';
 import { ensureTable, type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { EVENT_SOURCE, type PulsecastEvent } from '../../shared/events.ts';
 import type { RetryPolicy } from '../../shared/notify/retry.ts';
@@ -135,10 +134,10 @@ beforeEach(async () => {
   ses.reset();
   ses.on(SendEmailCommand).resolves({ MessageId: 'm' });
   // The runtime's own adapters (secret-backed webhook directory, SES v2), with waits removed.
-  setSlackSender(
-    new WebhookSlackSender(new SecretWebhookDirectory(credentialStore(), SECRET), { retry: fast }),
-  );
-  setEmailSender(new SesEmailSender(new SESv2Client({}), fast));
+  installDeps({
+    slack: new WebhookSlackSender(new SecretWebhookDirectory(credentialStore(), SECRET), { retry: fast }),
+    email: new SesEmailSender(new SESv2Client({}), fast),
+  });
 });
 
 afterEach(() => ses.reset());
@@ -235,7 +234,7 @@ describe('the notifier function', () => {
 describe('the digest function', () => {
   it('builds the digest of the scheduled period and announces it', async () => {
     const published: PulsecastEvent[] = [];
-    setEventPublisher({ publish: async (events) => void published.push(...events) });
+    installDeps({ events: { publish: async (events) => void published.push(...events) } });
     const digest = (await import('../../functions/notifying/digest.ts')).handler as unknown as Handler;
 
     await digest({ workspaceId: 'default', period: 'daily', scheduledTime: '2026-12-10T08:00:00Z' }, context);

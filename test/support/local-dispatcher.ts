@@ -1,12 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import {
-  setAdapterResolver,
-  setCredentialStore,
-  setEventPublisher,
-} from '../../functions/commons/publishing-runtime.ts';
-import { setClock } from '../../functions/commons/runtime.ts';
+import { installDeps } from '../../functions/commons/runtime.ts';
 import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { stateMachineArn } from '../../local/cloudformation/template.ts';
@@ -48,10 +43,12 @@ export async function startLocalDispatcher(options: {
   const dynamo = await startLocalDynamo();
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   const clock = new VirtualClock({ start: options.start });
-  setClock(() => clock.now());
-  setAdapterResolver(options.adapter);
-  setEventPublisher(options.events);
-  setCredentialStore(options.credentials);
+  installDeps({
+    now: () => clock.now(),
+    adapterFor: options.adapter,
+    events: options.events,
+    credentials: options.credentials,
+  });
 
   let runner: LocalStateMachineRunner | undefined;
   const names = { [tableId]: dynamo.tableName, [busId]: 'pulsecast-local' };

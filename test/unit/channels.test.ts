@@ -1,8 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { parseConfig } from '../../functions/commons/config.ts';
 import {
   apiBaseUrlProblem,
   type ChannelPolicy,
-  channelPolicyFromEnv,
+  channelPolicyFrom,
   createChannel,
   PreconditionFailedError,
   PreconditionRequiredError,
@@ -12,6 +13,9 @@ import {
 import type { ChannelInput } from '../../shared/domain/index.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
 import { MemoryStore } from '../support/memory-store.ts';
+
+/** The policy of a function with this environment. */
+const channelPolicyFromEnv = (env: NodeJS.ProcessEnv) => channelPolicyFrom(parseConfig(env));
 
 const deployed = channelPolicyFromEnv({});
 const local = channelPolicyFromEnv({ PULSECAST_LOCAL_CHANNELS: '1' });

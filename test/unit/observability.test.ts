@@ -44,12 +44,13 @@ beforeAll(async () => {
 
   // Imported only now: the module reads its settings from the environment when it loads.
   observability = await import('../../functions/commons/observability.ts');
-  const runtime = await import('../../functions/commons/runtime.ts');
-  const publishing = await import('../../functions/commons/publishing-runtime.ts');
-  runtime.setClock(() => new Date(now));
-  publishing.setAdapterResolver(() => adapter);
-  publishing.setEventPublisher(new RecordingEvents());
-  publishing.setCredentialStore(noCredentials);
+  const { installDeps } = await import('../../functions/commons/runtime.ts');
+  installDeps({
+    now: () => new Date(now),
+    adapterFor: () => adapter,
+    events: new RecordingEvents(),
+    credentials: noCredentials,
+  });
   const load = async (path: string) => (await import(path)).handler as Handler;
   handlers = {
     claim: await load('../../functions/publishing/claim.ts'),

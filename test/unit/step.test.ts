@@ -48,17 +48,17 @@ beforeAll(async () => {
   // Imported only now: the modules read the environment when they load.
   observability = await import('../../functions/commons/observability.ts');
   steps = await import('../../functions/commons/step.ts');
-  const runtime = await import('../../functions/commons/runtime.ts');
-  const publishing = await import('../../functions/commons/publishing-runtime.ts');
-  const notifying = await import('../../functions/notifying/runtime.ts');
-  runtime.setClock(() => new Date(now));
-  publishing.setAdapterResolver(() => metricsAdapter);
-  publishing.setEventPublisher(new RecordingEvents());
-  publishing.setCredentialStore(noCredentials);
-  notifying.setNotifyConfig(CONFIG);
-  notifying.setSlackSender(slack);
-  notifying.setEmailSender(email);
-  notifying.setSenderAddress('Pulsecast <notify@example.com>');
+  const { installDeps } = await import('../../functions/commons/runtime.ts');
+  installDeps({
+    now: () => new Date(now),
+    adapterFor: () => metricsAdapter,
+    events: new RecordingEvents(),
+    credentials: noCredentials,
+    notifyConfig: CONFIG,
+    slack,
+    email,
+    senderAddress: 'Pulsecast <notify@example.com>',
+  });
   for (const folder of STEP_FOLDERS) {
     const dir = new URL(`../../functions/${folder}/`, import.meta.url);
     for (const file of readdirSync(dir)) {

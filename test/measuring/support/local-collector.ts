@@ -1,12 +1,7 @@
 import { fileURLToPath } from 'node:url';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
-import {
-  setAdapterResolver,
-  setCredentialStore,
-  setEventPublisher,
-} from '../../../functions/commons/publishing-runtime.ts';
-import { setClock } from '../../../functions/commons/runtime.ts';
+import { installDeps } from '../../../functions/commons/runtime.ts';
 import { createPulsecastApp } from '../../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../../local/clock.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../../local/dynamo.ts';
@@ -64,7 +59,6 @@ export async function startLocalCollector(options: { start: number }): Promise<L
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
   const clock = new VirtualClock({ start: options.start });
   const now = () => clock.now();
-  setClock(now);
 
   const audience = new AudienceModel({ seed: 42 });
   const common = { clock: now, audience };
@@ -133,9 +127,7 @@ export async function startLocalCollector(options: { start: number }): Promise<L
   });
   const adapterFor = adapterRegistry({ now, sleep: async () => undefined });
   const events = new RecordingEvents();
-  setAdapterResolver(adapterFor);
-  setEventPublisher(events);
-  setCredentialStore(credentials);
+  installDeps({ now, adapterFor, events, credentials });
 
   const runner = await LocalStateMachineRunner.fromTemplate(template, collectorId, {
     root: ROOT,
