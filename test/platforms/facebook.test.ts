@@ -9,22 +9,13 @@ import {
 } from '../../shared/platforms/meta/facebook.ts';
 import { GRAPH_API_VERSION, graphEndpoint } from '../../shared/platforms/meta/graph.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import {
-  type FetchRoute,
-  loadFixture,
-  MemoryCredentialStore,
-  platformError,
-  type RoutedCall,
-  respond,
-  routedFetch,
-} from './helpers.ts';
+import { MemoryCredentialStore, platformError, type RoutedCall, respond, routedContract } from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's documentation examples
 // (test/fixtures/platforms/facebook, sources in its README).
 
-const fixture = (name: string) => loadFixture('facebook', name);
-
 const NOW = new Date('2026-12-10T12:00:00.000Z');
+const { fixture, adapterWith } = routedContract('facebook', createFacebookAdapter, NOW);
 const PAGE = '546349135390552';
 const TOKEN = 'EAAG-page-access-token-SECRET-abcdef123456';
 const store = MemoryCredentialStore.holding({ pageId: PAGE, pageAccessToken: TOKEN });
@@ -34,11 +25,6 @@ const channel: Channel = makeChannel({
   handle: 'Pulsecast',
   secretRef: 'fb',
 });
-
-function adapterWith(routes: FetchRoute[]) {
-  const fake = routedFetch(routes);
-  return { adapter: createFacebookAdapter({ fetch: fake.fetch, now: () => NOW }), calls: fake.calls };
-}
 
 describe('graphEndpoint', () => {
   it('adds the current version to a host and keeps a version the channel pins', () => {

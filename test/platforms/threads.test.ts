@@ -5,21 +5,13 @@ import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta/gr
 import { createThreadsAdapter, threadsMetrics } from '../../shared/platforms/meta/threads.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import {
-  type FetchRoute,
-  loadFixture,
-  MemoryCredentialStore,
-  platformError,
-  respond,
-  routedFetch,
-} from './helpers.ts';
+import { type FetchRoute, MemoryCredentialStore, platformError, respond, routedContract } from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's Threads documentation
 // examples (test/fixtures/platforms/threads, sources in its README).
 
-const fixture = (name: string) => loadFixture('threads', name);
-
 const NOW = new Date('2026-12-10T09:00:00.000Z');
+const { fixture, adapterWith } = routedContract('threads', createThreadsAdapter, NOW);
 const USER = '26014213178290321';
 const TOKEN = 'THAA-threads-user-token-SECRET-9876543210';
 const channel: Channel = makeChannel({
@@ -36,14 +28,6 @@ function store(overrides: Partial<Credentials> = {}) {
     expiresAt: '2027-01-20T00:00:00.000Z',
     ...overrides,
   });
-}
-
-function adapterWith(routes: FetchRoute[]) {
-  const fake = routedFetch(routes);
-  return {
-    adapter: createThreadsAdapter({ fetch: fake.fetch, now: () => NOW, sleep: async () => {} }),
-    calls: fake.calls,
-  };
 }
 
 const happy: FetchRoute[] = [
