@@ -26,6 +26,7 @@ import {
 } from '../json.ts';
 import { type LocalHandler, lambdaContext, SimulatedServiceError } from '../lambda.ts';
 import { compilePattern, type EventMatcher, validatePattern } from './pattern.ts';
+import { type RetryPolicy, retryPolicyOf } from './retry-policy.ts';
 
 /**
  * The local `pulsecast` event bus: the EventBridge rules of the synthesized template, applied to
@@ -70,7 +71,7 @@ export interface LocalRuleTarget {
   /** @default { kind: 'event' } */
   input?: TargetInput;
   /** The target's `RetryPolicy` (delivery failures). */
-  retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeSeconds?: number };
+  retryPolicy?: RetryPolicy;
   /** The target's dead-letter queue (`DeadLetterConfig.Arn`), by logical id or ARN. */
   deadLetterQueue?: string;
 }
@@ -770,24 +771,12 @@ function ruleTarget(
     }
     input = { kind: 'path', path: raw.InputPath };
   }
-  const retry = isJsonObject(raw.RetryPolicy) ? raw.RetryPolicy : undefined;
   const deadLetter = isJsonObject(raw.DeadLetterConfig) ? describeArn(raw.DeadLetterConfig.Arn) : undefined;
   return {
     id: raw.Id,
     functionLogicalId: ref.logicalId,
     input,
-    ...(retry
-      ? {
-          retryPolicy: {
-            ...(typeof retry.MaximumRetryAttempts === 'number'
-              ? { maximumRetryAttempts: retry.MaximumRetryAttempts }
-              : {}),
-            ...(typeof retry.MaximumEventAgeInSeconds === 'number'
-              ? { maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds }
-              : {}),
-          },
-        }
-      : {}),
+    ...retryPolicyOf(raw.RetryPolicy),
     ...(deadLetter ? { deadLetterQueue: deadLetter } : {}),
   };
 }
