@@ -9,7 +9,15 @@ import {
 } from '../../shared/platforms/meta/facebook.ts';
 import { GRAPH_API_VERSION, graphEndpoint } from '../../shared/platforms/meta/graph.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import { MemoryCredentialStore, platformError, type RoutedCall, respond, routedContract } from './helpers.ts';
+import {
+  graphErrorResponse,
+  inTurn,
+  MemoryCredentialStore,
+  platformError,
+  type RoutedCall,
+  respond,
+  routedContract,
+} from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's documentation examples
 // (test/fixtures/platforms/facebook, sources in its README).
@@ -242,19 +250,19 @@ describe('FacebookAdapter.fetchMetrics', () => {
   });
 
   it('marks a post whose id no longer exists deleted and still reads the others (#803)', async () => {
-    let n = 0;
     const body = fixture('ids-post-metrics.200.json').body as Record<string, unknown>;
     const { adapter, calls } = adapterWith([
       [
         'GET',
         /^\/v27\.0\/\?/,
-        () =>
-          n++ === 0
-            ? respond(fixture('error-100-ids-missing.json'))
-            : respond({
-                status: 200,
-                body: { [posts[0]?.platformPostId as string]: body[posts[0]?.platformPostId as string] },
-              }),
+        inTurn(
+          () => respond(fixture('error-100-ids-missing.json')),
+          () =>
+            respond({
+              status: 200,
+              body: { [posts[0]?.platformPostId as string]: body[posts[0]?.platformPostId as string] },
+            }),
+        ),
       ],
     ]);
 
@@ -287,24 +295,18 @@ describe('FacebookAdapter.fetchMetrics', () => {
   });
 
   it('drops the insights and keeps counting when Meta retires a metric', async () => {
-    let n = 0;
     const { adapter, calls } = adapterWith([
       [
         'GET',
         /^\/v27\.0\/\?/,
-        () =>
-          n++ === 0
-            ? respond({
-                status: 400,
-                body: {
-                  error: {
-                    message: '(#100) The value must be a valid insights metric',
-                    type: 'OAuthException',
-                    code: 100,
-                  },
-                },
-              })
-            : respond(fixture('ids-post-metrics.200.json')),
+        inTurn(
+          () =>
+            graphErrorResponse(400, {
+              message: '(#100) The value must be a valid insights metric',
+              code: 100,
+            }),
+          () => respond(fixture('ids-post-metrics.200.json')),
+        ),
       ],
     ]);
     await adapter.fetchMetrics(posts, channel, store);

@@ -239,3 +239,17 @@ export function routedContract<A>(
     },
   };
 }
+
+/** A route handler giving each answer in turn, and the last one from then on. */
+export function inTurn(...answers: RouteHandler[]): RouteHandler {
+  let n = 0;
+  return (call) => (answers[Math.min(n++, answers.length - 1)] as RouteHandler)(call);
+}
+
+/** A Graph API error answer (Facebook, Instagram, Threads): `{ error: { type: 'OAuthException', … } }`. */
+export function graphErrorResponse(
+  status: number,
+  error: { message: string; code: number } & Record<string, unknown>,
+): Response {
+  return respond({ status, body: { error: { type: 'OAuthException', ...error } } });
+}

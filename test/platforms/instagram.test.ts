@@ -11,6 +11,7 @@ import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import {
   type FetchRoute,
+  graphErrorResponse,
   MemoryCredentialStore,
   platformError,
   type RouteHandler,
@@ -219,17 +220,7 @@ describe('InstagramAdapter.publish', () => {
 
   it('calls a 5xx from media_publish ambiguous but one from container creation unavailable', async () => {
     const serverError = () =>
-      respond({
-        status: 500,
-        body: {
-          error: {
-            message: 'An unexpected error has occurred.',
-            type: 'OAuthException',
-            is_transient: true,
-            code: 2,
-          },
-        },
-      });
+      graphErrorResponse(500, { message: 'An unexpected error has occurred.', is_transient: true, code: 2 });
     const atPublish = adapterWith([
       limitOk,
       ['POST', /\/media$/, () => respond(fixture('media-create.200.json'))],

@@ -5,7 +5,15 @@ import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta/gr
 import { createThreadsAdapter, threadsMetrics } from '../../shared/platforms/meta/threads.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import { type FetchRoute, MemoryCredentialStore, platformError, respond, routedContract } from './helpers.ts';
+import {
+  type FetchRoute,
+  graphErrorResponse,
+  inTurn,
+  MemoryCredentialStore,
+  platformError,
+  respond,
+  routedContract,
+} from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's Threads documentation
 // examples (test/fixtures/platforms/threads, sources in its README).
@@ -215,24 +223,18 @@ describe('ThreadsAdapter.lookup and fetchMetrics', () => {
   });
 
   it('asks again without the metrics still in development when Meta refuses one', async () => {
-    let n = 0;
     const { adapter, calls } = adapterWith([
       [
         'GET',
         /\/insights\?/,
-        () =>
-          n++ === 0
-            ? respond({
-                status: 400,
-                body: {
-                  error: {
-                    message: '(#100) The value must be a valid insights metric: shares',
-                    type: 'OAuthException',
-                    code: 100,
-                  },
-                },
-              })
-            : respond(fixture('media-insights.200.json')),
+        inTurn(
+          () =>
+            graphErrorResponse(400, {
+              message: '(#100) The value must be a valid insights metric: shares',
+              code: 100,
+            }),
+          () => respond(fixture('media-insights.200.json')),
+        ),
       ],
     ]);
     await adapter.fetchMetrics([{ id: 'p1', platformPostId: '1234567890' }], channel, store());
