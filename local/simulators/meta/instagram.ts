@@ -5,9 +5,13 @@ import {
   type SimRequest,
   type SimResponse,
   type SimulatedPost,
-  type SimulatorHandle,
 } from '../base.ts';
-import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../setup.ts';
+import {
+  type AccountsSimulatorHandle,
+  type AccountsSimulatorOptions,
+  numbered,
+  numberedAccounts,
+} from '../setup.ts';
 import {
   Containers,
   carouselChildren,
@@ -54,8 +58,9 @@ export interface InstagramSimAccount {
   accessToken: string;
 }
 
-export interface InstagramSimulatorOptions extends PlatformSimulatorOptions, LongLivedTokenOptions {
-  accounts?: Partial<InstagramSimAccount>[];
+export interface InstagramSimulatorOptions
+  extends AccountsSimulatorOptions<InstagramSimAccount>,
+    LongLivedTokenOptions {
   /** Status polls an image container stays IN_PROGRESS. @default 0 */
   imageProcessingPolls?: number;
   /** Status polls a video container stays IN_PROGRESS. @default 2 */
@@ -64,9 +69,7 @@ export interface InstagramSimulatorOptions extends PlatformSimulatorOptions, Lon
   publishingLimit?: number;
 }
 
-export interface InstagramSimulatorHandle extends SimulatorHandle {
-  readonly accounts: readonly InstagramSimAccount[];
-}
+export type InstagramSimulatorHandle = AccountsSimulatorHandle<InstagramSimAccount>;
 
 export const DEFAULT_INSTAGRAM_ACCOUNT: InstagramSimAccount = {
   channel: 'instagram-main',

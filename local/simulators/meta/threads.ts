@@ -1,14 +1,12 @@
 import twitterText from 'twitter-text';
 import { measureText } from '../../../shared/platforms/rules.ts';
+import { json, type SimContext, type SimRequest, type SimResponse, type SimulatedPost } from '../base.ts';
 import {
-  json,
-  type SimContext,
-  type SimRequest,
-  type SimResponse,
-  type SimulatedPost,
-  type SimulatorHandle,
-} from '../base.ts';
-import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../setup.ts';
+  type AccountsSimulatorHandle,
+  type AccountsSimulatorOptions,
+  numbered,
+  numberedAccounts,
+} from '../setup.ts';
 import {
   Containers,
   carouselChildren,
@@ -55,17 +53,16 @@ export interface ThreadsSimAccount {
   accessToken: string;
 }
 
-export interface ThreadsSimulatorOptions extends PlatformSimulatorOptions, LongLivedTokenOptions {
-  accounts?: Partial<ThreadsSimAccount>[];
+export interface ThreadsSimulatorOptions
+  extends AccountsSimulatorOptions<ThreadsSimAccount>,
+    LongLivedTokenOptions {
   /** Status polls an image or video container stays IN_PROGRESS. @default 1 */
   mediaProcessingPolls?: number;
   /** Posts per rolling 24 hours. @default 250 */
   publishingLimit?: number;
 }
 
-export interface ThreadsSimulatorHandle extends SimulatorHandle {
-  readonly accounts: readonly ThreadsSimAccount[];
-}
+export type ThreadsSimulatorHandle = AccountsSimulatorHandle<ThreadsSimAccount>;
 
 export const DEFAULT_THREADS_ACCOUNT: ThreadsSimAccount = {
   channel: 'threads-main',
