@@ -14,6 +14,7 @@ import {
   type MetaContainer,
   mediaOf,
   newContainer,
+  nodeHandlers,
   postsInLastDay,
   publishingLimit,
   shortcode,
@@ -29,9 +30,7 @@ import {
   metaTime,
   missingObject,
   ownPost,
-  postList,
   requestedMetrics,
-  splitFields,
   startMetaSimulator,
   tokenAccount,
 } from './graph.ts';
@@ -119,15 +118,28 @@ export async function startThreadsSimulator(
   const limit = options.publishingLimit ?? 250;
   const containers = new Containers<Container>();
 
+  const nodes = nodeHandlers({
+    containers,
+    accountOf,
+    userIdOf: (account) => account.threadsUserId,
+    listSince: true,
+    container(c, state, fields) {
+      const out: Record<string, unknown> = {};
+      if (fields.includes('status')) out.status = state;
+      if (fields.includes('error_message') && state === 'ERROR') out.error_message = c.error;
+      return out;
+    },
+    post: renderMedia,
+  });
   const routes = containerRoutes(
     { media: 'threads', publish: 'threads_publish', limit: 'threads_publishing_limit' },
     {
       create: (req, ctx) => createContainer(req, ctx),
-      list: (req, ctx) => listThreads(req, ctx),
+      list: nodes.list,
       publish: (req, ctx) => publish(req, ctx),
       limit: (req, ctx) => publishingLimit(req, ctx, accountOf(req).threadsUserId, limit),
       insights: (req, ctx) => mediaInsights(req, ctx),
-      read: (req, ctx) => readNode(req, ctx),
+      read: nodes.read,
     },
   );
 
@@ -228,30 +240,6 @@ export async function startThreadsSimulator(
       data: { mediaType: PUBLISHED_MEDIA_TYPE[c.mediaType], shortcode: code },
     });
     return json(200, { id: mediaId });
-  }
-
-  function listThreads(req: SimRequest, ctx: SimContext): SimResponse {
-    const account = accountOf(req);
-    return postList(req, ctx, account.threadsUserId, { defaultFields: 'id', since: true }, (post, fields) =>
-      renderMedia(post, fields, account),
-    );
-  }
-
-  function readNode(req: SimRequest, ctx: SimContext): SimResponse {
-    const account = accountOf(req);
-    const id = req.params.id ?? '';
-    const fields = splitFields(req.query.get('fields') ?? 'id');
-    if (id === 'me' || id === account.threadsUserId)
-      return json(200, { id: account.threadsUserId, username: account.username });
-    const c = containers.of(id, account.threadsUserId);
-    if (c) {
-      const state = containers.status(c, ctx);
-      const out: Record<string, unknown> = { id: c.id };
-      if (fields.includes('status')) out.status = state;
-      if (fields.includes('error_message') && state === 'ERROR') out.error_message = c.error;
-      return json(200, out);
-    }
-    return json(200, renderMedia(ownPost(ctx, id, account.threadsUserId), fields, account));
   }
 
   function renderMedia(
