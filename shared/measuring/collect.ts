@@ -201,13 +201,7 @@ async function planFirstCheckpoint(
           nextMetricsAt: first.dueAt,
           metricsCheckpoint: cadence.checkpoints[first.index]?.name,
         });
-  try {
-    await store.replacePost(next, post.version, ['PUBLISHED']);
-    return next;
-  } catch (error) {
-    if (error instanceof VersionConflictError) return undefined;
-    throw error;
-  }
+  return (await writePost(next, post, store)) ? next : undefined;
 }
 
 type MeasuringFields = Pick<
