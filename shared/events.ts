@@ -119,6 +119,22 @@ export interface EventPublisher {
   publish(events: readonly PulsecastEvent[]): Promise<void>;
 }
 
+/**
+ * Runs `work`, which collects the events its writes call for, and publishes them even when it
+ * fails part-way: a write that landed is announced, though a later one failed.
+ */
+export async function announcing<T>(
+  publisher: EventPublisher,
+  work: (events: PulsecastEvent[]) => Promise<T>,
+): Promise<T> {
+  const events: PulsecastEvent[] = [];
+  try {
+    return await work(events);
+  } finally {
+    await publisher.publish(events);
+  }
+}
+
 /** The post statuses that end a publish attempt, with the event that announces each. */
 export const OUTCOME_EVENTS: Partial<Record<PostStatus, EventType>> = {
   PUBLISHED: 'Post Published',

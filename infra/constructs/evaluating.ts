@@ -6,7 +6,7 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
+import { failWhenAnyFailed, mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastEvaluating}. */
 export interface PulsecastEvaluatingProps {
@@ -166,15 +166,15 @@ export class PulsecastEvaluating extends Construct {
         'anyFailed.$': "States.ArrayContains($.results[*].failed, 'yes')",
       },
     });
-    const outcome = new sfn.Choice(this, 'AnyCampaignFailed')
-      .when(
-        sfn.Condition.booleanEquals('$.anyFailed', true),
-        new sfn.Fail(this, 'SomeCampaignsFailed', {
-          error: 'Pulsecast.EvaluationFailed',
-          cause: 'At least one campaign could not be evaluated; it stays due and the next sweep retries it.',
-        }),
-      )
-      .otherwise(new sfn.Succeed(this, 'AllEvaluated'));
+    const outcome = failWhenAnyFailed(
+      this,
+      '$.anyFailed',
+      { choice: 'AnyCampaignFailed', fail: 'SomeCampaignsFailed', succeed: 'AllEvaluated' },
+      {
+        error: 'Pulsecast.EvaluationFailed',
+        cause: 'At least one campaign could not be evaluated; it stays due and the next sweep retries it.',
+      },
+    );
 
     const workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Evaluator',

@@ -8,7 +8,7 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
+import { failWhenAnyFailed, mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastMeasuring}. */
 export interface PulsecastMeasuringProps {
@@ -190,15 +190,15 @@ export class PulsecastMeasuring extends Construct {
     const findFailures = new sfn.Pass(this, 'FindFailures', {
       parameters: { 'failed.$': 'States.ArrayContains($.results[*].failed, true)' },
     });
-    const verdict = new sfn.Choice(this, 'AllChannelsCollected')
-      .when(
-        sfn.Condition.booleanEquals('$.failed', true),
-        new sfn.Fail(this, 'SomeChannelsNotCollected', {
-          error: 'ChannelsNotCollected',
-          cause: 'one or more channels could not be read; their posts stay due for the next sweep',
-        }),
-      )
-      .otherwise(new sfn.Succeed(this, 'Collected'));
+    const verdict = failWhenAnyFailed(
+      this,
+      '$.failed',
+      { choice: 'AllChannelsCollected', fail: 'SomeChannelsNotCollected', succeed: 'Collected' },
+      {
+        error: 'ChannelsNotCollected',
+        cause: 'one or more channels could not be read; their posts stay due for the next sweep',
+      },
+    );
 
     const workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Collector',

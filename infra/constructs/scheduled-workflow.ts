@@ -43,6 +43,21 @@ export function workflowStateMachineName(scope: IConstruct, name: string): strin
 }
 
 /**
+ * The last state of a sweep over items: when the boolean at `failedPath` is true (an item failed,
+ * the others having finished), the execution fails, so it can be alarmed on; otherwise it succeeds.
+ */
+export function failWhenAnyFailed(
+  scope: Construct,
+  failedPath: string,
+  ids: { choice: string; fail: string; succeed: string },
+  failure: sfn.FailProps,
+): sfn.Choice {
+  return new sfn.Choice(scope, ids.choice)
+    .when(sfn.Condition.booleanEquals(failedPath, true), new sfn.Fail(scope, ids.fail, failure))
+    .otherwise(new sfn.Succeed(scope, ids.succeed));
+}
+
+/**
  * A Map state's `maxConcurrency` prop: `fallback` when unset; anything but an integer from 1 to
  * `max` fails the synth, naming the construct.
  */

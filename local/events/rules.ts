@@ -5,6 +5,7 @@ import {
   type ResolveOptions,
 } from '../cloudformation/template.ts';
 import { isJsonObject, type JsonValue, parseReferencePath } from '../json.ts';
+import { type RetryPolicy, retryPolicyOf } from './retry-policy.ts';
 
 // How the synthesized template's EventBridge rules, archive and asynchronous-invocation settings
 // become the local bus's rules (bus.ts runs them). Everything local mode cannot run exactly is a
@@ -24,7 +25,7 @@ export interface LocalRuleTarget {
   /** @default { kind: 'event' } */
   input?: TargetInput;
   /** The target's `RetryPolicy` (delivery failures). */
-  retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeSeconds?: number };
+  retryPolicy?: RetryPolicy;
   /** The target's dead-letter queue (`DeadLetterConfig.Arn`), by logical id or ARN. */
   deadLetterQueue?: string;
 }
@@ -241,24 +242,12 @@ function ruleTarget(
     }
     input = { kind: 'path', path: raw.InputPath };
   }
-  const retry = isJsonObject(raw.RetryPolicy) ? raw.RetryPolicy : undefined;
   const deadLetter = isJsonObject(raw.DeadLetterConfig) ? describeArn(raw.DeadLetterConfig.Arn) : undefined;
   return {
     id: raw.Id,
     functionLogicalId: ref.logicalId,
     input,
-    ...(retry
-      ? {
-          retryPolicy: {
-            ...(typeof retry.MaximumRetryAttempts === 'number'
-              ? { maximumRetryAttempts: retry.MaximumRetryAttempts }
-              : {}),
-            ...(typeof retry.MaximumEventAgeInSeconds === 'number'
-              ? { maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds }
-              : {}),
-          },
-        }
-      : {}),
+    ...retryPolicyOf(raw.RetryPolicy),
     ...(deadLetter ? { deadLetterQueue: deadLetter } : {}),
   };
 }

@@ -8,6 +8,7 @@ import {
   TemplateResolutionError,
 } from '../cloudformation/template.ts';
 import { isJsonObject, type JsonValue } from '../json.ts';
+import { type RetryPolicy, retryPolicyOf } from './retry-policy.ts';
 import { parseScheduleExpression } from './schedule-expressions.ts';
 
 /**
@@ -43,7 +44,7 @@ export interface LocalSchedule {
   /** `FlexibleTimeWindow` (informational: local schedules fire at the exact minute). */
   flexibleWindowMinutes?: number;
   /** `Target.RetryPolicy` (informational: what the Scheduler retries when starting the target fails). */
-  retryPolicy?: { maximumRetryAttempts?: number; maximumEventAgeSeconds?: number };
+  retryPolicy?: RetryPolicy;
   /** `Target.DeadLetterConfig.Arn`, by logical id when it refers to a queue of the template. */
   deadLetterQueue?: string;
 }
@@ -112,7 +113,6 @@ export function schedulesFrom(template: unknown, _options: ResolveOptions = {}):
     const startMs = date('StartDate');
     const endMs = date('EndDate');
     const window = isJsonObject(properties.FlexibleTimeWindow) ? properties.FlexibleTimeWindow : undefined;
-    const retry = isJsonObject(targetProperties?.RetryPolicy) ? targetProperties.RetryPolicy : undefined;
     const deadLetter = isJsonObject(targetProperties?.DeadLetterConfig)
       ? referencedId(targetProperties.DeadLetterConfig.Arn)
       : undefined;
@@ -133,18 +133,7 @@ export function schedulesFrom(template: unknown, _options: ResolveOptions = {}):
       ...(window?.Mode === 'FLEXIBLE' && typeof window.MaximumWindowInMinutes === 'number'
         ? { flexibleWindowMinutes: window.MaximumWindowInMinutes }
         : {}),
-      ...(retry
-        ? {
-            retryPolicy: {
-              ...(typeof retry.MaximumRetryAttempts === 'number'
-                ? { maximumRetryAttempts: retry.MaximumRetryAttempts }
-                : {}),
-              ...(typeof retry.MaximumEventAgeInSeconds === 'number'
-                ? { maximumEventAgeSeconds: retry.MaximumEventAgeInSeconds }
-                : {}),
-            },
-          }
-        : {}),
+      ...retryPolicyOf(targetProperties?.RetryPolicy),
       ...(deadLetter ? { deadLetterQueue: deadLetter.logicalId } : {}),
     });
   }

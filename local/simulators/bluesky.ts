@@ -9,10 +9,14 @@ import {
   type SimRoute,
   type SimulatedMedia,
   type SimulatedPost,
-  type SimulatorHandle,
   startSimulator,
 } from './base.ts';
-import { harnessOptions, numberedAccounts, type PlatformSimulatorOptions } from './setup.ts';
+import {
+  type AccountsSimulatorHandle,
+  type AccountsSimulatorOptions,
+  harnessOptions,
+  numberedAccounts,
+} from './setup.ts';
 
 /**
  * A local stand-in for a Bluesky PDS (with the AppView's `getPosts`), speaking XRPC as atproto
@@ -34,16 +38,14 @@ export interface BlueskySimAccount {
   displayName: string;
 }
 
-export interface BlueskySimulatorOptions extends PlatformSimulatorOptions {
-  accounts?: Partial<BlueskySimAccount>[];
+export interface BlueskySimulatorOptions extends AccountsSimulatorOptions<BlueskySimAccount> {
   /** @default 7200 */
   accessTokenTtlSeconds?: number;
   /** @default 90 days */
   refreshTokenTtlSeconds?: number;
 }
 
-export interface BlueskySimulatorHandle extends SimulatorHandle {
-  readonly accounts: readonly BlueskySimAccount[];
+export interface BlueskySimulatorHandle extends AccountsSimulatorHandle<BlueskySimAccount> {
   /** How many times each account signed in with its app password (Bluesky limits this tightly). */
   readonly sessionsCreated: ReadonlyMap<string, number>;
 }

@@ -72,37 +72,7 @@ export async function startSimulatorFleet(options: {
     ),
     channel(DEFAULT_THREADS_ACCOUNT.channel, 'threads', `@${DEFAULT_THREADS_ACCOUNT.username}`, threads),
   ];
-  const secrets: Record<string, Credentials> = {
-    [`local/${DEFAULT_X_ACCOUNT.channel}`]: {
-      accessToken: DEFAULT_X_ACCOUNT.accessToken,
-      refreshToken: DEFAULT_X_ACCOUNT.refreshToken,
-      clientId: DEFAULT_X_ACCOUNT.clientId,
-    },
-    [`local/${DEFAULT_BLUESKY_ACCOUNT.channel}`]: {
-      identifier: DEFAULT_BLUESKY_ACCOUNT.handle,
-      appPassword: DEFAULT_BLUESKY_ACCOUNT.appPassword,
-    },
-    [`local/${DEFAULT_MASTODON_ACCOUNT.channel}`]: { accessToken: DEFAULT_MASTODON_ACCOUNT.accessToken },
-    [`local/${DEFAULT_LINKEDIN_ACCOUNT.channel}`]: {
-      accessToken: DEFAULT_LINKEDIN_ACCOUNT.accessToken,
-      refreshToken: DEFAULT_LINKEDIN_ACCOUNT.refreshToken,
-      clientId: DEFAULT_LINKEDIN_ACCOUNT.clientId,
-      clientSecret: DEFAULT_LINKEDIN_ACCOUNT.clientSecret ?? '',
-      organizationUrn: `urn:li:organization:${DEFAULT_LINKEDIN_ACCOUNT.organizationId}`,
-    },
-    [`local/${DEFAULT_FACEBOOK_PAGE.channel}`]: {
-      pageId: DEFAULT_FACEBOOK_PAGE.pageId,
-      pageAccessToken: DEFAULT_FACEBOOK_PAGE.pageAccessToken,
-    },
-    [`local/${DEFAULT_INSTAGRAM_ACCOUNT.channel}`]: {
-      igUserId: DEFAULT_INSTAGRAM_ACCOUNT.igUserId,
-      accessToken: DEFAULT_INSTAGRAM_ACCOUNT.accessToken,
-    },
-    [`local/${DEFAULT_THREADS_ACCOUNT.channel}`]: {
-      threadsUserId: DEFAULT_THREADS_ACCOUNT.threadsUserId,
-      accessToken: DEFAULT_THREADS_ACCOUNT.accessToken,
-    },
-  };
+  const secrets = defaultAccountSecrets('local/');
   const simulators = [x, bluesky, mastodon, linkedin, facebook, instagram, threads];
   return {
     simulators,
@@ -110,6 +80,41 @@ export async function startSimulatorFleet(options: {
     secrets,
     stop: async () => {
       await Promise.all(simulators.map((sim) => sim.stop()));
+    },
+  };
+}
+
+/** The secrets of the simulators' default accounts, each under `<prefix><its channel id>`. */
+export function defaultAccountSecrets(prefix: string): Record<string, Credentials> {
+  return {
+    [`${prefix}${DEFAULT_X_ACCOUNT.channel}`]: {
+      accessToken: DEFAULT_X_ACCOUNT.accessToken,
+      refreshToken: DEFAULT_X_ACCOUNT.refreshToken,
+      clientId: DEFAULT_X_ACCOUNT.clientId,
+    },
+    [`${prefix}${DEFAULT_BLUESKY_ACCOUNT.channel}`]: {
+      identifier: DEFAULT_BLUESKY_ACCOUNT.handle,
+      appPassword: DEFAULT_BLUESKY_ACCOUNT.appPassword,
+    },
+    [`${prefix}${DEFAULT_MASTODON_ACCOUNT.channel}`]: { accessToken: DEFAULT_MASTODON_ACCOUNT.accessToken },
+    [`${prefix}${DEFAULT_LINKEDIN_ACCOUNT.channel}`]: {
+      accessToken: DEFAULT_LINKEDIN_ACCOUNT.accessToken,
+      refreshToken: DEFAULT_LINKEDIN_ACCOUNT.refreshToken,
+      clientId: DEFAULT_LINKEDIN_ACCOUNT.clientId,
+      clientSecret: DEFAULT_LINKEDIN_ACCOUNT.clientSecret ?? '',
+      organizationUrn: `urn:li:organization:${DEFAULT_LINKEDIN_ACCOUNT.organizationId}`,
+    },
+    [`${prefix}${DEFAULT_FACEBOOK_PAGE.channel}`]: {
+      pageId: DEFAULT_FACEBOOK_PAGE.pageId,
+      pageAccessToken: DEFAULT_FACEBOOK_PAGE.pageAccessToken,
+    },
+    [`${prefix}${DEFAULT_INSTAGRAM_ACCOUNT.channel}`]: {
+      igUserId: DEFAULT_INSTAGRAM_ACCOUNT.igUserId,
+      accessToken: DEFAULT_INSTAGRAM_ACCOUNT.accessToken,
+    },
+    [`${prefix}${DEFAULT_THREADS_ACCOUNT.channel}`]: {
+      threadsUserId: DEFAULT_THREADS_ACCOUNT.threadsUserId,
+      accessToken: DEFAULT_THREADS_ACCOUNT.accessToken,
     },
   };
 }

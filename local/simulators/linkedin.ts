@@ -11,10 +11,15 @@ import {
   type SimRoute,
   type SimulatedMedia,
   type SimulatedPost,
-  type SimulatorHandle,
   startSimulator,
 } from './base.ts';
-import { harnessOptions, numbered, numberedAccounts, type PlatformSimulatorOptions } from './setup.ts';
+import {
+  type AccountsSimulatorHandle,
+  type AccountsSimulatorOptions,
+  harnessOptions,
+  numbered,
+  numberedAccounts,
+} from './setup.ts';
 
 /**
  * A local stand-in for LinkedIn's versioned Marketing APIs as Pulsecast uses them, answering as
@@ -37,17 +42,14 @@ export interface LinkedInSimAccount {
   clientSecret: string;
 }
 
-export interface LinkedInSimulatorOptions extends PlatformSimulatorOptions {
-  accounts?: Partial<LinkedInSimAccount>[];
+export interface LinkedInSimulatorOptions extends AccountsSimulatorOptions<LinkedInSimAccount> {
   /** Lifetime of access tokens. @default 5184000 (60 days) */
   accessTokenTtlSeconds?: number;
   /** Status polls a finalized video stays PROCESSING. @default 1 */
   videoProcessingPolls?: number;
 }
 
-export interface LinkedInSimulatorHandle extends SimulatorHandle {
-  readonly accounts: readonly LinkedInSimAccount[];
-}
+export type LinkedInSimulatorHandle = AccountsSimulatorHandle<LinkedInSimAccount>;
 
 export const DEFAULT_LINKEDIN_ACCOUNT: LinkedInSimAccount = {
   channel: 'linkedin-page',

@@ -11,10 +11,15 @@ import {
   type SimRoute,
   type SimulatedMedia,
   type SimulatedPost,
-  type SimulatorHandle,
   startSimulator,
 } from './base.ts';
-import { harnessOptions, numbered, numberedAccounts, type PlatformSimulatorOptions } from './setup.ts';
+import {
+  type AccountsSimulatorHandle,
+  type AccountsSimulatorOptions,
+  harnessOptions,
+  numbered,
+  numberedAccounts,
+} from './setup.ts';
 
 /**
  * A local stand-in for a Mastodon server, speaking its REST API as documented: bearer tokens
@@ -35,8 +40,7 @@ export interface MastodonSimAccount {
   accessToken: string;
 }
 
-export interface MastodonSimulatorOptions extends PlatformSimulatorOptions {
-  accounts?: Partial<MastodonSimAccount>[];
+export interface MastodonSimulatorOptions extends AccountsSimulatorOptions<MastodonSimAccount> {
   /** The server's `configuration.statuses`. */
   maxCharacters?: number;
   maxMediaAttachments?: number;
@@ -47,8 +51,7 @@ export interface MastodonSimulatorOptions extends PlatformSimulatorOptions {
   mediaProcessingPolls?: number;
 }
 
-export interface MastodonSimulatorHandle extends SimulatorHandle {
-  readonly accounts: readonly MastodonSimAccount[];
+export interface MastodonSimulatorHandle extends AccountsSimulatorHandle<MastodonSimAccount> {
   /** Revokes an account's token, as a user removing the app would. */
   revokeToken(accessToken: string): void;
 }

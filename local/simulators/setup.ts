@@ -1,7 +1,17 @@
-import type { SimulatorOptions } from './base.ts';
+import type { SimulatorHandle, SimulatorOptions } from './base.ts';
 
 /** What every platform simulator can be started with, besides its own settings. */
 export type PlatformSimulatorOptions = Pick<SimulatorOptions, 'clock' | 'audience' | 'port'>;
+
+/** The options of a simulator of accounts `A`: each account given overrides the defaults (`numberedAccounts`). */
+export interface AccountsSimulatorOptions<A> extends PlatformSimulatorOptions {
+  accounts?: Partial<A>[];
+}
+
+/** A running simulator of accounts `A`, with the accounts it serves. */
+export interface AccountsSimulatorHandle<A> extends SimulatorHandle {
+  readonly accounts: readonly A[];
+}
 
 /** The common options a platform simulator was given, for `startSimulator`. */
 export function harnessOptions({

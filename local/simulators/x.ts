@@ -11,10 +11,15 @@ import {
   type SimRoute,
   type SimulatedMedia,
   type SimulatedPost,
-  type SimulatorHandle,
   startSimulator,
 } from './base.ts';
-import { harnessOptions, numbered, numberedAccounts, type PlatformSimulatorOptions } from './setup.ts';
+import {
+  type AccountsSimulatorHandle,
+  type AccountsSimulatorOptions,
+  harnessOptions,
+  numbered,
+  numberedAccounts,
+} from './setup.ts';
 import { invalidRequest, mediaKey, XMediaUploads } from './x-media.ts';
 
 /**
@@ -40,17 +45,14 @@ export interface XSimAccount {
   clientSecret?: string;
 }
 
-export interface XSimulatorOptions extends PlatformSimulatorOptions {
-  accounts?: Partial<XSimAccount>[];
+export interface XSimulatorOptions extends AccountsSimulatorOptions<XSimAccount> {
   /** Lifetime of access tokens (the starting ones included). @default 7200 (X's two hours) */
   accessTokenTtlSeconds?: number;
   /** STATUS polls a video needs before it is ready. @default 1 */
   videoProcessingPolls?: number;
 }
 
-export interface XSimulatorHandle extends SimulatorHandle {
-  readonly accounts: readonly XSimAccount[];
-}
+export type XSimulatorHandle = AccountsSimulatorHandle<XSimAccount>;
 
 export const DEFAULT_X_ACCOUNT: XSimAccount = {
   channel: 'x-main',

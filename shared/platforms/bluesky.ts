@@ -12,7 +12,7 @@ import {
   readAnswer,
 } from './http.ts';
 import { downloadMedia, isVideoMime } from './media.ts';
-import { chunk } from './metrics.ts';
+import { batchReadings, chunk, publicCounts } from './metrics.ts';
 import {
   type CredentialStore,
   type MetricsReading,
@@ -350,28 +350,9 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
           url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/app.bsky.feed.getPosts?${query}`,
         }));
         const answer = readAnswer('Bluesky', GetPostsAnswer, response.body, 'getPosts', 'unavailable');
+        // getPosts leaves out posts that no longer exist.
         const byUri = new Map(answer.posts.map((view) => [view.uri, view]));
-        for (const post of batch) {
-          const view = byUri.get(post.platformPostId);
-          readings.push(
-            view
-              ? {
-                  postId: post.id,
-                  platformPostId: post.platformPostId,
-                  status: 'ok',
-                  metrics: normalisePostView(view),
-                  raw: view,
-                }
-              : // getPosts leaves out posts that no longer exist.
-                {
-                  postId: post.id,
-                  platformPostId: post.platformPostId,
-                  status: 'deleted',
-                  metrics: {},
-                  raw: null,
-                },
-          );
-        }
+        readings.push(...batchReadings(batch, byUri, normalisePostView));
       }
       return readings;
     },
@@ -380,18 +361,13 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
 
 /** Bluesky's counts in Pulsecast's vocabulary. No impressions, reach or clicks: absent, not zero. */
 export function normalisePostView(view: PostView): NormalisedMetrics {
-  const metrics: NormalisedMetrics = {};
-  if (view.likeCount !== undefined) metrics.likes = view.likeCount;
-  if (view.replyCount !== undefined) metrics.comments = view.replyCount;
-  if (view.repostCount !== undefined || view.quoteCount !== undefined) {
-    metrics.shares = (view.repostCount ?? 0) + (view.quoteCount ?? 0);
-  }
-  if (view.bookmarkCount !== undefined) metrics.saves = view.bookmarkCount;
-  const parts = [metrics.likes, metrics.comments, metrics.shares, metrics.saves].filter(
-    (v): v is number => v !== undefined,
-  );
-  if (parts.length > 0) metrics.engagements = parts.reduce((a, b) => a + b, 0);
-  return metrics;
+  return publicCounts({
+    likes: view.likeCount,
+    replies: view.replyCount,
+    reposts: view.repostCount,
+    quotes: view.quoteCount,
+    saves: view.bookmarkCount,
+  });
 }
 
 export interface Facet {

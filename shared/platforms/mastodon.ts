@@ -9,7 +9,7 @@ import {
   readAnswer,
 } from './http.ts';
 import { downloadMedia } from './media.ts';
-import { chunk } from './metrics.ts';
+import { batchReadings, chunk, publicCounts } from './metrics.ts';
 import {
   type CredentialStore,
   type MetricsReading,
@@ -372,27 +372,8 @@ export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAda
             );
           }
         }
-        for (const post of batch) {
-          const status = found.get(post.platformPostId);
-          readings.push(
-            status
-              ? {
-                  postId: post.id,
-                  platformPostId: post.platformPostId,
-                  status: 'ok',
-                  metrics: normaliseStatus(status),
-                  raw: status,
-                }
-              : // Missing from the answer (404 alone): deleted, or no longer visible to us.
-                {
-                  postId: post.id,
-                  platformPostId: post.platformPostId,
-                  status: 'deleted',
-                  metrics: {},
-                  raw: null,
-                },
-          );
-        }
+        // Missing from the answer (404 alone): deleted, or no longer visible to us.
+        readings.push(...batchReadings(batch, found, normaliseStatus));
       }
       return readings;
     },
@@ -401,15 +382,12 @@ export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAda
 
 /** Mastodon's counts in Pulsecast's vocabulary; Mastodon reports no impressions, reach or clicks. */
 export function normaliseStatus(status: Status): NormalisedMetrics {
-  const metrics: NormalisedMetrics = {};
-  if (status.favourites_count !== undefined) metrics.likes = status.favourites_count;
-  if (status.replies_count !== undefined) metrics.comments = status.replies_count;
-  if (status.reblogs_count !== undefined || status.quotes_count !== undefined) {
-    metrics.shares = (status.reblogs_count ?? 0) + (status.quotes_count ?? 0);
-  }
-  const parts = [metrics.likes, metrics.comments, metrics.shares].filter((v): v is number => v !== undefined);
-  if (parts.length > 0) metrics.engagements = parts.reduce((a, b) => a + b, 0);
-  return metrics;
+  return publicCounts({
+    likes: status.favourites_count,
+    replies: status.replies_count,
+    reposts: status.reblogs_count,
+    quotes: status.quotes_count,
+  });
 }
 
 /**

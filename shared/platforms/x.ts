@@ -10,7 +10,7 @@ import {
   readAnswer,
 } from './http.ts';
 import { downloadMedia, isVideoMime } from './media.ts';
-import { chunk } from './metrics.ts';
+import { chunk, deletedReading, okReading, publicCounts, sumDefined } from './metrics.ts';
 import {
   type CredentialStore,
   type MetricsReading,
@@ -437,26 +437,16 @@ export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
               const error = (answer.errors ?? []).find(
                 (e) => e.resource_id === post.platformPostId || e.value === post.platformPostId,
               );
-              readings.push({
-                postId: post.id,
-                platformPostId: post.platformPostId,
-                status: 'deleted',
-                metrics: {},
-                raw: error ?? null,
-              });
+              readings.push(deletedReading(post, error ?? null));
               continue;
             }
             const tweetMedia = (tweet.attachments?.media_keys ?? []).flatMap((key) => {
               const item = media.get(key);
               return item ? [item] : [];
             });
-            readings.push({
-              postId: post.id,
-              platformPostId: post.platformPostId,
-              status: 'ok',
-              metrics: normaliseTweetMetrics(tweet, tweetMedia),
-              raw: { tweet, media: tweetMedia },
-            });
+            readings.push(
+              okReading(post, normaliseTweetMetrics(tweet, tweetMedia), { tweet, media: tweetMedia }),
+            );
           }
         }
       }
@@ -472,28 +462,23 @@ export function normaliseTweetMetrics(
 ): NormalisedMetrics {
   const pub = tweet.public_metrics ?? {};
   const priv = tweet.non_public_metrics ?? tweet.organic_metrics;
-  const metrics: NormalisedMetrics = {};
+  const metrics = publicCounts({
+    likes: pub.like_count,
+    replies: pub.reply_count,
+    reposts: pub.retweet_count,
+    quotes: pub.quote_count,
+    saves: pub.bookmark_count,
+  });
   const impressions = pub.impression_count ?? priv?.impression_count;
   if (impressions !== undefined) metrics.impressions = impressions;
-  if (pub.like_count !== undefined) metrics.likes = pub.like_count;
-  if (pub.reply_count !== undefined) metrics.comments = pub.reply_count;
-  if (pub.retweet_count !== undefined || pub.quote_count !== undefined) {
-    metrics.shares = (pub.retweet_count ?? 0) + (pub.quote_count ?? 0);
-  }
-  if (pub.bookmark_count !== undefined) metrics.saves = pub.bookmark_count;
   const clicks = tweet.non_public_metrics?.url_link_clicks ?? tweet.organic_metrics?.url_link_clicks;
   if (clicks !== undefined) metrics.clicks = clicks;
   const views = media.filter((m) => m.public_metrics?.view_count !== undefined);
   if (views.length > 0)
     metrics.videoViews = views.reduce((sum, m) => sum + (m.public_metrics?.view_count ?? 0), 0);
-  const engagements = tweet.non_public_metrics?.engagements;
-  if (engagements !== undefined) {
-    metrics.engagements = engagements;
-  } else {
-    const parts = [metrics.likes, metrics.comments, metrics.shares, metrics.saves, metrics.clicks].filter(
-      (v): v is number => v !== undefined,
-    );
-    if (parts.length > 0) metrics.engagements = parts.reduce((a, b) => a + b, 0);
-  }
+  // X's own count when the owner's token may read it; otherwise the public counts and link clicks.
+  const engagements =
+    tweet.non_public_metrics?.engagements ?? sumDefined(metrics.engagements, metrics.clicks);
+  if (engagements !== undefined) metrics.engagements = engagements;
   return metrics;
 }

@@ -1,14 +1,11 @@
-import type { Channel } from '../domain/index.ts';
-import { type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
-import type { CredentialStore, PlatformAdapter } from '../platforms/port.ts';
+import { makeEvent, type PulsecastEvent } from '../events.ts';
+import type { PlatformAdapter } from '../platforms/port.ts';
 import type { ChannelStore } from '../store/channels.ts';
+import type { RecoverDeps } from './recover.ts';
 
-export interface ChannelHealthDeps {
+/** The recovery sweep's dependencies, with only the channels of the store. */
+export interface ChannelHealthDeps extends Omit<RecoverDeps, 'store'> {
   store: ChannelStore;
-  events: EventPublisher;
-  adapterFor: (platform: Channel['platform']) => PlatformAdapter;
-  credentials: CredentialStore;
-  now: () => Date;
 }
 
 export interface ChannelHealthSummary {

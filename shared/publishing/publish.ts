@@ -1,6 +1,6 @@
 import { type Channel, canTransition, type Post, type PostStatus } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
-import { type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
+import { announcing, type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
 import { CredentialsError } from '../platforms/credentials.ts';
 import {
   type CredentialStore,
@@ -270,9 +270,9 @@ export async function recordOutcomes(
 ): Promise<RecordSummary> {
   const byId = new Map((outcomes ?? []).map((outcome) => [outcome.postId, outcome]));
   const summary: RecordSummary = { published: 0, failed: 0, rescheduled: 0, unknown: 0, skipped: 0 };
-  const events: PulsecastEvent[] = [];
   const channelOf = channelCache(deps.store);
-  try {
+  // What was written is announced even when a later write fails and the step is retried.
+  await announcing(deps.events, async (events) => {
     for (const postId of batch.postIds) {
       const outcome = byId.get(postId) ?? {
         postId,
@@ -283,10 +283,7 @@ export async function recordOutcomes(
       summary[result.counted]++;
       events.push(...result.events);
     }
-  } finally {
-    // Announce what was written even when a later write fails and the step is retried.
-    await deps.events.publish(events);
-  }
+  });
   return summary;
 }
 
@@ -302,13 +299,7 @@ async function recordOne(
   const channel = await channelOf(post.channel);
   const platform = channel?.platform ?? 'x';
   const now = deps.now().toISOString();
-  const ref = {
-    postId: post.id,
-    channel: post.channel,
-    platform,
-    scheduledAt: post.scheduledAt,
-    ...(post.campaign ? { campaign: post.campaign } : {}),
-  };
+  const ref = postRef(post, platform);
   const ours = post.claimedBy === executionId;
 
   if (outcome.kind === 'published') {
@@ -443,6 +434,17 @@ type Ref = {
   scheduledAt: string;
   campaign?: string;
 };
+
+/** What every post event says of its post. */
+export function postRef(post: Post, platform: Channel['platform']): Ref {
+  return {
+    postId: post.id,
+    channel: post.channel,
+    platform,
+    scheduledAt: post.scheduledAt,
+    ...(post.campaign ? { campaign: post.campaign } : {}),
+  };
+}
 
 function publishedEvent(post: Post, ref: Ref): PulsecastEvent {
   const publishedAt = post.publishedAt ?? post.updatedAt;

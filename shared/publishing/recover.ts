@@ -1,18 +1,12 @@
-import type { Channel, Post } from '../domain/index.ts';
+import type { Post } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
-import { type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
-import type { CredentialStore, PlatformAdapter } from '../platforms/port.ts';
-import type { ChannelStore } from '../store/channels.ts';
+import { announcing, type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
+import type { PlatformAdapter } from '../platforms/port.ts';
 import { DUE_KINDS } from '../store/keys.ts';
-import type { PostStore } from '../store/posts.ts';
-import { RECONCILE_DELAYS_MS, withoutClaim, write } from './publish.ts';
+import { type PublishDeps, postRef, RECONCILE_DELAYS_MS, withoutClaim, write } from './publish.ts';
 
-export interface RecoverDeps {
-  store: PostStore & ChannelStore;
+export interface RecoverDeps extends PublishDeps {
   events: EventPublisher;
-  adapterFor: (platform: Channel['platform']) => PlatformAdapter;
-  credentials: CredentialStore;
-  now: () => Date;
 }
 
 export interface RecoverSummary {
@@ -33,14 +27,9 @@ export interface RecoverSummary {
 export async function recoverStalled(deps: RecoverDeps, limit = 500): Promise<RecoverSummary> {
   const now = deps.now();
   const summary: RecoverSummary = { released: 0, unknown: 0, reconciled: 0, stillUnknown: 0 };
-  const events: PulsecastEvent[] = [];
-  try {
-    await sweep(deps, limit, now, summary, events);
-  } finally {
-    // A write that landed is announced even if a later one failed (throttling, say): the event
-    // would otherwise be lost, since the next sweep no longer sees that post as due.
-    await deps.events.publish(events);
-  }
+  // A write that landed is announced even if a later one failed (throttling, say): the event
+  // would otherwise be lost, since the next sweep no longer sees that post as due.
+  await announcing(deps.events, (events) => sweep(deps, limit, now, summary, events));
   return summary;
 }
 
@@ -81,13 +70,9 @@ async function sweep(
         summary.unknown++;
         events.push(
           makeEvent('Post Outcome Unknown', {
+            ...postRef(post, channel?.platform ?? 'x'),
             eventId: `${post.id}:unknown`,
             occurredAt: nowIso,
-            postId: post.id,
-            channel: post.channel,
-            platform: channel?.platform ?? 'x',
-            scheduledAt: post.scheduledAt,
-            ...(post.campaign ? { campaign: post.campaign } : {}),
             reason: unknown.failureReason ?? '',
             reconcilable,
           }),
@@ -129,13 +114,9 @@ async function sweep(
         summary.reconciled++;
         events.push(
           makeEvent('Post Published', {
+            ...postRef(post, channel.platform),
             eventId: `${post.id}:published`,
             occurredAt: nowIso,
-            postId: post.id,
-            channel: post.channel,
-            platform: channel.platform,
-            scheduledAt: post.scheduledAt,
-            ...(post.campaign ? { campaign: post.campaign } : {}),
             platformPostId: found.platformPostId,
             platformUrl: found.platformUrl,
             publishedAt,

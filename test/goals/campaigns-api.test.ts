@@ -1,10 +1,11 @@
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installDeps } from '../../functions/commons/runtime.ts';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
+import type { LocalDynamo } from '../../local/dynamo.ts';
 import { type LocalApi, startLocalApi } from '../../local/server.ts';
 import { API_ROUTE_GROUPS } from '../../shared/api-routes.ts';
-import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import type { DynamoStore } from '../../shared/store/dynamo.ts';
+import { startHandlerTable } from '../support/api-handlers.ts';
 import { BSKY, LINKEDIN, storedChannel, X_MAIN } from './helpers.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: responses are read as loose JSON and checked by assertion
@@ -17,11 +18,8 @@ let api: LocalApi;
 let store: DynamoStore;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.TABLE_NAME = dynamo.tableName;
+  ({ dynamo, store } = await startHandlerTable());
   installDeps({ now: () => new Date(NOW) });
-  store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
   for (const channel of [X_MAIN, BSKY, LINKEDIN]) await store.putChannel(storedChannel(channel));
   api = await startLocalApi({
     port: 0,

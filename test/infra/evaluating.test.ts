@@ -9,8 +9,8 @@ import {
   busAccess,
   definitionOf,
   expectScheduledWorkflow,
+  mapState,
   permissionsOf,
-  type State,
   synthPulsecast,
   tableAccess,
 } from './helpers.ts';
@@ -45,12 +45,7 @@ describe('PulsecastEvaluating', () => {
       'SomeCampaignsFailed',
       'Tally',
     ]);
-    const map = definition.States.EvaluateCampaigns as {
-      ItemsPath: string;
-      MaxConcurrency: number;
-      ResultPath: string;
-      ItemProcessor: { StartAt: string; States: Record<string, State> };
-    };
+    const map = mapState(definition, 'EvaluateCampaigns');
     expect(map).toMatchObject({ ItemsPath: '$.campaigns', MaxConcurrency: 5, ResultPath: '$.results' });
     expect(map.ItemProcessor.StartAt).toBe('EvaluateCampaign');
     const { EvaluateCampaign: evaluate, AnnounceChanges: announce } = map.ItemProcessor.States;

@@ -158,6 +158,19 @@ export interface Definition {
   [other: string]: unknown;
 }
 
+/** A Map state of a definition: how it iterates, and the states it runs per item. */
+export interface MapState extends State {
+  ItemsPath: string;
+  MaxConcurrency: number;
+  ResultPath: string;
+  ItemProcessor: { StartAt: string; States: Record<string, State> };
+}
+
+/** The Map state `name` of a definition. */
+export function mapState(definition: Definition, name: string): MapState {
+  return definition.States[name] as MapState;
+}
+
 /** A state machine's definition as Step Functions will read it (the tokens of its Fn::Join as "ARN"). */
 export function definitionOf(synth: Synthesized, machine: StateMachine): Definition {
   const resource = synth.template.findResources('AWS::StepFunctions::StateMachine')[synth.logicalId(machine)];

@@ -6,9 +6,9 @@ import {
   CHANNEL_SECRETS,
   definitionOf,
   expectScheduledWorkflow,
+  mapState,
   type Permissions,
   permissionsOf,
-  type State,
   synthPulsecast,
   tableAccess,
 } from './helpers.ts';
@@ -49,12 +49,7 @@ describe('PulsecastMeasuring', () => {
       Choices: [{ Variable: '$.channels[0]', IsPresent: true, Next: 'CollectChannels' }],
       Default: 'NothingDue',
     });
-    const map = definition.States.CollectChannels as {
-      ItemsPath: string;
-      MaxConcurrency: number;
-      ResultPath: string;
-      ItemProcessor: { StartAt: string; States: Record<string, State> };
-    };
+    const map = mapState(definition, 'CollectChannels');
     expect(map).toMatchObject({ ItemsPath: '$.channels', MaxConcurrency: 10, ResultPath: '$.results' });
     expect(map.ItemProcessor.StartAt).toBe('FetchAndStore');
     expect(definition.States.SomeChannelsNotCollected).toMatchObject({
@@ -65,7 +60,7 @@ describe('PulsecastMeasuring', () => {
 
   it('retries both steps on transient errors only, and catches a channel that still fails so the others finish', () => {
     const definition = definitionOf(synth, measuring.stateMachine);
-    const map = definition.States.CollectChannels as { ItemProcessor: { States: Record<string, State> } };
+    const map = mapState(definition, 'CollectChannels');
     const fetch = map.ItemProcessor.States.FetchAndStore as {
       Retry: { ErrorEquals: string[] }[];
       Catch: unknown;

@@ -6,6 +6,7 @@ import {
   CHANNEL_SECRETS,
   definitionOf,
   expectScheduledWorkflow,
+  mapState,
   type Permissions,
   permissionsOf,
   queueAccess,
@@ -42,10 +43,7 @@ describe('PulsecastPublishing', () => {
       'Recover',
       'StartAnotherDispatcher',
     ]);
-    const map = states.PublishBatches as {
-      ItemProcessor: { StartAt: string; States: Record<string, Record<string, unknown>> };
-      MaxConcurrency: number;
-    };
+    const map = mapState(definition, 'PublishBatches');
     expect(map.MaxConcurrency).toBe(40);
     expect(map.ItemProcessor.StartAt).toBe('WaitUntilDue');
     expect(map.ItemProcessor.States.WaitUntilDue).toMatchObject({

@@ -1,14 +1,9 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installDeps } from '../../functions/commons/runtime.ts';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
-import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import type { LocalDynamo } from '../../local/dynamo.ts';
+import { type ApiHandler, apiHandler, callApi, startHandlerTable } from '../support/api-handlers.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 
-type Handler = (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-) => Promise<APIGatewayProxyStructuredResultV2>;
 // biome-ignore lint/suspicious/noExplicitAny: responses are read as loose JSON and checked by assertion
 type Json = any;
 
@@ -21,17 +16,14 @@ const NOW = Date.parse('2026-12-01T09:00:00.000Z');
 /** Over DynamoDB's 2048-byte partition key and 1024-byte sort key limits. */
 const HUGE = 'a'.repeat(2100);
 let dynamo: LocalDynamo;
-const handlers: Record<'posts' | 'campaigns' | 'calendars', Handler> = {} as never;
+const handlers: Record<'posts' | 'campaigns' | 'calendars', ApiHandler> = {} as never;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.TABLE_NAME = dynamo.tableName;
+  const table = await startHandlerTable();
+  dynamo = table.dynamo;
   installDeps({ now: () => new Date(NOW) });
-  for (const name of ['posts', 'campaigns', 'calendars'] as const) {
-    handlers[name] = (await import(`../../functions/api/${name}.ts`)).handler as unknown as Handler;
-  }
-  const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
+  for (const name of ['posts', 'campaigns', 'calendars'] as const) handlers[name] = await apiHandler(name);
+  const store = table.store;
   await store.putChannel(makeChannel({ id: 'x-main', platform: 'x' }));
   await store.createPosts([makePost({ id: 'launch-1', scheduledAt: '2027-01-10T09:00:00.000Z' })]);
 }, 60_000);
@@ -46,19 +38,10 @@ async function call(
   routeKey: string,
   init: { id?: string; query?: Record<string, string>; body?: string; contentType?: string } = {},
 ): Promise<{ status: number; type: string; body: Json }> {
-  const event = {
-    version: '2.0',
-    routeKey,
-    rawPath: routeKey.split(' ')[1]?.replace('{id}', init.id ?? '') ?? '/',
-    rawQueryString: new URLSearchParams(init.query ?? {}).toString(),
+  const result = await callApi(handlers[group], routeKey, {
+    ...init,
     headers: init.contentType ? { 'content-type': init.contentType } : {},
-    ...(init.query ? { queryStringParameters: init.query } : {}),
-    ...(init.id !== undefined ? { pathParameters: { id: init.id } } : {}),
-    requestContext: {} as APIGatewayProxyEventV2['requestContext'],
-    isBase64Encoded: false,
-    ...(init.body !== undefined ? { body: init.body } : {}),
-  } satisfies APIGatewayProxyEventV2;
-  const result = await handlers[group](event, { awsRequestId: 'test-request' } as Context);
+  });
   return {
     status: result.statusCode ?? 0,
     type: String(result.headers?.['content-type'] ?? ''),

@@ -1,24 +1,16 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
-import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import type { LocalDynamo } from '../../local/dynamo.ts';
+import { DynamoStore } from '../../shared/store/dynamo.ts';
+import { type ApiHandler, apiHandler, callApi, startHandlerTable } from '../support/api-handlers.ts';
 import { makeChannel } from '../support/fixtures.ts';
-
-type Handler = (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-) => Promise<APIGatewayProxyStructuredResultV2>;
 
 let dynamo: LocalDynamo;
 let store: DynamoStore;
-let calendars: Handler;
+let calendars: ApiHandler;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.TABLE_NAME = dynamo.tableName;
-  calendars = (await import('../../functions/api/calendars.ts')).handler as unknown as Handler;
-  store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
+  ({ dynamo, store } = await startHandlerTable());
+  calendars = await apiHandler('calendars');
   await store.putChannel(makeChannel({ id: 'x-main', platform: 'x' }));
 }, 60_000);
 
@@ -26,19 +18,6 @@ afterAll(async () => {
   vi.restoreAllMocks();
   await dynamo?.stop();
 });
-
-function uploadEvent(body: unknown): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey: 'POST /v1/calendars',
-    rawPath: '/v1/calendars',
-    rawQueryString: '',
-    headers: { 'content-type': 'application/json' },
-    requestContext: {} as APIGatewayProxyEventV2['requestContext'],
-    isBase64Encoded: false,
-    body: JSON.stringify(body),
-  };
-}
 
 describe('POST /v1/calendars when a row loses a race', () => {
   it('answers 409 upload-conflict listing what was applied and where the conflicting post stands', async () => {
@@ -53,15 +32,15 @@ describe('POST /v1/calendars when a row loses a race', () => {
       return [{ id: taken!.post.id, written: false, current: published }, ...(await this.writePosts(rest))];
     });
 
-    const result = await calendars(
-      uploadEvent({
+    const result = await callApi(calendars, 'POST /v1/calendars', {
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({
         posts: [
           { id: 'taken', channel: 'x-main', scheduledAt: at, text: 'one' },
           { id: 'fine', channel: 'x-main', scheduledAt: at, text: 'two' },
         ],
       }),
-      { awsRequestId: 'r' } as Context,
-    );
+    });
 
     expect(result.statusCode).toBe(409);
     expect(result.headers?.['content-type']).toContain('application/problem+json');

@@ -14,6 +14,7 @@ import {
   type EventEnvelope,
   LocalEventBus,
   type LocalRule,
+  type LocalRuleTarget,
   UnsupportedRuleError,
 } from '../../local/events/bus.ts';
 import { type LocalHandler, SimulatedServiceError } from '../../local/lambda.ts';
@@ -62,6 +63,11 @@ const onFailures: LocalRule = {
   eventPattern: { source: [EVENT_SOURCE], 'detail-type': ['Post Failed'] },
   targets: [{ id: 'Notify', functionLogicalId: 'Notifier' }],
 };
+
+/** `onFailures` with its one target given more settings. */
+function onFailuresWith(target: Partial<LocalRuleTarget>): LocalRule {
+  return { ...onFailures, targets: [{ id: 'Notify', functionLogicalId: 'Notifier', ...target }] };
+}
 
 let dir: string;
 beforeEach(async () => {
@@ -313,17 +319,7 @@ describe('LocalEventBus: retries and dead letters', () => {
       clock,
       handlers: { Notifier: throttled.handler },
       rules: [
-        {
-          ...onFailures,
-          targets: [
-            {
-              id: 'Notify',
-              functionLogicalId: 'Notifier',
-              retryPolicy: { maximumRetryAttempts: 3 },
-              deadLetterQueue: 'RuleDeadLetters',
-            },
-          ],
-        },
+        onFailuresWith({ retryPolicy: { maximumRetryAttempts: 3 }, deadLetterQueue: 'RuleDeadLetters' }),
       ],
     });
     // act
@@ -354,14 +350,7 @@ describe('LocalEventBus: retries and dead letters', () => {
     const bus = new LocalEventBus({
       clock,
       handlers: { Notifier: throttled.handler },
-      rules: [
-        {
-          ...onFailures,
-          targets: [
-            { id: 'Notify', functionLogicalId: 'Notifier', retryPolicy: { maximumEventAgeSeconds: 60 } },
-          ],
-        },
-      ],
+      rules: [onFailuresWith({ retryPolicy: { maximumEventAgeSeconds: 60 } })],
     });
     await bus.publish([postFailed()]);
     await clock.advanceBy(10 * 60_000);
@@ -378,14 +367,7 @@ describe('LocalEventBus: retries and dead letters', () => {
     const bus = new LocalEventBus({
       clock,
       handlers: { Notifier: notifier.handler },
-      rules: [
-        {
-          ...onFailures,
-          targets: [
-            { id: 'T', functionLogicalId: 'Notifier', input: { kind: 'path', path: '$.detail.nothing' } },
-          ],
-        },
-      ],
+      rules: [onFailuresWith({ id: 'T', input: { kind: 'path', path: '$.detail.nothing' } })],
     });
     await bus.publish([postFailed()]);
     await clock.whenIdle();

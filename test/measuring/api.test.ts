@@ -1,17 +1,13 @@
-import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installDeps } from '../../functions/commons/runtime.ts';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
+import type { LocalDynamo } from '../../local/dynamo.ts';
 import { tagLink } from '../../shared/calendar/utm.ts';
 import type { Post } from '../../shared/domain/index.ts';
 import { signConversion } from '../../shared/measuring/conversions.ts';
-import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import type { DynamoStore } from '../../shared/store/dynamo.ts';
+import { type ApiHandler, apiHandler, callApi, startHandlerTable } from '../support/api-handlers.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 
-type Handler = (
-  event: APIGatewayProxyEventV2,
-  context: Context,
-) => Promise<APIGatewayProxyStructuredResultV2>;
 // biome-ignore lint/suspicious/noExplicitAny: responses are read as loose JSON and checked by assertion
 type Json = any;
 
@@ -19,18 +15,15 @@ const SECRET = 'whsec-test-0123456789abcdef';
 const NOW = Date.parse('2026-12-08T12:00:00.000Z');
 let dynamo: LocalDynamo;
 let store: DynamoStore;
-let conversions: Handler;
-let posts: Handler;
+let conversions: ApiHandler;
+let posts: ApiHandler;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  process.env.TABLE_NAME = dynamo.tableName;
+  ({ dynamo, store } = await startHandlerTable());
   process.env.PULSECAST_CONVERSIONS_SECRET = SECRET;
   installDeps({ now: () => new Date(NOW) });
-  conversions = (await import('../../functions/api/conversions.ts')).handler as unknown as Handler;
-  posts = (await import('../../functions/api/posts.ts')).handler as unknown as Handler;
-  store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
+  conversions = await apiHandler('conversions');
+  posts = await apiHandler('posts');
   await store.putChannel(makeChannel({ id: 'x-main', platform: 'x' }));
   await store.putChannel(makeChannel({ id: 'bsky-main', platform: 'bluesky' }));
   for (const [id, channel, platform] of [
@@ -55,32 +48,6 @@ afterAll(async () => {
   await dynamo?.stop();
 });
 
-const context = { awsRequestId: 'test-request' } as Context;
-
-function request(
-  routeKey: string,
-  init: {
-    body?: string;
-    headers?: Record<string, string>;
-    path?: string;
-    query?: Record<string, string>;
-    id?: string;
-  },
-): APIGatewayProxyEventV2 {
-  return {
-    version: '2.0',
-    routeKey,
-    rawPath: init.path ?? routeKey.split(' ')[1] ?? '/',
-    rawQueryString: new URLSearchParams(init.query ?? {}).toString(),
-    headers: init.headers ?? {},
-    ...(init.query ? { queryStringParameters: init.query } : {}),
-    ...(init.id ? { pathParameters: { id: init.id } } : {}),
-    requestContext: {} as APIGatewayProxyEventV2['requestContext'],
-    isBase64Encoded: false,
-    ...(init.body !== undefined ? { body: init.body } : {}),
-  };
-}
-
 /** A shop signs with the real time, whatever the handler's (local mode's virtual) clock says. */
 const realSeconds = () => Math.floor(Date.now() / 1000);
 
@@ -96,7 +63,7 @@ async function send(
     'X-Pulsecast-Timestamp': at,
     'X-Pulsecast-Signature': options.signature ?? signConversion(options.secret ?? SECRET, at, body),
   };
-  const result = await conversions(request('POST /v1/conversions', { body, headers }), context);
+  const result = await callApi(conversions, 'POST /v1/conversions', { body, headers });
   return {
     status: result.statusCode ?? 0,
     type: String(result.headers?.['content-type'] ?? ''),
@@ -142,10 +109,10 @@ describe('POST /v1/conversions', () => {
   });
 
   it('rejects a request without the signature headers', async () => {
-    const result = await conversions(
-      request('POST /v1/conversions', { body: JSON.stringify(purchase('evt-unsigned')), headers: {} }),
-      context,
-    );
+    const result = await callApi(conversions, 'POST /v1/conversions', {
+      body: JSON.stringify(purchase('evt-unsigned')),
+      headers: {},
+    });
     expect(result.statusCode).toBe(401);
   });
 
@@ -279,10 +246,7 @@ describe('GET /v1/posts with measurements', () => {
       ['1h', 12],
     ]);
 
-    const result = await posts(
-      request('GET /v1/posts/{id}', { path: '/v1/posts/launch-x', id: 'launch-x' }),
-      context,
-    );
+    const result = await callApi(posts, 'GET /v1/posts/{id}', { id: 'launch-x' });
     const body = JSON.parse(result.body ?? '{}') as Json;
 
     expect(result.statusCode).toBe(200);
@@ -294,10 +258,7 @@ describe('GET /v1/posts with measurements', () => {
     expect(body.metrics[0].raw).toBeUndefined();
     expect(body.conversions).toEqual({ count: 1, value: { EUR: 59.9 } });
 
-    const withRaw = await posts(
-      request('GET /v1/posts/{id}', { path: '/v1/posts/launch-x', id: 'launch-x', query: { raw: 'true' } }),
-      context,
-    );
+    const withRaw = await callApi(posts, 'GET /v1/posts/{id}', { id: 'launch-x', query: { raw: 'true' } });
     expect(JSON.parse(withRaw.body ?? '{}').metrics[0].raw).toEqual({ platform: 'payload' });
   });
 
@@ -307,10 +268,9 @@ describe('GET /v1/posts with measurements', () => {
     await store.createPosts([makePost({ id: 'unmeasured', scheduledAt: '2026-12-09T09:00:00.000Z' })]);
 
     const page = async (sort: string, cursor?: string) => {
-      const result = await posts(
-        request('GET /v1/posts', { query: { sort, limit: '2', ...(cursor ? { cursor } : {}) } }),
-        context,
-      );
+      const result = await callApi(posts, 'GET /v1/posts', {
+        query: { sort, limit: '2', ...(cursor ? { cursor } : {}) },
+      });
       return { status: result.statusCode, body: JSON.parse(result.body ?? '{}') as Json };
     };
 

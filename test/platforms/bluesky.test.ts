@@ -8,6 +8,7 @@ import {
   loadFixture,
   MemoryCredentialStore,
   noSleep,
+  outcomes,
   platformError,
 } from './helpers.ts';
 
@@ -511,14 +512,7 @@ describe('Bluesky adapter', () => {
 
     it('never lets the app password or a session token appear in errors, results, logs or the request log', async () => {
       const spies = [vi.spyOn(console, 'log'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error')];
-      const seen: unknown[] = [];
-      const attempt = async (action: () => Promise<unknown>) => {
-        try {
-          seen.push(await action());
-        } catch (error) {
-          seen.push(error, (error as Error).message);
-        }
-      };
+      const { seen, attempt } = outcomes();
 
       await attempt(() => adapter().publish(makePost({ text: 'ok' }), simChannel(), credentials, CONTEXT));
       sim.setFaults({ serverError: { count: 1 } });

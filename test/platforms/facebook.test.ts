@@ -10,21 +10,20 @@ import {
 import { GRAPH_API_VERSION, graphEndpoint } from '../../shared/platforms/meta/graph.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import {
-  type FetchRoute,
-  loadFixture,
+  graphErrorResponse,
+  inTurn,
   MemoryCredentialStore,
   platformError,
   type RoutedCall,
   respond,
-  routedFetch,
+  routedContract,
 } from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's documentation examples
 // (test/fixtures/platforms/facebook, sources in its README).
 
-const fixture = (name: string) => loadFixture('facebook', name);
-
 const NOW = new Date('2026-12-10T12:00:00.000Z');
+const { fixture, adapterWith } = routedContract('facebook', createFacebookAdapter, NOW);
 const PAGE = '546349135390552';
 const TOKEN = 'EAAG-page-access-token-SECRET-abcdef123456';
 const store = MemoryCredentialStore.holding({ pageId: PAGE, pageAccessToken: TOKEN });
@@ -34,11 +33,6 @@ const channel: Channel = makeChannel({
   handle: 'Pulsecast',
   secretRef: 'fb',
 });
-
-function adapterWith(routes: FetchRoute[]) {
-  const fake = routedFetch(routes);
-  return { adapter: createFacebookAdapter({ fetch: fake.fetch, now: () => NOW }), calls: fake.calls };
-}
 
 describe('graphEndpoint', () => {
   it('adds the current version to a host and keeps a version the channel pins', () => {
@@ -256,19 +250,19 @@ describe('FacebookAdapter.fetchMetrics', () => {
   });
 
   it('marks a post whose id no longer exists deleted and still reads the others (#803)', async () => {
-    let n = 0;
     const body = fixture('ids-post-metrics.200.json').body as Record<string, unknown>;
     const { adapter, calls } = adapterWith([
       [
         'GET',
         /^\/v27\.0\/\?/,
-        () =>
-          n++ === 0
-            ? respond(fixture('error-100-ids-missing.json'))
-            : respond({
-                status: 200,
-                body: { [posts[0]?.platformPostId as string]: body[posts[0]?.platformPostId as string] },
-              }),
+        inTurn(
+          () => respond(fixture('error-100-ids-missing.json')),
+          () =>
+            respond({
+              status: 200,
+              body: { [posts[0]?.platformPostId as string]: body[posts[0]?.platformPostId as string] },
+            }),
+        ),
       ],
     ]);
 
@@ -301,24 +295,18 @@ describe('FacebookAdapter.fetchMetrics', () => {
   });
 
   it('drops the insights and keeps counting when Meta retires a metric', async () => {
-    let n = 0;
     const { adapter, calls } = adapterWith([
       [
         'GET',
         /^\/v27\.0\/\?/,
-        () =>
-          n++ === 0
-            ? respond({
-                status: 400,
-                body: {
-                  error: {
-                    message: '(#100) The value must be a valid insights metric',
-                    type: 'OAuthException',
-                    code: 100,
-                  },
-                },
-              })
-            : respond(fixture('ids-post-metrics.200.json')),
+        inTurn(
+          () =>
+            graphErrorResponse(400, {
+              message: '(#100) The value must be a valid insights metric',
+              code: 100,
+            }),
+          () => respond(fixture('ids-post-metrics.200.json')),
+        ),
       ],
     ]);
     await adapter.fetchMetrics(posts, channel, store);

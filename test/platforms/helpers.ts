@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
+import type { AdapterOptions } from '../../shared/platforms/http.ts';
 import type { CredentialStore, Credentials } from '../../shared/platforms/port.ts';
 import { PlatformError } from '../../shared/platforms/port.ts';
 
@@ -201,3 +202,54 @@ function safeJson(value: unknown): string {
 }
 
 export const noSleep = async (): Promise<void> => {};
+
+/**
+ * What a run of actions returned or threw (each error with its message and cause), for searching
+ * with `everythingVisible` for secrets that leaked.
+ */
+export function outcomes(): { seen: unknown[]; attempt: (action: () => Promise<unknown>) => Promise<void> } {
+  const seen: unknown[] = [];
+  const attempt = async (action: () => Promise<unknown>) => {
+    try {
+      seen.push(await action());
+    } catch (error) {
+      seen.push(error, (error as Error).message, (error as Error).cause);
+    }
+  };
+  return { seen, attempt };
+}
+
+/**
+ * A platform's contract-test kit over `routedFetch`: its recorded fixtures, and adapters (made by
+ * `create` on a clock stopped at `now`, never sleeping) that answer from routes.
+ */
+export function routedContract<A>(
+  platform: string,
+  create: (options: AdapterOptions) => A,
+  now: Date,
+): {
+  fixture: (name: string) => Fixture;
+  adapterWith: (routes: FetchRoute[]) => { adapter: A; calls: RoutedCall[] };
+} {
+  return {
+    fixture: (name) => loadFixture(platform, name),
+    adapterWith(routes) {
+      const fake = routedFetch(routes);
+      return { adapter: create({ fetch: fake.fetch, now: () => now, sleep: noSleep }), calls: fake.calls };
+    },
+  };
+}
+
+/** A route handler giving each answer in turn, and the last one from then on. */
+export function inTurn(...answers: RouteHandler[]): RouteHandler {
+  let n = 0;
+  return (call) => (answers[Math.min(n++, answers.length - 1)] as RouteHandler)(call);
+}
+
+/** A Graph API error answer (Facebook, Instagram, Threads): `{ error: { type: 'OAuthException', … } }`. */
+export function graphErrorResponse(
+  status: number,
+  error: { message: string; code: number } & Record<string, unknown>,
+): Response {
+  return respond({ status, body: { error: { type: 'OAuthException', ...error } } });
+}

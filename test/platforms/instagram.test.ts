@@ -11,20 +11,19 @@ import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import {
   type FetchRoute,
-  loadFixture,
+  graphErrorResponse,
   MemoryCredentialStore,
   platformError,
   type RouteHandler,
   respond,
-  routedFetch,
+  routedContract,
 } from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's Instagram Platform
 // documentation examples (test/fixtures/platforms/instagram, sources in its README).
 
-const fixture = (name: string) => loadFixture('instagram', name);
-
 const NOW = new Date('2026-12-10T09:00:00.000Z');
+const { fixture, adapterWith } = routedContract('instagram', createInstagramAdapter, NOW);
 const IG = '17841405822304914';
 const TOKEN = 'IGAA-instagram-user-token-SECRET-0123456789';
 const channel: Channel = makeChannel({
@@ -41,14 +40,6 @@ function store(overrides: Partial<Credentials> = {}) {
     expiresAt: '2027-01-20T00:00:00.000Z',
     ...overrides,
   });
-}
-
-function adapterWith(routes: FetchRoute[]) {
-  const fake = routedFetch(routes);
-  return {
-    adapter: createInstagramAdapter({ fetch: fake.fetch, now: () => NOW, sleep: async () => {} }),
-    calls: fake.calls,
-  };
 }
 
 /** Container status answers, in order: IN_PROGRESS until the list runs out, then FINISHED. */
@@ -229,17 +220,7 @@ describe('InstagramAdapter.publish', () => {
 
   it('calls a 5xx from media_publish ambiguous but one from container creation unavailable', async () => {
     const serverError = () =>
-      respond({
-        status: 500,
-        body: {
-          error: {
-            message: 'An unexpected error has occurred.',
-            type: 'OAuthException',
-            is_transient: true,
-            code: 2,
-          },
-        },
-      });
+      graphErrorResponse(500, { message: 'An unexpected error has occurred.', is_transient: true, code: 2 });
     const atPublish = adapterWith([
       limitOk,
       ['POST', /\/media$/, () => respond(fixture('media-create.200.json'))],

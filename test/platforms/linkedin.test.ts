@@ -12,22 +12,13 @@ import { LINKEDIN_VERSION, secondsUntilUtcMidnight } from '../../shared/platform
 import { escapeLittleText, unescapeLittleText } from '../../shared/platforms/linkedin/little-text.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import {
-  type FetchRoute,
-  loadFixture,
-  MemoryCredentialStore,
-  platformError,
-  type RoutedCall,
-  respond,
-  routedFetch,
-} from './helpers.ts';
+import { MemoryCredentialStore, platformError, type RoutedCall, respond, routedContract } from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like LinkedIn's documentation
 // examples (test/fixtures/platforms/linkedin, sources in its README).
 
-const fixture = (name: string) => loadFixture('linkedin', name);
-
 const NOW = new Date('2026-12-10T09:00:00.000Z');
+const { fixture, adapterWith } = routedContract('linkedin', createLinkedInAdapter, NOW);
 const ACCESS = 'AQV-linkedin-access-token-SECRET-1234567890';
 const REFRESH = 'AQW-linkedin-refresh-token-SECRET-0987654321';
 const CLIENT_SECRET = 'li-client-secret-SECRET-55555';
@@ -56,12 +47,6 @@ function refreshable(overrides: Partial<Credentials> = {}): MemoryCredentialStor
     clientSecret: CLIENT_SECRET,
     ...overrides,
   });
-}
-
-function adapterWith(routes: FetchRoute[]) {
-  const fake = routedFetch(routes);
-  const adapter = createLinkedInAdapter({ fetch: fake.fetch, now: () => NOW, sleep: async () => {} });
-  return { adapter, calls: fake.calls };
 }
 
 function everythingSaidAbout(error: unknown): string {

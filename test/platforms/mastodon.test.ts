@@ -8,6 +8,7 @@ import {
   loadFixture,
   MemoryCredentialStore,
   noSleep,
+  outcomes,
   platformError,
 } from './helpers.ts';
 
@@ -430,14 +431,7 @@ describe('Mastodon adapter', () => {
     it('never lets the access token appear in errors, results, logs or the request log', async () => {
       const spies = [vi.spyOn(console, 'log'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error')];
       const token = sim.accounts[0]?.accessToken ?? '';
-      const seen: unknown[] = [];
-      const attempt = async (action: () => Promise<unknown>) => {
-        try {
-          seen.push(await action());
-        } catch (error) {
-          seen.push(error, (error as Error).message);
-        }
-      };
+      const { seen, attempt } = outcomes();
 
       await attempt(() => adapter().publish(makePost({ text: 'fine' }), simChannel(), credentials, CONTEXT));
       sim.setFaults({ serverError: { count: 1 } });

@@ -7,19 +7,19 @@ import type { Credentials } from '../../shared/platforms/port.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import {
   type FetchRoute,
-  loadFixture,
+  graphErrorResponse,
+  inTurn,
   MemoryCredentialStore,
   platformError,
   respond,
-  routedFetch,
+  routedContract,
 } from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like Meta's Threads documentation
 // examples (test/fixtures/platforms/threads, sources in its README).
 
-const fixture = (name: string) => loadFixture('threads', name);
-
 const NOW = new Date('2026-12-10T09:00:00.000Z');
+const { fixture, adapterWith } = routedContract('threads', createThreadsAdapter, NOW);
 const USER = '26014213178290321';
 const TOKEN = 'THAA-threads-user-token-SECRET-9876543210';
 const channel: Channel = makeChannel({
@@ -36,14 +36,6 @@ function store(overrides: Partial<Credentials> = {}) {
     expiresAt: '2027-01-20T00:00:00.000Z',
     ...overrides,
   });
-}
-
-function adapterWith(routes: FetchRoute[]) {
-  const fake = routedFetch(routes);
-  return {
-    adapter: createThreadsAdapter({ fetch: fake.fetch, now: () => NOW, sleep: async () => {} }),
-    calls: fake.calls,
-  };
 }
 
 const happy: FetchRoute[] = [
@@ -231,24 +223,18 @@ describe('ThreadsAdapter.lookup and fetchMetrics', () => {
   });
 
   it('asks again without the metrics still in development when Meta refuses one', async () => {
-    let n = 0;
     const { adapter, calls } = adapterWith([
       [
         'GET',
         /\/insights\?/,
-        () =>
-          n++ === 0
-            ? respond({
-                status: 400,
-                body: {
-                  error: {
-                    message: '(#100) The value must be a valid insights metric: shares',
-                    type: 'OAuthException',
-                    code: 100,
-                  },
-                },
-              })
-            : respond(fixture('media-insights.200.json')),
+        inTurn(
+          () =>
+            graphErrorResponse(400, {
+              message: '(#100) The value must be a valid insights metric: shares',
+              code: 100,
+            }),
+          () => respond(fixture('media-insights.200.json')),
+        ),
       ],
     ]);
     await adapter.fetchMetrics([{ id: 'p1', platformPostId: '1234567890' }], channel, store());

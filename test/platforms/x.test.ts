@@ -8,6 +8,7 @@ import {
   loadFixture,
   MemoryCredentialStore,
   noSleep,
+  outcomes,
   platformError,
   transportError,
 } from './helpers.ts';
@@ -611,14 +612,7 @@ describe('X adapter', () => {
       const warn = vi.spyOn(console, 'warn');
       const errorLog = vi.spyOn(console, 'error');
       const secrets = [sim.accounts[0]?.accessToken ?? '', sim.accounts[0]?.refreshToken ?? ''];
-      const seen: unknown[] = [];
-      const attempt = async (action: () => Promise<unknown>) => {
-        try {
-          seen.push(await action());
-        } catch (error) {
-          seen.push(error, (error as Error).message, (error as Error).cause);
-        }
-      };
+      const { seen, attempt } = outcomes();
 
       sim.setFaults({ serverError: { count: 1 } });
       await attempt(() => adapter().publish(makePost(), simChannel(), credentials, CONTEXT));

@@ -6,8 +6,9 @@ import {
   type SimResponse,
   type SimRoute,
   type SimulatedMedia,
+  type SimulatedPost,
 } from '../base.ts';
-import { splitFields } from './graph.ts';
+import { ownPost, postList, splitFields } from './graph.ts';
 
 /**
  * Media containers, the two-step publishing of Instagram and Threads: a container is created
@@ -144,4 +145,45 @@ export function containerRoutes(
     { method: 'GET', path: '/:version/:id/insights', auth: true, handle: handle.insights },
     { method: 'GET', path: '/:version/:id', auth: true, handle: handle.read },
   ];
+}
+
+/** How a container platform shows its user's posts and containers when they are read. */
+export interface NodeViews<A extends { username: string }, C extends MetaContainer> {
+  containers: Containers<C>;
+  /** The account whose token the request presented (and whose user the path names). */
+  accountOf: (req: SimRequest) => A;
+  userIdOf: (account: A) => string;
+  /** Whether listing the user's posts honours `since`. */
+  listSince: boolean;
+  /** The fields asked for of a container in this state, besides its id. */
+  container: (container: C, state: ContainerStatus, fields: string[]) => Record<string, unknown>;
+  post: (post: SimulatedPost, fields: string[], account: A) => Record<string, unknown>;
+}
+
+/**
+ * The reading routes of a container platform: `list`, the user's posts, newest first; `read`, a
+ * node by id: the user itself (`me` too), one of its containers, or one of its posts.
+ */
+export function nodeHandlers<A extends { username: string }, C extends MetaContainer>(
+  views: NodeViews<A, C>,
+): { list: Handler; read: Handler } {
+  return {
+    list(req, ctx) {
+      const account = views.accountOf(req);
+      const options = { defaultFields: 'id', since: views.listSince };
+      return postList(req, ctx, views.userIdOf(account), options, (post, fields) =>
+        views.post(post, fields, account),
+      );
+    },
+    read(req, ctx) {
+      const account = views.accountOf(req);
+      const userId = views.userIdOf(account);
+      const id = req.params.id ?? '';
+      const fields = splitFields(req.query.get('fields') ?? 'id');
+      if (id === 'me' || id === userId) return json(200, { id: userId, username: account.username });
+      const c = views.containers.of(id, userId);
+      if (c) return json(200, { id: c.id, ...views.container(c, views.containers.status(c, ctx), fields) });
+      return json(200, views.post(ownPost(ctx, id, userId), fields, account));
+    },
+  };
 }

@@ -5,9 +5,13 @@ import {
   type SimRequest,
   type SimResponse,
   type SimulatedPost,
-  type SimulatorHandle,
 } from '../base.ts';
-import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../setup.ts';
+import {
+  type AccountsSimulatorHandle,
+  type AccountsSimulatorOptions,
+  numbered,
+  numberedAccounts,
+} from '../setup.ts';
 import {
   Containers,
   carouselChildren,
@@ -15,6 +19,7 @@ import {
   type MetaContainer,
   mediaOf,
   newContainer,
+  nodeHandlers,
   postsInLastDay,
   publishingLimit,
   shortcode,
@@ -29,9 +34,7 @@ import {
   mediaReachable,
   metaTime,
   ownPost,
-  postList,
   requestedMetrics,
-  splitFields,
   startMetaSimulator,
   tokenAccount,
 } from './graph.ts';
@@ -54,8 +57,9 @@ export interface InstagramSimAccount {
   accessToken: string;
 }
 
-export interface InstagramSimulatorOptions extends PlatformSimulatorOptions, LongLivedTokenOptions {
-  accounts?: Partial<InstagramSimAccount>[];
+export interface InstagramSimulatorOptions
+  extends AccountsSimulatorOptions<InstagramSimAccount>,
+    LongLivedTokenOptions {
   /** Status polls an image container stays IN_PROGRESS. @default 0 */
   imageProcessingPolls?: number;
   /** Status polls a video container stays IN_PROGRESS. @default 2 */
@@ -64,9 +68,7 @@ export interface InstagramSimulatorOptions extends PlatformSimulatorOptions, Lon
   publishingLimit?: number;
 }
 
-export interface InstagramSimulatorHandle extends SimulatorHandle {
-  readonly accounts: readonly InstagramSimAccount[];
-}
+export type InstagramSimulatorHandle = AccountsSimulatorHandle<InstagramSimAccount>;
 
 export const DEFAULT_INSTAGRAM_ACCOUNT: InstagramSimAccount = {
   channel: 'instagram-main',
@@ -136,15 +138,34 @@ export async function startInstagramSimulator(
   const limit = options.publishingLimit ?? 50;
   const containers = new Containers<Container>();
 
+  const nodes = nodeHandlers({
+    containers,
+    accountOf,
+    userIdOf: (account) => account.igUserId,
+    listSince: false,
+    container(c, state, fields) {
+      const out: Record<string, unknown> = {};
+      if (fields.includes('status_code')) out.status_code = state;
+      if (fields.includes('status'))
+        out.status =
+          state === 'ERROR'
+            ? c.error
+            : state === 'FINISHED'
+              ? 'Finished: Media has been uploaded and it is ready to be published.'
+              : state;
+      return out;
+    },
+    post: renderMedia,
+  });
   const routes = containerRoutes(
     { media: 'media', publish: 'media_publish', limit: 'content_publishing_limit' },
     {
       create: (req, ctx) => createContainer(req, ctx),
-      list: (req, ctx) => listMedia(req, ctx),
+      list: nodes.list,
       publish: (req, ctx) => publish(req, ctx),
       limit: (req, ctx) => publishingLimit(req, ctx, accountOf(req).igUserId, limit),
       insights: (req, ctx) => mediaInsights(req, ctx),
-      read: (req, ctx) => readNode(req, ctx),
+      read: nodes.read,
     },
   );
 
@@ -258,36 +279,6 @@ export async function startInstagramSimulator(
       data: { mediaType: c.mediaType, container: c.id },
     });
     return json(200, { id: mediaId });
-  }
-
-  function listMedia(req: SimRequest, ctx: SimContext): SimResponse {
-    const account = accountOf(req);
-    return postList(req, ctx, account.igUserId, { defaultFields: 'id', since: false }, (post, fields) =>
-      renderMedia(post, fields, account),
-    );
-  }
-
-  function readNode(req: SimRequest, ctx: SimContext): SimResponse {
-    const account = accountOf(req);
-    const id = req.params.id ?? '';
-    const fields = splitFields(req.query.get('fields') ?? 'id');
-    if (id === 'me' || id === account.igUserId)
-      return json(200, { id: account.igUserId, username: account.username });
-    const c = containers.of(id, account.igUserId);
-    if (c) {
-      const out: Record<string, unknown> = { id: c.id };
-      const state = containers.status(c, ctx);
-      if (fields.includes('status_code')) out.status_code = state;
-      if (fields.includes('status'))
-        out.status =
-          state === 'ERROR'
-            ? c.error
-            : state === 'FINISHED'
-              ? 'Finished: Media has been uploaded and it is ready to be published.'
-              : state;
-      return json(200, out);
-    }
-    return json(200, renderMedia(ownPost(ctx, id, account.igUserId), fields, account));
   }
 
   function renderMedia(

@@ -1,14 +1,12 @@
 import twitterText from 'twitter-text';
 import { measureText } from '../../../shared/platforms/rules.ts';
+import { json, type SimContext, type SimRequest, type SimResponse, type SimulatedPost } from '../base.ts';
 import {
-  json,
-  type SimContext,
-  type SimRequest,
-  type SimResponse,
-  type SimulatedPost,
-  type SimulatorHandle,
-} from '../base.ts';
-import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../setup.ts';
+  type AccountsSimulatorHandle,
+  type AccountsSimulatorOptions,
+  numbered,
+  numberedAccounts,
+} from '../setup.ts';
 import {
   Containers,
   carouselChildren,
@@ -16,6 +14,7 @@ import {
   type MetaContainer,
   mediaOf,
   newContainer,
+  nodeHandlers,
   postsInLastDay,
   publishingLimit,
   shortcode,
@@ -31,9 +30,7 @@ import {
   metaTime,
   missingObject,
   ownPost,
-  postList,
   requestedMetrics,
-  splitFields,
   startMetaSimulator,
   tokenAccount,
 } from './graph.ts';
@@ -55,17 +52,16 @@ export interface ThreadsSimAccount {
   accessToken: string;
 }
 
-export interface ThreadsSimulatorOptions extends PlatformSimulatorOptions, LongLivedTokenOptions {
-  accounts?: Partial<ThreadsSimAccount>[];
+export interface ThreadsSimulatorOptions
+  extends AccountsSimulatorOptions<ThreadsSimAccount>,
+    LongLivedTokenOptions {
   /** Status polls an image or video container stays IN_PROGRESS. @default 1 */
   mediaProcessingPolls?: number;
   /** Posts per rolling 24 hours. @default 250 */
   publishingLimit?: number;
 }
 
-export interface ThreadsSimulatorHandle extends SimulatorHandle {
-  readonly accounts: readonly ThreadsSimAccount[];
-}
+export type ThreadsSimulatorHandle = AccountsSimulatorHandle<ThreadsSimAccount>;
 
 export const DEFAULT_THREADS_ACCOUNT: ThreadsSimAccount = {
   channel: 'threads-main',
@@ -122,15 +118,28 @@ export async function startThreadsSimulator(
   const limit = options.publishingLimit ?? 250;
   const containers = new Containers<Container>();
 
+  const nodes = nodeHandlers({
+    containers,
+    accountOf,
+    userIdOf: (account) => account.threadsUserId,
+    listSince: true,
+    container(c, state, fields) {
+      const out: Record<string, unknown> = {};
+      if (fields.includes('status')) out.status = state;
+      if (fields.includes('error_message') && state === 'ERROR') out.error_message = c.error;
+      return out;
+    },
+    post: renderMedia,
+  });
   const routes = containerRoutes(
     { media: 'threads', publish: 'threads_publish', limit: 'threads_publishing_limit' },
     {
       create: (req, ctx) => createContainer(req, ctx),
-      list: (req, ctx) => listThreads(req, ctx),
+      list: nodes.list,
       publish: (req, ctx) => publish(req, ctx),
       limit: (req, ctx) => publishingLimit(req, ctx, accountOf(req).threadsUserId, limit),
       insights: (req, ctx) => mediaInsights(req, ctx),
-      read: (req, ctx) => readNode(req, ctx),
+      read: nodes.read,
     },
   );
 
@@ -231,30 +240,6 @@ export async function startThreadsSimulator(
       data: { mediaType: PUBLISHED_MEDIA_TYPE[c.mediaType], shortcode: code },
     });
     return json(200, { id: mediaId });
-  }
-
-  function listThreads(req: SimRequest, ctx: SimContext): SimResponse {
-    const account = accountOf(req);
-    return postList(req, ctx, account.threadsUserId, { defaultFields: 'id', since: true }, (post, fields) =>
-      renderMedia(post, fields, account),
-    );
-  }
-
-  function readNode(req: SimRequest, ctx: SimContext): SimResponse {
-    const account = accountOf(req);
-    const id = req.params.id ?? '';
-    const fields = splitFields(req.query.get('fields') ?? 'id');
-    if (id === 'me' || id === account.threadsUserId)
-      return json(200, { id: account.threadsUserId, username: account.username });
-    const c = containers.of(id, account.threadsUserId);
-    if (c) {
-      const state = containers.status(c, ctx);
-      const out: Record<string, unknown> = { id: c.id };
-      if (fields.includes('status')) out.status = state;
-      if (fields.includes('error_message') && state === 'ERROR') out.error_message = c.error;
-      return json(200, out);
-    }
-    return json(200, renderMedia(ownPost(ctx, id, account.threadsUserId), fields, account));
   }
 
   function renderMedia(

@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { Channel, NormalisedMetrics, Post } from '../../domain/index.ts';
 import type { PlatformHttp } from '../http.ts';
+import { deletedReading, okReading } from '../metrics.ts';
 import {
   type CredentialHealth,
   type CredentialStore,
@@ -153,13 +154,13 @@ export function containerAccount<C extends LongLivedTokenCredentials>(
       const { graph } = await open(channel, store);
       const readings: MetricsReading[] = [];
       for (const p of posts) {
-        const base = { postId: p.id, platformPostId: p.platformPostId };
         try {
-          readings.push({ ...base, status: 'ok', ...(await read(graph, p.platformPostId)) });
+          const { metrics, raw } = await read(graph, p.platformPostId);
+          readings.push(okReading(p, metrics, raw));
         } catch (error) {
           const graphError = error instanceof GraphPlatformError ? error.graph : undefined;
           if (graphError?.code !== 100 || graphError.error_subcode !== 33) throw error;
-          readings.push({ ...base, status: 'deleted', metrics: {}, raw: { error: graphError } });
+          readings.push(deletedReading(p, { error: graphError }));
         }
       }
       return readings;

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Channel, NormalisedMetrics, Post } from '../../domain/index.ts';
 import { type AdapterOptions, PlatformHttp } from '../http.ts';
 import { looksLikeVideo } from '../media.ts';
-import { chunk, definedMetrics, sumDefined } from '../metrics.ts';
+import { chunk, definedMetrics, deletedReading, okReading, sumDefined } from '../metrics.ts';
 import {
   type CredentialStore,
   type MetricsReading,
@@ -260,24 +260,10 @@ export function createFacebookAdapter(options: AdapterOptions = {}): PlatformAda
         }
       }
       return posts.map((p) => {
-        if (deleted.has(p.platformPostId)) {
-          return {
-            postId: p.id,
-            platformPostId: p.platformPostId,
-            status: 'deleted' as const,
-            metrics: {},
-            raw: null,
-          };
-        }
+        if (deleted.has(p.platformPostId)) return deletedReading(p);
         const raw = nodes.get(p.platformPostId);
         const node = FacebookPostNode.safeParse(raw);
-        return {
-          postId: p.id,
-          platformPostId: p.platformPostId,
-          status: 'ok' as const,
-          metrics: node.success ? facebookMetrics(node.data) : {},
-          raw: raw ?? null,
-        };
+        return okReading(p, node.success ? facebookMetrics(node.data) : {}, raw ?? null);
       });
     },
 

@@ -8,6 +8,7 @@ import { type LocalDynamo, startLocalDynamo } from '../../../local/dynamo.ts';
 import { AudienceModel } from '../../../local/simulators/audience.ts';
 import type { SimulatorHandle } from '../../../local/simulators/base.ts';
 import { DEFAULT_BLUESKY_ACCOUNT, startBlueskySimulator } from '../../../local/simulators/bluesky.ts';
+import { defaultAccountSecrets } from '../../../local/simulators/fleet.ts';
 import { DEFAULT_LINKEDIN_ACCOUNT, startLinkedInSimulator } from '../../../local/simulators/linkedin.ts';
 import { DEFAULT_MASTODON_ACCOUNT, startMastodonSimulator } from '../../../local/simulators/mastodon.ts';
 import { DEFAULT_X_ACCOUNT, startXSimulator } from '../../../local/simulators/x.ts';
@@ -106,25 +107,7 @@ export async function startLocalCollector(options: { start: number }): Promise<L
       metricsPath: '/rest/organizationalEntityShareStatistics',
     },
   };
-  const credentials = new MemoryCredentialStore({
-    [`pulsecast/${DEFAULT_X_ACCOUNT.channel}`]: {
-      accessToken: DEFAULT_X_ACCOUNT.accessToken,
-      refreshToken: DEFAULT_X_ACCOUNT.refreshToken,
-      clientId: DEFAULT_X_ACCOUNT.clientId,
-    },
-    [`pulsecast/${DEFAULT_BLUESKY_ACCOUNT.channel}`]: {
-      identifier: DEFAULT_BLUESKY_ACCOUNT.handle,
-      appPassword: DEFAULT_BLUESKY_ACCOUNT.appPassword,
-    },
-    [`pulsecast/${DEFAULT_MASTODON_ACCOUNT.channel}`]: { accessToken: DEFAULT_MASTODON_ACCOUNT.accessToken },
-    [`pulsecast/${DEFAULT_LINKEDIN_ACCOUNT.channel}`]: {
-      accessToken: DEFAULT_LINKEDIN_ACCOUNT.accessToken,
-      refreshToken: DEFAULT_LINKEDIN_ACCOUNT.refreshToken,
-      clientId: DEFAULT_LINKEDIN_ACCOUNT.clientId,
-      clientSecret: DEFAULT_LINKEDIN_ACCOUNT.clientSecret ?? '',
-      organizationUrn: `urn:li:organization:${DEFAULT_LINKEDIN_ACCOUNT.organizationId}`,
-    },
-  });
+  const credentials = new MemoryCredentialStore(defaultAccountSecrets('pulsecast/'));
   const adapterFor = adapterRegistry({ now, sleep: async () => undefined });
   const events = new RecordingEvents();
   installDeps({ now, adapterFor, events, credentials });

@@ -10,24 +10,13 @@ import {
 } from '../../../shared/calendar/export.ts';
 import { resolveScheduledTime } from '../../../shared/calendar/time.ts';
 import type { Post } from '../../../shared/domain/index.ts';
+import { makePost } from '../../support/fixtures.ts';
 
 const NOW = '2026-12-01T09:00:00.000Z';
 
+/** A post on the day Berlin moves its clocks forward (makePost's otherwise). */
 function post(overrides: Partial<Post> = {}): Post {
-  return {
-    id: 'post-1',
-    channel: 'x-main',
-    scheduledAt: '2026-03-29T07:00:00.000Z',
-    timezone: 'Europe/Berlin',
-    text: 'Hello from Pulsecast',
-    media: [],
-    tags: [],
-    status: 'SCHEDULED',
-    version: 1,
-    createdAt: NOW,
-    updatedAt: NOW,
-    ...overrides,
-  };
+  return makePost({ scheduledAt: '2026-03-29T07:00:00.000Z', ...overrides });
 }
 
 const encoder = new TextEncoder();
