@@ -1,18 +1,37 @@
-import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from 'node:http';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { dirname, join } from 'node:path';
 import twitterText from 'twitter-text';
 import { readJsonStateSync, unexpectedState, writeFileAtomicSync } from '../files.ts';
+import { AudienceModel } from './audience.ts';
 import {
-  AudienceModel,
-  type AudiencePost,
-  type Engagement,
-  type SimulatedConversion,
-  type SimulatorConfig,
-  type SimulatorConfigInput,
-} from './audience.ts';
+  bearerOf,
+  compilePath,
+  faultProblem,
+  parseInto,
+  pathMatches,
+  readBody,
+  record,
+  SimError,
+  sampleMedia,
+  send,
+  withHeaders,
+} from './sim-http.ts';
+import type {
+  FaultSwitches,
+  RecordedRequest,
+  SimContext,
+  SimRequest,
+  SimResponse,
+  SimRoute,
+  SimulatedPost,
+  SimulatorHandle,
+  SimulatorOptions,
+} from './sim-types.ts';
+import { TokenStore } from './tokens.ts';
+
+export { formObject, SimError } from './sim-http.ts';
 
 /**
  * The harness every platform simulator runs on: a node:http server on 127.0.0.1 (port 0 unless
@@ -27,231 +46,23 @@ import {
  * Test equipment only: production code never branches on it.
  */
 
-export type Clock = () => Date;
-
-/**
- * Switches that make the next matching requests fail the way platforms fail. `path` limits a
- * switch to one endpoint: an exact path (`/2/tweets`), or a prefix ending in `*` (`/xrpc/*`).
- */
-export interface FaultSwitches {
-  /** The next `count` requests answer 429 with the platform's rate-limit headers, reset in `resetSeconds`. */
-  rateLimit?: { count: number; resetSeconds: number; path?: string };
-  /** The next `count` requests answer a 5xx (503 unless `status` says otherwise) without being processed. */
-  serverError?: { count: number; status?: number; path?: string };
-  /** The next `count` requests are processed (the post is created), then never answered. */
-  timeoutAfterAccept?: { count: number; path?: string };
-  /**
-   * Expires every access token issued so far (refresh tokens keep working, so a platform that
-   * allows refreshing recovers; tokens issued afterwards are valid).
-   */
-  expireTokens?: boolean;
-}
-
-/** One request as the simulator received it, with credentials removed. */
-export interface RecordedRequest {
-  method: string;
-  /** The path without the query string. */
-  path: string;
-  query: Record<string, string | string[]>;
-  headers: Record<string, string>;
-  /** JSON or form fields (secrets redacted); `{ multipart: … }`; `{ bytes, contentType }` for raw uploads. */
-  body: unknown;
-  /** The simulator clock's time when it arrived (ISO). */
-  at: string;
-}
-
-export interface SimulatedMedia {
-  id: string;
-  kind: 'image' | 'video';
-  mimeType: string;
-  bytes: number;
-}
-
-/** A post a simulator accepted. Platform-specific details live in `data`. */
-export interface SimulatedPost extends AudiencePost {
-  /** The platform's id for it (an at-uri on Bluesky). */
-  id: string;
-  /** The simulator account that published it. */
-  account: string;
-  text: string;
-  media: SimulatedMedia[];
-  publishedAt: Date;
-  /** Where a person would see it. */
-  url: string;
-  deleted: boolean;
-  data: Record<string, unknown>;
-}
-
-/** What every simulator hands back; the other platforms' simulators return the same shape. */
-export interface SimulatorHandle {
-  readonly platform: string;
-  /** `http://127.0.0.1:<port>`: put it in a channel's `apiBaseUrl`. */
-  readonly url: string;
-  /** Every platform API request received, oldest first (control calls under `/_sim/` excluded). */
-  readonly requests: readonly RecordedRequest[];
-  /** Every post accepted, oldest first. */
-  readonly posts: readonly SimulatedPost[];
-  readonly audience: AudienceModel;
-  readonly clock: Clock;
-  setFaults(faults: FaultSwitches): void;
-  /** The switches still armed (counts left). */
-  getFaults(): FaultSwitches;
-  /** The post's numbers at `at` (the simulator clock by default); undefined for an unknown id. */
-  engagementOf(postId: string, at?: Date): Engagement | undefined;
-  /** The conversions the post's link produced by `at` (for driving the conversion webhook). */
-  conversionsFor(postId: string, at?: Date): SimulatedConversion[];
-  /** Deletes a post as its author would (metrics then report it gone). */
-  deletePost(postId: string): boolean;
-  /** A URL under this simulator that serves a media file (for posts' `media`): `name` ends in .png, .jpg or .mp4. */
-  mediaUrl(name: string, options?: { bytes?: number; status?: number }): string;
-  clearRequests(): void;
-  stop(): Promise<void>;
-}
-
-/** The parts of a simulator platform routes work with. */
-export interface SimContext {
-  readonly platform: string;
-  readonly baseUrl: string;
-  readonly audience: AudienceModel;
-  readonly tokens: TokenStore;
-  readonly posts: SimulatedPost[];
-  now(): Date;
-  /** A new, increasing, snowflake-like numeric id (derived from the clock, so runs repeat). */
-  nextId(): string;
-  addPost(post: Omit<SimulatedPost, 'deleted' | 'link'> & { link?: string }): SimulatedPost;
-  findPost(id: string): SimulatedPost | undefined;
-}
-
-export interface SimRequest {
-  method: string;
-  path: string;
-  url: URL;
-  query: URLSearchParams;
-  headers: IncomingHttpHeaders;
-  raw: Buffer;
-  /** Parsed JSON or form body (an object of strings / string arrays for forms); undefined otherwise. */
-  body: unknown;
-  /** Multipart bodies, parsed. */
-  form?: FormData;
-  /** Path parameters from the route pattern (`/2/users/:id/tweets`). */
-  params: Record<string, string>;
-  /** The token the request presented, and whose it is (routes with `auth`). */
-  auth?: { token: string; account: string };
-}
-
-export interface SimResponse {
-  status: number;
-  headers?: Record<string, string>;
-  json?: unknown;
-  text?: string;
-  bytes?: Uint8Array;
-}
-
-export interface SimRoute {
-  method: string;
-  /** `/2/tweets`, `/2/users/:id/tweets`, `/xrpc/com.atproto.repo.createRecord` … */
-  path: string;
-  /** Requires a valid access token (answered with the dialect's `unauthorized` otherwise). */
-  auth?: boolean;
-  handle(req: SimRequest, ctx: SimContext): SimResponse | Promise<SimResponse>;
-}
-
-/** How one platform speaks about limits and failures. */
-export interface PlatformDialect {
-  /** Headers reporting the budget, sent on every answer. */
-  rateLimitHeaders(budget: { limit: number; remaining: number; resetAt: Date }): Record<string, string>;
-  tooManyRequests(resetAt: Date, now: Date): SimResponse;
-  serverError(status: number): SimResponse;
-  unauthorized(reason: 'missing' | 'invalid' | 'expired'): SimResponse;
-  notFound(method: string, path: string): SimResponse;
-  /** Where a request carries its access token; `Authorization: Bearer …` by default. */
-  tokenOf?(req: SimRequest): string | undefined;
-}
-
-export interface SimulatorOptions {
-  platform: string;
-  dialect: PlatformDialect;
-  routes: SimRoute[];
-  clock?: Clock;
-  audience?: AudienceModel | SimulatorConfig | SimulatorConfigInput;
-  /** Requests per window per account (anonymous requests share one budget). */
-  rateLimit?: { limit: number; windowSeconds: number };
-  /** @default 0 (any free port) */
-  port?: number;
-}
+export type {
+  Clock,
+  FaultSwitches,
+  PlatformDialect,
+  RecordedRequest,
+  SimContext,
+  SimRequest,
+  SimResponse,
+  SimRoute,
+  SimulatedMedia,
+  SimulatedPost,
+  SimulatorHandle,
+  SimulatorOptions,
+} from './sim-types.ts';
+export { TokenStore } from './tokens.ts';
 
 /** Thrown by a route to answer with an error in the platform's own shape. */
-export class SimError extends Error {
-  constructor(readonly response: SimResponse) {
-    super(`simulated error ${response.status}`);
-    this.name = 'SimError';
-  }
-}
-
-/** Issued access and refresh tokens, each belonging to one account. */
-export class TokenStore {
-  private readonly tokens = new Map<
-    string,
-    { account: string; kind: 'access' | 'refresh'; expiresAt?: number; revoked: boolean }
-  >();
-
-  constructor(private readonly clock: Clock) {}
-
-  /** A new random token (or the given value) for an account, valid for `ttlSeconds` if given. */
-  issue(
-    account: string,
-    options: { kind?: 'access' | 'refresh'; ttlSeconds?: number; value?: string } = {},
-  ): string {
-    const value = options.value ?? randomBytes(24).toString('base64url');
-    this.tokens.set(value, {
-      account,
-      kind: options.kind ?? 'access',
-      revoked: false,
-      ...(options.ttlSeconds !== undefined
-        ? { expiresAt: this.clock().getTime() + options.ttlSeconds * 1000 }
-        : {}),
-    });
-    return value;
-  }
-
-  check(
-    value: string,
-    kind: 'access' | 'refresh' = 'access',
-  ): { ok: true; account: string } | { ok: false; reason: 'invalid' | 'expired' } {
-    const token = this.tokens.get(value);
-    if (!token || token.kind !== kind) return { ok: false, reason: 'invalid' };
-    if (token.revoked) return { ok: false, reason: 'invalid' };
-    if (token.expiresAt !== undefined && token.expiresAt <= this.clock().getTime())
-      return { ok: false, reason: 'expired' };
-    return { ok: true, account: token.account };
-  }
-
-  revoke(value: string): void {
-    const token = this.tokens.get(value);
-    if (token) token.revoked = true;
-  }
-
-  /** Every token, for a simulator that keeps its state across restarts. */
-  snapshot(): [
-    string,
-    { account: string; kind: 'access' | 'refresh'; expiresAt?: number; revoked: boolean },
-  ][] {
-    return [...this.tokens.entries()];
-  }
-
-  /** Tokens a previous run issued (a refreshed token saved in the secrets file must keep working). */
-  restore(entries: ReturnType<TokenStore['snapshot']>): void {
-    for (const [value, token] of entries) if (!this.tokens.has(value)) this.tokens.set(value, token);
-  }
-
-  /** Makes every token of this kind issued so far expire now. */
-  expireAll(kind: 'access' | 'refresh' = 'access'): void {
-    const now = this.clock().getTime();
-    for (const token of this.tokens.values())
-      if (token.kind === kind) token.expiresAt = Math.min(token.expiresAt ?? now, now);
-  }
-}
-
 export function json(status: number, body: unknown, headers: Record<string, string> = {}): SimResponse {
   return { status, json: body, headers };
 }
@@ -602,200 +413,4 @@ export async function startSimulator(
     },
   };
   return handle_;
-}
-
-function faultProblem(body: unknown): string | undefined {
-  if (!body || typeof body !== 'object' || Array.isArray(body)) return 'faults must be a JSON object';
-  const allowed = new Set(['rateLimit', 'serverError', 'timeoutAfterAccept', 'expireTokens']);
-  for (const [key, value] of Object.entries(body)) {
-    if (!allowed.has(key)) return `unknown fault '${key}' (use ${[...allowed].join(', ')})`;
-    if (key === 'expireTokens') {
-      if (typeof value !== 'boolean') return 'expireTokens must be true or false';
-      continue;
-    }
-    if (!value || typeof value !== 'object') return `${key} must be an object with a count`;
-    const fault = value as Record<string, unknown>;
-    if (!Number.isInteger(fault.count) || (fault.count as number) < 0)
-      return `${key}.count must be a whole number`;
-    if (key === 'rateLimit' && !(typeof fault.resetSeconds === 'number' && fault.resetSeconds >= 0)) {
-      return 'rateLimit.resetSeconds must be a number of seconds';
-    }
-  }
-  return undefined;
-}
-
-function pathMatches(filter: string, path: string): boolean {
-  return filter.endsWith('*') ? path.startsWith(filter.slice(0, -1)) : path === filter;
-}
-
-function compilePath(pattern: string): (path: string) => Record<string, string> | undefined {
-  const names: string[] = [];
-  const source = pattern
-    .split('/')
-    .map((segment) => {
-      if (segment.startsWith(':')) {
-        names.push(segment.slice(1));
-        return '([^/]+)';
-      }
-      return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-    })
-    .join('/');
-  const regex = new RegExp(`^${source}$`);
-  return (path) => {
-    const m = regex.exec(path);
-    if (!m) return undefined;
-    return Object.fromEntries(names.map((name, i) => [name, decodeURIComponent(m[i + 1] ?? '')]));
-  };
-}
-
-function bearerOf(headers: IncomingHttpHeaders): string | undefined {
-  const header = headers.authorization;
-  if (!header) return undefined;
-  const m = /^Bearer\s+(.+)$/i.exec(header);
-  return m?.[1]?.trim();
-}
-
-function readBody(req: IncomingMessage): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    const chunks: Buffer[] = [];
-    req.on('data', (chunk: Buffer) => chunks.push(chunk));
-    req.on('end', () => resolve(Buffer.concat(chunks)));
-    req.on('error', reject);
-  });
-}
-
-async function parseInto(req: SimRequest): Promise<void> {
-  const type = (req.headers['content-type'] ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
-  if (req.raw.length === 0) return;
-  if (type === 'application/json') {
-    try {
-      req.body = JSON.parse(req.raw.toString('utf8'));
-    } catch {
-      req.body = undefined;
-    }
-  } else if (type === 'application/x-www-form-urlencoded') {
-    req.body = formObject(new URLSearchParams(req.raw.toString('utf8')));
-  } else if (type === 'multipart/form-data') {
-    const request = new Request('http://simulator.invalid/', {
-      method: 'POST',
-      headers: { 'content-type': String(req.headers['content-type']) },
-      body: req.raw,
-    });
-    req.form = await request.formData();
-  }
-}
-
-/** A form as an object; repeated keys (`media_ids[]`) become arrays. */
-export function formObject(params: URLSearchParams): Record<string, string | string[]> {
-  const out: Record<string, string | string[]> = {};
-  for (const [key, value] of params) {
-    const existing = out[key];
-    if (existing === undefined) out[key] = key.endsWith('[]') ? [value] : value;
-    else out[key] = Array.isArray(existing) ? [...existing, value] : [existing, value];
-  }
-  return out;
-}
-
-const SECRET_KEY = /pass(word)?|token|secret|jwt|authori[sz]ation|code_verifier|cookie|api[-_]?key/i;
-
-function record(req: SimRequest, at: Date): RecordedRequest {
-  const headers: Record<string, string> = {};
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (value === undefined) continue;
-    const text = Array.isArray(value) ? value.join(', ') : value;
-    if (name === 'authorization') headers[name] = `${text.split(' ')[0] ?? ''} [redacted]`;
-    else headers[name] = SECRET_KEY.test(name) ? '[redacted]' : text;
-  }
-  const query: Record<string, string | string[]> = {};
-  for (const key of new Set(req.query.keys())) {
-    const values = req.query.getAll(key).map((v) => (SECRET_KEY.test(key) ? '[redacted]' : v));
-    query[key] = values.length === 1 ? (values[0] as string) : values;
-  }
-  let body: unknown;
-  if (req.form) {
-    const fields: Record<string, unknown> = {};
-    for (const [key, value] of req.form) {
-      fields[key] =
-        typeof value === 'string'
-          ? SECRET_KEY.test(key)
-            ? '[redacted]'
-            : value
-          : { file: value.name, bytes: value.size, type: value.type };
-    }
-    body = { multipart: fields };
-  } else if (req.body !== undefined) {
-    body = redactDeep(req.body);
-  } else if (req.raw.length > 0) {
-    body = { bytes: req.raw.length, contentType: req.headers['content-type'] ?? '' };
-  }
-  return { method: req.method, path: req.path, query, headers, body, at: at.toISOString() };
-}
-
-function redactDeep(value: unknown): unknown {
-  if (Array.isArray(value)) return value.map(redactDeep);
-  if (value && typeof value === 'object') {
-    return Object.fromEntries(
-      Object.entries(value).map(([k, v]) => [
-        k,
-        SECRET_KEY.test(k) && typeof v === 'string' ? '[redacted]' : redactDeep(v),
-      ]),
-    );
-  }
-  return value;
-}
-
-function withHeaders(response: SimResponse, headers: Record<string, string>): SimResponse {
-  return { ...response, headers: { ...headers, ...response.headers } };
-}
-
-function send(res: ServerResponse, response: SimResponse): void {
-  const headers: Record<string, string> = { ...response.headers };
-  let payload: string | Uint8Array = '';
-  if (response.json !== undefined) {
-    headers['content-type'] ??= 'application/json; charset=utf-8';
-    payload = JSON.stringify(response.json);
-  } else if (response.bytes !== undefined) {
-    payload = response.bytes;
-  } else if (response.text !== undefined) {
-    headers['content-type'] ??= 'text/plain; charset=utf-8';
-    payload = response.text;
-  }
-  res.writeHead(response.status, headers);
-  res.end(payload);
-}
-
-// A 1×1 PNG, so an image a simulator serves is a real image.
-const PNG_1X1 = Buffer.from(
-  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==',
-  'base64',
-);
-
-/** Sample media bytes by file extension: a real 1×1 PNG, or padded stand-ins for JPEG and MP4. */
-function sampleMedia(name: string, size: number): SimResponse {
-  const extension = name.split('.').pop()?.toLowerCase() ?? '';
-  if (extension === 'png') {
-    const bytes =
-      size > PNG_1X1.length ? Buffer.concat([PNG_1X1, Buffer.alloc(size - PNG_1X1.length)]) : PNG_1X1;
-    return { status: 200, bytes, headers: { 'content-type': 'image/png' } };
-  }
-  if (extension === 'jpg' || extension === 'jpeg') {
-    const bytes = Buffer.alloc(Math.max(size, 1024));
-    bytes.set([0xff, 0xd8, 0xff, 0xe0], 0);
-    bytes.set([0xff, 0xd9], bytes.length - 2);
-    return { status: 200, bytes, headers: { 'content-type': 'image/jpeg' } };
-  }
-  if (extension === 'mp4' || extension === 'mov') {
-    const bytes = Buffer.alloc(Math.max(size, 4096));
-    bytes.write('\u0000\u0000\u0000\u0018ftypmp42', 0, 'latin1');
-    return {
-      status: 200,
-      bytes,
-      headers: { 'content-type': extension === 'mov' ? 'video/quicktime' : 'video/mp4' },
-    };
-  }
-  return {
-    status: 200,
-    bytes: Buffer.alloc(Math.max(size, 16)),
-    headers: { 'content-type': 'application/octet-stream' },
-  };
 }
