@@ -1,6 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { appendFile, mkdir, readFile } from 'node:fs/promises';
-import { dirname } from 'node:path';
 import { EventPublishError } from '../../shared/eventbridge.ts';
 import {
   EVENT_BUS_NAME,
@@ -15,17 +13,20 @@ import {
   LOCAL_REGION,
   type ResolveOptions,
 } from '../cloudformation/template.ts';
-import { evaluateReferencePath, type JsonObject, type JsonValue, parseReferencePath } from '../json.ts';
+import { type JsonObject, type JsonValue, parseReferencePath } from '../json.ts';
 import { type LocalHandler, lambdaContext, SimulatedServiceError } from '../lambda.ts';
+import { type EventEnvelope, JsonLinesWriter, readArchive } from './archive.ts';
 import { compilePattern, type EventMatcher, validatePattern } from './pattern.ts';
 import {
   type AsyncInvokeConfig,
   type LocalRule,
   type LocalRuleTarget,
   readBusFromTemplate,
+  targetInput,
   UnsupportedRuleError,
 } from './rules.ts';
 
+export type { EventEnvelope } from './archive.ts';
 export {
   type AsyncInvokeConfig,
   type LocalRule,
@@ -62,22 +63,6 @@ export {
  *    lines file of envelopes; {@link LocalEventBus.replay} sends a time range of it to the rules
  *    again, with `replay-name` set, as an EventBridge replay does.
  */
-
-/** The envelope EventBridge delivers. */
-export interface EventEnvelope {
-  version: '0';
-  id: string;
-  'detail-type': string;
-  source: string;
-  account: string;
-  /** ISO 8601, to the second. */
-  time: string;
-  region: string;
-  resources: string[];
-  detail: JsonObject;
-  /** Set on events sent again by {@link LocalEventBus.replay}. */
-  'replay-name'?: string;
-}
 
 export interface DeliveryRecord {
   rule: string;
@@ -177,9 +162,7 @@ export class LocalEventBus implements EventPublisher {
   private readonly functions = new Map<string, FunctionEntry>();
   private readonly options: LocalEventBusOptions;
   private inFlightCount = 0;
-  /** Keeps file appends in order. */
-  private writes: Promise<unknown> = Promise.resolve();
-  private readonly createdDirs = new Set<string>();
+  private readonly files = new JsonLinesWriter();
 
   constructor(options: LocalEventBusOptions) {
     this.options = options;
@@ -308,7 +291,7 @@ export class LocalEventBus implements EventPublisher {
     const fromMs = typeof from === 'number' ? from : from.getTime();
     const toMs = typeof to === 'number' ? to : to.getTime();
     const name = options.name ?? `local-replay-${randomUUID()}`;
-    await this.writes;
+    await this.files.idle();
     const archived = this.options.archivePath ? await readArchive(this.options.archivePath) : this.archived;
     const selected = archived.filter((envelope) => {
       const time = Date.parse(envelope.time);
@@ -342,7 +325,7 @@ export class LocalEventBus implements EventPublisher {
     const kept = envelopes.filter((envelope) => this.archiveMatches(envelope));
     if (kept.length === 0) return;
     this.archived.push(...kept);
-    if (this.options.archivePath) await this.append(this.options.archivePath, kept);
+    if (this.options.archivePath) await this.files.append(this.options.archivePath, kept);
   }
 
   private route(envelope: EventEnvelope, only?: ReadonlySet<string>): void {
@@ -486,27 +469,13 @@ export class LocalEventBus implements EventPublisher {
     const path = this.options.deadLetterPath;
     if (!path) return;
     try {
-      await this.clock.track(this.append(path, [letter]), `dead letter of ${envelope.id}`);
+      await this.clock.track(this.files.append(path, [letter]), `dead letter of ${envelope.id}`);
     } catch (error) {
       // The letter is still in `deadLetters`; say loudly that the file does not have it.
       process.emitWarning(
         `the dead letter of event ${envelope.id} could not be written to ${path}: ${(error as Error).message}`,
       );
     }
-  }
-
-  private append(path: string, records: readonly unknown[]): Promise<void> {
-    const text = records.map((record) => `${JSON.stringify(record)}\n`).join('');
-    const write = this.writes.then(async () => {
-      const dir = dirname(path);
-      if (!this.createdDirs.has(dir)) {
-        await mkdir(dir, { recursive: true });
-        this.createdDirs.add(dir);
-      }
-      await appendFile(path, text, 'utf8');
-    });
-    this.writes = write.catch(() => undefined);
-    return write;
   }
 }
 
@@ -520,59 +489,8 @@ function entrySize(event: PulsecastEvent): number {
   );
 }
 
-/** What the function receives for this target. */
-function targetInput(target: LocalRuleTarget, envelope: EventEnvelope): JsonValue {
-  const input = target.input ?? { kind: 'event' };
-  if (input.kind === 'constant') return input.value;
-  const event = envelope as unknown as JsonValue;
-  if (input.kind === 'event') return event;
-  const value = evaluateReferencePath(input.path, event, null);
-  if (value === undefined) throw new Error(`InputPath ${input.path} selects nothing in the event`);
-  return value;
-}
-
 function errorOf(error: unknown): { name: string; message: string } {
   return error instanceof Error
     ? { name: error.name, message: error.message }
     : { name: 'Error', message: String(error) };
-}
-
-async function readArchive(path: string): Promise<EventEnvelope[]> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
-    throw error;
-  }
-  const envelopes: EventEnvelope[] = [];
-  let torn = 0;
-  for (const line of text.split('\n')) {
-    if (line.trim() === '') continue;
-    const envelope = parseArchived(line);
-    if (envelope) envelopes.push(envelope);
-    else torn++;
-  }
-  if (torn > 0)
-    process.emitWarning(
-      `${path}: skipped ${torn} archived event(s) cut short by a crash while they were being appended`,
-    );
-  return envelopes;
-}
-
-/**
- * One archive line. A crash in the middle of an append leaves the start of a line without its
- * newline, and the next run's first append continues that line: the envelope after the torn
- * part is still whole, and is found by where an envelope starts.
- */
-function parseArchived(line: string): EventEnvelope | undefined {
-  const start = '{"version":"0"';
-  for (let at = 0; at !== -1; at = line.indexOf(start, at + 1)) {
-    try {
-      return JSON.parse(line.slice(at)) as EventEnvelope;
-    } catch {
-      // torn here: try where the next envelope starts
-    }
-  }
-  return undefined;
 }

@@ -4,7 +4,8 @@ import {
   parseTemplate,
   type ResolveOptions,
 } from '../cloudformation/template.ts';
-import { isJsonObject, type JsonValue, parseReferencePath } from '../json.ts';
+import { evaluateReferencePath, isJsonObject, type JsonValue, parseReferencePath } from '../json.ts';
+import type { EventEnvelope } from './archive.ts';
 import { type RetryPolicy, retryPolicyOf } from './retry-policy.ts';
 
 // How the synthesized template's EventBridge rules, archive and asynchronous-invocation settings
@@ -292,4 +293,15 @@ function containsIntrinsic(value: unknown): boolean {
   return Object.entries(value).some(
     ([key, inner]) => key === 'Ref' || key.startsWith('Fn::') || containsIntrinsic(inner),
   );
+}
+
+/** What the function receives for this target. */
+export function targetInput(target: LocalRuleTarget, envelope: EventEnvelope): JsonValue {
+  const input = target.input ?? { kind: 'event' };
+  if (input.kind === 'constant') return input.value;
+  const event = envelope as unknown as JsonValue;
+  if (input.kind === 'event') return event;
+  const value = evaluateReferencePath(input.path, event, null);
+  if (value === undefined) throw new Error(`InputPath ${input.path} selects nothing in the event`);
+  return value;
 }
