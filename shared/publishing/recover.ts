@@ -5,7 +5,7 @@ import type { CredentialStore, PlatformAdapter } from '../platforms/port.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import { DUE_KINDS } from '../store/keys.ts';
 import type { PostStore } from '../store/posts.ts';
-import { RECONCILE_DELAYS_MS, withoutClaim, write } from './publish.ts';
+import { RECONCILE_DELAYS_MS, roundTag, withoutClaim, write } from './publish.ts';
 
 export interface RecoverDeps {
   store: PostStore & ChannelStore;
@@ -81,7 +81,7 @@ async function sweep(
         summary.unknown++;
         events.push(
           makeEvent('Post Outcome Unknown', {
-            eventId: `${post.id}:unknown`,
+            eventId: `${post.id}:unknown${roundTag(post.publishRound)}`,
             occurredAt: nowIso,
             postId: post.id,
             channel: post.channel,
