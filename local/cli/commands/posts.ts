@@ -153,7 +153,7 @@ function describeSnapshot(snapshot: Record<string, unknown>): string {
 
 export const postsCancelCommand: CommandSpec = {
   path: ['posts', 'cancel'],
-  summary: 'cancel a post that is not yet queued for publishing',
+  summary: 'cancel a post that is not yet queued, or give up on a FAILED or UNKNOWN one',
   operands: [{ name: 'ID', description: "the post's id" }],
   options: { json: JSON_OPTION },
   async run({ operands, options, io, api }) {
