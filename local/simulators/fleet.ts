@@ -72,6 +72,10 @@ export async function startSimulatorFleet(options: {
     ),
     channel(DEFAULT_THREADS_ACCOUNT.channel, 'threads', `@${DEFAULT_THREADS_ACCOUNT.username}`, threads),
   ];
+  // The Instagram and Threads accounts start with 60-day tokens issued 30 days ago
+  // (startMetaSimulator): saying when they expire lets the adapters refresh them in their last
+  // week, so a channel keeps working past a month of local time.
+  const longLivedExpiresAt = new Date(options.clock().getTime() + 30 * 86_400_000).toISOString();
   const secrets: Record<string, Credentials> = {
     [`local/${DEFAULT_X_ACCOUNT.channel}`]: {
       accessToken: DEFAULT_X_ACCOUNT.accessToken,
@@ -97,10 +101,12 @@ export async function startSimulatorFleet(options: {
     [`local/${DEFAULT_INSTAGRAM_ACCOUNT.channel}`]: {
       igUserId: DEFAULT_INSTAGRAM_ACCOUNT.igUserId,
       accessToken: DEFAULT_INSTAGRAM_ACCOUNT.accessToken,
+      expiresAt: longLivedExpiresAt,
     },
     [`local/${DEFAULT_THREADS_ACCOUNT.channel}`]: {
       threadsUserId: DEFAULT_THREADS_ACCOUNT.threadsUserId,
       accessToken: DEFAULT_THREADS_ACCOUNT.accessToken,
+      expiresAt: longLivedExpiresAt,
     },
   };
   const simulators = [x, bluesky, mastodon, linkedin, facebook, instagram, threads];
