@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_CLOCK_START } from '../local/demo.ts';
+import { DEMO_CALENDAR_START } from '../local/demo.ts';
 import { startLocalMode } from '../local/local-mode.ts';
 import { uploadCalendar } from '../shared/calendar/upload.ts';
 
@@ -19,7 +19,7 @@ const local = await startLocalMode({
   port: 0,
   dataDir,
   clockMode: 'manual',
-  start: Date.parse(DEMO_CLOCK_START),
+  start: Date.parse(DEMO_CALENDAR_START),
 });
 console.log(
   `local mode start-up                           ${(performance.now() - started).toFixed(0).padStart(7)} ms`,

@@ -5,31 +5,61 @@ import { CampaignInput } from '../shared/domain/index.ts';
 import { saveCampaign } from '../shared/goals/campaigns.ts';
 import type { LocalMode } from './local-mode.ts';
 
-/** The example calendar starts on Monday 2027-03-01: a fresh demo starts its clock just before. */
-export const DEMO_CLOCK_START = '2027-03-01T06:00:00.000Z';
+/**
+ * A fresh demo's clock starts four weeks before the example calendar, on Monday 2027-02-01: the
+ * demo plays `examples/history.csv` (the campaign's February warm-up) through the Dispatcher,
+ * the simulators and the Collector before the user sees it.
+ */
+export const DEMO_CLOCK_START = '2027-02-01T06:00:00.000Z';
+/** The example calendar starts on Monday 2027-03-01: the demo hands over just before it. */
+export const DEMO_CALENDAR_START = '2027-03-01T06:00:00.000Z';
+
+type DemoDeps = { store: LocalMode['store']; now: () => Date };
 
 /**
- * `npm start -- --demo`: loads the campaign in `examples/campaign.json` and the calendar in
- * `examples/calendar.csv` (idempotent: a second start reports them unchanged). Advance the clock to watch it publish: `pulsecast clock advance 7d`.
+ * `npm start -- --demo`: loads the campaign in `examples/campaign.json`, uploads the four weeks of
+ * history in `examples/history.csv` and plays them — the Dispatcher publishes each post on its
+ * simulator at its time, the Collector measures it at its checkpoints — up to 2027-03-01, then
+ * uploads the calendar in `examples/calendar.csv`. So the first report already has goal statuses
+ * with reasons and recommendations with evidence. Nothing is written into the table by hand.
+ * Idempotent: a second start finds everything unchanged and the history already played.
+ * Advance the clock to watch March publish: `pulsecast clock advance 8d`.
  */
 export async function loadDemo(local: LocalMode, root: string): Promise<string> {
-  const deps = { store: local.store, now: () => local.clock.now() };
-  let campaign: string;
+  const deps: DemoDeps = { store: local.store, now: () => local.clock.now() };
+  const parts = [await loadCampaign(root, deps)];
+  parts.push(await upload(root, 'history.csv', deps));
+  const handOver = Date.parse(DEMO_CALENDAR_START);
+  if (local.clock.nowMs() < handOver) {
+    const started = Date.now();
+    const played = await local.fastForward(handOver - local.clock.nowMs());
+    parts.push(
+      `four weeks of history played to ${played.to.slice(0, 16)} in ${((Date.now() - started) / 1000).toFixed(1)} s (${played.executions.started} executions, ${played.executions.failed} failed)`,
+    );
+  }
+  parts.push(await upload(root, 'calendar.csv', deps));
+  return `${parts.join('; ')} — now POST /_local/clock/advance {"by":"P8D"}`;
+}
+
+async function loadCampaign(root: string, deps: DemoDeps): Promise<string> {
   try {
     const input = CampaignInput.parse(
       JSON.parse(readFileSync(join(root, 'examples', 'campaign.json'), 'utf8')),
     );
     const { outcome } = await saveCampaign(input, deps);
-    campaign = `examples/campaign.json: campaign '${input.id}' ${outcome} with ${input.goals.length} goals`;
+    return `examples/campaign.json: campaign '${input.id}' ${outcome} with ${input.goals.length} goals`;
   } catch (error) {
-    campaign = `examples/campaign.json was not loaded: ${(error as Error).message}`;
+    return `examples/campaign.json was not loaded: ${(error as Error).message}`;
   }
-  const body = readFileSync(join(root, 'examples', 'calendar.csv'));
+}
+
+async function upload(root: string, file: string, deps: DemoDeps): Promise<string> {
   try {
+    const body = readFileSync(join(root, 'examples', file));
     const result = await uploadCalendar({ body, contentType: 'csv', dryRun: false }, deps);
     const { created, updated, unchanged } = result.summary;
-    return `${campaign}; examples/calendar.csv: ${created} created, ${updated} updated, ${unchanged} unchanged — now POST /_local/clock/advance {"by":"P8D"}`;
+    return `examples/${file}: ${created} created, ${updated} updated, ${unchanged} unchanged`;
   } catch (error) {
-    return `${campaign}; examples/calendar.csv was not loaded: ${(error as Error).message}`;
+    return `examples/${file} was not loaded: ${(error as Error).message}`;
   }
 }

@@ -21,6 +21,7 @@ import { startLocalDynamo } from './dynamo.ts';
 import { LocalEventBus } from './events/bus.ts';
 import { schedulesFrom, startSchedules } from './events/schedules.ts';
 import { readJsonStateSync, unexpectedState, writeFileAtomicSync } from './files.ts';
+import { COLLECTOR_SWEEP, DISPATCHER_SWEEP, IdleSweeps } from './idle-sweeps.ts';
 import { lambdaContext, loadHandlers } from './lambda.ts';
 import { localNotifications, localNotifyContext } from './outbox.ts';
 import { startLocalApi } from './server.ts';
@@ -61,6 +62,11 @@ export interface LocalMode {
   stateMachines: string[];
   /** Runs everything due up to now + `ms` in order, and resolves when the system is idle. */
   advance(ms: number): Promise<AdvanceResult>;
+  /**
+   * `advance`, leaving out the Dispatcher and Collector firings that would find nothing due
+   * (local/idle-sweeps.ts): how the demo plays weeks of history in seconds.
+   */
+  fastForward(ms: number): Promise<AdvanceResult & { idleSweepsSkipped: number }>;
   stop(): Promise<void>;
 }
 
@@ -191,11 +197,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   }
 
   let schedulesFired = 0;
-  const cancelSchedules = startSchedules(schedulesFrom(template, resolveOptions), clock, (schedule) => {
+  let idleSweeps: IdleSweeps | undefined;
+  const cancelSchedules = startSchedules(schedulesFrom(template, resolveOptions), clock, (schedule, at) => {
     schedulesFired++;
     if (schedule.target.kind === 'stateMachine') {
       // The execution waits on the clock itself (Wait states), so it is not returned (tracked).
-      runners.get(schedule.target.logicalId)?.start(schedule.input ?? {});
+      const start = () => runners.get(schedule.target.logicalId)?.start(schedule.input ?? {});
+      if (idleSweeps)
+        return idleSweeps.due(schedule.target.logicalId, at.getTime()).then((due) => due && start());
+      start();
       return undefined;
     }
     // A function target runs now; the clock tracks the returned promise.
@@ -289,6 +299,22 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     }, 1000);
   }
 
+  const sweeps = new Map([
+    [logicalId(stack.publishing.stateMachine), DISPATCHER_SWEEP],
+    [logicalId(stack.measuring.stateMachine), COLLECTOR_SWEEP],
+  ]);
+  const sweepRunning = () =>
+    [...sweeps.keys()].some((id) => runners.get(id)?.executions.some((e) => e.status === 'RUNNING'));
+  const fastForward = async (ms: number) => {
+    const skipper = new IdleSweeps(sweeps, store, sweepRunning);
+    idleSweeps = skipper;
+    try {
+      return { ...(await advance(ms)), idleSweepsSkipped: skipper.skipped };
+    } finally {
+      idleSweeps = undefined;
+    }
+  };
+
   return {
     apiUrl: api.url,
     store,
@@ -298,6 +324,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     simulators: fleet.simulators.map((sim) => ({ platform: sim.platform, url: sim.url })),
     stateMachines: [...runners.values()].map((runner) => runner.machine.name),
     advance,
+    fastForward,
     stop: async () => {
       if (ticker) clearInterval(ticker);
       await advancing;

@@ -28,7 +28,13 @@ export const API_ROUTE_GROUPS = [
     entry: 'functions/api/posts.ts',
     auth: 'iam',
     table: 'readWrite',
-    routes: ['GET /v1/posts', 'GET /v1/posts/{id}', 'PATCH /v1/posts/{id}', 'DELETE /v1/posts/{id}'],
+    routes: [
+      'GET /v1/posts',
+      'GET /v1/posts/{id}',
+      'PATCH /v1/posts/{id}',
+      'DELETE /v1/posts/{id}',
+      'POST /v1/posts/{id}/settle',
+    ],
   },
   {
     name: 'Channels',

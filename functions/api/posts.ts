@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { cancelPost, editPost, PostPatch } from '../../shared/calendar/edit.ts';
+import { cancelPost, editPost, PostPatch, Settlement, settlePost } from '../../shared/calendar/edit.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { listPostsByMetric, MetricSort, postMeasurements } from '../../shared/measuring/history.ts';
 import {
@@ -23,8 +23,10 @@ const ListQuery = PostFilterQuery.safeExtend({
   sort: MetricSort.optional(),
 });
 const ShowQuery = z.object({ raw: QueryBoolean.optional() });
+/** `?version=N`: cancel only if the post is still at the version the caller read. */
+const CancelQuery = z.object({ version: z.coerce.number().int().min(1).optional() });
 
-/** GET/PATCH/DELETE /v1/posts… */
+/** GET/PATCH/DELETE /v1/posts…, and a person settling a post's outcome. */
 export const handler = routeGroup({
   'GET /v1/posts': async (event) => {
     const { limit, cursor, sort, ...filter } = parseQuery(event, ListQuery);
@@ -54,5 +56,11 @@ export const handler = routeGroup({
     });
   },
 
-  'DELETE /v1/posts/{id}': async (event) => json(200, await cancelPost(pathId(event), { store, now })),
+  'DELETE /v1/posts/{id}': async (event) => {
+    const { version } = parseQuery(event, CancelQuery);
+    return json(200, await cancelPost(pathId(event), { store, now }, version));
+  },
+
+  'POST /v1/posts/{id}/settle': async (event) =>
+    json(200, await settlePost(pathId(event), parseJsonBody(event, Settlement), { store, now })),
 });

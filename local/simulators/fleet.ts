@@ -72,7 +72,11 @@ export async function startSimulatorFleet(options: {
     ),
     channel(DEFAULT_THREADS_ACCOUNT.channel, 'threads', `@${DEFAULT_THREADS_ACCOUNT.username}`, threads),
   ];
-  const secrets = defaultAccountSecrets('local/');
+  // The Instagram and Threads accounts start with 60-day tokens issued 30 days ago
+  // (startMetaSimulator): saying when they expire lets the adapters refresh them in their last
+  // week, so a channel keeps working past a month of local time.
+  const longLivedExpiresAt = new Date(options.clock().getTime() + 30 * 86_400_000).toISOString();
+  const secrets = defaultAccountSecrets('local/', longLivedExpiresAt);
   const simulators = [x, bluesky, mastodon, linkedin, facebook, instagram, threads];
   return {
     simulators,
@@ -85,7 +89,12 @@ export async function startSimulatorFleet(options: {
 }
 
 /** The secrets of the simulators' default accounts, each under `<prefix><its channel id>`. */
-export function defaultAccountSecrets(prefix: string): Record<string, Credentials> {
+export function defaultAccountSecrets(
+  prefix: string,
+  /** When the Meta accounts' long-lived tokens expire, if the caller knows. */
+  longLivedExpiresAt?: string,
+): Record<string, Credentials> {
+  const expiry = longLivedExpiresAt ? { expiresAt: longLivedExpiresAt } : {};
   return {
     [`${prefix}${DEFAULT_X_ACCOUNT.channel}`]: {
       accessToken: DEFAULT_X_ACCOUNT.accessToken,
@@ -111,10 +120,12 @@ export function defaultAccountSecrets(prefix: string): Record<string, Credential
     [`${prefix}${DEFAULT_INSTAGRAM_ACCOUNT.channel}`]: {
       igUserId: DEFAULT_INSTAGRAM_ACCOUNT.igUserId,
       accessToken: DEFAULT_INSTAGRAM_ACCOUNT.accessToken,
+      ...expiry,
     },
     [`${prefix}${DEFAULT_THREADS_ACCOUNT.channel}`]: {
       threadsUserId: DEFAULT_THREADS_ACCOUNT.threadsUserId,
       accessToken: DEFAULT_THREADS_ACCOUNT.accessToken,
+      ...expiry,
     },
   };
 }

@@ -1,49 +1,82 @@
 import type { PostStatus } from './post.ts';
 
+/** Who may make a transition: the pipeline (Dispatcher, recovery, reconciliation) or a person. */
+export type Actor = 'system' | 'person';
+
+interface Transition {
+  by: readonly Actor[];
+  why: string;
+}
+
 /**
- * Every allowed post status change, and what causes it (docs/architecture.md#post-lifecycle).
- * Anything not in this table is refused. Each transition is written as a conditional update on the
- * post's version, so two actors racing for the same change cannot both win.
+ * Every allowed post status change, who may make it and what causes it
+ * (docs/architecture.md#post-lifecycle). Anything not in this table is refused. Each transition
+ * is written as a conditional update on the post's version, so two actors racing for the same
+ * change cannot both win.
  *
  * Why UNKNOWN has no path back to QUEUED: the platform may already show the post, and a blind
  * retry is how peers published twice. Only reconciliation (found → PUBLISHED) or a person
- * (retry → SCHEDULED, give up → FAILED / CANCELLED) moves it on.
+ * (found it → PUBLISHED, retry → SCHEDULED, give up → FAILED / CANCELLED) moves it on. A person's
+ * retry is a new round with a fresh idempotency key (`publishRound`), because the old key may
+ * have been spent on the platform.
  */
 export const POST_TRANSITIONS = {
   SCHEDULED: {
-    QUEUED: 'claimed by a Dispatcher execution',
-    CANCELLED: 'cancelled by a user',
+    QUEUED: { by: ['system'], why: 'claimed by a Dispatcher execution' },
+    CANCELLED: { by: ['person'], why: 'cancelled by a user' },
   },
   QUEUED: {
-    PUBLISHING: 'the publish step starts the platform call',
-    SCHEDULED: 'claim released or moved (rate limit, Dispatcher recovery) before any platform call',
-    FAILED: 'rejected before the platform call (invalid for the platform, channel gone)',
+    PUBLISHING: { by: ['system'], why: 'the publish step starts the platform call' },
+    SCHEDULED: {
+      by: ['system'],
+      why: 'claim released or moved (rate limit, Dispatcher recovery) before any platform call',
+    },
+    FAILED: {
+      by: ['system'],
+      why: 'rejected before the platform call (invalid for the platform, channel gone)',
+    },
   },
   PUBLISHING: {
-    PUBLISHED: 'the platform accepted the post',
-    FAILED: 'the platform definitely did not publish it and it will not be retried',
-    SCHEDULED: 'the platform definitely did not publish it (e.g. 429): moved to a later time',
-    UNKNOWN: 'the outcome is ambiguous (timeout, reset, 5xx after sending)',
+    PUBLISHED: { by: ['system'], why: 'the platform accepted the post' },
+    FAILED: { by: ['system'], why: 'the platform definitely did not publish it and it will not be retried' },
+    SCHEDULED: {
+      by: ['system'],
+      why: 'the platform definitely did not publish it (e.g. 429): moved to a later time',
+    },
+    UNKNOWN: { by: ['system'], why: 'the outcome is ambiguous (timeout, reset, 5xx after sending)' },
   },
   UNKNOWN: {
-    PUBLISHED: 'reconciled: the post was found on the platform',
-    SCHEDULED: 'a person confirmed it is not on the platform and retries it',
-    FAILED: 'a person or reconciliation gave up on it',
-    CANCELLED: 'a person cancelled it',
+    PUBLISHED: {
+      by: ['system', 'person'],
+      why: 'found on the platform: by reconciliation, or by a person who gives its URL',
+    },
+    SCHEDULED: { by: ['person'], why: 'a person confirmed it is not on the platform and retries it' },
+    FAILED: { by: ['system', 'person'], why: 'a person or reconciliation gave up on it' },
+    CANCELLED: { by: ['person'], why: 'a person cancelled it' },
   },
   FAILED: {
-    SCHEDULED: 'a person fixed and rescheduled it',
+    SCHEDULED: { by: ['person'], why: 'a person fixed and rescheduled it' },
+    CANCELLED: { by: ['person'], why: 'a person gave up on it' },
   },
   PUBLISHED: {},
   CANCELLED: {},
-} as const satisfies Record<PostStatus, Partial<Record<PostStatus, string>>>;
+} as const satisfies Record<PostStatus, Partial<Record<PostStatus, Transition>>>;
 
-export function canTransition(from: PostStatus, to: PostStatus): boolean {
-  return to in POST_TRANSITIONS[from];
+function transition(from: PostStatus, to: PostStatus): Transition | undefined {
+  return (POST_TRANSITIONS[from] as Partial<Record<PostStatus, Transition>>)[to];
+}
+
+/** Whether `actor` (anyone, when not given) may move a post from `from` to `to`. */
+export function canTransition(from: PostStatus, to: PostStatus, actor?: Actor): boolean {
+  const allowed = transition(from, to);
+  return allowed !== undefined && (actor === undefined || allowed.by.includes(actor));
 }
 
 /** Statuses in which a user may still edit or cancel a post (nothing has claimed it yet). */
 export const EDITABLE_STATUSES: readonly PostStatus[] = ['SCHEDULED'];
+
+/** Statuses a person settles: a post that did not go out, or whose outcome nobody knows. */
+export const SETTLEABLE_STATUSES: readonly PostStatus[] = ['FAILED', 'UNKNOWN'];
 
 export const TERMINAL_STATUSES: readonly PostStatus[] = (
   Object.keys(POST_TRANSITIONS) as PostStatus[]

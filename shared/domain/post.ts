@@ -47,8 +47,17 @@ export const Post = PostContent.extend({
   failureReason: z.string().optional(),
   /** Until when the current claim holds; a claim past it is recovered by the next sweep. */
   leaseUntil: UtcInstant.optional(),
-  /** Attempts that definitely did not reach the platform (for bounded retries). */
+  /** Attempts that definitely did not reach the platform (for bounded retries); reset by a reschedule. */
   attempts: z.number().int().min(0).optional(),
+  /**
+   * How many times a person rescheduled the post after it FAILED or went UNKNOWN (absent: never).
+   * Each reschedule starts a new round whose platform calls carry a fresh idempotency key: the
+   * previous round's key may have been spent on the platform, and reusing it could return (or
+   * block) that round's outcome instead of publishing.
+   */
+  publishRound: z.number().int().min(1).optional(),
+  /** Set when a person settled the post's outcome (UNKNOWN → PUBLISHED or FAILED) by hand. */
+  settledBy: z.literal('person').optional(),
   /** When to look an UNKNOWN post up on the platform again. */
   reconcileAt: UtcInstant.optional(),
   reconcileAttempts: z.number().int().min(0).optional(),

@@ -126,7 +126,13 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
         ...base,
         severity: 'critical',
         title: `Post ${d.postId} failed on ${platformName(d.platform)}`,
-        summary: `${d.reason}\nIt will not be retried: fix the cause and reschedule it.`,
+        summary: [
+          d.reason,
+          'It will not be retried on its own. Fix the cause, then reschedule it (a new attempt, never a double post):',
+          `  pulsecast posts reschedule ${d.postId} --at <ISO time>`,
+          `  (API: PATCH /v1/posts/${d.postId} {"scheduledAt": "<ISO time>"})`,
+          `or give up on it: pulsecast posts cancel ${d.postId}  (API: DELETE /v1/posts/${d.postId})`,
+        ].join('\n'),
         facts: [...postFacts(d), { label: 'Error', value: d.errorKind }],
       };
     }
@@ -136,11 +142,15 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
         ...base,
         severity: 'warning',
         title: `Did post ${d.postId} reach ${platformName(d.platform)}? Unknown`,
-        summary: `${d.reason}\n${
+        summary: [
+          d.reason,
           d.reconcilable
-            ? 'Pulsecast is looking it up on the platform and will settle it; nothing is posted twice.'
-            : 'The platform cannot be searched: check the account and mark the post published or failed.'
-        }`,
+            ? 'Pulsecast is looking it up on the platform and will settle it; nothing is posted twice. If it is still unknown after an hour, check the account and settle it:'
+            : 'The platform cannot be searched: check the account and settle it:',
+          `  on the platform: pulsecast posts settle ${d.postId} --published <its URL>`,
+          `  not there:       pulsecast posts settle ${d.postId} --failed "<why>"  (or reschedule it: pulsecast posts reschedule ${d.postId} --at <ISO time>)`,
+          `  (API: POST /v1/posts/${d.postId}/settle {"outcome": "published", "url": …} or {"outcome": "failed", "reason": …})`,
+        ].join('\n'),
         facts: postFacts(d),
       };
     }

@@ -343,15 +343,27 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
     async fetchMetrics(posts, channel, store): Promise<MetricsReading[]> {
       const readings: MetricsReading[] = [];
       for (const batch of chunk(posts, BLUESKY_CAPABILITIES.metricsBatchSize)) {
-        const query = new URLSearchParams();
-        for (const post of batch) query.append('uris', post.platformPostId);
-        const { response } = await call(channel, store, () => ({
-          method: 'GET',
-          url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/app.bsky.feed.getPosts?${query}`,
-        }));
+        // A post a person settled by its URL may name the account by handle (at://<handle>/…):
+        // it is this channel's, so it is read (and matched) by the session's DID.
+        const byDid = (uri: string, s: Session) => uri.replace(`at://${s.handle}/`, `at://${s.did}/`);
+        const { response, session } = await call(channel, store, (s) => {
+          const query = new URLSearchParams();
+          for (const post of batch) query.append('uris', byDid(post.platformPostId, s));
+          return {
+            method: 'GET',
+            url: `${apiBase(channel, BLUESKY_API_BASE)}/xrpc/app.bsky.feed.getPosts?${query}`,
+          };
+        });
         const answer = readAnswer('Bluesky', GetPostsAnswer, response.body, 'getPosts', 'unavailable');
-        // getPosts leaves out posts that no longer exist.
-        const byUri = new Map(answer.posts.map((view) => [view.uri, view]));
+        // getPosts leaves out posts that no longer exist. Keyed by what each post stores, which
+        // may name the account by handle.
+        const views = new Map(answer.posts.map((view) => [view.uri, view]));
+        const byUri = new Map(
+          batch.flatMap((post) => {
+            const view = views.get(byDid(post.platformPostId, session));
+            return view ? [[post.platformPostId, view] as const] : [];
+          }),
+        );
         readings.push(...batchReadings(batch, byUri, normalisePostView));
       }
       return readings;

@@ -54,7 +54,15 @@ export interface RecordDeps {
   now: () => Date;
 }
 
-export const idempotencyKey = (post: Pick<Post, 'id'>) => `pulsecast-${post.id}`;
+/**
+ * Tells one round's events apart from the next's: a post rescheduled by a person may fail again,
+ * and that failure must not be dropped as a repeat of the first.
+ */
+export const roundTag = (round: number | undefined) => (round ? `:r${round}` : '');
+
+/** Stable for every attempt of one round; a person's reschedule starts a round with a fresh key. */
+export const idempotencyKey = (post: Pick<Post, 'id' | 'publishRound'>) =>
+  post.publishRound ? `pulsecast-${post.id}-r${post.publishRound}` : `pulsecast-${post.id}`;
 
 /**
  * The publish step: for each post of the batch still claimed by this execution, QUEUED →
@@ -323,7 +331,7 @@ async function recordOne(
 
   if (outcome.kind === 'failed') {
     if (post.status === 'FAILED' && post.failureReason === outcome.reason) {
-      return { counted: 'failed', events: failedEvents(outcome, ref, now) };
+      return { counted: 'failed', events: failedEvents(outcome, ref, now, post.publishRound) };
     }
     if (!(post.status === 'QUEUED' || post.status === 'PUBLISHING') || !ours) return skip;
     const failed: Post = {
@@ -334,7 +342,7 @@ async function recordOne(
       updatedAt: now,
     };
     await write(deps.store, failed, post, ['QUEUED', 'PUBLISHING']);
-    return { counted: 'failed', events: failedEvents(outcome, ref, now) };
+    return { counted: 'failed', events: failedEvents(outcome, ref, now, post.publishRound) };
   }
 
   if (outcome.kind === 'retry') {
@@ -421,7 +429,7 @@ export function withoutClaim(post: Post): Post {
 
 /** Every status change goes through the lifecycle table and a conditional write. */
 export async function write(store: PostStore, next: Post, current: Post, from: PostStatus[]): Promise<void> {
-  if (next.status !== current.status && !canTransition(current.status, next.status)) {
+  if (next.status !== current.status && !canTransition(current.status, next.status, 'system')) {
     throw new Error(`post ${current.id}: ${current.status} → ${next.status} is not an allowed transition`);
   }
   await store.replacePost(next, current.version, from);
@@ -463,11 +471,12 @@ function failedEvents(
   outcome: Extract<PublishOutcome, { kind: 'failed' }>,
   ref: Ref,
   now: string,
+  round: number | undefined,
 ): PulsecastEvent[] {
   const events: PulsecastEvent[] = [
     makeEvent('Post Failed', {
       ...ref,
-      eventId: `${ref.postId}:failed`,
+      eventId: `${ref.postId}:failed${roundTag(round)}`,
       occurredAt: now,
       reason: outcome.reason,
       errorKind: outcome.errorKind,
@@ -491,7 +500,7 @@ function failedEvents(
 function unknownEvent(post: Post, ref: Ref, now: string): PulsecastEvent {
   return makeEvent('Post Outcome Unknown', {
     ...ref,
-    eventId: `${post.id}:unknown`,
+    eventId: `${post.id}:unknown${roundTag(post.publishRound)}`,
     occurredAt: now,
     reason: post.failureReason ?? 'outcome unknown',
     reconcilable: post.reconcileAt !== undefined,

@@ -3,7 +3,7 @@ import { VersionConflictError } from '../errors.ts';
 import { announcing, type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
 import type { PlatformAdapter } from '../platforms/port.ts';
 import { DUE_KINDS } from '../store/keys.ts';
-import { type PublishDeps, postRef, RECONCILE_DELAYS_MS, withoutClaim, write } from './publish.ts';
+import { type PublishDeps, postRef, RECONCILE_DELAYS_MS, roundTag, withoutClaim, write } from './publish.ts';
 
 export interface RecoverDeps extends PublishDeps {
   events: EventPublisher;
@@ -71,7 +71,7 @@ async function sweep(
         events.push(
           makeEvent('Post Outcome Unknown', {
             ...postRef(post, channel?.platform ?? 'x'),
-            eventId: `${post.id}:unknown`,
+            eventId: `${post.id}:unknown${roundTag(post.publishRound)}`,
             occurredAt: nowIso,
             reason: unknown.failureReason ?? '',
             reconcilable,

@@ -93,7 +93,7 @@ function dueKeys(post: Post): Item {
   return { [DUE_INDEX.partitionKey]: due.kind, [DUE_INDEX.sortKey]: `${due.at}#${post.id}` };
 }
 
-function dueWorkOf(post: Post): { kind: DueKind; at: string } | undefined {
+export function dueWorkOf(post: Post): { kind: DueKind; at: string } | undefined {
   switch (post.status) {
     case 'SCHEDULED':
       return { kind: DUE_KINDS.publish, at: post.scheduledAt };

@@ -202,4 +202,105 @@ describe('pulsecast posts', () => {
       );
     });
   });
+
+  describe('reschedule', () => {
+    it('reads the post, then PATCHes the new time at the version read', async () => {
+      api = await startFakeApi((request) =>
+        request.method === 'GET'
+          ? { body: post('p-1', { status: 'FAILED', version: 4 }) }
+          : { body: post('p-1', { scheduledAt: '2025-03-10T09:00:00.000Z', version: 5 }) },
+      );
+
+      const result = await runPulsecast([
+        'posts',
+        'reschedule',
+        'p-1',
+        '--at',
+        '2025-03-10T09:00:00.000Z',
+        '--api',
+        api.url,
+      ]);
+
+      expect(api.requests[1]).toMatchObject({ method: 'PATCH', path: '/v1/posts/p-1' });
+      expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
+        scheduledAt: '2025-03-10T09:00:00.000Z',
+        version: 4,
+      });
+      expect(result).toEqual({ code: 0, stdout: 'p-1: SCHEDULED at 2025-03-10T09:00:00.000Z\n', stderr: '' });
+    });
+
+    it('needs --at', async () => {
+      api = await startFakeApi(() => ({ body: post('p-1') }));
+      const result = await runPulsecast(['posts', 'reschedule', 'p-1', '--api', api.url]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('missing --at');
+    });
+  });
+
+  describe('settle', () => {
+    it('marks a post published by its URL', async () => {
+      const url = 'https://x.com/pulsecast/status/123';
+      api = await startFakeApi((request) =>
+        request.method === 'GET'
+          ? { body: post('p-1', { status: 'UNKNOWN', version: 3 }) }
+          : { body: post('p-1', { status: 'PUBLISHED', platformUrl: url, version: 4 }) },
+      );
+
+      const result = await runPulsecast(['posts', 'settle', 'p-1', '--published', url, '--api', api.url]);
+
+      expect(api.requests[1]).toMatchObject({ method: 'POST', path: '/v1/posts/p-1/settle' });
+      expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
+        outcome: 'published',
+        url,
+        version: 3,
+      });
+      expect(result).toEqual({ code: 0, stdout: `p-1: PUBLISHED ${url}\n`, stderr: '' });
+    });
+
+    it('marks a post failed with a reason', async () => {
+      api = await startFakeApi((request) =>
+        request.method === 'GET'
+          ? { body: post('p-1', { status: 'UNKNOWN', version: 3 }) }
+          : { body: post('p-1', { status: 'FAILED', version: 4 }) },
+      );
+
+      const result = await runPulsecast([
+        'posts',
+        'settle',
+        'p-1',
+        '--failed',
+        'not there',
+        '--api',
+        api.url,
+      ]);
+
+      expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
+        outcome: 'failed',
+        reason: 'not there',
+        version: 3,
+      });
+      expect(result.stdout).toBe('p-1: FAILED\n');
+    });
+
+    it('wants exactly one outcome', async () => {
+      api = await startFakeApi(() => ({ body: post('p-1') }));
+      const neither = await runPulsecast(['posts', 'settle', 'p-1', '--api', api.url]);
+      const both = await runPulsecast([
+        'posts',
+        'settle',
+        'p-1',
+        '--published',
+        'https://x.com/a/status/1',
+        '--failed',
+        'no',
+        '--api',
+        api.url,
+      ]);
+      for (const result of [neither, both]) {
+        expect(result.code).toBe(2);
+        expect(result.stderr).toContain('give exactly one of --published URL or --failed REASON');
+      }
+      expect(api.requests).toEqual([]);
+    });
+  });
 });

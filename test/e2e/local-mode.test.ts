@@ -4,9 +4,24 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { type LocalProcess, startLocalProcess } from '../support/local-process.ts';
 
-/** Local mode as a user runs it: `npm start -- --demo`, then only HTTP. */
+/**
+ * Local mode as a user runs it: `npm start -- --demo`, then only HTTP. The demo first plays four
+ * weeks of history (examples/history.csv) through the Dispatcher, the simulators and the
+ * Collector, so start-up takes longer than a bare start.
+ */
 const dataDir = mkdtempSync(join(tmpdir(), 'pulsecast-local-'));
 const demoEnv = { PULSECAST_DEMO: '1' };
+const DEMO_START_TIMEOUT_MS = 240_000;
+const HISTORY_POSTS = 48;
+const CALENDAR_POSTS = 21;
+
+interface Report {
+  evaluation: { goals: { goalId: string; status: string; reason: string }[] };
+}
+
+async function report(url: string): Promise<Report> {
+  return (await (await fetch(`${url}/v1/campaigns/spring-launch/report`)).json()) as Report;
+}
 let local: LocalProcess | undefined;
 
 afterAll(async () => {
@@ -19,6 +34,8 @@ interface Post {
   status: string;
   platformPostId?: string;
   channel: string;
+  metricsStatus?: string;
+  latestMetrics?: unknown;
 }
 
 async function allPosts(url: string): Promise<Post[]> {
@@ -43,12 +60,44 @@ function simulatorUrls(output: string): string[] {
 }
 
 describe('local mode, end to end', () => {
+  it(
+    'starts with four weeks of history published and measured, and goal statuses with reasons',
+    async () => {
+      local = await startLocalProcess({ dataDir, env: demoEnv, timeoutMs: DEMO_START_TIMEOUT_MS });
+      expect(local.output()).toContain("campaign 'spring-launch' created with 4 goals");
+      expect(local.output()).toContain(`examples/history.csv: ${HISTORY_POSTS} created`);
+      expect(local.output()).toMatch(
+        /four weeks of history played to 2027-03-01T06:00 in [\d.]+ s \(\d+ executions, 0 failed\)/,
+      );
+      expect(local.output()).toContain(`examples/calendar.csv: ${CALENDAR_POSTS} created`);
+      console.log(
+        `local mode: ${/started in [\d.]+ s/.exec(local.output())?.[0]}, ${/played to \S+ in [\d.]+ s/.exec(local.output())?.[0]}`,
+      );
+      const clock = (await (await fetch(`${local.url}/_local/clock`)).json()) as { now: string };
+      expect(clock.now.startsWith('2027-03-01T06:0')).toBe(true);
+
+      // The history went out through the Dispatcher and was measured by the Collector.
+      const history = (await allPosts(local.url)).filter((post) => post.id.startsWith('warmup-'));
+      expect(history).toHaveLength(HISTORY_POSTS);
+      for (const post of history) {
+        expect(post, post.id).toMatchObject({
+          status: 'PUBLISHED',
+          metricsStatus: expect.stringMatching(/^(collecting|complete)$/),
+        });
+        expect(post.latestMetrics, post.id).toBeDefined();
+      }
+
+      // February's goal is settled; March's are not: two statuses, each with its reason.
+      const { goals } = (await report(local.url)).evaluation;
+      expect(goals.find((goal) => goal.goalId === 'posts-february')).toMatchObject({ status: 'ACHIEVED' });
+      expect(new Set(goals.map((goal) => goal.status)).size).toBeGreaterThanOrEqual(2);
+      for (const goal of goals) expect(goal.reason, goal.goalId).toMatch(/\w{3}/);
+    },
+    DEMO_START_TIMEOUT_MS + 60_000,
+  );
+
   it('publishes the example calendar exactly once on the simulators when the clock advances 8 days', async () => {
-    local = await startLocalProcess({ dataDir, env: demoEnv });
-    expect(local.output()).toContain("campaign 'spring-launch' created with 3 goals");
-    expect(local.output()).toContain('examples/calendar.csv: 21 created');
-    const clock = (await (await fetch(`${local.url}/_local/clock`)).json()) as { now: string };
-    expect(clock.now.startsWith('2027-03-01T06:0')).toBe(true);
+    if (!local) throw new Error('the demo did not start');
 
     const started = Date.now();
     const response = await fetch(`${local.url}/_local/clock/advance`, {
@@ -64,7 +113,7 @@ describe('local mode, end to end', () => {
     console.log(`local mode: 8 days advanced in ${(wallMs / 1000).toFixed(1)} s of wall time`);
 
     const posts = (await allPosts(local.url)).filter((post) => post.id.startsWith('spring-'));
-    expect(posts).toHaveLength(21);
+    expect(posts).toHaveLength(CALENDAR_POSTS);
     for (const post of posts) expect(post, post.id).toMatchObject({ status: 'PUBLISHED' });
 
     // The platforms' side: each post exists exactly once on its simulator.
@@ -76,9 +125,11 @@ describe('local mode, end to end', () => {
       const list = Array.isArray(simulated) ? simulated : simulated.posts;
       onPlatforms.push(...list.map((post) => post.id));
     }
-    expect(onPlatforms).toHaveLength(21);
-    expect(new Set(onPlatforms).size).toBe(21);
-    expect(posts.map((post) => post.platformPostId).sort()).toEqual([...onPlatforms].sort());
+    const published = (await allPosts(local.url)).filter((post) => post.status === 'PUBLISHED');
+    expect(published).toHaveLength(HISTORY_POSTS + CALENDAR_POSTS);
+    expect(onPlatforms).toHaveLength(HISTORY_POSTS + CALENDAR_POSTS);
+    expect(new Set(onPlatforms).size).toBe(HISTORY_POSTS + CALENDAR_POSTS);
+    expect(published.map((post) => post.platformPostId).sort()).toEqual([...onPlatforms].sort());
 
     // Metric history on every post.
     for (const post of posts) {
@@ -88,15 +139,17 @@ describe('local mode, end to end', () => {
       expect(detail.metrics.length, `${post.id} snapshots`).toBeGreaterThan(0);
     }
     // The demo campaign's report, with a status for every goal.
-    const report = (await (await fetch(`${local.url}/v1/campaigns/spring-launch/report`)).json()) as {
-      evaluation: { goals: { goalId: string; status: string }[] };
-    };
-    expect(report.evaluation.goals.map((goal) => goal.goalId).sort()).toEqual([
+    const { goals } = (await report(local.url)).evaluation;
+    expect(goals.map((goal) => goal.goalId).sort()).toEqual([
       'engagements-march',
       'linkedin-engagement-rate',
+      'posts-february',
       'posts-march',
     ]);
-    for (const goal of report.evaluation.goals) expect(goal.status).toMatch(/^[A-Z_]+$/);
+    for (const goal of goals) {
+      expect(goal.status).toMatch(/^[A-Z_]+$/);
+      expect(goal.reason, goal.goalId).toMatch(/\w{3}/);
+    }
     // At least one digest in the outbox, as an email and as a Slack payload.
     const outbox = readdirSync(join(dataDir, 'outbox'));
     expect(outbox.some((name) => name.includes('digest') && name.endsWith('.eml'))).toBe(true);
@@ -107,13 +160,17 @@ describe('local mode, end to end', () => {
     const before = ((await (await fetch(`${local!.url}/_local/clock`)).json()) as { now: string }).now;
     expect(await local!.stop()).toBe(0);
 
-    local = await startLocalProcess({ dataDir, env: demoEnv });
-    expect(local.output()).toContain('21 unchanged');
+    local = await startLocalProcess({ dataDir, env: demoEnv, timeoutMs: DEMO_START_TIMEOUT_MS });
+    expect(local.output()).toContain(
+      `examples/history.csv: 0 created, 0 updated, ${HISTORY_POSTS} unchanged`,
+    );
+    expect(local.output()).toContain(`${CALENDAR_POSTS} unchanged`);
+    expect(local.output()).not.toContain('history played');
     const after = ((await (await fetch(`${local.url}/_local/clock`)).json()) as { now: string }).now;
     expect(after >= before).toBe(true);
     expect(
       (await allPosts(local.url)).filter((post) => post.status === 'PUBLISHED').length,
-    ).toBeGreaterThanOrEqual(21);
+    ).toBeGreaterThanOrEqual(HISTORY_POSTS + CALENDAR_POSTS);
     // The platforms remember their posts too: a day later the Collector still finds every one.
     const advanced = await fetch(`${local.url}/_local/clock/advance`, {
       method: 'POST',

@@ -132,7 +132,19 @@ describe('alert rendering', () => {
       label: 'Scheduled',
       value: 'Thu 10 Dec 2026, 10:00 (Europe/Berlin)',
     });
-    expect(notice.summary).toMatch(/fix the cause and reschedule/);
+    expect(notice.summary).toMatch(/Fix the cause, then reschedule it/);
+    const { postId } = event.detail as { postId: string };
+    expect(notice.summary).toContain(`pulsecast posts reschedule ${postId} --at <ISO time>`);
+    expect(notice.summary).toContain(`PATCH /v1/posts/${postId} {"scheduledAt": "<ISO time>"}`);
+  });
+
+  it('tells how to settle a post whose outcome is unknown', () => {
+    const event = sampleEvents().find((e) => e.type === 'Post Outcome Unknown');
+    if (!event) throw new Error('no sample');
+    const { postId } = event.detail as { postId: string };
+    const notice = noticeFor(event, context);
+    expect(notice.summary).toContain(`pulsecast posts settle ${postId} --published <its URL>`);
+    expect(notice.summary).toContain(`POST /v1/posts/${postId}/settle`);
   });
 });
 

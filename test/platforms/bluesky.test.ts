@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type BlueskySimulatorHandle, startBlueskySimulator } from '../../local/simulators/bluesky.ts';
 import { createBlueskyAdapter, richTextFacets } from '../../shared/platforms/bluesky.ts';
+import { platformPostIdFromUrl } from '../../shared/platforms/post-url.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import {
   everythingVisible,
@@ -394,6 +395,25 @@ describe('Bluesky adapter', () => {
       expect(reading?.metrics.likes).toBeGreaterThan(0);
       expect(reading?.metrics).not.toHaveProperty('impressions');
       expect(reading?.metrics).not.toHaveProperty('clicks');
+    });
+
+    it("reads a post a person settled by its URL (named by handle) as the channel DID's", async () => {
+      const a = createBlueskyAdapter({ now: clock, sleep: noSleep });
+      const post = makePost({ text: 'Found by hand', scheduledAt: now.toISOString() });
+      const ref = await a.publish(post, simChannel(), credentials, CONTEXT);
+      const reading = platformPostIdFromUrl(simChannel(), ref.platformUrl);
+      if (!reading.ok) throw new Error(reading.problem);
+      expect(reading.platformPostId).toMatch(/^at:\/\/pulsecast\.bsky\.social\//);
+      now = new Date(now.getTime() + 72 * 3_600_000);
+
+      const [measured] = await a.fetchMetrics(
+        [{ id: post.id, platformPostId: reading.platformPostId }],
+        simChannel(),
+        credentials,
+      );
+
+      expect(measured).toMatchObject({ status: 'ok', platformPostId: reading.platformPostId });
+      expect(measured?.metrics.likes).toBeGreaterThan(0);
     });
 
     it('signs in once and reuses the session across posts and adapter instances', async () => {

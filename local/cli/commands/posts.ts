@@ -1,5 +1,5 @@
-import { type CommandSpec, JSON_OPTION } from '../command.ts';
-import { CliError } from '../errors.ts';
+import { type CommandContext, type CommandSpec, JSON_OPTION } from '../command.ts';
+import { CliError, UsageError } from '../errors.ts';
 import { println, type TextSink } from '../io.ts';
 import { printJson, renderTable, truncate } from '../output.ts';
 import { type Post, PostSchema, pageSchema } from '../responses.ts';
@@ -153,7 +153,7 @@ function describeSnapshot(snapshot: Record<string, unknown>): string {
 
 export const postsCancelCommand: CommandSpec = {
   path: ['posts', 'cancel'],
-  summary: 'cancel a post that is not yet queued for publishing',
+  summary: 'cancel a post that is not yet queued, or give up on a FAILED or UNKNOWN one',
   operands: [{ name: 'ID', description: "the post's id" }],
   options: { json: JSON_OPTION },
   async run({ operands, options, io, api }) {
@@ -168,8 +168,100 @@ export const postsCancelCommand: CommandSpec = {
   },
 };
 
+export const postsRescheduleCommand: CommandSpec = {
+  path: ['posts', 'reschedule'],
+  summary: 'move a post to a new time; a FAILED or UNKNOWN post is tried again',
+  operands: [{ name: 'ID', description: "the post's id" }],
+  options: {
+    at: { type: 'string', arg: 'ISO', description: 'the new time, e.g. 2027-03-10T09:00:00Z' },
+    json: JSON_OPTION,
+  },
+  details: `A FAILED post (fix its cause first) or an UNKNOWN one you checked is not on the platform
+becomes SCHEDULED again, in a new round with a fresh idempotency key. The change applies only to
+the version read; a post that changed meanwhile is reported (409), not overwritten.
+
+Example:
+  pulsecast posts reschedule spring-07 --at 2027-03-10T09:00:00Z`,
+  async run({ operands, options, io, api }) {
+    const id = operands[0]!;
+    const { at } = options.required('at');
+    const current = await api.json({ method: 'GET', path: postPath(id) }, PostSchema);
+    const post = await sendJson(api, 'PATCH', postPath(id), { scheduledAt: at, version: current.version });
+    if (options.flag('json')) printJson(io.stdout, post);
+    else println(io.stdout, `${post.id}: ${post.status} at ${post.scheduledAt}`);
+    return 0;
+  },
+};
+
+export const postsSettleCommand: CommandSpec = {
+  path: ['posts', 'settle'],
+  summary: 'say what happened to a post whose outcome is UNKNOWN',
+  operands: [{ name: 'ID', description: "the post's id" }],
+  options: {
+    published: { type: 'string', arg: 'URL', description: "it is on the platform: the post's URL there" },
+    'platform-post-id': {
+      type: 'string',
+      arg: 'ID',
+      description: 'with --published, for Instagram and Threads (their URLs carry no media id)',
+    },
+    failed: {
+      type: 'string',
+      arg: 'REASON',
+      description: 'it is not on the platform and will not be retried',
+    },
+    json: JSON_OPTION,
+  },
+  details: `A post marked published is measured like any other from then on. To try a post again
+instead, use \`pulsecast posts reschedule\`.
+
+Examples:
+  pulsecast posts settle spring-07 --published https://x.com/pulsecast/status/1234567890
+  pulsecast posts settle spring-07 --failed "not on the account; dropped"`,
+  async run({ operands, options, io, api }) {
+    const id = operands[0]!;
+    const url = options.string('published');
+    const reason = options.string('failed');
+    if ((url === undefined) === (reason === undefined)) {
+      throw new UsageError('give exactly one of --published URL or --failed REASON', ['posts', 'settle']);
+    }
+    const current = await api.json({ method: 'GET', path: postPath(id) }, PostSchema);
+    const platformPostId = options.string('platform-post-id');
+    const body =
+      url !== undefined
+        ? { outcome: 'published', url, ...(platformPostId ? { platformPostId } : {}) }
+        : { outcome: 'failed', reason };
+    const post = await sendJson(api, 'POST', `${postPath(id)}/settle`, { ...body, version: current.version });
+    if (options.flag('json')) printJson(io.stdout, post);
+    else println(io.stdout, `${post.id}: ${post.status}${post.platformUrl ? ` ${post.platformUrl}` : ''}`);
+    return 0;
+  },
+};
+
+function sendJson(
+  api: CommandContext['api'],
+  method: 'PATCH' | 'POST',
+  path: string,
+  body: unknown,
+): Promise<Post> {
+  return api.json(
+    {
+      method,
+      path,
+      body: new TextEncoder().encode(JSON.stringify(body)),
+      contentType: 'application/json',
+    },
+    PostSchema,
+  );
+}
+
 function postPath(id: string): string {
   return `/v1/posts/${encodeURIComponent(id)}`;
 }
 
-export const postsCommands = [postsListCommand, postsShowCommand, postsCancelCommand];
+export const postsCommands = [
+  postsListCommand,
+  postsShowCommand,
+  postsCancelCommand,
+  postsRescheduleCommand,
+  postsSettleCommand,
+];

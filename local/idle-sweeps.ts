@@ -1,0 +1,75 @@
+import { CLAIM_WINDOW_MS } from '../shared/publishing/dispatch.ts';
+import { DUE_KINDS, type DueKind } from '../shared/store/keys.ts';
+import { dueWorkOf, type PostStore } from '../shared/store/posts.ts';
+
+/** A scheduled sweep of the due index: what it looks for, and how far ahead. */
+export interface DueSweep {
+  kinds: readonly DueKind[];
+  aheadMs: number;
+}
+
+/** The Dispatcher claims what falls due in the next two minutes; the Collector what is due now. */
+export const DISPATCHER_SWEEP: DueSweep = {
+  kinds: [DUE_KINDS.publish, DUE_KINDS.lease, DUE_KINDS.reconcile],
+  aheadMs: CLAIM_WINDOW_MS,
+};
+export const COLLECTOR_SWEEP: DueSweep = { kinds: [DUE_KINDS.metrics], aheadMs: 0 };
+
+/**
+ * Decides, while local time is fast-forwarded (the demo playing four weeks of history at start-up),
+ * which firings of the due-index sweeps would find nothing and can be left out: the Dispatcher and
+ * the Collector do nothing but read the due index (docs/adr/0002-due-index-is-the-only-sweep.md),
+ * so a firing before the earliest entry of its kinds is a no-op, and 40,000 idle minutes of
+ * history need not each run a state machine. Every other firing runs as usual.
+ *
+ * The earliest due instants are read once and trusted until a sweep runs (only a sweep, or a
+ * person through the API, writes new due entries; the API is not used while fast-forwarding).
+ * While any sweep execution is still running, nothing is skipped.
+ */
+export class IdleSweeps {
+  readonly #sweeps: ReadonlyMap<string, DueSweep>;
+  readonly #store: PostStore;
+  readonly #running: () => boolean;
+  #earliest: Map<DueKind, number> | undefined;
+  skipped = 0;
+
+  constructor(sweeps: ReadonlyMap<string, DueSweep>, store: PostStore, running: () => boolean) {
+    this.#sweeps = sweeps;
+    this.#store = store;
+    this.#running = running;
+  }
+
+  /** Whether the firing of `stateMachine` at `instantMs` has anything to do. */
+  async due(stateMachine: string, instantMs: number): Promise<boolean> {
+    const sweep = this.#sweeps.get(stateMachine);
+    if (!sweep) return true;
+    if (this.#running()) {
+      this.#earliest = undefined;
+      return true;
+    }
+    this.#earliest ??= await this.#readEarliest();
+    const earliest = Math.min(
+      ...sweep.kinds.map((kind) => this.#earliest?.get(kind) ?? Number.POSITIVE_INFINITY),
+    );
+    if (earliest > instantMs + sweep.aheadMs) {
+      this.skipped++;
+      return false;
+    }
+    this.#earliest = undefined;
+    return true;
+  }
+
+  async #readEarliest(): Promise<Map<DueKind, number>> {
+    const earliest = new Map<DueKind, number>();
+    const far = '9999-12-31T23:59:59.999Z';
+    for (const kind of new Set([...this.#sweeps.values()].flatMap((sweep) => sweep.kinds))) {
+      const page = await this.#store.dueWork(kind, far, { limit: 1 });
+      const first = page.items[0];
+      if (!first) continue;
+      // An entry whose instant cannot be read keeps the sweep running.
+      const due = dueWorkOf(first);
+      earliest.set(kind, due?.kind === kind ? Date.parse(due.at) : Number.NEGATIVE_INFINITY);
+    }
+    return earliest;
+  }
+}

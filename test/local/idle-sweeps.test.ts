@@ -1,0 +1,57 @@
+import { describe, expect, it } from 'vitest';
+import { COLLECTOR_SWEEP, DISPATCHER_SWEEP, IdleSweeps } from '../../local/idle-sweeps.ts';
+import { makePost } from '../support/fixtures.ts';
+import { MemoryStore } from '../support/memory-store.ts';
+
+const at = (iso: string) => Date.parse(iso);
+const sweeps = new Map([
+  ['Dispatcher', DISPATCHER_SWEEP],
+  ['Collector', COLLECTOR_SWEEP],
+]);
+
+describe('IdleSweeps', () => {
+  it('leaves out the Dispatcher until two minutes before the next due post, and the Collector until metrics are due', async () => {
+    const store = new MemoryStore();
+    await store.createPosts([makePost({ id: 'p-1', scheduledAt: '2027-02-01T10:15:00.000Z' })]);
+    const idle = new IdleSweeps(sweeps, store, () => false);
+
+    expect(await idle.due('Dispatcher', at('2027-02-01T10:12:00.000Z'))).toBe(false);
+    expect(await idle.due('Collector', at('2027-02-01T10:12:00.000Z'))).toBe(false);
+    expect(await idle.due('Dispatcher', at('2027-02-01T10:13:00.000Z'))).toBe(true);
+    expect(idle.skipped).toBe(2);
+  });
+
+  it('runs every other schedule, and everything while a sweep is still running', async () => {
+    const store = new MemoryStore();
+    const idle = new IdleSweeps(sweeps, store, () => true);
+
+    expect(await idle.due('Evaluator', at('2027-02-01T10:00:00.000Z'))).toBe(true);
+    expect(await idle.due('Dispatcher', at('2027-02-01T10:00:00.000Z'))).toBe(true);
+    expect(idle.skipped).toBe(0);
+  });
+
+  it('reads the due index again after letting a sweep run, since the sweep may add work', async () => {
+    const store = new MemoryStore();
+    await store.createPosts([makePost({ id: 'p-1', scheduledAt: '2027-02-01T10:15:00.000Z' })]);
+    const idle = new IdleSweeps(sweeps, store, () => false);
+    expect(await idle.due('Collector', at('2027-02-01T10:10:00.000Z'))).toBe(false);
+    expect(await idle.due('Dispatcher', at('2027-02-01T10:14:00.000Z'))).toBe(true);
+
+    // What that Dispatcher run leaves behind: the post published, its first metrics due at once.
+    const published = await store.getPost('p-1');
+    if (!published) throw new Error('no post');
+    await store.replacePost(
+      {
+        ...published,
+        status: 'PUBLISHED',
+        platformPostId: '123',
+        publishedAt: '2027-02-01T10:15:00.000Z',
+        version: published.version + 1,
+      },
+      published.version,
+    );
+
+    expect(await idle.due('Collector', at('2027-02-01T10:15:00.000Z'))).toBe(true);
+    expect(await idle.due('Dispatcher', at('2027-02-01T10:16:00.000Z'))).toBe(false);
+  });
+});
