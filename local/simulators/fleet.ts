@@ -94,7 +94,7 @@ export function defaultAccountSecrets(
   /** When the Meta accounts' long-lived tokens expire, if the caller knows. */
   longLivedExpiresAt?: string,
 ): Record<string, Credentials> {
-  const expiry = longLivedExpiresAt ? { expiresAt: longLivedExpiresAt } : {};
+  const expiry: Credentials = longLivedExpiresAt ? { expiresAt: longLivedExpiresAt } : {};
   return {
     [`${prefix}${DEFAULT_X_ACCOUNT.channel}`]: {
       accessToken: DEFAULT_X_ACCOUNT.accessToken,

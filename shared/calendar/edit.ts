@@ -4,6 +4,7 @@ import {
   EDITABLE_STATUSES,
   type Post,
   type PostStatus,
+  RESCHEDULABLE_STATUSES,
   type RowIssue,
   SETTLEABLE_STATUSES,
 } from '../domain/index.ts';
@@ -102,15 +103,15 @@ function sameSettlement(a: Post, b: Post): boolean {
 }
 
 /**
- * Edits a post that nothing has claimed yet, or reschedules one that FAILED or went UNKNOWN. The
+ * Edits a post that nothing has claimed yet, or reschedules one that FAILED. The
  * edit goes through the same validation as a calendar row, and the write is conditional on the
  * version read, so an edit racing a claim either lands before the claim (and goes out as edited)
  * or is refused with 409.
  *
  * Rescheduling (a new `scheduledAt`, with any fixes to the content) makes the post SCHEDULED in a
  * new publishing round: its attempts start again and its platform calls carry a fresh idempotency
- * key, because the previous round's key may have been spent. For an UNKNOWN post this is the
- * person saying it is not on the platform; if it is, settle it as published instead.
+ * key, because the previous round's key may have been spent. An UNKNOWN post is settled first
+ * (published, or failed: not on the platform), so nobody retries one that may be live.
  */
 export async function editPost(
   id: string,
@@ -119,7 +120,13 @@ export async function editPost(
 ): Promise<{ post: Post; warnings: RowIssue[] }> {
   const current = await deps.store.getPost(id);
   if (!current) throw new NotFoundError('post', id);
-  const rescheduling = SETTLEABLE_STATUSES.includes(current.status);
+  if (current.status === 'UNKNOWN') {
+    throw new ConflictError(
+      `nobody knows whether post '${id}' went out; settle it first: POST /v1/posts/${id}/settle with {"outcome": "published", "url": …} if it is on the platform, or {"outcome": "failed", "reason": …} if it is not (then reschedule it)`,
+      { extensions: whereItStands(current) },
+    );
+  }
+  const rescheduling = RESCHEDULABLE_STATUSES.includes(current.status);
   if (rescheduling) {
     assertPersonMay(current, 'SCHEDULED', 'it cannot be rescheduled');
     if (patch.scheduledAt === undefined) {

@@ -14,11 +14,12 @@ interface Transition {
  * is written as a conditional update on the post's version, so two actors racing for the same
  * change cannot both win.
  *
- * Why UNKNOWN has no path back to QUEUED: the platform may already show the post, and a blind
- * retry is how peers published twice. Only reconciliation (found → PUBLISHED) or a person
- * (found it → PUBLISHED, retry → SCHEDULED, give up → FAILED / CANCELLED) moves it on. A person's
- * retry is a new round with a fresh idempotency key (`publishRound`), because the old key may
- * have been spent on the platform.
+ * Why UNKNOWN has no path back to QUEUED or SCHEDULED: the platform may already show the post,
+ * and a blind retry is how peers published twice. Only reconciliation (found → PUBLISHED) or a
+ * person moves it on: found it → PUBLISHED, not there → FAILED, give up → CANCELLED. A retry
+ * is then a reschedule of the FAILED post, so nobody retries without first saying it did not go
+ * out. A retry is a new round with a fresh idempotency key (`publishRound`), because the old key
+ * may have been spent on the platform.
  */
 export const POST_TRANSITIONS = {
   SCHEDULED: {
@@ -50,8 +51,10 @@ export const POST_TRANSITIONS = {
       by: ['system', 'person'],
       why: 'found on the platform: by reconciliation, or by a person who gives its URL',
     },
-    SCHEDULED: { by: ['person'], why: 'a person confirmed it is not on the platform and retries it' },
-    FAILED: { by: ['system', 'person'], why: 'a person or reconciliation gave up on it' },
+    FAILED: {
+      by: ['system', 'person'],
+      why: 'reconciliation gave up on it, or a person confirmed it is not on the platform',
+    },
     CANCELLED: { by: ['person'], why: 'a person cancelled it' },
   },
   FAILED: {
@@ -77,6 +80,9 @@ export const EDITABLE_STATUSES: readonly PostStatus[] = ['SCHEDULED'];
 
 /** Statuses a person settles: a post that did not go out, or whose outcome nobody knows. */
 export const SETTLEABLE_STATUSES: readonly PostStatus[] = ['FAILED', 'UNKNOWN'];
+
+/** Statuses a person may reschedule: only a post known not to have gone out. */
+export const RESCHEDULABLE_STATUSES: readonly PostStatus[] = ['FAILED'];
 
 export const TERMINAL_STATUSES: readonly PostStatus[] = (
   Object.keys(POST_TRANSITIONS) as PostStatus[]

@@ -148,7 +148,7 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
             ? 'Pulsecast is looking it up on the platform and will settle it; nothing is posted twice. If it is still unknown after an hour, check the account and settle it:'
             : 'The platform cannot be searched: check the account and settle it:',
           `  on the platform: pulsecast posts settle ${d.postId} --published <its URL>`,
-          `  not there:       pulsecast posts settle ${d.postId} --failed "<why>"  (or reschedule it: pulsecast posts reschedule ${d.postId} --at <ISO time>)`,
+          `  not there:       pulsecast posts settle ${d.postId} --failed "<why>"  (then, to try again: pulsecast posts reschedule ${d.postId} --at <ISO time>)`,
           `  (API: POST /v1/posts/${d.postId}/settle {"outcome": "published", "url": …} or {"outcome": "failed", "reason": …})`,
         ].join('\n'),
         facts: postFacts(d),

@@ -60,7 +60,6 @@ describe('the lifecycle table', () => {
       ['SCHEDULED', 'CANCELLED'],
       ['FAILED', 'SCHEDULED'],
       ['FAILED', 'CANCELLED'],
-      ['UNKNOWN', 'SCHEDULED'],
       ['UNKNOWN', 'PUBLISHED'],
       ['UNKNOWN', 'FAILED'],
       ['UNKNOWN', 'CANCELLED'],
@@ -208,6 +207,25 @@ describe('settling an UNKNOWN post', () => {
     expect(
       await settlePost('post-1', { outcome: 'failed', reason: 'not there' }, { store, now: clock.now }),
     ).toMatchObject({ status: 'FAILED', failureReason: 'not there', settledBy: 'person' });
+  });
+  it('is never retried before a person says it is not live: a reschedule is refused until it is settled as failed', async () => {
+    const current = await unknownPost();
+    const later = new Date(clock.ms + 3_600_000).toISOString();
+    const refused = await editPost('post-1', { scheduledAt: later }, { store, now: clock.now }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect((refused as ConflictError).message).toMatch(/settle it first/);
+    expect((refused as ConflictError).extensions).toMatchObject({ currentStatus: 'UNKNOWN' });
+    expect((await post()).version).toBe(current.version);
+
+    await settlePost(
+      'post-1',
+      { outcome: 'failed', reason: 'not on the timeline' },
+      { store, now: clock.now },
+    );
+    const { post: rescheduled } = await editPost('post-1', { scheduledAt: later }, { store, now: clock.now });
+    expect(rescheduled.status).toBe('SCHEDULED');
   });
 });
 
