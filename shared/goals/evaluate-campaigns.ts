@@ -256,15 +256,19 @@ export async function announce(events: readonly unknown[], publisher: EventPubli
 
 export interface CampaignReport {
   campaign: Pick<Campaign, 'id' | 'name' | 'timezone' | 'version' | 'goals'>;
-  /** `stored`: the Evaluator's latest; `live`: evaluated for this request (none stored yet, or
-   * the campaign changed since). */
-  source: 'stored' | 'live';
+  /** `live`: evaluated for this request (the report is never an older stored evaluation). */
+  source: 'live';
   /** When the evaluation was computed (UTC ISO): its numbers are as of then. */
   computedAt: string;
   evaluation: CampaignEvaluation;
 }
 
-/** GET /v1/campaigns/{id}/report: the latest stored evaluation, or a live one when it is stale. */
+/**
+ * GET /v1/campaigns/{id}/report: evaluated for this request, so it counts what is published and
+ * scheduled right now. The Evaluator's stored evaluation is once a day and can be hours old: a
+ * calendar uploaded since would be missing from it, and a marketer would read "forecast 0" next
+ * to 21 scheduled posts. Alerts, events and digests carry their own moment's evaluation.
+ */
 export async function campaignReport(campaignId: string, deps: EvaluatorDeps): Promise<CampaignReport> {
   const campaign = await deps.store.getCampaign(campaignId);
   if (!campaign) throw new NotFoundError('campaign', campaignId);
@@ -275,11 +279,6 @@ export async function campaignReport(campaignId: string, deps: EvaluatorDeps): P
     version: campaign.version,
     goals: campaign.goals,
   };
-  const stored = await deps.store.latestEvaluation(campaignId);
-  const evaluation = stored?.evaluation as CampaignEvaluation | undefined;
-  if (evaluation && evaluation.campaignVersion === campaign.version) {
-    return { campaign: head, source: 'stored', computedAt: evaluation.asOf, evaluation };
-  }
   const live = evaluateCampaign(await loadEvaluationInput(campaign, deps.store, deps.now()));
   return { campaign: head, source: 'live', computedAt: live.asOf, evaluation: live };
 }

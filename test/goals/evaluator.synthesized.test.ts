@@ -213,7 +213,7 @@ describe('the synthesized Evaluator, run locally against dynalite', () => {
     expect(stored).toMatchObject({ asOfDate: '2026-06-30' });
     const report = await campaignReport('q2', { store, now: () => clock.now() });
     expect(report).toMatchObject({
-      source: 'stored',
+      source: 'live',
       evaluation: { goals: [{ goalId: 'more-conversions', status: 'MISSED', current: 40, target: 103.5 }] },
     });
     expect(runner.executions.every((e) => e.status === 'SUCCEEDED')).toBe(true);

@@ -117,7 +117,7 @@ describe('the same month through the store: the Evaluator step and GET /v1/campa
     }
 
     const report = await campaignReport('june', deps);
-    expect(report.source).toBe('stored');
+    expect(report.source).toBe('live');
     expect(report.evaluation.recommendations.map((r) => r.id)).toEqual(
       expect.arrayContaining(announced.map((r) => r.id)),
     );
