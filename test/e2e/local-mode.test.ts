@@ -16,7 +16,11 @@ const HISTORY_POSTS = 48;
 const CALENDAR_POSTS = 21;
 
 interface Report {
-  evaluation: { goals: { goalId: string; status: string; reason: string }[] };
+  computedAt: string;
+  evaluation: {
+    goals: { goalId: string; status: string; reason: string }[];
+    recommendations: { kind: string; summary: string; evidence: Record<string, unknown> }[];
+  };
 }
 
 async function report(url: string): Promise<Report> {
@@ -92,6 +96,20 @@ describe('local mode, end to end', () => {
       expect(goals.find((goal) => goal.goalId === 'posts-february')).toMatchObject({ status: 'ACHIEVED' });
       expect(new Set(goals.map((goal) => goal.status)).size).toBeGreaterThanOrEqual(2);
       for (const goal of goals) expect(goal.reason, goal.goalId).toMatch(/\w{3}/);
+      // Evaluated when asked for: March's calendar, uploaded at the hand-over, is counted.
+      const now = await report(local.url);
+      expect(now.computedAt >= '2027-03-01T06:00').toBe(true);
+      expect(now.evaluation.goals.find((goal) => goal.goalId === 'posts-march')?.reason).toMatch(
+        new RegExp(`forecast ${CALENDAR_POSTS}\\b`),
+      );
+      // The history is enough for a posting-window recommendation, with its sample sizes.
+      const windows = now.evaluation.recommendations.filter((r) => r.kind === 'postingWindow');
+      expect(windows.length).toBeGreaterThan(0);
+      for (const r of windows) {
+        expect(r.evidence.postsOnChannelInWindow, r.summary).toBeGreaterThan(0);
+        expect(r.evidence.channelPosts, r.summary).toBeGreaterThan(0);
+        expect(r.evidence.liftLow, r.summary).toBeGreaterThan(1);
+      }
     },
     DEMO_START_TIMEOUT_MS + 60_000,
   );
