@@ -11,8 +11,10 @@ import {
 import type { ChannelStore, RateLedger } from '../store/channels.ts';
 import type { PostStore } from '../store/posts.ts';
 import type { DispatchBatch } from './dispatch.ts';
+import { failedEvents, postRef, publishedEvent, unknownEvent } from './post-events.ts';
 
 /** Attempts that definitely did not reach the platform before a post is given up as FAILED. */
+
 export const MAX_ATTEMPTS = 5;
 /** When an UNKNOWN post is looked up again on the platform (a platform's search may lag). */
 export const RECONCILE_DELAYS_MS = [60_000, 5 * 60_000, 15 * 60_000, 60 * 60_000];
@@ -53,12 +55,6 @@ export interface RecordDeps {
   adapterFor: (platform: Channel['platform']) => PlatformAdapter;
   now: () => Date;
 }
-
-/**
- * Tells one round's events apart from the next's: a post rescheduled by a person may fail again,
- * and that failure must not be dropped as a repeat of the first.
- */
-export const roundTag = (round: number | undefined) => (round ? `:r${round}` : '');
 
 /** Stable for every attempt of one round; a person's reschedule starts a round with a fresh key. */
 export const idempotencyKey = (post: Pick<Post, 'id' | 'publishRound'>) =>
@@ -433,76 +429,4 @@ export async function write(store: PostStore, next: Post, current: Post, from: P
     throw new Error(`post ${current.id}: ${current.status} → ${next.status} is not an allowed transition`);
   }
   await store.replacePost(next, current.version, from);
-}
-
-type Ref = {
-  postId: string;
-  channel: string;
-  platform: Channel['platform'];
-  scheduledAt: string;
-  campaign?: string;
-};
-
-/** What every post event says of its post. */
-export function postRef(post: Post, platform: Channel['platform']): Ref {
-  return {
-    postId: post.id,
-    channel: post.channel,
-    platform,
-    scheduledAt: post.scheduledAt,
-    ...(post.campaign ? { campaign: post.campaign } : {}),
-  };
-}
-
-function publishedEvent(post: Post, ref: Ref): PulsecastEvent {
-  const publishedAt = post.publishedAt ?? post.updatedAt;
-  return makeEvent('Post Published', {
-    ...ref,
-    eventId: `${post.id}:published`,
-    occurredAt: publishedAt,
-    platformPostId: post.platformPostId ?? '',
-    platformUrl: post.platformUrl ?? '',
-    publishedAt,
-    latenessSeconds: (Date.parse(publishedAt) - Date.parse(post.scheduledAt)) / 1000,
-  });
-}
-
-function failedEvents(
-  outcome: Extract<PublishOutcome, { kind: 'failed' }>,
-  ref: Ref,
-  now: string,
-  round: number | undefined,
-): PulsecastEvent[] {
-  const events: PulsecastEvent[] = [
-    makeEvent('Post Failed', {
-      ...ref,
-      eventId: `${ref.postId}:failed${roundTag(round)}`,
-      occurredAt: now,
-      reason: outcome.reason,
-      errorKind: outcome.errorKind,
-    }),
-  ];
-  if (outcome.needsAttention) {
-    events.push(
-      makeEvent('Channel Needs Attention', {
-        eventId: `${ref.channel}:attention:${ref.postId}`,
-        occurredAt: now,
-        channel: ref.channel,
-        platform: ref.platform,
-        reason: outcome.reason,
-        postId: ref.postId,
-      }),
-    );
-  }
-  return events;
-}
-
-function unknownEvent(post: Post, ref: Ref, now: string): PulsecastEvent {
-  return makeEvent('Post Outcome Unknown', {
-    ...ref,
-    eventId: `${post.id}:unknown${roundTag(post.publishRound)}`,
-    occurredAt: now,
-    reason: post.failureReason ?? 'outcome unknown',
-    reconcilable: post.reconcileAt !== undefined,
-  });
 }

@@ -3,7 +3,8 @@ import { VersionConflictError } from '../errors.ts';
 import { announcing, type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
 import type { PlatformAdapter } from '../platforms/port.ts';
 import { DUE_KINDS } from '../store/keys.ts';
-import { type PublishDeps, postRef, RECONCILE_DELAYS_MS, roundTag, withoutClaim, write } from './publish.ts';
+import { postRef, roundTag } from './post-events.ts';
+import { type PublishDeps, RECONCILE_DELAYS_MS, withoutClaim, write } from './publish.ts';
 
 export interface RecoverDeps extends PublishDeps {
   events: EventPublisher;
