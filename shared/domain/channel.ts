@@ -13,6 +13,21 @@ export const PLATFORMS = [
 export const Platform = z.enum(PLATFORMS);
 export type Platform = z.infer<typeof Platform>;
 
+/** How each platform is written for people. */
+export const PLATFORM_NAMES: Record<Platform, string> = {
+  x: 'X',
+  bluesky: 'Bluesky',
+  mastodon: 'Mastodon',
+  linkedin: 'LinkedIn',
+  facebook: 'Facebook',
+  instagram: 'Instagram',
+  threads: 'Threads',
+};
+
+/** A platform's name for people; an unknown one as given. */
+export const platformName = (platform: string): string =>
+  Object.hasOwn(PLATFORM_NAMES, platform) ? PLATFORM_NAMES[platform as Platform] : platform;
+
 /** What a user sends to create or change a channel (a social account). */
 export const ChannelInput = z.strictObject({
   /** User-chosen; what a calendar's `channel` column names. */

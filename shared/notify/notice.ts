@@ -1,4 +1,5 @@
 import { DateTime } from 'luxon';
+import { platformName } from '../domain/index.ts';
 import type { EventDetail, EventType, PulsecastEvent } from '../events.ts';
 
 /**
@@ -39,16 +40,7 @@ export function localTime(iso: string, timezone: string): string {
   return time.isValid ? `${time.toFormat('ccc d LLL yyyy, HH:mm')} (${timezone})` : iso;
 }
 
-const PLATFORM_NAMES: Record<string, string> = {
-  x: 'X',
-  bluesky: 'Bluesky',
-  mastodon: 'Mastodon',
-  linkedin: 'LinkedIn',
-  facebook: 'Facebook',
-  instagram: 'Instagram',
-  threads: 'Threads',
-};
-export const platformName = (platform: string) => PLATFORM_NAMES[platform] ?? platform;
+export { platformName };
 
 export const statusLabel = (status: string) => status.replaceAll('_', ' ');
 

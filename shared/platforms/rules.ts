@@ -1,7 +1,7 @@
 // twitter-text is CommonJS and sets `module.exports` to a plain object, so Node's ESM loader
 // exposes it only as the default export; named imports fail at run time.
 import twitterText from 'twitter-text';
-import type { Platform } from '../domain/index.ts';
+import { PLATFORM_NAMES, type Platform } from '../domain/index.ts';
 
 /**
  * What each platform accepts in a post, as pure functions, so a calendar is checked when it is
@@ -122,16 +122,6 @@ export const PLATFORM_RULES: Record<Platform, PlatformRules> = {
     textUnit: 'characters',
     linkInText: true,
   },
-};
-
-const PLATFORM_NAMES: Record<Platform, string> = {
-  x: 'X',
-  bluesky: 'Bluesky',
-  mastodon: 'Mastodon',
-  linkedin: 'LinkedIn',
-  facebook: 'Facebook',
-  instagram: 'Instagram',
-  threads: 'Threads',
 };
 
 /** Bluesky's second limit, on the encoded record text. */
