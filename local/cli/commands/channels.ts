@@ -82,12 +82,7 @@ export const channelsAddCommand: CommandSpec = {
       },
       ChannelSchema,
     );
-    if (options.flag('json')) printJson(io.stdout, channel);
-    else
-      println(
-        io.stdout,
-        `channel ${channel.id}: ${channel.platform} ${channel.handle} (${channel.timezone})`,
-      );
+    printChannel(io.stdout, channel, options.flag('json'));
     return 0;
   },
 };
@@ -123,14 +118,15 @@ Example:
       },
       ChannelSchema,
     );
-    if (options.flag('json')) printJson(io.stdout, channel);
-    else
-      println(
-        io.stdout,
-        `channel ${channel.id}: ${channel.platform} ${channel.handle} (${channel.timezone})`,
-      );
+    printChannel(io.stdout, channel, options.flag('json'));
     return 0;
   },
 };
+
+/** One channel as the API stored it: a line, or the JSON with --json. */
+function printChannel(sink: Parameters<typeof println>[0], channel: Channel, json: boolean): void {
+  if (json) printJson(sink, channel);
+  else println(sink, `channel ${channel.id}: ${channel.platform} ${channel.handle} (${channel.timezone})`);
+}
 
 export const channelsCommands = [channelsListCommand, channelsAddCommand, channelsUpdateCommand];
