@@ -10,6 +10,7 @@ import {
   type Post,
   type PostContent,
   type RowIssue,
+  type RowOutcome,
   Slug,
   sameContent,
 } from '../domain/index.ts';
@@ -148,7 +149,7 @@ export async function planCalendar(
 
   issues.sort(byRowThenColumn);
   warnings.sort(byRowThenColumn);
-  return { rows: planned, summary: summarise(planned), issues, warnings };
+  return { rows: planned, summary: summarise(planned.map((row) => row.action)), issues, warnings };
 }
 
 function validateRow(
@@ -365,10 +366,15 @@ function splitList(value: string | undefined, separator: string): string[] {
     .filter((item) => item.length > 0);
 }
 
-function summarise(rows: PlannedRow[]): PlanSummary {
+/** Rows per action; `conflict` only when some row lost a race while the upload was written. */
+export function summarise(actions: readonly RowOutcome[]): PlanSummary {
   const summary: PlanSummary = { created: 0, updated: 0, unchanged: 0 };
-  for (const row of rows) summary[row.action]++;
-  return summary;
+  let conflict = 0;
+  for (const action of actions) {
+    if (action === 'conflict') conflict++;
+    else summary[action]++;
+  }
+  return conflict > 0 ? { ...summary, conflict } : summary;
 }
 
 function byRowThenColumn(a: RowIssue, b: RowIssue): number {

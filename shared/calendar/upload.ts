@@ -16,7 +16,7 @@ import type { ChannelStore } from '../store/channels.ts';
 import type { PostStore } from '../store/posts.ts';
 import { CalendarParseError, type NativeColumn, parseCalendarCsv, type RawRow } from './csv.ts';
 import { JSON_COLUMN_NAMES, parseCalendarJson } from './json.ts';
-import { planCalendar } from './plan.ts';
+import { planCalendar, summarise } from './plan.ts';
 
 export interface CalendarUpload {
   body: Uint8Array;
@@ -153,6 +153,17 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
         });
       }
     });
+  }
+  const posts: UploadedRow[] = plan.rows.map(({ row, id, action, scheduledAt, post }) => ({
+    row,
+    id,
+    scheduledAt,
+    action,
+    version: post.version,
+    ...outcomeOf.get(row),
+  }));
+  const summary = summarise(posts.map((row) => row.action));
+  if (!upload.dryRun) {
     const record: Upload = {
       id: uploadId,
       createdAt: now.toISOString(),
@@ -160,7 +171,7 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
       contentType: upload.contentType,
       contentHash: createHash('sha256').update(upload.body).digest('hex'),
       rowCount: rows.length,
-      summary: summarise(plan.rows, outcomeOf),
+      summary,
       warningCount: allWarnings.length,
     };
     await deps.store.putUpload(record);
@@ -170,34 +181,13 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
     uploadId,
     dryRun: upload.dryRun,
     format,
-    summary: summarise(plan.rows, outcomeOf),
-    posts: plan.rows.map(({ row, id, action, scheduledAt, post }) => ({
-      row,
-      id,
-      scheduledAt,
-      action,
-      version: post.version,
-      ...outcomeOf.get(row),
-    })),
+    summary,
+    posts,
     ...(campaignPlan.plans.length > 0
       ? { campaigns: campaignPlan.plans.map(({ row, input, action }) => ({ row, id: input.id, action })) }
       : {}),
     warnings: allWarnings,
   };
-}
-
-function summarise(
-  rows: readonly { row: number; action: PlanAction }[],
-  outcomeOf: ReadonlyMap<number, { action: RowOutcome }>,
-): PlanSummary {
-  const summary: PlanSummary = { created: 0, updated: 0, unchanged: 0 };
-  let conflict = 0;
-  for (const { row, action: planned } of rows) {
-    const action = outcomeOf.get(row)?.action ?? planned;
-    if (action === 'conflict') conflict++;
-    else summary[action]++;
-  }
-  return conflict > 0 ? { ...summary, conflict } : summary;
 }
 
 function readRows(
