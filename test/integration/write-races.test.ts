@@ -60,22 +60,27 @@ function upload(body: Uint8Array, deps: { store: Store; clock: TestClock }): Pro
   );
 }
 
-/** A store whose post writes first let `meanwhile` run: the gap between planning and writing. */
-function withGapBeforeWrites(inner: Store, meanwhile: () => Promise<void>): Store {
+/**
+ * A store whose first call of `method` lets `meanwhile` run before it goes through: the gap
+ * between reading a post (planning an upload, loading an edit) and writing it.
+ */
+function withGapBefore(
+  inner: Store,
+  method: 'writePosts' | 'replacePost',
+  meanwhile: () => Promise<void>,
+): Store {
   let once = true;
   return new Proxy(inner, {
     get(target, property, receiver) {
-      if (property === 'writePosts') {
-        return async (...args: Parameters<Store['writePosts']>) => {
-          if (once) {
-            once = false;
-            await meanwhile();
-          }
-          return target.writePosts(...args);
-        };
-      }
       const value = Reflect.get(target, property, receiver);
-      return typeof value === 'function' ? value.bind(target) : value;
+      if (typeof value !== 'function') return value;
+      return async (...args: unknown[]) => {
+        if (property === method && once) {
+          once = false;
+          await meanwhile();
+        }
+        return value.apply(target, args);
+      };
     },
   });
 }
@@ -91,7 +96,7 @@ describe('uploads racing other writers', () => {
   it('never writes back a post that was published while the upload ran: the row is a conflict', async () => {
     const { clock, adapter, deps } = rig();
     // The small upload creates P and the Dispatcher publishes it, between the big upload's plan and write.
-    const racing = withGapBeforeWrites(store, async () => {
+    const racing = withGapBefore(store, 'writePosts', async () => {
       await upload(calendar([{ id: 'p', text: 'launch' }]), { store, clock });
       await runDispatcher('exec-1', deps);
     });
@@ -123,7 +128,7 @@ describe('uploads racing other writers', () => {
   it('does not bring a cancelled post back', async () => {
     const { clock, adapter, deps } = rig();
     await upload(calendar([{ id: 'p', text: 'v1' }]), { store, clock });
-    const racing = withGapBeforeWrites(store, async () => {
+    const racing = withGapBefore(store, 'writePosts', async () => {
       await cancelPost('p', { store, now: clock.now });
     });
     const result = await upload(calendar([{ id: 'p', text: 'v2' }]), { store: racing, clock });
@@ -138,7 +143,7 @@ describe('uploads racing other writers', () => {
   it('does not silently revert an edit acknowledged while the upload ran', async () => {
     const { clock } = rig();
     await upload(calendar([{ id: 'p', text: 'v1' }]), { store, clock });
-    const racing = withGapBeforeWrites(store, async () => {
+    const racing = withGapBefore(store, 'writePosts', async () => {
       await editPost('p', { text: 'edited by hand' }, { store, now: clock.now });
     });
     const result = await upload(calendar([{ id: 'p', text: 'from the file' }]), { store: racing, clock });
@@ -187,22 +192,9 @@ describe('edits racing a claim', () => {
   it('answers 409 with the post status when the Dispatcher claims the post between read and write', async () => {
     const { clock, deps } = rig();
     await upload(calendar([{ id: 'p', text: 'v1' }]), { store, clock });
-    let claimed = false;
     // The claim lands right after the edit has read the post.
-    const racing = new Proxy(store, {
-      get(target, property, receiver) {
-        const value = Reflect.get(target, property, receiver);
-        if (property === 'replacePost') {
-          return async (...args: Parameters<Store['replacePost']>) => {
-            if (!claimed) {
-              claimed = true;
-              await runDispatcher('exec-1', { ...deps, clock: new TestClock(T0) });
-            }
-            return target.replacePost(...args);
-          };
-        }
-        return typeof value === 'function' ? value.bind(target) : value;
-      },
+    const racing = withGapBefore(store, 'replacePost', async () => {
+      await runDispatcher('exec-1', { ...deps, clock: new TestClock(T0) });
     });
 
     const edit = editPost('p', { text: 'too late' }, { store: racing, now: clock.now });
@@ -213,13 +205,22 @@ describe('edits racing a claim', () => {
   });
 
   it('answers 409 to a cancellation that loses to a claim, and cancelling twice at once is fine', async () => {
-    const { clock } = rig();
+    const { clock, deps } = rig();
     await upload(calendar([{ id: 'p', text: 'v1' }]), { store, clock });
     const both = await Promise.all([
       cancelPost('p', { store, now: clock.now }),
       cancelPost('p', { store, now: clock.now }),
     ]);
     expect(both.map((post) => post.status)).toEqual(['CANCELLED', 'CANCELLED']);
+
+    await upload(calendar([{ id: 'q', text: 'v1' }]), { store, clock });
+    const racing = withGapBefore(store, 'replacePost', async () => {
+      await runDispatcher('exec-2', { ...deps, clock: new TestClock(T0) });
+    });
+    const refused = await cancelPost('q', { store: racing, now: clock.now }).catch((e: unknown) => e);
+    expect(refused).toBeInstanceOf(ConflictError);
+    expect((refused as ConflictError).extensions.currentStatus).toMatch(/QUEUED|PUBLISHING|PUBLISHED/);
+    expect((await store.getPost('q'))?.status).not.toBe('CANCELLED');
   });
 });
 
