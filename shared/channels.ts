@@ -3,7 +3,8 @@ import type { Channel, ChannelInput } from './domain/index.ts';
 import {
   ConflictError,
   NotFoundError,
-  PulsecastError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
   ValidationError,
   VersionConflictError,
 } from './errors.ts';
@@ -180,18 +181,6 @@ export async function createChannel(
       { cause: error, extensions: { currentVersion: current?.version } },
     );
   }
-}
-
-/** A replace without `If-Match` (RFC 6585 428): a blind overwrite is not offered. */
-export class PreconditionRequiredError extends PulsecastError {
-  readonly problem = 'precondition-required';
-  readonly status = 428;
-}
-
-/** `If-Match` names a version that is no longer the stored one (RFC 9110 412). */
-export class PreconditionFailedError extends PulsecastError {
-  readonly problem = 'precondition-failed';
-  readonly status = 412;
 }
 
 /**

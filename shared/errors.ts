@@ -82,6 +82,18 @@ export class VersionConflictError extends PulsecastError {
   }
 }
 
+/** A replace without `If-Match` (RFC 6585 428): a blind overwrite is not offered. */
+export class PreconditionRequiredError extends PulsecastError {
+  readonly problem = 'precondition-required';
+  readonly status = 428;
+}
+
+/** `If-Match` names a version that is no longer the stored one (RFC 9110 412). */
+export class PreconditionFailedError extends PulsecastError {
+  readonly problem = 'precondition-failed';
+  readonly status = 412;
+}
+
 /** The store could not complete a write after retries (throttling, outage). Not the caller's fault. */
 export class StoreUnavailableError extends PulsecastError {
   readonly problem = 'store-unavailable';

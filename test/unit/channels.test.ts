@@ -5,13 +5,17 @@ import {
   type ChannelPolicy,
   channelPolicyFrom,
   createChannel,
-  PreconditionFailedError,
-  PreconditionRequiredError,
   replaceChannel,
   secretRefProblem,
 } from '../../shared/channels.ts';
 import type { ChannelInput } from '../../shared/domain/index.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../shared/errors.ts';
+import {
+  ConflictError,
+  NotFoundError,
+  PreconditionFailedError,
+  PreconditionRequiredError,
+  ValidationError,
+} from '../../shared/errors.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 
 /** The policy of a function with this environment. */
