@@ -86,6 +86,32 @@ export const ChannelCount = z.object({
   unknown: z.number().int(),
 });
 
+/**
+ * A section contributed by another stage (listening, audience, held posts, approvals...). The
+ * builder asks every `DigestSectionProvider` for its sections; the renderers show each one the
+ * same way: a title, an optional summary line and bullet items (plain text, escaped by the
+ * renderer; an item's `url` becomes its link).
+ */
+export const DigestSection = z.object({
+  /** Stable id, one per kind of section: 'listening', 'audience', 'held', 'approvals'... */
+  id: z.string(),
+  title: z.string(),
+  summary: z.string().optional(),
+  items: z.array(z.object({ text: z.string(), url: z.string().optional() })).default([]),
+});
+export type DigestSection = z.infer<typeof DigestSection>;
+
+/** What a section provider is told: the period, the team's zone and the workspace's scope. */
+export interface DigestSectionContext {
+  from: string;
+  to: string;
+  timezone: string;
+  workspace: Workspace;
+}
+
+/** Gives the sections of one stage for a digest's period (empty when it has nothing to say). */
+export type DigestSectionProvider = (context: DigestSectionContext) => Promise<DigestSection[]>;
+
 export const Digest = z.object({
   id: z.string(),
   workspaceId: z.string(),
@@ -113,6 +139,8 @@ export const Digest = z.object({
   bottom: z.array(DigestPost),
   goals: z.array(GoalProgress),
   recommendations: z.array(DigestRecommendation),
+  /** Sections from other stages, in the order of the providers (see `DigestSection`). */
+  sections: z.array(DigestSection).default([]),
 });
 export type Digest = z.infer<typeof Digest>;
 
@@ -151,6 +179,8 @@ export interface DigestSource {
   goals(asOf: string): Promise<GoalProgress[]>;
   /** The recommendations current at `asOf` (raw: any shape the goals stage gives). */
   recommendations(asOf: string): Promise<{ campaignId?: string; recommendation: unknown }[]>;
+  /** Sections from other stages for the period (optional: none when absent). */
+  sections?(context: DigestSectionContext): Promise<DigestSection[]>;
 }
 
 // --- the period ---------------------------------------------------------------------------------
@@ -303,6 +333,10 @@ export async function buildDigest(input: BuildDigestInput, source: DigestSource)
       ...describeRecommendation(recommendation),
     }));
 
+  const sections = source.sections
+    ? await source.sections({ from: window.from, to: window.to, timezone, workspace })
+    : [];
+
   return Digest.parse({
     id: digestId(workspace.id, period, window.startDate),
     workspaceId: workspace.id,
@@ -330,6 +364,7 @@ export async function buildDigest(input: BuildDigestInput, source: DigestSource)
     bottom,
     goals,
     recommendations,
+    sections,
   });
 }
 

@@ -288,6 +288,26 @@ export function renderEmailDigest(digest: Digest, context: EmailContext = {}): E
     });
   }
 
+  for (const section of digest.sections) {
+    const items = section.items.map((item) => {
+      const url = item.url ? safeUrl(item.url) : undefined;
+      const label = html(item.text, 400);
+      return `<li style="margin:0 0 4px;">${url ? `<a href="${escapeHtml(url)}" style="color:#1d4ed8;">${label}</a>` : label}</li>`;
+    });
+    sections.push({
+      html: `${h2(section.title)}${section.summary ? `<p style="margin:0;">${html(section.summary, 600)}</p>` : ''}${
+        items.length ? `<ul style="margin:8px 0 0;padding-left:20px;">${items.join('')}</ul>` : ''
+      }`,
+      text: [
+        section.title.toUpperCase(),
+        ...(section.summary ? [truncate(oneLine(section.summary), 600)] : []),
+        ...section.items.map(
+          (item) => `  - ${truncate(oneLine(item.text), 400)}${item.url ? `\n    ${item.url}` : ''}`,
+        ),
+      ].join('\n'),
+    });
+  }
+
   const heading = `<h1 style="margin:0 0 4px;font-size:20px;">${html(`${digest.period === 'daily' ? 'Daily' : 'Weekly'} digest · ${digest.workspaceName}`, 200)}</h1><p style="margin:0;color:#6b7280;">${html(`${digest.label} (${digest.timezone})`, 200)}</p>`;
   const footerLine = `Pulsecast · ${digest.id}`;
   const build = (kept: typeof sections, note: string): EmailContent => ({

@@ -267,6 +267,15 @@ export function renderSlackDigest(digest: Digest, options: SlackDigestOptions = 
       blocks.push({ type: 'section', text: mrkdwn(truncate(body.join('\n'), SLACK_LIMITS.sectionText)) });
     }
   }
+  for (const section of digest.sections) {
+    const body = [
+      `*${safe(section.title, 200)}*`,
+      section.summary ? safe(section.summary, 600) : undefined,
+      ...section.items.map((item) => `• ${item.url ? link(item.url, item.text, 400) : safe(item.text, 280)}`),
+    ].filter(Boolean);
+    blocks.push({ type: 'divider' });
+    blocks.push({ type: 'section', text: mrkdwn(truncate(body.join('\n'), SLACK_LIMITS.sectionText)) });
+  }
   blocks.push({ type: 'context', elements: [mrkdwn(safe(`Pulsecast · ${digest.id}`, 2000))] });
   return splitBlocks(blocks, oneLine(`📊 ${title}: ${digest.label}`));
 }

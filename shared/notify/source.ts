@@ -5,7 +5,14 @@ import type { CampaignStore } from '../store/campaigns.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { MeasurementStore } from '../store/measurements.ts';
 import type { PostStore } from '../store/posts.ts';
-import type { DigestSource, GoalProgress, PostWithMetrics } from './digest.ts';
+import type {
+  DigestSection,
+  DigestSectionContext,
+  DigestSectionProvider,
+  DigestSource,
+  GoalProgress,
+  PostWithMetrics,
+} from './digest.ts';
 
 /** Goal evaluations with their pace points, and the current recommendations (the goals stage). */
 export interface GoalsReader {
@@ -23,7 +30,14 @@ export class StoreDigestSource implements DigestSource {
   constructor(
     private readonly store: PostStore & ChannelStore,
     private readonly goalsReader?: GoalsReader,
+    private readonly sectionProviders: readonly DigestSectionProvider[] = [],
   ) {}
+
+  /** Every provider's sections, in the providers' order. */
+  async sections(context: DigestSectionContext): Promise<DigestSection[]> {
+    const all = await Promise.all(this.sectionProviders.map((provide) => provide(context)));
+    return all.flat();
+  }
 
   async posts(from: string, to: string): Promise<PostWithMetrics[]> {
     const posts = await this.store.postsScheduledBetween(from, to);

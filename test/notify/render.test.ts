@@ -82,6 +82,7 @@ function bigDigest(goals: number, recommendations: number): Digest {
       detail: NASTY,
       evidence: [NASTY, NASTY, NASTY, NASTY, NASTY, NASTY],
     })),
+    sections: [],
   };
 }
 
@@ -177,6 +178,36 @@ describe('digest rendering', () => {
       const png = decodePng(image.content);
       expect(png).toMatchObject({ width: 640, height: 300 });
     }
+  });
+
+  it('renders sections from other stages the same way everywhere, escaped, with their links', () => {
+    const digest: Digest = {
+      ...bigDigest(1, 1),
+      sections: [
+        {
+          id: 'example',
+          title: 'Another stage',
+          summary: `Summary ${NASTY}`,
+          items: [{ text: `Item ${NASTY}`, url: 'https://example.com/item' }, { text: 'Plain item' }],
+        },
+      ],
+    };
+    const [slack] = renderSlackDigest(digest);
+    if (!slack) throw new Error('no Slack payload');
+    expectWithinSlackLimits(slack);
+    const slackText = JSON.stringify(slack.blocks);
+    expect(slackText).toContain('*Another stage*');
+    expect(slackText).toContain('<https://example.com/item|Item');
+    expect(slackText).toContain('• Plain item');
+    expect(slackText).not.toContain('<!channel>');
+
+    const email = renderEmailDigest(digest);
+    expectWithinEmailLimits(email);
+    expect(email.html).toContain('Another stage');
+    expect(email.html).toContain('href="https://example.com/item"');
+    expect(email.html).not.toContain('<script>');
+    expect(email.text).toContain('ANOTHER STAGE');
+    expect(email.text).toContain('  - Plain item');
   });
 
   it('drops the least important sections rather than letting a huge digest be clipped', () => {
