@@ -266,7 +266,7 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
     },
 
     validate(post) {
-      return validatePostForPlatform('bluesky', { text: post.text, link: post.link, media: post.media });
+      return validatePostForPlatform('bluesky', post);
     },
 
     async publish(

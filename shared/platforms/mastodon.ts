@@ -265,7 +265,7 @@ export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAda
 
     validate(post) {
       // The server's own limits are only known once a channel is at hand (publish checks them).
-      return validatePostForPlatform('mastodon', { text: post.text, link: post.link, media: post.media });
+      return validatePostForPlatform('mastodon', post);
     },
 
     async publish(

@@ -335,7 +335,7 @@ export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
     },
 
     validate(post) {
-      return validatePostForPlatform('x', { text: post.text, link: post.link, media: post.media });
+      return validatePostForPlatform('x', post);
     },
 
     async publish(

@@ -127,11 +127,7 @@ export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): Pla
     capabilities: CAPABILITIES,
 
     validate(post) {
-      const findings: PlatformFinding[] = validatePostForPlatform('linkedin', {
-        text: post.text,
-        media: post.media,
-        ...(post.link ? { link: post.link } : {}),
-      });
+      const findings: PlatformFinding[] = validatePostForPlatform('linkedin', post);
       const videos = post.media.filter((url) => looksLikeVideo(url));
       if (videos.length > 0 && post.media.length > 1) {
         findings.push({

@@ -135,11 +135,7 @@ export function createFacebookAdapter(options: AdapterOptions = {}): PlatformAda
     capabilities: CAPABILITIES,
 
     validate(post) {
-      const findings: PlatformFinding[] = validatePostForPlatform('facebook', {
-        text: post.text,
-        media: post.media,
-        ...(post.link ? { link: post.link } : {}),
-      });
+      const findings: PlatformFinding[] = validatePostForPlatform('facebook', post);
       // Page videos go through the Resumable Upload API (file handles); not supported yet.
       const video = post.media.find((url) => looksLikeVideo(url));
       if (video) {

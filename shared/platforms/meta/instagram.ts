@@ -111,11 +111,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): P
     capabilities: CAPABILITIES,
 
     validate(post) {
-      const findings: PlatformFinding[] = validatePostForPlatform('instagram', {
-        text: post.text,
-        media: post.media,
-        ...(post.link ? { link: post.link } : {}),
-      });
+      const findings: PlatformFinding[] = validatePostForPlatform('instagram', post);
       for (const url of post.media) {
         if (!looksLikeVideo(url) && !JPEG_URL_RE.test(url)) {
           findings.push({

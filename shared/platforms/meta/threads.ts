@@ -79,11 +79,7 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Platf
     capabilities: CAPABILITIES,
 
     validate(post): PlatformFinding[] {
-      return validatePostForPlatform('threads', {
-        text: post.text,
-        media: post.media,
-        ...(post.link ? { link: post.link } : {}),
-      });
+      return validatePostForPlatform('threads', post);
     },
 
     publish(post, channel, credentials, context): Promise<PublishedRef> {
