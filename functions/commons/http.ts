@@ -2,7 +2,8 @@ import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
 import { type ZodType, z } from 'zod';
 import { Slug } from '../../shared/domain/index.ts';
-import { BadRequestError, PulsecastError, ValidationError } from '../../shared/errors.ts';
+import { BadRequestError, PulsecastError } from '../../shared/errors.ts';
+import { parseJsonBytes } from '../../shared/json-body.ts';
 import { logger, observed } from './observability.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2;
@@ -159,18 +160,7 @@ export function parseQuery<T>(event: ApiEvent, schema: ZodType<T>): T {
 export function parseJsonBody<T>(event: ApiEvent, schema: ZodType<T>): T {
   const raw = bodyBytes(event);
   if (!isJson(event)) throw new UnsupportedMediaTypeError('send the body as application/json');
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(raw));
-  } catch (error) {
-    throw new BadRequestError('the body is not valid UTF-8 JSON', [], { cause: error });
-  }
-  const result = schema.safeParse(value);
-  if (result.success) return result.data;
-  throw new ValidationError(
-    'the body has invalid fields',
-    result.error.issues.map((issue) => ({ column: issue.path.join('.') || 'body', message: issue.message })),
-  );
+  return parseJsonBytes(raw, schema, 'the body has invalid fields');
 }
 
 /** Bodies larger than this are refused before parsing (API Gateway caps them at 10 MB anyway). */

@@ -2,7 +2,8 @@ import { createHmac, timingSafeEqual } from 'node:crypto';
 import { z } from 'zod';
 import { readUtm } from '../calendar/utm.ts';
 import { HttpUrl, Slug } from '../domain/index.ts';
-import { BadRequestError, PulsecastError, ValidationError } from '../errors.ts';
+import { PulsecastError, ValidationError } from '../errors.ts';
+import { parseJsonBytes } from '../json-body.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { Conversion, MeasurementStore } from '../store/measurements.ts';
 import type { PostStore } from '../store/posts.ts';
@@ -132,18 +133,7 @@ export type ConversionInput = z.infer<typeof ConversionInput>;
 
 /** Parses the raw body: not JSON → 400; JSON that breaks the schema → 422 naming each field. */
 export function parseConversionBody(body: Uint8Array): ConversionInput {
-  let value: unknown;
-  try {
-    value = JSON.parse(new TextDecoder('utf-8', { fatal: true }).decode(body));
-  } catch (error) {
-    throw new BadRequestError('the body is not valid UTF-8 JSON', [], { cause: error });
-  }
-  const result = ConversionInput.safeParse(value);
-  if (result.success) return result.data;
-  throw new ValidationError(
-    'the conversion has invalid fields',
-    result.error.issues.map((issue) => ({ column: issue.path.join('.') || 'body', message: issue.message })),
-  );
+  return parseJsonBytes(body, ConversionInput, 'the conversion has invalid fields');
 }
 
 export interface ConversionResult {
