@@ -2,6 +2,7 @@ import { request as httpRequest } from 'node:http';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { API_ROUTE_GROUPS } from '../../shared/api-routes.ts';
+import { CONTENT_FIELDS } from '../../shared/domain/post.ts';
 import { signConversion } from '../../shared/measuring/conversions.ts';
 import { type LocalProcess, startLocalProcess } from '../support/local-process.ts';
 
@@ -295,6 +296,8 @@ const oddValue = fc.oneof(
     'https://example.com/p',
   ),
 );
+/** Every content field of a post (what a row or a PATCH may set), each with an odd value. */
+const oddContent = Object.fromEntries(CONTENT_FIELDS.map((field) => [field, oddValue]));
 const future = (days: number) => new Date(Date.now() + days * 24 * 3600 * 1000).toISOString();
 const csvCell = fc.oneof(
   oddValue.map((value) => (typeof value === 'string' ? value : (JSON.stringify(value) ?? ''))),
@@ -318,18 +321,7 @@ const shapedBodies: Record<string, fc.Arbitrary<{ body: Uint8Array; contentType:
         {
           posts: fc.array(
             fc.record(
-              {
-                id: oddValue,
-                channel: oddValue,
-                scheduledAt: fc.oneof(oddValue, fc.constant(future(41))),
-                timezone: oddValue,
-                text: oddValue,
-                link: oddValue,
-                media: oddValue,
-                campaign: oddValue,
-                tags: oddValue,
-                utm: oddValue,
-              },
+              { id: oddValue, ...oddContent, scheduledAt: fc.oneof(oddValue, fc.constant(future(41))) },
               { requiredKeys: [] },
             ),
             { maxLength: 3 },
@@ -346,21 +338,7 @@ const shapedBodies: Record<string, fc.Arbitrary<{ body: Uint8Array; contentType:
       .map((value) => ({ contentType: 'application/json', body: json(value) })),
   ),
   'PATCH /v1/posts/{id}': fc
-    .record(
-      {
-        channel: oddValue,
-        scheduledAt: oddValue,
-        timezone: oddValue,
-        text: oddValue,
-        link: oddValue,
-        media: oddValue,
-        campaign: oddValue,
-        tags: oddValue,
-        utm: oddValue,
-        version: oddValue,
-      },
-      { requiredKeys: [] },
-    )
+    .record({ ...oddContent, version: oddValue }, { requiredKeys: [] })
     .map((value) => ({ contentType: 'application/json', body: json(value) })),
   'POST /v1/channels': fc
     .record(
