@@ -16,6 +16,8 @@
  * is a minute, and a flexible time window is not simulated); a rate fires exactly every interval.
  */
 
+import type { WallClockTime } from '../../shared/calendar/time.ts';
+
 export class ScheduleExpressionError extends Error {
   constructor(message: string) {
     super(message);
@@ -359,16 +361,7 @@ function checkTimezone(timezone: string, expression: string): string {
   return timezone;
 }
 
-interface WallParts {
-  year: number;
-  month: number;
-  day: number;
-  hour: number;
-  minute: number;
-  second: number;
-}
-
-function wallParts(instantMs: number, timezone: string): WallParts {
+function wallParts(instantMs: number, timezone: string): WallClockTime {
   const parts: Partial<Record<string, number>> = {};
   for (const part of formatter(timezone).formatToParts(instantMs)) {
     if (part.type !== 'literal') parts[part.type] = Number(part.value);

@@ -53,13 +53,17 @@ const MONTH_NAMES = [
 const DATE_TIME_RE =
   /^(\d{4})-(\d{2})-(\d{2})(?:[Tt]| +)(\d{2}):(\d{2})(?::(\d{2})(?:[.,](\d{1,9}))?)?(?: *([Zz]|[+-]\d{2}(?::?\d{2})?))?$/;
 
-interface LocalParts {
+/** A date and time of day as a clock on the wall shows it, in no particular zone. */
+export interface WallClockTime {
   year: number;
   month: number;
   day: number;
   hour: number;
   minute: number;
   second: number;
+}
+
+interface LocalParts extends WallClockTime {
   millisecond: number;
 }
 
