@@ -3,7 +3,7 @@ import type { EventDetail } from '../../shared/events.ts';
 import { evaluateCampaign } from '../../shared/goals/campaign-evaluation.ts';
 import { campaignReport, evaluateAndStore } from '../../shared/goals/evaluate-campaigns.ts';
 import { MemoryStore } from '../support/memory-store.ts';
-import { makeCampaign, storedChannel } from './helpers.ts';
+import { goal, makeCampaign, storedChannel } from './helpers.ts';
 import { CHANNEL, simulateMonth, ZONE } from './simulated-month.ts';
 
 /**
@@ -19,14 +19,12 @@ const campaign = makeCampaign({
   id: 'june',
   timezone: ZONE,
   goals: [
-    {
+    goal({
       id: 'june-engagements',
       metric: 'engagements',
-      direction: 'atLeast',
       target: { kind: 'absolute', value: 1000 },
       window: { from: '2026-06-01', to: '2026-06-30' },
-      scope: {},
-    },
+    }),
   ],
 });
 const channels = new Map([[CHANNEL, { id: CHANNEL, platform: 'x' as const, timezone: ZONE }]]);
