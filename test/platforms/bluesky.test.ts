@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type BlueskySimulatorHandle, startBlueskySimulator } from '../../local/simulators/bluesky.ts';
 import { createBlueskyAdapter, richTextFacets } from '../../shared/platforms/bluesky.ts';
 import { platformPostIdFromUrl } from '../../shared/platforms/post-url.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import {
   everythingVisible,
   fixtureFetch,
@@ -19,13 +19,7 @@ const CONTEXT = { idempotencyKey: 'post-1' };
 /** One hour before the documented access token's exp (2024-01-16T17:00:00Z). */
 const DOC_NOW = new Date('2024-01-16T16:00:00.000Z');
 
-const channel = makeChannel({
-  id: 'bsky-main',
-  platform: 'bluesky',
-  handle: '@atproto.com',
-  secretRef: SECRET_REF,
-  apiBaseUrl: 'https://pds.bsky.test',
-});
+const channel = platformChannel('bluesky', { handle: '@atproto.com', apiBaseUrl: 'https://pds.bsky.test' });
 
 function store(extra: Record<string, string> = {}) {
   return new MemoryCredentialStore({
@@ -341,14 +335,7 @@ describe('Bluesky adapter', () => {
     let sim: BlueskySimulatorHandle;
     let credentials: MemoryCredentialStore;
     const clock = () => now;
-    const simChannel = () =>
-      makeChannel({
-        id: 'bsky-main',
-        platform: 'bluesky',
-        handle: '@pulsecast.bsky.social',
-        secretRef: SECRET_REF,
-        apiBaseUrl: sim.url,
-      });
+    const simChannel = () => platformChannel('bluesky', { apiBaseUrl: sim.url });
     /** One adapter per test, as one warm container would keep it. */
     let built: ReturnType<typeof createBlueskyAdapter>;
     const adapter = () => built;

@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { Channel } from '../../shared/domain/index.ts';
 import {
   createFacebookAdapter,
   FACEBOOK_POST_INSIGHTS,
@@ -8,7 +7,7 @@ import {
   facebookMetrics,
 } from '../../shared/platforms/meta/facebook.ts';
 import { GRAPH_API_VERSION, graphEndpoint } from '../../shared/platforms/meta/graph.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import {
   graphErrorResponse,
   inTurn,
@@ -27,12 +26,7 @@ const { fixture, adapterWith } = routedContract('facebook', createFacebookAdapte
 const PAGE = '546349135390552';
 const TOKEN = 'EAAG-page-access-token-SECRET-abcdef123456';
 const store = MemoryCredentialStore.holding({ pageId: PAGE, pageAccessToken: TOKEN });
-const channel: Channel = makeChannel({
-  id: 'facebook-page',
-  platform: 'facebook',
-  handle: 'Pulsecast',
-  secretRef: 'fb',
-});
+const channel = platformChannel('facebook');
 
 describe('graphEndpoint', () => {
   it('adds the current version to a host and keeps a version the channel pins', () => {

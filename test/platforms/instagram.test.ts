@@ -1,6 +1,5 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { Channel } from '../../shared/domain/index.ts';
 import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta/graph.ts';
 import {
   createInstagramAdapter,
@@ -8,7 +7,7 @@ import {
   instagramMetrics,
 } from '../../shared/platforms/meta/instagram.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import {
   type FetchRoute,
   graphErrorResponse,
@@ -26,12 +25,7 @@ const NOW = new Date('2026-12-10T09:00:00.000Z');
 const { fixture, adapterWith } = routedContract('instagram', createInstagramAdapter, NOW);
 const IG = '17841405822304914';
 const TOKEN = 'IGAA-instagram-user-token-SECRET-0123456789';
-const channel: Channel = makeChannel({
-  id: 'instagram-main',
-  platform: 'instagram',
-  handle: '@pulsecast',
-  secretRef: 'ig',
-});
+const channel = platformChannel('instagram');
 
 function store(overrides: Partial<Credentials> = {}) {
   return MemoryCredentialStore.holding({

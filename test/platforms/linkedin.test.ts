@@ -2,7 +2,6 @@ import { inspect } from 'node:util';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { readLittleText } from '../../local/simulators/linkedin.ts';
-import type { Channel } from '../../shared/domain/index.ts';
 import {
   createLinkedInAdapter,
   linkedInMetrics,
@@ -11,7 +10,7 @@ import {
 import { LINKEDIN_VERSION, secondsUntilUtcMidnight } from '../../shared/platforms/linkedin/api.ts';
 import { escapeLittleText, unescapeLittleText } from '../../shared/platforms/linkedin/little-text.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import { MemoryCredentialStore, platformError, type RoutedCall, respond, routedContract } from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like LinkedIn's documentation
@@ -24,12 +23,7 @@ const REFRESH = 'AQW-linkedin-refresh-token-SECRET-0987654321';
 const CLIENT_SECRET = 'li-client-secret-SECRET-55555';
 const ORG = 'urn:li:organization:2414183';
 
-const channel: Channel = makeChannel({
-  id: 'linkedin-page',
-  platform: 'linkedin',
-  handle: 'pulsecast',
-  secretRef: 'pulsecast/linkedin-page',
-});
+const channel = platformChannel('linkedin');
 
 function credentials(overrides: Partial<Credentials> = {}): MemoryCredentialStore {
   return MemoryCredentialStore.holding({

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type MastodonSimulatorHandle, startMastodonSimulator } from '../../local/simulators/mastodon.ts';
 import { createMastodonAdapter, htmlToText } from '../../shared/platforms/mastodon.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import {
   everythingVisible,
   fixtureFetch,
@@ -16,12 +16,7 @@ const SECRET_REF = 'pulsecast/mastodon-main';
 const TOKEN = 'mastodon-contract-token-ZZZZ';
 const CONTEXT = { idempotencyKey: 'pulsecast:post-1' };
 
-const channel = makeChannel({
-  id: 'mastodon-main',
-  platform: 'mastodon',
-  handle: '@Gargron@mastodon.social',
-  secretRef: SECRET_REF,
-});
+const channel = platformChannel('mastodon', { handle: '@Gargron@mastodon.social' });
 
 function store() {
   return new MemoryCredentialStore({ [SECRET_REF]: { accessToken: TOKEN } });
@@ -245,14 +240,7 @@ describe('Mastodon adapter', () => {
     let sim: MastodonSimulatorHandle;
     let credentials: MemoryCredentialStore;
     const clock = () => now;
-    const simChannel = () =>
-      makeChannel({
-        id: 'mastodon-main',
-        platform: 'mastodon',
-        handle: '@pulsecast',
-        secretRef: SECRET_REF,
-        apiBaseUrl: sim.url,
-      });
+    const simChannel = () => platformChannel('mastodon', { apiBaseUrl: sim.url });
     const adapter = () => createMastodonAdapter({ now: clock, sleep: noSleep, timeoutMs: 2000 });
 
     beforeEach(async () => {

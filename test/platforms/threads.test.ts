@@ -1,10 +1,9 @@
 import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
-import type { Channel } from '../../shared/domain/index.ts';
 import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta/graph.ts';
 import { createThreadsAdapter, threadsMetrics } from '../../shared/platforms/meta/threads.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import {
   type FetchRoute,
   graphErrorResponse,
@@ -22,12 +21,7 @@ const NOW = new Date('2026-12-10T09:00:00.000Z');
 const { fixture, adapterWith } = routedContract('threads', createThreadsAdapter, NOW);
 const USER = '26014213178290321';
 const TOKEN = 'THAA-threads-user-token-SECRET-9876543210';
-const channel: Channel = makeChannel({
-  id: 'threads-main',
-  platform: 'threads',
-  handle: '@pulsecast',
-  secretRef: 'th',
-});
+const channel = platformChannel('threads');
 
 function store(overrides: Partial<Credentials> = {}) {
   return MemoryCredentialStore.holding({

@@ -1,7 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startXSimulator, type XSimulatorHandle } from '../../local/simulators/x.ts';
 import { createXAdapter } from '../../shared/platforms/x.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import {
   everythingVisible,
   fixtureFetch,
@@ -25,13 +25,7 @@ function store(extra: Record<string, string> = {}) {
   return new MemoryCredentialStore({ [SECRET_REF]: { accessToken: ACCESS, ...extra } });
 }
 
-const channel = makeChannel({
-  id: 'x-main',
-  platform: 'x',
-  handle: '@pulsecast',
-  secretRef: SECRET_REF,
-  apiBaseUrl: 'https://api.x.test',
-});
+const channel = platformChannel('x', { apiBaseUrl: 'https://api.x.test' });
 
 describe('X adapter', () => {
   describe('against the documented answers', () => {
@@ -419,14 +413,7 @@ describe('X adapter', () => {
     let sim: XSimulatorHandle;
     let credentials: MemoryCredentialStore;
     const clock = () => now;
-    const simChannel = () =>
-      makeChannel({
-        id: 'x-main',
-        platform: 'x',
-        handle: '@pulsecast',
-        secretRef: SECRET_REF,
-        apiBaseUrl: sim.url,
-      });
+    const simChannel = () => platformChannel('x', { apiBaseUrl: sim.url });
     const adapter = () => createXAdapter({ now: clock, sleep: noSleep, timeoutMs: 2000 });
 
     beforeEach(async () => {

@@ -3,7 +3,7 @@ import { type LinkedInSimulatorHandle, startLinkedInSimulator } from '../../loca
 import type { Channel } from '../../shared/domain/index.ts';
 import { createLinkedInAdapter } from '../../shared/platforms/linkedin/adapter.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
 
 // The LinkedIn adapter publishing to and measuring from its simulator, through the real code
@@ -18,13 +18,7 @@ let channel: Channel;
 beforeEach(async () => {
   time.reset();
   sim = await startLinkedInSimulator({ clock, videoProcessingPolls: 2 });
-  channel = makeChannel({
-    id: 'linkedin-page',
-    platform: 'linkedin',
-    handle: 'pulsecast',
-    secretRef: 'pulsecast/linkedin-page',
-    apiBaseUrl: sim.url,
-  });
+  channel = platformChannel('linkedin', { apiBaseUrl: sim.url });
 });
 
 afterEach(async () => {

@@ -5,7 +5,7 @@ import {
 } from '../../local/simulators/meta/facebook.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createFacebookAdapter } from '../../shared/platforms/meta/facebook.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import { failure, leakWatch, MemoryCredentials, TestClock } from './support.ts';
 
 // The Facebook Pages adapter publishing to and measuring from its simulator, through the real
@@ -21,13 +21,7 @@ let store: MemoryCredentials;
 beforeEach(async () => {
   time.reset();
   sim = await startFacebookSimulator({ clock });
-  channel = makeChannel({
-    id: 'facebook-page',
-    platform: 'facebook',
-    handle: 'Pulsecast',
-    secretRef: 'fb',
-    apiBaseUrl: sim.url,
-  });
+  channel = platformChannel('facebook', { apiBaseUrl: sim.url });
   const page = sim.pages[0] as FacebookSimulatorHandle['pages'][number];
   store = new MemoryCredentials({ pageId: page.pageId, pageAccessToken: page.pageAccessToken });
 });

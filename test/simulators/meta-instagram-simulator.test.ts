@@ -6,7 +6,7 @@ import {
 } from '../../local/simulators/meta/instagram.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createInstagramAdapter } from '../../shared/platforms/meta/instagram.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
 
 // The Instagram adapter publishing to and measuring from its simulator, through the real code
@@ -21,13 +21,7 @@ let store: MemoryCredentials;
 
 async function start(options: InstagramSimulatorOptions = {}) {
   sim = await startInstagramSimulator({ clock, videoProcessingPolls: 2, ...options });
-  channel = makeChannel({
-    id: 'instagram-main',
-    platform: 'instagram',
-    handle: '@pulsecast',
-    secretRef: 'ig',
-    apiBaseUrl: sim.url,
-  });
+  channel = platformChannel('instagram', { apiBaseUrl: sim.url });
   const account = sim.accounts[0] as InstagramSimulatorHandle['accounts'][number];
   // The starting token is 30 days old: it expires in 30 days.
   store = new MemoryCredentials({

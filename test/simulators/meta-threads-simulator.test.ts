@@ -2,7 +2,7 @@ import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/meta/threads.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createThreadsAdapter } from '../../shared/platforms/meta/threads.ts';
-import { makeChannel, makePost } from '../support/fixtures.ts';
+import { makePost, platformChannel } from '../support/fixtures.ts';
 import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
 
 // The Threads adapter publishing to and measuring from its simulator, through the real code path.
@@ -17,13 +17,7 @@ let store: MemoryCredentials;
 beforeEach(async () => {
   time.reset();
   sim = await startThreadsSimulator({ clock, mediaProcessingPolls: 2 });
-  channel = makeChannel({
-    id: 'threads-main',
-    platform: 'threads',
-    handle: '@pulsecast',
-    secretRef: 'th',
-    apiBaseUrl: sim.url,
-  });
+  channel = platformChannel('threads', { apiBaseUrl: sim.url });
   const account = sim.accounts[0] as ThreadsSimulatorHandle['accounts'][number];
   store = new MemoryCredentials({
     threadsUserId: account.threadsUserId,

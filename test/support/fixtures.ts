@@ -1,4 +1,4 @@
-import type { Channel, Post } from '../../shared/domain/index.ts';
+import type { Channel, Platform, Post } from '../../shared/domain/index.ts';
 
 export const T0 = '2026-12-01T09:00:00.000Z';
 
@@ -14,6 +14,22 @@ export function makeChannel(overrides: Partial<Channel> = {}): Channel {
     version: 1,
     ...overrides,
   };
+}
+
+/** The channel each platform's adapter and simulator tests publish to (secretRef and handle as its tests expect). */
+const PLATFORM_CHANNELS: Record<Platform, Pick<Channel, 'id' | 'handle' | 'secretRef'>> = {
+  x: { id: 'x-main', handle: '@pulsecast', secretRef: 'pulsecast/x-main' },
+  bluesky: { id: 'bsky-main', handle: '@pulsecast.bsky.social', secretRef: 'pulsecast/bsky-main' },
+  mastodon: { id: 'mastodon-main', handle: '@pulsecast', secretRef: 'pulsecast/mastodon-main' },
+  linkedin: { id: 'linkedin-page', handle: 'pulsecast', secretRef: 'pulsecast/linkedin-page' },
+  facebook: { id: 'facebook-page', handle: 'Pulsecast', secretRef: 'fb' },
+  instagram: { id: 'instagram-main', handle: '@pulsecast', secretRef: 'ig' },
+  threads: { id: 'threads-main', handle: '@pulsecast', secretRef: 'th' },
+};
+
+/** The test channel of `platform` (see PLATFORM_CHANNELS), with overrides such as a simulator's `apiBaseUrl`. */
+export function platformChannel(platform: Platform, overrides: Partial<Channel> = {}): Channel {
+  return makeChannel({ platform, ...PLATFORM_CHANNELS[platform], ...overrides });
 }
 
 export function makePost(overrides: Partial<Post> = {}): Post {
