@@ -1,7 +1,7 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { API_ROUTE_GROUPS } from '../../shared/api-routes.ts';
-import { type Synthesized, synthPulsecast } from './helpers.ts';
+import { type Synthesized, synthPulsecast, synthWithRouteGroup } from './helpers.ts';
 
 interface RouteResource {
   Properties: {
@@ -99,17 +99,13 @@ describe('PulsecastApi', () => {
 
   describe('addRouteGroup', () => {
     it('adds a function, its routes and its grants in one call', () => {
-      const withConversions = synthPulsecast({
-        customize: (s) =>
-          s.api.addRouteGroup({
-            name: 'Orders',
-            entry: 'functions/api/health.ts', // any existing handler module will do here
-            auth: 'none',
-            table: 'readWrite',
-            routes: ['POST /v1/orders'],
-            unauthenticatedReason:
-              'Shop webhook: it verifies an HMAC-SHA256 signature of the raw body instead.',
-          }),
+      const withConversions = synthWithRouteGroup({
+        name: 'Orders',
+        entry: 'functions/api/health.ts', // any existing handler module will do here
+        auth: 'none',
+        table: 'readWrite',
+        routes: ['POST /v1/orders'],
+        unauthenticatedReason: 'Shop webhook: it verifies an HMAC-SHA256 signature of the raw body instead.',
       });
 
       const fn = withConversions.stack.api.functionOf('Orders');
@@ -126,45 +122,36 @@ describe('PulsecastApi', () => {
 
     it('refuses an unauthenticated group that does not say why', () => {
       expect(() =>
-        synthPulsecast({
-          customize: (s) =>
-            s.api.addRouteGroup({
-              name: 'Open',
-              entry: 'functions/api/health.ts',
-              auth: 'none',
-              table: 'none',
-              routes: ['GET /open'],
-            }),
+        synthWithRouteGroup({
+          name: 'Open',
+          entry: 'functions/api/health.ts',
+          auth: 'none',
+          table: 'none',
+          routes: ['GET /open'],
         }),
       ).toThrow(/gives no unauthenticatedReason/);
     });
 
     it('refuses a route that is already served', () => {
       expect(() =>
-        synthPulsecast({
-          customize: (s) =>
-            s.api.addRouteGroup({
-              name: 'Again',
-              entry: 'functions/api/posts.ts',
-              auth: 'iam',
-              table: 'read',
-              routes: ['GET /v1/posts'],
-            }),
+        synthWithRouteGroup({
+          name: 'Again',
+          entry: 'functions/api/posts.ts',
+          auth: 'iam',
+          table: 'read',
+          routes: ['GET /v1/posts'],
         }),
       ).toThrow(/"GET \/v1\/posts" is defined twice/);
     });
 
     it('refuses a route that is not "METHOD /path"', () => {
       expect(() =>
-        synthPulsecast({
-          customize: (s) =>
-            s.api.addRouteGroup({
-              name: 'Odd',
-              entry: 'functions/api/posts.ts',
-              auth: 'iam',
-              table: 'read',
-              routes: ['FETCH /v1/odd'] as never, // the type forbids it; JavaScript callers are not checked
-            }),
+        synthWithRouteGroup({
+          name: 'Odd',
+          entry: 'functions/api/posts.ts',
+          auth: 'iam',
+          table: 'read',
+          routes: ['FETCH /v1/odd'] as never, // the type forbids it; JavaScript callers are not checked
         }),
       ).toThrow(/is not "METHOD \/path"/);
     });

@@ -12,7 +12,7 @@ import {
   mapState,
   permissionsOf,
   synthPulsecast,
-  tableAccess,
+  tableUser,
 } from './helpers.ts';
 
 const synth = synthPulsecast();
@@ -70,11 +70,8 @@ describe('PulsecastEvaluating', () => {
   });
 
   it('grants each step only what it uses: List reads, Evaluate reads and writes the table, Announce only puts events', () => {
-    expect(permissionsOf(synth, evaluating.functions.list)).toEqual({ ...BASE, ...tableAccess('read') });
-    expect(permissionsOf(synth, evaluating.functions.evaluate)).toEqual({
-      ...BASE,
-      ...tableAccess('readWrite'),
-    });
+    expect(permissionsOf(synth, evaluating.functions.list)).toEqual(tableUser('read'));
+    expect(permissionsOf(synth, evaluating.functions.evaluate)).toEqual(tableUser('readWrite'));
     expect(permissionsOf(synth, evaluating.functions.announce)).toEqual({ ...BASE, ...busAccess(synth) });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: { 'Fn::GetAtt': [synth.logicalId(evaluating.functions.announce.role), 'Arn'] },

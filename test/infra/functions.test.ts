@@ -1,7 +1,14 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import { LIST_INDEX } from '../../shared/store/keys.ts';
-import { BASE, permissionsOf, synthPulsecast, TABLE_WRITE, tableAccess } from './helpers.ts';
+import {
+  BASE,
+  permissionsOf,
+  synthPulsecast,
+  synthWithRouteGroup,
+  TABLE_WRITE,
+  tableUser,
+} from './helpers.ts';
 
 describe('API functions', () => {
   const synth = synthPulsecast();
@@ -38,9 +45,9 @@ describe('API functions', () => {
 
   it.each([
     ['Health', BASE],
-    ['Calendars', { ...BASE, ...tableAccess('readWrite') }],
-    ['Posts', { ...BASE, ...tableAccess('readWrite') }],
-    ['Channels', { ...BASE, ...tableAccess('readWrite') }],
+    ['Calendars', tableUser('readWrite')],
+    ['Posts', tableUser('readWrite')],
+    ['Channels', tableUser('readWrite')],
   ])('lets %s do exactly this and nothing else', (group, expected) => {
     expect(permissionsOf(synth, stack.api.functionOf(group))).toEqual(expected);
   });
@@ -89,19 +96,16 @@ describe('API functions', () => {
   });
 
   it("grants a 'read' binding no write action", () => {
-    const withReports = synthPulsecast({
-      customize: (s) =>
-        s.api.addRouteGroup({
-          name: 'Reports',
-          entry: 'functions/api/posts.ts', // any existing handler module will do here
-          auth: 'iam',
-          table: 'read',
-          routes: ['GET /v1/reports'],
-        }),
+    const withReports = synthWithRouteGroup({
+      name: 'Reports',
+      entry: 'functions/api/posts.ts', // any existing handler module will do here
+      auth: 'iam',
+      table: 'read',
+      routes: ['GET /v1/reports'],
     });
 
     const permissions = permissionsOf(withReports, withReports.stack.api.functionOf('Reports'));
-    expect(permissions).toEqual({ ...BASE, ...tableAccess('read') });
+    expect(permissions).toEqual(tableUser('read'));
     expect(
       Object.values(permissions)
         .flat()
@@ -111,16 +115,13 @@ describe('API functions', () => {
 
   it('refuses a memory size Lambda does not offer', () => {
     expect(() =>
-      synthPulsecast({
-        customize: (s) =>
-          s.api.addRouteGroup({
-            name: 'Tiny',
-            entry: 'functions/api/health.ts',
-            auth: 'iam',
-            table: 'none',
-            routes: ['GET /v1/tiny'],
-            function: { memorySize: 64 },
-          }),
+      synthWithRouteGroup({
+        name: 'Tiny',
+        entry: 'functions/api/health.ts',
+        auth: 'iam',
+        table: 'none',
+        routes: ['GET /v1/tiny'],
+        function: { memorySize: 64 },
       }),
     ).toThrow(/memorySize must be an integer from 128 to 10240 MB, got 64/);
   });

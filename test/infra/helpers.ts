@@ -43,6 +43,13 @@ export function synthPulsecast(options: SynthOptions = {}): Synthesized {
   return { app, stack, template, logicalId };
 }
 
+/** The app synthesized with one more route group on its API (`PulsecastApi.addRouteGroup`). */
+export function synthWithRouteGroup(
+  group: Parameters<PulsecastStack['api']['addRouteGroup']>[0],
+): Synthesized {
+  return synthPulsecast({ customize: (s) => s.api.addRouteGroup(group) });
+}
+
 /** What a function's role may do: resource label → sorted actions. */
 export type Permissions = Record<string, string[]>;
 
@@ -127,6 +134,11 @@ export function tableAccess(access: 'read' | 'readWrite'): Permissions {
     'table/index/byType': ['dynamodb:Query'],
     'table/index/due': ['dynamodb:Query'],
   };
+}
+
+/** What a function bound to the table may do: what every function may, plus `access` to the table. */
+export function tableUser(access: 'read' | 'readWrite'): Permissions {
+  return { ...BASE, ...tableAccess(access) };
 }
 
 /** The channel secrets under the default `pulsecast/` prefix, readable and refreshable. */

@@ -1,23 +1,21 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
-  BASE,
   busAccess,
   CHANNEL_SECRETS,
   definitionOf,
   expectScheduledWorkflow,
   mapState,
-  type Permissions,
   permissionsOf,
   synthPulsecast,
-  tableAccess,
+  tableUser,
 } from './helpers.ts';
 
 const synth = synthPulsecast();
 const { stack, template } = synth;
 const measuring = stack.measuring;
 
-const BASE_RW: Permissions = { ...BASE, ...tableAccess('readWrite') };
+const BASE_RW = tableUser('readWrite');
 
 describe('PulsecastMeasuring', () => {
   it('starts the Collector every 5 minutes from EventBridge Scheduler, with retries and a dead-letter queue; an Express state machine with full logging and X-Ray tracing', () => {

@@ -1,9 +1,11 @@
 import { App, type CfnElement, Stack, Validations } from 'aws-cdk-lib';
 import { Annotations, Match } from 'aws-cdk-lib/assertions';
 import * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
+import type { StateMachine } from 'aws-cdk-lib/aws-stepfunctions';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import type { IConstruct } from 'constructs';
 import { describe, expect, it } from 'vitest';
+import type { PulsecastFunction } from '../../infra/constructs/pulsecast-function.ts';
 import { findNagFindings } from '../../infra/nag.ts';
 import { synthPulsecast } from './helpers.ts';
 
@@ -67,32 +69,29 @@ describe('cdk-nag AwsSolutions', () => {
       (fn) =>
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast/*] ${fn.role.node.path}/DefaultPolicy/Resource`,
     );
-    const dispatcherPolicy = `${stack.publishing.stateMachine.role.node.path}/DefaultPolicy/Resource`;
-    const dispatcher = [
-      `AwsSolutions-IAM5[Resource::*] ${dispatcherPolicy}`,
-      ...Object.values(stack.publishing.functions).map(
-        (fn) =>
-          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${dispatcherPolicy}`,
-      ),
-    ];
-    const collectorPolicy = `${stack.measuring.stateMachine.role.node.path}/DefaultPolicy/Resource`;
+    // A state machine's role may invoke any version of each of its functions.
+    const invokesItsFunctions = (workflow: {
+      stateMachine: StateMachine;
+      functions: Record<string, PulsecastFunction>;
+    }) => {
+      const policy = `${workflow.stateMachine.role.node.path}/DefaultPolicy/Resource`;
+      return [
+        `AwsSolutions-IAM5[Resource::*] ${policy}`,
+        ...Object.values(workflow.functions).map(
+          (fn) =>
+            `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${policy}`,
+        ),
+      ];
+    };
+    const dispatcher = invokesItsFunctions(stack.publishing);
     const collector = [
-      `AwsSolutions-IAM5[Resource::*] ${collectorPolicy}`,
-      ...Object.values(stack.measuring.functions).map(
-        (fn) =>
-          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${collectorPolicy}`,
-      ),
+      ...invokesItsFunctions(stack.measuring),
       `AwsSolutions-SQS3 ${stack.measuring.deadLetterQueue.node.path}/Resource`,
       `AwsSolutions-SMG4 ${stack.measuring.conversionsSecret.node.path}/Resource`,
       `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/POST--v1--conversions/Resource`,
     ];
-    const evaluatorPolicy = `${stack.evaluating.stateMachine.role.node.path}/DefaultPolicy/Resource`;
     const evaluator = [
-      `AwsSolutions-IAM5[Resource::*] ${evaluatorPolicy}`,
-      ...Object.values(stack.evaluating.functions).map(
-        (fn) =>
-          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${evaluatorPolicy}`,
-      ),
+      ...invokesItsFunctions(stack.evaluating),
       `AwsSolutions-SQS3 ${stack.evaluating.deadLetterQueue.node.path}/Resource`,
     ];
     expect(findings).toEqual(

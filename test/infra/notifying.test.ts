@@ -1,13 +1,12 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
-  BASE,
   busAccess,
   type Permissions,
   permissionsOf,
   queueAccess,
   synthPulsecast,
-  tableAccess,
+  tableUser,
 } from './helpers.ts';
 
 const CONTEXT = {
@@ -24,8 +23,7 @@ const dlqArn = { 'Fn::GetAtt': [synth.logicalId(notifying.deadLetterQueue), 'Arn
 const notifierArn = { 'Fn::GetAtt': [synth.logicalId(notifying.notifier.function), 'Arn'] };
 
 const BASE_RW: Permissions = {
-  ...BASE,
-  ...tableAccess('readWrite'),
+  ...tableUser('readWrite'),
   ...queueAccess(synth, notifying.deadLetterQueue),
 };
 const SES_IDENTITY = {

@@ -1,24 +1,22 @@
 import { Match } from 'aws-cdk-lib/assertions';
 import { describe, expect, it } from 'vitest';
 import {
-  BASE,
   busAccess,
   CHANNEL_SECRETS,
   definitionOf,
   expectScheduledWorkflow,
   mapState,
-  type Permissions,
   permissionsOf,
   queueAccess,
   synthPulsecast,
-  tableAccess,
+  tableUser,
 } from './helpers.ts';
 
 const synth = synthPulsecast();
 const { stack, template } = synth;
 const publishing = stack.publishing;
 
-const BASE_RW: Permissions = { ...BASE, ...tableAccess('readWrite') };
+const BASE_RW = tableUser('readWrite');
 
 describe('PulsecastPublishing', () => {
   it('starts the Dispatcher every minute from EventBridge Scheduler, with retries and a dead-letter queue; an Express state machine with full logging and X-Ray tracing', () => {
@@ -98,8 +96,7 @@ describe('PulsecastPublishing', () => {
       Target: { Arn: { 'Fn::GetAtt': [synth.logicalId(publishing.channelHealth.function), 'Arn'] } },
     });
     expect(permissionsOf(synth, publishing.channelHealth)).toEqual({
-      ...BASE,
-      ...tableAccess('read'),
+      ...tableUser('read'),
       ...CHANNEL_SECRETS,
       ...busAccess(synth),
       // Its failed runs go to the dead-letter queue (on-failure destination).
