@@ -2,19 +2,12 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { describe, expect, it } from 'vitest';
 import { pathId } from '../../functions/commons/http.ts';
 import { BadRequestError } from '../../shared/errors.ts';
+import { thrownBy } from '../support/errors.ts';
 
 const event = (pathParameters: Record<string, string>) =>
   ({ pathParameters }) as unknown as APIGatewayProxyEventV2;
 
-function refusal(run: () => unknown): BadRequestError {
-  try {
-    run();
-  } catch (error) {
-    if (error instanceof BadRequestError) return error;
-    throw error;
-  }
-  throw new Error('expected a BadRequestError');
-}
+const refusal = (run: () => unknown): BadRequestError => thrownBy(BadRequestError, run);
 
 describe('pathId', () => {
   it('decodes a percent-encoded id', () => {

@@ -8,17 +8,12 @@ import {
   splitMediaCell,
   splitTagsCell,
 } from '../../../shared/calendar/csv.ts';
+import { thrownBy } from '../../support/errors.ts';
 
 const HEADER = 'id,channel,scheduled_at,timezone,text,link,media,campaign,tags';
 
 function parseError(input: string, options?: ParseCalendarOptions): CalendarParseError {
-  try {
-    parseCalendarCsv(input, options);
-  } catch (error) {
-    if (error instanceof CalendarParseError) return error;
-    throw error;
-  }
-  throw new Error('expected a CalendarParseError');
+  return thrownBy(CalendarParseError, () => parseCalendarCsv(input, options));
 }
 
 describe('CalendarParser', () => {
