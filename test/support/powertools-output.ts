@@ -1,5 +1,9 @@
 import type { Context } from 'aws-lambda';
 import { vi } from 'vitest';
+import type { Deps } from '../../functions/commons/runtime.ts';
+import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
+import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import { noCredentials, RecordingEvents } from './dispatcher-driver.ts';
 
 /**
  * What the Powertools logger and metrics print, read back in tests: JSON log lines and EMF
@@ -66,4 +70,23 @@ export function stubHandlerEnvironment(dynamo: { endpoint: string; tableName: st
   vi.stubEnv('POWERTOOLS_METRICS_NAMESPACE', 'Pulsecast');
   vi.stubEnv('POWERTOOLS_METRICS_DISABLED', 'false');
   vi.stubEnv('PULSECAST_LOG_LEVEL', 'INFO');
+}
+
+/**
+ * The handlers' runtime as on Lambda, on a local DynamoDB: the environment stubbed, then (only
+ * now, since the modules read it when they load) the observability module imported and `deps`
+ * installed over recorded events and no credentials. Stop `dynamo` after the tests.
+ */
+export async function startHandlerRuntime(deps: Partial<Deps>): Promise<{
+  dynamo: LocalDynamo;
+  store: DynamoStore;
+  observability: typeof import('../../functions/commons/observability.ts');
+}> {
+  const dynamo = await startLocalDynamo();
+  stubHandlerEnvironment(dynamo);
+  const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
+  const observability = await import('../../functions/commons/observability.ts');
+  const { installDeps } = await import('../../functions/commons/runtime.ts');
+  installDeps({ events: new RecordingEvents(), credentials: noCredentials, ...deps });
+  return { dynamo, store, observability };
 }

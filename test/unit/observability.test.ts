@@ -1,16 +1,15 @@
 import type { APIGatewayProxyEventV2, Context } from 'aws-lambda';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
 import { PULSECAST_METRICS } from '../../infra/constructs/observability.ts';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
-import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
-import { noCredentials, RecordingEvents } from '../support/dispatcher-driver.ts';
+import type { LocalDynamo } from '../../local/dynamo.ts';
+import type { DynamoStore } from '../../shared/store/dynamo.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import {
   emfLines,
   lambdaContext,
   metricNames,
   printed,
-  stubHandlerEnvironment,
+  startHandlerRuntime,
 } from '../support/powertools-output.ts';
 import { type CallFault, RecordingAdapter } from '../support/recording-adapter.ts';
 
@@ -38,19 +37,10 @@ const adapter = new RecordingAdapter(
 const context = lambdaContext;
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  stubHandlerEnvironment(dynamo);
-  store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
-
-  // Imported only now: the module reads its settings from the environment when it loads.
-  observability = await import('../../functions/commons/observability.ts');
-  const { installDeps } = await import('../../functions/commons/runtime.ts');
-  installDeps({
+  ({ dynamo, store, observability } = await startHandlerRuntime({
     now: () => new Date(now),
     adapterFor: () => adapter,
-    events: new RecordingEvents(),
-    credentials: noCredentials,
-  });
+  }));
   const load = async (path: string) => (await import(path)).handler as Handler;
   handlers = {
     claim: await load('../../functions/publishing/claim.ts'),

@@ -1,18 +1,17 @@
 import { readdirSync } from 'node:fs';
 import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest';
-import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
+import type { LocalDynamo } from '../../local/dynamo.ts';
 import { EVENT_SOURCE, type PulsecastEvent } from '../../shared/events.ts';
-import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import type { DynamoStore } from '../../shared/store/dynamo.ts';
 import { FakeMetricsAdapter } from '../measuring/support/fake-metrics-adapter.ts';
 import { CONFIG, eventOf, RecordingEmail, RecordingSlack } from '../notify/support.ts';
-import { noCredentials, RecordingEvents } from '../support/dispatcher-driver.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import {
   emfLines,
   lambdaContext,
   metricNames,
   printed,
-  stubHandlerEnvironment,
+  startHandlerRuntime,
 } from '../support/powertools-output.ts';
 
 /**
@@ -41,24 +40,16 @@ const email = new RecordingEmail();
 const metricsAdapter = new FakeMetricsAdapter('x', () => new Date(now));
 
 beforeAll(async () => {
-  dynamo = await startLocalDynamo();
-  stubHandlerEnvironment(dynamo);
-  store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
-
-  // Imported only now: the modules read the environment when they load.
-  observability = await import('../../functions/commons/observability.ts');
-  steps = await import('../../functions/commons/step.ts');
-  const { installDeps } = await import('../../functions/commons/runtime.ts');
-  installDeps({
+  ({ dynamo, store, observability } = await startHandlerRuntime({
     now: () => new Date(now),
     adapterFor: () => metricsAdapter,
-    events: new RecordingEvents(),
-    credentials: noCredentials,
     notifyConfig: CONFIG,
     slack,
     email,
     senderAddress: 'Pulsecast <notify@example.com>',
-  });
+  }));
+  // Imported only now: the module reads the environment when it loads.
+  steps = await import('../../functions/commons/step.ts');
   for (const folder of STEP_FOLDERS) {
     const dir = new URL(`../../functions/${folder}/`, import.meta.url);
     for (const file of readdirSync(dir)) {
