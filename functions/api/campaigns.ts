@@ -1,22 +1,16 @@
-import { z } from 'zod';
 import { CampaignInput } from '../../shared/domain/index.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { saveCampaign } from '../../shared/goals/campaigns.ts';
 import { campaignReport, latestStatuses } from '../../shared/goals/evaluate-campaigns.ts';
-import { json, parseJsonBody, parseQuery, pathId, QueryLimit, routeGroup } from '../commons/http.ts';
+import { json, parseJsonBody, pathId, routeGroup } from '../commons/http.ts';
+import { pageQuery } from '../commons/queries.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
 
 /** GET/POST /v1/campaigns, GET /v1/campaigns/{id} and its report (goal evaluations, recommendations). */
 export const handler = routeGroup({
-  'GET /v1/campaigns': async (event) => {
-    const { limit, cursor } = parseQuery(
-      event,
-      z.strictObject({ limit: QueryLimit, cursor: z.string().optional() }),
-    );
-    return json(200, await store.listCampaigns({ limit, ...(cursor ? { cursor } : {}) }));
-  },
+  'GET /v1/campaigns': async (event) => json(200, await store.listCampaigns(pageQuery(event))),
 
   'POST /v1/campaigns': async (event) => {
     const input = parseJsonBody(event, CampaignInput);

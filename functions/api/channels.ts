@@ -1,17 +1,8 @@
-import { z } from 'zod';
 import { createChannel, replaceChannel } from '../../shared/channels.ts';
 import { ChannelInput } from '../../shared/domain/index.ts';
 import { BadRequestError, NotFoundError } from '../../shared/errors.ts';
-import {
-  type ApiEvent,
-  header,
-  json,
-  parseJsonBody,
-  parseQuery,
-  pathId,
-  QueryLimit,
-  routeGroup,
-} from '../commons/http.ts';
+import { type ApiEvent, header, json, parseJsonBody, pathId, routeGroup } from '../commons/http.ts';
+import { pageQuery } from '../commons/queries.ts';
 import { channelPolicy, now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
@@ -35,13 +26,7 @@ function ifMatchVersion(event: ApiEvent): number | undefined {
 
 /** /v1/channels: social accounts; credentials are secret references, never values. */
 export const handler = routeGroup({
-  'GET /v1/channels': async (event) => {
-    const { limit, cursor } = parseQuery(
-      event,
-      z.strictObject({ limit: QueryLimit, cursor: z.string().optional() }),
-    );
-    return json(200, await store.listChannels({ limit, ...(cursor ? { cursor } : {}) }));
-  },
+  'GET /v1/channels': async (event) => json(200, await store.listChannels(pageQuery(event))),
 
   'GET /v1/channels/{id}': async (event) => {
     const id = pathId(event);

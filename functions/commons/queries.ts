@@ -1,5 +1,7 @@
 import { z } from 'zod';
 import { PostStatus, Slug } from '../../shared/domain/index.ts';
+import type { PageRequest } from '../../shared/store/port.ts';
+import { type ApiEvent, parseQuery, QueryLimit } from './http.ts';
 
 /** An instant in a query string: any ISO-8601 date-time with offset (or a date), normalised to UTC. */
 const QueryInstant = z
@@ -40,3 +42,12 @@ export const PostFilterQuery = z
       return `${from} is later than to (${to}); the window runs from the earlier instant to the later`;
     },
   });
+
+/** The page a list route is asked for (`limit`, and the `cursor` the previous page returned), as the store takes it. */
+export function pageQuery(event: ApiEvent): PageRequest {
+  const { limit, cursor } = parseQuery(
+    event,
+    z.strictObject({ limit: QueryLimit, cursor: z.string().optional() }),
+  );
+  return { limit, ...(cursor ? { cursor } : {}) };
+}
