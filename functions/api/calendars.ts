@@ -3,6 +3,7 @@ import { toCsv, toIcs } from '../../shared/calendar/export.ts';
 import { uploadCalendar } from '../../shared/calendar/upload.ts';
 import { CalendarFormat, IanaTimezone, type Post, Slug } from '../../shared/domain/index.ts';
 import { BadRequestError } from '../../shared/errors.ts';
+import { pagesOf } from '../../shared/store/pages.ts';
 import {
   type ApiEvent,
   bodyBytes,
@@ -46,15 +47,12 @@ const EXPORT_LIMIT = 10_000;
 async function postsForExport(event: ApiEvent): Promise<Post[]> {
   const filter = parseQuery(event, PostFilterQuery);
   const posts: Post[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listPosts(filter, { limit: 500, ...(cursor ? { cursor } : {}) });
-    posts.push(...page.items);
-    cursor = page.nextCursor;
+  for await (const items of pagesOf(500, (page) => store.listPosts(filter, page))) {
+    posts.push(...items);
     if (posts.length > EXPORT_LIMIT) {
       throw new BadRequestError(`more than ${EXPORT_LIMIT} posts match; narrow the export with from and to`);
     }
-  } while (cursor);
+  }
   return posts;
 }
 

@@ -5,6 +5,7 @@ import { EVENT_SCHEMAS, EVENT_TYPES, type EventPublisher, type PulsecastEvent } 
 import type { CampaignStore } from '../store/campaigns.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { Conversion, MeasurementStore } from '../store/measurements.ts';
+import { pagesOf, readAll } from '../store/pages.ts';
 import type { PostStore } from '../store/posts.ts';
 import type { AgedReading } from './accrual.ts';
 import { changesSince, evaluateCampaign, isActive, isDue } from './campaign-evaluation.ts';
@@ -60,12 +61,7 @@ export async function listDueCampaigns(
     if (!campaign) throw new NotFoundError('campaign', options.campaignId);
     candidates.push(campaign);
   } else {
-    let cursor: string | undefined;
-    do {
-      const page = await deps.store.listCampaigns({ limit: 100, ...(cursor ? { cursor } : {}) });
-      candidates.push(...page.items);
-      cursor = page.nextCursor;
-    } while (cursor);
+    candidates.push(...(await readAll(100, (page) => deps.store.listCampaigns(page))));
   }
   const due: string[] = [];
   for (const campaign of candidates) {
@@ -184,14 +180,11 @@ function conversionOf(conversion: Conversion): ConversionRecord {
 
 async function allChannels(store: ChannelStore): Promise<Map<string, ChannelInfo>> {
   const channels = new Map<string, ChannelInfo>();
-  let cursor: string | undefined;
-  do {
-    const page = await store.listChannels({ limit: 100, ...(cursor ? { cursor } : {}) });
-    for (const channel of page.items as Channel[]) {
+  for await (const items of pagesOf(100, (page) => store.listChannels(page))) {
+    for (const channel of items as Channel[]) {
       channels.set(channel.id, { id: channel.id, platform: channel.platform, timezone: channel.timezone });
     }
-    cursor = page.nextCursor;
-  } while (cursor);
+  }
   return channels;
 }
 

@@ -3,6 +3,7 @@ import { METRIC_NAMES, type Post } from '../domain/index.ts';
 import { BadRequestError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';
 import type { Conversion, MeasurementStore, MetricSnapshot } from '../store/measurements.ts';
+import { pagesOf, readAll } from '../store/pages.ts';
 import type { PageRequest } from '../store/port.ts';
 import type { PostFilter, PostStore } from '../store/posts.ts';
 import { conversionTotals } from './conversions.ts';
@@ -61,17 +62,14 @@ export async function listPostsByMetric(
   }
 
   const posts: Post[] = [];
-  let cursor: string | undefined;
-  do {
-    const result = await store.listPosts(filter, { limit: 1000, ...(cursor ? { cursor } : {}) });
-    posts.push(...result.items);
-    cursor = result.nextCursor;
+  for await (const items of pagesOf(1000, (page) => store.listPosts(filter, page))) {
+    posts.push(...items);
     if (posts.length > MAX_SORTED_POSTS) {
       throw new BadRequestError(
         `more than ${MAX_SORTED_POSTS} posts match; narrow the list (from, to, channel, campaign, status) to sort it by ${sort.metric}`,
       );
     }
-  } while (cursor);
+  }
 
   const direction = sort.descending ? -1 : 1;
   const sorted = posts
@@ -115,13 +113,6 @@ export async function postMeasurements(
   };
 }
 
-async function allConversions(store: MeasurementStore, postId: string): Promise<Conversion[]> {
-  const all: Conversion[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listConversions(postId, { limit: 500, ...(cursor ? { cursor } : {}) });
-    all.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return all;
+function allConversions(store: MeasurementStore, postId: string): Promise<Conversion[]> {
+  return readAll(500, (page) => store.listConversions(postId, page));
 }
