@@ -7,7 +7,7 @@ import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as scheduleTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { EVENT_SOURCE, type EventType } from '../../shared/events.ts';
@@ -19,6 +19,7 @@ import {
   webhookNames,
   workspaceTimezone,
 } from '../../shared/notify/config.ts';
+import { deadLetterQueue } from './dead-letter-queue.ts';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
 
 /** Lambda's environment is 4 KB in all; the routing must leave room for the other variables. */
@@ -120,16 +121,11 @@ export class PulsecastNotifying extends Construct {
     }
     const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
 
-    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason:
-        'This queue is itself the dead-letter queue of the notifier, the digest builder, their rules and schedules.',
-    });
+    this.deadLetterQueue = deadLetterQueue(
+      this,
+      'DeadLetters',
+      'the notifier, the digest builder, their rules and schedules',
+    );
 
     this.notifier = new PulsecastFunction(this, 'NotifierFunction', {
       entry: 'functions/notifying/notify.ts',

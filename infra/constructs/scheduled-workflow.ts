@@ -1,10 +1,11 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import * as sqs from 'aws-cdk-lib/aws-sqs';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
+import { deadLetterQueue } from './dead-letter-queue.ts';
 import type { PulsecastFunction } from './pulsecast-function.ts';
 
 /** When and how the schedule of a {@link ScheduledWorkflow} starts it. */
@@ -132,15 +133,7 @@ export class ScheduledWorkflow extends Construct {
         'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
     });
 
-    this.deadLetterQueue = new sqs.Queue(this, 'ScheduleDeadLetters', {
-      encryption: sqs.QueueEncryption.SQS_MANAGED,
-      enforceSSL: true,
-      retentionPeriod: Duration.days(14),
-    });
-    Validations.of(this.deadLetterQueue).acknowledge({
-      id: 'AwsSolutions-SQS3',
-      reason: `This queue is itself the dead-letter queue of the ${name} schedule.`,
-    });
+    this.deadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetters', `the ${name} schedule`);
     this.schedule = new scheduler.Schedule(this, props.schedule.id, {
       description: props.schedule.description,
       schedule: props.schedule.expression,
