@@ -9,11 +9,16 @@ const sweeps = new Map([
   ['Collector', COLLECTOR_SWEEP],
 ]);
 
+/** A store holding post p-1 due at `scheduledAt`, and the sweeps over it with nothing running. */
+async function idleWithOnePostDueAt(scheduledAt: string) {
+  const store = new MemoryStore();
+  await store.createPosts([makePost({ id: 'p-1', scheduledAt })]);
+  return { store, idle: new IdleSweeps(sweeps, store, () => false) };
+}
+
 describe('IdleSweeps', () => {
   it('leaves out the Dispatcher until two minutes before the next due post, and the Collector until metrics are due', async () => {
-    const store = new MemoryStore();
-    await store.createPosts([makePost({ id: 'p-1', scheduledAt: '2027-02-01T10:15:00.000Z' })]);
-    const idle = new IdleSweeps(sweeps, store, () => false);
+    const { idle } = await idleWithOnePostDueAt('2027-02-01T10:15:00.000Z');
 
     expect(await idle.due('Dispatcher', at('2027-02-01T10:12:00.000Z'))).toBe(false);
     expect(await idle.due('Collector', at('2027-02-01T10:12:00.000Z'))).toBe(false);
@@ -31,9 +36,7 @@ describe('IdleSweeps', () => {
   });
 
   it('reads the due index again after letting a sweep run, since the sweep may add work', async () => {
-    const store = new MemoryStore();
-    await store.createPosts([makePost({ id: 'p-1', scheduledAt: '2027-02-01T10:15:00.000Z' })]);
-    const idle = new IdleSweeps(sweeps, store, () => false);
+    const { store, idle } = await idleWithOnePostDueAt('2027-02-01T10:15:00.000Z');
     expect(await idle.due('Collector', at('2027-02-01T10:10:00.000Z'))).toBe(false);
     expect(await idle.due('Dispatcher', at('2027-02-01T10:14:00.000Z'))).toBe(true);
 
