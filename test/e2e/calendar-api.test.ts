@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalProcess, startLocalProcess } from '../support/local-process.ts';
+import { type LocalProcess, sendJson, startLocalProcess } from '../support/local-process.ts';
 
 // biome-ignore lint/suspicious/noExplicitAny: responses are read as loose JSON and checked by assertion
 type Json = any;
@@ -198,10 +198,10 @@ describe('local mode: the calendar API', () => {
 
   it('edits and cancels a scheduled post, and refuses to edit a cancelled one', async () => {
     await upload(nativeCsv(1, 'edit'), 'text/csv');
-    const patched = await fetch(`${local.url}/v1/posts/edit-1`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text: 'Edited text', scheduledAt: `${day(9)}T15:00`, timezone: 'Asia/Kolkata' }),
+    const patched = await sendJson(`${local.url}/v1/posts/edit-1`, 'PATCH', {
+      text: 'Edited text',
+      scheduledAt: `${day(9)}T15:00`,
+      timezone: 'Asia/Kolkata',
     });
     expect(patched.status).toBe(200);
     expect(await patched.json()).toMatchObject({
@@ -214,11 +214,7 @@ describe('local mode: the calendar API', () => {
     expect(await cancelled.json()).toMatchObject({ status: 'CANCELLED', version: 3 });
     expect((await fetch(`${local.url}/v1/posts/edit-1`, { method: 'DELETE' })).status).toBe(200);
 
-    const late = await fetch(`${local.url}/v1/posts/edit-1`, {
-      method: 'PATCH',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ text: 'Too late' }),
-    });
+    const late = await sendJson(`${local.url}/v1/posts/edit-1`, 'PATCH', { text: 'Too late' });
     expect(late.status).toBe(409);
     expect((await fetch(`${local.url}/v1/posts/nope`)).status).toBe(404);
   });
@@ -236,28 +232,20 @@ describe('local mode: the calendar API', () => {
   });
 
   it('creates and lists channels, rejecting an unknown platform with the field named', async () => {
-    const created = await fetch(`${local.url}/v1/channels`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'threads-1',
-        platform: 'threads',
-        handle: '@brand',
-        timezone: 'Asia/Kathmandu',
-        secretRef: 'pulsecast/threads-1',
-      }),
+    const created = await sendJson(`${local.url}/v1/channels`, 'POST', {
+      id: 'threads-1',
+      platform: 'threads',
+      handle: '@brand',
+      timezone: 'Asia/Kathmandu',
+      secretRef: 'pulsecast/threads-1',
     });
     expect(created.status).toBe(201);
-    const bad = await fetch(`${local.url}/v1/channels`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({
-        id: 'myspace',
-        platform: 'myspace',
-        handle: 'x',
-        timezone: 'UTC',
-        secretRef: 'r',
-      }),
+    const bad = await sendJson(`${local.url}/v1/channels`, 'POST', {
+      id: 'myspace',
+      platform: 'myspace',
+      handle: 'x',
+      timezone: 'UTC',
+      secretRef: 'r',
     });
     expect(bad.status).toBe(422);
     expect(((await bad.json()) as Json).errors[0].column).toBe('platform');

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { RECONCILE_DELAYS_MS } from '../../shared/publishing/publish.ts';
-import { type LocalProcess, startLocalProcess } from '../support/local-process.ts';
+import { advanceClock, type LocalProcess, startLocalProcess } from '../support/local-process.ts';
 
 /**
  * Local mode killed without warning (SIGKILL) while it publishes, several times, and started
@@ -90,14 +90,6 @@ async function onPlatforms(process: LocalProcess): Promise<{ id: string; text: s
   return posts;
 }
 
-function advance(url: string, by: string): Promise<Response> {
-  return fetch(`${url}/_local/clock/advance`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({ by }),
-  });
-}
-
 describe('local mode killed while publishing', () => {
   it('publishes every post exactly once across SIGKILLs and restarts', async () => {
     const started = Date.now();
@@ -113,7 +105,7 @@ describe('local mode killed while publishing', () => {
     for (let round = 0; round < ROUNDS; round++) {
       // Six minutes take about a second of wall time: the kill lands somewhere inside it.
       const delayMs = Math.floor(random() * 1_500);
-      const advancing = advance(local.url, 'PT6M').catch(() => undefined);
+      const advancing = advanceClock(local.url, 'PT6M').catch(() => undefined);
       await new Promise((resolve) => setTimeout(resolve, delayMs));
       await local.kill();
       await advancing;
@@ -127,7 +119,7 @@ describe('local mode killed while publishing', () => {
 
     // Past the end of the calendar, every lease (6 minutes) and every reconciliation lookup
     // (the last one 80 minutes after a post became UNKNOWN).
-    const finished = await advance(local.url, 'PT3H');
+    const finished = await advanceClock(local.url, 'PT3H');
     expect(finished.status).toBe(200);
 
     const posts = await crashPosts(local.url);

@@ -2,7 +2,7 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { type LocalProcess, startLocalProcess } from '../support/local-process.ts';
+import { advanceClock, type LocalProcess, startLocalProcess } from '../support/local-process.ts';
 
 /**
  * Local mode as a user runs it: `npm start -- --demo`, then only HTTP. The demo first plays four
@@ -118,11 +118,7 @@ describe('local mode, end to end', () => {
     if (!local) throw new Error('the demo did not start');
 
     const started = Date.now();
-    const response = await fetch(`${local.url}/_local/clock/advance`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ by: 'P8D' }),
-    });
+    const response = await advanceClock(local.url, 'P8D');
     const wallMs = Date.now() - started;
     expect(response.status).toBe(200);
     const summary = (await response.json()) as { executions: { failed: number }; to: string };
@@ -190,11 +186,7 @@ describe('local mode, end to end', () => {
       (await allPosts(local.url)).filter((post) => post.status === 'PUBLISHED').length,
     ).toBeGreaterThanOrEqual(HISTORY_POSTS + CALENDAR_POSTS);
     // The platforms remember their posts too: a day later the Collector still finds every one.
-    const advanced = await fetch(`${local.url}/_local/clock/advance`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ by: 'P1D' }),
-    });
+    const advanced = await advanceClock(local.url, 'P1D');
     expect(advanced.status).toBe(200);
     const deleted = (await allPosts(local.url)).filter(
       (post) => (post as Post & { metricsStatus?: string }).metricsStatus === 'deleted',

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalProcess, startLocalProcess } from '../support/local-process.ts';
+import { type LocalProcess, sendJson, startLocalProcess } from '../support/local-process.ts';
 
 /**
  * A person settles what the pipeline could not, through local mode as a user runs it: a post
@@ -53,11 +53,7 @@ async function advance(by: string): Promise<void> {
 }
 
 async function faults(platform: string, switches: unknown): Promise<void> {
-  const response = await fetch(`${sims[platform]}/_sim/faults`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify(switches),
-  });
+  const response = await sendJson(`${sims[platform]}/_sim/faults`, 'POST', switches);
   expect(response.status).toBe(200);
 }
 

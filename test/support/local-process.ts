@@ -85,3 +85,13 @@ export async function startLocalProcess(
       }),
   };
 }
+
+/** Sends `body` as JSON (to local mode's API, its `_local` routes or a simulator's `_sim` routes). */
+export function sendJson(url: string, method: string, body: unknown): Promise<Response> {
+  return fetch(url, { method, headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) });
+}
+
+/** Moves local mode's clock forward by an ISO-8601 duration (`PT2M`, `P1D`), running what falls due. */
+export function advanceClock(localUrl: string, by: string): Promise<Response> {
+  return sendJson(`${localUrl}/_local/clock/advance`, 'POST', { by });
+}
