@@ -109,12 +109,9 @@ export class LinkedInMedia {
   }
 
   private async uploadImage(client: LinkedInClient, media: DownloadedMedia): Promise<string> {
-    const init = await client.call({
-      method: 'POST',
-      url: `${client.apiBase}/rest/images?action=initializeUpload`,
-      json: { initializeUploadRequest: { owner: client.organizationUrn } },
+    const init = await uploadStep(client, 'images', 'initializeUpload', {
+      initializeUploadRequest: { owner: client.organizationUrn },
     });
-    if (!init.ok) throw client.error(init, 'unavailable');
     const value = parseOrUnavailable(InitializeImageUpload, init.body, 'the image upload').value;
     const put = await client.upload(value.uploadUrl, media.mimeType, media.bytes);
     if (!put.ok) throw client.error(put, 'unavailable');
@@ -122,19 +119,14 @@ export class LinkedInMedia {
   }
 
   private async uploadVideo(client: LinkedInClient, media: DownloadedMedia): Promise<string> {
-    const init = await client.call({
-      method: 'POST',
-      url: `${client.apiBase}/rest/videos?action=initializeUpload`,
-      json: {
-        initializeUploadRequest: {
-          owner: client.organizationUrn,
-          fileSizeBytes: media.bytes.byteLength,
-          uploadCaptions: false,
-          uploadThumbnail: false,
-        },
+    const init = await uploadStep(client, 'videos', 'initializeUpload', {
+      initializeUploadRequest: {
+        owner: client.organizationUrn,
+        fileSizeBytes: media.bytes.byteLength,
+        uploadCaptions: false,
+        uploadThumbnail: false,
       },
     });
-    if (!init.ok) throw client.error(init, 'unavailable');
     const value = parseOrUnavailable(InitializeVideoUpload, init.body, 'the video upload').value;
     const partIds: string[] = [];
     // Each instruction is one part of the file, in order; LinkedIn answers each PUT with an ETag
@@ -153,18 +145,9 @@ export class LinkedInMedia {
         });
       partIds.push(etag);
     }
-    const finalize = await client.call({
-      method: 'POST',
-      url: `${client.apiBase}/rest/videos?action=finalizeUpload`,
-      json: {
-        finalizeUploadRequest: {
-          video: value.video,
-          uploadToken: value.uploadToken,
-          uploadedPartIds: partIds,
-        },
-      },
+    await uploadStep(client, 'videos', 'finalizeUpload', {
+      finalizeUploadRequest: { video: value.video, uploadToken: value.uploadToken, uploadedPartIds: partIds },
     });
-    if (!finalize.ok) throw client.error(finalize, 'unavailable');
     return value.video;
   }
 
@@ -226,4 +209,15 @@ export class LinkedInMedia {
 
 function shortUrl(url: string): string {
   return url.length > 80 ? `${url.slice(0, 77)}...` : url;
+}
+
+/** One step of the Images or Videos API's upload (`POST /rest/images?action=…`); a refusal is `unavailable`. */
+async function uploadStep(client: LinkedInClient, api: 'images' | 'videos', action: string, json: unknown) {
+  const answer = await client.call({
+    method: 'POST',
+    url: `${client.apiBase}/rest/${api}?action=${action}`,
+    json,
+  });
+  if (!answer.ok) throw client.error(answer, 'unavailable');
+  return answer;
 }
