@@ -4,7 +4,7 @@ import type { Channel } from '../../shared/domain/index.ts';
 import { createLinkedInAdapter } from '../../shared/platforms/linkedin/adapter.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
-import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
+import { failure, HOUR, leakWatch, MemoryCredentials, publisher, START, TestClock } from './support.ts';
 
 // The LinkedIn adapter publishing to and measuring from its simulator, through the real code
 // path (HTTP on 127.0.0.1, virtual time).
@@ -90,33 +90,14 @@ describe('LinkedIn adapter ↔ simulator', () => {
   it('publishes a link as an article, one image, several images and a video', async () => {
     const a = adapter();
     const store = credentials();
-    const article = await a.publish(
-      makePost({ id: 'a', text: 'Read', link: 'https://www.example.com/post' }),
-      channel,
-      store,
-      {
-        idempotencyKey: 'a',
-      },
-    );
-    const one = await a.publish(
-      makePost({ id: 'b', text: 'One', media: [sim.mediaUrl('one.jpg')] }),
-      channel,
-      store,
-      {
-        idempotencyKey: 'b',
-      },
-    );
-    const many = await a.publish(
+    const publish = publisher(a, channel, store);
+    const article = await publish(makePost({ id: 'a', text: 'Read', link: 'https://www.example.com/post' }));
+    const one = await publish(makePost({ id: 'b', text: 'One', media: [sim.mediaUrl('one.jpg')] }));
+    const many = await publish(
       makePost({ id: 'c', text: 'Many', media: [sim.mediaUrl('one.jpg'), sim.mediaUrl('two.png')] }),
-      channel,
-      store,
-      { idempotencyKey: 'c' },
     );
-    const video = await a.publish(
+    const video = await publish(
       makePost({ id: 'd', text: 'Watch', media: [sim.mediaUrl('clip.mp4', { bytes: 5 * 1024 * 1024 })] }),
-      channel,
-      store,
-      { idempotencyKey: 'd' },
     );
 
     expect(article.platformPostId).toMatch(/^urn:li:share:/);

@@ -6,7 +6,7 @@ import {
 import type { Channel } from '../../shared/domain/index.ts';
 import { createFacebookAdapter } from '../../shared/platforms/meta/facebook.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
-import { failure, leakWatch, MemoryCredentials, TestClock } from './support.ts';
+import { failure, leakWatch, MemoryCredentials, publisher, TestClock } from './support.ts';
 
 // The Facebook Pages adapter publishing to and measuring from its simulator, through the real
 // code path (HTTP on 127.0.0.1, virtual time).
@@ -38,27 +38,11 @@ function adapter(timeoutMs?: number) {
 describe('Facebook adapter ↔ simulator', () => {
   it('publishes text with a link preview, a photo, and several photos, and finds a post again', async () => {
     const a = adapter();
-    const text = await a.publish(
-      makePost({ id: 't', text: 'Hello Fans!', link: 'https://example.com/x' }),
-      channel,
-      store,
-      {
-        idempotencyKey: 't',
-      },
-    );
-    const photo = await a.publish(
-      makePost({ id: 'p', text: 'A photo', media: [sim.mediaUrl('a.jpg')] }),
-      channel,
-      store,
-      {
-        idempotencyKey: 'p',
-      },
-    );
-    const album = await a.publish(
+    const publish = publisher(a, channel, store);
+    const text = await publish(makePost({ id: 't', text: 'Hello Fans!', link: 'https://example.com/x' }));
+    const photo = await publish(makePost({ id: 'p', text: 'A photo', media: [sim.mediaUrl('a.jpg')] }));
+    const album = await publish(
       makePost({ id: 'm', text: 'Two photos', media: [sim.mediaUrl('a.jpg'), sim.mediaUrl('b.jpg')] }),
-      channel,
-      store,
-      { idempotencyKey: 'm' },
     );
 
     expect(sim.posts.map((p) => [p.id, p.text, p.media.length, p.link])).toEqual([

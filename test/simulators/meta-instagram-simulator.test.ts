@@ -7,7 +7,7 @@ import {
 import type { Channel } from '../../shared/domain/index.ts';
 import { createInstagramAdapter } from '../../shared/platforms/meta/instagram.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
-import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
+import { failure, HOUR, leakWatch, MemoryCredentials, publisher, START, TestClock } from './support.ts';
 
 // The Instagram adapter publishing to and measuring from its simulator, through the real code
 // path (containers, polling, media_publish over HTTP on 127.0.0.1, virtual time).
@@ -53,22 +53,9 @@ function adapter(timeoutMs?: number, processingBudgetMs?: number) {
 describe('Instagram adapter ↔ simulator', () => {
   it('publishes an image, a reel and a carousel through containers, polling until FINISHED', async () => {
     const a = adapter();
-    const image = await a.publish(
-      makePost({ id: 'i', text: 'Image ❄️', media: [sim.mediaUrl('look.jpg')] }),
-      channel,
-      store,
-      {
-        idempotencyKey: 'i',
-      },
-    );
-    const reel = await a.publish(
-      makePost({ id: 'r', text: 'Reel', media: [sim.mediaUrl('clip.mp4')] }),
-      channel,
-      store,
-      {
-        idempotencyKey: 'r',
-      },
-    );
+    const publish = publisher(a, channel, store);
+    const image = await publish(makePost({ id: 'i', text: 'Image ❄️', media: [sim.mediaUrl('look.jpg')] }));
+    const reel = await publish(makePost({ id: 'r', text: 'Reel', media: [sim.mediaUrl('clip.mp4')] }));
     const carousel = await a.publish(
       makePost({
         id: 'c',

@@ -3,7 +3,7 @@ import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/
 import type { Channel } from '../../shared/domain/index.ts';
 import { createThreadsAdapter } from '../../shared/platforms/meta/threads.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
-import { failure, HOUR, leakWatch, MemoryCredentials, START, TestClock } from './support.ts';
+import { failure, HOUR, leakWatch, MemoryCredentials, publisher, START, TestClock } from './support.ts';
 
 // The Threads adapter publishing to and measuring from its simulator, through the real code path.
 
@@ -38,25 +38,12 @@ function adapter(timeoutMs?: number) {
 describe('Threads adapter ↔ simulator', () => {
   it('publishes text (with its link), an image, a video and a carousel', async () => {
     const a = adapter();
-    const text = await a.publish(
-      makePost({ id: 't', text: 'Hello Threads', link: 'https://example.com/t' }),
-      channel,
-      store,
-      {
-        idempotencyKey: 't',
-      },
-    );
-    await a.publish(makePost({ id: 'i', text: 'Image', media: [sim.mediaUrl('a.jpg')] }), channel, store, {
-      idempotencyKey: 'i',
-    });
-    await a.publish(makePost({ id: 'v', text: 'Video', media: [sim.mediaUrl('v.mp4')] }), channel, store, {
-      idempotencyKey: 'v',
-    });
-    const carousel = await a.publish(
+    const publish = publisher(a, channel, store);
+    const text = await publish(makePost({ id: 't', text: 'Hello Threads', link: 'https://example.com/t' }));
+    await publish(makePost({ id: 'i', text: 'Image', media: [sim.mediaUrl('a.jpg')] }));
+    await publish(makePost({ id: 'v', text: 'Video', media: [sim.mediaUrl('v.mp4')] }));
+    const carousel = await publish(
       makePost({ id: 'c', text: 'Carousel', media: [sim.mediaUrl('a.png'), sim.mediaUrl('b.mp4')] }),
-      channel,
-      store,
-      { idempotencyKey: 'c' },
     );
 
     expect(sim.posts.map((p) => [p.text, p.media.map((m) => m.kind), p.data.mediaType])).toEqual([

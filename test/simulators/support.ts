@@ -1,6 +1,12 @@
 import { inspect } from 'node:util';
 import { expect, vi } from 'vitest';
-import { type Credentials, PlatformError } from '../../shared/platforms/port.ts';
+import type { Channel, Post } from '../../shared/domain/index.ts';
+import {
+  type CredentialStore,
+  type Credentials,
+  type PlatformAdapter,
+  PlatformError,
+} from '../../shared/platforms/port.ts';
 import { MemoryCredentialStore } from '../platforms/helpers.ts';
 
 // What the adapter ↔ simulator tests share: a credential store in memory, a clock the test moves,
@@ -12,6 +18,11 @@ export class MemoryCredentials extends MemoryCredentialStore {
     super();
     this.value = value;
   }
+}
+
+/** Publishes posts to `channel` through `adapter`, each with its own id as the idempotency key. */
+export function publisher(adapter: PlatformAdapter, channel: Channel, store: CredentialStore) {
+  return (post: Post) => adapter.publish(post, channel, store, { idempotencyKey: post.id });
 }
 
 export const START = new Date('2026-12-10T09:00:00.000Z');
