@@ -56,7 +56,7 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   for (const token of tokens) {
     if (token.kind !== 'option') continue;
     checkOption(token, accepted, command.path);
-    if (token.value !== undefined) (repeated[token.name] ??= []).push(token.value);
+    if (token.value !== undefined) repeated[token.name] = [...(repeated[token.name] ?? []), token.value];
   }
 
   const operands = positionals.slice(command.path.length);
