@@ -1,7 +1,8 @@
 import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalProcess, startLocalProcess } from '../support/local-process.ts';
+import { brandSpike } from '../holds/spike.ts';
+import { callLocal, type LocalProcess, simulatorUrls, startLocalProcess } from '../support/local-process.ts';
 
 /**
  * A crisis hold through local mode as a user runs it: only HTTP and the clock. A hold on one
@@ -23,17 +24,7 @@ interface Post {
   publishedAt?: string;
   holdIds?: string[];
 }
-type Json = Record<string, unknown> & { executions?: { failed: number } };
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const response = await fetch(`${local.url}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json()) as Json };
-}
+const call = (method: string, path: string, body?: unknown) => callLocal(local, method, path, body);
 
 const post = async (id: string) => (await call('GET', `/v1/posts/${id}`)).json as unknown as Post;
 
@@ -59,14 +50,7 @@ function outbox(): string[] {
 
 beforeAll(async () => {
   local = await startLocalProcess({ env: { PULSECAST_CLOCK_START: T('08:00') } });
-  const line =
-    local
-      .output()
-      .split('\n')
-      .find((text) => text.trim().startsWith('simulators')) ?? '';
-  sims = Object.fromEntries(
-    [...line.matchAll(/(\w+) (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => [m[1], m[2]]),
-  );
+  sims = simulatorUrls(local);
   const upload = await call('POST', '/v1/calendars', {
     posts: [
       { id: 'x-0830', channel: 'x-main', scheduledAt: T('08:30'), text: 'Cheerful X post at 08:30' },
@@ -131,16 +115,10 @@ describe('crisis holds, end to end', () => {
     const spike = {
       detailType: 'Mention Spike Detected',
       detail: {
+        ...brandSpike(),
         version: 1,
         eventId: 'spike-ep-1',
         occurredAt: T('09:30'),
-        episodeId: 'brand-bluesky-ep-1',
-        subject: 'brand',
-        platform: 'bluesky',
-        count: 84,
-        baseline: 3,
-        negativeShare: 0.8,
-        autoHold: true,
         samples: [{ text: 'this product is a scam', url: 'https://bsky.app/profile/a/post/1' }],
       },
     };

@@ -9,22 +9,13 @@ import {
 import { releaseHold } from '../../shared/holds/holds.ts';
 import { RecordingEvents } from '../support/dispatcher-driver.ts';
 import { MemoryStore } from '../support/memory-store.ts';
+import { brandSpike } from './spike.ts';
 
 const NOW = new Date('2026-12-01T09:00:00.000Z');
 const now = () => NOW;
 
-function spike(overrides: Partial<SpikeForHold> = {}): SpikeForHold {
-  return {
-    episodeId: 'brand-bluesky-20261201T0800',
-    subject: 'brand',
-    platform: 'bluesky',
-    count: 84,
-    baseline: 3,
-    negativeShare: 0.8,
-    autoHold: true,
-    ...overrides,
-  };
-}
+const spike = (overrides: Partial<SpikeForHold> = {}) =>
+  brandSpike({ episodeId: 'brand-bluesky-20261201T0800', ...overrides });
 
 describe('autoHold', () => {
   it('starts one hold of every post per negative brand spike episode, however often the event arrives', async () => {
