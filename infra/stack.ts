@@ -4,6 +4,7 @@ import { PulsecastApi } from './constructs/api.ts';
 import { PulsecastData } from './constructs/data.ts';
 import { PulsecastEvaluating } from './constructs/evaluating.ts';
 import { PulsecastEvents } from './constructs/events.ts';
+import { PulsecastHolds } from './constructs/holds.ts';
 import { PulsecastMeasuring } from './constructs/measuring.ts';
 import {
   type NotifyingContextProps,
@@ -67,6 +68,7 @@ export class PulsecastStack extends Stack {
   public readonly evaluating: PulsecastEvaluating;
   public readonly notifying: PulsecastNotifying;
   public readonly measuring: PulsecastMeasuring;
+  public readonly holds: PulsecastHolds;
   public readonly observability: PulsecastObservability;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
@@ -137,6 +139,13 @@ export class PulsecastStack extends Stack {
     this.evaluating = new PulsecastEvaluating(this, 'Evaluating', {
       data: this.data,
       bus: this.events.bus,
+      logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    this.holds = new PulsecastHolds(this, 'Holds', {
+      data: this.data,
+      bus: this.events.bus,
+      api: this.api,
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 

@@ -19,6 +19,7 @@ import { functionEntries, stateMachineArn } from './cloudformation/template.ts';
 import { DurationError, parseDuration } from './duration.ts';
 import { startLocalDynamo } from './dynamo.ts';
 import { LocalEventBus } from './events/bus.ts';
+import { putEventsRoute } from './events/put-events.ts';
 import { schedulesFrom, startSchedules } from './events/schedules.ts';
 import { readJsonStateSync, unexpectedState, writeFileAtomicSync } from './files.ts';
 import { COLLECTOR_SWEEP, DISPATCHER_SWEEP, IdleSweeps } from './idle-sweeps.ts';
@@ -269,6 +270,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     root: options.root,
     localRoutes: {
       'GET /_local/clock': async () => json(200, { now: clock.now().toISOString() }),
+      'POST /_local/events': putEventsRoute(eventBus),
       'POST /_local/clock/advance': async (event) => {
         let ms: number;
         try {

@@ -56,6 +56,14 @@ export const API_ROUTE_GROUPS = [
     ],
   },
   {
+    // Crisis holds; the function also announces `Hold Started` (the holds construct binds the bus).
+    name: 'Holds',
+    entry: 'functions/api/holds.ts',
+    auth: 'iam',
+    table: 'readWrite',
+    routes: ['POST /v1/holds', 'GET /v1/holds', 'DELETE /v1/holds/{id}'],
+  },
+  {
     // A webhook: it authenticates itself (HMAC of the raw body), see functions/api/conversions.ts.
     name: 'Conversions',
     entry: 'functions/api/conversions.ts',

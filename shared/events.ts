@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { HoldScope } from './domain/hold.ts';
 import { GoalMetric, GoalStatus, Platform, type PostStatus, UtcInstant } from './domain/index.ts';
 
 /**
@@ -93,6 +94,31 @@ export const EVENT_SCHEMAS = {
     platform: Platform,
     reason: z.string(),
     postId: z.string().optional(),
+  }),
+  // Crisis holds (shared/holds).
+  'Hold Started': Base.extend({
+    holdId: z.string(),
+    scope: HoldScope,
+    reason: z.string(),
+    createdAt: UtcInstant,
+    createdBy: z.string(),
+    /** A hold started by a negative mention spike: the spike's episode. */
+    episodeId: z.string().optional(),
+  }),
+  'Posts Held': Base.extend({
+    /** The holds that covered them. */
+    holdIds: z.array(z.string()).min(1),
+    /** The posts this event lists (one Dispatcher step's; a large step announces in chunks). */
+    posts: z
+      .array(
+        z.object({
+          postId: z.string(),
+          channel: z.string(),
+          scheduledAt: UtcInstant,
+          campaign: z.string().optional(),
+        }),
+      )
+      .min(1),
   }),
 } as const;
 

@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { claimDuePosts } from '../../shared/publishing/dispatch.ts';
 import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();
@@ -10,11 +10,12 @@ const Input = z.object({ executionId: z.string().min(1) });
 /** Dispatcher step 2: claim the posts due in the next window, grouped into per-second batches. */
 export const handler = step(async (event: unknown) => {
   const { executionId } = Input.parse(event);
-  const result = await claimDuePosts(executionId, { store, now });
+  const result = await claimDuePosts(executionId, { store, now, events: eventPublisher() });
   metrics.addMetric(METRIC.postsClaimed, MetricUnit.Count, result.claimed);
-  if (result.claimed > 0) {
+  if (result.claimed > 0 || result.held > 0) {
     logger.info('posts claimed', {
       claimed: result.claimed,
+      held: result.held,
       batches: result.batches.length,
       more: result.more,
     });

@@ -89,7 +89,10 @@ export class PulsecastPublishing extends Construct {
         'functions/publishing/claim.ts',
         'Dispatcher: claim posts due in the next window',
         Duration.seconds(60),
-      ).bindTable(props.data, 'readWrite'),
+      )
+        .bindTable(props.data, 'readWrite')
+        // `Posts Held`: due posts a crisis hold stopped.
+        .bindEventBus(props.bus),
       publish: fn(
         'PublishFunction',
         'functions/publishing/publish.ts',

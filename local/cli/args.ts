@@ -21,7 +21,14 @@ export const GLOBAL_OPTIONS: Readonly<Record<string, OptionSpec>> = {
 
 export type Invocation =
   | { kind: 'help'; path: readonly string[] }
-  | { kind: 'run'; command: CommandSpec; operands: string[]; values: OptionValues };
+  | {
+      kind: 'run';
+      command: CommandSpec;
+      operands: string[];
+      values: OptionValues;
+      /** Every value of each string flag, in order (`--channel a --channel b`); `values` keeps the last. */
+      repeated: Readonly<Record<string, readonly string[]>>;
+    };
 
 /**
  * Works out what was asked for. Parsing happens once, leniently, with every flag any command
@@ -45,8 +52,11 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
 
   const command = findCommand(positionals, commands);
   const accepted = { ...GLOBAL_OPTIONS, ...command.options };
+  const repeated: Record<string, string[]> = {};
   for (const token of tokens) {
-    if (token.kind === 'option') checkOption(token, accepted, command.path);
+    if (token.kind !== 'option') continue;
+    checkOption(token, accepted, command.path);
+    if (token.value !== undefined) repeated[token.name] = [...(repeated[token.name] ?? []), token.value];
   }
 
   const operands = positionals.slice(command.path.length);
@@ -57,7 +67,7 @@ export function parseInvocation(argv: readonly string[], commands: readonly Comm
   if (operands.length > expected.length) {
     throw new UsageError(`unexpected argument "${operands[expected.length]}"`, command.path);
   }
-  return { kind: 'run', command, operands, values: values as OptionValues };
+  return { kind: 'run', command, operands, values: values as OptionValues, repeated };
 }
 
 interface OptionToken {

@@ -46,15 +46,26 @@ export const JSON_OPTION: OptionSpec = {
 export class Options {
   readonly #values: OptionValues;
   readonly #usagePath: readonly string[];
+  readonly #repeated: Readonly<Record<string, readonly string[]>>;
 
-  constructor(values: OptionValues, usagePath: readonly string[]) {
+  constructor(
+    values: OptionValues,
+    usagePath: readonly string[],
+    repeated: Readonly<Record<string, readonly string[]>> = {},
+  ) {
     this.#values = values;
     this.#usagePath = usagePath;
+    this.#repeated = repeated;
   }
 
   string(name: string): string | undefined {
     const value = this.#values[name];
     return typeof value === 'string' ? value : undefined;
+  }
+
+  /** Every value a repeatable flag was given, in order (`--channel a --channel b`). */
+  strings(name: string): string[] {
+    return [...(this.#repeated[name] ?? [])];
   }
 
   flag(name: string): boolean {

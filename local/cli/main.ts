@@ -6,6 +6,7 @@ import { channelsCommands } from './commands/channels.ts';
 import { clockAdvanceCommand, clockShowCommand } from './commands/clock.ts';
 import { exportCommands } from './commands/export.ts';
 import { healthCommand } from './commands/health.ts';
+import { holdsCommands } from './commands/holds.ts';
 import { postsCommands } from './commands/posts.ts';
 import { uploadCommand } from './commands/upload.ts';
 import { ApiProblemError, CliError, UsageError } from './errors.ts';
@@ -21,6 +22,7 @@ export type { AwsCredentials, CredentialProvider } from './sigv4.ts';
 export const COMMANDS: readonly CommandSpec[] = [
   uploadCommand,
   ...postsCommands,
+  ...holdsCommands,
   ...channelsCommands,
   ...exportCommands,
   clockShowCommand,
@@ -45,10 +47,10 @@ export async function runCli(argv: string[], io: CliIo): Promise<number> {
       io.stdout.write(renderHelp(invocation.path, COMMANDS));
       return EXIT_OK;
     }
-    const { command, operands, values } = invocation;
+    const { command, operands, values, repeated } = invocation;
     usagePath = command.path;
     const api = createApiClient(values, io);
-    return await command.run({ operands, options: new Options(values, command.path), io, api });
+    return await command.run({ operands, options: new Options(values, command.path, repeated), io, api });
   } catch (error) {
     return report(error, io, usagePath);
   }

@@ -103,7 +103,7 @@ function sameSettlement(a: Post, b: Post): boolean {
 }
 
 /**
- * Edits a post that nothing has claimed yet, or reschedules one that FAILED. The
+ * Edits a post that nothing has claimed yet, or reschedules one that FAILED or was HELD. The
  * edit goes through the same validation as a calendar row, and the write is conditional on the
  * version read, so an edit racing a claim either lands before the claim (and goes out as edited)
  * or is refused with 409.
@@ -188,13 +188,16 @@ export async function editPost(
   return { post: rescheduled, warnings: plan.warnings };
 }
 
-/** A FAILED or UNKNOWN post, content as planned, SCHEDULED again in a new publishing round. */
+/** A FAILED or HELD post, content as planned, SCHEDULED again in a new publishing round. */
 function rescheduledPost(planned: Post, current: Post, nowIso: string): Post {
   const {
     failureReason: _reason,
     reconcileAt: _reconcileAt,
     reconcileAttempts: _reconcileAttempts,
     settledBy: _settledBy,
+    heldAt: _heldAt,
+    holdIds: _holdIds,
+    heldBy: _heldBy,
     ...rest
   } = planned;
   return {
@@ -208,14 +211,14 @@ function rescheduledPost(planned: Post, current: Post, nowIso: string): Post {
 }
 
 /**
- * Cancels a post nothing has claimed yet, or gives up on one that FAILED or went UNKNOWN;
+ * Cancels a post nothing has claimed yet, or gives up on one that FAILED, went UNKNOWN or was HELD;
  * cancelling a cancelled post is a no-op.
  */
 export async function cancelPost(id: string, deps: EditDeps, version?: number): Promise<Post> {
   const current = await deps.store.getPost(id);
   if (!current) throw new NotFoundError('post', id);
   if (current.status === 'CANCELLED') return current;
-  if (SETTLEABLE_STATUSES.includes(current.status)) {
+  if (SETTLEABLE_STATUSES.includes(current.status) || RESCHEDULABLE_STATUSES.includes(current.status)) {
     assertPersonMay(current, 'CANCELLED', 'it cannot be cancelled');
   } else {
     assertEditable(current, 'cancelled');

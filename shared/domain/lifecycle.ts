@@ -25,6 +25,7 @@ export const POST_TRANSITIONS = {
   SCHEDULED: {
     QUEUED: { by: ['system'], why: 'claimed by a Dispatcher execution' },
     CANCELLED: { by: ['person'], why: 'cancelled by a user' },
+    HELD: { by: ['system'], why: 'fell due while a crisis hold covered it' },
   },
   QUEUED: {
     PUBLISHING: { by: ['system'], why: 'the publish step starts the platform call' },
@@ -35,6 +36,10 @@ export const POST_TRANSITIONS = {
     FAILED: {
       by: ['system'],
       why: 'rejected before the platform call (invalid for the platform, channel gone)',
+    },
+    HELD: {
+      by: ['system'],
+      why: 'claimed before a crisis hold, which the publish step saw before any platform call',
     },
   },
   PUBLISHING: {
@@ -61,6 +66,10 @@ export const POST_TRANSITIONS = {
     SCHEDULED: { by: ['person'], why: 'a person fixed and rescheduled it' },
     CANCELLED: { by: ['person'], why: 'a person gave up on it' },
   },
+  HELD: {
+    SCHEDULED: { by: ['person'], why: 'a person rescheduled it after a crisis hold' },
+    CANCELLED: { by: ['person'], why: 'a person cancelled it after a crisis hold' },
+  },
   PUBLISHED: {},
   CANCELLED: {},
 } as const satisfies Record<PostStatus, Partial<Record<PostStatus, Transition>>>;
@@ -81,8 +90,12 @@ export const EDITABLE_STATUSES: readonly PostStatus[] = ['SCHEDULED'];
 /** Statuses a person settles: a post that did not go out, or whose outcome nobody knows. */
 export const SETTLEABLE_STATUSES: readonly PostStatus[] = ['FAILED', 'UNKNOWN'];
 
-/** Statuses a person may reschedule: only a post known not to have gone out. */
-export const RESCHEDULABLE_STATUSES: readonly PostStatus[] = ['FAILED'];
+/**
+ * Statuses a person may reschedule: only a post known not to have gone out (FAILED, or HELD by a
+ * crisis hold before any platform call). A HELD post waits for a person even after its hold is
+ * released: whether it still fits after a crisis is a person's call.
+ */
+export const RESCHEDULABLE_STATUSES: readonly PostStatus[] = ['FAILED', 'HELD'];
 
 export const TERMINAL_STATUSES: readonly PostStatus[] = (
   Object.keys(POST_TRANSITIONS) as PostStatus[]

@@ -10,6 +10,7 @@ export const POST_STATUSES = [
   'FAILED',
   'CANCELLED',
   'UNKNOWN',
+  'HELD',
 ] as const;
 export const PostStatus = z.enum(POST_STATUSES);
 export type PostStatus = z.infer<typeof PostStatus>;
@@ -58,6 +59,13 @@ export const Post = PostContent.extend({
   publishRound: z.number().int().min(1).optional(),
   /** Set when a person settled the post's outcome (UNKNOWN → PUBLISHED or FAILED) by hand. */
   settledBy: z.literal('person').optional(),
+  // --- crisis holds (shared/holds): set on HELD posts only ---
+  /** When a crisis hold stopped the post (it fell due while the hold covered it). */
+  heldAt: UtcInstant.optional(),
+  /** The holds that covered it. */
+  holdIds: z.array(z.string()).optional(),
+  /** The Dispatcher execution that held it (its record step re-announces only its own). */
+  heldBy: z.string().optional(),
   /** When to look an UNKNOWN post up on the platform again. */
   reconcileAt: UtcInstant.optional(),
   reconcileAttempts: z.number().int().min(0).optional(),

@@ -146,6 +146,8 @@ export const DEFAULT_IMMEDIATE_EVENTS: readonly EventType[] = [
   'Post Outcome Unknown',
   'Channel Needs Attention',
   'Strategy Adjustment Recommended',
+  'Hold Started',
+  'Posts Held',
 ];
 export const DEFAULT_PAGING_STATUSES: readonly GoalStatus[] = ['AT_RISK', 'OFF_TRACK'];
 

@@ -1,6 +1,7 @@
 import { DateTime } from 'luxon';
 import { platformName } from '../domain/index.ts';
 import type { EventDetail, EventType, PulsecastEvent } from '../events.ts';
+import { holdStartedNotice, postsHeldNotice } from '../holds/notice.ts';
 
 /**
  * What one message says, before it is shaped for Slack or email: the renderers in `slack.ts`
@@ -246,6 +247,10 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
         ],
       };
     }
+    case 'Hold Started':
+      return holdStartedNotice(event.detail as Detail<'Hold Started'>, base, timezone);
+    case 'Posts Held':
+      return postsHeldNotice(event.detail as Detail<'Posts Held'>, base, timezone);
     case 'Digest Ready': {
       const d = event.detail as Detail<'Digest Ready'>;
       return {

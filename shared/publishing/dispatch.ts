@@ -1,5 +1,9 @@
+import type { Hold } from '../domain/hold.ts';
 import type { Post } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
+import { announcing, type EventPublisher } from '../events.ts';
+import { holdsOnce, postsHeldEvents, screenCandidates } from '../holds/gate.ts';
+import type { HoldStore } from '../store/holds.ts';
 import { DUE_KINDS } from '../store/keys.ts';
 import type { PostStore } from '../store/posts.ts';
 
@@ -32,6 +36,8 @@ export interface ClaimResult {
   claimed: number;
   /** More posts are due within the window than one execution claims. */
   more: boolean;
+  /** Due posts a crisis hold covered: made HELD instead of claimed (announced as `Posts Held`). */
+  held: number;
 }
 
 /**
@@ -47,33 +53,58 @@ export function wholeSecond(iso: string): string {
  * Claims SCHEDULED posts due before `now + window`: each claim is a conditional write
  * SCHEDULED → QUEUED at the version read, so of several Dispatchers racing for a post exactly
  * one wins; an edit or a cancellation that lands first makes the claim fail, and the post is
- * left as the user made it (the table is the truth, checked at claim time).
+ * left as the user made it (the table is the truth, checked at claim time). Posts a crisis hold
+ * covers are not claimed (shared/holds/gate.ts); those it made HELD are announced as `Posts Held`,
+ * even when the step fails part-way.
  */
 export async function claimDuePosts(
   executionId: string,
-  deps: { store: PostStore; now: () => Date },
+  deps: { store: PostStore & HoldStore; now: () => Date; events?: EventPublisher },
   options: { windowMs?: number; limit?: number } = {},
 ): Promise<ClaimResult> {
   const now = deps.now();
+  // Crisis holds: read once per step, and only if something is due (shared/holds/gate.ts).
+  const holds = holdsOnce(deps.store);
+  const held: Post[] = [];
+  const publisher = deps.events ?? { publish: async () => undefined };
+  return announcing(publisher, async (events) => {
+    try {
+      return await claimUnheld(executionId, deps.store, now, options, holds, held);
+    } finally {
+      events.push(...postsHeldEvents(held, now));
+    }
+  });
+}
+
+async function claimUnheld(
+  executionId: string,
+  store: PostStore,
+  now: Date,
+  options: { windowMs?: number; limit?: number },
+  holds: () => Promise<Hold[]>,
+  held: Post[],
+): Promise<ClaimResult> {
   const until = new Date(now.getTime() + (options.windowMs ?? CLAIM_WINDOW_MS)).toISOString();
   const limit = options.limit ?? CLAIM_LIMIT;
   const claimed: Post[] = [];
   let cursor: string | undefined;
   let more = false;
   do {
-    const page = await deps.store.dueWork(DUE_KINDS.publish, until, {
+    const page = await store.dueWork(DUE_KINDS.publish, until, {
       limit: Math.min(500, limit - claimed.length),
       ...(cursor ? { cursor } : {}),
     });
-    for (const candidate of page.items) {
-      const post = await claimOne(candidate, executionId, now, deps.store);
+    const screened = await screenCandidates(page.items, { store, holds, now, executionId });
+    held.push(...screened.held);
+    for (const candidate of screened.free) {
+      const post = await claimOne(candidate, executionId, now, store);
       if (post) claimed.push(post);
     }
     cursor = page.nextCursor;
     if (claimed.length >= limit && cursor) more = true;
   } while (cursor && claimed.length < limit);
 
-  return { batches: toBatches(claimed, executionId), claimed: claimed.length, more };
+  return { batches: toBatches(claimed, executionId), claimed: claimed.length, more, held: held.length };
 }
 
 async function claimOne(

@@ -1,6 +1,8 @@
+import type { Hold } from '../domain/hold.ts';
 import { type Channel, canTransition, type Post, type PostStatus } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
 import { announcing, type EventPublisher, makeEvent, type PulsecastEvent } from '../events.ts';
+import { heldPost, postsHeldEvents, stoppedBy } from '../holds/gate.ts';
 import { CredentialsError } from '../platforms/credentials.ts';
 import {
   type CredentialStore,
@@ -9,6 +11,7 @@ import {
   type PublishedRef,
 } from '../platforms/port.ts';
 import type { ChannelStore, RateLedger } from '../store/channels.ts';
+import type { HoldStore } from '../store/holds.ts';
 import type { PostStore } from '../store/posts.ts';
 import type { DispatchBatch } from './dispatch.ts';
 import { failedEvents, postRef, publishedEvent, unknownEvent } from './post-events.ts';
@@ -40,10 +43,12 @@ export type PublishOutcome =
       countsAsAttempt: boolean;
     }
   | { postId: string; kind: 'unknown'; reason: string }
-  | { postId: string; kind: 'skipped'; reason: string };
+  | { postId: string; kind: 'skipped'; reason: string }
+  /** A crisis hold covers it: no platform call was made; the record step makes it HELD. */
+  | { postId: string; kind: 'held'; holdIds: string[] };
 
 export interface PublishDeps {
-  store: PostStore & ChannelStore;
+  store: PostStore & ChannelStore & HoldStore;
   adapterFor: (platform: Channel['platform']) => PlatformAdapter;
   credentials: CredentialStore;
   now: () => Date;
@@ -68,8 +73,11 @@ export const idempotencyKey = (post: Pick<Post, 'id' | 'publishRound'>) =>
  */
 export async function publishBatch(batch: DispatchBatch, deps: PublishDeps): Promise<PublishOutcome[]> {
   const channelOf = channelCache(deps.store);
+  // The holds, read once for the batch before any post moves to PUBLISHING (shared/holds/gate.ts):
+  // a post claimed just before a hold began is stopped here, before its platform call.
+  const holds = await deps.store.listHolds();
   const settled = await Promise.allSettled(
-    batch.postIds.map((postId) => publishOne(postId, batch.executionId, deps, channelOf)),
+    batch.postIds.map((postId) => publishOne(postId, batch.executionId, deps, channelOf, holds)),
   );
   // One post's failure (a throttled write, say) must not lose the others' outcomes. Its own
   // outcome is unknown: the record step releases it if no call began, or keeps it UNKNOWN.
@@ -105,6 +113,7 @@ async function publishOne(
   executionId: string,
   deps: PublishDeps,
   channelOf: (id: string) => Promise<Channel | undefined>,
+  holds: readonly Hold[],
 ): Promise<PublishOutcome> {
   const post = await deps.store.getPost(postId);
   if (post?.status !== 'QUEUED' || post.claimedBy !== executionId) {
@@ -114,6 +123,8 @@ async function publishOne(
       reason: `not QUEUED for ${executionId} (is ${post?.status ?? 'missing'})`,
     };
   }
+  const holdIds = stoppedBy(post, holds, deps.now());
+  if (holdIds) return { postId, kind: 'held', holdIds };
   const channel = await channelOf(post.channel);
   if (!channel) {
     return {
@@ -259,6 +270,7 @@ export interface RecordSummary {
   rescheduled: number;
   unknown: number;
   skipped: number;
+  held: number;
 }
 
 /**
@@ -273,26 +285,44 @@ export async function recordOutcomes(
   deps: RecordDeps,
 ): Promise<RecordSummary> {
   const byId = new Map((outcomes ?? []).map((outcome) => [outcome.postId, outcome]));
-  const summary: RecordSummary = { published: 0, failed: 0, rescheduled: 0, unknown: 0, skipped: 0 };
+  const summary: RecordSummary = {
+    published: 0,
+    failed: 0,
+    rescheduled: 0,
+    unknown: 0,
+    skipped: 0,
+    held: 0,
+  };
   const channelOf = channelCache(deps.store);
   // What was written is announced even when a later write fails and the step is retried.
   await announcing(deps.events, async (events) => {
-    for (const postId of batch.postIds) {
-      const outcome = byId.get(postId) ?? {
-        postId,
-        kind: 'unknown' as const,
-        reason: 'the publish step failed before reporting this post',
-      };
-      const result = await recordOne(outcome, batch.executionId, deps, channelOf);
-      summary[result.counted]++;
-      events.push(...result.events);
+    const held: Post[] = [];
+    try {
+      for (const postId of batch.postIds) {
+        const outcome = byId.get(postId) ?? {
+          postId,
+          kind: 'unknown' as const,
+          reason: 'the publish step failed before reporting this post',
+        };
+        if (outcome.kind === 'held') {
+          const post = await recordHeld(outcome, batch.executionId, deps);
+          summary[post ? 'held' : 'skipped']++;
+          if (post) held.push(post);
+          continue;
+        }
+        const result = await recordOne(outcome, batch.executionId, deps, channelOf);
+        summary[result.counted]++;
+        events.push(...result.events);
+      }
+    } finally {
+      events.push(...postsHeldEvents(held, deps.now()));
     }
   });
   return summary;
 }
 
 async function recordOne(
-  outcome: PublishOutcome,
+  outcome: Exclude<PublishOutcome, { kind: 'held' }>,
   executionId: string,
   deps: RecordDeps,
   channelOf: (id: string) => Promise<Channel | undefined>,
@@ -416,6 +446,28 @@ async function recordOne(
   };
   await write(deps.store, unknown, post, ['PUBLISHING']);
   return { counted: 'unknown', events: [unknownEvent(unknown, ref, now)] };
+}
+
+/**
+ * A post the publish step stopped for a crisis hold: QUEUED → HELD (no platform call was made).
+ * A retry finds it HELD by this execution already and announces it again under the same id.
+ */
+async function recordHeld(
+  outcome: Extract<PublishOutcome, { kind: 'held' }>,
+  executionId: string,
+  deps: RecordDeps,
+): Promise<Post | undefined> {
+  const post = await deps.store.getPost(outcome.postId);
+  if (post?.status === 'HELD' && post.heldBy === executionId) return post;
+  if (post?.status !== 'QUEUED' || post.claimedBy !== executionId) return undefined;
+  const held = heldPost(
+    post,
+    outcome.holdIds.map((id) => ({ id })),
+    deps.now(),
+    executionId,
+  );
+  await write(deps.store, held, post, ['QUEUED']);
+  return held;
 }
 
 export function withoutClaim(post: Post): Post {

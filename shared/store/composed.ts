@@ -1,6 +1,8 @@
+import type { Hold } from '../domain/hold.ts';
 import type { Campaign, Channel, Post, PostStatus, Upload } from '../domain/index.ts';
 import type { CampaignStore, EvaluationRecord } from './campaigns.ts';
 import type { ChannelStore, RateLedger } from './channels.ts';
+import type { HoldStore } from './holds.ts';
 import type { DueKind } from './keys.ts';
 import type { Conversion, MeasurementStore, MetricSnapshot } from './measurements.ts';
 import type { DigestRecord, Mark, NotificationStore } from './notifications.ts';
@@ -14,6 +16,7 @@ export interface StoreAdapters {
   campaigns: CampaignStore;
   measurements: MeasurementStore;
   notifications: NotificationStore;
+  holds: HoldStore;
 }
 
 /**
@@ -132,5 +135,20 @@ export class ComposedStore implements Store {
   }
   getDigest(id: string) {
     return this.ports.notifications.getDigest(id);
+  }
+
+  // --- crisis holds -----------------------------------------------------------------------------
+
+  listHolds() {
+    return this.ports.holds.listHolds();
+  }
+  getHold(id: string) {
+    return this.ports.holds.getHold(id);
+  }
+  createHold(hold: Hold) {
+    return this.ports.holds.createHold(hold);
+  }
+  replaceHold(hold: Hold, expectedVersion: number) {
+    return this.ports.holds.replaceHold(hold, expectedVersion);
   }
 }

@@ -3,6 +3,7 @@ import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
 import { DynamoCampaignStore } from './campaigns.ts';
 import { DynamoChannelStore } from './channels.ts';
 import { ComposedStore } from './composed.ts';
+import { DynamoHoldStore } from './holds.ts';
 import { DynamoMeasurementStore } from './measurements.ts';
 import { DynamoNotificationStore } from './notifications.ts';
 import { DynamoPostStore } from './posts.ts';
@@ -34,6 +35,7 @@ export class DynamoStore extends ComposedStore {
       campaigns: new DynamoCampaignStore(table),
       measurements: new DynamoMeasurementStore(table),
       notifications: new DynamoNotificationStore(table),
+      holds: new DynamoHoldStore(table),
     });
   }
 }

@@ -25,5 +25,10 @@ export const DUE_KINDS = {
   /** UNKNOWN posts to look up on the platform, at `reconcileAt`. */
   reconcile: 'RECONCILE',
   metrics: 'METRICS',
+  /**
+   * HELD posts, at `heldAt`: not work for a sweep but for a person. The entry lets the digest
+   * list the held posts with one Query instead of filtering every post ever written.
+   */
+  held: 'HELD',
 } as const;
 export type DueKind = (typeof DUE_KINDS)[keyof typeof DUE_KINDS];

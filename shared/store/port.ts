@@ -1,5 +1,6 @@
 import type { CampaignStore } from './campaigns.ts';
 import type { ChannelStore } from './channels.ts';
+import type { HoldStore } from './holds.ts';
 import type { MeasurementStore } from './measurements.ts';
 import type { NotificationStore } from './notifications.ts';
 import type { PostStore } from './posts.ts';
@@ -16,4 +17,10 @@ export interface PageRequest {
  * at once, for what wires a whole store up. Each port has a DynamoDB adapter beside it, used for
  * AWS, local mode and tests (against dynalite); every update is conditional on the version read.
  */
-export interface Store extends PostStore, ChannelStore, CampaignStore, MeasurementStore, NotificationStore {}
+export interface Store
+  extends PostStore,
+    ChannelStore,
+    CampaignStore,
+    MeasurementStore,
+    NotificationStore,
+    HoldStore {}

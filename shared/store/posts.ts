@@ -102,6 +102,8 @@ export function dueWorkOf(post: Post): { kind: DueKind; at: string } | undefined
       return post.leaseUntil ? { kind: DUE_KINDS.lease, at: post.leaseUntil } : undefined;
     case 'UNKNOWN':
       return post.reconcileAt ? { kind: DUE_KINDS.reconcile, at: post.reconcileAt } : undefined;
+    case 'HELD':
+      return { kind: DUE_KINDS.held, at: post.heldAt ?? post.updatedAt };
     case 'PUBLISHED': {
       const at = metricsDueAt(post);
       return at ? { kind: DUE_KINDS.metrics, at } : undefined;

@@ -1,5 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalProcess, sendJson, startLocalProcess } from '../support/local-process.ts';
+import {
+  callLocal,
+  type LocalProcess,
+  sendJson,
+  simulatorUrls,
+  startLocalProcess,
+} from '../support/local-process.ts';
 
 /**
  * A person settles what the pipeline could not, through local mode as a user runs it: a post
@@ -29,18 +35,7 @@ interface SimPost {
   url: string;
 }
 
-/** An answer's JSON, read loosely: the assertions say what must be in it. */
-type Json = Record<string, unknown> & { executions?: { failed: number } };
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const response = await fetch(`${local.url}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json()) as Json };
-}
+const call = (method: string, path: string, body?: unknown) => callLocal(local, method, path, body);
 
 async function post(id: string): Promise<Post> {
   return (await call('GET', `/v1/posts/${id}`)).json as unknown as Post;
@@ -64,14 +59,7 @@ async function onPlatform(platform: string, text: string): Promise<SimPost[]> {
 
 beforeAll(async () => {
   local = await startLocalProcess({ env: { PULSECAST_CLOCK_START: T('08:00') } });
-  const line =
-    local
-      .output()
-      .split('\n')
-      .find((text) => text.trim().startsWith('simulators')) ?? '';
-  sims = Object.fromEntries(
-    [...line.matchAll(/(\w+) (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => [m[1], m[2]]),
-  );
+  sims = simulatorUrls(local);
   const upload = await call('POST', '/v1/calendars', {
     posts: [
       {

@@ -56,6 +56,7 @@ describe('cdk-nag AwsSolutions', () => {
       stack.notifying.digest,
       ...Object.values(stack.measuring.functions),
       ...Object.values(stack.evaluating.functions),
+      stack.holds.autoHold,
     ];
     const xray = functions.map(
       (fn) => `AwsSolutions-IAM5[Resource::*] ${fn.role.node.path}/DefaultPolicy/Resource`,
@@ -105,6 +106,7 @@ describe('cdk-nag AwsSolutions', () => {
         `AwsSolutions-SQS3 ${stack.publishing.deadLetterQueue.node.path}/Resource`,
         `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.notifying.digest.function.node.defaultChild as CfnElement)}.Arn>:*] ${stack.notifying.scheduleRole.node.path}/DefaultPolicy/Resource`,
         `AwsSolutions-SQS3 ${stack.notifying.deadLetterQueue.node.path}/Resource`,
+        `AwsSolutions-SQS3 ${stack.holds.deadLetterQueue.node.path}/Resource`,
         `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--health/Resource`,
       ].sort(),
     );

@@ -56,8 +56,10 @@ describe('PulsecastNotifying', () => {
         source: ['pulsecast'],
         'detail-type': [
           'Channel Needs Attention',
+          'Hold Started',
           'Post Failed',
           'Post Outcome Unknown',
+          'Posts Held',
           'Strategy Adjustment Recommended',
         ],
       },

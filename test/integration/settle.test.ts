@@ -63,8 +63,12 @@ describe('the lifecycle table', () => {
       ['UNKNOWN', 'PUBLISHED'],
       ['UNKNOWN', 'FAILED'],
       ['UNKNOWN', 'CANCELLED'],
+      ['HELD', 'SCHEDULED'],
+      ['HELD', 'CANCELLED'],
     ]);
     expect(canTransition('FAILED', 'SCHEDULED', 'system')).toBe(false);
+    // A crisis hold never lifts itself: only a person moves a HELD post on.
+    expect(canTransition('HELD', 'SCHEDULED', 'system')).toBe(false);
     expect(canTransition('UNKNOWN', 'PUBLISHED', 'system')).toBe(true);
   });
 });

@@ -140,6 +140,28 @@ export function sampleEvents(overrides: { eventId?: string; status?: string } = 
       reason: NASTY,
       postId: 'post-0001',
     }),
+    makeEvent('Hold Started', {
+      eventId: id('Hold Started'),
+      occurredAt: NOW,
+      holdId: 'hold-20261210t0900-abcdef',
+      scope: { channels: ['x-main', 'bsky-main'], campaigns: ['spring-launch'] },
+      reason: NASTY,
+      createdAt: NOW,
+      createdBy: 'arn:aws:iam::123456789012:user/<!channel>',
+      episodeId: 'episode-1',
+    }),
+    makeEvent('Posts Held', {
+      eventId: id('Posts Held'),
+      occurredAt: NOW,
+      holdIds: ['hold-20261210t0900-abcdef'],
+      // More than one message lists by name: the rest are counted.
+      posts: Array.from({ length: 100 }, (_, i) => ({
+        postId: `post-${String(i).padStart(4, '0')}`,
+        channel: 'x-main',
+        scheduledAt: NOW,
+        campaign: 'spring-launch',
+      })),
+    }),
   ];
   return events;
 }

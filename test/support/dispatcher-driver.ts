@@ -67,7 +67,7 @@ export async function runDispatcher(
   }
   let claim: Awaited<ReturnType<typeof claimDuePosts>>;
   try {
-    claim = await claimDuePosts(executionId, base);
+    claim = await claimDuePosts(executionId, { ...base, events: deps.events });
   } catch {
     return;
   }

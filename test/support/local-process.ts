@@ -95,3 +95,34 @@ export function sendJson(url: string, method: string, body: unknown): Promise<Re
 export function advanceClock(localUrl: string, by: string): Promise<Response> {
   return sendJson(`${localUrl}/_local/clock/advance`, 'POST', { by });
 }
+
+/** An answer's JSON, read loosely: the assertions say what must be in it. */
+export type LooseJson = Record<string, unknown> & { executions?: { failed: number } };
+
+/** One JSON request to local mode's API (or its `/_local` routes). */
+export async function callLocal(
+  local: Pick<LocalProcess, 'url'>,
+  method: string,
+  path: string,
+  body?: unknown,
+): Promise<{ status: number; json: LooseJson }> {
+  const response = await fetch(`${local.url}${path}`, {
+    method,
+    ...(body === undefined
+      ? {}
+      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
+  });
+  return { status: response.status, json: (await response.json()) as LooseJson };
+}
+
+/** The simulators' URLs by platform, as local mode printed them when it started. */
+export function simulatorUrls(local: Pick<LocalProcess, 'output'>): Record<string, string> {
+  const line =
+    local
+      .output()
+      .split('\n')
+      .find((text) => text.trim().startsWith('simulators')) ?? '';
+  return Object.fromEntries(
+    [...line.matchAll(/(\w+) (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => [m[1] as string, m[2] as string]),
+  );
+}

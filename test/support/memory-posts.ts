@@ -87,6 +87,7 @@ export class MemoryPostStore implements PostStore {
         return p.status === 'QUEUED' || p.status === 'PUBLISHING' ? p.leaseUntil : undefined;
       if (kind === DUE_KINDS.reconcile) return p.status === 'UNKNOWN' ? p.reconcileAt : undefined;
       if (kind === DUE_KINDS.metrics) return metricsDueAt(p);
+      if (kind === DUE_KINDS.held) return p.status === 'HELD' ? (p.heldAt ?? p.updatedAt) : undefined;
       return undefined;
     };
     const items = [...this.posts.values()]

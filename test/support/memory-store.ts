@@ -7,6 +7,7 @@ import type { DigestRecord, Mark } from '../../shared/store/notifications.ts';
 import { WriteHook } from './memory-base.ts';
 import { MemoryCampaignStore } from './memory-campaigns.ts';
 import { MemoryChannelStore } from './memory-channels.ts';
+import { MemoryHoldStore } from './memory-holds.ts';
 import { MemoryMeasurementStore } from './memory-measurements.ts';
 import { MemoryNotificationStore } from './memory-notifications.ts';
 import { MemoryPostStore } from './memory-posts.ts';
@@ -31,6 +32,8 @@ export class MemoryStore extends ComposedStore {
   readonly conversions: Map<string, Conversion>;
   readonly marks: Map<string, Mark>;
   readonly digests: Map<string, DigestRecord>;
+  /** The crisis holds adapter (its `holds` map and its read count). */
+  readonly holdStore: MemoryHoldStore;
   private readonly hook: WriteHook;
 
   constructor() {
@@ -40,7 +43,9 @@ export class MemoryStore extends ComposedStore {
     const campaigns = new MemoryCampaignStore(hook);
     const measurements = new MemoryMeasurementStore(hook);
     const notifications = new MemoryNotificationStore(hook);
-    super({ posts, channels, campaigns, measurements, notifications });
+    const holds = new MemoryHoldStore(hook);
+    super({ posts, channels, campaigns, measurements, notifications, holds });
+    this.holdStore = holds;
     this.hook = hook;
     this.posts = posts.posts;
     this.uploads = posts.uploads;

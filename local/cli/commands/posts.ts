@@ -16,7 +16,7 @@ export const postsListCommand: CommandSpec = {
     status: {
       type: 'string',
       arg: 'STATUS',
-      description: 'SCHEDULED, QUEUED, PUBLISHING, PUBLISHED, FAILED, CANCELLED or UNKNOWN',
+      description: 'SCHEDULED, QUEUED, PUBLISHING, PUBLISHED, FAILED, CANCELLED, UNKNOWN or HELD',
     },
     channel: { type: 'string', arg: 'ID', description: 'only this channel' },
     campaign: { type: 'string', arg: 'ID', description: 'only this campaign' },
@@ -153,7 +153,7 @@ function describeSnapshot(snapshot: Record<string, unknown>): string {
 
 export const postsCancelCommand: CommandSpec = {
   path: ['posts', 'cancel'],
-  summary: 'cancel a post that is not yet queued, or give up on a FAILED or UNKNOWN one',
+  summary: 'cancel a post that is not yet queued, or give up on a FAILED, UNKNOWN or HELD one',
   operands: [{ name: 'ID', description: "the post's id" }],
   options: { json: JSON_OPTION },
   async run({ operands, options, io, api }) {
@@ -170,14 +170,14 @@ export const postsCancelCommand: CommandSpec = {
 
 export const postsRescheduleCommand: CommandSpec = {
   path: ['posts', 'reschedule'],
-  summary: 'move a post to a new time; a FAILED or UNKNOWN post is tried again',
+  summary: 'move a post to a new time; a FAILED, UNKNOWN or HELD post is tried again',
   operands: [{ name: 'ID', description: "the post's id" }],
   options: {
     at: { type: 'string', arg: 'ISO', description: 'the new time, e.g. 2027-03-10T09:00:00Z' },
     json: JSON_OPTION,
   },
-  details: `A FAILED post (fix its cause first) or an UNKNOWN one you checked is not on the platform
-becomes SCHEDULED again, in a new round with a fresh idempotency key. The change applies only to
+  details: `A FAILED post (fix its cause first), an UNKNOWN one you checked is not on the platform, or
+a post a crisis hold left HELD becomes SCHEDULED again, in a new round with a fresh idempotency key. The change applies only to
 the version read; a post that changed meanwhile is reported (409), not overwritten.
 
 Example:

@@ -1,0 +1,27 @@
+import { HoldInput, HoldListQuery, listHolds, releaseHold, startHold } from '../../shared/holds/holds.ts';
+import { type ApiEvent, json, parseJsonBody, parseQuery, pathId, routeGroup } from '../commons/http.ts';
+import { eventPublisher, now, tableStore } from '../commons/runtime.ts';
+
+const store = tableStore();
+
+/** Who asked: the caller's IAM principal (deployed, IAM auth), else `api` (local mode). */
+function caller(event: ApiEvent): string {
+  const context = event.requestContext as { authorizer?: { iam?: { userArn?: string } } };
+  return context.authorizer?.iam?.userArn ?? 'api';
+}
+
+/** Crisis holds: start one, list them, release one (docs/architecture.md#crisis-holds). */
+export const handler = routeGroup({
+  'POST /v1/holds': async (event) => {
+    const input = parseJsonBody(event, HoldInput);
+    return json(201, await startHold(input, caller(event), { store, events: eventPublisher(), now }));
+  },
+
+  'GET /v1/holds': async (event) => {
+    const { status } = parseQuery(event, HoldListQuery);
+    return json(200, { items: await listHolds(store, status) });
+  },
+
+  'DELETE /v1/holds/{id}': async (event) =>
+    json(200, await releaseHold(pathId(event), caller(event), { store, now })),
+});
