@@ -146,6 +146,7 @@ export const DEFAULT_IMMEDIATE_EVENTS: readonly EventType[] = [
   'Post Outcome Unknown',
   'Channel Needs Attention',
   'Strategy Adjustment Recommended',
+  'Mention Spike Detected',
 ];
 export const DEFAULT_PAGING_STATUSES: readonly GoalStatus[] = ['AT_RISK', 'OFF_TRACK'];
 
