@@ -4,6 +4,7 @@ import { PulsecastApi } from './constructs/api.ts';
 import { PulsecastData } from './constructs/data.ts';
 import { PulsecastEvaluating } from './constructs/evaluating.ts';
 import { PulsecastEvents } from './constructs/events.ts';
+import { PulsecastListening } from './constructs/listening.ts';
 import { PulsecastMeasuring } from './constructs/measuring.ts';
 import {
   type NotifyingContextProps,
@@ -68,6 +69,7 @@ export class PulsecastStack extends Stack {
   public readonly notifying: PulsecastNotifying;
   public readonly measuring: PulsecastMeasuring;
   public readonly observability: PulsecastObservability;
+  public readonly listening: PulsecastListening;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
     super(scope, id, {
@@ -137,6 +139,13 @@ export class PulsecastStack extends Stack {
     this.evaluating = new PulsecastEvaluating(this, 'Evaluating', {
       data: this.data,
       bus: this.events.bus,
+      logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    this.listening = new PulsecastListening(this, 'Listening', {
+      data: this.data,
+      bus: this.events.bus,
+      ...(props.secretPrefix ? { secretPrefix: props.secretPrefix } : {}),
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 

@@ -114,8 +114,22 @@ export function listeningAdapter(
   return undefined;
 }
 
+/** A resolver that builds each platform's listening adapter once (its sessions live as long). */
+export function listeningRegistry(
+  options: AdapterOptions = {},
+): (platform: Platform) => ListeningAdapter | undefined {
+  const built = new Map<Platform, ListeningAdapter | undefined>();
+  return (platform) => {
+    if (!built.has(platform)) built.set(platform, listeningAdapter(platform, options));
+    return built.get(platform);
+  };
+}
+
 /** What a platform can do for listening, built or not. */
-export function listeningCapabilities(platform: Platform, adapter?: ListeningAdapter): ListeningCapabilities {
+export function listeningCapabilities(
+  platform: Platform,
+  adapter: ListeningAdapter | undefined = listeningAdapter(platform),
+): ListeningCapabilities {
   const unsupported = UNSUPPORTED_LISTENING[platform];
   if (adapter) return adapter.capabilities;
   return (
