@@ -1,3 +1,4 @@
+import { blueskyConversationRoutes } from './bluesky-conversation.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   json,
@@ -238,6 +239,7 @@ export async function startBlueskySimulator(
       auth: true,
       handle: (req, ctx) => getPosts(req, ctx),
     },
+    ...blueskyConversationRoutes(accounts),
   ];
 
   function createRecord(req: SimRequest, ctx: SimContext): SimResponse {

@@ -62,7 +62,7 @@ export interface ListeningAdapter {
 }
 
 /** Pages a platform is read for at most per query and run; what is left waits for the next run. */
-export const MAX_PAGES = 10;
+export const MAX_PAGES = 50;
 
 const notBuilt = (what: string): Support => ({ supported: false, reason: what });
 
