@@ -67,7 +67,7 @@ export const SimulatorConfigInput = z.strictObject({
   /** The conversation around our accounts (conversation.ts): mentions, replies, our answers. */
   conversation: ConversationConfig.optional(),
 });
-export type SimulatorConfigInput = z.infer<typeof SimulatorConfigInput>;
+export type SimulatorConfigInput = z.input<typeof SimulatorConfigInput>;
 
 export interface SimulatorConfig {
   seed: number;

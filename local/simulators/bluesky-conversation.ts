@@ -19,7 +19,12 @@ interface Account {
 const uriOf = (author: string, id: string) => `at://did:plc:${author}/${POST}/${id}`;
 const ref = (uri: string) => ({ uri, cid: `bafy${uri.split('/').pop()}` });
 
-function view(post: ConversationPost, uri: string, author: { did: string; handle: string }, reply?: { root: string; parent: string }) {
+function view(
+  post: ConversationPost,
+  uri: string,
+  author: { did: string; handle: string },
+  reply?: { root: string; parent: string },
+) {
   return {
     uri,
     cid: ref(uri).cid,
@@ -71,7 +76,9 @@ export function blueskyConversationRoutes(accounts: readonly Account[]): SimRout
         const q = (req.query.get('q') ?? '').toLowerCase();
         const now = ctx.now();
         const since = new Date(req.query.get('since') ?? now.getTime() - WEEK);
-        const until = new Date(Math.min(Date.parse(req.query.get('until') ?? now.toISOString()), now.getTime()));
+        const until = new Date(
+          Math.min(Date.parse(req.query.get('until') ?? now.toISOString()), now.getTime()),
+        );
         const found = conversation
           ? subjectPosts(conversation, seed(ctx), 'bluesky', since, until).filter(
               (p) => q.length > 0 && p.text.toLowerCase().includes(q),
@@ -93,7 +100,15 @@ export function blueskyConversationRoutes(accounts: readonly Account[]): SimRout
             root: p.threadRoot ?? '',
             parent: p.replyTo ?? '',
           });
-          return { uri: v.uri, cid: v.cid, author: v.author, reason: 'reply', record: v.record, isRead: false, indexedAt: v.indexedAt };
+          return {
+            uri: v.uri,
+            cid: v.cid,
+            author: v.author,
+            reason: 'reply',
+            record: v.record,
+            isRead: false,
+            indexedAt: v.indexedAt,
+          };
         });
         return page(req, notifications, 'notifications');
       },
@@ -114,14 +129,25 @@ export function blueskyConversationRoutes(accounts: readonly Account[]): SimRout
           .filter((p) => p.account === account.did && !p.deleted)
           .map((p) => ({
             at: p.publishedAt.getTime(),
-            item: { post: view({ ...p, createdAt: p.publishedAt, negative: false, author: account.handle }, p.id, account) },
+            item: {
+              post: view(
+                { ...p, createdAt: p.publishedAt, negative: false, author: account.handle },
+                p.id,
+                account,
+              ),
+            },
           }));
         const replies = answers.flatMap((a) => {
           const answered = byId.get(a.replyTo ?? '');
           if (!answered) return [];
           const uri = `at://${account.did}/${POST}/${a.id}`;
           const parent = uriOf(answered.author, answered.id);
-          return [{ at: a.createdAt.getTime(), item: { post: view(a, uri, account, { root: answered.threadRoot ?? parent, parent }) } }];
+          return [
+            {
+              at: a.createdAt.getTime(),
+              item: { post: view(a, uri, account, { root: answered.threadRoot ?? parent, parent }) },
+            },
+          ];
         });
         const feed = [...own, ...replies].sort((a, b) => b.at - a.at).map((entry) => entry.item);
         return page(req, feed, 'feed');

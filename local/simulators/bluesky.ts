@@ -1,4 +1,3 @@
-import { blueskyConversationRoutes } from './bluesky-conversation.ts';
 import { createHash, randomBytes } from 'node:crypto';
 import {
   json,
@@ -12,6 +11,7 @@ import {
   type SimulatedPost,
   startSimulator,
 } from './base.ts';
+import { blueskyConversationRoutes } from './bluesky-conversation.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,

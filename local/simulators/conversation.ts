@@ -19,7 +19,10 @@ import { z } from 'zod';
 
 export const ConversationConfig = z.strictObject({
   subjects: z
-    .record(z.string(), z.strictObject({ term: z.string().min(1), perHour: z.number().nonnegative().max(10_000) }))
+    .record(
+      z.string(),
+      z.strictObject({ term: z.string().min(1), perHour: z.number().nonnegative().max(10_000) }),
+    )
     .default({}),
   repliesToOurPosts: z.strictObject({ perPost: z.number().nonnegative().max(100) }).optional(),
   teamReplies: z
@@ -179,7 +182,9 @@ export function repliesToOurPosts(
       });
     }
   }
-  return replies.filter((r) => r.createdAt < until).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return replies
+    .filter((r) => r.createdAt < until)
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 
 /** Our answers to `inbound` (the share `teamReplies` sets, after its delays), created before `until`. */
@@ -194,7 +199,8 @@ export function teamReplies(
   const answers: ConversationPost[] = [];
   for (const post of inbound) {
     if (uniform(seed, post.id, 'answered') >= team.share) continue;
-    const minutes = team.medianMinutes * Math.exp(0.5 * normal(uniform(seed, post.id, 'd1'), uniform(seed, post.id, 'd2')));
+    const minutes =
+      team.medianMinutes * Math.exp(0.5 * normal(uniform(seed, post.id, 'd1'), uniform(seed, post.id, 'd2')));
     answers.push({
       id: postId(seed, post.id, 'answer'),
       author: 'us',
@@ -205,5 +211,7 @@ export function teamReplies(
       ...(post.threadRoot ? { threadRoot: post.threadRoot } : {}),
     });
   }
-  return answers.filter((a) => a.createdAt < until).sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+  return answers
+    .filter((a) => a.createdAt < until)
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }

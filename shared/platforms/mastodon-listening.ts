@@ -14,7 +14,7 @@ import type { CredentialStore } from './port.ts';
  * - inbound: `GET /api/v1/notifications?types[]=mention` (a reply mentions whom it answers);
  * - our replies: `GET /api/v1/accounts/:id/statuses` with `exclude_replies=false`.
  * Positions are status or notification ids (`min_id`: only what is newer is read). A first read
- * takes the newest page and keeps what is after `since`.
+ * pages back from the newest (`max_id`) to `since`.
  */
 
 const Account = z.looseObject({ id: z.string(), acct: z.string(), display_name: z.string().optional() });
@@ -69,25 +69,37 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
   }
 
   /**
-   * Items newer than the position, paging forward with `min_id`; on a first read the newest page,
-   * cut at `since`. `page(minId)` answers newest first, as Mastodon does.
+   * Items newer than the position, paging forward with `min_id`; on a first read, back from the
+   * newest with `max_id` until `since`. `page` answers newest first, as Mastodon does.
    */
   async function newer<T extends { id: string }>(
     from: ReadFrom,
-    page: (minId: string | undefined) => Promise<T[]>,
+    page: (cursor: { minId?: string; maxId?: string }) => Promise<T[]>,
     createdAt: (item: T) => string,
   ): Promise<Read<T>> {
     let position = from.position;
     const items: T[] = [];
-    for (let n = 0; n < MAX_PAGES; n++) {
-      const answer = await page(position);
-      const fresh = answer.filter((item) => !position || newerId(item.id, position));
-      items.push(...fresh);
-      for (const item of fresh) if (!position || newerId(item.id, position)) position = item.id;
-      if (!from.position || answer.length < PAGE || fresh.length === 0) break;
+    if (from.position) {
+      for (let n = 0; n < MAX_PAGES; n++) {
+        const answer = await page({ ...(position ? { minId: position } : {}) });
+        const fresh = answer.filter((item) => !position || newerId(item.id, position));
+        items.push(...fresh);
+        for (const item of fresh) if (!position || newerId(item.id, position)) position = item.id;
+        if (answer.length < PAGE || fresh.length === 0) break;
+      }
+      return { posts: items, ...(position ? { position } : {}) };
     }
-    const kept = from.position ? items : items.filter((item) => createdAt(item) >= from.since);
-    return { posts: kept, ...(position ? { position } : {}) };
+    let maxId: string | undefined;
+    for (let n = 0; n < MAX_PAGES; n++) {
+      const answer = await page(maxId ? { maxId } : {});
+      const kept = answer.filter((item) => createdAt(item) >= from.since);
+      items.push(...kept);
+      for (const item of answer) if (!position || newerId(item.id, position)) position = item.id;
+      const oldest = answer.at(-1);
+      if (!oldest || answer.length < PAGE || kept.length < answer.length) break;
+      maxId = oldest.id;
+    }
+    return { posts: items, ...(position ? { position } : {}) };
   }
 
   const query = (values: Record<string, string | undefined>) =>
@@ -105,8 +117,8 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
       const tag = /^#([\p{L}\p{N}_]+)$/u.exec(term)?.[1];
       const read = await newer(
         from,
-        async (minId) => {
-          const params = { limit: String(PAGE), min_id: minId };
+        async ({ minId, maxId }) => {
+          const params = { limit: String(PAGE), min_id: minId, max_id: maxId };
           if (tag) {
             return get(
               channel,
@@ -131,11 +143,11 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
     async inbound(channel, store, from) {
       const read = await newer(
         from,
-        (minId) =>
+        ({ minId, maxId }) =>
           get(
             channel,
             store,
-            `/api/v1/notifications?${query({ 'types[]': 'mention', limit: String(PAGE), min_id: minId })}`,
+            `/api/v1/notifications?${query({ 'types[]': 'mention', limit: String(PAGE), min_id: minId, max_id: maxId })}`,
             z.array(Notification),
           ),
         (n) => (n.status ? new Date(n.status.created_at).toISOString() : ''),
@@ -153,11 +165,11 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
       const me = await accountId(channel, store);
       const read = await newer(
         from,
-        (minId) =>
+        ({ minId, maxId }) =>
           get(
             channel,
             store,
-            `/api/v1/accounts/${encodeURIComponent(me)}/statuses?${query({ exclude_replies: 'false', limit: String(PAGE), min_id: minId })}`,
+            `/api/v1/accounts/${encodeURIComponent(me)}/statuses?${query({ exclude_replies: 'false', limit: String(PAGE), min_id: minId, max_id: maxId })}`,
             z.array(Status),
           ),
         (status) => new Date(status.created_at).toISOString(),

@@ -58,6 +58,7 @@ describe('PulsecastNotifying', () => {
         source: ['pulsecast'],
         'detail-type': [
           'Channel Needs Attention',
+          'Mention Spike Detected',
           'Post Failed',
           'Post Outcome Unknown',
           'Strategy Adjustment Recommended',

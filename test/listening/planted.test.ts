@@ -1,10 +1,4 @@
 import { describe, expect, it } from 'vitest';
-import type { PulsecastEvent } from '../../shared/events.ts';
-import type { Mention, OwnReply } from '../../shared/listening/model.ts';
-import { responses, shareOfVoice } from '../../shared/listening/report.ts';
-import { sentimentOf } from '../../shared/listening/sentiment.ts';
-import { ListeningSettings, subjectsIn, subjectsOf } from '../../shared/listening/settings.ts';
-import { assessWindow, detectSpikes } from '../../shared/listening/spikes.ts';
 import {
   ConversationConfig,
   type ConversationPost,
@@ -12,6 +6,12 @@ import {
   subjectPosts,
   teamReplies,
 } from '../../local/simulators/conversation.ts';
+import type { PulsecastEvent } from '../../shared/events.ts';
+import type { Mention, OwnReply } from '../../shared/listening/model.ts';
+import { responses, shareOfVoice } from '../../shared/listening/report.ts';
+import { sentimentOf } from '../../shared/listening/sentiment.ts';
+import { ListeningSettings, subjectsIn, subjectsOf } from '../../shared/listening/settings.ts';
+import { assessWindow, detectSpikes } from '../../shared/listening/spikes.ts';
 import { MemoryListeningStore } from '../support/memory-listening.ts';
 
 const SETTINGS = ListeningSettings.parse({
@@ -74,7 +74,11 @@ describe('share of voice over a planted week', () => {
     expect(result.intervals).toHaveLength(7);
     expect(result.shares).toEqual({});
     expect(() =>
-      shareOfVoice({ from: WEEK_END.toISOString(), to: WEEK_START.toISOString(), interval: 'day' }, SETTINGS, []),
+      shareOfVoice(
+        { from: WEEK_END.toISOString(), to: WEEK_START.toISOString(), interval: 'day' },
+        SETTINGS,
+        [],
+      ),
     ).toThrow(/from must be before to/);
   });
 });
@@ -93,7 +97,11 @@ describe('response rate and time over planted replies', () => {
     const inbound = repliesToOurPosts(conversation, 3, ours, until);
     const answers = teamReplies(conversation, 3, inbound, until);
     const mentions = inbound.map((p) =>
-      asMention(p, { inbound: { channel: 'bsky-main', kind: 'reply' }, replyTo: p.replyTo, threadRoot: p.threadRoot }),
+      asMention(p, {
+        inbound: { channel: 'bsky-main', kind: 'reply' },
+        replyTo: p.replyTo,
+        threadRoot: p.threadRoot,
+      }),
     );
     const replies: OwnReply[] = answers.map((a) => ({
       platform: 'bluesky',
@@ -123,7 +131,13 @@ describe('response rate and time over planted replies', () => {
     });
     // Friday 16:30 → Monday 09:30: 30 minutes on Friday and 30 on Monday.
     const mention = asMention(
-      { id: 'm1', author: 'a', text: 'hello', createdAt: new Date('2027-03-05T16:30:00.000Z'), negative: false },
+      {
+        id: 'm1',
+        author: 'a',
+        text: 'hello',
+        createdAt: new Date('2027-03-05T16:30:00.000Z'),
+        negative: false,
+      },
       { inbound: { channel: 'bsky-main', kind: 'reply' } },
     );
     const reply: OwnReply = {
@@ -139,7 +153,13 @@ describe('response rate and time over planted replies', () => {
       [mention],
       [reply],
     );
-    expect(result).toMatchObject({ inbound: 1, answered: 1, rate: 1, medianMinutes: 60, businessHours: true });
+    expect(result).toMatchObject({
+      inbound: 1,
+      answered: 1,
+      rate: 1,
+      medianMinutes: 60,
+      businessHours: true,
+    });
   });
 });
 
@@ -150,18 +170,34 @@ describe('mention spikes', () => {
     const spikeStart = new Date('2027-03-08T10:00:00.000Z');
     const conversation = ConversationConfig.parse({
       ...QUIET,
-      spikes: [{ subject: 'brand', from: spikeStart.toISOString(), minutes: 90, perHour: 80, negativeShare: 0.8 }],
+      spikes: [
+        { subject: 'brand', from: spikeStart.toISOString(), minutes: 90, perHour: 80, negativeShare: 0.8 },
+      ],
     });
     const listening = new MemoryListeningStore();
-    await listening.putListeningSettings({ ...SETTINGS, autoHold: true }, WEEK_START.toISOString(), undefined);
+    await listening.putListeningSettings(
+      { ...SETTINGS, autoHold: true },
+      WEEK_START.toISOString(),
+      undefined,
+    );
     const published: PulsecastEvent[] = [];
     let now = new Date(spikeStart.getTime() - 3_600_000);
     const run = async () => {
       // What the Listener has stored by now: every post created before this run.
-      for (const post of subjectPosts(conversation, 5, 'bluesky', new Date(now.getTime() - 8 * 86_400_000), now)) {
+      for (const post of subjectPosts(
+        conversation,
+        5,
+        'bluesky',
+        new Date(now.getTime() - 8 * 86_400_000),
+        now,
+      )) {
         await listening.putMention(asMention(post));
       }
-      return detectSpikes({ listening, events: { publish: async (e) => void published.push(...e) }, now: () => now });
+      return detectSpikes({
+        listening,
+        events: { publish: async (e) => void published.push(...e) },
+        now: () => now,
+      });
     };
 
     for (let t = 0; t < 12; t++) {
@@ -178,7 +214,12 @@ describe('mention spikes', () => {
     const detected = published.filter((e) => e.type === 'Mention Spike Detected');
     expect(detected).toHaveLength(1);
     expect(detected[0]?.detail).toMatchObject({ subject: 'brand', platform: 'bluesky', autoHold: true });
-    const detail = detected[0]?.detail as { negativeShare: number; samples: unknown[]; count: number; baseline: number };
+    const detail = detected[0]?.detail as {
+      negativeShare: number;
+      samples: unknown[];
+      count: number;
+      baseline: number;
+    };
     // The window holds the first minutes of the spike and some ordinary posts around it.
     expect(detail.negativeShare).toBeGreaterThan(0.2);
     expect(detail.samples).toHaveLength(3);
@@ -193,7 +234,9 @@ describe('mention spikes', () => {
     expect(published.filter((e) => e.type === 'Mention Spike Detected')).toHaveLength(1);
     const ended = published.filter((e) => e.type === 'Mention Spike Ended');
     expect(ended).toHaveLength(1);
-    expect(ended[0]?.detail).toMatchObject({ episodeId: (detected[0]?.detail as { episodeId: string }).episodeId });
+    expect(ended[0]?.detail).toMatchObject({
+      episodeId: (detected[0]?.detail as { episodeId: string }).episodeId,
+    });
   });
 
   it('raises at most one false alarm over 20 seeds of a quiet week', () => {
@@ -201,9 +244,13 @@ describe('mention spikes', () => {
     let alarms = 0;
     for (let seed = 1; seed <= 20; seed++) {
       const begin = WEEK_START.getTime();
-      const times = subjectPosts(conversation, seed, 'bluesky', new Date(begin - 7 * 86_400_000), WEEK_END).map(
-        (p) => p.createdAt.getTime(),
-      );
+      const times = subjectPosts(
+        conversation,
+        seed,
+        'bluesky',
+        new Date(begin - 7 * 86_400_000),
+        WEEK_END,
+      ).map((p) => p.createdAt.getTime());
       let open = false;
       for (let at = begin; at <= WEEK_END.getTime(); at += 5 * 60_000) {
         const window = assessWindow(times, at);
