@@ -6,6 +6,7 @@ import { channelsCommands } from './commands/channels.ts';
 import { clockAdvanceCommand, clockShowCommand } from './commands/clock.ts';
 import { exportCommands } from './commands/export.ts';
 import { healthCommand } from './commands/health.ts';
+import { listeningCommands } from './commands/listening.ts';
 import { postsCommands } from './commands/posts.ts';
 import { uploadCommand } from './commands/upload.ts';
 import { ApiProblemError, CliError, UsageError } from './errors.ts';
@@ -23,6 +24,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...postsCommands,
   ...channelsCommands,
   ...exportCommands,
+  ...listeningCommands,
   clockShowCommand,
   clockAdvanceCommand,
   healthCommand,

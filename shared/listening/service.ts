@@ -2,6 +2,7 @@ import { NotFoundError } from '../errors.ts';
 import { listeningCapabilities } from '../platforms/listening.ts';
 import type { ListeningStore } from '../store/listening.ts';
 import {
+  checkPeriod,
   type Responses,
   type ResponsesQuery,
   responses,
@@ -45,6 +46,8 @@ export async function shareOfVoiceFor(
   query: ShareOfVoiceQuery,
   listening: ListeningStore,
 ): Promise<ShareOfVoice> {
+  // Checked before reading: a reversed period is the caller's mistake, not a failed query.
+  checkPeriod(query);
   const { settings } = await readSettings(listening);
   return shareOfVoice(query, settings, await listening.mentionsBetween(query.from, query.to));
 }
@@ -54,6 +57,7 @@ export async function responsesFor(
   listening: ListeningStore,
   now: Date,
 ): Promise<Responses> {
+  checkPeriod(query);
   const stored = await listening.getListeningSettings();
   const until = new Date(
     Math.min(Date.parse(query.to) + REPLY_GRACE_DAYS * 86_400_000, now.getTime() + 1),
