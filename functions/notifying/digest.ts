@@ -1,9 +1,10 @@
 import { z } from 'zod';
+import { listeningDigestSection } from '../../shared/listening/digest.ts';
 import { DigestPeriod, runDigest } from '../../shared/notify/digest.ts';
 import { StoreDigestSource } from '../../shared/notify/source.ts';
 import { goalsReader, notifyConfig } from '../commons/notify-runtime.ts';
 import { logger } from '../commons/observability.ts';
-import { eventPublisher, now, tableStore } from '../commons/runtime.ts';
+import { eventPublisher, listeningStore, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();
@@ -24,7 +25,12 @@ export const handler = step(async (event: unknown) => {
   const at = scheduled && !Number.isNaN(scheduled.getTime()) ? scheduled : now();
   const digest = await runDigest(
     { config, workspace, period: input.period, at },
-    { store, source: new StoreDigestSource(store, goalsReader()), events: eventPublisher(), now },
+    {
+      store,
+      source: new StoreDigestSource(store, goalsReader(), [listeningDigestSection(listeningStore(), now)]),
+      events: eventPublisher(),
+      now,
+    },
   );
   logger.info('digest ready', { digestId: digest.id, counts: digest.counts });
   return { digestId: digest.id };

@@ -235,7 +235,7 @@ describe('mention spikes', () => {
     const ended = published.filter((e) => e.type === 'Mention Spike Ended');
     expect(ended).toHaveLength(1);
     expect(ended[0]?.detail).toMatchObject({
-      episodeId: (detected[0]?.detail as { episodeId: string }).episodeId,
+      episodeId: (detected[0]?.detail as { episodeId: string } | undefined)?.episodeId,
     });
   });
 
