@@ -58,6 +58,8 @@ export interface LocalModeOptions {
 export interface LocalMode {
   apiUrl: string;
   store: DynamoStore;
+  /** Listening's store, on the same table. */
+  listening: DynamoListeningStore;
   clock: VirtualClock;
   seededChannels: string[];
   outboxDir: string;
@@ -324,6 +326,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   return {
     apiUrl: api.url,
     store,
+    listening,
     clock,
     seededChannels,
     outboxDir,

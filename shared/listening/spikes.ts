@@ -22,6 +22,7 @@ export const MIN_COUNT = 8;
 export const START_TAIL = 1e-6;
 export const END_TAIL = 0.01;
 const BASELINE_HOURS = 7 * 24;
+const HOUR_MS = 3_600_000;
 /** The level assumed when the week had next to nothing (per hour). */
 const FLOOR_PER_HOUR = 0.1;
 const SAMPLES = 3;
@@ -80,9 +81,10 @@ export interface WindowAssessment {
 export function assessWindow(
   times: readonly number[],
   now: number,
+  usualPerHour?: number,
 ): WindowAssessment & { high: boolean; settled: boolean } {
   const windowStart = now - WINDOW_MINUTES * 60_000;
-  const perHour = baselinePerHour(times, windowStart);
+  const perHour = usualPerHour ?? baselinePerHour(times, windowStart);
   const expected = (perHour * WINDOW_MINUTES) / 60;
   const count = times.filter((t) => t >= windowStart && t < now).length;
   return {
@@ -108,49 +110,61 @@ export interface SpikeReport {
   open: string[];
 }
 
-/** One Listener run's spike check over every subject and platform listened on. */
+/**
+ * One Listener run's spike check over every subject and platform listened on. The usual level
+ * needs the past week's mentions; it is kept in each spike state and worked out again once an
+ * hour, so most runs read only the last window's mentions.
+ */
 export async function detectSpikes(deps: SpikeDeps): Promise<SpikeReport> {
   const report: SpikeReport = { detected: [], ended: [], open: [] };
   const stored = await deps.listening.getListeningSettings();
   if (!stored) return report;
   const now = deps.now();
-  const from = new Date(now.getTime() - (BASELINE_HOURS * 60 + WINDOW_MINUTES) * 60_000).toISOString();
+  const targets = subjectsOf(stored.settings).flatMap((subject) =>
+    stored.settings.platforms.map((platform) => ({
+      subject: subject.id,
+      subjectName: subject.name,
+      platform,
+    })),
+  );
+  const states = new Map<string, SpikeState>();
+  for (const target of targets) {
+    const key = `${target.subject}-${target.platform}`;
+    states.set(key, (await deps.listening.getSpikeState(key)) ?? { key, ...target, version: 0 });
+  }
+  const hour = Math.floor(now.getTime() / HOUR_MS);
+  const stale = [...states.values()].some(
+    (state) => !state.usual || Math.floor(Date.parse(state.usual.computedAt) / HOUR_MS) !== hour,
+  );
+  const back = stale ? BASELINE_HOURS * 60 + WINDOW_MINUTES : WINDOW_MINUTES;
+  const from = new Date(now.getTime() - back * 60_000).toISOString();
   const mentions = await deps.listening.mentionsBetween(from, now.toISOString());
-  for (const subject of subjectsOf(stored.settings)) {
-    for (const platform of stored.settings.platforms) {
-      const about = mentions.filter((m) => m.platform === platform && m.subjects.includes(subject.id));
-      await checkOne(
-        { subject: subject.id, subjectName: subject.name, platform, mentions: about },
-        stored.settings,
-        deps,
-        report,
-      );
-    }
+  for (const target of targets) {
+    const about = mentions.filter(
+      (m) => m.platform === target.platform && m.subjects.includes(target.subject),
+    );
+    const state = states.get(`${target.subject}-${target.platform}`) as SpikeState;
+    await checkOne({ ...target, mentions: about }, state, stale, stored.settings, deps, report);
   }
   return report;
 }
 
 async function checkOne(
   target: { subject: string; subjectName: string; platform: Platform; mentions: Mention[] },
+  state: SpikeState,
+  freshBaseline: boolean,
   settings: ListeningSettings,
   deps: SpikeDeps,
   report: SpikeReport,
 ): Promise<void> {
   const now = deps.now();
-  const key = `${target.subject}-${target.platform}`;
-  const window = assessWindow(
-    target.mentions.map((m) => Date.parse(m.createdAt)),
-    now.getTime(),
-  );
-  const state: SpikeState = (await deps.listening.getSpikeState(key)) ?? {
-    key,
-    subject: target.subject,
-    platform: target.platform,
-    version: 0,
-  };
+  const key = state.key;
+  const times = target.mentions.map((m) => Date.parse(m.createdAt));
+  const window = assessWindow(times, now.getTime(), freshBaseline ? undefined : state.usual?.perHour);
   const save = async (next: SpikeState) => {
     try {
       await deps.listening.putSpikeState({ ...next, version: state.version + 1 }, state.version || undefined);
+      state.version += 1;
       return true;
     } catch (error) {
       // Another run moved it meanwhile; the next run sees what it did.
@@ -158,6 +172,10 @@ async function checkOne(
       throw error;
     }
   };
+  if (freshBaseline) {
+    state.usual = { perHour: window.perHour, computedAt: now.toISOString() };
+    if (!(await save(state))) return;
+  }
   const common = { subject: target.subject, subjectName: target.subjectName, platform: target.platform };
   const windowIso = new Date(window.start).toISOString();
 
@@ -178,7 +196,6 @@ async function checkOne(
       baseline: window.expected,
     };
     if (!(await save({ ...state, open }))) return;
-    state.version += 1;
     state.open = open;
   }
   const open = state.open;
@@ -220,7 +237,6 @@ async function checkOne(
     };
     const { open: _, ...rest } = state;
     if (!(await save({ ...rest, ended }))) return;
-    state.version += 1;
     await announceEnd({ ...rest, ended }, deps, common);
     await save({ ...rest, ended: { ...ended, endAnnounced: true } });
     report.ended.push(open.episodeId);

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -172,6 +172,18 @@ describe('local mode, end to end', () => {
     const outbox = readdirSync(join(dataDir, 'outbox'));
     expect(outbox.some((name) => name.includes('digest') && name.endsWith('.eml'))).toBe(true);
     expect(outbox.some((name) => name.includes('digest') && name.endsWith('.json'))).toBe(true);
+
+    // The demo's planted spike (3 March, examples/simulator.json): one Slack message, one email.
+    const spike = outbox.filter((name) => name.includes('spike-detected'));
+    expect(spike.filter((name) => name.includes('_slack_') && name.endsWith('.json'))).toHaveLength(1);
+    expect(spike.filter((name) => name.endsWith('.eml'))).toHaveLength(1);
+    // The digests have a listening section (share of voice, response figures, the spike).
+    const digests = outbox
+      .filter((name) => name.includes('digest') && name.endsWith('.json'))
+      .map((name) => readFileSync(join(dataDir, 'outbox', name), 'utf8'));
+    expect(digests.some((text) => text.includes('Listening') && text.includes('Spike: Pulsecast'))).toBe(
+      true,
+    );
   }, 300_000);
 
   it('keeps data and time across a restart, and runs beside a second instance', async () => {
