@@ -206,11 +206,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
   let schedulesFired = 0;
   let idleSweeps: IdleSweeps | undefined;
+  const listenerId = logicalId(stack.listening.stateMachine);
   const cancelSchedules = startSchedules(schedulesFrom(template, resolveOptions), clock, (schedule, at) => {
     schedulesFired++;
     if (schedule.target.kind === 'stateMachine') {
       // The execution waits on the clock itself (Wait states), so it is not returned (tracked).
       const start = () => runners.get(schedule.target.logicalId)?.start(schedule.input ?? {});
+      // Fast-forwarding, a Listener with nothing to listen for would only read that it has none.
+      if (idleSweeps && schedule.target.logicalId === listenerId)
+        return listening.getListeningSettings().then((settings) => settings && start());
       if (idleSweeps)
         return idleSweeps.due(schedule.target.logicalId, at.getTime()).then((due) => due && start());
       start();

@@ -5,6 +5,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { TRANSIENT_ERRORS } from './measuring.ts';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
 import { failWhenAnyFailed, mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
 
@@ -25,18 +26,6 @@ export interface PulsecastListeningProps {
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
-
-/** Retried as a whole: every step is idempotent (conditional puts, stable event ids). */
-const TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'StoreUnavailableError',
-  'EventPublishError',
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-];
 
 /**
  * Listening (docs/architecture.md#listener): every 5 minutes a schedule starts the Listener, an
@@ -89,6 +78,7 @@ export class PulsecastListening extends Construct {
         .bindEventBus(props.bus),
     };
 
+    // Every step is idempotent (conditional puts, stable event ids): retried as a whole.
     const retry = (task: tasks.LambdaInvoke) =>
       task.addRetry({
         errors: TRANSIENT_ERRORS,

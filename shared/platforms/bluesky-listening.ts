@@ -81,24 +81,35 @@ export function createBlueskyListening(options: AdapterOptions = {}): ListeningA
   const { call } = blueskySession(http);
   const base = (channel: Channel) => `${apiBase(channel, BLUESKY_API_BASE)}/xrpc`;
 
-  async function get<T>(
+  /**
+   * Every item of one XRPC list (`key` in the answer) newer than `from`, newest first, page by
+   * page through Bluesky's cursor; `params` are the method's own parameters (given the DID).
+   */
+  async function list<T>(
     channel: Channel,
     store: CredentialStore,
-    method: string,
-    query: (did: string) => URLSearchParams,
-    schema: z.ZodType<T>,
-  ): Promise<T> {
-    const { response } = await call(channel, store, (session) => ({
-      method: 'GET',
-      url: `${base(channel)}/${method}?${query(session.did)}`,
-    }));
-    return readAnswer('Bluesky', schema, response.body, method, 'unavailable');
-  }
-
-  /** Posts newer than the position (or `since`), and the new position. */
-  function after(from: ReadFrom): { since: string; isOld: (at: string) => boolean } {
-    const since = from.position ?? from.since;
-    return { since, isOld: (at) => (from.position ? at <= from.position : at < from.since) };
+    read: {
+      method: string;
+      key: string;
+      schema: z.ZodType<{ cursor?: string | undefined }>;
+      params: (did: string) => Record<string, string>;
+    },
+    at: (item: T) => string,
+    from: ReadFrom,
+  ): Promise<T[]> {
+    const isOld = (value: string) => (from.position ? value <= from.position : value < from.since);
+    return readNewestFirst(
+      async (cursor) => {
+        const { response } = await call(channel, store, (session) => ({
+          method: 'GET',
+          url: `${base(channel)}/${read.method}?${new URLSearchParams({ ...read.params(session.did), limit: '100', ...(cursor ? { cursor } : {}) })}`,
+        }));
+        const answer = readAnswer('Bluesky', read.schema, response.body, read.method, 'unavailable');
+        const items = (answer as Record<string, unknown>)[read.key] as T[];
+        return { items, ...(answer.cursor ? { cursor: answer.cursor } : {}) };
+      },
+      (item: T) => isOld(iso(at(item))),
+    );
   }
 
   function newest<T extends FoundPost>(
@@ -120,26 +131,18 @@ export function createBlueskyListening(options: AdapterOptions = {}): ListeningA
     },
 
     async search(query, channel, store, from) {
-      const { since, isOld } = after(from);
-      const views = await readNewestFirst(
-        async (cursor) => {
-          const answer = await get(
-            channel,
-            store,
-            'app.bsky.feed.searchPosts',
-            () =>
-              new URLSearchParams({
-                q: query,
-                sort: 'latest',
-                since,
-                limit: '100',
-                ...(cursor ? { cursor } : {}),
-              }),
-            SearchAnswer,
-          );
-          return { items: answer.posts, ...(answer.cursor ? { cursor: answer.cursor } : {}) };
+      const since = from.position ?? from.since;
+      const views = await list<PostView>(
+        channel,
+        store,
+        {
+          method: 'app.bsky.feed.searchPosts',
+          key: 'posts',
+          schema: SearchAnswer,
+          params: () => ({ q: query, sort: 'latest', since }),
         },
-        (view: PostView) => isOld(iso(view.record.createdAt)),
+        (view) => view.record.createdAt,
+        from,
       );
       return newest(
         views.map((view) => found(view.uri, view.author, view.record)),
@@ -148,19 +151,17 @@ export function createBlueskyListening(options: AdapterOptions = {}): ListeningA
     },
 
     async inbound(channel, store, from) {
-      const { isOld } = after(from);
-      const items = await readNewestFirst(
-        async (cursor) => {
-          const answer = await get(
-            channel,
-            store,
-            'app.bsky.notification.listNotifications',
-            () => new URLSearchParams({ limit: '100', ...(cursor ? { cursor } : {}) }),
-            NotificationsAnswer,
-          );
-          return { items: answer.notifications, ...(answer.cursor ? { cursor: answer.cursor } : {}) };
+      const items = await list<z.infer<typeof NotificationsAnswer>['notifications'][number]>(
+        channel,
+        store,
+        {
+          method: 'app.bsky.notification.listNotifications',
+          key: 'notifications',
+          schema: NotificationsAnswer,
+          params: () => ({}),
         },
-        (n) => isOld(iso(n.indexedAt)),
+        (n) => n.indexedAt,
+        from,
       );
       const posts: (InboundPost & { indexedAt: string })[] = [];
       for (const n of items) {
@@ -174,25 +175,17 @@ export function createBlueskyListening(options: AdapterOptions = {}): ListeningA
     },
 
     async ownReplies(channel, store, from) {
-      const { isOld } = after(from);
-      const items = await readNewestFirst(
-        async (cursor) => {
-          const answer = await get(
-            channel,
-            store,
-            'app.bsky.feed.getAuthorFeed',
-            (did) =>
-              new URLSearchParams({
-                actor: did,
-                filter: 'posts_with_replies',
-                limit: '100',
-                ...(cursor ? { cursor } : {}),
-              }),
-            FeedAnswer,
-          );
-          return { items: answer.feed, ...(answer.cursor ? { cursor: answer.cursor } : {}) };
+      const items = await list<z.infer<typeof FeedAnswer>['feed'][number]>(
+        channel,
+        store,
+        {
+          method: 'app.bsky.feed.getAuthorFeed',
+          key: 'feed',
+          schema: FeedAnswer,
+          params: (did) => ({ actor: did, filter: 'posts_with_replies' }),
         },
-        (item) => isOld(iso(item.post.record.createdAt)),
+        (item) => item.post.record.createdAt,
+        from,
       );
       // Reposts show in the author feed too (with a `reason`), under someone else's name.
       const posts = items

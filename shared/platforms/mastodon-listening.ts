@@ -102,6 +102,23 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
     return { posts: items, ...(position ? { position } : {}) };
   }
 
+  /** One page of a Mastodon list at `path`, after `minId` or before `maxId`. */
+  const listPage =
+    <T>(
+      channel: Channel,
+      store: CredentialStore,
+      path: string,
+      params: Record<string, string>,
+      schema: z.ZodType<T>,
+    ) =>
+    ({ minId, maxId }: { minId?: string; maxId?: string }) =>
+      get(
+        channel,
+        store,
+        `${path}?${query({ ...params, limit: String(PAGE), min_id: minId, max_id: maxId })}`,
+        schema,
+      );
+
   const query = (values: Record<string, string | undefined>) =>
     new URLSearchParams(Object.entries(values).filter((e): e is [string, string] => e[1] !== undefined));
 
@@ -143,13 +160,7 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
     async inbound(channel, store, from) {
       const read = await newer(
         from,
-        ({ minId, maxId }) =>
-          get(
-            channel,
-            store,
-            `/api/v1/notifications?${query({ 'types[]': 'mention', limit: String(PAGE), min_id: minId, max_id: maxId })}`,
-            z.array(Notification),
-          ),
+        listPage(channel, store, '/api/v1/notifications', { 'types[]': 'mention' }, z.array(Notification)),
         (n) => (n.status ? new Date(n.status.created_at).toISOString() : ''),
       );
       const me = await accountId(channel, store);
@@ -163,15 +174,10 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
 
     async ownReplies(channel, store, from) {
       const me = await accountId(channel, store);
+      const path = `/api/v1/accounts/${encodeURIComponent(me)}/statuses`;
       const read = await newer(
         from,
-        ({ minId, maxId }) =>
-          get(
-            channel,
-            store,
-            `/api/v1/accounts/${encodeURIComponent(me)}/statuses?${query({ exclude_replies: 'false', limit: String(PAGE), min_id: minId, max_id: maxId })}`,
-            z.array(Status),
-          ),
+        listPage(channel, store, path, { exclude_replies: 'false' }, z.array(Status)),
         (status) => new Date(status.created_at).toISOString(),
       );
       return { ...read, posts: read.posts.filter((s) => s.in_reply_to_id).map(found) };

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import {
   ConversationConfig,
+  type ConversationPost,
   repliesToOurPosts,
   subjectPosts,
   teamReplies,
@@ -8,8 +9,8 @@ import {
 import type { Goal } from '../../shared/domain/index.ts';
 import { evaluateListeningGoal, type ListeningFacts } from '../../shared/goals/listening.ts';
 import type { Mention } from '../../shared/listening/model.ts';
-import { sentimentOf } from '../../shared/listening/sentiment.ts';
-import { ListeningSettings, subjectsIn, subjectsOf } from '../../shared/listening/settings.ts';
+import { ListeningSettings } from '../../shared/listening/settings.ts';
+import { mentionOf } from './support.ts';
 
 const SETTINGS = ListeningSettings.parse({
   brand: { name: 'Acme', terms: ['acmecloud'] },
@@ -25,22 +26,7 @@ const FROM = new Date('2027-03-01T00:00:00.000Z');
 const NOW = new Date('2027-03-08T00:00:00.000Z');
 
 function facts(): ListeningFacts {
-  const subjects = subjectsOf(SETTINGS);
-  const toMention = (
-    p: { id: string; author: string; text: string; createdAt: Date },
-    extra: Partial<Mention> = {},
-  ): Mention => ({
-    platform: 'bluesky',
-    id: p.id,
-    url: '',
-    author: { handle: p.author },
-    createdAt: p.createdAt.toISOString(),
-    text: p.text,
-    subjects: subjectsIn(p.text, subjects),
-    sentiment: sentimentOf(p.text),
-    collectedAt: p.createdAt.toISOString(),
-    ...extra,
-  });
+  const toMention = (p: ConversationPost, extra: Partial<Mention> = {}) => mentionOf(p, SETTINGS, extra);
   const ours = Array.from({ length: 80 }, (_, i) => ({
     id: `p${i}`,
     publishedAt: new Date(FROM.getTime() + i * 7_200_000),

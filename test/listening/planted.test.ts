@@ -13,6 +13,7 @@ import { sentimentOf } from '../../shared/listening/sentiment.ts';
 import { ListeningSettings, subjectsIn, subjectsOf } from '../../shared/listening/settings.ts';
 import { assessWindow, detectSpikes } from '../../shared/listening/spikes.ts';
 import { MemoryListeningStore } from '../support/memory-listening.ts';
+import { mentionOf } from './support.ts';
 
 const SETTINGS = ListeningSettings.parse({
   brand: { name: 'Acme', terms: ['acmecloud'] },
@@ -25,20 +26,7 @@ const SETTINGS = ListeningSettings.parse({
 const WEEK_START = new Date('2027-03-01T00:00:00.000Z');
 const WEEK_END = new Date('2027-03-08T00:00:00.000Z');
 
-function asMention(post: ConversationPost, extra: Partial<Mention> = {}): Mention {
-  return {
-    platform: 'bluesky',
-    id: post.id,
-    url: `https://bsky.app/profile/${post.author}/post/${post.id}`,
-    author: { handle: post.author },
-    createdAt: post.createdAt.toISOString(),
-    text: post.text,
-    subjects: subjectsIn(post.text, subjectsOf(SETTINGS)),
-    sentiment: sentimentOf(post.text),
-    collectedAt: post.createdAt.toISOString(),
-    ...extra,
-  };
-}
+const asMention = (post: ConversationPost, extra: Partial<Mention> = {}) => mentionOf(post, SETTINGS, extra);
 
 describe('share of voice over a planted week', () => {
   it('is within 3 points of the planted 60 / 30 / 10 ratio, per subject', () => {
