@@ -12,7 +12,7 @@ import { saveChannel } from '../shared/channels.ts';
 import type { ChannelInput } from '../shared/domain/index.ts';
 import type { EventPublisher } from '../shared/events.ts';
 import { LOCAL_SECRET_REF } from '../shared/measuring/webhook-secret.ts';
-import { listeningRegistry } from '../shared/platforms/listening.ts';
+import { listeningRegistry } from '../shared/platforms/listening-registry.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
 import { DynamoListeningStore } from '../shared/store/listening.ts';

@@ -1,5 +1,6 @@
 import type { Platform } from '../../shared/domain/index.ts';
-import { type ListeningAdapter, listeningRegistry } from '../../shared/platforms/listening.ts';
+import type { ListeningAdapter } from '../../shared/platforms/listening.ts';
+import { listeningRegistry } from '../../shared/platforms/listening-registry.ts';
 import type { PlatformAdapter } from '../../shared/platforms/port.ts';
 import { adapterRegistry } from '../../shared/platforms/registry.ts';
 import { dep } from './runtime.ts';

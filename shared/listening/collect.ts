@@ -1,8 +1,8 @@
 import type { Channel, Platform } from '../domain/index.ts';
 import {
+  LISTENING_CAPABILITIES,
   type ListeningAbility,
   type ListeningAdapter,
-  listeningCapabilities,
   type Read,
   type ReadFrom,
 } from '../platforms/listening.ts';
@@ -48,15 +48,13 @@ async function allChannels(store: ChannelStore): Promise<Channel[]> {
 }
 
 /** Which platforms to read this run, with our channels on each (their credentials do the reading). */
-export async function planListening(
-  deps: Pick<ListenDeps, 'listening' | 'channels' | 'listeningFor'>,
-): Promise<ListenPlan> {
+export async function planListening(deps: Pick<ListenDeps, 'listening' | 'channels'>): Promise<ListenPlan> {
   const stored = await deps.listening.getListeningSettings();
   if (!stored) return { platforms: [], unsupported: [] };
   const channels = await allChannels(deps.channels);
   const plan: ListenPlan = { platforms: [], unsupported: [] };
   for (const platform of stored.settings.platforms) {
-    const capabilities = listeningCapabilities(platform, deps.listeningFor(platform));
+    const capabilities = LISTENING_CAPABILITIES[platform];
     for (const [ability, support] of Object.entries(capabilities)) {
       if (!support.supported) {
         plan.unsupported.push({ platform, ability: ability as ListeningAbility, reason: support.reason });

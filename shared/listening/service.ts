@@ -1,5 +1,5 @@
 import { NotFoundError } from '../errors.ts';
-import { listeningCapabilities } from '../platforms/listening.ts';
+import { LISTENING_CAPABILITIES } from '../platforms/listening.ts';
 import type { ListeningStore } from '../store/listening.ts';
 import {
   checkPeriod,
@@ -32,7 +32,7 @@ export async function saveListeningSettings(
 /** What each platform listened on can and cannot do (the reasons are for a person). */
 export function capabilitiesOf(settings: ListeningSettings) {
   return Object.fromEntries(
-    settings.platforms.map((platform) => [platform, listeningCapabilities(platform)]),
+    settings.platforms.map((platform) => [platform, LISTENING_CAPABILITIES[platform]]),
   );
 }
 

@@ -5,6 +5,7 @@ import { type AdapterOptions, apiBase, PlatformHttp, readAnswer } from './http.t
 import {
   type FoundPost,
   type InboundPost,
+  LISTENING_CAPABILITIES,
   type ListeningAdapter,
   laterOf,
   type Read,
@@ -124,11 +125,7 @@ export function createBlueskyListening(options: AdapterOptions = {}): ListeningA
 
   return {
     platform: 'bluesky',
-    capabilities: {
-      search: { supported: true },
-      inbound: { supported: true },
-      ownReplies: { supported: true },
-    },
+    capabilities: LISTENING_CAPABILITIES.bluesky,
 
     async search(query, channel, store, from) {
       const since = from.position ?? from.since;

@@ -1,7 +1,4 @@
 import type { Channel, Platform } from '../domain/index.ts';
-import { createBlueskyListening } from './bluesky-listening.ts';
-import type { AdapterOptions } from './http.ts';
-import { createMastodonListening } from './mastodon-listening.ts';
 import type { CredentialStore } from './port.ts';
 
 /**
@@ -65,12 +62,20 @@ export interface ListeningAdapter {
 export const MAX_PAGES = 50;
 
 const notBuilt = (what: string): Support => ({ supported: false, reason: what });
+const ALL: ListeningCapabilities = {
+  search: { supported: true },
+  inbound: { supported: true },
+  ownReplies: { supported: true },
+};
 
 /**
- * Platforms whose listening is not built, each with why (what their API offers and costs), so the
- * Listener can say so. The capabilities of the built ones live in their adapters.
+ * What each platform can do for listening, with why where it cannot (what its API offers and
+ * costs), so the Listener and `GET /v1/listening` can say so. A table, not the adapters
+ * themselves, so that reading it bundles no platform code (listening-registry.ts builds those).
  */
-export const UNSUPPORTED_LISTENING: Readonly<Partial<Record<Platform, ListeningCapabilities>>> = {
+export const LISTENING_CAPABILITIES: Readonly<Record<Platform, ListeningCapabilities>> = {
+  bluesky: ALL,
+  mastodon: ALL,
   x: {
     search: notBuilt(
       'X recent search (GET /2/tweets/search/recent) needs a paid API plan (Basic or above); Pulsecast does not call it yet',
@@ -103,43 +108,6 @@ export const UNSUPPORTED_LISTENING: Readonly<Partial<Record<Platform, ListeningC
     ownReplies: notBuilt("the account's own comment replies are not read by Pulsecast yet"),
   },
 };
-
-/** The listening adapter of a platform, or undefined where listening is not built (see above). */
-export function listeningAdapter(
-  platform: Platform,
-  options: AdapterOptions = {},
-): ListeningAdapter | undefined {
-  if (platform === 'bluesky') return createBlueskyListening(options);
-  if (platform === 'mastodon') return createMastodonListening(options);
-  return undefined;
-}
-
-/** A resolver that builds each platform's listening adapter once (its sessions live as long). */
-export function listeningRegistry(
-  options: AdapterOptions = {},
-): (platform: Platform) => ListeningAdapter | undefined {
-  const built = new Map<Platform, ListeningAdapter | undefined>();
-  return (platform) => {
-    if (!built.has(platform)) built.set(platform, listeningAdapter(platform, options));
-    return built.get(platform);
-  };
-}
-
-/** What a platform can do for listening, built or not. */
-export function listeningCapabilities(
-  platform: Platform,
-  adapter: ListeningAdapter | undefined = listeningAdapter(platform),
-): ListeningCapabilities {
-  const unsupported = UNSUPPORTED_LISTENING[platform];
-  if (adapter) return adapter.capabilities;
-  return (
-    unsupported ?? {
-      search: notBuilt('not built'),
-      inbound: notBuilt('not built'),
-      ownReplies: notBuilt('not built'),
-    }
-  );
-}
 
 /**
  * Reads newest-first pages until one reaches what an earlier read saw (`isOld`) or the pages run

@@ -2,7 +2,7 @@ import { z } from 'zod';
 import type { Channel } from '../domain/index.ts';
 import { type AdapterOptions, PlatformHttp, readAnswer } from './http.ts';
 import type { FoundPost, InboundPost, ListeningAdapter, Read, ReadFrom } from './listening.ts';
-import { MAX_PAGES } from './listening.ts';
+import { LISTENING_CAPABILITIES, MAX_PAGES } from './listening.ts';
 import { htmlToText, mastodonSession } from './mastodon.ts';
 import type { CredentialStore } from './port.ts';
 
@@ -124,11 +124,7 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
 
   return {
     platform: 'mastodon',
-    capabilities: {
-      search: { supported: true },
-      inbound: { supported: true },
-      ownReplies: { supported: true },
-    },
+    capabilities: LISTENING_CAPABILITIES.mastodon,
 
     async search(term, channel, store, from) {
       const tag = /^#([\p{L}\p{N}_]+)$/u.exec(term)?.[1];

@@ -6,7 +6,7 @@ import type { SimulatorHandle } from '../../local/simulators/sim-types.ts';
 import type { Platform } from '../../shared/domain/index.ts';
 import { listenOnPlatform, planListening } from '../../shared/listening/collect.ts';
 import { responsesFor, shareOfVoiceFor } from '../../shared/listening/service.ts';
-import { listeningRegistry } from '../../shared/platforms/listening.ts';
+import { listeningRegistry } from '../../shared/platforms/listening-registry.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
 import { createAdapter } from '../../shared/platforms/registry.ts';
 import { MemoryCredentialStore, noSleep } from '../platforms/helpers.ts';
