@@ -305,7 +305,7 @@ export async function campaignReport(campaignId: string, deps: EvaluatorDeps): P
     version: campaign.version,
     goals: campaign.goals,
   };
-  const live = evaluateCampaign(await loadEvaluationInput(campaign, deps.store, deps.now()));
+  const live = evaluateCampaign(await loadEvaluationInput(campaign, deps.store, deps.now(), deps.listening));
   return { campaign: head, source: 'live', computedAt: live.asOf, evaluation: live };
 }
 
