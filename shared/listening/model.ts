@@ -59,7 +59,7 @@ export interface SpikeState {
   subject: string;
   platform: Platform;
   open?: SpikeEpisode;
-  /** The usual mentions per hour (median hour of the past week), worked out once an hour. */
+  /** The usual mentions per hour (median hour of the past week), worked out every 6 hours. */
   usual?: { perHour: number; computedAt: string };
   /** The last episode that ended, and whether `Mention Spike Ended` went out for it. */
   ended?: SpikeEpisode & { endedAt: string; endAnnounced: boolean };

@@ -22,7 +22,8 @@ export const MIN_COUNT = 8;
 export const START_TAIL = 1e-6;
 export const END_TAIL = 0.01;
 const BASELINE_HOURS = 7 * 24;
-const HOUR_MS = 3_600_000;
+/** How often the usual level is worked out again (a week's median moves slowly). */
+const REFRESH_MS = 6 * 3_600_000;
 /** The level assumed when the week had next to nothing (per hour). */
 const FLOOR_PER_HOUR = 0.1;
 const SAMPLES = 3;
@@ -112,8 +113,8 @@ export interface SpikeReport {
 
 /**
  * One Listener run's spike check over every subject and platform listened on. The usual level
- * needs the past week's mentions; it is kept in each spike state and worked out again once an
- * hour, so most runs read only the last window's mentions.
+ * needs the past week's mentions; it is kept in each spike state and worked out again every 6
+ * hours, so most runs read only the last window's mentions.
  */
 export async function detectSpikes(deps: SpikeDeps): Promise<SpikeReport> {
   const report: SpikeReport = { detected: [], ended: [], open: [] };
@@ -132,9 +133,9 @@ export async function detectSpikes(deps: SpikeDeps): Promise<SpikeReport> {
     const key = `${target.subject}-${target.platform}`;
     states.set(key, (await deps.listening.getSpikeState(key)) ?? { key, ...target, version: 0 });
   }
-  const hour = Math.floor(now.getTime() / HOUR_MS);
+  const period = Math.floor(now.getTime() / REFRESH_MS);
   const stale = [...states.values()].some(
-    (state) => !state.usual || Math.floor(Date.parse(state.usual.computedAt) / HOUR_MS) !== hour,
+    (state) => !state.usual || Math.floor(Date.parse(state.usual.computedAt) / REFRESH_MS) !== period,
   );
   const back = stale ? BASELINE_HOURS * 60 + WINDOW_MINUTES : WINDOW_MINUTES;
   const from = new Date(now.getTime() - back * 60_000).toISOString();
