@@ -1,6 +1,7 @@
 import type { Platform } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
 import { type EventPublisher, makeEvent } from '../events.ts';
+import { LISTENING_CAPABILITIES } from '../platforms/listening.ts';
 import type { ListeningStore } from '../store/listening.ts';
 import type { Mention, SpikeState } from './model.ts';
 import { isNegative } from './sentiment.ts';
@@ -121,8 +122,12 @@ export async function detectSpikes(deps: SpikeDeps): Promise<SpikeReport> {
   const stored = await deps.listening.getListeningSettings();
   if (!stored) return report;
   const now = deps.now();
+  // Only where mentions are searched for: elsewhere there is nothing to count.
+  const searched = stored.settings.platforms.filter(
+    (platform) => LISTENING_CAPABILITIES[platform].search.supported,
+  );
   const targets = subjectsOf(stored.settings).flatMap((subject) =>
-    stored.settings.platforms.map((platform) => ({
+    searched.map((platform) => ({
       subject: subject.id,
       subjectName: subject.name,
       platform,

@@ -184,7 +184,9 @@ describe('local mode, end to end', () => {
     expect(digests.some((text) => text.includes('Listening') && text.includes('Spike: Pulsecast'))).toBe(
       true,
     );
-  }, 300_000);
+    // 8 days hold 11,520 Dispatcher, 2,304 Collector and 2,304 Listener runs (each a state
+    // machine execution); this is a ceiling for a slow machine, not a speed goal (npm run bench).
+  }, 600_000);
 
   it('keeps data and time across a restart, and runs beside a second instance', async () => {
     const before = ((await (await fetch(`${local!.url}/_local/clock`)).json()) as { now: string }).now;
