@@ -118,15 +118,19 @@ describe('local mode, end to end', () => {
     if (!local) throw new Error('the demo did not start');
 
     const started = Date.now();
-    const response = await fetch(`${local.url}/_local/clock/advance`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json' },
-      body: JSON.stringify({ by: 'P8D' }),
-    });
+    // Two requests of 4 days: one HTTP request may last at most 300 s (Node's requestTimeout),
+    // which 8 days of every-minute and every-5-minutes runs can exceed on a loaded machine.
+    for (const by of ['P4D', 'P4D']) {
+      const response = await fetch(`${local.url}/_local/clock/advance`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ by }),
+      });
+      expect(response.status).toBe(200);
+      const summary = (await response.json()) as { executions: { failed: number }; to: string };
+      expect(summary.executions.failed).toBe(0);
+    }
     const wallMs = Date.now() - started;
-    expect(response.status).toBe(200);
-    const summary = (await response.json()) as { executions: { failed: number }; to: string };
-    expect(summary.executions.failed).toBe(0);
     // Speed is measured by `npm run bench` (shared machines are noisy); this only reports it.
     console.log(`local mode: 8 days advanced in ${(wallMs / 1000).toFixed(1)} s of wall time`);
 
