@@ -5,6 +5,7 @@ import { PulsecastData } from './constructs/data.ts';
 import { PulsecastEvaluating } from './constructs/evaluating.ts';
 import { PulsecastEvents } from './constructs/events.ts';
 import { PulsecastHolds } from './constructs/holds.ts';
+import { PulsecastListening } from './constructs/listening.ts';
 import { PulsecastMeasuring } from './constructs/measuring.ts';
 import {
   type NotifyingContextProps,
@@ -70,6 +71,7 @@ export class PulsecastStack extends Stack {
   public readonly measuring: PulsecastMeasuring;
   public readonly holds: PulsecastHolds;
   public readonly observability: PulsecastObservability;
+  public readonly listening: PulsecastListening;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
     super(scope, id, {
@@ -146,6 +148,13 @@ export class PulsecastStack extends Stack {
       data: this.data,
       bus: this.events.bus,
       api: this.api,
+      logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    this.listening = new PulsecastListening(this, 'Listening', {
+      data: this.data,
+      bus: this.events.bus,
+      ...(props.secretPrefix ? { secretPrefix: props.secretPrefix } : {}),
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 

@@ -3,6 +3,8 @@ import { join } from 'node:path';
 import { uploadCalendar } from '../shared/calendar/upload.ts';
 import { CampaignInput } from '../shared/domain/index.ts';
 import { saveCampaign } from '../shared/goals/campaigns.ts';
+import { saveListeningSettings } from '../shared/listening/service.ts';
+import { ListeningSettings } from '../shared/listening/settings.ts';
 import type { LocalMode } from './local-mode.ts';
 
 /**
@@ -38,6 +40,7 @@ export async function loadDemo(local: LocalMode, root: string): Promise<string> 
     );
   }
   parts.push(await upload(root, 'calendar.csv', deps));
+  parts.push(await loadListening(root, local, deps));
   return `${parts.join('; ')} — now POST /_local/clock/advance {"by":"P8D"}`;
 }
 
@@ -50,6 +53,26 @@ async function loadCampaign(root: string, deps: DemoDeps): Promise<string> {
     return `examples/campaign.json: campaign '${input.id}' ${outcome} with ${input.goals.length} goals`;
   } catch (error) {
     return `examples/campaign.json was not loaded: ${(error as Error).message}`;
+  }
+}
+
+/**
+ * `examples/listening.json`, set at the hand-over: the Listener's first run then reads the week
+ * before (the spike baseline), and March brings the planted spike (examples/simulator.json).
+ */
+async function loadListening(root: string, local: LocalMode, deps: DemoDeps): Promise<string> {
+  try {
+    const settings = ListeningSettings.parse(
+      JSON.parse(readFileSync(join(root, 'examples', 'listening.json'), 'utf8')),
+    );
+    const stored = await local.listening.getListeningSettings();
+    if (stored && JSON.stringify(stored.settings) === JSON.stringify(settings)) {
+      return 'examples/listening.json: unchanged';
+    }
+    await saveListeningSettings(settings, { listening: local.listening, now: deps.now });
+    return `examples/listening.json: listening for ${settings.brand.name} and ${settings.competitors.length} competitors on ${settings.platforms.join(', ')}`;
+  } catch (error) {
+    return `examples/listening.json was not loaded: ${(error as Error).message}`;
   }
 }
 

@@ -12,8 +12,11 @@ import { saveChannel } from '../shared/channels.ts';
 import type { ChannelInput } from '../shared/domain/index.ts';
 import type { EventPublisher } from '../shared/events.ts';
 import { LOCAL_SECRET_REF } from '../shared/measuring/webhook-secret.ts';
+import { listeningRegistry } from '../shared/platforms/listening-registry.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
+import { DynamoListeningStore } from '../shared/store/listening.ts';
+import { DynamoTable } from '../shared/store/table.ts';
 import { VirtualClock } from './clock.ts';
 import { functionEntries, stateMachineArn } from './cloudformation/template.ts';
 import { DurationError, parseDuration } from './duration.ts';
@@ -56,6 +59,8 @@ export interface LocalModeOptions {
 export interface LocalMode {
   apiUrl: string;
   store: DynamoStore;
+  /** Listening's store, on the same table. */
+  listening: DynamoListeningStore;
   clock: VirtualClock;
   seededChannels: string[];
   outboxDir: string;
@@ -99,10 +104,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   // The AWS SDK's own variable: whatever DynamoDB call is left to the SDK's defaults (a Step
   // Functions DynamoDB task) reaches dynalite, not AWS. Pulsecast's own code gets its table below.
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  const store = new DynamoStore({
-    tableName: dynamo.tableName,
-    client: createDocumentClient(dynamoClient({ endpoint: dynamo.endpoint, unsigned: true })),
-  });
+  const documentClient = createDocumentClient(dynamoClient({ endpoint: dynamo.endpoint, unsigned: true }));
+  const store = new DynamoStore({ tableName: dynamo.tableName, client: documentClient });
+  const listening = new DynamoListeningStore(
+    new DynamoTable({ tableName: dynamo.tableName, client: documentClient }),
+  );
 
   const clockFile = join(options.dataDir, 'clock.json');
   const clock = new VirtualClock({ start: restoredClock(clockFile) ?? options.start ?? Date.now() });
@@ -162,6 +168,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     now: () => clock.now(),
     store,
     adapterFor: adapterRegistry({ now: () => clock.now() }),
+    listening,
+    listeningFor: listeningRegistry({ now: () => clock.now() }),
     events,
     slack: notifications.slack,
     email: notifications.email,
@@ -199,11 +207,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
   let schedulesFired = 0;
   let idleSweeps: IdleSweeps | undefined;
+  const listenerId = logicalId(stack.listening.stateMachine);
   const cancelSchedules = startSchedules(schedulesFrom(template, resolveOptions), clock, (schedule, at) => {
     schedulesFired++;
     if (schedule.target.kind === 'stateMachine') {
       // The execution waits on the clock itself (Wait states), so it is not returned (tracked).
       const start = () => runners.get(schedule.target.logicalId)?.start(schedule.input ?? {});
+      // Fast-forwarding, a Listener with nothing to listen for would only read that it has none.
+      if (idleSweeps && schedule.target.logicalId === listenerId)
+        return listening.getListeningSettings().then((settings) => settings && start());
       if (idleSweeps)
         return idleSweeps.due(schedule.target.logicalId, at.getTime()).then((due) => due && start());
       start();
@@ -320,6 +332,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   return {
     apiUrl: api.url,
     store,
+    listening,
     clock,
     seededChannels,
     outboxDir,

@@ -21,6 +21,11 @@ if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) {
   process.exit(2);
 }
 
+// The demo's simulators converse (mentions, replies, a spike) unless another config is named.
+if (demo && !process.env.PULSECAST_SIMULATOR_CONFIG) {
+  process.env.PULSECAST_SIMULATOR_CONFIG = resolve(root, 'examples', 'simulator.json');
+}
+
 const started = Date.now();
 const local = await startLocalMode({
   root,

@@ -71,4 +71,16 @@ export const API_ROUTE_GROUPS = [
     table: 'readWrite',
     routes: ['POST /v1/conversions'],
   },
+  {
+    name: 'Listening',
+    entry: 'functions/api/listening.ts',
+    auth: 'iam',
+    table: 'readWrite',
+    routes: [
+      'PUT /v1/listening',
+      'GET /v1/listening',
+      'GET /v1/listening/share-of-voice',
+      'GET /v1/listening/responses',
+    ],
+  },
 ] as const satisfies readonly RouteGroup[];

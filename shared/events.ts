@@ -120,6 +120,37 @@ export const EVENT_SCHEMAS = {
       )
       .min(1),
   }),
+  // Listening (shared/listening): one Detected and one Ended per episode, `episodeId` stable.
+  'Mention Spike Detected': Base.extend({
+    episodeId: z.string(),
+    /** The subject id: `brand`, or a competitor's listening id. */
+    subject: z.string(),
+    subjectName: z.string().optional(),
+    platform: Platform,
+    /** Mentions in the last `windowMinutes`. */
+    count: z.number().int(),
+    /** Mentions expected in that window at the usual level (median hour of the past week). */
+    baseline: z.number(),
+    windowMinutes: z.number().int(),
+    /** Share of `count` whose sentiment is negative (0..1). */
+    negativeShare: z.number().min(0).max(1),
+    /** The listening settings' `autoHold` when the spike was detected. */
+    autoHold: z.boolean(),
+    startedAt: UtcInstant,
+    samples: z.array(z.object({ author: z.string(), text: z.string(), url: z.string() })),
+  }),
+  'Mention Spike Ended': Base.extend({
+    episodeId: z.string(),
+    subject: z.string(),
+    subjectName: z.string().optional(),
+    platform: Platform,
+    startedAt: UtcInstant,
+    endedAt: UtcInstant,
+    /** The highest window count of the episode. */
+    peak: z.number().int(),
+    baseline: z.number(),
+    windowMinutes: z.number().int(),
+  }),
 } as const;
 
 export type EventType = keyof typeof EVENT_SCHEMAS;

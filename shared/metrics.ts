@@ -23,6 +23,8 @@ export const METRIC = {
   postsReconciled: 'PostsReconciled',
   /** Collector, FetchAndStore step: posts whose metrics reading it recorded. */
   metricsCollected: 'MetricsCollected',
+  /** Listener, Listen step: mentions it stored (new ones only). */
+  mentionsCollected: 'MentionsCollected',
   /** Notifier: messages sent (a split Slack message counts each part), per `channel`. */
   notificationsSent: 'NotificationsSent',
 } as const;

@@ -4,9 +4,10 @@ import { saveCampaign } from '../../shared/goals/campaigns.ts';
 import { campaignReport, latestStatuses } from '../../shared/goals/evaluate-campaigns.ts';
 import { json, parseJsonBody, pathId, routeGroup } from '../commons/http.ts';
 import { pageQuery } from '../commons/queries.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { listeningStore, now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
+const listening = listeningStore();
 
 /** GET/POST /v1/campaigns, GET /v1/campaigns/{id} and its report (goal evaluations, recommendations). */
 export const handler = routeGroup({
@@ -27,5 +28,5 @@ export const handler = routeGroup({
   },
 
   'GET /v1/campaigns/{id}/report': async (event) =>
-    json(200, await campaignReport(pathId(event), { store, now })),
+    json(200, await campaignReport(pathId(event), { store, now, listening })),
 });

@@ -8,7 +8,7 @@ import {
   storeEvaluationHistory,
 } from '../../shared/notify/source.ts';
 import { config, required } from './config.ts';
-import { credentialStore, dep, tableStore } from './runtime.ts';
+import { credentialStore, dep, listeningStore, tableStore } from './runtime.ts';
 
 // Part of the composition root (runtime.ts) that only the notifying functions bundle.
 
@@ -36,5 +36,8 @@ export function senderAddress(): string | undefined {
 
 /** Goal progress and recommendations for the digest: the Evaluator's stored evaluations. */
 export function goalsReader(): GoalsReader {
-  return dep('goals', () => new EvaluationGoalsReader(storeEvaluationHistory(tableStore())));
+  return dep(
+    'goals',
+    () => new EvaluationGoalsReader(storeEvaluationHistory(tableStore(), listeningStore())),
+  );
 }

@@ -1,4 +1,6 @@
 import type { Platform } from '../../shared/domain/index.ts';
+import type { ListeningAdapter } from '../../shared/platforms/listening.ts';
+import { listeningRegistry } from '../../shared/platforms/listening-registry.ts';
 import type { PlatformAdapter } from '../../shared/platforms/port.ts';
 import { adapterRegistry } from '../../shared/platforms/registry.ts';
 import { dep } from './runtime.ts';
@@ -8,4 +10,9 @@ import { dep } from './runtime.ts';
 /** The platform adapter for a channel's platform. */
 export function adapterFor(platform: Platform): PlatformAdapter {
   return dep('adapterFor', () => adapterRegistry())(platform);
+}
+
+/** The listening adapter of a platform (undefined where listening is not built). */
+export function listeningFor(platform: Platform): ListeningAdapter | undefined {
+  return dep('listeningFor', () => listeningRegistry())(platform);
 }

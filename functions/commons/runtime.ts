@@ -14,8 +14,11 @@ import type { NotifyConfig } from '../../shared/notify/config.ts';
 import type { EmailSender, SlackSender } from '../../shared/notify/port.ts';
 import type { GoalsReader } from '../../shared/notify/source.ts';
 import { FileCredentialStore, SecretsManagerCredentialStore } from '../../shared/platforms/credentials.ts';
+import type { ListeningAdapter } from '../../shared/platforms/listening.ts';
 import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import { DynamoListeningStore, type ListeningStore } from '../../shared/store/listening.ts';
+import { DynamoTable } from '../../shared/store/table.ts';
 import { type Config, ConfigError, config, installConfig, required } from './config.ts';
 
 /**
@@ -47,6 +50,10 @@ export interface Deps {
   email: EmailSender | undefined;
   senderAddress: string | undefined;
   goals: GoalsReader;
+  /** Listening's settings, mentions and spike state (same table). */
+  listening: ListeningStore;
+  /** The listening adapter of a platform (undefined where listening is not built). */
+  listeningFor: (platform: Platform) => ListeningAdapter | undefined;
 }
 
 const installed: Partial<Deps> = {};
@@ -106,6 +113,20 @@ export function tableStore(): DynamoStore {
         tableName: required(config(), 'TABLE_NAME'),
         client: createDocumentClient(dynamoClient()),
       }),
+  );
+}
+
+/** The listening store, over the same table (and, on Lambda, its own client). */
+export function listeningStore(): ListeningStore {
+  return dep(
+    'listening',
+    () =>
+      new DynamoListeningStore(
+        new DynamoTable({
+          tableName: required(config(), 'TABLE_NAME'),
+          client: createDocumentClient(dynamoClient()),
+        }),
+      ),
   );
 }
 

@@ -1,9 +1,10 @@
 import { z } from 'zod';
 import { evaluateAndStore } from '../../shared/goals/evaluate-campaigns.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { listeningStore, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();
+const listening = listeningStore();
 const Input = z.object({ campaignId: z.string().min(1), asOf: z.iso.datetime() });
 
 /**
@@ -12,5 +13,5 @@ const Input = z.object({ campaignId: z.string().min(1), asOf: z.iso.datetime() }
  */
 export const handler = step(async (event: unknown) => {
   const { campaignId, asOf } = Input.parse(event);
-  return evaluateAndStore(campaignId, { store, now }, asOf);
+  return evaluateAndStore(campaignId, { store, now, listening }, asOf);
 });

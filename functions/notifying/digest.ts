@@ -1,10 +1,11 @@
 import { z } from 'zod';
 import { heldPostsSection } from '../../shared/holds/digest.ts';
+import { listeningDigestSection } from '../../shared/listening/digest.ts';
 import { DigestPeriod, runDigest } from '../../shared/notify/digest.ts';
 import { StoreDigestSource } from '../../shared/notify/source.ts';
 import { goalsReader, notifyConfig } from '../commons/notify-runtime.ts';
 import { logger } from '../commons/observability.ts';
-import { eventPublisher, now, tableStore } from '../commons/runtime.ts';
+import { eventPublisher, listeningStore, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();
@@ -27,7 +28,10 @@ export const handler = step(async (event: unknown) => {
     { config, workspace, period: input.period, at },
     {
       store,
-      source: new StoreDigestSource(store, goalsReader(), [heldPostsSection(store)]),
+      source: new StoreDigestSource(store, goalsReader(), [
+        heldPostsSection(store),
+        listeningDigestSection(listeningStore(), now),
+      ]),
       events: eventPublisher(),
       now,
     },

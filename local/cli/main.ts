@@ -7,6 +7,7 @@ import { clockAdvanceCommand, clockShowCommand } from './commands/clock.ts';
 import { exportCommands } from './commands/export.ts';
 import { healthCommand } from './commands/health.ts';
 import { holdsCommands } from './commands/holds.ts';
+import { listeningCommands } from './commands/listening.ts';
 import { postsCommands } from './commands/posts.ts';
 import { uploadCommand } from './commands/upload.ts';
 import { ApiProblemError, CliError, UsageError } from './errors.ts';
@@ -25,6 +26,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...holdsCommands,
   ...channelsCommands,
   ...exportCommands,
+  ...listeningCommands,
   clockShowCommand,
   clockAdvanceCommand,
   healthCommand,

@@ -4,6 +4,7 @@ import { DateTime } from 'luxon';
 import twitterText from 'twitter-text';
 import { z } from 'zod';
 import { isIanaTimezone } from '../../shared/domain/common.ts';
+import { ConversationConfig } from './conversation.ts';
 
 /**
  * The simulated audience behind every platform simulator: how many people a post reaches and
@@ -63,8 +64,10 @@ export const SimulatorConfigInput = z.strictObject({
   hourOfWeek: z.array(HourOfWeekWindow).optional(),
   /** Multipliers on engagement by tag: hashtags in the text, plus `image` / `video` from the media. */
   tags: z.record(z.string(), z.number().positive()).optional(),
+  /** The conversation around our accounts (conversation.ts): mentions, replies, our answers. */
+  conversation: ConversationConfig.optional(),
 });
-export type SimulatorConfigInput = z.infer<typeof SimulatorConfigInput>;
+export type SimulatorConfigInput = z.input<typeof SimulatorConfigInput>;
 
 export interface SimulatorConfig {
   seed: number;
@@ -72,6 +75,7 @@ export interface SimulatorConfig {
   defaults: ChannelAudience;
   hourOfWeek: HourOfWeekWindow[];
   tags: Record<string, number>;
+  conversation?: ConversationConfig;
 }
 
 export const DEFAULT_CHANNEL_AUDIENCE: ChannelAudience = {
@@ -107,6 +111,7 @@ export function parseSimulatorConfig(input: unknown = {}): SimulatorConfig {
     defaults: { ...DEFAULT_CHANNEL_AUDIENCE, ...stripUndefined(parsed.defaults ?? {}) },
     hourOfWeek: parsed.hourOfWeek ?? DEFAULT_HOUR_OF_WEEK,
     tags,
+    ...(parsed.conversation ? { conversation: parsed.conversation } : {}),
   };
 }
 

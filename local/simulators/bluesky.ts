@@ -11,6 +11,7 @@ import {
   type SimulatedPost,
   startSimulator,
 } from './base.ts';
+import { blueskyConversationRoutes } from './bluesky-conversation.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
@@ -238,6 +239,7 @@ export async function startBlueskySimulator(
       auth: true,
       handle: (req, ctx) => getPosts(req, ctx),
     },
+    ...blueskyConversationRoutes(accounts),
   ];
 
   function createRecord(req: SimRequest, ctx: SimContext): SimResponse {

@@ -13,6 +13,7 @@ import {
   type SimulatedPost,
   startSimulator,
 } from './base.ts';
+import { mastodonConversationRoutes } from './mastodon-conversation.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
@@ -163,11 +164,7 @@ export async function startMastodonSimulator(
             },
           },
         ]),
-    {
-      method: 'GET',
-      path: '/api/v1/accounts/:id/statuses',
-      handle: (req, ctx) => accountStatuses(req, ctx),
-    },
+    ...mastodonConversationRoutes({ accounts, statusJson, accountStatuses }),
   ];
 
   function mine(req: SimRequest): MastodonSimAccount {

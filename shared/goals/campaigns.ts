@@ -64,10 +64,11 @@ function checkTarget(goal: Goal, path: string, at: (path: string, message: strin
   }
   if (goal.target.kind === 'absolute') {
     const value = goal.target.value;
-    if (kind === 'rate' && (value <= 0 || value > 100)) {
+    const percentage = kind === 'rate' || goal.metric === 'shareOfVoice' || goal.metric === 'responseRate';
+    if (percentage && (value <= 0 || value > 100)) {
       at(
         `${path}.target.value`,
-        `engagementRate is a percentage (2 means 2 %) and must be above 0 and at most 100; got ${value}`,
+        `${goal.metric} is a percentage (2 means 2 %) and must be above 0 and at most 100; got ${value}`,
       );
     } else if (goal.direction === 'atLeast' && value <= 0) {
       at(`${path}.target.value`, `a target of ${value} is met without doing anything; give a value above 0`);

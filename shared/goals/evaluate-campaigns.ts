@@ -4,12 +4,14 @@ import { NotFoundError } from '../errors.ts';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventPublisher, type PulsecastEvent } from '../events.ts';
 import type { CampaignStore } from '../store/campaigns.ts';
 import type { ChannelStore } from '../store/channels.ts';
+import type { ListeningStore } from '../store/listening.ts';
 import type { Conversion, MeasurementStore } from '../store/measurements.ts';
 import { pagesOf, readAll } from '../store/pages.ts';
 import type { PostStore } from '../store/posts.ts';
 import type { AgedReading } from './accrual.ts';
 import { changesSince, evaluateCampaign, isActive, isDue } from './campaign-evaluation.ts';
 import { addDays, dayStartMs, localDate } from './days.ts';
+import type { ListeningFacts } from './listening.ts';
 import type {
   CampaignEvaluation,
   ChannelInfo,
@@ -18,6 +20,7 @@ import type {
   PostPerformance,
 } from './model.ts';
 import { RULES } from './recommend.ts';
+import { metricKind } from './scope.ts';
 
 /**
  * The Evaluator's steps (docs/architecture.md#evaluator): what the state machine's handlers call.
@@ -32,6 +35,8 @@ type EvaluationInputStore = PostStore & MeasurementStore & ChannelStore;
 export interface EvaluatorDeps {
   store: CampaignStore & EvaluationInputStore;
   now: () => Date;
+  /** The conversation, for listening goals (shareOfVoice, responseRate, responseTimeMinutes). */
+  listening?: ListeningStore;
 }
 
 /** Campaigns one Evaluator run takes on (its state stays small; the next hour takes the rest). */
@@ -85,6 +90,7 @@ export async function loadEvaluationInput(
   campaign: Campaign,
   store: EvaluationInputStore,
   now: Date,
+  listening?: ListeningStore,
 ): Promise<EvaluationInput> {
   const zone = campaign.timezone;
   const today = localDate(now, zone);
@@ -109,8 +115,28 @@ export async function loadEvaluationInput(
     conversions: conversions.map(conversionOf),
     channels,
     snapshots: await snapshotHistories(posts, store, now),
+    ...(await listeningFacts(campaign, listening, from, to, now)),
     now,
   };
+}
+
+/** Mentions and our replies over the campaign's periods, when a goal is about the conversation. */
+async function listeningFacts(
+  campaign: Campaign,
+  listening: ListeningStore | undefined,
+  from: string,
+  to: string,
+  now: Date,
+): Promise<{ listening?: ListeningFacts }> {
+  if (!listening || !campaign.goals.some((goal) => metricKind(goal.metric) === 'listening')) return {};
+  const stored = await listening.getListeningSettings();
+  if (!stored) return {};
+  const until = to < now.toISOString() ? to : now.toISOString();
+  const [mentions, replies] = await Promise.all([
+    listening.mentionsBetween(from, until),
+    listening.ownRepliesBetween(from, now.toISOString()),
+  ]);
+  return { listening: { settings: stored.settings, mentions, replies } };
 }
 
 /** Published posts per channel whose snapshots teach the accrual curve (the most recent ones). */
@@ -210,7 +236,7 @@ export async function evaluateAndStore(
   const now = asOf ? new Date(asOf) : deps.now();
   const campaign = await deps.store.getCampaign(campaignId);
   if (!campaign) throw new NotFoundError('campaign', campaignId);
-  const input = await loadEvaluationInput(campaign, deps.store, now);
+  const input = await loadEvaluationInput(campaign, deps.store, now, deps.listening);
   const evaluation = evaluateCampaign(input);
   const previousRecord = await deps.store.latestEvaluation(campaignId, evaluation.asOfDate);
   const previous = previousRecord?.evaluation as CampaignEvaluation | undefined;
@@ -272,7 +298,7 @@ export async function campaignReport(campaignId: string, deps: EvaluatorDeps): P
     version: campaign.version,
     goals: campaign.goals,
   };
-  const live = evaluateCampaign(await loadEvaluationInput(campaign, deps.store, deps.now()));
+  const live = evaluateCampaign(await loadEvaluationInput(campaign, deps.store, deps.now(), deps.listening));
   return { campaign: head, source: 'live', computedAt: live.asOf, evaluation: live };
 }
 

@@ -1,6 +1,7 @@
 import type { DateWindow, Goal, GoalStatus } from '../domain/index.ts';
 import { addDays, dayStartMs, daysBetween, fractionOfDay, localDate, windowDays } from './days.ts';
 import { countForecast, sumForecast, upcomingPosts } from './forecast.ts';
+import { evaluateListeningGoal } from './listening.ts';
 import type { EvaluationInput, Forecast, GoalEvaluation, PostPerformance } from './model.ts';
 import {
   audienceOf,
@@ -199,10 +200,7 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
     evidence: { posts: 0, measuredPosts: 0, scheduledPosts, conversions: 0, ...evidence },
   });
 
-  if (kind === 'unmeasured') {
-    const why = 'Pulsecast does not collect mentions and replies yet, so response time cannot be measured';
-    return notEnough(why, [why]);
-  }
+  if (kind === 'listening') return evaluateListeningGoal(goal, input.listening, now, zone, base);
 
   // --- the target --------------------------------------------------------------------------------
   let target: number;

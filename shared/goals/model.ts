@@ -8,6 +8,7 @@ import type {
   Post,
 } from '../domain/index.ts';
 import type { AgedReading } from './accrual.ts';
+import type { ListeningFacts } from './listening.ts';
 
 /**
  * What goal evaluation and recommendations work from: plain data, no store, no clock. The
@@ -47,6 +48,8 @@ export interface EvaluationInput {
   channels: ReadonlyMap<string, ChannelInfo>;
   /** Per post id, its metric snapshots by age: what the accrual curves are learned from. */
   snapshots?: ReadonlyMap<string, readonly AgedReading[]>;
+  /** The conversation, for listening goals (absent: listening not set up or not needed). */
+  listening?: ListeningFacts;
   now: Date;
 }
 

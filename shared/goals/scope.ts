@@ -74,7 +74,7 @@ const POST_METRICS: Partial<Record<GoalMetric, MetricName>> = {
   engagements: 'engagements',
 };
 
-export type MetricKind = 'postMetric' | 'conversions' | 'posts' | 'rate' | 'unmeasured';
+export type MetricKind = 'postMetric' | 'conversions' | 'posts' | 'rate' | 'listening';
 
 /** How a goal metric is measured. */
 export function metricKind(metric: GoalMetric): MetricKind {
@@ -82,12 +82,13 @@ export function metricKind(metric: GoalMetric): MetricKind {
   if (metric === 'conversions' || metric === 'conversionValue') return 'conversions';
   if (metric === 'posts') return 'posts';
   if (metric === 'engagementRate') return 'rate';
-  return 'unmeasured';
+  // shareOfVoice, responseRate, responseTimeMinutes: from the conversation (goals/listening.ts).
+  return 'listening';
 }
 
 /** Metrics that count things (daily counts vary at least as much as a Poisson count). */
 export function isCount(metric: GoalMetric): boolean {
-  return metric !== 'conversionValue' && metric !== 'engagementRate' && metric !== 'responseTimeMinutes';
+  return metric !== 'conversionValue' && metric !== 'engagementRate' && metricKind(metric) !== 'listening';
 }
 
 /** A post's value of a post metric, undefined when its platform does not report it. */

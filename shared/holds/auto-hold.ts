@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { z } from 'zod';
 import type { Hold } from '../domain/hold.ts';
 import { Slug } from '../domain/index.ts';
-import { EVENT_SOURCE, type EventPublisher } from '../events.ts';
+import { EVENT_SOURCE, type EventPublisher, type EventType } from '../events.ts';
 import type { HoldStore } from '../store/holds.ts';
 import { holdStartedEvent } from './holds.ts';
 
@@ -12,7 +12,7 @@ import { holdStartedEvent } from './holds.ts';
  * full schema are the listening stage's (shared/events.ts). This reaction reads only the fields
  * it needs, with its own small schema, so a change elsewhere in that event cannot break it.
  */
-export const MENTION_SPIKE_DETECTED = 'Mention Spike Detected';
+export const MENTION_SPIKE_DETECTED = 'Mention Spike Detected' satisfies EventType;
 
 /**
  * A spike is negative — a crisis rather than good news going viral — when at least half of its

@@ -148,6 +148,7 @@ export const DEFAULT_IMMEDIATE_EVENTS: readonly EventType[] = [
   'Strategy Adjustment Recommended',
   'Hold Started',
   'Posts Held',
+  'Mention Spike Detected',
 ];
 export const DEFAULT_PAGING_STATUSES: readonly GoalStatus[] = ['AT_RISK', 'OFF_TRACK'];
 

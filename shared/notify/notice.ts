@@ -251,6 +251,38 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
       return holdStartedNotice(event.detail as Detail<'Hold Started'>, base, timezone);
     case 'Posts Held':
       return postsHeldNotice(event.detail as Detail<'Posts Held'>, base, timezone);
+    case 'Mention Spike Detected': {
+      const d = event.detail as Detail<'Mention Spike Detected'>;
+      const who = d.subjectName ?? d.subject;
+      return {
+        ...base,
+        severity: d.negativeShare >= 0.5 ? 'critical' : 'warning',
+        title: `Mention spike: ${who} on ${platformName(d.platform)}`,
+        summary: [
+          `${d.count} mentions in the last ${d.windowMinutes} minutes, where about ${formatNumber(d.baseline)} are usual (median of the past week's hours); ${formatPercent(d.negativeShare)} read as negative by a word lexicon (English).`,
+          ...(d.autoHold && d.subject === 'brand'
+            ? ['Automatic hold is on: a negative spike on the brand holds scheduled posts.']
+            : []),
+          ...d.samples.map((s) => `• @${s.author}: ${s.text.slice(0, 200)}`),
+        ].join('\n'),
+        facts: [
+          { label: 'Subject', value: who },
+          { label: 'Platform', value: platformName(d.platform) },
+          { label: 'Since', value: localTime(d.startedAt, timezone) },
+        ],
+        links: d.samples.filter((s) => isHttpUrl(s.url)).map((s) => ({ label: `@${s.author}`, url: s.url })),
+      };
+    }
+    case 'Mention Spike Ended': {
+      const d = event.detail as Detail<'Mention Spike Ended'>;
+      return {
+        ...base,
+        severity: 'info',
+        title: `Mention spike over: ${d.subjectName ?? d.subject} on ${platformName(d.platform)}`,
+        summary: `From ${localTime(d.startedAt, timezone)} to ${localTime(d.endedAt, timezone)}, at most ${d.peak} mentions in ${d.windowMinutes} minutes (about ${formatNumber(d.baseline)} usual).`,
+        facts: [],
+      };
+    }
     case 'Digest Ready': {
       const d = event.detail as Detail<'Digest Ready'>;
       return {

@@ -3,6 +3,7 @@ import { loadEvaluationInput } from '../goals/evaluate-campaigns.ts';
 import type { CampaignEvaluation } from '../goals/model.ts';
 import type { CampaignStore } from '../store/campaigns.ts';
 import type { ChannelStore } from '../store/channels.ts';
+import type { ListeningStore } from '../store/listening.ts';
 import type { MeasurementStore } from '../store/measurements.ts';
 import type { PostStore } from '../store/posts.ts';
 import type {
@@ -174,6 +175,8 @@ export const MAX_CHART_DAYS = 120;
  */
 export function storeEvaluationHistory(
   store: CampaignStore & Partial<PostStore & MeasurementStore & ChannelStore>,
+  /** The conversation, for listening goals. */
+  listening?: ListeningStore,
 ): EvaluationHistory {
   const full = store as CampaignStore & PostStore & MeasurementStore & ChannelStore;
   const canEvaluate =
@@ -187,7 +190,7 @@ export function storeEvaluationHistory(
           async evaluate(campaignId: string, asOf: string) {
             const campaign = await store.getCampaign(campaignId);
             if (!campaign) return undefined;
-            return evaluateCampaign(await loadEvaluationInput(campaign, full, new Date(asOf)));
+            return evaluateCampaign(await loadEvaluationInput(campaign, full, new Date(asOf), listening));
           },
         }
       : {}),

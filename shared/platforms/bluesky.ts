@@ -124,8 +124,11 @@ function errorCode(response: HttpResponse): string | undefined {
   return undefined;
 }
 
-export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdapter {
-  const http = new PlatformHttp('Bluesky', options);
+/**
+ * A Bluesky account's session over one HTTP layer: signing in, refreshing, and authenticated XRPC
+ * calls. The publishing adapter and the listening adapter (bluesky-listening.ts) both use it.
+ */
+export function blueskySession(http: PlatformHttp) {
   // The session lives in the channel's secret, so a warm container (and the next one) signs in
   // once, not once per post; it is refreshed when its access token runs out.
   const sessions = new CredentialSessions<BlueskyCredentials>(
@@ -224,6 +227,13 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
     return { response, session: used };
   }
 
+  return { sessions, call };
+}
+
+export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdapter {
+  const http = new PlatformHttp('Bluesky', options);
+  const { sessions, call } = blueskySession(http);
+
   async function uploadBlob(channel: Channel, store: CredentialStore, url: string) {
     const file = await downloadMedia(http, url);
     const video = isVideoMime(file.mimeType);
@@ -243,11 +253,6 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
     }));
     const blob = readAnswer('Bluesky', BlobAnswer, response.body, 'uploadBlob', 'unavailable').blob;
     return { blob, video };
-  }
-
-  function webUrl(uri: string, handle: string): string {
-    const rkey = uri.split('/').pop() ?? '';
-    return `https://bsky.app/profile/${handle}/post/${rkey}`;
   }
 
   return {
@@ -369,6 +374,12 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
       return readings;
     },
   };
+}
+
+/** Where a person sees a post: bsky.app by the author's handle and the record key. */
+export function webUrl(uri: string, handle: string): string {
+  const rkey = uri.split('/').pop() ?? '';
+  return `https://bsky.app/profile/${handle}/post/${rkey}`;
 }
 
 /** Bluesky's counts in Pulsecast's vocabulary. No impressions, reach or clicks: absent, not zero. */

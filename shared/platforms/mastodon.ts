@@ -91,16 +91,16 @@ interface InstanceLimits {
   charactersReservedPerUrl: number;
 }
 
-export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAdapter {
-  const http = new PlatformHttp('Mastodon', options);
+/**
+ * A Mastodon account over one HTTP layer: its server and authenticated calls. The publishing
+ * adapter and the listening adapter (mastodon-listening.ts) both use it.
+ */
+export function mastodonSession(http: PlatformHttp) {
   // Mastodon tokens do not expire: nothing to refresh.
   const sessions = new CredentialSessions(
     { platformName: 'Mastodon', schema: MastodonCredentials },
     http.now,
   );
-  const instances = new Map<string, { limits: InstanceLimits; at: number }>();
-  /** Servers older than 4.3 have no multi-status endpoint: remembered so we ask once. */
-  const noBatch = new Set<string>();
 
   function serverOf(channel: Channel): string {
     if (channel.apiBaseUrl) return channel.apiBaseUrl.replace(/\/+$/, '');
@@ -144,6 +144,16 @@ export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAda
     }
     return response;
   }
+
+  return { sessions, serverOf, authorised, call };
+}
+
+export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAdapter {
+  const http = new PlatformHttp('Mastodon', options);
+  const { sessions, serverOf, authorised, call } = mastodonSession(http);
+  const instances = new Map<string, { limits: InstanceLimits; at: number }>();
+  /** Servers older than 4.3 have no multi-status endpoint: remembered so we ask once. */
+  const noBatch = new Set<string>();
 
   async function limitsOf(server: string): Promise<InstanceLimits> {
     const cached = instances.get(server);

@@ -25,7 +25,9 @@ export type Entity =
   | 'MARK'
   | 'DIGEST'
   | 'CONVERSION'
-  | 'CONFIG';
+  | 'CONFIG'
+  | 'MENTION'
+  | 'OWNREPLY';
 
 export const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 const KEY_ATTRIBUTES = [

@@ -1,4 +1,4 @@
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -118,11 +118,15 @@ describe('local mode, end to end', () => {
     if (!local) throw new Error('the demo did not start');
 
     const started = Date.now();
-    const response = await advanceClock(local.url, 'P8D');
+    // Two requests of 4 days: one HTTP request may last at most 300 s (Node's requestTimeout),
+    // which 8 days of every-minute and every-5-minutes runs can exceed on a loaded machine.
+    for (const by of ['P4D', 'P4D']) {
+      const response = await advanceClock(local.url, by);
+      expect(response.status).toBe(200);
+      const summary = (await response.json()) as { executions: { failed: number }; to: string };
+      expect(summary.executions.failed).toBe(0);
+    }
     const wallMs = Date.now() - started;
-    expect(response.status).toBe(200);
-    const summary = (await response.json()) as { executions: { failed: number }; to: string };
-    expect(summary.executions.failed).toBe(0);
     // Speed is measured by `npm run bench` (shared machines are noisy); this only reports it.
     console.log(`local mode: 8 days advanced in ${(wallMs / 1000).toFixed(1)} s of wall time`);
 
@@ -168,7 +172,21 @@ describe('local mode, end to end', () => {
     const outbox = readdirSync(join(dataDir, 'outbox'));
     expect(outbox.some((name) => name.includes('digest') && name.endsWith('.eml'))).toBe(true);
     expect(outbox.some((name) => name.includes('digest') && name.endsWith('.json'))).toBe(true);
-  }, 300_000);
+
+    // The demo's planted spike (3 March, examples/simulator.json): one Slack message, one email.
+    const spike = outbox.filter((name) => name.includes('spike-detected'));
+    expect(spike.filter((name) => name.includes('_slack_') && name.endsWith('.json'))).toHaveLength(1);
+    expect(spike.filter((name) => name.endsWith('.eml'))).toHaveLength(1);
+    // The digests have a listening section (share of voice, response figures, the spike).
+    const digests = outbox
+      .filter((name) => name.includes('digest') && name.endsWith('.json'))
+      .map((name) => readFileSync(join(dataDir, 'outbox', name), 'utf8'));
+    expect(digests.some((text) => text.includes('Listening') && text.includes('Spike: Pulsecast'))).toBe(
+      true,
+    );
+    // 8 days hold 11,520 Dispatcher, 2,304 Collector and 2,304 Listener runs (each a state
+    // machine execution); this is a ceiling for a slow machine, not a speed goal (npm run bench).
+  }, 600_000);
 
   it('keeps data and time across a restart, and runs beside a second instance', async () => {
     const before = ((await (await fetch(`${local!.url}/_local/clock`)).json()) as { now: string }).now;

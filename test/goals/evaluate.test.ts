@@ -375,7 +375,7 @@ describe('evaluateGoal: not enough data, never an exception', () => {
     });
   });
 
-  it('needs 5 measured posts for a rate, and cannot measure response times', () => {
+  it('needs 5 measured posts for a rate, and listening set up for response times', () => {
     const rate = goal({ metric: 'engagementRate', target: { kind: 'absolute', value: 2 }, window });
     const posts = [published('a', '2026-04-01T09:00:00.000Z', { engagements: 5, impressions: 100 })];
     expect(evaluate(rate, '2026-05-03T12:00:00.000Z', posts)).toMatchObject({
@@ -392,7 +392,7 @@ describe('evaluateGoal: not enough data, never an exception', () => {
     });
     expect(evaluate(response, '2026-04-10T12:00:00.000Z', posts)).toMatchObject({
       status: 'NOT_ENOUGH_DATA',
-      reason: 'Pulsecast does not collect mentions and replies yet, so response time cannot be measured',
+      reason: 'listening is not set up (PUT /v1/listening), so nothing is collected to measure',
     });
   });
 

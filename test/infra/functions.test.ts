@@ -16,7 +16,16 @@ describe('API functions', () => {
   const groups = [...stack.api.functions.keys()];
 
   it('has one function per route group', () => {
-    expect(groups).toEqual(['Health', 'Calendars', 'Posts', 'Channels', 'Campaigns', 'Holds', 'Conversions']);
+    expect(groups).toEqual([
+      'Health',
+      'Calendars',
+      'Posts',
+      'Channels',
+      'Campaigns',
+      'Holds',
+      'Conversions',
+      'Listening',
+    ]);
   });
 
   it.each(groups)(

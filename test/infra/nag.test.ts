@@ -57,6 +57,7 @@ describe('cdk-nag AwsSolutions', () => {
       ...Object.values(stack.measuring.functions),
       ...Object.values(stack.evaluating.functions),
       stack.holds.autoHold,
+      ...Object.values(stack.listening.functions),
     ];
     const xray = functions.map(
       (fn) => `AwsSolutions-IAM5[Resource::*] ${fn.role.node.path}/DefaultPolicy/Resource`,
@@ -66,6 +67,7 @@ describe('cdk-nag AwsSolutions', () => {
       stack.publishing.functions.publish,
       stack.publishing.channelHealth,
       stack.measuring.functions.collectChannel,
+      stack.listening.functions.listen,
     ].map(
       (fn) =>
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast/*] ${fn.role.node.path}/DefaultPolicy/Resource`,
@@ -95,9 +97,19 @@ describe('cdk-nag AwsSolutions', () => {
       ...invokesItsFunctions(stack.evaluating),
       `AwsSolutions-SQS3 ${stack.evaluating.deadLetterQueue.node.path}/Resource`,
     ];
+    const listenerPolicy = `${stack.listening.stateMachine.role.node.path}/DefaultPolicy/Resource`;
+    const listener = [
+      `AwsSolutions-IAM5[Resource::*] ${listenerPolicy}`,
+      ...Object.values(stack.listening.functions).map(
+        (fn) =>
+          `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${listenerPolicy}`,
+      ),
+      `AwsSolutions-SQS3 ${stack.listening.deadLetterQueue.node.path}/Resource`,
+    ];
     expect(findings).toEqual(
       [
         ...xray,
+        ...listener,
         ...secrets,
         ...dispatcher,
         ...collector,

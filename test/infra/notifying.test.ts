@@ -57,6 +57,7 @@ describe('PulsecastNotifying', () => {
         'detail-type': [
           'Channel Needs Attention',
           'Hold Started',
+          'Mention Spike Detected',
           'Post Failed',
           'Post Outcome Unknown',
           'Posts Held',

@@ -65,6 +65,7 @@ describe('notification routing', () => {
           'Strategy Adjustment Recommended',
           'Hold Started',
           'Posts Held',
+          'Mention Spike Detected',
         ],
         undefined,
       ],

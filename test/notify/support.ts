@@ -162,6 +162,35 @@ export function sampleEvents(overrides: { eventId?: string; status?: string } = 
         campaign: 'spring-launch',
       })),
     }),
+    makeEvent('Mention Spike Detected', {
+      eventId: id('Mention Spike Detected'),
+      occurredAt: NOW,
+      episodeId: 'brand-bluesky-1',
+      subject: 'brand',
+      subjectName: NASTY,
+      platform: 'bluesky',
+      count: 40,
+      baseline: 0.75,
+      windowMinutes: 15,
+      negativeShare: 0.8,
+      autoHold: true,
+      startedAt: NOW,
+      samples: [
+        { author: 'someone.bsky.social', text: NASTY, url: 'https://bsky.app/profile/someone/post/1' },
+      ],
+    }),
+    makeEvent('Mention Spike Ended', {
+      eventId: id('Mention Spike Ended'),
+      occurredAt: NOW,
+      episodeId: 'brand-bluesky-1',
+      subject: 'brand',
+      platform: 'bluesky',
+      startedAt: NOW,
+      endedAt: NOW,
+      peak: 120,
+      baseline: 0.75,
+      windowMinutes: 15,
+    }),
   ];
   return events;
 }

@@ -24,7 +24,7 @@ export async function startHandlerTable(): Promise<{ dynamo: LocalDynamo; store:
 
 /** The handler of `functions/api/<name>.ts`. */
 export async function apiHandler(
-  name: 'posts' | 'campaigns' | 'calendars' | 'conversions',
+  name: 'posts' | 'campaigns' | 'calendars' | 'conversions' | 'listening',
 ): Promise<ApiHandler> {
   return (await import(`../../functions/api/${name}.ts`)).handler as unknown as ApiHandler;
 }

@@ -1,0 +1,159 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import type * as events from 'aws-cdk-lib/aws-events';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
+import type * as sqs from 'aws-cdk-lib/aws-sqs';
+import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
+import { Construct } from 'constructs';
+import { TRANSIENT_ERRORS } from './measuring.ts';
+import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
+import { failWhenAnyFailed, mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
+
+/** Props of {@link PulsecastListening}. */
+export interface PulsecastListeningProps {
+  readonly data: TableBinding;
+  readonly bus: events.IEventBus;
+  /**
+   * Name prefix of the channel secrets the Listener reads with (and refreshes tokens in).
+   * @default 'pulsecast/'
+   */
+  readonly secretPrefix?: string;
+  /**
+   * Platforms read at once by one run.
+   * @default 4
+   */
+  readonly maxConcurrency?: number;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/**
+ * Listening (docs/architecture.md#listener): every 5 minutes a schedule starts the Listener, an
+ * Express state machine:
+ *
+ *   Plan → any platform? → Map over platforms: Listen → DetectSpikes → any platform failed? fail : done
+ *
+ * One Map iteration per platform: a platform's rate limit is spent by one reader, and a platform
+ * that fails (caught) leaves the others and the spike check running; its positions stay, so the
+ * next run reads what this one missed. Spikes are checked after every read, on what is stored.
+ */
+export class PulsecastListening extends Construct {
+  public readonly stateMachine: sfn.StateMachine;
+  public readonly schedule: scheduler.Schedule;
+  public readonly deadLetterQueue: sqs.Queue;
+  public readonly functions: {
+    plan: PulsecastFunction;
+    listen: PulsecastFunction;
+    spikes: PulsecastFunction;
+  };
+
+  constructor(scope: Construct, id: string, props: PulsecastListeningProps) {
+    super(scope, id);
+    const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 4, 7);
+    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const fn = (name: string, entry: string, description: string, timeout: Duration) =>
+      new PulsecastFunction(this, name, { entry, description, timeout, logRemovalPolicy });
+    this.functions = {
+      plan: fn(
+        'ListenPlanFunction',
+        'functions/listening/plan.ts',
+        'Listener: the platforms to read this run',
+        Duration.seconds(30),
+      ).bindTable(props.data, 'read'),
+      listen: fn(
+        'ListenFunction',
+        'functions/listening/listen.ts',
+        'Listener: read one platform’s new mentions, replies and our replies; store each once',
+        Duration.minutes(3),
+      )
+        .bindTable(props.data, 'readWrite')
+        .bindChannelSecrets(props.secretPrefix ?? 'pulsecast/', 'readWrite'),
+      spikes: fn(
+        'DetectSpikesFunction',
+        'functions/listening/spikes.ts',
+        'Listener: start or end mention spike episodes',
+        Duration.seconds(60),
+      )
+        .bindTable(props.data, 'readWrite')
+        .bindEventBus(props.bus),
+    };
+
+    // Every step is idempotent (conditional puts, stable event ids): retried as a whole.
+    const retry = (task: tasks.LambdaInvoke) =>
+      task.addRetry({
+        errors: TRANSIENT_ERRORS,
+        interval: Duration.seconds(2),
+        backoffRate: 2,
+        maxAttempts: 3,
+        jitterStrategy: sfn.JitterType.FULL,
+      });
+    const plan = new tasks.LambdaInvoke(this, 'Plan', {
+      lambdaFunction: this.functions.plan.function,
+      payload: sfn.TaskInput.fromObject({}),
+      payloadResponseOnly: true,
+      retryOnServiceExceptions: false,
+    });
+    const listen = new tasks.LambdaInvoke(this, 'Listen', {
+      lambdaFunction: this.functions.listen.function,
+      retryOnServiceExceptions: false,
+      resultSelector: { 'summary.$': '$.Payload', failed: false },
+    });
+    const detect = new tasks.LambdaInvoke(this, 'DetectSpikes', {
+      lambdaFunction: this.functions.spikes.function,
+      payload: sfn.TaskInput.fromObject({}),
+      retryOnServiceExceptions: false,
+      resultPath: '$.spikes',
+      resultSelector: { 'report.$': '$.Payload' },
+    });
+    for (const task of [plan, listen, detect]) retry(task);
+    listen.addCatch(
+      new sfn.Pass(this, 'PlatformNotRead', {
+        parameters: { 'platform.$': '$.platform', failed: true, 'error.$': '$.error.Error' },
+      }),
+      { errors: ['States.ALL'], resultPath: '$.error' },
+    );
+    const map = new sfn.Map(this, 'ListenPerPlatform', {
+      itemsPath: '$.platforms',
+      maxConcurrency,
+      resultPath: '$.results',
+    });
+    map.itemProcessor(listen);
+    const findFailures = new sfn.Pass(this, 'FindFailures', {
+      parameters: { 'failed.$': 'States.ArrayContains($.results[*].failed, true)' },
+      resultPath: '$.verdict',
+    });
+    const verdict = failWhenAnyFailed(
+      this,
+      '$.verdict.failed',
+      { choice: 'AllPlatformsRead', fail: 'SomePlatformsNotRead', succeed: 'Listened' },
+      {
+        error: 'PlatformsNotRead',
+        cause: 'one or more platforms could not be read; the next run reads from where they stopped',
+      },
+    );
+
+    const workflow = new ScheduledWorkflow(this, 'Default', {
+      name: 'Listener',
+      definition: plan.next(
+        new sfn.Choice(this, 'AnyPlatform')
+          .when(sfn.Condition.isPresent('$.platforms[0]'), map.next(detect).next(findFailures).next(verdict))
+          .otherwise(new sfn.Succeed(this, 'NothingToListenFor')),
+      ),
+      stateMachineType: sfn.StateMachineType.EXPRESS,
+      timeout: Duration.minutes(5),
+      functions: Object.values(this.functions),
+      schedule: {
+        id: 'EveryFiveMinutes',
+        description: 'Starts the Listener every 5 minutes',
+        expression: scheduler.ScheduleExpression.rate(Duration.minutes(5)),
+        // A missed run is covered by the next: positions only move once posts are stored.
+        retryAttempts: 2,
+        maxEventAge: Duration.minutes(5),
+      },
+      logRemovalPolicy,
+    });
+    this.stateMachine = workflow.stateMachine;
+    this.schedule = workflow.schedule;
+    this.deadLetterQueue = workflow.deadLetterQueue;
+  }
+}

@@ -1,0 +1,163 @@
+import { json } from './base.ts';
+import { type ConversationPost, repliesToOurPosts, subjectPosts, teamReplies } from './conversation.ts';
+import type { SimContext, SimRequest, SimResponse, SimRoute, SimulatedPost } from './sim-types.ts';
+
+/**
+ * Mastodon's search, hashtag timeline, notifications and our replies over the simulated
+ * conversation (conversation.ts). Ids are snowflakes like Mastodon's (milliseconds << 16, plus
+ * bits of the post's own id), so `min_id` / `max_id` page by time as on a real server.
+ */
+
+const WEEK = 7 * 86_400_000;
+const PAGE = 40;
+
+interface Account {
+  id: string;
+  username: string;
+}
+
+export interface MastodonConversationDeps {
+  accounts: readonly Account[];
+  /** The simulator's JSON for one of its own posts. */
+  statusJson(post: SimulatedPost, ctx: SimContext): Record<string, unknown>;
+  /** What `/api/v1/accounts/:id/statuses` answers without a conversation. */
+  accountStatuses(req: SimRequest, ctx: SimContext): SimResponse;
+}
+
+const snowflake = (post: ConversationPost) =>
+  ((BigInt(post.createdAt.getTime()) << 16n) | BigInt(Number.parseInt(post.id.slice(0, 4), 16))).toString();
+const newer = (a: string, b: string) => BigInt(a) > BigInt(b);
+
+function statusOf(post: ConversationPost, ctx: SimContext, reply?: { to: string; account: string }) {
+  const id = snowflake(post);
+  return {
+    id,
+    created_at: post.createdAt.toISOString(),
+    in_reply_to_id: reply?.to ?? null,
+    in_reply_to_account_id: reply?.account ?? null,
+    visibility: 'public',
+    uri: `${ctx.baseUrl}/users/${post.author}/statuses/${id}`,
+    url: `${ctx.baseUrl}/@${post.author}/${id}`,
+    content: `<p>${post.text.replace(/&/g, '&amp;').replace(/</g, '&lt;')}</p>`,
+    account: {
+      id: `2${post.author.replace(/\D/g, '').padStart(6, '0')}`,
+      username: post.author,
+      acct: `${post.author}@elsewhere.example`,
+      display_name: post.author,
+    },
+    replies_count: 0,
+    reblogs_count: 0,
+    favourites_count: 0,
+  };
+}
+
+/** A Mastodon list page: `min_id` takes the oldest after it, `max_id` the newest before it; newest first. */
+function page<T extends { id: string }>(req: SimRequest, items: T[]): T[] {
+  const limit = Math.min(Math.max(Number(req.query.get('limit') ?? 20) || 20, 1), PAGE);
+  const minId = req.query.get('min_id') ?? req.query.get('since_id');
+  const maxId = req.query.get('max_id');
+  const sorted = items
+    .filter((item) => (!minId || newer(item.id, minId)) && (!maxId || newer(maxId, item.id)))
+    .sort((a, b) => (newer(a.id, b.id) ? 1 : -1));
+  const chosen = req.query.get('min_id') ? sorted.slice(0, limit) : sorted.slice(-limit);
+  return chosen.reverse();
+}
+
+export function mastodonConversationRoutes(deps: MastodonConversationDeps): SimRoute[] {
+  const config = (ctx: SimContext) => ctx.audience.config.conversation;
+  const seed = (ctx: SimContext) => ctx.audience.config.seed;
+
+  function searched(ctx: SimContext, matches: (text: string) => boolean) {
+    const conversation = config(ctx);
+    if (!conversation) return [];
+    const now = ctx.now();
+    return subjectPosts(conversation, seed(ctx), 'mastodon', new Date(now.getTime() - WEEK), now)
+      .filter((p) => matches(p.text.toLowerCase()))
+      .map((p) => statusOf(p, ctx));
+  }
+
+  function inboundOf(account: Account, ctx: SimContext): ConversationPost[] {
+    const conversation = config(ctx);
+    if (!conversation) return [];
+    const ours = ctx.posts.filter((p) => p.account === account.id && !p.deleted);
+    return repliesToOurPosts(conversation, seed(ctx), ours, ctx.now());
+  }
+
+  return [
+    {
+      method: 'GET',
+      path: '/api/v2/search',
+      auth: true,
+      handle: (req, ctx) => {
+        const q = (req.query.get('q') ?? '').toLowerCase();
+        const type = req.query.get('type');
+        const statuses =
+          type && type !== 'statuses' ? [] : searched(ctx, (text) => q.length > 0 && text.includes(q));
+        return json(200, { accounts: [], hashtags: [], statuses: page(req, statuses) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/timelines/tag/:tag',
+      handle: (req, ctx) => {
+        const tag = `#${(req.params.tag ?? '').toLowerCase()}`;
+        return json(
+          200,
+          page(
+            req,
+            searched(ctx, (text) => text.includes(tag)),
+          ),
+        );
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/notifications',
+      auth: true,
+      handle: (req, ctx) => {
+        const account = deps.accounts.find((a) => a.id === req.auth?.account);
+        const types = req.query.getAll('types[]');
+        if (!account || (types.length > 0 && !types.includes('mention'))) return json(200, []);
+        const notifications = inboundOf(account, ctx).map((p) => {
+          const status = statusOf(p, ctx, { to: p.replyTo ?? '', account: account.id });
+          return {
+            id: status.id,
+            type: 'mention',
+            created_at: status.created_at,
+            account: status.account,
+            status,
+          };
+        });
+        return json(200, page(req, notifications));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/accounts/:id/statuses',
+      handle: (req, ctx) => {
+        const account = deps.accounts.find((a) => a.id === req.params.id);
+        const conversation = config(ctx);
+        if (!account || !conversation?.teamReplies || req.query.get('exclude_replies') !== 'false') {
+          return deps.accountStatuses(req, ctx);
+        }
+        const inbound = inboundOf(account, ctx);
+        const byId = new Map(inbound.map((p) => [p.id, p]));
+        const own = ctx.posts
+          .filter((p) => p.account === account.id && !p.deleted)
+          .map((p) => deps.statusJson(p, ctx) as { id: string });
+        const answers = teamReplies(conversation, seed(ctx), inbound, ctx.now()).flatMap((a) => {
+          const answered = byId.get(a.replyTo ?? '');
+          if (!answered) return [];
+          const status = statusOf({ ...a, author: account.username }, ctx, {
+            to: snowflake(answered),
+            account: '2000000',
+          });
+          return [
+            { ...status, account: { id: account.id, username: account.username, acct: account.username } },
+          ];
+        });
+        return json(200, page(req, [...own, ...answers]));
+      },
+    },
+  ];
+}

@@ -1,0 +1,140 @@
+import type { Channel, Platform } from '../domain/index.ts';
+import type { CredentialStore } from './port.ts';
+
+/**
+ * The listening port: what a platform lets us read of the conversation around us, beside the
+ * publishing port (port.ts). Three abilities, each declared per platform:
+ * - `search`: posts by anyone that contain a term or a handle;
+ * - `inbound`: replies, mentions, quotes and comments addressed to one of our channels;
+ * - `ownReplies`: the replies our channel wrote (so answered / time to first reply can be told).
+ * What a platform cannot do is said in words (`reason`), and the Listener reports it instead of
+ * pretending the count is zero.
+ */
+export type ListeningAbility = 'search' | 'inbound' | 'ownReplies';
+export type Support = { supported: true } | { supported: false; reason: string };
+export type ListeningCapabilities = Record<ListeningAbility, Support>;
+
+/** A post as the platform returned it, in our words. */
+export interface FoundPost {
+  id: string;
+  url: string;
+  author: { handle: string; id?: string; name?: string };
+  createdAt: string;
+  text: string;
+  /** The post it answers and its thread's first post, when the platform says. */
+  replyTo?: string;
+  threadRoot?: string;
+}
+
+export interface InboundPost extends FoundPost {
+  kind: 'reply' | 'mention' | 'quote' | 'comment';
+}
+
+/**
+ * Where to read from: after `position` (what an earlier read returned: a time, an id or the
+ * platform's cursor) or, on a first read, from `since`.
+ */
+export interface ReadFrom {
+  position?: string;
+  since: string;
+}
+
+export interface Read<T> {
+  posts: T[];
+  /** Where the next read starts; unchanged when nothing newer came. */
+  position?: string;
+}
+
+export interface ListeningAdapter {
+  readonly platform: Platform;
+  readonly capabilities: ListeningCapabilities;
+  search(
+    query: string,
+    channel: Channel,
+    credentials: CredentialStore,
+    from: ReadFrom,
+  ): Promise<Read<FoundPost>>;
+  inbound(channel: Channel, credentials: CredentialStore, from: ReadFrom): Promise<Read<InboundPost>>;
+  ownReplies(channel: Channel, credentials: CredentialStore, from: ReadFrom): Promise<Read<FoundPost>>;
+}
+
+/** Pages a platform is read for at most per query and run; what is left waits for the next run. */
+export const MAX_PAGES = 50;
+
+const notBuilt = (what: string): Support => ({ supported: false, reason: what });
+const ALL: ListeningCapabilities = {
+  search: { supported: true },
+  inbound: { supported: true },
+  ownReplies: { supported: true },
+};
+
+/**
+ * What each platform can do for listening, with why where it cannot (what its API offers and
+ * costs), so the Listener and `GET /v1/listening` can say so. A table, not the adapters
+ * themselves, so that reading it bundles no platform code (listening-registry.ts builds those).
+ */
+export const LISTENING_CAPABILITIES: Readonly<Record<Platform, ListeningCapabilities>> = {
+  bluesky: ALL,
+  mastodon: ALL,
+  x: {
+    search: notBuilt(
+      'X recent search (GET /2/tweets/search/recent) needs a paid API plan (Basic or above); Pulsecast does not call it yet',
+    ),
+    inbound: notBuilt('X mentions (GET /2/users/:id/mentions) are not read by Pulsecast yet'),
+    ownReplies: notBuilt('X replies of our account are not read by Pulsecast yet'),
+  },
+  threads: {
+    search: notBuilt(
+      'Threads keyword search (GET /keyword_search, permission threads_keyword_search) is not called by Pulsecast yet',
+    ),
+    inbound: notBuilt('Threads replies (GET /{media-id}/replies) are not read by Pulsecast yet'),
+    ownReplies: notBuilt('Threads replies of our account are not read by Pulsecast yet'),
+  },
+  linkedin: {
+    search: notBuilt('LinkedIn offers no public post search'),
+    inbound: notBuilt(
+      'LinkedIn comments need the Community Management API; Pulsecast does not read them yet',
+    ),
+    ownReplies: notBuilt('LinkedIn comments of our organisation are not read by Pulsecast yet'),
+  },
+  facebook: {
+    search: notBuilt('Facebook offers no public post search'),
+    inbound: notBuilt('comments on Facebook Page posts are not read by Pulsecast yet'),
+    ownReplies: notBuilt("the Page's own comments are not read by Pulsecast yet"),
+  },
+  instagram: {
+    search: notBuilt('Instagram hashtag search (ig_hashtag_search) is not called by Pulsecast yet'),
+    inbound: notBuilt('comments on Instagram media are not read by Pulsecast yet'),
+    ownReplies: notBuilt("the account's own comment replies are not read by Pulsecast yet"),
+  },
+};
+
+/**
+ * Reads newest-first pages until one reaches what an earlier read saw (`isOld`) or the pages run
+ * out (at most MAX_PAGES): the shape of every "latest first, cursor to go back" list.
+ */
+export async function readNewestFirst<T>(
+  page: (cursor: string | undefined) => Promise<{ items: T[]; cursor?: string }>,
+  isOld: (item: T) => boolean,
+): Promise<T[]> {
+  const found: T[] = [];
+  let cursor: string | undefined;
+  for (let n = 0; n < MAX_PAGES; n++) {
+    const answer = await page(cursor);
+    let reachedOld = false;
+    for (const item of answer.items) {
+      if (isOld(item)) reachedOld = true;
+      else found.push(item);
+    }
+    if (reachedOld || !answer.cursor || answer.items.length === 0) break;
+    cursor = answer.cursor;
+  }
+  return found;
+}
+
+/** The later of two ISO instants (either may be absent). */
+export function laterOf(a: string | undefined, b: string | undefined): string | undefined {
+  if (a === undefined) return b;
+  if (b === undefined) return a;
+  return a > b ? a : b;
+}
