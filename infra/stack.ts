@@ -1,6 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { PulsecastApi } from './constructs/api.ts';
+import { PulsecastApproving } from './constructs/approving.ts';
 import { PulsecastData } from './constructs/data.ts';
 import { PulsecastEvaluating } from './constructs/evaluating.ts';
 import { PulsecastEvents } from './constructs/events.ts';
@@ -68,6 +69,7 @@ export class PulsecastStack extends Stack {
   public readonly notifying: PulsecastNotifying;
   public readonly measuring: PulsecastMeasuring;
   public readonly observability: PulsecastObservability;
+  public readonly approving: PulsecastApproving;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
     super(scope, id, {
@@ -133,6 +135,24 @@ export class PulsecastStack extends Stack {
         (name): name is string => typeof name === 'string',
       ),
     );
+
+    const slackSigningSecretName: unknown = this.node.tryGetContext('slackSigningSecretName');
+    if (
+      slackSigningSecretName !== undefined &&
+      (typeof slackSigningSecretName !== 'string' || !slackSigningSecretName)
+    ) {
+      throw new Error(
+        `context slackSigningSecretName must be a secret name, got ${JSON.stringify(slackSigningSecretName)}`,
+      );
+    }
+    this.approving = new PulsecastApproving(this, 'Approving', {
+      linkFunction: this.api.functionOf('ApprovalLinks'),
+      slackFunction: this.api.functionOf('SlackInteractions'),
+      notifier: this.notifying.notifier,
+      apiUrl: this.api.url,
+      ...(slackSigningSecretName ? { slackSigningSecretName } : {}),
+      secretRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
 
     this.evaluating = new PulsecastEvaluating(this, 'Evaluating', {
       data: this.data,

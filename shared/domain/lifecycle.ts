@@ -25,6 +25,28 @@ export const POST_TRANSITIONS = {
   SCHEDULED: {
     QUEUED: { by: ['system'], why: 'claimed by a Dispatcher execution' },
     CANCELLED: { by: ['person'], why: 'cancelled by a user' },
+    PENDING_APPROVAL: {
+      by: ['person'],
+      why: 'an approved post (or one on a channel or campaign that now has a rule) was edited: review starts again at the first step',
+    },
+  },
+  // Approvals (shared/approvals). A pending post has no PUBLISH entry in the due index, so no
+  // Dispatcher can claim it: only SCHEDULED → QUEUED exists, and approval is the one way in.
+  PENDING_APPROVAL: {
+    SCHEDULED: { by: ['person'], why: 'the last approval of the last step arrived before the post fell due' },
+    APPROVAL_MISSED: { by: ['system'], why: 'the post fell due before every step approved it' },
+    CANCELLED: { by: ['person'], why: 'cancelled by a user' },
+  },
+  APPROVAL_MISSED: {
+    PENDING_APPROVAL: {
+      by: ['person'],
+      why: 'a person rescheduled it: review starts again at the first step',
+    },
+    SCHEDULED: {
+      by: ['person'],
+      why: 'rescheduled after its channel and campaign stopped requiring approval',
+    },
+    CANCELLED: { by: ['person'], why: 'a person gave up on it' },
   },
   QUEUED: {
     PUBLISHING: { by: ['system'], why: 'the publish step starts the platform call' },
@@ -59,6 +81,10 @@ export const POST_TRANSITIONS = {
   },
   FAILED: {
     SCHEDULED: { by: ['person'], why: 'a person fixed and rescheduled it' },
+    PENDING_APPROVAL: {
+      by: ['person'],
+      why: 'a person rescheduled it on a channel or campaign with an approval rule: review starts again',
+    },
     CANCELLED: { by: ['person'], why: 'a person gave up on it' },
   },
   PUBLISHED: {},
@@ -76,13 +102,13 @@ export function canTransition(from: PostStatus, to: PostStatus, actor?: Actor): 
 }
 
 /** Statuses in which a user may still edit or cancel a post (nothing has claimed it yet). */
-export const EDITABLE_STATUSES: readonly PostStatus[] = ['SCHEDULED'];
+export const EDITABLE_STATUSES: readonly PostStatus[] = ['SCHEDULED', 'PENDING_APPROVAL'];
 
 /** Statuses a person settles: a post that did not go out, or whose outcome nobody knows. */
 export const SETTLEABLE_STATUSES: readonly PostStatus[] = ['FAILED', 'UNKNOWN'];
 
 /** Statuses a person may reschedule: only a post known not to have gone out. */
-export const RESCHEDULABLE_STATUSES: readonly PostStatus[] = ['FAILED'];
+export const RESCHEDULABLE_STATUSES: readonly PostStatus[] = ['FAILED', 'APPROVAL_MISSED'];
 
 export const TERMINAL_STATUSES: readonly PostStatus[] = (
   Object.keys(POST_TRANSITIONS) as PostStatus[]

@@ -143,6 +143,8 @@ export type NotifyConfig = z.infer<typeof NotifyConfig>;
 /** The events that, by default, need a decision now rather than in the digest. */
 export const DEFAULT_IMMEDIATE_EVENTS: readonly EventType[] = [
   'Post Failed',
+  'Post Approval Missed',
+  'Approval Requested',
   'Post Outcome Unknown',
   'Channel Needs Attention',
   'Strategy Adjustment Recommended',

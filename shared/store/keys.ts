@@ -25,5 +25,10 @@ export const DUE_KINDS = {
   /** UNKNOWN posts to look up on the platform, at `reconcileAt`. */
   reconcile: 'RECONCILE',
   metrics: 'METRICS',
+  /**
+   * PENDING_APPROVAL posts, at their next review deadline: a request or reminder to send, or
+   * their scheduled time (then they are missed). Never PUBLISH: no Dispatcher sees them.
+   */
+  approval: 'APPROVAL',
 } as const;
 export type DueKind = (typeof DUE_KINDS)[keyof typeof DUE_KINDS];

@@ -165,7 +165,9 @@ function textsOf(block: SlackBlock): { text: string; max: number; where: string 
     case 'actions':
       return block.elements.flatMap((e) => [
         { text: e.text.text, max: SLACK_LIMITS.buttonText, where: 'button' },
-        { text: e.url, max: SLACK_LIMITS.url, where: 'button url' },
+        'url' in e
+          ? { text: e.url, max: SLACK_LIMITS.url, where: 'button url' }
+          : { text: e.value, max: 2000, where: 'button value' },
       ]);
     case 'image':
       return [
