@@ -43,8 +43,10 @@ async function sweep(
   const due = await deps.store.dueWork(DUE_KINDS.approval, nowIso, { limit });
   for (const candidate of due.items) {
     const post = await deps.store.getPost(candidate.id);
-    const work = post ? nextApprovalWork(post) : undefined;
-    if (!post?.approval || !work || work.at > nowIso) continue;
+    if (post?.status !== 'PENDING_APPROVAL' || !post.approval) continue;
+    // Past its time, nothing else matters: a request or reminder still owed is moot.
+    const work = post.scheduledAt <= nowIso ? { what: 'missed' as const } : nextApprovalWork(post);
+    if (!work || ('at' in work && work.at > nowIso)) continue;
     const channel = await deps.store.getChannel(post.channel);
     const ref = postRef(post, channel?.platform ?? 'x');
     try {
