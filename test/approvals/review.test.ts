@@ -186,7 +186,14 @@ describe('a calendar on a channel with a two-step rule', () => {
       approve('p1', 'cy@example.com'),
     ]);
     expect(outcomes.map((o) => o.status).sort()).toEqual(['fulfilled', 'fulfilled', 'rejected']);
-    expect((await post()).status).toBe('SCHEDULED');
+    const settled = await post();
+    expect(settled.status).toBe('SCHEDULED');
+    expect(
+      settled.approvalLog
+        ?.filter((e) => e.action === 'approved')
+        .map((e) => e.by)
+        .sort(),
+    ).toEqual(['cat@example.com', 'cy@example.com', 'lea@example.com']);
   });
 
   it('blocks approval after changes were requested (comment required) until the post is edited', async () => {
