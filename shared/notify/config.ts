@@ -143,11 +143,13 @@ export type NotifyConfig = z.infer<typeof NotifyConfig>;
 /** The events that, by default, need a decision now rather than in the digest. */
 export const DEFAULT_IMMEDIATE_EVENTS: readonly EventType[] = [
   'Post Failed',
-  'Post Approval Missed',
-  'Approval Requested',
   'Post Outcome Unknown',
   'Channel Needs Attention',
   'Strategy Adjustment Recommended',
+  // Approvals: a post that missed its review is a decision for a person now; a request goes to
+  // the routed Slack webhooks with buttons (and, always, to the approvers by email).
+  'Post Approval Missed',
+  'Approval Requested',
 ];
 export const DEFAULT_PAGING_STATUSES: readonly GoalStatus[] = ['AT_RISK', 'OFF_TRACK'];
 

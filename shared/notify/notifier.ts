@@ -140,7 +140,8 @@ async function approvalDeliveries(event: PulsecastEvent, deps: NotifierDeps): Pr
         ...slackDelivery(deps, event.detail.eventId, webhook, [approvalSlackMessage(event, notice)]),
       );
   }
-  if (!workspace) return dedupeKeys(deliveries);
+  // Without a sender there is no email at all: approvers then decide in Slack, the API or the CLI.
+  if (!workspace || !deps.email || !deps.sender) return dedupeKeys(deliveries);
   if (!deps.approvalLinks) {
     throw new NotifyConfigError(
       'approval requests need signed links: no approval link key or API URL is configured',

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { LIST_INDEX } from '../../shared/store/keys.ts';
 import { BASE, permissionsOf, synthPulsecast, TABLE_WRITE, tableAccess } from './helpers.ts';
@@ -9,7 +10,17 @@ describe('API functions', () => {
   const groups = [...stack.api.functions.keys()];
 
   it('has one function per route group', () => {
-    expect(groups).toEqual(['Health', 'Calendars', 'Posts', 'Channels', 'Campaigns', 'Conversions']);
+    expect(groups).toEqual([
+      'Health',
+      'Calendars',
+      'Posts',
+      'Channels',
+      'Campaigns',
+      'Conversions',
+      'Approvals',
+      'ApprovalLinks',
+      'SlackInteractions',
+    ]);
   });
 
   it.each(groups)(
@@ -41,8 +52,23 @@ describe('API functions', () => {
     ['Calendars', { ...BASE, ...tableAccess('readWrite') }],
     ['Posts', { ...BASE, ...tableAccess('readWrite') }],
     ['Channels', { ...BASE, ...tableAccess('readWrite') }],
+    ['Approvals', { ...BASE, ...tableAccess('readWrite') }],
   ])('lets %s do exactly this and nothing else', (group, expected) => {
     expect(permissionsOf(synth, stack.api.functionOf(group))).toEqual(expected);
+  });
+
+  it.each([
+    ['ApprovalLinks', () => stack.approving.linkKey],
+    ['SlackInteractions', () => stack.approving.slackSigningSecret],
+  ])('lets %s read its own key and the table, and no other secret', (group, secret) => {
+    expect(permissionsOf(synth, stack.api.functionOf(group))).toEqual({
+      ...BASE,
+      ...tableAccess('readWrite'),
+      [synth.logicalId(secret() as Secret)]: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ],
+    });
   });
 
   it('gives Health no DynamoDB permission and no TABLE_NAME', () => {

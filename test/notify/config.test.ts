@@ -58,7 +58,14 @@ describe('notification routing', () => {
     });
     expect(simple.workspaces[0]?.routes.map((r) => [r.events, r.statuses])).toEqual([
       [
-        ['Post Failed', 'Post Outcome Unknown', 'Channel Needs Attention', 'Strategy Adjustment Recommended'],
+        [
+          'Post Failed',
+          'Post Outcome Unknown',
+          'Channel Needs Attention',
+          'Strategy Adjustment Recommended',
+          'Post Approval Missed',
+          'Approval Requested',
+        ],
         undefined,
       ],
       [['Goal Status Changed'], ['AT_RISK', 'OFF_TRACK']],

@@ -140,6 +140,26 @@ export function sampleEvents(overrides: { eventId?: string; status?: string } = 
       reason: NASTY,
       postId: 'post-0001',
     }),
+    makeEvent('Approval Requested', {
+      ...post,
+      eventId: id('Approval Requested'),
+      round: 1,
+      step: 0,
+      stepName: 'legal',
+      stepCount: 2,
+      required: 1,
+      approvers: [{ email: 'lea@example.com', timezone: 'America/New_York' }, { email: 'lou@example.com' }],
+      text: NASTY,
+      link: 'https://shop.example/spring',
+      media: ['https://cdn.example/a.png'],
+      timezone: 'Europe/Berlin',
+    }),
+    makeEvent('Post Approval Missed', {
+      ...post,
+      eventId: id('Post Approval Missed'),
+      stepName: 'legal',
+      reason: NASTY,
+    }),
   ];
   return events;
 }
