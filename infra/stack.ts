@@ -101,16 +101,7 @@ export class PulsecastStack extends Stack {
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 
-    const conversionsSecretName =
-      props.conversionsSecretName ?? this.node.tryGetContext('conversionsSecretName');
-    if (
-      conversionsSecretName !== undefined &&
-      (typeof conversionsSecretName !== 'string' || !conversionsSecretName)
-    ) {
-      throw new Error(
-        `context conversionsSecretName must be a secret name, got ${JSON.stringify(conversionsSecretName)}`,
-      );
-    }
+    const conversionsSecretName = secretNameOf(this, 'conversionsSecretName', props.conversionsSecretName);
     this.measuring = new PulsecastMeasuring(this, 'Measuring', {
       data: this.data,
       bus: this.events.bus,
@@ -136,15 +127,7 @@ export class PulsecastStack extends Stack {
       ),
     );
 
-    const slackSigningSecretName: unknown = this.node.tryGetContext('slackSigningSecretName');
-    if (
-      slackSigningSecretName !== undefined &&
-      (typeof slackSigningSecretName !== 'string' || !slackSigningSecretName)
-    ) {
-      throw new Error(
-        `context slackSigningSecretName must be a secret name, got ${JSON.stringify(slackSigningSecretName)}`,
-      );
-    }
+    const slackSigningSecretName = secretNameOf(this, 'slackSigningSecretName');
     this.approving = new PulsecastApproving(this, 'Approving', {
       linkFunction: this.api.functionOf('ApprovalLinks'),
       slackFunction: this.api.functionOf('SlackInteractions'),
@@ -174,6 +157,15 @@ export class PulsecastStack extends Stack {
       alertEmails: props.alertEmails ?? alertEmailsFromContext(this),
     });
   }
+}
+
+/** A secret's name from props, else from context (`-c <key>=<name>`); anything but a name fails the synth. */
+function secretNameOf(stack: Stack, key: string, fromProps?: string): string | undefined {
+  const value: unknown = fromProps ?? stack.node.tryGetContext(key);
+  if (value !== undefined && (typeof value !== 'string' || !value)) {
+    throw new Error(`context ${key} must be a secret name, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 /** The Collector's cadence from props or `-c metricsCheckpoints=1h,6h,24h,7d` (validated by the construct). */

@@ -2,6 +2,7 @@ import { RemovalPolicy, Validations } from 'aws-cdk-lib';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import type { PulsecastFunction } from './pulsecast-function.ts';
+import { generatedHmacSecret } from './secrets.ts';
 
 /** Props of {@link PulsecastApproving}. */
 export interface PulsecastApprovingProps {
@@ -39,15 +40,12 @@ export class PulsecastApproving extends Construct {
   constructor(scope: Construct, id: string, props: PulsecastApprovingProps) {
     super(scope, id);
     const removalPolicy = props.secretRemovalPolicy ?? RemovalPolicy.RETAIN;
-    const linkKey = new secretsmanager.Secret(this, 'ApprovalLinkKey', {
+    const linkKey = generatedHmacSecret(this, 'ApprovalLinkKey', {
       description:
         'HMAC-SHA256 key of Pulsecast approval links (signed by the notifier, checked by the approval page)',
-      generateSecretString: { passwordLength: 64, excludePunctuation: true, includeSpace: false },
+      length: 64,
       removalPolicy,
-    });
-    Validations.of(linkKey).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason:
+      manualRotationReason:
         'Rotating the link key would invalidate every approval link already emailed; links expire within 14 days, so a manual rotation (put a new value) is the procedure, documented in the ADR.',
     });
     this.linkKey = linkKey;
@@ -64,15 +62,12 @@ export class PulsecastApproving extends Construct {
           'The Slack endpoint reads the one secret named by context; IAM matches a secret imported by name only with the six-character suffix Secrets Manager appends.',
       });
     } else {
-      const created = new secretsmanager.Secret(this, 'SlackSigningSecret', {
+      const created = generatedHmacSecret(this, 'SlackSigningSecret', {
         description:
           "The Slack app's signing secret (Basic Information → App Credentials); put Slack's value here. Until then every Slack request is refused.",
-        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+        length: 48,
         removalPolicy,
-      });
-      Validations.of(created).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
+        manualRotationReason:
           "Slack issues the signing secret and rotates it in the Slack app's settings; the new value is copied here by hand. Secrets Manager cannot rotate a value Slack owns.",
       });
       this.slackSigningSecret = created;

@@ -1,10 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { ApprovalLinks } from '../../shared/approvals/links.ts';
 import { SLACK_ACTIONS } from '../../shared/approvals/requests.ts';
-import { makeEvent } from '../../shared/events.ts';
 import { NotifyConfig } from '../../shared/notify/config.ts';
 import { type NotifierDeps, notify } from '../../shared/notify/notifier.ts';
-import { RecordingEmail, RecordingSlack } from '../notify/support.ts';
+import { eventOf, NASTY, RecordingEmail, RecordingSlack } from '../notify/support.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 
 const NOW = '2026-12-01T09:00:00.000Z';
@@ -22,24 +21,8 @@ const config = NotifyConfig.parse({
   ],
 });
 
-const request = makeEvent('Approval Requested', {
-  eventId: 'p1:approval:1:0:request',
-  occurredAt: NOW,
-  postId: 'p1',
-  channel: 'x-main',
-  platform: 'x',
-  scheduledAt: '2026-12-10T09:00:00.000Z',
-  round: 1,
-  step: 0,
-  stepName: 'legal',
-  stepCount: 2,
-  required: 1,
-  approvers: [{ email: 'lea@example.com', timezone: 'America/New_York' }, { email: 'lou@example.com' }],
-  text: 'Spring <sale> & more',
-  link: 'https://shop.example/spring',
-  media: ['https://cdn.example/a.png'],
-  timezone: 'Europe/Berlin',
-});
+// Approvers lea (America/New_York) and lou; the post is due 2026-12-10T09:00Z; its text is hostile.
+const request = eventOf('Approval Requested');
 
 function setup(overrides: Partial<NotifierDeps> = {}) {
   const slack = new RecordingSlack();
@@ -63,19 +46,20 @@ describe('approval requests', () => {
     await notify(request, deps);
     expect(email.sent.map((m) => m.to)).toEqual(['lea@example.com', 'lou@example.com']);
     const lea = email.sent[0];
-    expect(lea?.content.subject).toContain('Approval needed: post p1 on X, step 1 of 2');
-    expect(lea?.content.text).toContain('Spring <sale> & more');
+    expect(lea?.content.subject).toContain('Approval needed: post post-0001 on X, step 1 of 2');
+    expect(lea?.content.text).toContain(NASTY.slice(0, 60));
+    expect(lea?.content.html).not.toContain('<script>');
     expect(lea?.content.text).toContain('Thu 10 Dec 2026, 04:00 (America/New_York)');
     expect(email.sent[1]?.content.text).toContain('Thu 10 Dec 2026, 10:00 (Europe/Berlin)');
     const urls = [...(lea?.content.text ?? '').matchAll(/https:\/\/api\.example\.com\/\S+/g)].map(
       (m) => new URL(m[0]),
     );
     expect(urls.map((u) => [u.pathname, u.searchParams.get('decision')])).toEqual([
-      ['/v1/approvals/p1/link', 'approve'],
-      ['/v1/approvals/p1/link', 'request-changes'],
+      ['/v1/approvals/post-0001/link', 'approve'],
+      ['/v1/approvals/post-0001/link', 'request-changes'],
     ]);
     const claims = await links.verify(urls[0]?.searchParams.get('token') ?? '', new Date(NOW));
-    expect(claims).toMatchObject({ p: 'p1', r: 1, s: 0, a: 'lea@example.com' });
+    expect(claims).toMatchObject({ p: 'post-0001', r: 1, s: 0, a: 'lea@example.com' });
     // The link expires when the post falls due.
     expect(claims.e).toBe(Date.parse('2026-12-10T09:00:00.000Z') / 1000);
   });
@@ -87,8 +71,8 @@ describe('approval requests', () => {
     const actions = slack.sent[0]?.payload.blocks.find((b) => b.type === 'actions');
     expect(actions).toMatchObject({
       elements: [
-        { action_id: SLACK_ACTIONS.approve, value: '{"p":"p1","r":1,"s":0}', style: 'primary' },
-        { action_id: SLACK_ACTIONS.requestChanges, value: '{"p":"p1","r":1,"s":0}', style: 'danger' },
+        { action_id: SLACK_ACTIONS.approve, value: '{"p":"post-0001","r":1,"s":0}', style: 'primary' },
+        { action_id: SLACK_ACTIONS.requestChanges, value: '{"p":"post-0001","r":1,"s":0}', style: 'danger' },
       ],
     });
   });
