@@ -2,9 +2,18 @@ import { z } from 'zod';
 import { checkLink, decideByLink } from '../../shared/approvals/decisions.ts';
 import { decisionPage, outcomePage, PAGE_HEADERS } from '../../shared/approvals/page.ts';
 import { currentStep, findApprover } from '../../shared/approvals/review.ts';
-import { NotFoundError, PulsecastError } from '../../shared/errors.ts';
+import { NotFoundError, PulsecastError, ValidationError } from '../../shared/errors.ts';
 import { approvalLinks } from '../commons/approval-runtime.ts';
-import { type ApiResult, bodyBytes, mediaType, pathId, routeGroup } from '../commons/http.ts';
+import {
+  type ApiEvent,
+  type ApiResult,
+  bodyBytes,
+  header,
+  mediaType,
+  pathId,
+  routeGroup,
+  UnsupportedMediaTypeError,
+} from '../commons/http.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
@@ -24,12 +33,16 @@ const Form = z.object({
 
 const page = (statusCode: number, body: string): ApiResult => ({ statusCode, headers: PAGE_HEADERS, body });
 
-/** A refusal as a page: the link's holder is a person in a browser, not an API client. */
-async function asPage(work: () => Promise<ApiResult>): Promise<ApiResult> {
+/**
+ * A refusal as a page for a browser (the link's holder is a person), as problem details for
+ * anything that does not ask for HTML.
+ */
+async function asPage(event: ApiEvent, work: () => Promise<ApiResult>): Promise<ApiResult> {
   try {
     return await work();
   } catch (error) {
-    if (error instanceof PulsecastError && error.expose) {
+    const browser = header(event, 'accept')?.includes('text/html') ?? false;
+    if (browser && error instanceof PulsecastError && error.expose) {
       return page(error.status, outcomePage('Nothing was changed', error.message));
     }
     throw error;
@@ -44,13 +57,19 @@ async function asPage(work: () => Promise<ApiResult>): Promise<ApiResult> {
  */
 export const handler = routeGroup({
   'GET /v1/approvals/{id}/link': (event) =>
-    asPage(async () => {
+    asPage(event, async () => {
       if (links instanceof Error) throw new ApprovalLinksNotConfiguredError(links.message);
       const id = pathId(event);
       const token = event.queryStringParameters?.token;
       const claims = await checkLink(id, token, { store, now, links });
       const post = await store.getPost(id);
       if (!post) throw new NotFoundError('post', id);
+      if (post.status !== 'PENDING_APPROVAL') {
+        return page(
+          200,
+          outcomePage(`Post ${id} is ${post.status}`, 'There is nothing left to decide on it.'),
+        );
+      }
       const step = currentStep(post);
       const approver = step ? findApprover(step, claims.a) : undefined;
       const decision = event.queryStringParameters?.decision;
@@ -67,19 +86,18 @@ export const handler = routeGroup({
     }),
 
   'POST /v1/approvals/{id}/link': (event) =>
-    asPage(async () => {
+    asPage(event, async () => {
       if (links instanceof Error) throw new ApprovalLinksNotConfiguredError(links.message);
       const id = pathId(event);
       if (mediaType(event) !== 'application/x-www-form-urlencoded') {
-        return page(
-          415,
-          outcomePage('Nothing was changed', 'send the form as application/x-www-form-urlencoded'),
-        );
+        throw new UnsupportedMediaTypeError('send the form as application/x-www-form-urlencoded');
       }
       const fields = Object.fromEntries(new URLSearchParams(Buffer.from(bodyBytes(event)).toString('utf8')));
       const form = Form.safeParse(fields);
       if (!form.success) {
-        return page(422, outcomePage('Nothing was changed', 'choose Approve or Request changes'));
+        throw new ValidationError('choose Approve or Request changes', [
+          { column: 'decision', message: 'is approve or request-changes' },
+        ]);
       }
       const token = form.data.token ?? event.queryStringParameters?.token;
       const decided = await decideByLink(

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { Page, Post } from '../domain/index.ts';
-import { ConflictError, NotFoundError, VersionConflictError } from '../errors.ts';
+import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
 import { DUE_KINDS } from '../store/keys.ts';
 import type { PageRequest } from '../store/port.ts';
 import type { PostStore } from '../store/posts.ts';
@@ -51,7 +51,11 @@ export async function decideOnPost(id: string, input: DecisionInput, deps: Decid
  */
 export function approverIdentity(iamArn: string | undefined, named: string | undefined, post: Post): string {
   if (!iamArn) {
-    if (!named) throw new ConflictError('name the approver: {"approver": "<their email>"}');
+    if (!named) {
+      throw new ValidationError('name the approver', [
+        { column: 'approver', message: 'is required off AWS (deployed, it is your IAM identity)' },
+      ]);
+    }
     return named;
   }
   const step = currentStep(post);

@@ -69,7 +69,10 @@ function postForm(token: string, decision: string, postId = id, comment?: string
   return callApi(pages, 'POST /v1/approvals/{id}/link', {
     id: postId,
     body,
-    headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    headers: {
+      'content-type': 'application/x-www-form-urlencoded',
+      accept: 'text/html,application/xhtml+xml',
+    },
   });
 }
 
@@ -170,6 +173,17 @@ describe('the approval page behind an email link', () => {
     expect(late.statusCode).toBe(409);
     expect(late.body).toContain('fell due');
     expect(await read()).toEqual(edited);
+  });
+
+  it('answers a refusal as problem details to a client that does not ask for HTML', async () => {
+    const refused = await callApi(pages, 'POST /v1/approvals/{id}/link', {
+      id,
+      body: new URLSearchParams({ token: 'not.a-token', decision: 'approve' }).toString(),
+      headers: { 'content-type': 'application/x-www-form-urlencoded' },
+    });
+    expect(refused.statusCode).toBe(403);
+    expect(refused.headers?.['content-type']).toContain('application/problem+json');
+    expect(JSON.parse(refused.body ?? '{}').type).toBe('urn:pulsecast:problem:approval-link-refused');
   });
 
   it('asks for a comment before recording a request for changes', async () => {
