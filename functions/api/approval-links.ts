@@ -3,7 +3,7 @@ import { checkLink, decideByLink } from '../../shared/approvals/decisions.ts';
 import { decisionPage, outcomePage, PAGE_HEADERS } from '../../shared/approvals/page.ts';
 import { currentStep, findApprover } from '../../shared/approvals/review.ts';
 import { NotFoundError, PulsecastError, ValidationError } from '../../shared/errors.ts';
-import { approvalLinks } from '../commons/approval-runtime.ts';
+import { ApprovalsNotConfiguredError, approvalLinks } from '../commons/approval-runtime.ts';
 import {
   type ApiEvent,
   type ApiResult,
@@ -19,11 +19,6 @@ import { now, tableStore } from '../commons/runtime.ts';
 const store = tableStore();
 // Resolved once per container; without a key the pages answer 503 instead of the API not starting.
 const links = approvalLinks();
-
-class ApprovalLinksNotConfiguredError extends PulsecastError {
-  readonly problem = 'approval-links-not-configured';
-  readonly status = 503;
-}
 
 const Form = z.object({
   token: z.string().max(2048).optional(),
@@ -58,7 +53,7 @@ async function asPage(event: ApiEvent, work: () => Promise<ApiResult>): Promise<
 export const handler = routeGroup({
   'GET /v1/approvals/{id}/link': (event) =>
     asPage(event, async () => {
-      if (links instanceof Error) throw new ApprovalLinksNotConfiguredError(links.message);
+      if (links instanceof Error) throw new ApprovalsNotConfiguredError(links.message);
       const id = pathId(event);
       const token = event.queryStringParameters?.token;
       const claims = await checkLink(id, token, { store, now, links });
@@ -87,7 +82,7 @@ export const handler = routeGroup({
 
   'POST /v1/approvals/{id}/link': (event) =>
     asPage(event, async () => {
-      if (links instanceof Error) throw new ApprovalLinksNotConfiguredError(links.message);
+      if (links instanceof Error) throw new ApprovalsNotConfiguredError(links.message);
       const id = pathId(event);
       if (mediaType(event) !== 'application/x-www-form-urlencoded') {
         throw new UnsupportedMediaTypeError('send the form as application/x-www-form-urlencoded');

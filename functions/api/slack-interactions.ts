@@ -4,19 +4,13 @@ import {
   SLACK_TIMESTAMP_HEADER,
   verifySlackSignature,
 } from '../../shared/approvals/slack-signature.ts';
-import { PulsecastError } from '../../shared/errors.ts';
-import { slackSigningSecret } from '../commons/approval-runtime.ts';
+import { ApprovalsNotConfiguredError, slackSigningSecret } from '../commons/approval-runtime.ts';
 import { bodyBytes, header, routeGroup } from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
 const secret = slackSigningSecret();
-
-class SlackNotConfiguredError extends PulsecastError {
-  readonly problem = 'slack-not-configured';
-  readonly status = 503;
-}
 
 /**
  * POST /v1/slack/interactions: the Slack app's interactivity request URL (approval buttons). No
@@ -27,7 +21,7 @@ class SlackNotConfiguredError extends PulsecastError {
  */
 export const handler = routeGroup({
   'POST /v1/slack/interactions': async (event) => {
-    if (secret instanceof Error) throw new SlackNotConfiguredError(secret.message);
+    if (secret instanceof Error) throw new ApprovalsNotConfiguredError(secret.message);
     const body = bodyBytes(event);
     verifySlackSignature({
       signingSecret: await secret.get(),

@@ -1,5 +1,6 @@
 import { ApprovalLinks } from '../../shared/approvals/links.ts';
 import type { ApprovalLinkSettings } from '../../shared/approvals/requests.ts';
+import { PulsecastError } from '../../shared/errors.ts';
 import {
   fileWebhookSecret,
   SecretsManagerWebhookSecret,
@@ -64,4 +65,10 @@ export function approvalLinkSettings(): ApprovalLinkSettings | undefined {
   const baseUrl = approvalBaseUrl();
   if (links instanceof Error || !baseUrl) return undefined;
   return { links, baseUrl: baseUrl.endsWith('/') ? baseUrl : `${baseUrl}/` };
+}
+
+/** A route whose key is missing answers 503 with the reason (the rest of the API still starts). */
+export class ApprovalsNotConfiguredError extends PulsecastError {
+  readonly problem = 'approvals-not-configured';
+  readonly status = 503;
 }
