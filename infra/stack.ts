@@ -1,6 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { PulsecastApi } from './constructs/api.ts';
+import { PulsecastApproving } from './constructs/approving.ts';
 import { PulsecastData } from './constructs/data.ts';
 import { PulsecastEvaluating } from './constructs/evaluating.ts';
 import { PulsecastEvents } from './constructs/events.ts';
@@ -72,6 +73,7 @@ export class PulsecastStack extends Stack {
   public readonly holds: PulsecastHolds;
   public readonly observability: PulsecastObservability;
   public readonly listening: PulsecastListening;
+  public readonly approving: PulsecastApproving;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
     super(scope, id, {
@@ -103,16 +105,7 @@ export class PulsecastStack extends Stack {
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 
-    const conversionsSecretName =
-      props.conversionsSecretName ?? this.node.tryGetContext('conversionsSecretName');
-    if (
-      conversionsSecretName !== undefined &&
-      (typeof conversionsSecretName !== 'string' || !conversionsSecretName)
-    ) {
-      throw new Error(
-        `context conversionsSecretName must be a secret name, got ${JSON.stringify(conversionsSecretName)}`,
-      );
-    }
+    const conversionsSecretName = secretNameOf(this, 'conversionsSecretName', props.conversionsSecretName);
     this.measuring = new PulsecastMeasuring(this, 'Measuring', {
       data: this.data,
       bus: this.events.bus,
@@ -137,6 +130,16 @@ export class PulsecastStack extends Stack {
         (name): name is string => typeof name === 'string',
       ),
     );
+
+    const slackSigningSecretName = secretNameOf(this, 'slackSigningSecretName');
+    this.approving = new PulsecastApproving(this, 'Approving', {
+      linkFunction: this.api.functionOf('ApprovalLinks'),
+      slackFunction: this.api.functionOf('SlackInteractions'),
+      notifier: this.notifying.notifier,
+      apiUrl: this.api.url,
+      ...(slackSigningSecretName ? { slackSigningSecretName } : {}),
+      secretRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
 
     this.evaluating = new PulsecastEvaluating(this, 'Evaluating', {
       data: this.data,
@@ -172,6 +175,15 @@ export class PulsecastStack extends Stack {
       alertEmails: props.alertEmails ?? alertEmailsFromContext(this),
     });
   }
+}
+
+/** A secret's name from props, else from context (`-c <key>=<name>`); anything but a name fails the synth. */
+function secretNameOf(stack: Stack, key: string, fromProps?: string): string | undefined {
+  const value: unknown = fromProps ?? stack.node.tryGetContext(key);
+  if (value !== undefined && (typeof value !== 'string' || !value)) {
+    throw new Error(`context ${key} must be a secret name, got ${JSON.stringify(value)}`);
+  }
+  return value;
 }
 
 /** The Collector's cadence from props or `-c metricsCheckpoints=1h,6h,24h,7d` (validated by the construct). */

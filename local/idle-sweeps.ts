@@ -10,7 +10,7 @@ export interface DueSweep {
 
 /** The Dispatcher claims what falls due in the next two minutes; the Collector what is due now. */
 export const DISPATCHER_SWEEP: DueSweep = {
-  kinds: [DUE_KINDS.publish, DUE_KINDS.lease, DUE_KINDS.reconcile],
+  kinds: [DUE_KINDS.publish, DUE_KINDS.lease, DUE_KINDS.reconcile, DUE_KINDS.approval],
   aheadMs: CLAIM_WINDOW_MS,
 };
 export const COLLECTOR_SWEEP: DueSweep = { kinds: [DUE_KINDS.metrics], aheadMs: 0 };

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
+import { LOCAL_APPROVAL_LINK_REF, LOCAL_SLACK_SIGNING_REF } from '../functions/commons/approval-runtime.ts';
 import { parseConfig } from '../functions/commons/config.ts';
 import { json, problem } from '../functions/commons/http.ts';
 import { channelPolicy, dynamoClient, installDeps } from '../functions/commons/runtime.ts';
@@ -298,6 +299,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     },
   });
 
+  // Approval links point at this server (the synthesized APPROVAL_BASE_URL names API Gateway).
+  installDeps({ approvalBaseUrl: api.url });
+
   // Real-time mode: every second, catch up with the wall clock (plus what was advanced).
   let ticker: NodeJS.Timeout | undefined;
   if ((options.clockMode ?? 'real') === 'real') {
@@ -406,9 +410,16 @@ function writeLocalSecrets(dataDir: string, secrets: Record<string, Record<strin
   const entries = existing as Record<string, unknown>;
   // The conversion webhook's HMAC secret: made once per data folder, kept across restarts.
   const webhook = entries[LOCAL_SECRET_REF] ?? { secret: randomBytes(24).toString('hex') };
+  // The approval link key and a Slack signing secret (to test a Slack app against local mode).
+  const own = Object.fromEntries(
+    [LOCAL_APPROVAL_LINK_REF, LOCAL_SLACK_SIGNING_REF].map((ref) => [
+      ref,
+      entries[ref] ?? { secret: randomBytes(32).toString('hex') },
+    ]),
+  );
   writeFileAtomicSync(
     path,
-    `${JSON.stringify({ ...entries, ...secrets, [LOCAL_SECRET_REF]: webhook }, null, 2)}\n`,
+    `${JSON.stringify({ ...entries, ...secrets, [LOCAL_SECRET_REF]: webhook, ...own }, null, 2)}\n`,
     { mode: 0o600 },
   );
   return path;

@@ -83,4 +83,28 @@ export const API_ROUTE_GROUPS = [
       'GET /v1/listening/responses',
     ],
   },
+  {
+    // Reviews through the API: the approver is the caller's IAM identity (shared/approvals).
+    name: 'Approvals',
+    entry: 'functions/api/approvals.ts',
+    auth: 'iam',
+    table: 'readWrite',
+    routes: ['GET /v1/approvals', 'POST /v1/posts/{id}/approval'],
+  },
+  {
+    // The page an approval email links to: it authenticates itself (the link's HMAC).
+    name: 'ApprovalLinks',
+    entry: 'functions/api/approval-links.ts',
+    auth: 'none',
+    table: 'readWrite',
+    routes: ['GET /v1/approvals/{id}/link', 'POST /v1/approvals/{id}/link'],
+  },
+  {
+    // The Slack app's interactivity URL: it authenticates itself (Slack's request signature).
+    name: 'SlackInteractions',
+    entry: 'functions/api/slack-interactions.ts',
+    auth: 'none',
+    table: 'readWrite',
+    routes: ['POST /v1/slack/interactions'],
+  },
 ] as const satisfies readonly RouteGroup[];

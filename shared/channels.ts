@@ -154,7 +154,10 @@ export interface ChannelDeps {
 const CHANNEL_FIELDS = ['platform', 'handle', 'timezone', 'secretRef', 'apiBaseUrl'] as const;
 
 function sameChannel(current: Channel, input: ChannelInput): boolean {
-  return CHANNEL_FIELDS.every((field) => current[field] === input[field]);
+  return (
+    CHANNEL_FIELDS.every((field) => current[field] === input[field]) &&
+    JSON.stringify(current.approval ?? null) === JSON.stringify(input.approval ?? null)
+  );
 }
 
 /**

@@ -89,6 +89,27 @@ export const EVENT_SCHEMAS = {
     }),
   }),
   'Digest Ready': Base.extend({ period: z.enum(['daily', 'weekly']), digestId: z.string() }),
+  // Approvals (shared/approvals).
+  /** A step's approvers are asked to review a post (or reminded, with `reminder`). */
+  'Approval Requested': PostRef.extend({
+    round: z.number().int(),
+    /** Index of the step (0 = first) and its name. */
+    step: z.number().int(),
+    stepName: z.string(),
+    stepCount: z.number().int(),
+    required: z.number().int(),
+    /** The approvers still to decide, each with their time zone when known. */
+    approvers: z.array(z.object({ email: z.string(), timezone: z.string().optional() })),
+    /** The post as it will appear. */
+    text: z.string(),
+    link: z.string().optional(),
+    media: z.array(z.string()),
+    timezone: z.string(),
+    /** `24h`, `1h`: this is the reminder that long before the post's time. */
+    reminder: z.string().optional(),
+  }),
+  /** A post fell due before every step approved it: it is not published. */
+  'Post Approval Missed': PostRef.extend({ stepName: z.string(), reason: z.string() }),
   'Channel Needs Attention': Base.extend({
     channel: z.string(),
     platform: Platform,

@@ -15,6 +15,7 @@ import {
   routeGroup,
   UnsupportedMediaTypeError,
 } from '../commons/http.ts';
+import { actorOf } from '../commons/identity.ts';
 import { logger } from '../commons/observability.ts';
 import { PostFilterQuery } from '../commons/queries.ts';
 import { now, tableStore } from '../commons/runtime.ts';
@@ -71,7 +72,7 @@ export const handler = routeGroup({
         ...(query.dateFormat ? { dateFormat: query.dateFormat } : {}),
         ...(query.timezone ? { timezone: query.timezone } : {}),
       },
-      { store, now },
+      { store, now, ...actorOf(event) },
     );
     // The upload id is what the caller quotes back; this line ties it to the request's logs.
     logger.appendKeys({ uploadId: result.uploadId });

@@ -11,6 +11,7 @@ import {
   QueryLimit,
   routeGroup,
 } from '../commons/http.ts';
+import { actorOf } from '../commons/identity.ts';
 import { PostFilterQuery } from '../commons/queries.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
@@ -49,7 +50,7 @@ export const handler = routeGroup({
   'PATCH /v1/posts/{id}': async (event) => {
     const id = pathId(event);
     const patch = parseJsonBody(event, PostPatch);
-    const result = await editPost(id, patch, { store, now });
+    const result = await editPost(id, patch, { store, now, ...actorOf(event) });
     return json(200, {
       ...result.post,
       ...(result.warnings.length > 0 ? { warnings: result.warnings } : {}),

@@ -84,6 +84,12 @@ const Env = Observability.extend({
   [NOTIFY_ENV.slackSecret]: optional(z.string()),
   /** The From of every email; unset means no email. */
   [NOTIFY_ENV.sender]: optional(z.string()),
+  /** The HMAC key of approval links in Secrets Manager (set by the stack; shared/approvals). */
+  APPROVAL_LINK_SECRET_ID: optional(z.string()),
+  /** The Slack app's signing secret in Secrets Manager (set by the stack). */
+  SLACK_SIGNING_SECRET_ID: optional(z.string()),
+  /** The API's public base URL, which approval links point at (set by the stack). */
+  APPROVAL_BASE_URL: optional(z.url()),
 });
 
 export type Config = z.output<typeof Env>;

@@ -54,6 +54,12 @@ export interface Deps {
   listening: ListeningStore;
   /** The listening adapter of a platform (undefined where listening is not built). */
   listeningFor: (platform: Platform) => ListeningAdapter | undefined;
+  /** The HMAC key of approval links, or why there is none (approval-runtime.ts). */
+  approvalLinkKey: WebhookSecret | ConfigError;
+  /** The Slack app's signing secret, or why there is none. */
+  slackSigningSecret: WebhookSecret | ConfigError;
+  /** The API's public base URL for approval links (local mode installs its server's). */
+  approvalBaseUrl: string | undefined;
 }
 
 const installed: Partial<Deps> = {};

@@ -1,5 +1,6 @@
 import { parseBusEvent } from '../../shared/notify/envelope.ts';
 import { type NotifyReport, notify } from '../../shared/notify/notifier.ts';
+import { approvalLinkSettings } from '../commons/approval-runtime.ts';
 import { emailSender, notifyConfig, senderAddress, slackSender } from '../commons/notify-runtime.ts';
 import {
   logger,
@@ -35,6 +36,7 @@ export const handler = step(async (event: unknown) => {
     email: emailSender(),
     sender: senderAddress(),
     now,
+    approvalLinks: approvalLinkSettings(),
   });
   logger.info('notified', { type: parsed.type, ...report });
   countSent(report);

@@ -1,3 +1,4 @@
+import { sweepApprovals } from '../../shared/approvals/sweep.ts';
 import { recoverStalled } from '../../shared/publishing/recover.ts';
 import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
 import { adapterFor } from '../commons/platform-runtime.ts';
@@ -21,5 +22,9 @@ export const handler = step(async () => {
   // when the record step finds it so, and the same alarm must hear of them.
   metrics.addMetric(METRIC.postsUnknown, MetricUnit.Count, summary.unknown);
   if (Object.values(summary).some((count) => count > 0)) logger.info('recovered', { ...summary });
-  return summary;
+  // Review deadlines of pending posts (requests, reminders, missed): their own due-index entries,
+  // read here so that a post that falls due unapproved is marked within the same minute.
+  const approvals = await sweepApprovals({ store, events: eventPublisher(), now });
+  if (Object.values(approvals).some((count) => count > 0)) logger.info('approvals', { ...approvals });
+  return { ...summary, approvals };
 });

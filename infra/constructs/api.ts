@@ -25,6 +25,10 @@ const UNAUTHENTICATED_REASONS: Readonly<Record<string, string>> = {
     'GET /health is the liveness probe: it must answer callers and monitors that hold no AWS credentials, touches no data (its function has no table access) and returns nothing but "ok".',
   Conversions:
     "POST /v1/conversions is the webhook of the user's site or shop, which holds no AWS credentials. Every request must carry an HMAC-SHA256 signature of its raw body and timestamp with the webhook secret (compared in constant time, checked before the body is parsed, timestamps older than 5 minutes refused as replays); it can only add conversions, idempotently by the sender's event id.",
+  ApprovalLinks:
+    "GET/POST /v1/approvals/{id}/link is the page an approval email links to; approvers hold no AWS credentials. Every request must carry a link token signed with HMAC-SHA256 under the approval link key (Secrets Manager), checked in constant time before the post is read: it names one post, review round, step and approver and expires. GET only shows the post; POST records that one approver's decision, once (a conditional write on the post).",
+  SlackInteractions:
+    "POST /v1/slack/interactions is the Slack app's interactivity URL; Slack holds no AWS credentials. Every request must carry Slack's X-Slack-Signature (v0 HMAC-SHA256 of the timestamp and raw body under the signing secret in Secrets Manager), compared in constant time before the body is parsed, with timestamps more than 5 minutes off refused as replays; a click only counts from a Slack user listed as an approver of the post's current step.",
 };
 
 /**

@@ -182,6 +182,8 @@ export class PulsecastNotifying extends Construct {
         }
       }
     }
+    // Approval requests go to the approvers themselves whatever the routing says (shared/approvals).
+    plainTypes.add('Approval Requested');
     const target = new eventTargets.LambdaFunction(this.notifier.function, {
       deadLetterQueue: this.deadLetterQueue,
       retryAttempts: 8,

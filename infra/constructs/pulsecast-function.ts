@@ -337,6 +337,15 @@ export class PulsecastFunction extends Construct {
   }
 
   /**
+   * Tells the function the API's public URL (what approval links point at); nothing to grant:
+   * the function builds links to it, it does not call it.
+   */
+  public bindApiUrl(variable: string, url: string): this {
+    this.setEnvironment(variable, url);
+    return this;
+  }
+
+  /**
    * Sets an environment variable that a `bind…` helper owns. Binding the same thing twice, or
    * over a variable given in `environment`, is a mistake in the stack, so it fails the synth.
    */

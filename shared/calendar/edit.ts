@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { withApprovalRules } from '../approvals/submit.ts';
 import {
   canTransition,
   EDITABLE_STATUSES,
@@ -10,6 +11,7 @@ import {
 } from '../domain/index.ts';
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
 import { platformPostIdFromUrl } from '../platforms/post-url.ts';
+import type { CampaignStore } from '../store/campaigns.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { PostStore } from '../store/posts.ts';
 import type { NativeColumn, RawRow } from './csv.ts';
@@ -34,8 +36,10 @@ export const PostPatch = z.strictObject({
 export type PostPatch = z.infer<typeof PostPatch>;
 
 export interface EditDeps {
-  store: PostStore & ChannelStore;
+  store: PostStore & ChannelStore & CampaignStore;
   now: () => Date;
+  /** Who edits (the caller's identity), for the approval trail. @default 'api' */
+  actor?: string;
 }
 
 /** What a 409 tells the caller about the post as it is now. */
@@ -178,20 +182,25 @@ export async function editPost(
   }
   const [row] = plan.rows;
   if (!row) return { post: current, warnings: plan.warnings };
-  if (!rescheduling) {
-    if (row.action === 'unchanged') return { post: current, warnings: plan.warnings };
-    await replaceIfUnchanged(deps.store, row.post, current, 'edited');
-    return { post: row.post, warnings: plan.warnings };
-  }
-  const rescheduled = rescheduledPost(row.post, current, deps.now().toISOString());
-  await replaceIfUnchanged(deps.store, rescheduled, current, 'rescheduled');
-  return { post: rescheduled, warnings: plan.warnings };
+  if (!rescheduling && row.action === 'unchanged') return { post: current, warnings: plan.warnings };
+  const nowIso = deps.now().toISOString();
+  const changed = rescheduling ? rescheduledPost(row.post, current, nowIso) : row.post;
+  // Under an approval rule the edit sends the post back to the first step (shared/approvals).
+  const [next] = await withApprovalRules([{ post: changed, stored: current }], {
+    store: deps.store,
+    now: nowIso,
+    by: deps.actor ?? 'api',
+  });
+  const edited = next ?? changed;
+  await replaceIfUnchanged(deps.store, edited, current, rescheduling ? 'rescheduled' : 'edited');
+  return { post: edited, warnings: plan.warnings };
 }
 
 /** A FAILED or HELD post, content as planned, SCHEDULED again in a new publishing round. */
 function rescheduledPost(planned: Post, current: Post, nowIso: string): Post {
   const {
     failureReason: _reason,
+    approval: _approval,
     reconcileAt: _reconcileAt,
     reconcileAttempts: _reconcileAttempts,
     settledBy: _settledBy,

@@ -22,7 +22,13 @@ export interface CsvOptions {
 }
 
 /** Columns of the CSV export: the native calendar, then what only the system knows. */
-export const EXPORT_COLUMNS = [...NATIVE_COLUMNS, 'status', 'platform_url', 'published_at'] as const;
+export const EXPORT_COLUMNS = [
+  ...NATIVE_COLUMNS,
+  'status',
+  'platform_url',
+  'published_at',
+  'approval_trail',
+] as const;
 
 const EVENT_MINUTES = 15;
 const SUMMARY_GRAPHEMES = 60;
@@ -183,7 +189,7 @@ function isWebUrl(value: string): boolean {
 // ---------------------------------------------------------------------------------------------
 
 /**
- * The native calendar columns then `status, platform_url, published_at`, RFC 4180 quoted, CRLF
+ * The native calendar columns then `status, platform_url, published_at, approval_trail`, RFC 4180 quoted, CRLF
  * line ends. `scheduled_at` is written as local time with its offset in the post's own zone
  * (`2026-03-29T09:00:00+02:00`): readable for the marketer and exact on re-upload. Cells a
  * spreadsheet would run as a formula are neutralised (see `neutraliseFormula`).
@@ -206,10 +212,30 @@ export function toCsv(posts: readonly Post[], options: CsvOptions = {}): string 
       status: post.status,
       platform_url: post.platformUrl ?? '',
       published_at: post.publishedAt ?? '',
+      approval_trail: approvalTrail(post),
     };
     lines.push(EXPORT_COLUMNS.map((column) => csvCell(neutraliseFormula(cells[column]))).join(','));
   }
   return `${options.bom === false ? '' : '\uFEFF'}${lines.join(CRLF)}${CRLF}`;
+}
+
+/** The approval audit trail, one entry a line: when, what, who, which step, why or what was said. */
+function approvalTrail(post: Post): string {
+  return (post.approvalLog ?? [])
+    .map((entry) =>
+      [
+        entry.at,
+        entry.action,
+        `by ${entry.by}`,
+        entry.step ? `step ${entry.step}` : '',
+        entry.via ? `via ${entry.via}` : '',
+        entry.comment ? `"${entry.comment.replace(/\s+/g, ' ')}"` : '',
+        entry.reason ? `(${entry.reason})` : '',
+      ]
+        .filter(Boolean)
+        .join(' '),
+    )
+    .join('\n');
 }
 
 function localWithOffset(instant: string, timezone: string): string {

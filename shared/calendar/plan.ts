@@ -46,6 +46,8 @@ export interface PlannedRow {
   post: Post;
   /** The version stored before this upload (for the conditional write of an update). */
   previousVersion?: number;
+  /** The post as stored before this upload (what an approval reset says changed). */
+  previous?: Post;
 }
 
 export interface CalendarPlan {
@@ -143,7 +145,7 @@ export async function planCalendar(
       action,
       scheduledAt: post.scheduledAt,
       post,
-      ...(stored ? { previousVersion: stored.version } : {}),
+      ...(stored ? { previousVersion: stored.version, previous: stored } : {}),
     });
   }
 

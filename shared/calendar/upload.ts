@@ -1,4 +1,5 @@
 import { createHash, randomUUID } from 'node:crypto';
+import { withApprovalRules } from '../approvals/submit.ts';
 import type {
   CalendarFormat,
   PlanAction,
@@ -50,12 +51,16 @@ export interface UploadedRow {
   version: number;
   /** With `conflict`: the post as it is now, which this upload left alone. */
   current?: { status: PostStatus; version: number };
+  /** Set when the post waits for sign-off (its channel or campaign has an approval rule). */
+  pendingApproval?: true;
 }
 
 export interface UploadDeps {
   store: PostStore & ChannelStore & CampaignStore;
   now: () => Date;
   newId?: () => string;
+  /** Who uploads (the caller's identity), for the approval trail. @default 'api' */
+  actor?: string;
 }
 
 const HOOTSUITE_COLUMNS: Partial<Record<NativeColumn, string>> = {
@@ -109,6 +114,21 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
     );
   }
 
+  // Posts under an approval rule wait for sign-off instead of being SCHEDULED (shared/approvals).
+  const toReview = plan.rows.filter((row) => row.action !== 'unchanged');
+  const reviewed = await withApprovalRules(
+    toReview.map((row) => ({ post: row.post, stored: row.previous })),
+    {
+      store: deps.store,
+      now: now.toISOString(),
+      by: deps.actor ?? 'api',
+      declared: new Map(campaignPlan.plans.map((p) => [p.input.id, p.input])),
+    },
+  );
+  reviewed.forEach((post, i) => {
+    (toReview[i] as (typeof toReview)[number]).post = post;
+  });
+
   const uploadId = deps.newId?.() ?? `upl-${now.getTime().toString(36)}-${randomUUID().slice(0, 8)}`;
   /** Rows whose write did not go as planned. */
   const outcomeOf = new Map<
@@ -160,6 +180,7 @@ export async function uploadCalendar(upload: CalendarUpload, deps: UploadDeps): 
     scheduledAt,
     action,
     version: post.version,
+    ...(post.status === 'PENDING_APPROVAL' ? { pendingApproval: true as const } : {}),
     ...outcomeOf.get(row),
   }));
   const summary = summarise(posts.map((row) => row.action));

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalRule } from './approval.ts';
 import { Platform } from './channel.ts';
 import { IanaTimezone, Slug, UtcInstant } from './common.ts';
 
@@ -101,6 +102,8 @@ export const CampaignInput = z.strictObject({
    * cadence lets a forecast count posts that are not scheduled yet.
    */
   cadence: z.record(Slug, z.number().nonnegative().max(500)).optional(),
+  /** Sign-off every post of this campaign needs, after its channel's (shared/approvals). */
+  approval: ApprovalRule.optional(),
 });
 export type CampaignInput = z.infer<typeof CampaignInput>;
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalRule } from './approval.ts';
 import { HttpUrl, IanaTimezone, Slug, UtcInstant } from './common.ts';
 
 export const PLATFORMS = [
@@ -39,6 +40,8 @@ export const ChannelInput = z.strictObject({
   secretRef: z.string().min(1).max(512),
   /** Points the adapter at another server (a Mastodon instance, a simulator). */
   apiBaseUrl: HttpUrl.optional(),
+  /** Sign-off every post on this channel needs before it is scheduled (shared/approvals). */
+  approval: ApprovalRule.optional(),
 });
 export type ChannelInput = z.infer<typeof ChannelInput>;
 

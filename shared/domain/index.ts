@@ -1,3 +1,4 @@
+export * from './approval.ts';
 export * from './campaign.ts';
 export * from './channel.ts';
 export * from './common.ts';

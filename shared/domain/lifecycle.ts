@@ -26,6 +26,28 @@ export const POST_TRANSITIONS = {
     QUEUED: { by: ['system'], why: 'claimed by a Dispatcher execution' },
     CANCELLED: { by: ['person'], why: 'cancelled by a user' },
     HELD: { by: ['system'], why: 'fell due while a crisis hold covered it' },
+    PENDING_APPROVAL: {
+      by: ['person'],
+      why: 'an approved post (or one on a channel or campaign that now has a rule) was edited: review starts again at the first step',
+    },
+  },
+  // Approvals (shared/approvals). A pending post has no PUBLISH entry in the due index, so no
+  // Dispatcher can claim it: only SCHEDULED → QUEUED exists, and approval is the one way in.
+  PENDING_APPROVAL: {
+    SCHEDULED: { by: ['person'], why: 'the last approval of the last step arrived before the post fell due' },
+    APPROVAL_MISSED: { by: ['system'], why: 'the post fell due before every step approved it' },
+    CANCELLED: { by: ['person'], why: 'cancelled by a user' },
+  },
+  APPROVAL_MISSED: {
+    PENDING_APPROVAL: {
+      by: ['person'],
+      why: 'a person rescheduled it: review starts again at the first step',
+    },
+    SCHEDULED: {
+      by: ['person'],
+      why: 'rescheduled after its channel and campaign stopped requiring approval',
+    },
+    CANCELLED: { by: ['person'], why: 'a person gave up on it' },
   },
   QUEUED: {
     PUBLISHING: { by: ['system'], why: 'the publish step starts the platform call' },
@@ -64,6 +86,10 @@ export const POST_TRANSITIONS = {
   },
   FAILED: {
     SCHEDULED: { by: ['person'], why: 'a person fixed and rescheduled it' },
+    PENDING_APPROVAL: {
+      by: ['person'],
+      why: 'a person rescheduled it on a channel or campaign with an approval rule: review starts again',
+    },
     CANCELLED: { by: ['person'], why: 'a person gave up on it' },
   },
   HELD: {
@@ -85,17 +111,17 @@ export function canTransition(from: PostStatus, to: PostStatus, actor?: Actor): 
 }
 
 /** Statuses in which a user may still edit or cancel a post (nothing has claimed it yet). */
-export const EDITABLE_STATUSES: readonly PostStatus[] = ['SCHEDULED'];
+export const EDITABLE_STATUSES: readonly PostStatus[] = ['SCHEDULED', 'PENDING_APPROVAL'];
 
 /** Statuses a person settles: a post that did not go out, or whose outcome nobody knows. */
 export const SETTLEABLE_STATUSES: readonly PostStatus[] = ['FAILED', 'UNKNOWN'];
 
 /**
- * Statuses a person may reschedule: only a post known not to have gone out (FAILED, or HELD by a
- * crisis hold before any platform call). A HELD post waits for a person even after its hold is
- * released: whether it still fits after a crisis is a person's call.
+ * Statuses a person may reschedule: only a post known not to have gone out (FAILED; HELD by a
+ * crisis hold before any platform call; APPROVAL_MISSED, never claimed). A HELD post waits for a
+ * person even after its hold is released: whether it still fits after a crisis is a person's call.
  */
-export const RESCHEDULABLE_STATUSES: readonly PostStatus[] = ['FAILED', 'HELD'];
+export const RESCHEDULABLE_STATUSES: readonly PostStatus[] = ['FAILED', 'HELD', 'APPROVAL_MISSED'];
 
 export const TERMINAL_STATUSES: readonly PostStatus[] = (
   Object.keys(POST_TRANSITIONS) as PostStatus[]

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ApprovalLogEntry, PostApproval } from './approval.ts';
 import { HttpUrl, IanaTimezone, Slug, UtcInstant } from './common.ts';
 import { NormalisedMetrics } from './metrics.ts';
 
@@ -11,6 +12,8 @@ export const POST_STATUSES = [
   'CANCELLED',
   'UNKNOWN',
   'HELD',
+  'PENDING_APPROVAL',
+  'APPROVAL_MISSED',
 ] as const;
 export const PostStatus = z.enum(POST_STATUSES);
 export type PostStatus = z.infer<typeof PostStatus>;
@@ -69,6 +72,11 @@ export const Post = PostContent.extend({
   /** When to look an UNKNOWN post up on the platform again. */
   reconcileAt: UtcInstant.optional(),
   reconcileAttempts: z.number().int().min(0).optional(),
+  // --- approvals (shared/approvals): set on posts under an approval rule ---
+  /** The review the post is in (PENDING_APPROVAL) or passed (SCHEDULED and after). */
+  approval: PostApproval.optional(),
+  /** Who approved, asked for changes or changed what, when, and why a review started again. */
+  approvalLog: z.array(ApprovalLogEntry).optional(),
   // --- measuring (shared/measuring): set on PUBLISHED posts only ---
   /** `collecting` while checkpoints remain; `complete` after the last; `deleted` once the platform says it is gone. */
   metricsStatus: z.enum(['collecting', 'complete', 'deleted']).optional(),

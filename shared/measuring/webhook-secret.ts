@@ -19,13 +19,15 @@ export class SecretsManagerWebhookSecret implements WebhookSecret {
     /** A rotated secret reaches every container within this long. */
     private readonly ttlMs = 5 * 60_000,
     private readonly clock: () => number = Date.now,
+    /** What the secret is, for error messages (other HMAC keys are kept the same way). */
+    private readonly what = 'the conversion webhook secret',
   ) {}
 
   async get(): Promise<string> {
     if (this.cached && this.clock() - this.cached.at < this.ttlMs) return this.cached.value;
     const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const value = result.SecretString?.trim();
-    if (!value) throw new Error(`the conversion webhook secret ${this.secretId} holds no string`);
+    if (!value) throw new Error(`${this.what} ${this.secretId} holds no string`);
     this.cached = { value, at: this.clock() };
     return value;
   }
@@ -49,14 +51,16 @@ export const MIN_SECRET_LENGTH = 16;
  * The `pulsecast/conversions-webhook` entry of local mode's secrets file, `{ "secret": "…" }`;
  * `file` names the file in errors.
  */
-export function fileWebhookSecret(store: CredentialStore, file: string): WebhookSecret {
+export function fileWebhookSecret(
+  store: CredentialStore,
+  file: string,
+  ref = LOCAL_SECRET_REF,
+): WebhookSecret {
   return {
     async get() {
-      const { secret } = await store.get(LOCAL_SECRET_REF);
+      const { secret } = await store.get(ref);
       if (!secret || secret.length < MIN_SECRET_LENGTH) {
-        throw new Error(
-          `${file}: "${LOCAL_SECRET_REF}" needs a "secret" of at least ${MIN_SECRET_LENGTH} characters`,
-        );
+        throw new Error(`${file}: "${ref}" needs a "secret" of at least ${MIN_SECRET_LENGTH} characters`);
       }
       return secret;
     },

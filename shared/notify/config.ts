@@ -149,6 +149,10 @@ export const DEFAULT_IMMEDIATE_EVENTS: readonly EventType[] = [
   'Hold Started',
   'Posts Held',
   'Mention Spike Detected',
+  // Approvals: a post that missed its review is a decision for a person now; a request goes to
+  // the routed Slack webhooks with buttons (and, always, to the approvers by email).
+  'Post Approval Missed',
+  'Approval Requested',
 ];
 export const DEFAULT_PAGING_STATUSES: readonly GoalStatus[] = ['AT_RISK', 'OFF_TRACK'];
 

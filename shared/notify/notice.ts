@@ -233,6 +233,44 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
         facts: [{ label: 'Campaign', value: d.campaignId }],
       };
     }
+    case 'Approval Requested': {
+      const d = event.detail as Detail<'Approval Requested'>;
+      const step = `step ${d.step + 1} of ${d.stepCount} ('${d.stepName}')`;
+      return {
+        ...base,
+        severity: d.reminder ? 'warning' : 'info',
+        title: `${d.reminder ? `Reminder (${d.reminder} left): approve` : 'Approval needed:'} post ${d.postId} on ${platformName(d.platform)}, ${step}`,
+        summary: [
+          'The post as it will appear:',
+          d.text || '(no text)',
+          ...(d.link ? [`Link: ${d.link}`] : []),
+          ...d.media.map((url) => `Media: ${url}`),
+          '',
+          `It is not published unless ${d.required} of this step's approvers approve it before ${localTime(d.scheduledAt, timezone)}.`,
+          `API: POST /v1/posts/${d.postId}/approval {"decision": "approve" | "request-changes", "step": "${d.stepName}", "comment": …}  CLI: pulsecast approvals approve ${d.postId}`,
+        ].join('\n'),
+        facts: [
+          ...postFacts(d),
+          { label: 'Step', value: step },
+          { label: 'Waiting for', value: d.approvers.map((a) => a.email).join(', ') || '—' },
+        ],
+      };
+    }
+    case 'Post Approval Missed': {
+      const d = event.detail as Detail<'Post Approval Missed'>;
+      return {
+        ...base,
+        severity: 'critical',
+        title: `Post ${d.postId} was not approved in time and was not published`,
+        summary: [
+          d.reason,
+          `Reschedule it (its review starts again): pulsecast posts reschedule ${d.postId} --at <ISO time>`,
+          `  (API: PATCH /v1/posts/${d.postId} {"scheduledAt": "<ISO time>"})`,
+          `or cancel it: pulsecast posts cancel ${d.postId}`,
+        ].join('\n'),
+        facts: [...postFacts(d), { label: 'Waiting on', value: d.stepName }],
+      };
+    }
     case 'Channel Needs Attention': {
       const d = event.detail as Detail<'Channel Needs Attention'>;
       return {

@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { type ApprovalLinkSettings, approvalEmails, approvalSlackMessage } from '../approvals/requests.ts';
 import type { PulsecastEvent } from '../events.ts';
 import type { NotificationStore } from '../store/notifications.ts';
 import { chartName, renderGoalChart } from './chart.ts';
@@ -28,6 +29,8 @@ export interface NotifierDeps {
   now: () => Date;
   /** How long a send in flight is protected from a concurrent duplicate. @default 5 minutes */
   leaseMs?: number;
+  /** Signed links for approval requests (shared/approvals); absent: none can be sent by email. */
+  approvalLinks?: ApprovalLinkSettings | undefined;
 }
 
 /** What one event led to, for logs and tests. */
@@ -62,7 +65,9 @@ export async function notify(event: PulsecastEvent, deps: NotifierDeps): Promise
   const deliveries =
     event.type === 'Digest Ready'
       ? await digestDeliveries(event, deps)
-      : await alertDeliveries(event, deps, report);
+      : event.type === 'Approval Requested'
+        ? await approvalDeliveries(event, deps)
+        : await alertDeliveries(event, deps, report);
 
   const failures: { key: string; error: Error }[] = [];
   const options = {
@@ -113,6 +118,42 @@ async function alertDeliveries(
     for (const to of target.email)
       deliveries.push(emailDelivery(deps, event.detail.eventId, target.workspace, to, email));
   }
+  return dedupeKeys(deliveries);
+}
+
+/**
+ * An approval request goes by email to the step's approvers themselves (each with their own signed
+ * links), whatever the routing says about email, and to the Slack webhooks the routing gives the
+ * event, with buttons.
+ */
+async function approvalDeliveries(event: PulsecastEvent, deps: NotifierDeps): Promise<Delivery[]> {
+  const targets = immediateTargets(deps.config, event);
+  const workspace = targets[0]?.workspace ?? deps.config.workspaces[0];
+  const deliveries: Delivery[] = [];
+  for (const target of targets) {
+    const notice = noticeFor(event, {
+      timezone: workspaceTimezone(deps.config, target.workspace),
+      workspaceName: target.workspace.name ?? target.workspace.id,
+    });
+    for (const webhook of target.slack)
+      deliveries.push(
+        ...slackDelivery(deps, event.detail.eventId, webhook, [approvalSlackMessage(event, notice)]),
+      );
+  }
+  // Without a sender there is no email at all: approvers then decide in Slack, the API or the CLI.
+  if (!workspace || !deps.email || !deps.sender) return dedupeKeys(deliveries);
+  if (!deps.approvalLinks) {
+    throw new NotifyConfigError(
+      'approval requests need signed links: no approval link key or API URL is configured',
+    );
+  }
+  const emails = await approvalEmails(event, deps.approvalLinks, {
+    workspaceName: workspace.name ?? workspace.id,
+    now: deps.now(),
+    unsubscribe: unsubscribeUrl(deps),
+  });
+  for (const { to, content } of emails)
+    deliveries.push(emailDelivery(deps, event.detail.eventId, workspace, to, content));
   return dedupeKeys(deliveries);
 }
 

@@ -55,8 +55,13 @@ export type SlackBlock =
   | { type: 'image'; image_url: string; alt_text: string; title?: TextObject }
   | {
       type: 'actions';
-      elements: { type: 'button'; text: TextObject; url: string; action_id: string }[];
+      elements: SlackButton[];
     };
+
+/** A link button (`url`), or an interactive one (`value`, answered by the app's endpoint). */
+export type SlackButton =
+  | { type: 'button'; text: TextObject; url: string; action_id: string }
+  | { type: 'button'; text: TextObject; value: string; action_id: string; style?: 'primary' | 'danger' };
 
 /** What an incoming webhook takes. */
 export interface SlackPayload {

@@ -30,5 +30,10 @@ export const DUE_KINDS = {
    * list the held posts with one Query instead of filtering every post ever written.
    */
   held: 'HELD',
+  /**
+   * PENDING_APPROVAL posts, at their next review deadline: a request or reminder to send, or
+   * their scheduled time (then they are missed). Never PUBLISH: no Dispatcher sees them.
+   */
+  approval: 'APPROVAL',
 } as const;
 export type DueKind = (typeof DUE_KINDS)[keyof typeof DUE_KINDS];

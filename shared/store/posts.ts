@@ -1,3 +1,4 @@
+import { nextApprovalWork } from '../approvals/review.ts';
 import { metricsDueAt, type Page, type Post, type PostStatus, type Upload } from '../domain/index.ts';
 import { VersionConflictError } from '../errors.ts';
 import { DUE_INDEX, DUE_KINDS, type DueKind, LIST_INDEX } from './keys.ts';
@@ -107,6 +108,10 @@ export function dueWorkOf(post: Post): { kind: DueKind; at: string } | undefined
     case 'PUBLISHED': {
       const at = metricsDueAt(post);
       return at ? { kind: DUE_KINDS.metrics, at } : undefined;
+    }
+    case 'PENDING_APPROVAL': {
+      const next = nextApprovalWork(post);
+      return next ? { kind: DUE_KINDS.approval, at: next.at } : undefined;
     }
     default:
       return undefined;

@@ -39,8 +39,14 @@ describe('PulsecastApi', () => {
     expect(Object.keys(routes).sort()).toEqual(API_ROUTE_GROUPS.flatMap((group) => group.routes).sort());
   });
 
-  it('requires IAM (SigV4) auth on every route except GET /health and the HMAC-signed conversion webhook', () => {
-    const unauthenticated = ['GET /health', 'POST /v1/conversions'];
+  it('requires IAM (SigV4) auth on every route except GET /health and the HMAC-signed conversion webhook, approval pages and Slack endpoint', () => {
+    const unauthenticated = [
+      'GET /health',
+      'POST /v1/conversions',
+      'GET /v1/approvals/{id}/link',
+      'POST /v1/approvals/{id}/link',
+      'POST /v1/slack/interactions',
+    ];
     const expected = Object.fromEntries(
       Object.keys(routes).map((key) => [key, unauthenticated.includes(key) ? 'NONE' : 'AWS_IAM']),
     );
@@ -60,6 +66,10 @@ describe('PulsecastApi', () => {
     ['DELETE /v1/posts/{id}', 'Posts'],
     ['GET /v1/channels', 'Channels'],
     ['POST /v1/channels', 'Channels'],
+    ['GET /v1/approvals', 'Approvals'],
+    ['POST /v1/posts/{id}/approval', 'Approvals'],
+    ['GET /v1/approvals/{id}/link', 'ApprovalLinks'],
+    ['POST /v1/slack/interactions', 'SlackInteractions'],
   ])('sends %s to the %s function with payload format 2.0', (routeKey, group) => {
     const fn = stack.api.functionOf(group);
     expect(routes[routeKey]).toMatchObject({

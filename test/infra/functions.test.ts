@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import { LIST_INDEX } from '../../shared/store/keys.ts';
 import {
@@ -25,6 +26,10 @@ describe('API functions', () => {
       'Holds',
       'Conversions',
       'Listening',
+      'Conversions',
+      'Approvals',
+      'ApprovalLinks',
+      'SlackInteractions',
     ]);
   });
 
@@ -57,8 +62,22 @@ describe('API functions', () => {
     ['Calendars', tableUser('readWrite')],
     ['Posts', tableUser('readWrite')],
     ['Channels', tableUser('readWrite')],
+    ['Approvals', tableUser('readWrite')],
   ])('lets %s do exactly this and nothing else', (group, expected) => {
     expect(permissionsOf(synth, stack.api.functionOf(group))).toEqual(expected);
+  });
+
+  it.each([
+    ['ApprovalLinks', () => stack.approving.linkKey],
+    ['SlackInteractions', () => stack.approving.slackSigningSecret],
+  ])('lets %s read its own key and the table, and no other secret', (group, secret) => {
+    expect(permissionsOf(synth, stack.api.functionOf(group))).toEqual({
+      ...tableUser('readWrite'),
+      [synth.logicalId(secret() as Secret)]: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ],
+    });
   });
 
   it('gives Health no DynamoDB permission and no TABLE_NAME', () => {

@@ -130,7 +130,8 @@ describe('PulsecastMeasuring', () => {
   it('reads a secret named by context instead, granted by name and still passing cdk-nag', () => {
     const named = synthPulsecast({ nag: true, context: { conversionsSecretName: 'shop/pulsecast-webhook' } });
     expect(() => named.app.synth()).not.toThrow();
-    named.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // Only approvals' own two keys remain (infra/constructs/approving.ts); no webhook secret.
+    named.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
     expect(permissionsOf(named, named.stack.api.functionOf('Conversions'))).toMatchObject({
       'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:shop/pulsecast-webhook-??????': [
         'secretsmanager:DescribeSecret',

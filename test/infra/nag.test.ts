@@ -37,7 +37,7 @@ describe('cdk-nag AwsSolutions', () => {
     expect(() => synthPulsecast({ nag: true }).app.synth()).not.toThrow();
   });
 
-  it('acknowledges only the wildcards AWS requires, the channel-secret prefix, the DLQs, the shared webhook secret, the unauthenticated GET /health and the HMAC-signed conversion webhook', () => {
+  it('acknowledges only the wildcards AWS requires, the channel-secret prefix, the DLQs, the shared webhook secret, the unauthenticated GET /health, the HMAC-signed conversion webhook, approval pages and Slack endpoint, and the hand-rotated approval keys', () => {
     const { app, stack } = synthPulsecast({ nag: false });
     // The same pack with acknowledgements ignored: what would be reported without them. (Reaches
     // into cdk-nag's private isAcknowledged; if that ever changes, this test fails, not passes.)
@@ -106,6 +106,14 @@ describe('cdk-nag AwsSolutions', () => {
       ),
       `AwsSolutions-SQS3 ${stack.listening.deadLetterQueue.node.path}/Resource`,
     ];
+    // Approvals: the pages and the Slack endpoint verify their own signatures; their keys rotate by hand.
+    const approvals = [
+      `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--v1--approvals--{id}--link/Resource`,
+      `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/POST--v1--approvals--{id}--link/Resource`,
+      `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/POST--v1--slack--interactions/Resource`,
+      `AwsSolutions-SMG4 ${stack.approving.node.path}/ApprovalLinkKey/Resource`,
+      `AwsSolutions-SMG4 ${stack.approving.node.path}/SlackSigningSecret/Resource`,
+    ];
     expect(findings).toEqual(
       [
         ...xray,
@@ -120,6 +128,7 @@ describe('cdk-nag AwsSolutions', () => {
         `AwsSolutions-SQS3 ${stack.notifying.deadLetterQueue.node.path}/Resource`,
         `AwsSolutions-SQS3 ${stack.holds.deadLetterQueue.node.path}/Resource`,
         `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--health/Resource`,
+        ...approvals,
       ].sort(),
     );
   });

@@ -1,4 +1,5 @@
 import { Match } from 'aws-cdk-lib/assertions';
+import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import {
   busAccess,
@@ -55,9 +56,11 @@ describe('PulsecastNotifying', () => {
       EventPattern: {
         source: ['pulsecast'],
         'detail-type': [
+          'Approval Requested',
           'Channel Needs Attention',
           'Hold Started',
           'Mention Spike Detected',
+          'Post Approval Missed',
           'Post Failed',
           'Post Outcome Unknown',
           'Posts Held',
@@ -153,11 +156,15 @@ describe('PulsecastNotifying', () => {
     }
   });
 
-  it('lets the notifier send email only from the configured identity and read only the one webhook secret', () => {
+  it('lets the notifier send email only from the configured identity and read only the webhook secret and the approval link key', () => {
     const permissions = permissionsOf(synth, notifying.notifier);
     const sesKey = Object.keys(permissions).find((key) => key.includes('ses:SendEmail'));
     expect(permissions).toEqual({
       ...BASE_RW,
+      [synth.logicalId(stack.approving.linkKey as Secret)]: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ],
       'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:pulsecast-slack-webhooks-??????': [
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
@@ -190,13 +197,16 @@ describe('PulsecastNotifying', () => {
     });
   });
 
-  it('synthesizes with no notification context: digests only, no SES, no secret', () => {
+  it('synthesizes with no notification context: digests and approval requests only, no SES, no secret but the link key', () => {
     const bare = synthPulsecast({ nag: false });
-    expect(bare.stack.notifying.rules.map((r) => r.node.id)).toEqual(['DigestReadyRule']);
+    expect(bare.stack.notifying.rules.map((r) => r.node.id)).toEqual(['ImmediateRule', 'DigestReadyRule']);
     const permissions = permissionsOf(bare, bare.stack.notifying.notifier);
-    expect(Object.keys(permissions).some((key) => /ses:|secretsmanager/.test(key + permissions[key]))).toBe(
-      false,
-    );
+    const linkKey = bare.logicalId(bare.stack.approving.linkKey as Secret);
+    expect(
+      Object.keys(permissions).some(
+        (key) => key !== linkKey && /ses:|secretsmanager/.test(key + permissions[key]),
+      ),
+    ).toBe(false);
   });
 
   it('takes a full routing from context and turns each kind of route into a rule', () => {

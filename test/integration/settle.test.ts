@@ -58,13 +58,21 @@ describe('the lifecycle table', () => {
       for (const to of POST_STATUSES) if (canTransition(from, to, 'person')) person.push([from, to]);
     expect(person).toEqual([
       ['SCHEDULED', 'CANCELLED'],
+      ['SCHEDULED', 'PENDING_APPROVAL'],
       ['FAILED', 'SCHEDULED'],
       ['FAILED', 'CANCELLED'],
+      ['FAILED', 'PENDING_APPROVAL'],
       ['UNKNOWN', 'PUBLISHED'],
       ['UNKNOWN', 'FAILED'],
       ['UNKNOWN', 'CANCELLED'],
       ['HELD', 'SCHEDULED'],
       ['HELD', 'CANCELLED'],
+      // Approvals (test/approvals): a person's review moves, never a claim or a publish.
+      ['PENDING_APPROVAL', 'SCHEDULED'],
+      ['PENDING_APPROVAL', 'CANCELLED'],
+      ['APPROVAL_MISSED', 'SCHEDULED'],
+      ['APPROVAL_MISSED', 'CANCELLED'],
+      ['APPROVAL_MISSED', 'PENDING_APPROVAL'],
     ]);
     expect(canTransition('FAILED', 'SCHEDULED', 'system')).toBe(false);
     // A crisis hold never lifts itself: only a person moves a HELD post on.

@@ -66,6 +66,8 @@ describe('notification routing', () => {
           'Hold Started',
           'Posts Held',
           'Mention Spike Detected',
+          'Post Approval Missed',
+          'Approval Requested',
         ],
         undefined,
       ],

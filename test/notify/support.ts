@@ -191,6 +191,26 @@ export function sampleEvents(overrides: { eventId?: string; status?: string } = 
       baseline: 0.75,
       windowMinutes: 15,
     }),
+    makeEvent('Approval Requested', {
+      ...post,
+      eventId: id('Approval Requested'),
+      round: 1,
+      step: 0,
+      stepName: 'legal',
+      stepCount: 2,
+      required: 1,
+      approvers: [{ email: 'lea@example.com', timezone: 'America/New_York' }, { email: 'lou@example.com' }],
+      text: NASTY,
+      link: 'https://shop.example/spring',
+      media: ['https://cdn.example/a.png'],
+      timezone: 'Europe/Berlin',
+    }),
+    makeEvent('Post Approval Missed', {
+      ...post,
+      eventId: id('Post Approval Missed'),
+      stepName: 'legal',
+      reason: NASTY,
+    }),
   ];
   return events;
 }
@@ -216,7 +236,9 @@ function textsOf(block: SlackBlock): { text: string; max: number; where: string 
     case 'actions':
       return block.elements.flatMap((e) => [
         { text: e.text.text, max: SLACK_LIMITS.buttonText, where: 'button' },
-        { text: e.url, max: SLACK_LIMITS.url, where: 'button url' },
+        'url' in e
+          ? { text: e.url, max: SLACK_LIMITS.url, where: 'button url' }
+          : { text: e.value, max: 2000, where: 'button value' },
       ]);
     case 'image':
       return [

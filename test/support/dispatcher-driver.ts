@@ -1,3 +1,4 @@
+import { sweepApprovals } from '../../shared/approvals/sweep.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import type { EventPublisher, PulsecastEvent } from '../../shared/events.ts';
 import type { CredentialStore } from '../../shared/platforms/port.ts';
@@ -61,6 +62,8 @@ export async function runDispatcher(
   const base = { store: deps.store, now: deps.clock.now };
   try {
     await recoverStalled({ ...base, events: deps.events, adapterFor, credentials: noCredentials });
+    // The Recover step also sweeps review deadlines (functions/publishing/recover.ts).
+    await sweepApprovals({ ...base, events: deps.events });
   } catch {
     // A failed Recover fails the execution; the next one sweeps again.
     return;

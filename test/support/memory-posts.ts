@@ -1,3 +1,4 @@
+import { nextApprovalWork } from '../../shared/approvals/review.ts';
 import {
   metricsDueAt,
   type Page,
@@ -88,6 +89,7 @@ export class MemoryPostStore implements PostStore {
       if (kind === DUE_KINDS.reconcile) return p.status === 'UNKNOWN' ? p.reconcileAt : undefined;
       if (kind === DUE_KINDS.metrics) return metricsDueAt(p);
       if (kind === DUE_KINDS.held) return p.status === 'HELD' ? (p.heldAt ?? p.updatedAt) : undefined;
+      if (kind === DUE_KINDS.approval) return nextApprovalWork(p)?.at;
       return undefined;
     };
     const items = [...this.posts.values()]

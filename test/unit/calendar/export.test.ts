@@ -176,7 +176,7 @@ describe('toIcs', () => {
 });
 
 describe('toCsv', () => {
-  it('writes native columns then status, platform_url and published_at, with a BOM for Excel', () => {
+  it('writes native columns then status, platform_url, published_at and approval_trail, with a BOM for Excel', () => {
     const csv = toCsv([
       post({
         link: 'https://example.com',
@@ -192,7 +192,7 @@ describe('toCsv', () => {
     expect(csv.startsWith('\uFEFF')).toBe(true);
     expect(csv.slice(1).split('\r\n')).toEqual([
       EXPORT_COLUMNS.join(','),
-      'post-1,x-main,2026-03-29T09:00:00+02:00,Europe/Berlin,Hello from Pulsecast,https://example.com,https://cdn.example.com/a.png|https://cdn.example.com/b.png,spring,launch;promo,,PUBLISHED,https://x.com/acme/status/1,2026-03-29T07:00:01.000Z',
+      'post-1,x-main,2026-03-29T09:00:00+02:00,Europe/Berlin,Hello from Pulsecast,https://example.com,https://cdn.example.com/a.png|https://cdn.example.com/b.png,spring,launch;promo,,PUBLISHED,https://x.com/acme/status/1,2026-03-29T07:00:01.000Z,',
       '',
     ]);
     expect(toCsv([], { bom: false })).toBe(`${EXPORT_COLUMNS.join(',')}\r\n`);
@@ -261,7 +261,12 @@ describe('toCsv', () => {
 
     expect(parsed.format).toBe('native');
     expect(parsed.issues).toEqual([]);
-    expect(parsed.warnings.map((w) => w.column)).toEqual(['status', 'platform_url', 'published_at']);
+    expect(parsed.warnings.map((w) => w.column)).toEqual([
+      'status',
+      'platform_url',
+      'published_at',
+      'approval_trail',
+    ]);
     expect(parsed.rows.map((row) => row.row)).toEqual([2, 3, 6, 7]);
     for (const [index, row] of parsed.rows.entries()) {
       const original = posts[index] as Post;
