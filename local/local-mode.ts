@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -12,6 +13,7 @@ import { saveChannel } from '../shared/channels.ts';
 import type { ChannelInput } from '../shared/domain/index.ts';
 import type { EventPublisher } from '../shared/events.ts';
 import { LOCAL_SECRET_REF } from '../shared/measuring/webhook-secret.ts';
+import { FileChartHost } from '../shared/notify/chart-host.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
 import { VirtualClock } from './clock.ts';
@@ -116,6 +118,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const secretsFile = writeLocalSecrets(options.dataDir, fleet.secrets);
   // Slack payloads and .eml files land in the outbox (or a real webhook / SMTP server if configured).
   const notifications = localNotifications(options.dataDir, env, () => clock.now());
+  // Slack takes images only by URL: local mode serves the digest's charts itself.
+  let localApiUrl = `http://127.0.0.1:${options.port}`;
+  const charts = new FileChartHost(join(outboxDir, 'charts'), () => localApiUrl);
 
   // The deployable definitions, synthesized here (bundling skipped: the handlers run from source).
   const { stack } = createPulsecastApp({
@@ -165,6 +170,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     slack: notifications.slack,
     email: notifications.email,
     senderAddress: notifications.sender,
+    charts,
   });
 
   const seededChannels = await syncDemoChannels(store, fleet.channels, options.seedDemoChannels ?? true);
@@ -269,6 +275,19 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     root: options.root,
     localRoutes: {
       'GET /_local/clock': async () => json(200, { now: clock.now().toISOString() }),
+      'GET /_local/charts': async (event) => {
+        try {
+          const png = await readFile(charts.pathOf(event.queryStringParameters?.key ?? ''));
+          return {
+            statusCode: 200,
+            headers: { 'content-type': 'image/png' },
+            body: png.toString('base64'),
+            isBase64Encoded: true,
+          };
+        } catch {
+          return problem(404, 'not-found', 'no such chart');
+        }
+      },
       'POST /_local/clock/advance': async (event) => {
         let ms: number;
         try {
@@ -283,6 +302,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       },
     },
   });
+  localApiUrl = api.url;
+  installDeps({ apiUrl: api.url });
 
   // Real-time mode: every second, catch up with the wall clock (plus what was advanced).
   let ticker: NodeJS.Timeout | undefined;

@@ -84,6 +84,8 @@ const Env = Observability.extend({
   [NOTIFY_ENV.slackSecret]: optional(z.string()),
   /** The From of every email; unset means no email. */
   [NOTIFY_ENV.sender]: optional(z.string()),
+  [NOTIFY_ENV.chartBucket]: optional(z.string()),
+  [NOTIFY_ENV.apiUrl]: optional(z.string().url()),
 });
 
 export type Config = z.output<typeof Env>;

@@ -11,7 +11,7 @@ import {
   type WebhookSecret,
 } from '../../shared/measuring/webhook-secret.ts';
 import type { NotifyConfig } from '../../shared/notify/config.ts';
-import type { EmailSender, SlackSender } from '../../shared/notify/port.ts';
+import type { ChartHost, EmailSender, SlackSender } from '../../shared/notify/port.ts';
 import type { GoalsReader } from '../../shared/notify/source.ts';
 import { FileCredentialStore, SecretsManagerCredentialStore } from '../../shared/platforms/credentials.ts';
 import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
@@ -47,6 +47,10 @@ export interface Deps {
   email: EmailSender | undefined;
   senderAddress: string | undefined;
   goals: GoalsReader;
+  /** Where Slack fetches chart images; absent: digests go to Slack without images. */
+  charts: ChartHost | undefined;
+  /** The API's base URL as the team reaches it (links in alerts). */
+  apiUrl: string | undefined;
 }
 
 const installed: Partial<Deps> = {};

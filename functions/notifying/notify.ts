@@ -1,6 +1,14 @@
 import { parseBusEvent } from '../../shared/notify/envelope.ts';
 import { type NotifyReport, notify } from '../../shared/notify/notifier.ts';
-import { emailSender, notifyConfig, senderAddress, slackSender } from '../commons/notify-runtime.ts';
+import {
+  apiUrl,
+  chartHost,
+  emailSender,
+  noticeLookup,
+  notifyConfig,
+  senderAddress,
+  slackSender,
+} from '../commons/notify-runtime.ts';
 import {
   logger,
   METRIC,
@@ -34,6 +42,9 @@ export const handler = step(async (event: unknown) => {
     slack: slackSender(),
     email: emailSender(),
     sender: senderAddress(),
+    charts: chartHost(),
+    lookup: noticeLookup(),
+    ...(apiUrl() ? { apiUrl: apiUrl() as string } : {}),
     now,
   });
   logger.info('notified', { type: parsed.type, ...report });

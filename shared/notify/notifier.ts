@@ -1,14 +1,16 @@
 import { createHash } from 'node:crypto';
 import type { PulsecastEvent } from '../events.ts';
 import type { NotificationStore } from '../store/notifications.ts';
-import { chartName, renderGoalChart } from './chart.ts';
+import { renderDigestCharts } from './chart.ts';
 import { immediateTargets, type NotifyConfig, type Workspace, workspaceTimezone } from './config.ts';
 import { Digest } from './digest.ts';
 import { type EmailContent, renderEmailAlert, renderEmailDigest } from './email.ts';
-import { noticeFor } from './notice.ts';
+import { type NoticeContext, noticeFor } from './notice.ts';
 import { goalMayPage, sendOnce } from './once.ts';
 import {
+  type ChartHost,
   type EmailSender,
+  type NoticeLookup,
   NotificationDeliveryError,
   NotifyConfigError,
   type SlackSendContext,
@@ -26,6 +28,12 @@ export interface NotifierDeps {
   /** The From header of every email, e.g. `Pulsecast <notify@example.com>`. */
   sender?: string;
   now: () => Date;
+  /** Where Slack fetches chart images; without it the Slack digest has no images. */
+  charts?: ChartHost;
+  /** Reads the post and channel handles an alert talks about; without it alerts name ids. */
+  lookup?: NoticeLookup;
+  /** The API's base URL, for links to a post. */
+  apiUrl?: string;
   /** How long a send in flight is protected from a concurrent duplicate. @default 5 minutes */
   leaseMs?: number;
 }
@@ -101,8 +109,10 @@ async function alertDeliveries(
     }
   }
   const deliveries: Delivery[] = [];
+  const words = await noticeWords(event, deps);
   for (const target of targets) {
     const notice = noticeFor(event, {
+      ...words,
       timezone: workspaceTimezone(deps.config, target.workspace),
       workspaceName: target.workspace.name ?? target.workspace.id,
     });
@@ -124,18 +134,35 @@ async function digestDeliveries(event: PulsecastEvent, deps: NotifierDeps): Prom
   const digest = Digest.parse(record.content);
   const workspace = deps.config.workspaces.find((w) => w.id === digest.workspaceId);
   if (!workspace) return []; // the workspace was removed from the configuration since
-  const images = digest.goals.map((goal) => ({
-    filename: `${chartName(goal)}.png`,
-    content: renderGoalChart(goal),
-  }));
-  const payloads = renderSlackDigest(digest);
+  const charts = await renderDigestCharts(digest);
+  const chartUrls = new Map<string, string>();
+  if (workspace.digest.slack.length > 0 && deps.charts) {
+    for (const [name, png] of charts)
+      chartUrls.set(name, await deps.charts.publish(`${digest.id}/${name}.png`, png));
+  }
+  const payloads = renderSlackDigest(digest, { chartUrls });
   const deliveries = workspace.digest.slack.flatMap((webhook) =>
-    slackDelivery(deps, digest.id, webhook, payloads, images),
+    slackDelivery(deps, digest.id, webhook, payloads),
   );
-  const email = renderEmailDigest(digest, { unsubscribe: unsubscribeUrl(deps) });
+  const email = renderEmailDigest(digest, { unsubscribe: unsubscribeUrl(deps), charts });
   for (const to of workspace.digest.email)
     deliveries.push(emailDelivery(deps, digest.id, workspace, to, email));
   return deliveries;
+}
+
+/** The post's words and the channels' handles for an alert, when the notifier can read them. */
+async function noticeWords(
+  event: PulsecastEvent,
+  deps: NotifierDeps,
+): Promise<Pick<NoticeContext, 'post' | 'handles' | 'apiUrl'>> {
+  const detail = event.detail as { postId?: string; channel?: string };
+  const words: Pick<NoticeContext, 'post' | 'handles' | 'apiUrl'> = deps.apiUrl
+    ? { apiUrl: deps.apiUrl }
+    : {};
+  if (!deps.lookup) return words;
+  const post = detail.postId ? await deps.lookup.post(detail.postId) : undefined;
+  const handles = detail.channel ? await deps.lookup.handles([detail.channel]) : undefined;
+  return { ...words, ...(post ? { post } : {}), ...(handles ? { handles } : {}) };
 }
 
 /** Each part of a split Slack message is its own delivery, so a retry resends only what failed. */
