@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as scheduleTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -11,6 +12,7 @@ import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { EVENT_SOURCE, type EventType } from '../../shared/events.ts';
+import { CHART_ASSETS } from '../../shared/notify/chart-assets.ts';
 import {
   defaultNotifyConfigInput,
   NOTIFY_ENV,
@@ -89,6 +91,8 @@ export class PulsecastNotifying extends Construct {
   public readonly scheduleRole: iam.Role;
   /** The secret holding the Slack webhook URLs, when the routing uses Slack. */
   public readonly slackWebhookSecretName: string | undefined;
+  /** Chart images of the digests, for Slack (private; presigned URLs; expire after a week). */
+  public readonly chartBucket: s3.Bucket;
 
   constructor(scope: Construct, id: string, props: PulsecastNotifyingProps) {
     super(scope, id);
@@ -131,14 +135,38 @@ export class PulsecastNotifying extends Construct {
         'This queue is itself the dead-letter queue of the notifier, the digest builder, their rules and schedules.',
     });
 
+    // Slack shows images only by URL: the digest's charts go here, shown through presigned URLs.
+    // Private (all public access blocked, TLS only, S3-managed encryption); a chart is only needed
+    // until Slack has fetched it, so objects expire after a week.
+    this.chartBucket = new s3.Bucket(this, 'ChartBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ prefix: 'charts/', expiration: Duration.days(7) }],
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: false,
+    });
+    Validations.of(this.chartBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Holds only generated chart images of digests for up to a week; the one writer is the notifier (its puts are in CloudTrail), readers come through presigned URLs it signed. Server access logs would need a second bucket for nothing worth auditing.',
+    });
+
     this.notifier = new PulsecastFunction(this, 'NotifierFunction', {
       entry: 'functions/notifying/notify.ts',
       description: 'Sends routed events and digests to Slack and email, once each',
       // Room for Slack's Retry-After and SES backoff inside one invocation.
       timeout: Duration.seconds(90),
+      // Charts: vega lays out and resvg (WebAssembly) rasterises; more memory is more CPU.
+      memorySize: 1024,
       logRemovalPolicy,
       environment: { [NOTIFY_ENV.config]: configJson },
-    }).bindTable(props.data, 'readWrite');
+      // The one function that draws: the WebAssembly and the fonts next to its bundle.
+      assets: CHART_ASSETS,
+    })
+      .bindTable(props.data, 'readWrite')
+      .bindChartBucket(this.chartBucket);
     if (props.slackWebhookSecretName) {
       const secret = secretsmanager.Secret.fromSecretNameV2(
         this,

@@ -4,6 +4,7 @@ import { fileURLToPath } from 'node:url';
 import { initWasm, Resvg } from '@resvg/resvg-wasm';
 import { parse as parseVega, View } from 'vega';
 import { compile, type TopLevelSpec } from 'vega-lite';
+import { CHART_ASSETS } from './chart-assets.ts';
 
 /**
  * Turns a Vega-Lite spec into a PNG: vega-lite compiles it to Vega, vega lays it out and draws
@@ -35,12 +36,6 @@ async function asset(name: string, packagePath: string): Promise<Buffer> {
     return readFile(createRequire(import.meta.url).resolve(packagePath));
   }
 }
-
-export const CHART_ASSETS = [
-  { name: 'resvg.wasm', packagePath: '@resvg/resvg-wasm/index_bg.wasm' },
-  { name: 'DejaVuSans.ttf', packagePath: 'dejavu-fonts-ttf/ttf/DejaVuSans.ttf' },
-  { name: 'DejaVuSans-Bold.ttf', packagePath: 'dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf' },
-] as const;
 
 let ready: Promise<Uint8Array[]> | undefined;
 

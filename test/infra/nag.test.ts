@@ -107,6 +107,8 @@ describe('cdk-nag AwsSolutions', () => {
         `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.notifying.digest.function.node.defaultChild as CfnElement)}.Arn>:*] ${stack.notifying.scheduleRole.node.path}/DefaultPolicy/Resource`,
         `AwsSolutions-SQS3 ${stack.notifying.deadLetterQueue.node.path}/Resource`,
         `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--health/Resource`,
+        `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.notifying.chartBucket.node.defaultChild as CfnElement)}.Arn>/charts/*] ${stack.notifying.notifier.role.node.path}/DefaultPolicy/Resource`,
+        `AwsSolutions-S1 ${stack.notifying.chartBucket.node.path}/Resource`,
       ].sort(),
     );
   });
@@ -120,7 +122,7 @@ describe('cdk-nag AwsSolutions', () => {
       expect({ path, rule }).toEqual({
         path,
         rule: expect.stringMatching(
-          /^AwsSolutions-(IAM5\[Resource::(\*|<\w+\.Arn>:\*|arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast\/\*)\]|APIG4|SQS3|SMG4)$/,
+          /^AwsSolutions-(IAM5\[Resource::(\*|<\w+\.Arn>:\*|<\w+\.Arn>\/charts\/\*|arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast\/\*)\]|APIG4|SQS3|SMG4|S1)$/,
         ),
       });
       expect(reason.length, `${rule} on ${path}`).toBeGreaterThan(60);

@@ -162,6 +162,7 @@ describe('PulsecastNotifying', () => {
         'secretsmanager:GetSecretValue',
       ],
       [sesKey ?? 'ses statement']: ['ses:SendEmail', 'ses:SendRawEmail'],
+      [`${synth.logicalId(notifying.chartBucket)}.Arn/charts/*`]: ['s3:GetObject', 's3:PutObject'],
     });
     // The SES statement, which permissionsOf reports as "unsupported" because of its condition.
     expect(JSON.parse((sesKey ?? '').replace(/^unsupported: /, ''))).toEqual({
@@ -170,6 +171,24 @@ describe('PulsecastNotifying', () => {
       Resource: SES_IDENTITY,
       Condition: { StringEquals: { 'ses:FromAddress': 'notify@example.com' } },
     });
+  });
+
+  it('keeps the chart bucket private, encrypted, TLS-only and short-lived', () => {
+    const bucket = template.findResources('AWS::S3::Bucket')[synth.logicalId(notifying.chartBucket)];
+    expect(bucket?.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 7, Prefix: 'charts/', Status: 'Enabled' }] },
+    });
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+    expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
   });
 
   it('gives the digest builder the table and the bus, and no way to send mail or read secrets', () => {
