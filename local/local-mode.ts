@@ -14,6 +14,7 @@ import type { ChannelInput } from '../shared/domain/index.ts';
 import type { EventPublisher } from '../shared/events.ts';
 import { LOCAL_SECRET_REF } from '../shared/measuring/webhook-secret.ts';
 import { FileChartHost } from '../shared/notify/chart-host.ts';
+import { FileCredentialStore } from '../shared/platforms/credentials.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
 import { VirtualClock } from './clock.ts';
@@ -171,6 +172,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     email: notifications.email,
     senderAddress: notifications.sender,
     charts,
+    unsubscribeKey: {
+      get: async () => {
+        const { secret } = await new FileCredentialStore(secretsFile).get(LOCAL_UNSUBSCRIBE_REF);
+        if (!secret) throw new Error(`${secretsFile}: "${LOCAL_UNSUBSCRIBE_REF}" has no "secret"`);
+        return secret;
+      },
+    },
   });
 
   const seededChannels = await syncDemoChannels(store, fleet.channels, options.seedDemoChannels ?? true);
@@ -400,6 +408,9 @@ function isolateFromAws(): void {
  * kept). A damaged file stops start-up: rewriting it would drop the user's entries and the
  * webhook secret their senders sign with.
  */
+/** The entry of the local secrets file with the unsubscribe links' key, `{ "secret": "…" }`. */
+const LOCAL_UNSUBSCRIBE_REF = 'pulsecast/unsubscribe';
+
 function writeLocalSecrets(dataDir: string, secrets: Record<string, Record<string, string>>): string {
   const path = join(dataDir, 'secrets.json');
   const read = {
@@ -412,9 +423,11 @@ function writeLocalSecrets(dataDir: string, secrets: Record<string, Record<strin
   const entries = existing as Record<string, unknown>;
   // The conversion webhook's HMAC secret: made once per data folder, kept across restarts.
   const webhook = entries[LOCAL_SECRET_REF] ?? { secret: randomBytes(24).toString('hex') };
+  // The unsubscribe links' HMAC key, likewise kept, so links in emails already sent keep working.
+  const unsubscribe = entries[LOCAL_UNSUBSCRIBE_REF] ?? { secret: randomBytes(24).toString('hex') };
   writeFileAtomicSync(
     path,
-    `${JSON.stringify({ ...entries, ...secrets, [LOCAL_SECRET_REF]: webhook }, null, 2)}\n`,
+    `${JSON.stringify({ ...entries, ...secrets, [LOCAL_SECRET_REF]: webhook, [LOCAL_UNSUBSCRIBE_REF]: unsubscribe }, null, 2)}\n`,
     { mode: 0o600 },
   );
   return path;

@@ -86,6 +86,7 @@ const Env = Observability.extend({
   [NOTIFY_ENV.sender]: optional(z.string()),
   [NOTIFY_ENV.chartBucket]: optional(z.string()),
   [NOTIFY_ENV.apiUrl]: optional(z.string().url()),
+  [NOTIFY_ENV.unsubscribeSecret]: optional(z.string()),
 });
 
 export type Config = z.output<typeof Env>;

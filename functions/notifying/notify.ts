@@ -18,7 +18,7 @@ import {
   NOTIFICATION_CHANNELS,
   type NotificationChannel,
 } from '../commons/observability.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { now, tableStore, unsubscribeKey } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();
@@ -44,7 +44,7 @@ export const handler = step(async (event: unknown) => {
     sender: senderAddress(),
     charts: chartHost(),
     lookup: noticeLookup(),
-    ...(apiUrl() ? { apiUrl: apiUrl() as string } : {}),
+    ...(apiUrl() ? { apiUrl: apiUrl() as string, unsubscribeKey: unsubscribeKey() } : {}),
     now,
   });
   logger.info('notified', { type: parsed.type, ...report });

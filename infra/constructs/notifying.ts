@@ -31,6 +31,16 @@ export interface PulsecastNotifyingProps {
   readonly data: TableBinding;
   readonly bus: events.IEventBus;
   /**
+   * The function behind `/v1/unsubscribe`: it gets the unsubscribe key to check links with.
+   * @default - no signed unsubscribe links (List-Unsubscribe falls back to the routing's address or a mailto:)
+   */
+  readonly unsubscribeFunction?: PulsecastFunction;
+  /**
+   * The API's base URL, for the signed unsubscribe links and links to posts in alerts.
+   * @default - none
+   */
+  readonly apiUrl?: string;
+  /**
    * The routing: which events go at once to which Slack webhooks and email addresses, and the
    * digests (format in shared/notify/config.ts). Validated at synth.
    */
@@ -93,6 +103,8 @@ export class PulsecastNotifying extends Construct {
   public readonly slackWebhookSecretName: string | undefined;
   /** Chart images of the digests, for Slack (private; presigned URLs; expire after a week). */
   public readonly chartBucket: s3.Bucket;
+  /** The unsubscribe links' HMAC key, when the stack has the unsubscribe endpoint. */
+  public readonly unsubscribeSecret: secretsmanager.Secret | undefined;
 
   constructor(scope: Construct, id: string, props: PulsecastNotifyingProps) {
     super(scope, id);
@@ -161,12 +173,31 @@ export class PulsecastNotifying extends Construct {
       // Charts: vega lays out and resvg (WebAssembly) rasterises; more memory is more CPU.
       memorySize: 1024,
       logRemovalPolicy,
-      environment: { [NOTIFY_ENV.config]: configJson },
+      environment: {
+        [NOTIFY_ENV.config]: configJson,
+        ...(props.apiUrl ? { [NOTIFY_ENV.apiUrl]: props.apiUrl } : {}),
+      },
       // The one function that draws: the WebAssembly and the fonts next to its bundle.
       assets: CHART_ASSETS,
     })
       .bindTable(props.data, 'readWrite')
       .bindChartBucket(this.chartBucket);
+
+    if (props.unsubscribeFunction && props.apiUrl) {
+      // The key of the one-click unsubscribe links: the notifier signs with it, the endpoint checks.
+      this.unsubscribeSecret = new secretsmanager.Secret(this, 'UnsubscribeSecret', {
+        description: 'HMAC-SHA256 key of the Pulsecast unsubscribe links (GET/POST /v1/unsubscribe)',
+        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+        removalPolicy: logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      });
+      Validations.of(this.unsubscribeSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The key behind the unsubscribe link of every email already sent: rotating it would break those links (RFC 8058 expects them to keep working), so it is rotated by hand, if ever.',
+      });
+      this.notifier.bindSecret(NOTIFY_ENV.unsubscribeSecret, this.unsubscribeSecret, 'arn');
+      props.unsubscribeFunction.bindSecret(NOTIFY_ENV.unsubscribeSecret, this.unsubscribeSecret, 'arn');
+    }
     if (props.slackWebhookSecretName) {
       const secret = secretsmanager.Secret.fromSecretNameV2(
         this,

@@ -25,7 +25,7 @@ export class SecretsManagerWebhookSecret implements WebhookSecret {
     if (this.cached && this.clock() - this.cached.at < this.ttlMs) return this.cached.value;
     const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const value = result.SecretString?.trim();
-    if (!value) throw new Error(`the conversion webhook secret ${this.secretId} holds no string`);
+    if (!value) throw new Error(`the secret ${this.secretId} holds no string`);
     this.cached = { value, at: this.clock() };
     return value;
   }

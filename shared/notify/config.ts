@@ -278,4 +278,6 @@ export const NOTIFY_ENV = {
   chartBucket: 'CHART_BUCKET',
   /** The API's base URL, for links in alerts and the unsubscribe link. */
   apiUrl: 'PULSECAST_API_URL',
+  /** The secret holding the unsubscribe links' HMAC key. */
+  unsubscribeSecret: 'UNSUBSCRIBE_SECRET_ID',
 } as const;

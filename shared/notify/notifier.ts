@@ -17,6 +17,7 @@ import {
   type SlackSender,
 } from './port.ts';
 import { renderSlackAlert, renderSlackDigest, type SlackPayload } from './slack.ts';
+import { mayEmail, type UnsubscribeKey, unsubscribeLink } from './unsubscribe.ts';
 
 export interface NotifierDeps {
   config: NotifyConfig;
@@ -32,8 +33,10 @@ export interface NotifierDeps {
   charts?: ChartHost;
   /** Reads the post and channel handles an alert talks about; without it alerts name ids. */
   lookup?: NoticeLookup;
-  /** The API's base URL, for links to a post. */
+  /** The API's base URL, for links to a post and the unsubscribe links. */
   apiUrl?: string;
+  /** Signs each recipient's unsubscribe link (with `apiUrl`). */
+  unsubscribeKey?: UnsubscribeKey;
   /** How long a send in flight is protected from a concurrent duplicate. @default 5 minutes */
   leaseMs?: number;
 }
@@ -119,9 +122,12 @@ async function alertDeliveries(
     const payload = renderSlackAlert(notice);
     for (const webhook of target.slack)
       deliveries.push(...slackDelivery(deps, event.detail.eventId, webhook, [payload]));
-    const email = renderEmailAlert(notice, { unsubscribe: unsubscribeUrl(deps) });
     for (const to of target.email)
-      deliveries.push(emailDelivery(deps, event.detail.eventId, target.workspace, to, email));
+      deliveries.push(
+        emailDelivery(deps, event.detail.eventId, target.workspace, to, (unsubscribe) =>
+          renderEmailAlert(notice, unsubscribe ? { unsubscribe } : {}),
+        ),
+      );
   }
   return dedupeKeys(deliveries);
 }
@@ -144,9 +150,12 @@ async function digestDeliveries(event: PulsecastEvent, deps: NotifierDeps): Prom
   const deliveries = workspace.digest.slack.flatMap((webhook) =>
     slackDelivery(deps, digest.id, webhook, payloads),
   );
-  const email = renderEmailDigest(digest, { unsubscribe: unsubscribeUrl(deps), charts });
   for (const to of workspace.digest.email)
-    deliveries.push(emailDelivery(deps, digest.id, workspace, to, email));
+    deliveries.push(
+      emailDelivery(deps, digest.id, workspace, to, (unsubscribe) =>
+        renderEmailDigest(digest, { ...(unsubscribe ? { unsubscribe } : {}), charts }),
+      ),
+    );
   return deliveries;
 }
 
@@ -198,7 +207,7 @@ function emailDelivery(
   eventId: string,
   workspace: Workspace,
   to: string,
-  content: EmailContent,
+  render: (unsubscribe: string | undefined) => EmailContent,
 ): Delivery {
   const key = `notify#${eventId}#email#${to.toLowerCase()}`;
   return {
@@ -207,12 +216,16 @@ function emailDelivery(
       if (!deps.email || !deps.sender) {
         throw new NotifyConfigError(`routes name email ${to} but no sender identity is configured`);
       }
+      // The recipient said stop (the unsubscribe link): nothing goes to them, and that is not a failure.
+      if (!(await mayEmail(deps.store, to))) return;
       const domain = addressOf(deps.sender).split('@')[1] ?? 'pulsecast.invalid';
+      const unsubscribe = await unsubscribeUrl(deps, to);
+      const content = render(unsubscribe);
       await deps.email.send({
         from: deps.sender,
         to,
         content,
-        headers: emailHeaders(deps, workspace, content, domain, eventId),
+        headers: emailHeaders(workspace, content, domain, eventId, unsubscribe),
         messageId: `<${hash(`${eventId}|${to.toLowerCase()}`)}@${domain}>`,
         date: deps.now(),
         key,
@@ -221,7 +234,12 @@ function emailDelivery(
   };
 }
 
-function unsubscribeUrl(deps: NotifierDeps): string | undefined {
+/**
+ * The recipient's own signed link (one click, no login) when the API's URL and the key are
+ * known; else the configured address, else a mailto: to the sender.
+ */
+async function unsubscribeUrl(deps: NotifierDeps, to: string): Promise<string | undefined> {
+  if (deps.apiUrl && deps.unsubscribeKey) return unsubscribeLink(deps.apiUrl, deps.unsubscribeKey, to);
   if (deps.config.unsubscribe) return deps.config.unsubscribe;
   return deps.sender ? `mailto:${addressOf(deps.sender)}?subject=unsubscribe` : undefined;
 }
@@ -233,11 +251,11 @@ function unsubscribeUrl(deps: NotifierDeps): string | undefined {
  * X-Auto-Response-Suppress so out-of-office replies are not sent back.
  */
 function emailHeaders(
-  deps: NotifierDeps,
   workspace: Workspace,
   content: EmailContent,
   domain: string,
   eventId: string,
+  unsubscribe: string | undefined,
 ): Record<string, string> {
   const headers: Record<string, string> = {
     'List-Id': `Pulsecast ${workspace.id} <${workspace.id.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.pulsecast.${domain}>`,
@@ -245,7 +263,6 @@ function emailHeaders(
     'X-Auto-Response-Suppress': 'All',
     'X-Pulsecast-Event': eventId,
   };
-  const unsubscribe = unsubscribeUrl(deps);
   if (unsubscribe) {
     headers['List-Unsubscribe'] = `<${unsubscribe}>`;
     if (unsubscribe.startsWith('https://')) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';

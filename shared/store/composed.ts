@@ -3,7 +3,7 @@ import type { CampaignStore, EvaluationRecord } from './campaigns.ts';
 import type { ChannelStore, RateLedger } from './channels.ts';
 import type { DueKind } from './keys.ts';
 import type { Conversion, MeasurementStore, MetricSnapshot } from './measurements.ts';
-import type { DigestRecord, Mark, NotificationStore } from './notifications.ts';
+import type { DigestRecord, Mark, NotificationStore, RecipientPreference } from './notifications.ts';
 import type { PageRequest, Store } from './port.ts';
 import type { PostFilter, PostStore, PostWrite } from './posts.ts';
 
@@ -132,5 +132,11 @@ export class ComposedStore implements Store {
   }
   getDigest(id: string) {
     return this.ports.notifications.getDigest(id);
+  }
+  getRecipientPreference(address: string) {
+    return this.ports.notifications.getRecipientPreference(address);
+  }
+  putRecipientPreference(preference: RecipientPreference) {
+    return this.ports.notifications.putRecipientPreference(preference);
   }
 }

@@ -25,7 +25,8 @@ export type Entity =
   | 'MARK'
   | 'DIGEST'
   | 'CONVERSION'
-  | 'CONFIG';
+  | 'CONFIG'
+  | 'RECIPIENT';
 
 export const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 const KEY_ATTRIBUTES = [

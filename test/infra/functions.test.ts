@@ -9,7 +9,15 @@ describe('API functions', () => {
   const groups = [...stack.api.functions.keys()];
 
   it('has one function per route group', () => {
-    expect(groups).toEqual(['Health', 'Calendars', 'Posts', 'Channels', 'Campaigns', 'Conversions']);
+    expect(groups).toEqual([
+      'Health',
+      'Calendars',
+      'Posts',
+      'Channels',
+      'Campaigns',
+      'Conversions',
+      'Unsubscribe',
+    ]);
   });
 
   it.each(groups)(

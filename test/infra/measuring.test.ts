@@ -132,7 +132,10 @@ describe('PulsecastMeasuring', () => {
   it('reads a secret named by context instead, granted by name and still passing cdk-nag', () => {
     const named = synthPulsecast({ nag: true, context: { conversionsSecretName: 'shop/pulsecast-webhook' } });
     expect(() => named.app.synth()).not.toThrow();
-    named.template.resourceCountIs('AWS::SecretsManager::Secret', 0);
+    // The one secret left is the notifier's unsubscribe key, not a webhook secret.
+    expect(Object.keys(named.template.findResources('AWS::SecretsManager::Secret'))).toEqual([
+      named.logicalId(named.stack.notifying.unsubscribeSecret as never),
+    ]);
     expect(permissionsOf(named, named.stack.api.functionOf('Conversions'))).toMatchObject({
       'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:shop/pulsecast-webhook-??????': [
         'secretsmanager:DescribeSecret',

@@ -109,6 +109,9 @@ describe('cdk-nag AwsSolutions', () => {
         `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--health/Resource`,
         `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.notifying.chartBucket.node.defaultChild as CfnElement)}.Arn>/charts/*] ${stack.notifying.notifier.role.node.path}/DefaultPolicy/Resource`,
         `AwsSolutions-S1 ${stack.notifying.chartBucket.node.path}/Resource`,
+        `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--v1--unsubscribe/Resource`,
+        `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/POST--v1--unsubscribe/Resource`,
+        `AwsSolutions-SMG4 ${stack.notifying.unsubscribeSecret?.node.path}/Resource`,
       ].sort(),
     );
   });

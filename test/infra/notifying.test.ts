@@ -163,6 +163,10 @@ describe('PulsecastNotifying', () => {
       ],
       [sesKey ?? 'ses statement']: ['ses:SendEmail', 'ses:SendRawEmail'],
       [`${synth.logicalId(notifying.chartBucket)}.Arn/charts/*`]: ['s3:GetObject', 's3:PutObject'],
+      [synth.logicalId(notifying.unsubscribeSecret as never)]: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ],
     });
     // The SES statement, which permissionsOf reports as "unsupported" because of its condition.
     expect(JSON.parse((sesKey ?? '').replace(/^unsupported: /, ''))).toEqual({
@@ -208,10 +212,11 @@ describe('PulsecastNotifying', () => {
     });
   });
 
-  it('synthesizes with no notification context: digests only, no SES, no secret', () => {
+  it('synthesizes with no notification context: digests only, no SES, no secret but the unsubscribe key', () => {
     const bare = synthPulsecast({ nag: false });
     expect(bare.stack.notifying.rules.map((r) => r.node.id)).toEqual(['DigestReadyRule']);
-    const permissions = permissionsOf(bare, bare.stack.notifying.notifier);
+    const { [bare.logicalId(bare.stack.notifying.unsubscribeSecret as never)]: _key, ...permissions } =
+      permissionsOf(bare, bare.stack.notifying.notifier);
     expect(Object.keys(permissions).some((key) => /ses:|secretsmanager/.test(key + permissions[key]))).toBe(
       false,
     );

@@ -3,6 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
   localNotifications,
@@ -214,7 +215,13 @@ describe('local mode outbox', () => {
     decodePng(readFileSync(join(dir, 'charts', 'digest-local-daily-2026-12-09', 'goal-spring-clicks.png')));
 
     const eml = readFileSync(join(local.outbox, files.find((f) => f.endsWith('.eml')) ?? ''), 'utf8');
-    expect(eml).toMatch(/^Precedence: bulk$/m);
+    expect(eml).toMatch(/^Precedence: bulk\r$/m);
+    // CRLF only, and a standards parser finds both parts and the chart.
+    expect(eml.replaceAll('\r\n', '')).not.toMatch(/[\r\n]/);
+    const mail = await PostalMime.parse(eml);
+    expect(mail.text).toContain('GOALS');
+    expect(mail.html).toContain('cid:goal-spring-clicks@pulsecast');
+    expect(mail.attachments.map((a) => a.mimeType)).toContain('image/png');
     const image = parts(eml).find((p) => /Content-Type: image\/png/.test(p.headers));
     expect(image?.headers).toMatch(/Content-ID: <goal-spring-clicks@pulsecast>/);
     expect(image?.headers).toMatch(/Content-Disposition: inline/);
