@@ -42,6 +42,24 @@ export const JSON_OPTION: OptionSpec = {
   description: "print the API's JSON answer instead",
 };
 
+/** The post filters the posts list and the exports share (the API's PostFilterQuery). */
+export const POST_FILTERS: Readonly<Record<string, OptionSpec>> = {
+  status: {
+    type: 'string',
+    arg: 'STATUS',
+    description: 'SCHEDULED, QUEUED, PUBLISHING, PUBLISHED, FAILED, CANCELLED or UNKNOWN',
+  },
+  channel: { type: 'string', arg: 'ID', description: 'only this channel' },
+  campaign: { type: 'string', arg: 'ID', description: 'only this campaign' },
+  from: { type: 'string', arg: 'ISO', description: 'scheduled at or after, e.g. 2025-03-01T00:00:00Z' },
+  to: { type: 'string', arg: 'ISO', description: 'scheduled before' },
+};
+
+/** The filter flags given, as query parameters (the API checks them and says what is wrong). */
+export function postFilters(options: Options): Record<string, string | undefined> {
+  return Object.fromEntries(Object.keys(POST_FILTERS).map((name) => [name, options.string(name)]));
+}
+
 /** Typed access to parsed flags. */
 export class Options {
   readonly #values: OptionValues;
