@@ -24,7 +24,7 @@ const CampaignListSchema = z.looseObject({
   nextCursor: z.string().nullish(),
 });
 
-const ReportSchema = z.looseObject({
+const EvaluationSchema = z.looseObject({
   campaignId: z.string(),
   asOf: z.string(),
   asOfDate: z.string().optional(),
@@ -47,6 +47,9 @@ const ReportSchema = z.looseObject({
   topPosts: z.array(PostSummary()).default([]),
   bottomPosts: z.array(PostSummary()).default([]),
 });
+
+/** What GET /v1/campaigns/{id}/report answers: the campaign evaluated now. */
+const ReportSchema = z.looseObject({ computedAt: z.string().optional(), evaluation: EvaluationSchema });
 
 function PostSummary() {
   return z.looseObject({
@@ -153,14 +156,15 @@ export const reportCommand: CommandSpec = {
   options: { json: JSON_OPTION },
   details: 'Colours on a terminal; plain text when piped or with NO_COLOR set; --json for scripts.',
   async run({ operands, options, io, api }) {
-    const report = await api.json(
+    const answer = await api.json(
       { method: 'GET', path: `${campaignPath(operands[0]!)}/report` },
       ReportSchema,
     );
     if (options.flag('json')) {
-      printJson(io.stdout, report);
+      printJson(io.stdout, answer);
       return 0;
     }
+    const report = answer.evaluation;
     const paint = painter(io.stdout, io.env);
     const out = (line = '') => println(io.stdout, line);
     out(
