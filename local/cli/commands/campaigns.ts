@@ -6,10 +6,10 @@ import {
   metricAgainstTarget,
   metricName,
 } from '../../../shared/notify/vocabulary.ts';
-import { type CommandSpec, JSON_OPTION } from '../command.ts';
+import { answer, type CommandSpec, JSON_OPTION, readCommand } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { painter, println } from '../io.ts';
-import { printJson, renderTable, truncate } from '../output.ts';
+import { renderTable, truncate } from '../output.ts';
 
 const CampaignSchema = z.looseObject({
   id: z.string(),
@@ -62,55 +62,42 @@ function PostSummary() {
 
 const campaignPath = (id: string) => `/v1/campaigns/${encodeURIComponent(id)}`;
 
-export const campaignsListCommand: CommandSpec = {
+export const campaignsListCommand = readCommand({
   path: ['campaigns', 'list'],
   summary: 'list campaigns with their windows and goals',
-  options: { json: JSON_OPTION },
-  async run({ options, io, api }) {
-    const page = await api.json({ method: 'GET', path: '/v1/campaigns' }, CampaignListSchema);
-    if (options.flag('json')) {
-      printJson(io.stdout, page);
-      return 0;
-    }
-    if (page.items.length === 0) {
-      println(io.stdout, 'no campaigns');
-      return 0;
-    }
+  request: () => ({ method: 'GET', path: '/v1/campaigns' }),
+  schema: CampaignListSchema,
+  print: (page, io) =>
     println(
       io.stdout,
-      renderTable(
-        ['ID', 'WINDOW', 'GOALS', 'NAME'],
-        page.items.map((c) => [
-          c.id,
-          c.window ? `${c.window.from} – ${c.window.to}` : '',
-          c.goals.map((g) => `${g.id} (${metricName(g.metric)})`).join(', '),
-          truncate(c.name ?? '', 40),
-        ]),
-      ),
-    );
-    return 0;
-  },
-};
+      page.items.length === 0
+        ? 'no campaigns'
+        : renderTable(
+            ['ID', 'WINDOW', 'GOALS', 'NAME'],
+            page.items.map((c) => [
+              c.id,
+              c.window ? `${c.window.from} – ${c.window.to}` : '',
+              c.goals.map((g) => `${g.id} (${metricName(g.metric)})`).join(', '),
+              truncate(c.name ?? '', 40),
+            ]),
+          ),
+    ),
+});
 
-export const campaignsShowCommand: CommandSpec = {
+export const campaignsShowCommand = readCommand({
   path: ['campaigns', 'show'],
   summary: 'show one campaign as stored',
   operands: [{ name: 'ID', description: "the campaign's id" }],
-  options: { json: JSON_OPTION },
-  async run({ operands, options, io, api }) {
-    const campaign = await api.json({ method: 'GET', path: campaignPath(operands[0]!) }, CampaignSchema);
-    if (options.flag('json')) {
-      printJson(io.stdout, campaign);
-      return 0;
-    }
+  request: ([id]) => ({ method: 'GET', path: campaignPath(id ?? '') }),
+  schema: CampaignSchema,
+  print: (campaign, io) => {
     println(io.stdout, `${campaign.id}${campaign.name ? ` · ${campaign.name}` : ''}`);
     if (campaign.window) println(io.stdout, `window:   ${campaign.window.from} – ${campaign.window.to}`);
     if (campaign.timezone) println(io.stdout, `timezone: ${campaign.timezone}`);
     for (const goal of campaign.goals)
       println(io.stdout, `goal:     ${goal.id} (${metricName(goal.metric)})`);
-    return 0;
   },
-};
+});
 
 export const campaignsCreateCommand: CommandSpec = {
   path: ['campaigns', 'create'],
@@ -135,9 +122,9 @@ export const campaignsCreateCommand: CommandSpec = {
       { method: 'POST', path: '/v1/campaigns', body, contentType: 'application/json' },
       CampaignSchema,
     );
-    if (options.flag('json')) printJson(io.stdout, campaign);
-    else println(io.stdout, `created ${campaign.id} (${campaign.goals.length} goal(s))`);
-    return 0;
+    return answer({ options, io }, campaign, () =>
+      println(io.stdout, `created ${campaign.id} (${campaign.goals.length} goal(s))`),
+    );
   },
 };
 
@@ -149,22 +136,14 @@ const STATUS_COLOUR = {
   MISSED: 'red',
 } as const;
 
-export const reportCommand: CommandSpec = {
+export const reportCommand = readCommand({
   path: ['report'],
   summary: "a campaign's goals, recommendations and best and worst posts",
   operands: [{ name: 'CAMPAIGN', description: "the campaign's id" }],
-  options: { json: JSON_OPTION },
   details: 'Colours on a terminal; plain text when piped or with NO_COLOR set; --json for scripts.',
-  async run({ operands, options, io, api }) {
-    const answer = await api.json(
-      { method: 'GET', path: `${campaignPath(operands[0]!)}/report` },
-      ReportSchema,
-    );
-    if (options.flag('json')) {
-      printJson(io.stdout, answer);
-      return 0;
-    }
-    const report = answer.evaluation;
+  request: ([id]) => ({ method: 'GET', path: `${campaignPath(id ?? '')}/report` }),
+  schema: ReportSchema,
+  print: ({ evaluation: report }, io) => {
     const paint = painter(io.stdout, io.env);
     const out = (line = '') => println(io.stdout, line);
     out(
@@ -214,9 +193,8 @@ export const reportCommand: CommandSpec = {
           .join('\n'),
       );
     }
-    return 0;
   },
-};
+});
 
 export const campaignsCommands = [
   campaignsListCommand,

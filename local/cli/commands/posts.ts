@@ -1,4 +1,12 @@
-import { type CommandContext, type CommandSpec, JSON_OPTION, POST_FILTERS, postFilters } from '../command.ts';
+import {
+  answer,
+  type CommandContext,
+  type CommandSpec,
+  JSON_OPTION,
+  POST_FILTERS,
+  postFilters,
+  readCommand,
+} from '../command.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { println, type TextSink } from '../io.ts';
 import { printJson, renderTable, truncate } from '../output.ts';
@@ -127,18 +135,14 @@ function printPostTable(sink: TextSink, posts: readonly Post[]): void {
   );
 }
 
-export const postsShowCommand: CommandSpec = {
+export const postsShowCommand = readCommand({
   path: ['posts', 'show'],
   summary: 'show one post with its publish result and metric history',
   operands: [{ name: 'ID', description: "the post's id" }],
-  options: { json: JSON_OPTION },
-  async run({ operands, options, io, api }) {
-    const post = await api.json({ method: 'GET', path: postPath(operands[0]!) }, PostSchema);
-    if (options.flag('json')) printJson(io.stdout, post);
-    else printPost(io.stdout, post);
-    return 0;
-  },
-};
+  request: ([id]) => ({ method: 'GET', path: postPath(id ?? '') }),
+  schema: PostSchema,
+  print: (post, io) => printPost(io.stdout, post),
+});
 
 function printPost(sink: TextSink, post: Post): void {
   const fields: [string, string | undefined][] = [
@@ -200,9 +204,9 @@ export const postsCancelCommand: CommandSpec = {
     const response = await api.send(spec);
     // The API answers the cancelled post; a bare 204 means the same thing without the details.
     const post = response.body.length > 0 ? api.parse(response, PostSchema, spec) : undefined;
-    if (options.flag('json')) printJson(io.stdout, post ?? { id, status: 'CANCELLED' });
-    else println(io.stdout, `${id}: ${post?.status ?? 'CANCELLED'}`);
-    return 0;
+    return answer({ options, io }, post ?? { id, status: 'CANCELLED' }, () =>
+      println(io.stdout, `${id}: ${post?.status ?? 'CANCELLED'}`),
+    );
   },
 };
 
@@ -225,9 +229,9 @@ Example:
     const { at } = options.required('at');
     const current = await api.json({ method: 'GET', path: postPath(id) }, PostSchema);
     const post = await sendJson(api, 'PATCH', postPath(id), { scheduledAt: at, version: current.version });
-    if (options.flag('json')) printJson(io.stdout, post);
-    else println(io.stdout, `${post.id}: ${post.status} at ${post.scheduledAt}`);
-    return 0;
+    return answer({ options, io }, post, () =>
+      println(io.stdout, `${post.id}: ${post.status} at ${post.scheduledAt}`),
+    );
   },
 };
 
@@ -269,9 +273,9 @@ Examples:
         ? { outcome: 'published', url, ...(platformPostId ? { platformPostId } : {}) }
         : { outcome: 'failed', reason };
     const post = await sendJson(api, 'POST', `${postPath(id)}/settle`, { ...body, version: current.version });
-    if (options.flag('json')) printJson(io.stdout, post);
-    else println(io.stdout, `${post.id}: ${post.status}${post.platformUrl ? ` ${post.platformUrl}` : ''}`);
-    return 0;
+    return answer({ options, io }, post, () =>
+      println(io.stdout, `${post.id}: ${post.status}${post.platformUrl ? ` ${post.platformUrl}` : ''}`),
+    );
   },
 };
 
