@@ -1,6 +1,5 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
@@ -17,6 +16,7 @@ import { FileChartHost } from '../shared/notify/chart-host.ts';
 import { FileCredentialStore } from '../shared/platforms/credentials.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
+import { chartRoute } from './charts.ts';
 import { VirtualClock } from './clock.ts';
 import { functionEntries, stateMachineArn } from './cloudformation/template.ts';
 import { DurationError, parseDuration } from './duration.ts';
@@ -283,19 +283,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     root: options.root,
     localRoutes: {
       'GET /_local/clock': async () => json(200, { now: clock.now().toISOString() }),
-      'GET /_local/charts': async (event) => {
-        try {
-          const png = await readFile(charts.pathOf(event.queryStringParameters?.key ?? ''));
-          return {
-            statusCode: 200,
-            headers: { 'content-type': 'image/png' },
-            body: png.toString('base64'),
-            isBase64Encoded: true,
-          };
-        } catch {
-          return problem(404, 'not-found', 'no such chart');
-        }
-      },
+      'GET /_local/charts': chartRoute(charts),
       'POST /_local/clock/advance': async (event) => {
         let ms: number;
         try {

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chartRoute } from '../../local/charts.ts';
 import {
   localNotifications,
   localNotifyContext,
@@ -19,7 +20,7 @@ import type { OutgoingEmail } from '../../shared/notify/port.ts';
 import { synthPulsecast } from '../infra/helpers.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 import { FakeSlack } from './slack-server.ts';
-import { decodePng, eventOf, NOW } from './support.ts';
+import { decodePng, eventOf, expectWithinSlackLimits, NOW } from './support.ts';
 
 const config = NotifyConfig.parse({
   workspaces: [
@@ -212,7 +213,20 @@ describe('local mode outbox', () => {
     expect(images.map((b) => b.image_url)).toEqual([
       'http://127.0.0.1:4000/_local/charts?key=digest-local-daily-2026-12-09%2Fgoal-spring-clicks.png',
     ]);
-    decodePng(readFileSync(join(dir, 'charts', 'digest-local-daily-2026-12-09', 'goal-spring-clicks.png')));
+    // Every image URL resolves to a PNG through local mode's chart route; anything else is a 404.
+    const route = chartRoute(new FileChartHost(join(dir, 'charts'), () => 'http://127.0.0.1:4000'));
+    for (const { image_url } of images) {
+      const key = new URL(image_url ?? '').searchParams.get('key') ?? '';
+      const served = await route({ queryStringParameters: { key } } as never);
+      expect(served).toMatchObject({ statusCode: 200, isBase64Encoded: true });
+      decodePng(Buffer.from(String(served.body), 'base64'));
+    }
+    for (const key of ['../secrets.json', 'digest-local-daily-2026-12-09/missing.png']) {
+      expect((await route({ queryStringParameters: { key } } as never)).statusCode).toBe(404);
+    }
+    for (const payload of files.filter((f) => f.endsWith('.json'))) {
+      expectWithinSlackLimits(JSON.parse(readFileSync(join(local.outbox, payload), 'utf8')));
+    }
 
     const eml = readFileSync(join(local.outbox, files.find((f) => f.endsWith('.eml')) ?? ''), 'utf8');
     expect(eml).toMatch(/^Precedence: bulk\r$/m);
