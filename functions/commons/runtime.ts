@@ -156,7 +156,8 @@ export function webhookSecretFrom(settings: Config): WebhookSecret {
 export function unsubscribeKey(): UnsubscribeKey {
   return dep('unsubscribeKey', () => {
     const id = config()[NOTIFY_ENV.unsubscribeSecret];
-    if (id) return new SecretsManagerWebhookSecret(id);
+    if (id)
+      return new SecretsManagerWebhookSecret(id, undefined, undefined, undefined, 'the unsubscribe key');
     return {
       get: () =>
         Promise.reject(new ConfigError(`${NOTIFY_ENV.unsubscribeSecret} is not set: no unsubscribe key`)),

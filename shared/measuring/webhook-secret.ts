@@ -19,13 +19,15 @@ export class SecretsManagerWebhookSecret implements WebhookSecret {
     /** A rotated secret reaches every container within this long. */
     private readonly ttlMs = 5 * 60_000,
     private readonly clock: () => number = Date.now,
+    /** What the secret is, for the error that names it. */
+    private readonly what = 'the conversion webhook secret',
   ) {}
 
   async get(): Promise<string> {
     if (this.cached && this.clock() - this.cached.at < this.ttlMs) return this.cached.value;
     const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
     const value = result.SecretString?.trim();
-    if (!value) throw new Error(`the secret ${this.secretId} holds no string`);
+    if (!value) throw new Error(`${this.what} ${this.secretId} holds no string`);
     this.cached = { value, at: this.clock() };
     return value;
   }

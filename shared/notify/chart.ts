@@ -109,7 +109,10 @@ export function goalChartSpec(goal: GoalProgress): TopLevelSpec {
   const y = {
     field: 'value',
     type: 'quantitative',
-    title: metricName(goal.metric),
+    // The unit in the axis title: "engagement rate (%)".
+    title: formatMetric(goal.metric, 0).endsWith(' %')
+      ? `${metricName(goal.metric)} (%)`
+      : metricName(goal.metric),
     axis: { tickCount: 5, format: '~s' },
   } as const;
   const line = (series: string, values: object[], strokeDash?: number[]) => ({
