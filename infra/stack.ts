@@ -101,6 +101,8 @@ export class PulsecastStack extends Stack {
     this.notifying = new PulsecastNotifying(this, 'Notifying', {
       data: this.data,
       bus: this.events.bus,
+      unsubscribeFunction: this.api.functionOf('Unsubscribe'),
+      apiUrl: this.api.url,
       ...(props.notify ?? notifyingPropsFromContext(this)),
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });

@@ -13,11 +13,14 @@ import { saveChannel } from '../shared/channels.ts';
 import type { ChannelInput } from '../shared/domain/index.ts';
 import type { EventPublisher } from '../shared/events.ts';
 import { LOCAL_SECRET_REF } from '../shared/measuring/webhook-secret.ts';
+import { FileChartHost } from '../shared/notify/chart-host.ts';
+import { FileCredentialStore } from '../shared/platforms/credentials.ts';
 import { listeningRegistry } from '../shared/platforms/listening-registry.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
 import { DynamoListeningStore } from '../shared/store/listening.ts';
 import { DynamoTable } from '../shared/store/table.ts';
+import { chartRoute } from './charts.ts';
 import { VirtualClock } from './clock.ts';
 import { functionEntries, stateMachineArn } from './cloudformation/template.ts';
 import { DurationError, parseDuration } from './duration.ts';
@@ -124,6 +127,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const secretsFile = writeLocalSecrets(options.dataDir, fleet.secrets);
   // Slack payloads and .eml files land in the outbox (or a real webhook / SMTP server if configured).
   const notifications = localNotifications(options.dataDir, env, () => clock.now());
+  // Slack takes images only by URL: local mode serves the digest's charts itself.
+  let localApiUrl = `http://127.0.0.1:${options.port}`;
+  const charts = new FileChartHost(join(outboxDir, 'charts'), () => localApiUrl);
 
   // The deployable definitions, synthesized here (bundling skipped: the handlers run from source).
   const { stack } = createPulsecastApp({
@@ -175,6 +181,14 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     slack: notifications.slack,
     email: notifications.email,
     senderAddress: notifications.sender,
+    charts,
+    unsubscribeKey: {
+      get: async () => {
+        const { secret } = await new FileCredentialStore(secretsFile).get(LOCAL_UNSUBSCRIBE_REF);
+        if (!secret) throw new Error(`${secretsFile}: "${LOCAL_UNSUBSCRIBE_REF}" has no "secret"`);
+        return secret;
+      },
+    },
   });
 
   const seededChannels = await syncDemoChannels(store, fleet.channels, options.seedDemoChannels ?? true);
@@ -284,6 +298,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     localRoutes: {
       'GET /_local/clock': async () => json(200, { now: clock.now().toISOString() }),
       'POST /_local/events': putEventsRoute(eventBus),
+      'GET /_local/charts': chartRoute(charts),
       'POST /_local/clock/advance': async (event) => {
         let ms: number;
         try {
@@ -298,6 +313,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       },
     },
   });
+  localApiUrl = api.url;
+  installDeps({ apiUrl: api.url });
 
   // Approval links point at this server (the synthesized APPROVAL_BASE_URL names API Gateway).
   installDeps({ approvalBaseUrl: api.url });
@@ -398,6 +415,9 @@ function isolateFromAws(): void {
  * kept). A damaged file stops start-up: rewriting it would drop the user's entries and the
  * webhook secret their senders sign with.
  */
+/** The entry of the local secrets file with the unsubscribe links' key, `{ "secret": "…" }`. */
+const LOCAL_UNSUBSCRIBE_REF = 'pulsecast/unsubscribe';
+
 function writeLocalSecrets(dataDir: string, secrets: Record<string, Record<string, string>>): string {
   const path = join(dataDir, 'secrets.json');
   const read = {
@@ -417,9 +437,11 @@ function writeLocalSecrets(dataDir: string, secrets: Record<string, Record<strin
       entries[ref] ?? { secret: randomBytes(32).toString('hex') },
     ]),
   );
+  // The unsubscribe links' HMAC key, likewise kept, so links in emails already sent keep working.
+  const unsubscribe = entries[LOCAL_UNSUBSCRIBE_REF] ?? { secret: randomBytes(24).toString('hex') };
   writeFileAtomicSync(
     path,
-    `${JSON.stringify({ ...entries, ...secrets, [LOCAL_SECRET_REF]: webhook, ...own }, null, 2)}\n`,
+    `${JSON.stringify({ ...entries, ...secrets, [LOCAL_SECRET_REF]: webhook, ...own, [LOCAL_UNSUBSCRIBE_REF]: unsubscribe }, null, 2)}\n`,
     { mode: 0o600 },
   );
   return path;

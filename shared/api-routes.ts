@@ -107,4 +107,12 @@ export const API_ROUTE_GROUPS = [
     table: 'readWrite',
     routes: ['POST /v1/slack/interactions'],
   },
+  {
+    // Email recipients: the link's HMAC signature is the credential, see functions/api/unsubscribe.ts.
+    name: 'Unsubscribe',
+    entry: 'functions/api/unsubscribe.ts',
+    auth: 'none',
+    table: 'readWrite',
+    routes: ['GET /v1/unsubscribe', 'POST /v1/unsubscribe'],
+  },
 ] as const satisfies readonly RouteGroup[];

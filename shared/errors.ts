@@ -100,3 +100,9 @@ export class StoreUnavailableError extends PulsecastError {
   readonly status = 503;
   override readonly expose = false;
 }
+
+/** An unsubscribe link whose signature does not match its address (shared/notify/unsubscribe.ts). */
+export class UnsubscribeSignatureError extends PulsecastError {
+  readonly problem = 'bad-unsubscribe-link';
+  readonly status = 403;
+}

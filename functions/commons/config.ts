@@ -90,6 +90,9 @@ const Env = Observability.extend({
   SLACK_SIGNING_SECRET_ID: optional(z.string()),
   /** The API's public base URL, which approval links point at (set by the stack). */
   APPROVAL_BASE_URL: optional(z.url()),
+  [NOTIFY_ENV.chartBucket]: optional(z.string()),
+  [NOTIFY_ENV.apiUrl]: optional(z.string().url()),
+  [NOTIFY_ENV.unsubscribeSecret]: optional(z.string()),
 });
 
 export type Config = z.output<typeof Env>;

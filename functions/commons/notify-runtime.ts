@@ -1,5 +1,6 @@
+import { S3ChartHost } from '../../shared/notify/chart-host.ts';
 import { NOTIFY_ENV, type NotifyConfig } from '../../shared/notify/config.ts';
-import type { EmailSender, SlackSender } from '../../shared/notify/port.ts';
+import type { ChartHost, EmailSender, NoticeLookup, SlackSender } from '../../shared/notify/port.ts';
 import { SesEmailSender } from '../../shared/notify/ses.ts';
 import { SecretWebhookDirectory, WebhookSlackSender } from '../../shared/notify/slack-webhook.ts';
 import {
@@ -40,4 +41,31 @@ export function goalsReader(): GoalsReader {
     'goals',
     () => new EvaluationGoalsReader(storeEvaluationHistory(tableStore(), listeningStore())),
   );
+}
+
+/** Slack's chart images in the bucket named by CHART_BUCKET; none when unset. */
+export function chartHost(): ChartHost | undefined {
+  return dep('charts', () => {
+    const bucket = config()[NOTIFY_ENV.chartBucket];
+    return bucket ? new S3ChartHost(bucket) : undefined;
+  });
+}
+
+export function apiUrl(): string | undefined {
+  return dep('apiUrl', () => config()[NOTIFY_ENV.apiUrl]);
+}
+
+/** The post's text and the channels' handles, read from the table, for an alert's words. */
+export function noticeLookup(): NoticeLookup {
+  const store = tableStore();
+  return {
+    post: async (id) => {
+      const post = await store.getPost(id);
+      return post ? { text: post.text, platformUrl: post.platformUrl } : undefined;
+    },
+    handles: async (ids) => {
+      const channels = await store.getChannels(ids);
+      return new Map([...channels].map(([id, channel]) => [id, channel.handle]));
+    },
+  };
 }

@@ -10,9 +10,10 @@ import {
   StaticWebhookSecret,
   type WebhookSecret,
 } from '../../shared/measuring/webhook-secret.ts';
-import type { NotifyConfig } from '../../shared/notify/config.ts';
-import type { EmailSender, SlackSender } from '../../shared/notify/port.ts';
+import { NOTIFY_ENV, type NotifyConfig } from '../../shared/notify/config.ts';
+import type { ChartHost, EmailSender, SlackSender } from '../../shared/notify/port.ts';
 import type { GoalsReader } from '../../shared/notify/source.ts';
+import type { UnsubscribeKey } from '../../shared/notify/unsubscribe.ts';
 import { FileCredentialStore, SecretsManagerCredentialStore } from '../../shared/platforms/credentials.ts';
 import type { ListeningAdapter } from '../../shared/platforms/listening.ts';
 import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
@@ -60,6 +61,12 @@ export interface Deps {
   slackSigningSecret: WebhookSecret | ConfigError;
   /** The API's public base URL for approval links (local mode installs its server's). */
   approvalBaseUrl: string | undefined;
+  /** Where Slack fetches chart images; absent: digests go to Slack without images. */
+  charts: ChartHost | undefined;
+  /** The API's base URL as the team reaches it (links in alerts). */
+  apiUrl: string | undefined;
+  /** The unsubscribe links' HMAC key. */
+  unsubscribeKey: UnsubscribeKey;
 }
 
 const installed: Partial<Deps> = {};
@@ -167,6 +174,22 @@ export function webhookSecretFrom(settings: Config): WebhookSecret {
   throw new ConfigError(
     'the conversion webhook has no secret: set CONVERSIONS_SECRET_ID (the stack does), or PULSECAST_CONVERSIONS_SECRET / PULSECAST_SECRETS_FILE locally',
   );
+}
+
+/**
+ * The unsubscribe links' HMAC key: the secret named by UNSUBSCRIBE_SECRET_ID (local mode installs
+ * its own). Read on first use, so a deployment without it fails the request that needs it.
+ */
+export function unsubscribeKey(): UnsubscribeKey {
+  return dep('unsubscribeKey', () => {
+    const id = config()[NOTIFY_ENV.unsubscribeSecret];
+    if (id)
+      return new SecretsManagerWebhookSecret(id, undefined, undefined, undefined, 'the unsubscribe key');
+    return {
+      get: () =>
+        Promise.reject(new ConfigError(`${NOTIFY_ENV.unsubscribeSecret} is not set: no unsubscribe key`)),
+    };
+  });
 }
 
 /**

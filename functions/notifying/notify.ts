@@ -1,7 +1,15 @@
 import { parseBusEvent } from '../../shared/notify/envelope.ts';
 import { type NotifyReport, notify } from '../../shared/notify/notifier.ts';
 import { approvalLinkSettings } from '../commons/approval-runtime.ts';
-import { emailSender, notifyConfig, senderAddress, slackSender } from '../commons/notify-runtime.ts';
+import {
+  apiUrl,
+  chartHost,
+  emailSender,
+  noticeLookup,
+  notifyConfig,
+  senderAddress,
+  slackSender,
+} from '../commons/notify-runtime.ts';
 import {
   logger,
   METRIC,
@@ -11,7 +19,7 @@ import {
   NOTIFICATION_CHANNELS,
   type NotificationChannel,
 } from '../commons/observability.ts';
-import { now, tableStore } from '../commons/runtime.ts';
+import { now, tableStore, unsubscribeKey } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
 const store = tableStore();
@@ -35,6 +43,9 @@ export const handler = step(async (event: unknown) => {
     slack: slackSender(),
     email: emailSender(),
     sender: senderAddress(),
+    charts: chartHost(),
+    lookup: noticeLookup(),
+    ...(apiUrl() ? { apiUrl: apiUrl() as string, unsubscribeKey: unsubscribeKey() } : {}),
     now,
     approvalLinks: approvalLinkSettings(),
   });

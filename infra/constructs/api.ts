@@ -23,6 +23,8 @@ import { PulsecastFunction, type PulsecastFunctionProps, type TableBinding } fro
 const UNAUTHENTICATED_REASONS: Readonly<Record<string, string>> = {
   Health:
     'GET /health is the liveness probe: it must answer callers and monitors that hold no AWS credentials, touches no data (its function has no table access) and returns nothing but "ok".',
+  Unsubscribe:
+    "GET and POST /v1/unsubscribe are opened by email recipients and their mail clients (RFC 8058 one-click), which hold no AWS credentials. Each link carries an HMAC-SHA256 signature of the recipient's address under a secret only Pulsecast holds, checked in constant time before anything else; a valid link can only stop email to the one address it was made for, and GET changes nothing.",
   Conversions:
     "POST /v1/conversions is the webhook of the user's site or shop, which holds no AWS credentials. Every request must carry an HMAC-SHA256 signature of its raw body and timestamp with the webhook secret (compared in constant time, checked before the body is parsed, timestamps older than 5 minutes refused as replays); it can only add conversions, idempotently by the sender's event id.",
   ApprovalLinks:

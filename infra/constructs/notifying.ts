@@ -4,6 +4,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as eventTargets from 'aws-cdk-lib/aws-events-targets';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
+import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as scheduleTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
@@ -11,6 +12,7 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 import { z } from 'zod';
 import { EVENT_SOURCE, type EventType } from '../../shared/events.ts';
+import { CHART_ASSETS } from '../../shared/notify/chart-assets.ts';
 import {
   defaultNotifyConfigInput,
   NOTIFY_ENV,
@@ -29,6 +31,16 @@ const MAX_CONFIG_BYTES = 3_000;
 export interface PulsecastNotifyingProps {
   readonly data: TableBinding;
   readonly bus: events.IEventBus;
+  /**
+   * The function behind `/v1/unsubscribe`: it gets the unsubscribe key to check links with.
+   * @default - no signed unsubscribe links (List-Unsubscribe falls back to the routing's address or a mailto:)
+   */
+  readonly unsubscribeFunction?: PulsecastFunction;
+  /**
+   * The API's base URL, for the signed unsubscribe links and links to posts in alerts.
+   * @default - none
+   */
+  readonly apiUrl?: string;
   /**
    * The routing: which events go at once to which Slack webhooks and email addresses, and the
    * digests (format in shared/notify/config.ts). Validated at synth.
@@ -90,6 +102,10 @@ export class PulsecastNotifying extends Construct {
   public readonly scheduleRole: iam.Role;
   /** The secret holding the Slack webhook URLs, when the routing uses Slack. */
   public readonly slackWebhookSecretName: string | undefined;
+  /** Chart images of the digests, for Slack (private; presigned URLs; expire after a week). */
+  public readonly chartBucket: s3.Bucket;
+  /** The unsubscribe links' HMAC key, when the stack has the unsubscribe endpoint. */
+  public readonly unsubscribeSecret: secretsmanager.Secret | undefined;
 
   constructor(scope: Construct, id: string, props: PulsecastNotifyingProps) {
     super(scope, id);
@@ -127,14 +143,57 @@ export class PulsecastNotifying extends Construct {
       'the notifier, the digest builder, their rules and schedules',
     );
 
+    // Slack shows images only by URL: the digest's charts go here, shown through presigned URLs.
+    // Private (all public access blocked, TLS only, S3-managed encryption); a chart is only needed
+    // until Slack has fetched it, so objects expire after a week.
+    this.chartBucket = new s3.Bucket(this, 'ChartBucket', {
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      lifecycleRules: [{ prefix: 'charts/', expiration: Duration.days(7) }],
+      removalPolicy: RemovalPolicy.DESTROY,
+      autoDeleteObjects: false,
+    });
+    Validations.of(this.chartBucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Holds only generated chart images of digests for up to a week; the one writer is the notifier (its puts are in CloudTrail), readers come through presigned URLs it signed. Server access logs would need a second bucket for nothing worth auditing.',
+    });
+
     this.notifier = new PulsecastFunction(this, 'NotifierFunction', {
       entry: 'functions/notifying/notify.ts',
       description: 'Sends routed events and digests to Slack and email, once each',
       // Room for Slack's Retry-After and SES backoff inside one invocation.
       timeout: Duration.seconds(90),
+      // Charts: vega lays out and resvg (WebAssembly) rasterises; more memory is more CPU.
+      memorySize: 1024,
       logRemovalPolicy,
-      environment: { [NOTIFY_ENV.config]: configJson },
-    }).bindTable(props.data, 'readWrite');
+      environment: {
+        [NOTIFY_ENV.config]: configJson,
+        ...(props.apiUrl ? { [NOTIFY_ENV.apiUrl]: props.apiUrl } : {}),
+      },
+      // The one function that draws: the WebAssembly and the fonts next to its bundle.
+      assets: CHART_ASSETS,
+    })
+      .bindTable(props.data, 'readWrite')
+      .bindChartBucket(this.chartBucket);
+
+    if (props.unsubscribeFunction && props.apiUrl) {
+      // The key of the one-click unsubscribe links: the notifier signs with it, the endpoint checks.
+      this.unsubscribeSecret = new secretsmanager.Secret(this, 'UnsubscribeSecret', {
+        description: 'HMAC-SHA256 key of the Pulsecast unsubscribe links (GET/POST /v1/unsubscribe)',
+        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
+        removalPolicy: logRemovalPolicy ?? RemovalPolicy.RETAIN,
+      });
+      Validations.of(this.unsubscribeSecret).acknowledge({
+        id: 'AwsSolutions-SMG4',
+        reason:
+          'The key behind the unsubscribe link of every email already sent: rotating it would break those links (RFC 8058 expects them to keep working), so it is rotated by hand, if ever.',
+      });
+      this.notifier.bindSecret(NOTIFY_ENV.unsubscribeSecret, this.unsubscribeSecret, 'arn');
+      props.unsubscribeFunction.bindSecret(NOTIFY_ENV.unsubscribeSecret, this.unsubscribeSecret, 'arn');
+    }
     if (props.slackWebhookSecretName) {
       const secret = secretsmanager.Secret.fromSecretNameV2(
         this,

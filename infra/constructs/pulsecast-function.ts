@@ -1,13 +1,20 @@
 import { existsSync } from 'node:fs';
-import { isAbsolute, relative, resolve, sep } from 'node:path';
+import { createRequire } from 'node:module';
+import { isAbsolute, join, relative, resolve, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as dynamodb from 'aws-cdk-lib/aws-dynamodb';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
-import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
+import {
+  type ICommandHooks,
+  NodejsFunction,
+  OutputFormat,
+  SourceMapMode,
+} from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
 import { powertoolsEnvironment } from './observability.ts';
@@ -57,6 +64,25 @@ export interface TableBinding {
   readonly indexArns: readonly string[];
 }
 
+/**
+ * Bundling hooks that copy run-time files of npm packages next to the bundle. The paths are
+ * resolved here, at synth, so a missing package fails the synth rather than a cold start.
+ */
+function copyAssets(assets: NonNullable<PulsecastFunctionProps['assets']>): ICommandHooks {
+  const require = createRequire(import.meta.url);
+  const sources = assets.map((asset) => {
+    if (!/^[A-Za-z0-9._-]+$/.test(asset.name))
+      throw new Error(`asset name ${asset.name} is not a plain file name`);
+    return { name: asset.name, path: require.resolve(asset.packagePath) };
+  });
+  return {
+    beforeBundling: () => [],
+    beforeInstall: () => [],
+    afterBundling: (_inputDir, outputDir) =>
+      sources.map(({ name, path }) => `cp ${JSON.stringify(path)} ${JSON.stringify(join(outputDir, name))}`),
+  };
+}
+
 /** Props of {@link PulsecastFunction}. */
 export interface PulsecastFunctionProps {
   /**
@@ -100,6 +126,12 @@ export interface PulsecastFunctionProps {
    * @default - only NODE_OPTIONS and the Powertools settings (service name, metrics namespace, log level)
    */
   readonly environment?: Readonly<Record<string, string>>;
+  /**
+   * Files from npm packages that the code reads at run time (WebAssembly, fonts), copied next to
+   * the bundle under `name`, where the code looks first (see `shared/notify/chart-render.ts`).
+   * @default - none
+   */
+  readonly assets?: readonly { readonly name: string; readonly packagePath: string }[];
 }
 
 /**
@@ -195,6 +227,7 @@ export class PulsecastFunction extends Construct {
         esbuildArgs: { '--alias:punycode': 'punycode/' },
         // There is no Docker here and none is needed: esbuild comes from node_modules.
         forceDockerBundling: false,
+        ...(props.assets?.length ? { commandHooks: copyAssets(props.assets) } : {}),
       },
     });
 
@@ -270,6 +303,27 @@ export class PulsecastFunction extends Construct {
       id: `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:${secretPrefix}*]`,
       reason:
         'Channel credentials live in one secret per channel under the Pulsecast prefix; secret ARNs end in a random suffix, so the grant names the prefix and nothing wider.',
+    });
+    return this;
+  }
+
+  /**
+   * Lets the function put chart images under `charts/` of `bucket` and read them back (reading
+   * is what a presigned GET URL it signs is allowed to do): sets `CHART_BUCKET`, grants
+   * s3:PutObject and s3:GetObject on `charts/*` only.
+   */
+  public bindChartBucket(bucket: s3.IBucket): this {
+    this.setEnvironment('CHART_BUCKET', bucket.bucketName);
+    this.role.addToPrincipalPolicy(
+      new iam.PolicyStatement({
+        actions: ['s3:PutObject', 's3:GetObject'],
+        resources: [bucket.arnForObjects('charts/*')],
+      }),
+    );
+    Validations.of(this.role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(bucket.node.defaultChild as CfnResource)}.Arn>/charts/*]`,
+      reason:
+        "Chart images are keyed by digest and chart name, written as the digest is sent: the grant is on the charts/ prefix of the stack's own chart bucket, Put and Get only.",
     });
     return this;
   }

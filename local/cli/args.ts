@@ -38,6 +38,16 @@ export type Invocation =
  * reported with that command's usage.
  */
 export function parseInvocation(argv: readonly string[], commands: readonly CommandSpec[]): Invocation {
+  // `-1h` would otherwise read as the short flags -1 and -h (help, exit 0): no flag starts with
+  // a digit, so such a word is a negative value, and nothing here takes one.
+  const negative = argv.find((word) => /^-\d/.test(word));
+  if (negative !== undefined) {
+    const { path } = tryFind(
+      argv.filter((word) => !word.startsWith('-')),
+      commands,
+    );
+    throw new UsageError(`"${negative}" is negative: values here must be positive (e.g. 1h, not -1h)`, path);
+  }
   const { values, positionals, tokens } = parseArgs({
     args: [...argv],
     options: toParseArgsConfig(allOptions(commands)),
@@ -113,6 +123,10 @@ function findCommand(words: readonly string[], commands: readonly CommandSpec[])
     throw new UsageError(`unknown command "${group}"`);
   if (words.length === 1) throw new UsageError(`"${group}" needs a subcommand`, [group]);
   throw new UsageError(`unknown command "${group} ${words[1]}"`, [group]);
+}
+
+function tryFind(words: readonly string[], commands: readonly CommandSpec[]): { path: readonly string[] } {
+  return { path: longestKnownPrefix(words, commands) };
 }
 
 /** For `pulsecast help WORDS…`: the words must name a command or a group. */

@@ -37,7 +37,8 @@ export class UsageError extends Error {
 export class CliError extends Error {
   constructor(message: string, options?: { cause?: unknown }) {
     super(message, options);
-    this.name = 'CliError';
+    // Each subclass is named after itself without a constructor of its own.
+    this.name = new.target.name;
   }
 }
 
@@ -48,27 +49,16 @@ export class ApiProblemError extends CliError {
 
   constructor(status: number, problem: Problem) {
     super(problem.title ?? `HTTP ${status}`);
-    this.name = 'ApiProblemError';
     this.status = status;
     this.problem = problem;
   }
 }
 
 /** Nothing answered at the API URL (refused, unknown host, timed out). */
-export class ApiUnreachableError extends CliError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'ApiUnreachableError';
-  }
-}
+export class ApiUnreachableError extends CliError {}
 
 /** The API answered 2xx with something the CLI cannot read (a version mismatch, a proxy page). */
-export class UnexpectedResponseError extends CliError {
-  constructor(message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.name = 'UnexpectedResponseError';
-  }
-}
+export class UnexpectedResponseError extends CliError {}
 
 /** `row 7, column scheduled_at: message` — the form users can find in their spreadsheet. */
 export function formatIssue(issue: Issue): string {

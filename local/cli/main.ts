@@ -3,6 +3,7 @@ import { displayUrl, isLoopback, resolveApiUrl, resolveRegion } from './api-url.
 import { parseInvocation } from './args.ts';
 import { type CommandSpec, Options, type OptionValues } from './command.ts';
 import { approvalsCommands } from './commands/approvals.ts';
+import { campaignsCommands } from './commands/campaigns.ts';
 import { channelsCommands } from './commands/channels.ts';
 import { clockAdvanceCommand, clockShowCommand } from './commands/clock.ts';
 import { exportCommands } from './commands/export.ts';
@@ -27,6 +28,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...holdsCommands,
   ...approvalsCommands,
   ...channelsCommands,
+  ...campaignsCommands,
   ...exportCommands,
   ...listeningCommands,
   clockShowCommand,

@@ -60,6 +60,10 @@ export const PostSchema = z.looseObject({
   platformUrl: z.string().nullish(),
   publishedAt: z.string().nullish(),
   failureReason: z.string().nullish(),
+  /** The newest metrics snapshot, when the post has one. */
+  latestMetrics: z
+    .looseObject({ metrics: z.record(z.string(), z.number()), engagementRate: z.number().optional() })
+    .optional(),
   /** Metric snapshots, oldest first (only on `GET /v1/posts/{id}`). */
   metrics: z.array(z.record(z.string(), z.unknown())).optional(),
 });

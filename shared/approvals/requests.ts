@@ -24,11 +24,11 @@ export const approvalPagePath = (postId: string) => `v1/approvals/${encodeURICom
 export async function approvalEmails(
   event: PulsecastEvent,
   settings: ApprovalLinkSettings,
-  context: { workspaceName: string; now: Date; unsubscribe?: string | undefined },
-): Promise<{ to: string; content: EmailContent }[]> {
+  context: { workspaceName: string; now: Date },
+): Promise<{ to: string; render: (unsubscribe: string | undefined) => EmailContent }[]> {
   const detail = event.detail as RequestDetail;
   const expiresAt = linkExpiry(context.now, detail.scheduledAt);
-  const emails: { to: string; content: EmailContent }[] = [];
+  const emails: { to: string; render: (unsubscribe: string | undefined) => EmailContent }[] = [];
   for (const approver of detail.approvers) {
     const token = await settings.links.sign({
       p: detail.postId,
@@ -57,7 +57,8 @@ export async function approvalEmails(
     notice.summary += `\nThese links are yours alone, work once and expire ${expiresAt.toISOString()}.`;
     emails.push({
       to: approver.email,
-      content: renderEmailAlert(notice, context.unsubscribe ? { unsubscribe: context.unsubscribe } : {}),
+      // Each recipient's own unsubscribe link is known only when the email is sent.
+      render: (unsubscribe) => renderEmailAlert(notice, unsubscribe ? { unsubscribe } : {}),
     });
   }
   return emails;

@@ -1,159 +1,278 @@
-import type { GoalProgress } from './digest.ts';
-import { Raster, type Rgb } from './png.ts';
+import type { TopLevelSpec } from 'vega-lite';
+import type { Digest, DigestPost, GoalProgress } from './digest.ts';
+import { formatMetric, formatNumber, localDate, metricAgainstTarget, metricName } from './vocabulary.ts';
 
 /**
- * A goal's progress against its pace line as a PNG: the actual value day by day (solid), the
- * pace line that reaches the target on the window's last day (dashed), the target (dashed,
- * green) and the forecast to the window's end (dotted). Plain raster, no fonts to load: it
- * renders the same in Lambda, local mode and tests.
+ * The charts of the digest as Vega-Lite specs (pure data, tested as such); `chart-render.ts`
+ * draws them. Laid out for a phone: 480 units wide with 13–16 unit text, drawn at 2× (960 px),
+ * so an email or Slack client that shows the image 390 px wide still shows text of about 11 px.
  */
-export const CHART_SIZE = { width: 640, height: 300 } as const;
+export const CHART_WIDTH = 480;
 
-const COLORS = {
-  axis: [120, 120, 120],
-  grid: [232, 232, 232],
-  text: [40, 40, 40],
-  actual: [29, 99, 237],
-  pace: [150, 150, 150],
-  target: [22, 163, 74],
-  forecast: [96, 150, 250],
-} satisfies Record<string, Rgb>;
+export const CHART_COLORS = {
+  actual: '#1d4ed8',
+  pace: '#6b7280',
+  forecast: '#7c3aed',
+  band: '#ddd6fe',
+  target: '#15803d',
+  today: '#111827',
+  top: '#15803d',
+  bottom: '#b91c1c',
+} as const;
 
-const STATUS_COLORS: Record<string, Rgb> = {
-  ON_TRACK: [22, 163, 74],
-  ACHIEVED: [22, 163, 74],
-  AT_RISK: [217, 119, 6],
-  OFF_TRACK: [220, 38, 38],
-  MISSED: [220, 38, 38],
+/** The series, in legend order, with their colours: every layer uses this one scale. */
+const SERIES = [
+  ['Actual', CHART_COLORS.actual],
+  ['Pace to target', CHART_COLORS.pace],
+  ['Forecast', CHART_COLORS.forecast],
+  ['80 % band', CHART_COLORS.band],
+  ['Target', CHART_COLORS.target],
+] as const;
+const SERIES_SCALE = { domain: SERIES.map((s) => s[0]), range: SERIES.map((s) => s[1]) };
+
+const STATUS_WORDS: Record<string, string> = {
+  ON_TRACK: 'on track',
+  ACHIEVED: 'achieved',
+  AT_RISK: 'at risk',
+  OFF_TRACK: 'off track',
+  MISSED: 'missed',
 };
+export const statusWords = (status: string) =>
+  STATUS_WORDS[status] ?? status.replaceAll('_', ' ').toLowerCase();
 
-/** 1234 → "1.2K", 3400000 → "3.4M": labels the 5×7 font can draw. */
-export function compactNumber(value: number): string {
-  const abs = Math.abs(value);
-  const [divisor, suffix] =
-    abs >= 1e9 ? [1e9, 'B'] : abs >= 1e6 ? [1e6, 'M'] : abs >= 1e3 ? [1e3, 'K'] : [1, ''];
-  const scaled = value / divisor;
-  const digits = Math.abs(scaled) >= 100 || divisor === 1 ? 0 : 1;
-  const text = scaled.toFixed(divisor === 1 && abs < 10 && !Number.isInteger(value) ? 2 : digits);
-  return `${text.replace(/\.0+$/, '')}${suffix}`;
-}
+const BASE_CONFIG = {
+  font: 'DejaVu Sans',
+  background: '#ffffff',
+  padding: 12,
+  view: { stroke: null },
+  title: { anchor: 'start', fontSize: 16, subtitleFontSize: 13, subtitleColor: '#374151', offset: 10 },
+  axis: {
+    labelFontSize: 13,
+    titleFontSize: 13,
+    labelColor: '#374151',
+    titleColor: '#374151',
+    gridColor: '#e5e7eb',
+    domainColor: '#9ca3af',
+    tickColor: '#9ca3af',
+  },
+  legend: { orient: 'bottom', labelFontSize: 13, symbolStrokeWidth: 3, columns: 3, title: null },
+} as const;
 
-const DAY = 86_400_000;
-const dayIndex = (from: string, date: string) => Math.round((Date.parse(date) - Date.parse(from)) / DAY);
+const clip = (text: string, max: number) => (text.length > max ? `${text.slice(0, max - 1)}…` : text);
 
 /** A chart file name that is safe everywhere (Content-ID, file system, URL). */
 export function chartName(goal: Pick<GoalProgress, 'campaignId' | 'goalId'>): string {
   return `goal-${goal.campaignId}-${goal.goalId}`.replace(/[^A-Za-z0-9._-]/g, '_').slice(0, 120);
 }
 
-export function renderGoalChart(goal: GoalProgress): Buffer {
-  const { width, height } = CHART_SIZE;
-  const raster = new Raster(width, height);
-  const plot = { left: 64, right: width - 24, top: 56, bottom: height - 52 };
+/** The date the chart marks as today: the evaluation's own date, else the last measured day. */
+function todayOf(goal: GoalProgress): string | undefined {
+  if (goal.asOf) return goal.asOf.slice(0, 10);
+  return goal.points.filter((p) => p.actual !== undefined).at(-1)?.date;
+}
 
-  // Title and status.
-  const title = `${goal.campaignName ?? goal.campaignId} / ${goal.goalId}`;
-  const maxTitle = Math.floor((width - 40) / 12);
-  raster.text(16, 12, title.length > maxTitle ? `${title.slice(0, maxTitle - 1)}.` : title, COLORS.text, 2);
-  const status = goal.status.replaceAll('_', ' ');
-  const summary = `${compactNumber(goal.current)} OF ${compactNumber(goal.target)} ${goal.metric} - `;
-  const x = 16 + raster.text(16, 34, summary, COLORS.text);
-  raster.text(x, 34, status, STATUS_COLORS[goal.status] ?? COLORS.text);
-
-  // Scales.
-  const days = Math.max(1, dayIndex(goal.window.from, goal.window.to));
-  const values = [
-    goal.target,
-    goal.current,
-    goal.expected,
-    goal.forecast ?? 0,
-    ...goal.points.flatMap((p) => [p.pace, p.actual ?? 0]),
-  ].filter(Number.isFinite);
-  const top = niceCeiling(Math.max(1, ...values) * 1.05);
-  const sx = (day: number) => plot.left + ((plot.right - plot.left) * day) / days;
-  const sy = (value: number) => plot.bottom - ((plot.bottom - plot.top) * Math.max(0, value)) / top;
-
-  // Grid and axes.
-  for (let i = 0; i <= 4; i++) {
-    const value = (top * i) / 4;
-    const y = sy(value);
-    raster.line(plot.left, y, plot.right, y, i === 0 ? COLORS.axis : COLORS.grid);
-    const label = compactNumber(value);
-    raster.text(plot.left - 8 - Raster.textWidth(label), y - 3, label, COLORS.text);
-  }
-  raster.line(plot.left, plot.top, plot.left, plot.bottom, COLORS.axis);
-  raster.text(plot.left, plot.bottom + 8, goal.window.from.slice(5), COLORS.text);
-  const end = goal.window.to.slice(5);
-  raster.text(plot.right - Raster.textWidth(end), plot.bottom + 8, end, COLORS.text);
-
-  // Target.
-  raster.line(plot.left, sy(goal.target), plot.right, sy(goal.target), COLORS.target, 1, [6, 4]);
-
-  // Pace line: the given points, or straight from zero to the target over the window.
-  const pace =
-    goal.points.length > 0
-      ? goal.points.map((p) => ({ day: dayIndex(goal.window.from, p.date), value: p.pace }))
-      : [];
-  if (pace.length === 0 || (pace.at(-1)?.day ?? 0) < days) {
-    if (pace.length === 0) pace.push({ day: 0, value: 0 });
-    pace.push({ day: days, value: goal.target });
-  }
-  polyline(
-    raster,
-    pace.map((p) => [sx(p.day), sy(p.value)]),
-    COLORS.pace,
-    2,
-    [8, 5],
-  );
-
-  // Actual, then the forecast from the last measured day to the window's end.
-  const actual = goal.points
-    .filter((p) => p.actual !== undefined)
-    .map((p) => ({ day: dayIndex(goal.window.from, p.date), value: p.actual ?? 0 }));
-  polyline(
-    raster,
-    actual.map((p) => [sx(p.day), sy(p.value)]),
-    COLORS.actual,
-    3,
-  );
-  for (const p of actual) raster.dot(sx(p.day), sy(p.value), 3, COLORS.actual);
+/**
+ * One goal: the actual value day by day, the pace line that reaches the target on the window's
+ * last day, the forecast from the last measured day to the end with its 80 % band shaded, the
+ * target as a rule, and today marked.
+ */
+export function goalChartSpec(goal: GoalProgress): TopLevelSpec {
+  const actual = goal.points.filter((p) => p.actual !== undefined);
   const last = actual.at(-1);
-  if (goal.forecast !== undefined && last && last.day < days) {
-    raster.line(sx(last.day), sy(last.value), sx(days), sy(goal.forecast), COLORS.forecast, 2, [2, 4]);
+  const pace = goal.points.map((p) => ({ date: p.date, value: p.pace }));
+  if (pace.length === 0 || (pace.at(-1)?.date ?? '') < goal.window.to) {
+    if (pace.length === 0) pace.push({ date: goal.window.from, value: 0 });
+    pace.push({ date: goal.window.to, value: goal.target });
   }
-
-  // Legend.
-  const legendY = height - 20;
-  let lx = plot.left;
-  for (const [label, color] of [
-    ['ACTUAL', COLORS.actual],
-    ['PACE', COLORS.pace],
-    ['TARGET', COLORS.target],
-    ['FORECAST', COLORS.forecast],
-  ] as const) {
-    raster.fillRect(lx, legendY + 2, 14, 3, color);
-    lx += 20 + raster.text(lx + 20, legendY, label, COLORS.text) + 16;
+  const forecast =
+    goal.forecast !== undefined && last && last.date < goal.window.to
+      ? [
+          { date: last.date, value: last.actual ?? 0 },
+          { date: goal.window.to, value: goal.forecast },
+        ]
+      : [];
+  const band =
+    forecast.length > 0 && goal.forecastLow !== undefined && goal.forecastHigh !== undefined
+      ? [
+          { date: last?.date, low: last?.actual ?? 0, high: last?.actual ?? 0 },
+          { date: goal.window.to, low: goal.forecastLow, high: goal.forecastHigh },
+        ]
+      : [];
+  const today = todayOf(goal);
+  const x = {
+    field: 'date',
+    type: 'temporal',
+    title: null,
+    scale: { type: 'utc', domain: [`${goal.window.from}T00:00:00Z`, `${goal.window.to}T00:00:00Z`] },
+    axis: { format: '%-d %b', tickCount: 4, labelOverlap: true },
+  } as const;
+  const y = {
+    field: 'value',
+    type: 'quantitative',
+    // The unit in the axis title: "engagement rate (%)".
+    title: formatMetric(goal.metric, 0).endsWith(' %')
+      ? `${metricName(goal.metric)} (%)`
+      : metricName(goal.metric),
+    axis: { tickCount: 5, format: '~s' },
+  } as const;
+  const line = (series: string, values: object[], strokeDash?: number[]) => ({
+    data: { values },
+    mark: { type: 'line', strokeWidth: 3, ...(strokeDash ? { strokeDash } : {}) },
+    encoding: { x, y, color: { datum: series, scale: SERIES_SCALE, title: null } },
+  });
+  const title = clip(`${goal.campaignName ?? goal.campaignId} · ${goal.goalId}`, 48);
+  const subtitle = [
+    `${clip(metricAgainstTarget(goal.metric, goal.current, goal.target), 52)}: ${statusWords(goal.status)}`,
+    goal.forecast !== undefined
+      ? `forecast ${formatMetric(goal.metric, goal.forecast)}${
+          goal.forecastLow !== undefined && goal.forecastHigh !== undefined
+            ? ` (80 % band ${formatMetric(goal.metric, goal.forecastLow)}–${formatMetric(goal.metric, goal.forecastHigh)})`
+            : ''
+        } by ${localDate(goal.window.to)}`
+      : `window ${localDate(goal.window.from)} – ${localDate(goal.window.to)}`,
+  ];
+  const layers: object[] = [];
+  if (band.length > 0) {
+    layers.push({
+      data: { values: band },
+      mark: { type: 'area', opacity: 1 },
+      encoding: {
+        x,
+        y: { ...y, field: 'low' },
+        y2: { field: 'high' },
+        color: { datum: '80 % band', scale: SERIES_SCALE, title: null },
+      },
+    });
   }
-  return raster.toPng();
+  layers.push(line('Pace to target', pace, [6, 4]));
+  if (forecast.length > 0) layers.push(line('Forecast', forecast, [2, 3]));
+  layers.push(
+    line(
+      'Actual',
+      actual.map((p) => ({ date: p.date, value: p.actual })),
+    ),
+  );
+  layers.push({
+    data: { values: [{ value: goal.target }] },
+    mark: { type: 'rule', strokeWidth: 2, strokeDash: [8, 4] },
+    encoding: { y, color: { datum: 'Target', scale: SERIES_SCALE, title: null } },
+  });
+  if (today && today >= goal.window.from && today <= goal.window.to) {
+    const at = { date: `${today}T00:00:00Z` };
+    layers.push(
+      {
+        data: { values: [at] },
+        mark: { type: 'rule', color: CHART_COLORS.today, strokeWidth: 1.5 },
+        encoding: { x },
+      },
+      {
+        data: { values: [at] },
+        mark: {
+          type: 'text',
+          text: 'today',
+          dx: 4,
+          dy: 2,
+          align: 'left',
+          baseline: 'top',
+          fontSize: 13,
+          y: 0,
+        },
+        encoding: { x },
+      },
+    );
+  }
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: CHART_WIDTH - 90,
+    height: 220,
+    title: { text: title, subtitle },
+    config: BASE_CONFIG,
+    layer: layers,
+  } as TopLevelSpec;
 }
 
-function polyline(
-  raster: Raster,
-  points: [number, number][],
-  color: Rgb,
-  thickness: number,
-  dash?: [number, number],
-) {
-  for (let i = 1; i < points.length; i++) {
-    const [x0, y0] = points[i - 1] as [number, number];
-    const [x1, y1] = points[i] as [number, number];
-    raster.line(x0, y0, x1, y1, color, thickness, dash);
-  }
+/** The best and worst posts of the period as horizontal bars, best first. */
+export function postsChartSpec(top: DigestPost[], bottom: DigestPost[], rankedBy: string): TopLevelSpec {
+  const seen = new Set<string>();
+  const rows = [
+    ...top.map((post) => ({ post, group: 'Top' })),
+    ...[...bottom].reverse().map((post) => ({ post, group: 'Bottom' })),
+  ]
+    .filter(({ post }) => !seen.has(post.postId) && seen.add(post.postId))
+    .map(({ post, group }, i) => ({
+      label: `${i + 1}. ${clip(post.excerpt, 26)}`,
+      value: post.metrics[rankedBy] ?? 0,
+      shown: formatNumber(post.metrics[rankedBy] ?? 0),
+      group,
+    }));
+  const y = {
+    field: 'label',
+    type: 'nominal',
+    sort: null,
+    title: null,
+    axis: { labelFontSize: 12, labelLimit: 0 },
+  };
+  return {
+    $schema: 'https://vega.github.io/schema/vega-lite/v6.json',
+    width: CHART_WIDTH - 250,
+    height: { step: 26 },
+    title: { text: `Top and bottom posts by ${metricName(rankedBy)}` },
+    config: BASE_CONFIG,
+    data: { values: rows },
+    encoding: { y },
+    layer: [
+      {
+        mark: { type: 'bar', cornerRadiusEnd: 3 },
+        encoding: {
+          x: {
+            field: 'value',
+            type: 'quantitative',
+            title: metricName(rankedBy),
+            axis: { tickCount: 3, format: '~s' },
+          },
+          color: {
+            field: 'group',
+            type: 'nominal',
+            scale: { domain: ['Top', 'Bottom'], range: [CHART_COLORS.top, CHART_COLORS.bottom] },
+            title: null,
+          },
+        },
+      },
+      {
+        mark: { type: 'text', align: 'left', dx: 4, fontSize: 12 },
+        encoding: { x: { field: 'value', type: 'quantitative' }, text: { field: 'shown' } },
+      },
+    ],
+  } as TopLevelSpec;
 }
 
-/** The next "nice" axis maximum (a round step × a power of ten) at or above `value`. */
-function niceCeiling(value: number): number {
-  const power = 10 ** Math.floor(Math.log10(value));
-  for (const step of [1, 1.2, 1.5, 2, 2.5, 3, 4, 5, 6, 8, 10]) if (step * power >= value) return step * power;
-  return 10 * power;
+export const POSTS_CHART_NAME = 'posts-top-bottom';
+
+/** The PNG of a goal's chart (vega is loaded only when a chart is drawn). */
+export async function renderGoalChart(goal: GoalProgress): Promise<Buffer> {
+  const { renderChartPng } = await import('./chart-render.ts');
+  return renderChartPng(goalChartSpec(goal));
+}
+
+/** The PNG of the top/bottom posts chart. */
+export async function renderPostsChart(
+  top: DigestPost[],
+  bottom: DigestPost[],
+  rankedBy: string,
+): Promise<Buffer> {
+  const { renderChartPng } = await import('./chart-render.ts');
+  return renderChartPng(postsChartSpec(top, bottom, rankedBy));
+}
+
+/**
+ * Every chart of a digest by file name (without `.png`): one per goal and the top/bottom posts.
+ * Drawn once per digest, then shared by the email (inline images) and Slack (image blocks).
+ */
+export async function renderDigestCharts(digest: Digest): Promise<Map<string, Buffer>> {
+  const charts = new Map<string, Buffer>();
+  if (digest.top.length + digest.bottom.length > 0) {
+    charts.set(POSTS_CHART_NAME, await renderPostsChart(digest.top, digest.bottom, digest.rankedBy));
+  }
+  for (const goal of digest.goals) charts.set(chartName(goal), await renderGoalChart(goal));
+  return charts;
 }

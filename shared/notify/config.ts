@@ -281,4 +281,10 @@ export const NOTIFY_ENV = {
   slackSecret: 'SLACK_WEBHOOK_SECRET',
   /** The From header of every email. */
   sender: 'SES_FROM_ADDRESS',
+  /** The bucket Slack's chart images are put in (presigned URLs). */
+  chartBucket: 'CHART_BUCKET',
+  /** The API's base URL, for links in alerts and the unsubscribe link. */
+  apiUrl: 'PULSECAST_API_URL',
+  /** The secret holding the unsubscribe links' HMAC key. */
+  unsubscribeSecret: 'UNSUBSCRIBE_SECRET_ID',
 } as const;

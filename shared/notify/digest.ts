@@ -5,7 +5,7 @@ import { type EventPublisher, makeEvent } from '../events.ts';
 import { engagementRate } from '../measuring/snapshot.ts';
 import type { DigestStore } from '../store/notifications.ts';
 import { inScope, type NotifyConfig, type Workspace, workspaceTimezone } from './config.ts';
-import { describeRecommendation, formatNumber } from './notice.ts';
+import { describeRecommendation } from './notice.ts';
 
 /**
  * The daily and weekly digest (issue 7 §4): per workspace, what was published and what failed,
@@ -23,6 +23,8 @@ const Num = z.number().finite();
 export const DigestPost = z.object({
   postId: z.string(),
   channel: z.string(),
+  /** The channel's handle on its platform ("@acme"), what the team calls it. */
+  handle: z.string().optional(),
   platform: z.string(),
   /** The first words of the post, for recognition. */
   excerpt: z.string(),
@@ -80,6 +82,7 @@ export type DigestRecommendation = z.infer<typeof DigestRecommendation>;
 
 export const ChannelCount = z.object({
   channel: z.string(),
+  handle: z.string().optional(),
   platform: z.string(),
   published: z.number().int(),
   failed: z.number().int(),
@@ -132,7 +135,16 @@ export const Digest = z.object({
     upcoming: z.number().int(),
   }),
   byChannel: z.array(ChannelCount),
-  failures: z.array(z.object({ postId: z.string(), channel: z.string(), reason: z.string() })),
+  failures: z.array(
+    z.object({
+      postId: z.string(),
+      channel: z.string(),
+      handle: z.string().optional(),
+      platform: z.string().optional(),
+      excerpt: z.string().optional(),
+      reason: z.string(),
+    }),
+  ),
   /** The metric the top and bottom posts are ranked by. */
   rankedBy: z.string(),
   top: z.array(DigestPost),
@@ -144,16 +156,6 @@ export const Digest = z.object({
 });
 export type Digest = z.infer<typeof Digest>;
 
-/** A goal's forecast with its band, for a digest line: ", forecast 92 (80 % band 80–104)". */
-export function forecastText(goal: GoalProgress, suffix = ''): string {
-  if (goal.forecast === undefined) return '';
-  const band =
-    goal.forecastLow !== undefined && goal.forecastHigh !== undefined
-      ? ` (80 % band ${formatNumber(goal.forecastLow)}–${formatNumber(goal.forecastHigh)})`
-      : '';
-  return `, forecast ${formatNumber(goal.forecast)}${suffix}${band}`;
-}
-
 // --- the source ---------------------------------------------------------------------------------
 
 /** A post with the latest metrics snapshot it has (none yet right after publishing). */
@@ -161,6 +163,8 @@ export interface PostWithMetrics {
   post: Post;
   /** The platform of the post's channel. */
   platform: string;
+  /** The channel's handle, when the channel is known. */
+  handle?: string;
   metrics?: NormalisedMetrics;
   /** The rate the measuring stage stored with the snapshot, when it did. */
   engagementRate?: number;
@@ -263,6 +267,7 @@ function toDigestPost(entry: PostWithMetrics): DigestPost {
   return {
     postId: post.id,
     channel: post.channel,
+    ...(entry.handle ? { handle: entry.handle } : {}),
     platform: entry.platform,
     excerpt: excerpt(post.text),
     ...(post.publishedAt ? { publishedAt: post.publishedAt } : {}),
@@ -296,9 +301,10 @@ export async function buildDigest(input: BuildDigestInput, source: DigestSource)
   );
 
   const channels = new Map<string, z.infer<typeof ChannelCount>>();
-  for (const { post, platform } of inPeriod) {
+  for (const { post, platform, handle } of inPeriod) {
     const row = channels.get(post.channel) ?? {
       channel: post.channel,
+      ...(handle ? { handle } : {}),
       platform,
       published: 0,
       failed: 0,
@@ -354,9 +360,12 @@ export async function buildDigest(input: BuildDigestInput, source: DigestSource)
       upcoming: upcoming.length,
     },
     byChannel: [...channels.values()].sort((a, b) => a.channel.localeCompare(b.channel)),
-    failures: failed.slice(0, MAX_FAILURES).map(({ post }) => ({
+    failures: failed.slice(0, MAX_FAILURES).map(({ post, platform, handle }) => ({
       postId: post.id,
       channel: post.channel,
+      ...(handle ? { handle } : {}),
+      platform,
+      excerpt: excerpt(post.text),
       reason: post.failureReason ?? 'no reason recorded',
     })),
     rankedBy: 'engagements',

@@ -1,7 +1,9 @@
-import { chartName, renderGoalChart } from './chart.ts';
-import { type Digest, type DigestPost, forecastText, type GoalProgress } from './digest.ts';
-import { formatNumber, formatPercent, type Notice, platformName, statusLabel } from './notice.ts';
+import { chartName, POSTS_CHART_NAME, statusWords } from './chart.ts';
+import type { Digest, DigestPost, GoalProgress } from './digest.ts';
+import type { Notice } from './notice.ts';
 import { oneLine, truncate } from './text.ts';
+import { metricName } from './vocabulary.ts';
+import { failureText, goalProgressText, postChannelText, postMetricsText } from './words.ts';
 
 /**
  * Email rendering: every message has an HTML part and a plain-text part saying the same thing,
@@ -85,6 +87,8 @@ function page(title: string, accent: string, body: string, footer: string): stri
 export interface EmailContext {
   /** Why the reader gets this, and how to stop: rendered in every footer. */
   unsubscribe?: string;
+  /** The digest's charts by name (`renderDigestCharts`), shown as inline images. */
+  charts?: ReadonlyMap<string, Buffer>;
 }
 
 function footerHtml(line: string, context: EmailContext): string {
@@ -139,21 +143,8 @@ export function renderEmailAlert(notice: Notice, context: EmailContext = {}): Em
   });
 }
 
-function metricsText(post: DigestPost): string {
-  const m = post.metrics;
-  return [
-    m.impressions !== undefined ? `${formatNumber(m.impressions)} impressions` : undefined,
-    m.reach !== undefined && m.impressions === undefined ? `${formatNumber(m.reach)} reach` : undefined,
-    m.engagements !== undefined ? `${formatNumber(m.engagements)} engagements` : undefined,
-    post.engagementRate !== undefined ? `${formatPercent(post.engagementRate)} engagement rate` : undefined,
-    m.clicks !== undefined ? `${formatNumber(m.clicks)} clicks` : undefined,
-  ]
-    .filter(Boolean)
-    .join(' · ');
-}
-
 function goalSummary(goal: GoalProgress): string {
-  return `${formatNumber(goal.current)} of ${formatNumber(goal.target)} ${goal.metric}; the pace line is at ${formatNumber(goal.expected)} by now${forecastText(goal, ' at the end')} (${goal.window.from} – ${goal.window.to}).${goal.reason ? ` Why: ${goal.reason}.` : ''}`;
+  return `${goalProgressText(goal)}${goal.reason ? ` Why: ${goal.reason}.` : ''}`;
 }
 
 const h2 = (text: string) => `<h2 style="margin:20px 0 8px;font-size:16px;">${escapeHtml(text)}</h2>`;
@@ -167,36 +158,36 @@ export function renderEmailDigest(digest: Digest, context: EmailContext = {}): E
   const images: InlineImage[] = [];
   let imageBytes = 0;
   const sections: { html: string; text: string }[] = [];
+  /** The chart `name` as an inline image, while the images stay within their byte budget. */
+  const inlineImage = (name: string, alt: string): string => {
+    const png = context.charts?.get(name);
+    if (!png || imageBytes + png.length > EMAIL_LIMITS.imagesBytes) return '';
+    imageBytes += png.length;
+    const cid = `${name}@pulsecast`;
+    images.push({ cid, filename: `${name}.png`, contentType: 'image/png', content: png });
+    return `<img src="cid:${escapeHtml(cid)}" width="552" alt="${escapeHtml(truncate(alt, 300))}" style="display:block;width:100%;max-width:552px;height:auto;border:0;margin:8px 0 0;">`;
+  };
 
   const counts = digest.counts;
   sections.push({
     html: `${h2('Posts')}<p style="margin:0;">${counts.published} published · ${counts.failed} failed · ${counts.unknown} outcome unknown · ${counts.upcoming} coming up</p>${
       digest.byChannel.length
         ? `<p style="margin:4px 0 0;color:#4b5563;">${digest.byChannel
-            .map((r) =>
-              html(
-                `${r.channel} (${platformName(r.platform)}): ${r.published} published, ${r.failed} failed`,
-                200,
-              ),
-            )
+            .map((r) => html(`${postChannelText(r)}: ${r.published} published, ${r.failed} failed`, 200))
             .join('<br>')}</p>`
         : ''
     }${
       digest.failures.length
         ? `<ul style="margin:8px 0 0;padding-left:20px;">${digest.failures
-            .map((f) => `<li>${html(`${f.postId} on ${f.channel}: ${f.reason}`, 400)}</li>`)
+            .map((f) => `<li>${html(failureText(f), 400)}</li>`)
             .join('')}</ul>`
         : ''
     }`,
     text: [
       'POSTS',
       `${counts.published} published, ${counts.failed} failed, ${counts.unknown} outcome unknown, ${counts.upcoming} coming up`,
-      ...digest.byChannel.map(
-        (r) => `  ${r.channel} (${platformName(r.platform)}): ${r.published} published, ${r.failed} failed`,
-      ),
-      ...digest.failures.map(
-        (f) => `  - failed: ${f.postId} on ${f.channel}: ${truncate(oneLine(f.reason), 400)}`,
-      ),
+      ...digest.byChannel.map((r) => `  ${postChannelText(r)}: ${r.published} published, ${r.failed} failed`),
+      ...digest.failures.map((f) => `  - not published: ${truncate(oneLine(failureText(f)), 400)}`),
     ].join('\n'),
   });
 
@@ -207,26 +198,26 @@ export function renderEmailDigest(digest: Digest, context: EmailContext = {}): E
         const label = html(p.excerpt, 200);
         return `<tr><td style="padding:6px 8px 6px 0;vertical-align:top;color:#6b7280;">${i + 1}.</td><td style="padding:6px 0;">${
           url ? `<a href="${escapeHtml(url)}" style="color:#1d4ed8;">${label}</a>` : label
-        }<br><span style="color:#4b5563;font-size:13px;">${html(`${p.channel} (${platformName(p.platform)})`, 120)} · ${escapeHtml(metricsText(p))}</span></td></tr>`;
+        }<br><span style="color:#4b5563;font-size:13px;">${html(postChannelText(p), 120)} · ${escapeHtml(postMetricsText(p))}</span></td></tr>`;
       })
       .join('');
   const postText = (posts: DigestPost[]) =>
     posts.map(
       (p, i) =>
-        `  ${i + 1}. ${p.excerpt}\n     ${p.channel} (${platformName(p.platform)}) · ${metricsText(p)}${p.platformUrl ? `\n     ${p.platformUrl}` : ''}`,
+        `  ${i + 1}. ${p.excerpt}\n     ${postChannelText(p)} · ${postMetricsText(p)}${p.platformUrl ? `\n     ${p.platformUrl}` : ''}`,
     );
   if (digest.top.length || digest.bottom.length) {
     sections.push({
-      html: `${h2(`Top posts by ${digest.rankedBy}`)}<table role="presentation" cellpadding="0" cellspacing="0" border="0">${postRows(digest.top)}</table>${
+      html: `${h2(`Top posts by ${metricName(digest.rankedBy)}`)}${inlineImage(POSTS_CHART_NAME, `Top and bottom posts by ${metricName(digest.rankedBy)}`)}<table role="presentation" cellpadding="0" cellspacing="0" border="0">${postRows(digest.top)}</table>${
         digest.bottom.length
-          ? `${h2(`Bottom posts by ${digest.rankedBy}`)}<table role="presentation" cellpadding="0" cellspacing="0" border="0">${postRows(digest.bottom)}</table>`
+          ? `${h2(`Bottom posts by ${metricName(digest.rankedBy)}`)}<table role="presentation" cellpadding="0" cellspacing="0" border="0">${postRows(digest.bottom)}</table>`
           : ''
       }`,
       text: [
-        `TOP POSTS BY ${digest.rankedBy.toUpperCase()}`,
+        `TOP POSTS BY ${metricName(digest.rankedBy).toUpperCase()}`,
         ...postText(digest.top),
         ...(digest.bottom.length
-          ? ['', `BOTTOM POSTS BY ${digest.rankedBy.toUpperCase()}`, ...postText(digest.bottom)]
+          ? ['', `BOTTOM POSTS BY ${metricName(digest.rankedBy).toUpperCase()}`, ...postText(digest.bottom)]
           : []),
       ].join('\n'),
     });
@@ -235,17 +226,9 @@ export function renderEmailDigest(digest: Digest, context: EmailContext = {}): E
   if (digest.goals.length) {
     const parts: string[] = [];
     for (const goal of digest.goals) {
-      const name = chartName(goal);
-      const png = imageBytes < EMAIL_LIMITS.imagesBytes ? renderGoalChart(goal) : undefined;
-      let image = '';
-      if (png && imageBytes + png.length <= EMAIL_LIMITS.imagesBytes) {
-        imageBytes += png.length;
-        const cid = `${name}@pulsecast`;
-        images.push({ cid, filename: `${name}.png`, contentType: 'image/png', content: png });
-        image = `<img src="cid:${escapeHtml(cid)}" width="552" alt="${escapeHtml(truncate(`${goal.goalId}: ${goalSummary(goal)}`, 300))}" style="display:block;width:100%;max-width:552px;height:auto;border:0;margin:8px 0 0;">`;
-      }
+      const image = inlineImage(chartName(goal), `${goal.goalId}: ${goalSummary(goal)}`);
       parts.push(
-        `<p style="margin:12px 0 0;"><strong>${html(`${goal.campaignName ?? goal.campaignId} · ${goal.goalId}`, 200)}</strong> — <span style="font-weight:600;">${escapeHtml(statusLabel(goal.status))}</span><br>${html(goalSummary(goal), 400)}</p>${image}`,
+        `<p style="margin:12px 0 0;"><strong>${html(`${goal.campaignName ?? goal.campaignId} · ${goal.goalId}`, 200)}</strong> — <span style="font-weight:600;">${escapeHtml(statusWords(goal.status))}</span><br>${html(goalSummary(goal), 400)}</p>${image}`,
       );
     }
     sections.push({
@@ -254,7 +237,7 @@ export function renderEmailDigest(digest: Digest, context: EmailContext = {}): E
         'GOALS',
         ...digest.goals.map(
           (g) =>
-            `  ${g.campaignName ?? g.campaignId} · ${g.goalId}: ${statusLabel(g.status)}. ${goalSummary(g)}`,
+            `  ${g.campaignName ?? g.campaignId} · ${g.goalId}: ${statusWords(g.status)}\n    ${goalSummary(g)}`,
         ),
       ].join('\n'),
     });
@@ -308,7 +291,7 @@ export function renderEmailDigest(digest: Digest, context: EmailContext = {}): E
     });
   }
 
-  const heading = `<h1 style="margin:0 0 4px;font-size:20px;">${html(`${digest.period === 'daily' ? 'Daily' : 'Weekly'} digest · ${digest.workspaceName}`, 200)}</h1><p style="margin:0;color:#6b7280;">${html(`${digest.label} (${digest.timezone})`, 200)}</p>`;
+  const heading = `<h1 style="margin:0 0 4px;font-size:20px;">${html(`${digest.period === 'daily' ? 'Daily' : 'Weekly'} digest · ${digest.workspaceName}`, 200)}</h1><p style="margin:0;color:#6b7280;">${html(digest.label, 200)}</p>`;
   const footerLine = `Pulsecast · ${digest.id}`;
   const build = (kept: typeof sections, note: string): EmailContent => ({
     subject: subjectLine(title),

@@ -14,11 +14,14 @@ export async function composeMime(email: OutgoingEmail): Promise<Buffer> {
     from: email.from,
     to: email.to,
     subject: email.content.subject,
-    text: email.content.text,
-    html: email.content.html,
+    // RFC 5322 lines end in CRLF: the parts are written with \n, so they are converted here, in
+    // the one place every message passes through (nodemailer leaves a 7bit body as given).
+    text: crlf(email.content.text),
+    html: crlf(email.content.html),
     date: email.date,
     messageId: email.messageId,
     headers: email.headers,
+    newline: 'windows',
     textEncoding: 'quoted-printable',
     attachments: email.content.images.map((image) => ({
       cid: image.cid,
@@ -30,3 +33,6 @@ export async function composeMime(email: OutgoingEmail): Promise<Buffer> {
   });
   return composer.compile().build();
 }
+
+/** Every line break as CRLF (a lone CR or LF becomes CRLF too). */
+export const crlf = (text: string) => text.replace(/\r\n|\r|\n/g, '\r\n');

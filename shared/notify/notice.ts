@@ -1,4 +1,3 @@
-import { DateTime } from 'luxon';
 import { platformName } from '../domain/index.ts';
 import type { EventDetail, EventType, PulsecastEvent } from '../events.ts';
 import { holdStartedNotice, postsHeldNotice } from '../holds/notice.ts';
@@ -35,13 +34,16 @@ export interface Link {
 const SEVERITY_MARK: Record<Notice['severity'], string> = { info: 'ℹ️', warning: '⚠️', critical: '🚨' };
 export const severityMark = (severity: Notice['severity']) => SEVERITY_MARK[severity];
 
-/** A UTC instant as the team reads it, in their time zone. */
-export function localTime(iso: string, timezone: string): string {
-  const time = DateTime.fromISO(iso, { zone: 'utc' }).setZone(timezone);
-  return time.isValid ? `${time.toFormat('ccc d LLL yyyy, HH:mm')} (${timezone})` : iso;
-}
+import {
+  formatMetric,
+  formatNumber,
+  formatPercent,
+  localTime,
+  metricAgainstTarget,
+  metricName,
+} from './vocabulary.ts';
 
-export { platformName };
+export { formatNumber, formatPercent, localTime, platformName };
 
 export const statusLabel = (status: string) => status.replaceAll('_', ' ');
 
@@ -93,23 +95,55 @@ export function describeRecommendation(value: unknown): {
 export interface NoticeContext {
   timezone: string;
   workspaceName: string;
+  /** The post the event is about, when the notifier could read it: its text and link. */
+  post?: { text: string; platformUrl?: string | undefined };
+  /** Channel handles by channel id ("@acme"), for the channels the notifier could read. */
+  handles?: ReadonlyMap<string, string>;
+  /** Where the API is, for links to a post (`<api>/v1/posts/<id>`). */
+  apiUrl?: string;
 }
 
 type Detail<T extends EventType> = EventDetail<T>;
 type PostRefDetail = Detail<'Post Failed'>;
+
+const EXCERPT = 100;
+function excerptOf(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  const chars = [...flat];
+  return chars.length <= EXCERPT ? flat : `${chars.slice(0, EXCERPT - 1).join('')}…`;
+}
 
 /** The Notice for one event. Every detail type has one; unknown extra fields are ignored. */
 export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice {
   const { timezone } = context;
   const footer = `${context.workspaceName} · ${event.type} · ${event.detail.eventId}`;
   const base = { id: event.detail.eventId, footer, links: [] as Link[] };
+  const channelText = (channel: string, platform: string) =>
+    `${context.handles?.get(channel) ?? channel} on ${platformName(platform)}`;
+  /** The post in the team's words: its first words, quoted, when known; else its id. */
+  const postName = (postId: string) =>
+    context.post ? `“${excerptOf(context.post.text)}”` : `post ${postId}`;
+  const postLinks = (postId: string, platformUrl?: string): Link[] => [
+    ...(isHttpUrl(platformUrl ?? context.post?.platformUrl)
+      ? [{ label: 'Open the post', url: (platformUrl ?? context.post?.platformUrl) as string }]
+      : []),
+    ...(context.apiUrl && isHttpUrl(context.apiUrl)
+      ? [
+          {
+            label: 'Post in Pulsecast',
+            url: `${context.apiUrl.replace(/\/$/, '')}/v1/posts/${encodeURIComponent(postId)}`,
+          },
+        ]
+      : []),
+  ];
   const postFacts = (
     d: Pick<PostRefDetail, 'postId' | 'channel' | 'platform' | 'scheduledAt' | 'campaign'>,
   ): Fact[] => [
-    { label: 'Post', value: d.postId },
-    { label: 'Channel', value: `${d.channel} (${platformName(d.platform)})` },
+    ...(context.post ? [{ label: 'Post', value: excerptOf(context.post.text) }] : []),
+    { label: 'Channel', value: channelText(d.channel, d.platform) },
     { label: 'Scheduled', value: localTime(d.scheduledAt, timezone) },
     ...(d.campaign ? [{ label: 'Campaign', value: d.campaign }] : []),
+    { label: 'Post id', value: d.postId },
   ];
 
   switch (event.type) {
@@ -118,15 +152,14 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
       return {
         ...base,
         severity: 'critical',
-        title: `Post ${d.postId} failed on ${platformName(d.platform)}`,
+        title: `Not published: ${postName(d.postId)} on ${channelText(d.channel, d.platform)}`,
         summary: [
-          d.reason,
-          'It will not be retried on its own. Fix the cause, then reschedule it (a new attempt, never a double post):',
-          `  pulsecast posts reschedule ${d.postId} --at <ISO time>`,
-          `  (API: PATCH /v1/posts/${d.postId} {"scheduledAt": "<ISO time>"})`,
-          `or give up on it: pulsecast posts cancel ${d.postId}  (API: DELETE /v1/posts/${d.postId})`,
+          `What happened: ${d.reason}`,
+          'It will not be retried on its own. Do this: fix the cause, then give it a new time (never a double post):',
+          `  pulsecast posts reschedule ${d.postId} --at <time>`,
         ].join('\n'),
         facts: [...postFacts(d), { label: 'Error', value: d.errorKind }],
+        links: postLinks(d.postId),
       };
     }
     case 'Post Outcome Unknown': {
@@ -134,17 +167,16 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
       return {
         ...base,
         severity: 'warning',
-        title: `Did post ${d.postId} reach ${platformName(d.platform)}? Unknown`,
+        title: `Unknown whether ${postName(d.postId)} went out on ${channelText(d.channel, d.platform)}`,
         summary: [
-          d.reason,
+          `What happened: ${d.reason}`,
           d.reconcilable
-            ? 'Pulsecast is looking it up on the platform and will settle it; nothing is posted twice. If it is still unknown after an hour, check the account and settle it:'
-            : 'The platform cannot be searched: check the account and settle it:',
-          `  on the platform: pulsecast posts settle ${d.postId} --published <its URL>`,
-          `  not there:       pulsecast posts settle ${d.postId} --failed "<why>"  (then, to try again: pulsecast posts reschedule ${d.postId} --at <ISO time>)`,
-          `  (API: POST /v1/posts/${d.postId}/settle {"outcome": "published", "url": …} or {"outcome": "failed", "reason": …})`,
+            ? 'Pulsecast is looking for it on the platform and will settle it; nothing is posted twice. Do this only if it is still unknown in an hour: look at the account and settle it:'
+            : 'The platform cannot be searched. Do this: look at the account and settle it:',
+          `  pulsecast posts settle ${d.postId} --published <its URL>   (or --failed "<why>")`,
         ].join('\n'),
         facts: postFacts(d),
+        links: postLinks(d.postId),
       };
     }
     case 'Post Published': {
@@ -152,10 +184,10 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
       return {
         ...base,
         severity: 'info',
-        title: `Post ${d.postId} published on ${platformName(d.platform)}`,
-        summary: `Published ${localTime(d.publishedAt, timezone)}, ${Math.round(d.latenessSeconds)} s after its slot.`,
+        title: `Published: ${postName(d.postId)} on ${channelText(d.channel, d.platform)}`,
+        summary: `Published ${localTime(d.publishedAt, timezone)}, ${Math.round(d.latenessSeconds)} s after its slot. Nothing to do.`,
         facts: postFacts(d),
-        links: isHttpUrl(d.platformUrl) ? [{ label: 'Open post', url: d.platformUrl }] : [],
+        links: postLinks(d.postId, d.platformUrl),
       };
     }
     case 'Post Rescheduled': {
@@ -163,8 +195,8 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
       return {
         ...base,
         severity: 'info',
-        title: `Post ${d.postId} moved to ${localTime(d.scheduledAt, timezone)}`,
-        summary: d.reason,
+        title: `Moved to ${localTime(d.scheduledAt, timezone)}: ${postName(d.postId)}`,
+        summary: `What happened: ${d.reason}\nNothing to do: it goes out at the new time.`,
         facts: [...postFacts(d), { label: 'Was', value: localTime(d.previousScheduledAt, timezone) }],
       };
     }
@@ -173,15 +205,17 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
       return {
         ...base,
         severity: 'info',
-        title: `Metrics for post ${d.postId} at ${d.checkpoint}`,
-        summary: Object.entries(d.metrics)
-          .map(([name, value]) => `${name} ${formatNumber(value)}`)
-          .join(', '),
+        title: `Numbers at ${d.checkpoint} for ${postName(d.postId)}`,
+        summary: [
+          ...Object.entries(d.metrics).map(([name, value]) => `${metricName(name)} ${formatNumber(value)}`),
+          ...(d.engagementRate !== undefined ? [`engagement rate ${formatPercent(d.engagementRate)}`] : []),
+        ].join(', '),
         facts: postFacts(d),
       };
     }
     case 'Goal Status Changed': {
       const d = event.detail as Detail<'Goal Status Changed'>;
+      const value = (n: number) => (d.metric ? formatMetric(d.metric, n) : formatNumber(n));
       const severity =
         d.status === 'OFF_TRACK' || d.status === 'MISSED'
           ? 'critical'
@@ -191,7 +225,11 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
       return {
         ...base,
         severity,
-        title: `Goal ${d.goalId} is ${statusLabel(d.status)}`,
+        title: `Goal ${d.goalId} of ${d.campaignId} is ${statusLabel(d.status).toLowerCase()}${
+          d.metric && d.current !== undefined && d.target !== undefined
+            ? `: ${metricAgainstTarget(d.metric, d.current, d.target)}`
+            : ''
+        }`,
         // The reason is the evaluation's own sentence: the report, the digest and the event say it too.
         summary: [
           `Campaign ${d.campaignId}: ${d.reason ?? `the goal is ${statusLabel(d.status).toLowerCase()}`}.`,
@@ -207,13 +245,13 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
           { label: 'Goal', value: d.goalId },
           { label: 'Status', value: statusLabel(d.status) },
           ...(d.previousStatus ? [{ label: 'Was', value: statusLabel(d.previousStatus) }] : []),
-          ...(d.current !== undefined ? [{ label: 'So far', value: formatNumber(d.current) }] : []),
-          ...(d.target !== undefined ? [{ label: 'Target', value: formatNumber(d.target) }] : []),
+          ...(d.current !== undefined ? [{ label: 'So far', value: value(d.current) }] : []),
+          ...(d.target !== undefined ? [{ label: 'Target', value: value(d.target) }] : []),
           ...(d.forecast
             ? [
                 {
                   label: 'Forecast',
-                  value: `${formatNumber(d.forecast.value)} (80 % band ${formatNumber(d.forecast.low)}–${formatNumber(d.forecast.high)})`,
+                  value: `${value(d.forecast.value)} (80 % band ${value(d.forecast.low)}–${value(d.forecast.high)})`,
                 },
               ]
             : []),
@@ -276,10 +314,10 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
       return {
         ...base,
         severity: 'critical',
-        title: `Channel ${d.channel} (${platformName(d.platform)}) needs attention`,
-        summary: `${d.reason}\nPosts to this channel will keep failing until it is fixed.`,
+        title: `Channel ${channelText(d.channel, d.platform)} needs attention`,
+        summary: `What happened: ${d.reason}\nPosts to this channel will keep failing until it is fixed. Do this: reconnect it (new credentials in its secret), then check it:\n  pulsecast channels show ${d.channel}`,
         facts: [
-          { label: 'Channel', value: d.channel },
+          { label: 'Channel', value: channelText(d.channel, d.platform) },
           { label: 'Platform', value: platformName(d.platform) },
           ...(d.postId ? [{ label: 'Post', value: d.postId }] : []),
         ],
@@ -333,7 +371,3 @@ export function noticeFor(event: PulsecastEvent, context: NoticeContext): Notice
     }
   }
 }
-
-const NUMBER = new Intl.NumberFormat('en-US', { maximumFractionDigits: 1 });
-export const formatNumber = (value: number) => NUMBER.format(value);
-export const formatPercent = (ratio: number) => `${NUMBER.format(ratio * 100)} %`;

@@ -2,20 +2,23 @@ import { createHash } from 'node:crypto';
 import { type ApprovalLinkSettings, approvalEmails, approvalSlackMessage } from '../approvals/requests.ts';
 import type { PulsecastEvent } from '../events.ts';
 import type { NotificationStore } from '../store/notifications.ts';
-import { chartName, renderGoalChart } from './chart.ts';
+import { renderDigestCharts } from './chart.ts';
 import { immediateTargets, type NotifyConfig, type Workspace, workspaceTimezone } from './config.ts';
 import { Digest } from './digest.ts';
 import { type EmailContent, renderEmailAlert, renderEmailDigest } from './email.ts';
-import { noticeFor } from './notice.ts';
+import { type NoticeContext, noticeFor } from './notice.ts';
 import { goalMayPage, sendOnce } from './once.ts';
 import {
+  type ChartHost,
   type EmailSender,
+  type NoticeLookup,
   NotificationDeliveryError,
   NotifyConfigError,
   type SlackSendContext,
   type SlackSender,
 } from './port.ts';
 import { renderSlackAlert, renderSlackDigest, type SlackPayload } from './slack.ts';
+import { mayEmail, type UnsubscribeKey, unsubscribeLink } from './unsubscribe.ts';
 
 export interface NotifierDeps {
   config: NotifyConfig;
@@ -27,6 +30,14 @@ export interface NotifierDeps {
   /** The From header of every email, e.g. `Pulsecast <notify@example.com>`. */
   sender?: string;
   now: () => Date;
+  /** Where Slack fetches chart images; without it the Slack digest has no images. */
+  charts?: ChartHost;
+  /** Reads the post and channel handles an alert talks about; without it alerts name ids. */
+  lookup?: NoticeLookup;
+  /** The API's base URL, for links to a post and the unsubscribe links. */
+  apiUrl?: string;
+  /** Signs each recipient's unsubscribe link (with `apiUrl`). */
+  unsubscribeKey?: UnsubscribeKey;
   /** How long a send in flight is protected from a concurrent duplicate. @default 5 minutes */
   leaseMs?: number;
   /** Signed links for approval requests (shared/approvals); absent: none can be sent by email. */
@@ -106,17 +117,22 @@ async function alertDeliveries(
     }
   }
   const deliveries: Delivery[] = [];
+  const words = await noticeWords(event, deps);
   for (const target of targets) {
     const notice = noticeFor(event, {
+      ...words,
       timezone: workspaceTimezone(deps.config, target.workspace),
       workspaceName: target.workspace.name ?? target.workspace.id,
     });
     const payload = renderSlackAlert(notice);
     for (const webhook of target.slack)
       deliveries.push(...slackDelivery(deps, event.detail.eventId, webhook, [payload]));
-    const email = renderEmailAlert(notice, { unsubscribe: unsubscribeUrl(deps) });
     for (const to of target.email)
-      deliveries.push(emailDelivery(deps, event.detail.eventId, target.workspace, to, email));
+      deliveries.push(
+        emailDelivery(deps, event.detail.eventId, target.workspace, to, (unsubscribe) =>
+          renderEmailAlert(notice, unsubscribe ? { unsubscribe } : {}),
+        ),
+      );
   }
   return dedupeKeys(deliveries);
 }
@@ -150,10 +166,9 @@ async function approvalDeliveries(event: PulsecastEvent, deps: NotifierDeps): Pr
   const emails = await approvalEmails(event, deps.approvalLinks, {
     workspaceName: workspace.name ?? workspace.id,
     now: deps.now(),
-    unsubscribe: unsubscribeUrl(deps),
   });
-  for (const { to, content } of emails)
-    deliveries.push(emailDelivery(deps, event.detail.eventId, workspace, to, content));
+  for (const { to, render } of emails)
+    deliveries.push(emailDelivery(deps, event.detail.eventId, workspace, to, render));
   return dedupeKeys(deliveries);
 }
 
@@ -165,18 +180,38 @@ async function digestDeliveries(event: PulsecastEvent, deps: NotifierDeps): Prom
   const digest = Digest.parse(record.content);
   const workspace = deps.config.workspaces.find((w) => w.id === digest.workspaceId);
   if (!workspace) return []; // the workspace was removed from the configuration since
-  const images = digest.goals.map((goal) => ({
-    filename: `${chartName(goal)}.png`,
-    content: renderGoalChart(goal),
-  }));
-  const payloads = renderSlackDigest(digest);
+  const charts = await renderDigestCharts(digest);
+  const chartUrls = new Map<string, string>();
+  if (workspace.digest.slack.length > 0 && deps.charts) {
+    for (const [name, png] of charts)
+      chartUrls.set(name, await deps.charts.publish(`${digest.id}/${name}.png`, png));
+  }
+  const payloads = renderSlackDigest(digest, { chartUrls });
   const deliveries = workspace.digest.slack.flatMap((webhook) =>
-    slackDelivery(deps, digest.id, webhook, payloads, images),
+    slackDelivery(deps, digest.id, webhook, payloads),
   );
-  const email = renderEmailDigest(digest, { unsubscribe: unsubscribeUrl(deps) });
   for (const to of workspace.digest.email)
-    deliveries.push(emailDelivery(deps, digest.id, workspace, to, email));
+    deliveries.push(
+      emailDelivery(deps, digest.id, workspace, to, (unsubscribe) =>
+        renderEmailDigest(digest, { ...(unsubscribe ? { unsubscribe } : {}), charts }),
+      ),
+    );
   return deliveries;
+}
+
+/** The post's words and the channels' handles for an alert, when the notifier can read them. */
+async function noticeWords(
+  event: PulsecastEvent,
+  deps: NotifierDeps,
+): Promise<Pick<NoticeContext, 'post' | 'handles' | 'apiUrl'>> {
+  const detail = event.detail as { postId?: string; channel?: string };
+  const words: Pick<NoticeContext, 'post' | 'handles' | 'apiUrl'> = deps.apiUrl
+    ? { apiUrl: deps.apiUrl }
+    : {};
+  if (!deps.lookup) return words;
+  const post = detail.postId ? await deps.lookup.post(detail.postId) : undefined;
+  const handles = detail.channel ? await deps.lookup.handles([detail.channel]) : undefined;
+  return { ...words, ...(post ? { post } : {}), ...(handles ? { handles } : {}) };
 }
 
 /** Each part of a split Slack message is its own delivery, so a retry resends only what failed. */
@@ -212,7 +247,7 @@ function emailDelivery(
   eventId: string,
   workspace: Workspace,
   to: string,
-  content: EmailContent,
+  render: (unsubscribe: string | undefined) => EmailContent,
 ): Delivery {
   const key = `notify#${eventId}#email#${to.toLowerCase()}`;
   return {
@@ -221,12 +256,16 @@ function emailDelivery(
       if (!deps.email || !deps.sender) {
         throw new NotifyConfigError(`routes name email ${to} but no sender identity is configured`);
       }
+      // The recipient said stop (the unsubscribe link): nothing goes to them, and that is not a failure.
+      if (!(await mayEmail(deps.store, to))) return;
       const domain = addressOf(deps.sender).split('@')[1] ?? 'pulsecast.invalid';
+      const unsubscribe = await unsubscribeUrl(deps, to);
+      const content = render(unsubscribe);
       await deps.email.send({
         from: deps.sender,
         to,
         content,
-        headers: emailHeaders(deps, workspace, content, domain, eventId),
+        headers: emailHeaders(workspace, content, domain, eventId, unsubscribe),
         messageId: `<${hash(`${eventId}|${to.toLowerCase()}`)}@${domain}>`,
         date: deps.now(),
         key,
@@ -235,7 +274,12 @@ function emailDelivery(
   };
 }
 
-function unsubscribeUrl(deps: NotifierDeps): string | undefined {
+/**
+ * The recipient's own signed link (one click, no login) when the API's URL and the key are
+ * known; else the configured address, else a mailto: to the sender.
+ */
+async function unsubscribeUrl(deps: NotifierDeps, to: string): Promise<string | undefined> {
+  if (deps.apiUrl && deps.unsubscribeKey) return unsubscribeLink(deps.apiUrl, deps.unsubscribeKey, to);
   if (deps.config.unsubscribe) return deps.config.unsubscribe;
   return deps.sender ? `mailto:${addressOf(deps.sender)}?subject=unsubscribe` : undefined;
 }
@@ -247,11 +291,11 @@ function unsubscribeUrl(deps: NotifierDeps): string | undefined {
  * X-Auto-Response-Suppress so out-of-office replies are not sent back.
  */
 function emailHeaders(
-  deps: NotifierDeps,
   workspace: Workspace,
   content: EmailContent,
   domain: string,
   eventId: string,
+  unsubscribe: string | undefined,
 ): Record<string, string> {
   const headers: Record<string, string> = {
     'List-Id': `Pulsecast ${workspace.id} <${workspace.id.toLowerCase().replace(/[^a-z0-9-]/g, '-')}.pulsecast.${domain}>`,
@@ -259,7 +303,6 @@ function emailHeaders(
     'X-Auto-Response-Suppress': 'All',
     'X-Pulsecast-Event': eventId,
   };
-  const unsubscribe = unsubscribeUrl(deps);
   if (unsubscribe) {
     headers['List-Unsubscribe'] = `<${unsubscribe}>`;
     if (unsubscribe.startsWith('https://')) headers['List-Unsubscribe-Post'] = 'List-Unsubscribe=One-Click';

@@ -89,3 +89,18 @@ export class NotifyConfigError extends Error {
     this.name = 'NotifyConfigError';
   }
 }
+
+/**
+ * Where Slack fetches a digest's chart images: Slack takes images only by URL. Deployed, an S3
+ * bucket of the stack with a presigned URL; locally, a file local mode serves.
+ */
+export interface ChartHost {
+  /** Stores the PNG under `key` (`<digest id>/<chart name>.png`) and gives a URL Slack can fetch. */
+  publish(key: string, png: Buffer): Promise<string>;
+}
+
+/** What the notifier reads to word an alert: the post's text and link, the channels' handles. */
+export interface NoticeLookup {
+  post(postId: string): Promise<{ text: string; platformUrl?: string | undefined } | undefined>;
+  handles(channelIds: readonly string[]): Promise<ReadonlyMap<string, string>>;
+}

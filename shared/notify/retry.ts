@@ -1,16 +1,13 @@
+import type { BackoffOptions } from '../store/retry.ts';
+
 /**
  * The retry budget of one delivery inside one invocation. Bounded in attempts and in total wait,
  * so a long Retry-After hands the message back to Lambda's own retries (and in the end to the
  * dead-letter queue) instead of holding the function until it times out.
  */
-export interface RetryPolicy {
-  /** Attempts in all, the first included. */
-  attempts: number;
-  baseDelayMs: number;
-  maxDelayMs: number;
+export interface RetryPolicy extends BackoffOptions {
   /** The most this delivery may spend waiting between attempts. */
   maxWaitMs: number;
-  sleep: (ms: number) => Promise<void>;
 }
 
 export const defaultRetryPolicy: RetryPolicy = {

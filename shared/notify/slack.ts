@@ -1,13 +1,9 @@
-import { type Digest, type DigestPost, forecastText, type GoalProgress } from './digest.ts';
-import {
-  formatNumber,
-  formatPercent,
-  type Notice,
-  platformName,
-  severityMark,
-  statusLabel,
-} from './notice.ts';
+import { chartName, POSTS_CHART_NAME, statusWords } from './chart.ts';
+import type { Digest, DigestPost, GoalProgress } from './digest.ts';
+import { type Notice, severityMark } from './notice.ts';
 import { bar, escapeWithin, oneLine, sparkline, truncate } from './text.ts';
+import { metricName } from './vocabulary.ts';
+import { failureText, goalProgressText, postChannelText, postMetricsText } from './words.ts';
 
 /**
  * Block Kit rendering. Slack rejects a message that breaks a limit (`invalid_blocks`), so every
@@ -156,16 +152,8 @@ export function renderSlackAlert(notice: Notice): SlackPayload {
 }
 
 function postLine(post: DigestPost, rank: number): string {
-  const m = post.metrics;
-  const numbers = [
-    m.impressions !== undefined ? `${formatNumber(m.impressions)} impressions` : undefined,
-    m.reach !== undefined && m.impressions === undefined ? `${formatNumber(m.reach)} reach` : undefined,
-    m.engagements !== undefined ? `${formatNumber(m.engagements)} engagements` : undefined,
-    post.engagementRate !== undefined ? `${formatPercent(post.engagementRate)} engagement rate` : undefined,
-    m.clicks !== undefined ? `${formatNumber(m.clicks)} clicks` : undefined,
-  ].filter(Boolean);
   const title = post.platformUrl ? link(post.platformUrl, post.excerpt, 1200) : safe(post.excerpt, 1200);
-  return `*${rank}.* ${title}\n${safe(`${post.channel} (${platformName(post.platform)})`, 200)} · ${numbers.join(' · ')}`;
+  return `*${rank}.* ${title}\n${safe(postChannelText(post), 200)} · ${safe(postMetricsText(post), 600)}`;
 }
 
 export function goalLine(goal: GoalProgress): string {
@@ -173,8 +161,8 @@ export function goalLine(goal: GoalProgress): string {
   const actual = goal.points.filter((p) => p.actual !== undefined);
   const max = Math.max(goal.target, ...goal.points.map((p) => Math.max(p.pace, p.actual ?? 0)));
   const lines = [
-    `*${safe(goal.campaignName ?? goal.campaignId, 200)} · ${safe(goal.goalId, 100)}* — ${statusLabel(goal.status)}`,
-    `\`${bar(progress)}\` ${formatNumber(goal.current)} of ${formatNumber(goal.target)} ${safe(goal.metric, 50)} · pace line ${formatNumber(goal.expected)} by now${safe(forecastText(goal), 200)}`,
+    `*${safe(goal.campaignName ?? goal.campaignId, 200)} · ${safe(goal.goalId, 100)}* — ${statusWords(goal.status)}`,
+    `\`${bar(progress)}\` ${safe(goalProgressText(goal), 600)}`,
     ...(goal.reason ? [`_${safe(goal.reason, 400)}_`] : []),
   ];
   if (actual.length > 1) {
@@ -194,8 +182,18 @@ export function goalLine(goal: GoalProgress): string {
 }
 
 export interface SlackDigestOptions {
-  /** A public URL of a goal's chart image, when the deployment has one (Slack fetches it). */
-  chartUrl?: (goal: GoalProgress) => string | undefined;
+  /**
+   * Where Slack can fetch each chart, by chart name (`chartName(goal)`, `POSTS_CHART_NAME`):
+   * a presigned S3 URL deployed, a local-mode URL locally. A chart without a URL is left out.
+   */
+  chartUrls?: ReadonlyMap<string, string>;
+}
+
+function imageBlock(url: string | undefined, alt: string): SlackBlock[] {
+  if (!url || !isSlackUrl(url)) return [];
+  return [
+    { type: 'image', image_url: url, alt_text: truncate(oneLine(alt), SLACK_LIMITS.imageAltText) || 'chart' },
+  ];
 }
 
 /**
@@ -206,7 +204,7 @@ export function renderSlackDigest(digest: Digest, options: SlackDigestOptions = 
   const title = `${digest.period === 'daily' ? 'Daily' : 'Weekly'} digest · ${digest.workspaceName}`;
   const blocks: SlackBlock[] = [
     { type: 'header', text: plain(`📊 ${title}`, SLACK_LIMITS.headerText) },
-    { type: 'context', elements: [mrkdwn(safe(`${digest.label} (${digest.timezone})`, 2000))] },
+    { type: 'context', elements: [mrkdwn(safe(digest.label, 2000))] },
     {
       type: 'section',
       fields: [
@@ -220,12 +218,12 @@ export function renderSlackDigest(digest: Digest, options: SlackDigestOptions = 
   if (digest.byChannel.length > 0) {
     const rows = digest.byChannel.map(
       (row) =>
-        `${safe(row.channel, 80)} (${platformName(row.platform)}): ${row.published} published${row.failed ? `, ${row.failed} failed` : ''}${row.unknown ? `, ${row.unknown} unknown` : ''}`,
+        `${safe(postChannelText(row), 120)}: ${row.published} published${row.failed ? `, ${row.failed} failed` : ''}${row.unknown ? `, ${row.unknown} unknown` : ''}`,
     );
     blocks.push({ type: 'section', text: mrkdwn(truncate(rows.join('\n'), SLACK_LIMITS.sectionText)) });
   }
   if (digest.failures.length > 0) {
-    const rows = digest.failures.map((f) => `• ${safe(`${f.postId} on ${f.channel}: ${f.reason}`, 280)}`);
+    const rows = digest.failures.map((f) => `• ${safe(failureText(f), 280)}`);
     blocks.push({
       type: 'section',
       text: mrkdwn(truncate(`*Failed posts*\n${rows.join('\n')}`, SLACK_LIMITS.sectionText)),
@@ -233,12 +231,18 @@ export function renderSlackDigest(digest: Digest, options: SlackDigestOptions = 
   }
   if (digest.top.length > 0) {
     blocks.push({ type: 'divider' });
-    blocks.push({ type: 'section', text: mrkdwn(`*Top posts* by ${digest.rankedBy}`) });
+    blocks.push({ type: 'section', text: mrkdwn(`*Top posts* by ${metricName(digest.rankedBy)}`) });
+    blocks.push(
+      ...imageBlock(
+        options.chartUrls?.get(POSTS_CHART_NAME),
+        `Top and bottom posts by ${metricName(digest.rankedBy)}`,
+      ),
+    );
     for (const [i, post] of digest.top.entries())
       blocks.push({ type: 'section', text: mrkdwn(postLine(post, i + 1)) });
   }
   if (digest.bottom.length > 0) {
-    blocks.push({ type: 'section', text: mrkdwn(`*Bottom posts* by ${digest.rankedBy}`) });
+    blocks.push({ type: 'section', text: mrkdwn(`*Bottom posts* by ${metricName(digest.rankedBy)}`) });
     for (const [i, post] of digest.bottom.entries())
       blocks.push({ type: 'section', text: mrkdwn(postLine(post, i + 1)) });
   }
@@ -247,17 +251,9 @@ export function renderSlackDigest(digest: Digest, options: SlackDigestOptions = 
     blocks.push({ type: 'section', text: mrkdwn('*Goals* against their pace lines') });
     for (const goal of digest.goals) {
       blocks.push({ type: 'section', text: mrkdwn(goalLine(goal)) });
-      const url = options.chartUrl?.(goal);
-      if (url && isSlackUrl(url)) {
-        blocks.push({
-          type: 'image',
-          image_url: url,
-          alt_text: truncate(
-            `${goal.goalId}: ${goal.current} of ${goal.target} ${goal.metric}`,
-            SLACK_LIMITS.imageAltText,
-          ),
-        });
-      }
+      blocks.push(
+        ...imageBlock(options.chartUrls?.get(chartName(goal)), `${goal.goalId}: ${goalProgressText(goal)}`),
+      );
     }
   }
   if (digest.recommendations.length > 0) {

@@ -46,6 +46,7 @@ export class StoreDigestSource implements DigestSource {
     return posts.map((post) => ({
       post,
       platform: channels.get(post.channel)?.platform ?? '',
+      ...(channels.get(post.channel)?.handle ? { handle: channels.get(post.channel)?.handle as string } : {}),
       ...(post.latestMetrics
         ? {
             metrics: post.latestMetrics.metrics,

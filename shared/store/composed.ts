@@ -5,7 +5,7 @@ import type { ChannelStore, RateLedger } from './channels.ts';
 import type { HoldStore } from './holds.ts';
 import type { DueKind } from './keys.ts';
 import type { Conversion, MeasurementStore, MetricSnapshot } from './measurements.ts';
-import type { DigestRecord, Mark, NotificationStore } from './notifications.ts';
+import type { DigestRecord, Mark, NotificationStore, RecipientPreference } from './notifications.ts';
 import type { PageRequest, Store } from './port.ts';
 import type { PostFilter, PostStore, PostWrite } from './posts.ts';
 
@@ -150,5 +150,14 @@ export class ComposedStore implements Store {
   }
   replaceHold(hold: Hold, expectedVersion: number) {
     return this.ports.holds.replaceHold(hold, expectedVersion);
+  }
+
+  // --- recipients' preferences ------------------------------------------------------------------
+
+  getRecipientPreference(address: string) {
+    return this.ports.notifications.getRecipientPreference(address);
+  }
+  putRecipientPreference(preference: RecipientPreference) {
+    return this.ports.notifications.putRecipientPreference(preference);
   }
 }

@@ -48,8 +48,22 @@ export interface DigestStore {
   getDigest(id: string): Promise<DigestRecord | undefined>;
 }
 
-/** What the notify stage keeps: its marks and its digests. */
-export interface NotificationStore extends MarkStore, DigestStore {}
+/** One email recipient's choice, keyed by the lower-cased address. */
+export interface RecipientPreference {
+  address: string;
+  /** Digests (bulk mail) are not sent to this address. */
+  unsubscribed: boolean;
+  updatedAt: string;
+}
+
+/** Per-recipient email preferences (the unsubscribe endpoint writes them, the notifier reads them). */
+export interface PreferenceStore {
+  getRecipientPreference(address: string): Promise<RecipientPreference | undefined>;
+  putRecipientPreference(preference: RecipientPreference): Promise<void>;
+}
+
+/** What the notify stage keeps: its marks, its digests and the recipients' preferences. */
+export interface NotificationStore extends MarkStore, DigestStore, PreferenceStore {}
 
 /** The DynamoDB adapter of NotificationStore: one item per mark, digests listed in `byType` by period start. */
 export class DynamoNotificationStore implements NotificationStore {
@@ -119,5 +133,14 @@ export class DynamoNotificationStore implements NotificationStore {
 
   getDigest(id: string): Promise<DigestRecord | undefined> {
     return this.table.getOne<DigestRecord>('DIGEST', id);
+  }
+
+  getRecipientPreference(address: string): Promise<RecipientPreference | undefined> {
+    return this.table.getOne<RecipientPreference>('RECIPIENT', address.toLowerCase());
+  }
+
+  putRecipientPreference(preference: RecipientPreference): Promise<void> {
+    const address = preference.address.toLowerCase();
+    return this.table.put({ ...primaryKey('RECIPIENT', address), ...preference, address });
   }
 }

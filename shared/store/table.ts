@@ -27,7 +27,8 @@ export type Entity =
   | 'CONVERSION'
   | 'CONFIG'
   | 'MENTION'
-  | 'OWNREPLY';
+  | 'OWNREPLY'
+  | 'RECIPIENT';
 
 export const { partitionKey: PK, sortKey: SK } = TABLE_KEYS;
 const KEY_ATTRIBUTES = [

@@ -33,4 +33,17 @@ describe('pulsecast clock', () => {
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("'soon' is not a duration");
   });
+
+  it('refuses a negative duration with a usage error, never help and exit 0', async () => {
+    api = await startFakeApi(() => ({ body: {} }));
+    for (const argv of [
+      ['clock', 'advance', '-1h'],
+      ['clock', 'advance', '--json', '-1h'],
+    ]) {
+      const result = await runPulsecast([...argv, '--api', api.url]);
+      expect(result.code).toBe(2);
+      expect(result.stderr).toContain('"-1h" is negative');
+    }
+    expect(api.requests).toHaveLength(0);
+  });
 });

@@ -80,15 +80,16 @@ export interface CliRun {
 /** Runs the CLI in-process with captured output and an empty environment unless given one. */
 export async function runPulsecast(
   argv: string[],
-  io: Partial<Omit<CliIo, 'stdout' | 'stderr'>> = {},
+  io: Partial<Omit<CliIo, 'stdout' | 'stderr'>> & { tty?: boolean } = {},
 ): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
+  const { tty = false, ...rest } = io;
   const code = await runCli(argv, {
     env: {},
-    ...io,
-    stdout: { write: (chunk: string) => (stdout += chunk) },
-    stderr: { write: (chunk: string) => (stderr += chunk) },
+    ...rest,
+    stdout: { write: (chunk: string) => (stdout += chunk), isTTY: tty },
+    stderr: { write: (chunk: string) => (stderr += chunk), isTTY: tty },
   });
   return { code, stdout, stderr };
 }

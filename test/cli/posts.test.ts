@@ -64,11 +64,31 @@ describe('pulsecast posts', () => {
         limit: '10',
       });
       expect(result.stdout.split('\n')).toEqual([
-        'SCHEDULED AT              ID    CHANNEL  STATUS     TEXT',
-        `2025-03-04T09:00:00.000Z  p-1   x-main   SCHEDULED  ${long.slice(0, 49)}…`,
-        '2025-03-04T09:00:00.000Z  p-22  bsky     PUBLISHED  Post p-22',
+        'SCHEDULED AT              ID    CHANNEL  STATUS     IMPRESSIONS  ENGAGEMENTS  RATE  TEXT',
+        `2025-03-04T09:00:00.000Z  p-1   x-main   SCHEDULED  –            –            –     ${long.slice(0, 49)}…`,
+        '2025-03-04T09:00:00.000Z  p-22  bsky     PUBLISHED  –            –            –     Post p-22',
         '',
       ]);
+    });
+
+    it("shows each post's latest numbers and sorts by one of them, highest first", async () => {
+      const measured = (id: string, impressions: number, engagements: number) =>
+        post(id, {
+          status: 'PUBLISHED',
+          latestMetrics: { metrics: { impressions, engagements }, engagementRate: engagements / impressions },
+        });
+      api = await startFakeApi(() => ({
+        body: { items: [measured('low', 1000, 10), post('none'), measured('high', 2000, 90)] },
+      }));
+      const result = await runPulsecast(['posts', 'list', '--sort', 'engagements', '--api', api.url]);
+      expect(result.code).toBe(0);
+      const rows = result.stdout.trim().split('\n');
+      expect(rows.slice(1).map((row) => row.split(/\s+/)[1])).toEqual(['high', 'low', 'none']);
+      expect(rows[1]).toMatch(/PUBLISHED\s+2,000\s+90\s+4\.5 %/);
+
+      const bad = await runPulsecast(['posts', 'list', '--sort', 'likes', '--api', api.url]);
+      expect(bad.code).toBe(2);
+      expect(bad.stderr).toContain('--sort must be one of scheduled, impressions, engagements, rate');
     });
 
     it('follows nextCursor until the last page with --all', async () => {

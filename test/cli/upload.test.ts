@@ -79,6 +79,17 @@ describe('pulsecast upload', () => {
     ]);
   });
 
+  it('shows progress on a terminal only, and clears it before the plan', async () => {
+    api = await startFakeApi(() => ({ body: PLAN }));
+    const file = await calendar('calendar.csv', CSV);
+    const tty = await runPulsecast(['upload', file, '--api', api.url], { tty: true });
+    expect(tty.code).toBe(0);
+    expect(tty.stderr).toMatch(/^\ruploading .*calendar\.csv \(0\.00 MB, 1 rows\)… 0 s/);
+    expect(tty.stderr.endsWith('\r\u001b[2K')).toBe(true);
+    const piped = await runPulsecast(['upload', file, '--api', api.url]);
+    expect(piped.stderr).toBe('');
+  });
+
   it('sends dryRun=true for --dry-run and says that nothing was written', async () => {
     api = await startFakeApi(() => ({ body: { ...PLAN, dryRun: true } }));
     const file = await calendar('calendar.csv', CSV);

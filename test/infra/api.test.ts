@@ -39,13 +39,15 @@ describe('PulsecastApi', () => {
     expect(Object.keys(routes).sort()).toEqual(API_ROUTE_GROUPS.flatMap((group) => group.routes).sort());
   });
 
-  it('requires IAM (SigV4) auth on every route except GET /health and the HMAC-signed conversion webhook, approval pages and Slack endpoint', () => {
+  it('requires IAM (SigV4) auth on every route except GET /health and the self-authenticating ones (conversion webhook, approval pages, Slack endpoint, unsubscribe links)', () => {
     const unauthenticated = [
       'GET /health',
       'POST /v1/conversions',
       'GET /v1/approvals/{id}/link',
       'POST /v1/approvals/{id}/link',
       'POST /v1/slack/interactions',
+      'GET /v1/unsubscribe',
+      'POST /v1/unsubscribe',
     ];
     const expected = Object.fromEntries(
       Object.keys(routes).map((key) => [key, unauthenticated.includes(key) ? 'NONE' : 'AWS_IAM']),

@@ -1,5 +1,5 @@
 import { spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
@@ -7,6 +7,7 @@ import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ESM_REQUIRE_BANNER, PulsecastFunction } from '../../infra/constructs/pulsecast-function.ts';
+import { CHART_ASSETS } from '../../shared/notify/chart-assets.ts';
 
 /**
  * The other infra tests skip bundling; this one runs the real, local esbuild (no Docker) on a
@@ -62,5 +63,62 @@ describe('PulsecastFunction bundling', () => {
     const result = JSON.parse(run.stdout) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(200);
     expect(JSON.parse(result.body)).toEqual({ region: 'eu-west-1', weightedLength: 34, endOfLine: '\n' });
+  });
+});
+
+/**
+ * The notifier draws charts: its bundle carries vega and the resvg WebAssembly, and the .wasm
+ * and the fonts are copied next to it by the bundling hooks. Run from a copy of the asset folder
+ * alone (no node_modules anywhere above it), as Lambda runs it.
+ */
+describe('the chart-drawing bundle', () => {
+  let outdir: string;
+  let bundleDir: string;
+
+  beforeAll(() => {
+    outdir = mkdtempSync(join(tmpdir(), 'pulsecast-chart-bundle-'));
+    const app = new App({ outdir });
+    const stack = new Stack(app, 'ChartProbe');
+    new PulsecastFunction(stack, 'Probe', {
+      entry: 'test/infra/fixtures/chart-probe.ts',
+      assets: CHART_ASSETS,
+    });
+    const template = Template.fromStack(stack);
+    const [fn] = Object.values(template.findResources('AWS::Lambda::Function'));
+    bundleDir = join(outdir, `asset.${String(fn?.Properties.Code.S3Key).replace(/\.zip$/, '')}`);
+  }, 120_000);
+
+  afterAll(() => {
+    rmSync(outdir, { recursive: true, force: true });
+  });
+
+  it('ships the WebAssembly and the fonts beside the bundle', () => {
+    expect(readdirSync(bundleDir).sort()).toEqual([
+      'DejaVuSans-Bold.ttf',
+      'DejaVuSans.ttf',
+      'index.mjs',
+      'index.mjs.map',
+      'resvg.wasm',
+    ]);
+  });
+
+  it('draws a PNG from a folder without node_modules', () => {
+    const alone = mkdtempSync(join(tmpdir(), 'pulsecast-chart-run-'));
+    try {
+      cpSync(bundleDir, alone, { recursive: true });
+      const bundle = pathToFileURL(join(alone, 'index.mjs')).href;
+      const script = `const { handler } = await import(${JSON.stringify(bundle)}); process.stdout.write(JSON.stringify(await handler()));`;
+      const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+        encoding: 'utf8',
+        cwd: alone,
+        env: { PATH: process.env.PATH ?? '' },
+      });
+      expect(run.stderr.slice(-1_000)).toBe('');
+      const result = JSON.parse(run.stdout) as { bytes: number; signature: string };
+      expect(result.signature).toBe('PNG');
+      expect(result.bytes).toBeGreaterThan(10_000);
+    } finally {
+      rmSync(alone, { recursive: true, force: true });
+    }
   });
 });

@@ -26,10 +26,10 @@ describe('API functions', () => {
       'Holds',
       'Conversions',
       'Listening',
-      'Conversions',
       'Approvals',
       'ApprovalLinks',
       'SlackInteractions',
+      'Unsubscribe',
     ]);
   });
 

@@ -130,8 +130,10 @@ describe('PulsecastMeasuring', () => {
   it('reads a secret named by context instead, granted by name and still passing cdk-nag', () => {
     const named = synthPulsecast({ nag: true, context: { conversionsSecretName: 'shop/pulsecast-webhook' } });
     expect(() => named.app.synth()).not.toThrow();
-    // Only approvals' own two keys remain (infra/constructs/approving.ts); no webhook secret.
-    named.template.resourceCountIs('AWS::SecretsManager::Secret', 2);
+    // Only approvals' own two keys and the notifier's unsubscribe key remain; no webhook secret.
+    const secrets = Object.keys(named.template.findResources('AWS::SecretsManager::Secret'));
+    expect(secrets).toHaveLength(3);
+    expect(secrets).toContain(named.logicalId(named.stack.notifying.unsubscribeSecret as never));
     expect(permissionsOf(named, named.stack.api.functionOf('Conversions'))).toMatchObject({
       'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:shop/pulsecast-webhook-??????': [
         'secretsmanager:DescribeSecret',

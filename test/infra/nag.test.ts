@@ -129,6 +129,11 @@ describe('cdk-nag AwsSolutions', () => {
         `AwsSolutions-SQS3 ${stack.holds.deadLetterQueue.node.path}/Resource`,
         `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--health/Resource`,
         ...approvals,
+        `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(stack.notifying.chartBucket.node.defaultChild as CfnElement)}.Arn>/charts/*] ${stack.notifying.notifier.role.node.path}/DefaultPolicy/Resource`,
+        `AwsSolutions-S1 ${stack.notifying.chartBucket.node.path}/Resource`,
+        `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/GET--v1--unsubscribe/Resource`,
+        `AwsSolutions-APIG4 ${stack.api.httpApi.node.path}/POST--v1--unsubscribe/Resource`,
+        `AwsSolutions-SMG4 ${stack.notifying.unsubscribeSecret?.node.path}/Resource`,
       ].sort(),
     );
   });
@@ -142,7 +147,7 @@ describe('cdk-nag AwsSolutions', () => {
       expect({ path, rule }).toEqual({
         path,
         rule: expect.stringMatching(
-          /^AwsSolutions-(IAM5\[Resource::(\*|<\w+\.Arn>:\*|arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast\/\*)\]|APIG4|SQS3|SMG4)$/,
+          /^AwsSolutions-(IAM5\[Resource::(\*|<\w+\.Arn>:\*|<\w+\.Arn>\/charts\/\*|arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast\/\*)\]|APIG4|SQS3|SMG4|S1)$/,
         ),
       });
       expect(reason.length, `${rule} on ${path}`).toBeGreaterThan(60);

@@ -170,6 +170,11 @@ describe('PulsecastNotifying', () => {
         'secretsmanager:GetSecretValue',
       ],
       [sesKey ?? 'ses statement']: ['ses:SendEmail', 'ses:SendRawEmail'],
+      [`${synth.logicalId(notifying.chartBucket)}.Arn/charts/*`]: ['s3:GetObject', 's3:PutObject'],
+      [synth.logicalId(notifying.unsubscribeSecret as never)]: [
+        'secretsmanager:DescribeSecret',
+        'secretsmanager:GetSecretValue',
+      ],
     });
     // The SES statement, which permissionsOf reports as "unsupported" because of its condition.
     expect(JSON.parse((sesKey ?? '').replace(/^unsupported: /, ''))).toEqual({
@@ -178,6 +183,24 @@ describe('PulsecastNotifying', () => {
       Resource: SES_IDENTITY,
       Condition: { StringEquals: { 'ses:FromAddress': 'notify@example.com' } },
     });
+  });
+
+  it('keeps the chart bucket private, encrypted, TLS-only and short-lived', () => {
+    const bucket = template.findResources('AWS::S3::Bucket')[synth.logicalId(notifying.chartBucket)];
+    expect(bucket?.Properties).toMatchObject({
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
+      LifecycleConfiguration: { Rules: [{ ExpirationInDays: 7, Prefix: 'charts/', Status: 'Enabled' }] },
+    });
+    const policies = Object.values(template.findResources('AWS::S3::BucketPolicy'));
+    expect(JSON.stringify(policies)).toContain('"aws:SecureTransport":"false"');
   });
 
   it('gives the digest builder the table and the bus, and no way to send mail or read secrets', () => {
@@ -197,14 +220,17 @@ describe('PulsecastNotifying', () => {
     });
   });
 
-  it('synthesizes with no notification context: digests and approval requests only, no SES, no secret but the link key', () => {
+  it('synthesizes with no notification context: digests and approval requests only, no SES, no secret but the link and unsubscribe keys', () => {
     const bare = synthPulsecast({ nag: false });
     expect(bare.stack.notifying.rules.map((r) => r.node.id)).toEqual(['ImmediateRule', 'DigestReadyRule']);
+    const keys = [
+      bare.logicalId(bare.stack.approving.linkKey as Secret),
+      bare.logicalId(bare.stack.notifying.unsubscribeSecret as never),
+    ];
     const permissions = permissionsOf(bare, bare.stack.notifying.notifier);
-    const linkKey = bare.logicalId(bare.stack.approving.linkKey as Secret);
     expect(
       Object.keys(permissions).some(
-        (key) => key !== linkKey && /ses:|secretsmanager/.test(key + permissions[key]),
+        (key) => !keys.includes(key) && /ses:|secretsmanager/.test(key + permissions[key]),
       ),
     ).toBe(false);
   });

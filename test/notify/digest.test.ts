@@ -5,6 +5,7 @@ import { evaluateCampaign } from '../../shared/goals/campaign-evaluation.ts';
 import { loadEvaluationInput } from '../../shared/goals/evaluate-campaigns.ts';
 import type { CampaignEvaluation } from '../../shared/goals/model.ts';
 import { engagementRate } from '../../shared/measuring/snapshot.ts';
+import { CHART_COLORS, chartName, POSTS_CHART_NAME } from '../../shared/notify/chart.ts';
 import { NotifyConfig } from '../../shared/notify/config.ts';
 import { buildDigest, Digest, digestWindow, runDigest } from '../../shared/notify/digest.ts';
 import { notify } from '../../shared/notify/notifier.ts';
@@ -17,7 +18,7 @@ import type { MetricSnapshot } from '../../shared/store/measurements.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 import {
-  decodePng,
+  expectChart,
   expectWithinEmailLimits,
   expectWithinSlackLimits,
   RecordingEmail,
@@ -247,8 +248,15 @@ describe('the digest of a simulated week', () => {
     });
     expect(digest.counts.published).toBe(11);
     expect(digest.byChannel).toEqual([
-      { channel: 'bsky-main', platform: 'bluesky', published: 5, failed: 1, unknown: 1 },
-      { channel: 'x-main', platform: 'x', published: 6, failed: 1, unknown: 0 },
+      {
+        channel: 'bsky-main',
+        handle: 'pulsecast.bsky.social',
+        platform: 'bluesky',
+        published: 5,
+        failed: 1,
+        unknown: 1,
+      },
+      { channel: 'x-main', handle: '@pulsecast', platform: 'x', published: 6, failed: 1, unknown: 0 },
     ]);
     expect(digest.failures.map((f) => f.reason)).toEqual([
       'Rejected by the platform (3)',
@@ -385,15 +393,12 @@ describe('the digest of a simulated week', () => {
     expect(sent.to).toBe('team@example.com');
     expect(sent.headers.Precedence).toBe('bulk');
     expect(sent.content.text).toContain('11 published, 2 failed, 1 outcome unknown, 3 coming up');
-    expect(sent.content.images).toHaveLength(1);
-    const chart = decodePng(sent.content.images[0]?.content ?? Buffer.alloc(0));
-    expect(chart).toMatchObject({ width: 640, height: 300 });
-    const colours = new Set<string>();
-    for (let i = 0; i < chart.pixels.length; i += chart.bytesPerPixel) {
-      colours.add(`${chart.pixels[i]},${chart.pixels[i + 1]},${chart.pixels[i + 2]}`);
-    }
-    expect(colours).toContain('29,99,237'); // the actual line
-    expect(colours).toContain('150,150,150'); // the pace line
-    expect(colours).toContain('220,38,38'); // OFF TRACK in the title: 264 clicks, nothing scheduled
+    // The top/bottom posts chart and the goal's chart.
+    expect(sent.content.images.map((i) => i.filename)).toEqual([
+      `${POSTS_CHART_NAME}.png`,
+      `${chartName(digest.goals[0] as never)}.png`,
+    ]);
+    expectChart(sent.content.images[1]?.content ?? Buffer.alloc(0), [CHART_COLORS.actual, CHART_COLORS.pace]);
+    expect(sent.content.text).toMatch(/off track/); // 264 clicks, nothing scheduled
   });
 });

@@ -71,9 +71,9 @@ describe('notify', () => {
     advance(CONFIG.goalCooldownMinutes * 60_000);
     expect((await notify(change(6, 'AT_RISK'), deps)).sent).toHaveLength(2);
     expect(slack.sent.map((m) => m.payload.text)).toEqual([
-      expect.stringContaining('AT RISK'),
-      expect.stringContaining('OFF TRACK'),
-      expect.stringContaining('AT RISK'),
+      expect.stringContaining('at risk'),
+      expect.stringContaining('off track'),
+      expect.stringContaining('at risk'),
     ]);
   });
 

@@ -3,13 +3,16 @@ import type { AddressInfo } from 'node:net';
 import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { chartRoute } from '../../local/charts.ts';
 import {
   localNotifications,
   localNotifyContext,
   OutboxEmailSender,
   SmtpEmailSender,
 } from '../../local/outbox.ts';
+import { FileChartHost } from '../../shared/notify/chart-host.ts';
 import { NotifyConfig } from '../../shared/notify/config.ts';
 import { composeMime } from '../../shared/notify/mime.ts';
 import { notify } from '../../shared/notify/notifier.ts';
@@ -17,7 +20,7 @@ import type { OutgoingEmail } from '../../shared/notify/port.ts';
 import { synthPulsecast } from '../infra/helpers.ts';
 import { MemoryStore } from '../support/memory-store.ts';
 import { FakeSlack } from './slack-server.ts';
-import { decodePng, eventOf, NOW } from './support.ts';
+import { decodePng, eventOf, expectWithinSlackLimits, NOW } from './support.ts';
 
 const config = NotifyConfig.parse({
   workspaces: [
@@ -108,6 +111,7 @@ function deps(dir: string, env: NodeJS.ProcessEnv = {}) {
       slack: local.slack,
       email: local.email,
       sender: local.sender,
+      charts: new FileChartHost(join(dir, 'charts'), () => 'http://127.0.0.1:4000'),
       now: () => new Date(NOW),
     },
   };
@@ -201,19 +205,43 @@ describe('local mode outbox', () => {
     await notify({ ...ready, detail: { ...ready.detail, digestId: 'digest-local-daily-2026-12-09' } }, d);
 
     const files = readdirSync(local.outbox).sort();
-    expect(files.filter((f) => f.endsWith('.png'))).toEqual([
-      '2026-12-10T09-00-00-000Z-notify_digest-local-daily-2026-12-09_slack_default_0.goal-spring-clicks.png',
+    // Slack's image block points at the chart local mode serves.
+    const slackJson = JSON.parse(
+      readFileSync(join(local.outbox, files.find((f) => f.endsWith('.json')) ?? ''), 'utf8'),
+    ) as { blocks: { type: string; image_url?: string }[] };
+    const images = slackJson.blocks.filter((b) => b.type === 'image');
+    expect(images.map((b) => b.image_url)).toEqual([
+      'http://127.0.0.1:4000/_local/charts?key=digest-local-daily-2026-12-09%2Fgoal-spring-clicks.png',
     ]);
-    decodePng(readFileSync(join(local.outbox, files.find((f) => f.endsWith('.png')) ?? '')));
+    // Every image URL resolves to a PNG through local mode's chart route; anything else is a 404.
+    const route = chartRoute(new FileChartHost(join(dir, 'charts'), () => 'http://127.0.0.1:4000'));
+    for (const { image_url } of images) {
+      const key = new URL(image_url ?? '').searchParams.get('key') ?? '';
+      const served = await route({ queryStringParameters: { key } } as never);
+      expect(served).toMatchObject({ statusCode: 200, isBase64Encoded: true });
+      decodePng(Buffer.from(String(served.body), 'base64'));
+    }
+    for (const key of ['../secrets.json', 'digest-local-daily-2026-12-09/missing.png']) {
+      expect((await route({ queryStringParameters: { key } } as never)).statusCode).toBe(404);
+    }
+    for (const payload of files.filter((f) => f.endsWith('.json'))) {
+      expectWithinSlackLimits(JSON.parse(readFileSync(join(local.outbox, payload), 'utf8')));
+    }
 
     const eml = readFileSync(join(local.outbox, files.find((f) => f.endsWith('.eml')) ?? ''), 'utf8');
-    expect(eml).toMatch(/^Precedence: bulk$/m);
+    expect(eml).toMatch(/^Precedence: bulk\r$/m);
+    // CRLF only, and a standards parser finds both parts and the chart.
+    expect(eml.replaceAll('\r\n', '')).not.toMatch(/[\r\n]/);
+    const mail = await PostalMime.parse(eml);
+    expect(mail.text).toContain('GOALS');
+    expect(mail.html).toContain('cid:goal-spring-clicks@pulsecast');
+    expect(mail.attachments.map((a) => a.mimeType)).toContain('image/png');
     const image = parts(eml).find((p) => /Content-Type: image\/png/.test(p.headers));
     expect(image?.headers).toMatch(/Content-ID: <goal-spring-clicks@pulsecast>/);
     expect(image?.headers).toMatch(/Content-Disposition: inline/);
-    expect(decodePng(Buffer.from(image?.body.replace(/\s+/g, '') ?? '', 'base64'))).toMatchObject({
-      width: 640,
-    });
+    expect(
+      decodePng(Buffer.from(image?.body.replace(/\s+/g, '') ?? '', 'base64')).width,
+    ).toBeGreaterThanOrEqual(600);
   });
 
   it('sends through a real SMTP server when PULSECAST_SMTP_URL is set: the same bytes as the .eml', async () => {

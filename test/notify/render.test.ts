@@ -1,6 +1,14 @@
 import { describe, expect, it } from 'vitest';
 import { EVENT_TYPES } from '../../shared/events.ts';
-import { chartName } from '../../shared/notify/chart.ts';
+import {
+  CHART_COLORS,
+  chartName,
+  goalChartSpec,
+  POSTS_CHART_NAME,
+  renderDigestCharts,
+  renderGoalChart,
+  renderPostsChart,
+} from '../../shared/notify/chart.ts';
 import type { Digest, GoalProgress } from '../../shared/notify/digest.ts';
 import { renderEmailAlert, renderEmailDigest } from '../../shared/notify/email.ts';
 import { noticeFor } from '../../shared/notify/notice.ts';
@@ -8,6 +16,7 @@ import { escapeSlack, renderSlackAlert, renderSlackDigest } from '../../shared/n
 import { truncate } from '../../shared/notify/text.ts';
 import {
   decodePng,
+  expectChart,
   expectWithinEmailLimits,
   expectWithinSlackLimits,
   NASTY,
@@ -129,14 +138,12 @@ describe('alert rendering', () => {
     const event = sampleEvents().find((e) => e.type === 'Post Failed');
     if (!event) throw new Error('no sample');
     const notice = noticeFor(event, context);
-    expect(notice.facts).toContainEqual({
-      label: 'Scheduled',
-      value: 'Thu 10 Dec 2026, 10:00 (Europe/Berlin)',
-    });
-    expect(notice.summary).toMatch(/Fix the cause, then reschedule it/);
+    // 09:00 UTC is 10:00 in Berlin in December: the zone's abbreviation says which clock.
+    expect(notice.facts).toContainEqual({ label: 'Scheduled', value: 'Thu 10 Dec 2026, 10:00 CET' });
+    expect(notice.summary).toMatch(/^What happened: /);
+    expect(notice.summary).toMatch(/Do this: fix the cause, then give it a new time/);
     const { postId } = event.detail as { postId: string };
-    expect(notice.summary).toContain(`pulsecast posts reschedule ${postId} --at <ISO time>`);
-    expect(notice.summary).toContain(`PATCH /v1/posts/${postId} {"scheduledAt": "<ISO time>"}`);
+    expect(notice.summary).toContain(`pulsecast posts reschedule ${postId} --at <time>`);
   });
 
   it('tells how to settle a post whose outcome is unknown', () => {
@@ -145,7 +152,53 @@ describe('alert rendering', () => {
     const { postId } = event.detail as { postId: string };
     const notice = noticeFor(event, context);
     expect(notice.summary).toContain(`pulsecast posts settle ${postId} --published <its URL>`);
-    expect(notice.summary).toContain(`POST /v1/posts/${postId}/settle`);
+    expect(notice.summary).toContain('--failed "<why>"');
+  });
+
+  it('names the post by its words, the channel by its handle, and links the post', () => {
+    const event = sampleEvents().find((e) => e.type === 'Post Failed');
+    if (!event) throw new Error('no sample');
+    const { postId, channel } = event.detail as { postId: string; channel: string };
+    const notice = noticeFor(event, {
+      ...context,
+      post: {
+        text: 'Spring is here: our new collection\nlands today',
+        platformUrl: 'https://x.com/a/status/1',
+      },
+      handles: new Map([[channel, '@pulsecast']]),
+      apiUrl: 'https://api.example.com/',
+    });
+    expect(notice.title).toBe(
+      'Not published: “Spring is here: our new collection lands today” on @pulsecast on X',
+    );
+    expect(notice.facts).toContainEqual({ label: 'Channel', value: '@pulsecast on X' });
+    expect(notice.links).toEqual([
+      { label: 'Open the post', url: 'https://x.com/a/status/1' },
+      { label: 'Post in Pulsecast', url: `https://api.example.com/v1/posts/${postId}` },
+    ]);
+  });
+});
+
+describe('charts', () => {
+  it('draws a goal with actual, pace, forecast, its 80 % band, target and today, at least 600 px wide', async () => {
+    const png = await renderGoalChart(
+      goal(0, { forecastLow: 3300, forecastHigh: 4900, asOf: '2026-12-10T23:00:00.000Z' }),
+    );
+    expectChart(png, [CHART_COLORS.actual, CHART_COLORS.pace, CHART_COLORS.band, CHART_COLORS.target]);
+  });
+
+  it('draws the top and bottom posts as bars', async () => {
+    const digest = bigDigest(0, 0);
+    const png = await renderPostsChart(digest.top, digest.bottom, 'engagements');
+    expectChart(png, [CHART_COLORS.top, CHART_COLORS.bottom]);
+  });
+
+  it("speaks the team's words in the chart spec: metric name with its unit, no raw ids", () => {
+    const spec = JSON.stringify(
+      goalChartSpec(goal(0, { metric: 'engagementRate', current: 3.6, target: 2, forecast: 4 })),
+    );
+    expect(spec).toContain('engagement rate 3.6 % (target 2 %)');
+    expect(spec).not.toContain('engagementRate');
   });
 });
 
@@ -168,16 +221,19 @@ describe('digest rendering', () => {
     expectWithinSlackLimits(payloads[0] as never);
   });
 
-  it('embeds one decodable chart per goal in the email, under Gmail clipping size', () => {
-    const email = renderEmailDigest(bigDigest(3, 2), { unsubscribe: 'https://example.com/unsubscribe' });
+  it('embeds every chart of the digest in the email, under Gmail clipping size', async () => {
+    const digest = bigDigest(3, 2);
+    const charts = await renderDigestCharts(digest);
+    const email = renderEmailDigest(digest, { unsubscribe: 'https://example.com/unsubscribe', charts });
 
     expectWithinEmailLimits(email);
     expect(email.bulk).toBe(true);
-    expect(email.images.map((i) => i.filename)).toEqual([0, 1, 2].map((i) => `${chartName(goal(i))}.png`));
-    for (const image of email.images) {
-      const png = decodePng(image.content);
-      expect(png).toMatchObject({ width: 640, height: 300 });
-    }
+    expect(email.images.map((i) => i.filename)).toEqual([
+      `${POSTS_CHART_NAME}.png`,
+      ...[0, 1, 2].map((i) => `${chartName(goal(i))}.png`),
+    ]);
+    for (const image of email.images) decodePng(image.content);
+    expect(email.html).toContain(`cid:${chartName(goal(0))}@pulsecast`);
   });
 
   it('renders sections from other stages the same way everywhere, escaped, with their links', () => {

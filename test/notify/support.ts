@@ -326,16 +326,28 @@ export function decodePng(png: Buffer): {
   expect(bytesPerPixel).toBeGreaterThan(0);
   const raw = inflateSync(Buffer.concat(idat));
   expect(raw.length).toBe((width * bytesPerPixel + 1) * height);
-  // Filter type 0 rows only (what the encoder writes): strip the filter bytes.
-  const pixels = Buffer.alloc(width * height * bytesPerPixel);
+  // Undo each row's filter (PNG spec §9: None, Sub, Up, Average, Paeth).
+  const stride = width * bytesPerPixel;
+  const pixels = Buffer.alloc(stride * height);
   for (let y = 0; y < height; y++) {
-    expect(raw[y * (width * bytesPerPixel + 1)]).toBe(0);
-    raw.copy(
-      pixels,
-      y * width * bytesPerPixel,
-      y * (width * bytesPerPixel + 1) + 1,
-      (y + 1) * (width * bytesPerPixel + 1),
-    );
+    const filter = raw[y * (stride + 1)] ?? -1;
+    expect(filter, `filter of row ${y}`).toBeGreaterThanOrEqual(0);
+    expect(filter, `filter of row ${y}`).toBeLessThanOrEqual(4);
+    for (let x = 0; x < stride; x++) {
+      const value = raw[y * (stride + 1) + 1 + x] ?? 0;
+      const a = x >= bytesPerPixel ? (pixels[y * stride + x - bytesPerPixel] ?? 0) : 0;
+      const b = y > 0 ? (pixels[(y - 1) * stride + x] ?? 0) : 0;
+      const c = x >= bytesPerPixel && y > 0 ? (pixels[(y - 1) * stride + x - bytesPerPixel] ?? 0) : 0;
+      const p = a + b - c;
+      const paeth =
+        Math.abs(p - a) <= Math.abs(p - b) && Math.abs(p - a) <= Math.abs(p - c)
+          ? a
+          : Math.abs(p - b) <= Math.abs(p - c)
+            ? b
+            : c;
+      const predictor = [0, a, b, (a + b) >> 1, paeth][filter] ?? 0;
+      pixels[y * stride + x] = (value + predictor) & 255;
+    }
   }
   return { width, height, pixels, bytesPerPixel };
 }
@@ -349,4 +361,26 @@ function crc32(bytes: Buffer): number {
   let c = 0xffffffff;
   for (const byte of bytes) c = (CRC_TABLE[(c ^ byte) & 0xff] ?? 0) ^ (c >>> 8);
   return (c ^ 0xffffffff) >>> 0;
+}
+
+/** The chart colours a drawn chart must show, as "r,g,b" (see CHART_COLORS). */
+export function hexColour(hex: string): string {
+  const n = Number.parseInt(hex.slice(1), 16);
+  return `${(n >> 16) & 255},${(n >> 8) & 255},${n & 255}`;
+}
+
+/**
+ * A chart PNG decodes, is at least 600 px wide (sharp on a phone's 2× screen at 390 px and in a
+ * 600 px email column), and shows each of `colours` (e.g. the actual line and the 80 % band).
+ */
+export function expectChart(png: Buffer, colours: readonly string[]): void {
+  const image = decodePng(png);
+  expect(image.width).toBeGreaterThanOrEqual(600);
+  const seen = new Map<string, number>();
+  for (let i = 0; i < image.pixels.length; i += image.bytesPerPixel) {
+    const key = `${image.pixels[i]},${image.pixels[i + 1]},${image.pixels[i + 2]}`;
+    seen.set(key, (seen.get(key) ?? 0) + 1);
+  }
+  // Dozens of pixels of the exact colour: a line or an area, not an antialiased stray.
+  for (const hex of colours) expect(seen.get(hexColour(hex)) ?? 0, `pixels of ${hex}`).toBeGreaterThan(50);
 }

@@ -1,10 +1,16 @@
-import type { DigestRecord, Mark, NotificationStore } from '../../shared/store/notifications.ts';
+import type {
+  DigestRecord,
+  Mark,
+  NotificationStore,
+  RecipientPreference,
+} from '../../shared/store/notifications.ts';
 import { clone, stripUndefined, type WriteHook } from './memory-base.ts';
 
 /** NotificationStore in memory: a mark is put only over an absent, expired, own or taken-over one. */
 export class MemoryNotificationStore implements NotificationStore {
   readonly marks = new Map<string, Mark>();
   readonly digests = new Map<string, DigestRecord>();
+  readonly preferences = new Map<string, RecipientPreference>();
 
   constructor(private readonly hook: WriteHook) {}
 
@@ -30,5 +36,13 @@ export class MemoryNotificationStore implements NotificationStore {
   }
   async getDigest(id: string) {
     return clone(this.digests.get(id));
+  }
+  async getRecipientPreference(address: string) {
+    return clone(this.preferences.get(address.toLowerCase()));
+  }
+  async putRecipientPreference(preference: RecipientPreference) {
+    this.hook.beforeWrite('putRecipientPreference');
+    const address = preference.address.toLowerCase();
+    this.preferences.set(address, clone({ ...preference, address }));
   }
 }

@@ -1,5 +1,5 @@
 import { writeFile } from 'node:fs/promises';
-import type { CommandSpec } from '../command.ts';
+import { type CommandSpec, POST_FILTERS, postFilters } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { println } from '../io.ts';
 
@@ -13,9 +13,12 @@ function exportCommand(format: keyof typeof FORMATS): CommandSpec {
   return {
     path: ['export', format],
     summary: `export the calendar as ${what}`,
-    options: { out: { type: 'string', arg: 'FILE', description: 'write to FILE instead of stdout' } },
+    options: {
+      out: { type: 'string', arg: 'FILE', description: 'write to FILE instead of stdout' },
+      ...POST_FILTERS,
+    },
     async run({ options, io, api }) {
-      const { body } = await api.send({ method: 'GET', path, accept });
+      const { body } = await api.send({ method: 'GET', path, accept, query: postFilters(options) });
       const out = options.string('out');
       if (out === undefined) {
         io.stdout.write(new TextDecoder().decode(body));

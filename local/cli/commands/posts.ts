@@ -1,4 +1,12 @@
-import { type CommandContext, type CommandSpec, JSON_OPTION } from '../command.ts';
+import {
+  answer,
+  type CommandContext,
+  type CommandSpec,
+  JSON_OPTION,
+  POST_FILTERS,
+  postFilters,
+  readCommand,
+} from '../command.ts';
 import { CliError, UsageError } from '../errors.ts';
 import { println, type TextSink } from '../io.ts';
 import { printJson, renderTable, truncate } from '../output.ts';
@@ -9,33 +17,61 @@ const PostPageSchema = pageSchema(PostSchema);
 /** How much of a post's text the list shows: enough to recognise it, short enough for one line. */
 const TEXT_PREVIEW = 50;
 
+/** A post's latest numbers (absent before its first metrics snapshot). */
+function latest(post: Post): { impressions?: number; engagements?: number; rate?: number } {
+  const snapshot = post.latestMetrics;
+  if (!snapshot) return {};
+  const m = snapshot.metrics;
+  const engagements =
+    m.engagements ??
+    (['likes', 'comments', 'shares', 'saves'].some((k) => m[k] !== undefined)
+      ? (m.likes ?? 0) + (m.comments ?? 0) + (m.shares ?? 0) + (m.saves ?? 0)
+      : undefined);
+  return {
+    ...(m.impressions !== undefined ? { impressions: m.impressions } : {}),
+    ...(engagements !== undefined ? { engagements } : {}),
+    ...(snapshot.engagementRate !== undefined ? { rate: snapshot.engagementRate } : {}),
+  };
+}
+
+/** Highest first for metrics; a post without the number goes last. */
+const byMetric =
+  (key: 'impressions' | 'engagements' | 'rate') =>
+  (a: Post, b: Post): number =>
+    (latest(b)[key] ?? -1) - (latest(a)[key] ?? -1) || a.scheduledAt.localeCompare(b.scheduledAt);
+
+const SORTS = {
+  scheduled: (a: Post, b: Post) => a.scheduledAt.localeCompare(b.scheduledAt),
+  impressions: byMetric('impressions'),
+  engagements: byMetric('engagements'),
+  rate: byMetric('rate'),
+} as const;
+
 export const postsListCommand: CommandSpec = {
   path: ['posts', 'list'],
   summary: 'list posts, soonest first',
   options: {
-    status: {
+    ...POST_FILTERS,
+    sort: {
       type: 'string',
-      arg: 'STATUS',
-      description: 'SCHEDULED, QUEUED, PUBLISHING, PUBLISHED, FAILED, CANCELLED, UNKNOWN or HELD',
+      arg: 'KEY',
+      description: `order by ${Object.keys(SORTS).join(', ')} (default: scheduled; metrics highest first)`,
     },
-    channel: { type: 'string', arg: 'ID', description: 'only this channel' },
-    campaign: { type: 'string', arg: 'ID', description: 'only this campaign' },
-    from: { type: 'string', arg: 'ISO', description: 'scheduled at or after, e.g. 2025-03-01T00:00:00Z' },
-    to: { type: 'string', arg: 'ISO', description: 'scheduled before' },
     limit: { type: 'string', arg: 'N', description: 'posts per page' },
     all: { type: 'boolean', description: 'fetch every page, not just the first' },
     cursor: { type: 'string', arg: 'CURSOR', description: 'start at this page (as printed when more exist)' },
     json: JSON_OPTION,
   },
   async run({ options, io, api }) {
-    const filters = {
-      status: options.string('status'),
-      channel: options.string('channel'),
-      campaign: options.string('campaign'),
-      from: options.string('from'),
-      to: options.string('to'),
-      limit: options.positiveInteger('limit')?.toString(),
-    };
+    const sortKey = options.string('sort') ?? 'scheduled';
+    const sort = SORTS[sortKey as keyof typeof SORTS];
+    if (!sort) {
+      throw new UsageError(`--sort must be one of ${Object.keys(SORTS).join(', ')}, not "${sortKey}"`, [
+        'posts',
+        'list',
+      ]);
+    }
+    const filters = { ...postFilters(options), limit: options.positiveInteger('limit')?.toString() };
     const all = options.flag('all');
     const seen = new Set<string>();
     const items: Post[] = [];
@@ -56,6 +92,8 @@ export const postsListCommand: CommandSpec = {
       cursor = nextCursor;
     } while (all && cursor !== undefined);
 
+    // Sorted here, within what was fetched (the API lists by time): say so when pages are left.
+    items.sort(sort);
     if (options.flag('json')) {
       printJson(io.stdout, all || nextCursor === undefined ? { items } : { items, nextCursor });
       return 0;
@@ -69,6 +107,8 @@ export const postsListCommand: CommandSpec = {
   },
 };
 
+const number = (value: number | undefined) => (value === undefined ? '–' : value.toLocaleString('en-US'));
+
 function printPostTable(sink: TextSink, posts: readonly Post[]): void {
   if (posts.length === 0) {
     println(sink, 'no posts');
@@ -77,30 +117,32 @@ function printPostTable(sink: TextSink, posts: readonly Post[]): void {
   println(
     sink,
     renderTable(
-      ['SCHEDULED AT', 'ID', 'CHANNEL', 'STATUS', 'TEXT'],
-      posts.map((post) => [
-        post.scheduledAt,
-        post.id,
-        post.channel,
-        post.status,
-        truncate(post.text, TEXT_PREVIEW),
-      ]),
+      ['SCHEDULED AT', 'ID', 'CHANNEL', 'STATUS', 'IMPRESSIONS', 'ENGAGEMENTS', 'RATE', 'TEXT'],
+      posts.map((post) => {
+        const m = latest(post);
+        return [
+          post.scheduledAt,
+          post.id,
+          post.channel,
+          post.status,
+          number(m.impressions),
+          number(m.engagements),
+          m.rate === undefined ? '–' : `${(m.rate * 100).toFixed(1)} %`,
+          truncate(post.text, TEXT_PREVIEW),
+        ];
+      }),
     ),
   );
 }
 
-export const postsShowCommand: CommandSpec = {
+export const postsShowCommand = readCommand({
   path: ['posts', 'show'],
   summary: 'show one post with its publish result and metric history',
   operands: [{ name: 'ID', description: "the post's id" }],
-  options: { json: JSON_OPTION },
-  async run({ operands, options, io, api }) {
-    const post = await api.json({ method: 'GET', path: postPath(operands[0]!) }, PostSchema);
-    if (options.flag('json')) printJson(io.stdout, post);
-    else printPost(io.stdout, post);
-    return 0;
-  },
-};
+  request: ([id]) => ({ method: 'GET', path: postPath(id ?? '') }),
+  schema: PostSchema,
+  print: (post, io) => printPost(io.stdout, post),
+});
 
 function printPost(sink: TextSink, post: Post): void {
   const fields: [string, string | undefined][] = [
@@ -162,9 +204,9 @@ export const postsCancelCommand: CommandSpec = {
     const response = await api.send(spec);
     // The API answers the cancelled post; a bare 204 means the same thing without the details.
     const post = response.body.length > 0 ? api.parse(response, PostSchema, spec) : undefined;
-    if (options.flag('json')) printJson(io.stdout, post ?? { id, status: 'CANCELLED' });
-    else println(io.stdout, `${id}: ${post?.status ?? 'CANCELLED'}`);
-    return 0;
+    return answer({ options, io }, post ?? { id, status: 'CANCELLED' }, () =>
+      println(io.stdout, `${id}: ${post?.status ?? 'CANCELLED'}`),
+    );
   },
 };
 
@@ -187,9 +229,9 @@ Example:
     const { at } = options.required('at');
     const current = await api.json({ method: 'GET', path: postPath(id) }, PostSchema);
     const post = await sendJson(api, 'PATCH', postPath(id), { scheduledAt: at, version: current.version });
-    if (options.flag('json')) printJson(io.stdout, post);
-    else println(io.stdout, `${post.id}: ${post.status} at ${post.scheduledAt}`);
-    return 0;
+    return answer({ options, io }, post, () =>
+      println(io.stdout, `${post.id}: ${post.status} at ${post.scheduledAt}`),
+    );
   },
 };
 
@@ -231,9 +273,9 @@ Examples:
         ? { outcome: 'published', url, ...(platformPostId ? { platformPostId } : {}) }
         : { outcome: 'failed', reason };
     const post = await sendJson(api, 'POST', `${postPath(id)}/settle`, { ...body, version: current.version });
-    if (options.flag('json')) printJson(io.stdout, post);
-    else println(io.stdout, `${post.id}: ${post.status}${post.platformUrl ? ` ${post.platformUrl}` : ''}`);
-    return 0;
+    return answer({ options, io }, post, () =>
+      println(io.stdout, `${post.id}: ${post.status}${post.platformUrl ? ` ${post.platformUrl}` : ''}`),
+    );
   },
 };
 

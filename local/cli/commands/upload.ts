@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { extname } from 'node:path';
 import { type CommandSpec, JSON_OPTION } from '../command.ts';
 import { ApiProblemError, CliError } from '../errors.ts';
-import { println } from '../io.ts';
+import { println, type TextSink } from '../io.ts';
 import { printIssues, printJson, renderTable } from '../output.ts';
 import { type UploadPlan, UploadPlanSchema } from '../responses.ts';
 
@@ -48,6 +48,11 @@ Examples:
 
   async run({ operands, options, io, api }) {
     const file = operands[0]!;
+    const body = await readCalendar(file);
+    const progress = waiting(
+      io.stderr,
+      `uploading ${file} (${megabytes(body.length)}, ${rowsIn(body)} rows)`,
+    );
     const plan = await api
       .json(
         {
@@ -61,12 +66,13 @@ Examples:
             dateFormat: options.string('date-format'),
             timezone: options.string('timezone'),
           },
-          body: await readCalendar(file),
+          body,
           contentType: contentTypeFor(file),
         },
         UploadPlanSchema,
       )
       .catch((error: unknown) => {
+        progress.done();
         // 409 upload-conflict: some rows were applied and some were not; show which, exit 1.
         const partial =
           error instanceof ApiProblemError && error.problem.type?.endsWith(':upload-conflict')
@@ -75,6 +81,7 @@ Examples:
         if (!partial?.success) throw error;
         return { ...partial.data, conflicted: error instanceof ApiProblemError ? error.problem.detail : '' };
       });
+    progress.done();
     if (options.flag('json')) printJson(io.stdout, plan);
     else printPlan(io.stdout, plan);
     if ('conflicted' in plan) {
@@ -125,4 +132,32 @@ function printPlan(sink: Parameters<typeof println>[0], plan: UploadPlan): void 
     println(sink, `${plan.warnings.length} warning${plan.warnings.length === 1 ? '' : 's'}:`);
     printIssues(sink, plan.warnings);
   }
+}
+
+const megabytes = (bytes: number) => `${(bytes / 1_048_576).toFixed(bytes < 104_858 ? 2 : 1)} MB`;
+
+/** Lines after the header (a JSON file counts as one document). */
+function rowsIn(body: Uint8Array): string {
+  let lines = 0;
+  for (const byte of body) if (byte === 10) lines++;
+  return Math.max(0, lines - 1).toLocaleString('en-US');
+}
+
+/**
+ * A line that counts the seconds while the API validates and plans the upload (one request, so
+ * time is the honest measure), redrawn in place on a terminal and cleared at the end. Piped or
+ * redirected, it prints nothing, so logs and scripts stay clean.
+ */
+function waiting(sink: TextSink, what: string): { done(): void } {
+  if (!sink.isTTY) return { done: () => undefined };
+  const started = Date.now();
+  const draw = () => sink.write(`\r${what}… ${Math.round((Date.now() - started) / 1000)} s`);
+  draw();
+  const timer = setInterval(draw, 500);
+  return {
+    done: () => {
+      clearInterval(timer);
+      sink.write('\r\u001b[2K');
+    },
+  };
 }
