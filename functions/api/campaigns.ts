@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { CampaignInput } from '../../shared/domain/index.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { saveCampaign } from '../../shared/goals/campaigns.ts';

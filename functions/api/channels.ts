@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { createChannel, replaceChannel } from '../../shared/channels.ts';
 import { ChannelInput } from '../../shared/domain/index.ts';
 import { BadRequestError, NotFoundError } from '../../shared/errors.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PostStatus, Slug } from '../../shared/domain/index.ts';
 
 /** An instant in a query string: any ISO-8601 date-time with offset (or a date), normalised to UTC. */

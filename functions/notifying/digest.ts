@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DigestPeriod, runDigest } from '../../shared/notify/digest.ts';
 import { StoreDigestSource } from '../../shared/notify/source.ts';
 import { goalsReader, notifyConfig } from '../commons/notify-runtime.ts';

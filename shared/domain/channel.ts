@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HttpUrl, IanaTimezone, Slug, UtcInstant } from './common.ts';
 
 export const PLATFORMS = [

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CommandSpec, JSON_OPTION } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { println } from '../io.ts';
