@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -50,6 +51,12 @@ export interface LocalModeOptions {
    * @default now (or PULSECAST_CLOCK_START)
    */
   start?: number;
+  /**
+   * Leave out the Dispatcher and Collector firings that provably find nothing due
+   * (local/idle-sweeps.ts); `false` runs every firing (the equivalence test compares the two).
+   * @default true
+   */
+  skipIdleSweeps?: boolean;
 }
 
 export interface LocalMode {
@@ -60,13 +67,14 @@ export interface LocalMode {
   outboxDir: string;
   simulators: { platform: string; url: string }[];
   stateMachines: string[];
-  /** Runs everything due up to now + `ms` in order, and resolves when the system is idle. */
-  advance(ms: number): Promise<AdvanceResult>;
   /**
-   * `advance`, leaving out the Dispatcher and Collector firings that would find nothing due
+   * Runs everything due up to now + `ms` in order, and resolves when the system is idle. The
+   * Dispatcher and Collector firings that would find nothing due are left out and counted
    * (local/idle-sweeps.ts): how the demo plays weeks of history in seconds.
    */
-  fastForward(ms: number): Promise<AdvanceResult & { idleSweepsSkipped: number }>;
+  advance(ms: number): Promise<AdvanceResult>;
+  /** The same as `advance` (the name the demo's start-up uses). */
+  fastForward(ms: number): Promise<AdvanceResult>;
   stop(): Promise<void>;
 }
 
@@ -75,6 +83,8 @@ export interface AdvanceResult {
   to: string;
   executions: { started: number; succeeded: number; failed: number };
   schedulesFired: number;
+  /** Dispatcher and Collector firings left out because they had provably nothing to do. */
+  idleSweepsSkipped: number;
   eventsDelivered: number;
 }
 
@@ -98,10 +108,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   // The AWS SDK's own variable: whatever DynamoDB call is left to the SDK's defaults (a Step
   // Functions DynamoDB task) reaches dynalite, not AWS. Pulsecast's own code gets its table below.
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  const store = new DynamoStore({
-    tableName: dynamo.tableName,
-    client: createDocumentClient(dynamoClient({ endpoint: dynamo.endpoint, unsigned: true })),
-  });
+  const tableClient = dynamoClient({ endpoint: dynamo.endpoint, unsigned: true });
+  // Every write tells the idle-sweep skipper that the due index may have changed.
+  const writes = { onWrite: () => {} };
+  notifyWrites(tableClient, () => writes.onWrite());
+  const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(tableClient) });
 
   const clockFile = join(options.dataDir, 'clock.json');
   const clock = new VirtualClock({ start: restoredClock(clockFile) ?? options.start ?? Date.now() });
@@ -197,7 +208,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   }
 
   let schedulesFired = 0;
-  let idleSweeps: IdleSweeps | undefined;
+  const sweeps = new Map([
+    [logicalId(stack.publishing.stateMachine), DISPATCHER_SWEEP],
+    [logicalId(stack.measuring.stateMachine), COLLECTOR_SWEEP],
+  ]);
+  const sweepRunning = () =>
+    [...sweeps.keys()].some((id) => runners.get(id)?.executions.some((e) => e.status === 'RUNNING'));
+  const idleSweeps =
+    options.skipIdleSweeps === false ? undefined : new IdleSweeps(sweeps, store, sweepRunning);
+  if (idleSweeps) writes.onWrite = () => idleSweeps.tableWritten();
   const cancelSchedules = startSchedules(schedulesFrom(template, resolveOptions), clock, (schedule, at) => {
     schedulesFired++;
     if (schedule.target.kind === 'stateMachine') {
@@ -233,6 +252,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       const before = {
         executions: executionsNow(),
         fired: schedulesFired,
+        skipped: idleSweeps?.skipped ?? 0,
         delivered: eventBus.deliveries.length,
       };
       const from = clock.now().toISOString();
@@ -247,6 +267,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
           failed: after.failed - before.executions.failed,
         },
         schedulesFired: schedulesFired - before.fired,
+        idleSweepsSkipped: (idleSweeps?.skipped ?? 0) - before.skipped,
         eventsDelivered: eventBus.deliveries.length - before.delivered,
       };
     });
@@ -299,22 +320,6 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     }, 1000);
   }
 
-  const sweeps = new Map([
-    [logicalId(stack.publishing.stateMachine), DISPATCHER_SWEEP],
-    [logicalId(stack.measuring.stateMachine), COLLECTOR_SWEEP],
-  ]);
-  const sweepRunning = () =>
-    [...sweeps.keys()].some((id) => runners.get(id)?.executions.some((e) => e.status === 'RUNNING'));
-  const fastForward = async (ms: number) => {
-    const skipper = new IdleSweeps(sweeps, store, sweepRunning);
-    idleSweeps = skipper;
-    try {
-      return { ...(await advance(ms)), idleSweepsSkipped: skipper.skipped };
-    } finally {
-      idleSweeps = undefined;
-    }
-  };
-
   return {
     apiUrl: api.url,
     store,
@@ -324,7 +329,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     simulators: fleet.simulators.map((sim) => ({ platform: sim.platform, url: sim.url })),
     stateMachines: [...runners.values()].map((runner) => runner.machine.name),
     advance,
-    fastForward,
+    fastForward: advance,
     stop: async () => {
       if (ticker) clearInterval(ticker);
       await advancing;
@@ -336,6 +341,22 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       await dynamo.stop();
     },
   };
+}
+
+/** Calls `written` around every write the client sends (before it, and once it is done). */
+function notifyWrites(client: DynamoDBClient, written: () => void): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!/^(Put|Update|Delete|BatchWrite|TransactWrite)/.test(context.commandName ?? '')) return next(args);
+      written();
+      try {
+        return await next(args);
+      } finally {
+        written();
+      }
+    },
+    { step: 'initialize', name: 'pulsecastLocalWrites' },
+  );
 }
 
 /**
