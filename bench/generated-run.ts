@@ -1,13 +1,11 @@
-import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { promisify } from 'node:util';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type AdvanceResult, startLocalMode } from '../local/local-mode.ts';
 import { uploadCalendar } from '../shared/calendar/upload.ts';
+import { runApart, serveApart } from './apart.ts';
 
 /** Where a generated run starts: a Monday, local midnight in Berlin. */
 export const GENERATED_START = Date.parse('2027-03-01T00:00:00.000Z');
@@ -55,25 +53,9 @@ export interface GeneratedRunOptions {
   skipIdleSweeps: boolean;
 }
 
-/**
- * {@link playGenerated} in a Node process of its own: local mode loads the handler modules once
- * per process (their module-scope clients then point at that run's table), so each run needs a
- * fresh one.
- */
-export async function playGeneratedApart(options: GeneratedRunOptions): Promise<GeneratedRun> {
-  const dir = mkdtempSync(join(tmpdir(), 'pulsecast-generated-out-'));
-  const out = join(dir, 'run.json');
-  try {
-    await promisify(execFile)(
-      process.execPath,
-      ['--import', 'tsx', fileURLToPath(import.meta.url), JSON.stringify(options), out],
-      { cwd: options.root, maxBuffer: 64 * 1024 * 1024 },
-    );
-    return JSON.parse(readFileSync(out, 'utf8')) as GeneratedRun;
-  } finally {
-    rmSync(dir, { recursive: true, force: true });
-  }
-}
+/** {@link playGenerated} in a Node process of its own (bench/apart.ts says why). */
+export const playGeneratedApart = (options: GeneratedRunOptions): Promise<GeneratedRun> =>
+  runApart<GeneratedRun>(import.meta.url, options, options.root);
 
 /**
  * Starts local mode on a fresh data folder (manual clock), uploads a generated calendar on the
@@ -141,14 +123,7 @@ function readEvents(path: string): GeneratedRun['events'] {
     .map((event) => ({ detailType: event['detail-type'], detail: event.detail, time: event.time }));
 }
 
-// `node --import tsx bench/generated-run.ts '<options JSON>' <out file>`: one run, its result written to the file.
-if (process.argv[1] === fileURLToPath(import.meta.url)) {
-  const [options, out] = process.argv.slice(2);
-  if (!options || !out) throw new Error('usage: generated-run.ts <options JSON> <out file>');
-  const run = await playGenerated(JSON.parse(options) as GeneratedRunOptions);
-  writeFileSync(out, JSON.stringify(run));
-  process.exit(0);
-}
+await serveApart(import.meta.url, playGenerated);
 
 /**
  * What two runs of the same calendar may differ in without a different outcome: the simulators'

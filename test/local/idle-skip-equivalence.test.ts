@@ -5,12 +5,12 @@ import { comparable, type GeneratedRun, playGeneratedApart } from '../../bench/g
  * Skipping the idle Dispatcher and Collector firings changes no outcome: the same generated
  * calendar, played once with every firing and once with the idle ones left out, leaves the same
  * posts (statuses, platform ids, attempts), metric snapshots, due entries, notification marks and
- * events. The test plays two days (a run with every firing costs a state-machine execution per
+ * events. The test plays a day (a run with every firing costs a state-machine execution per
  * minute); `npm run bench` plays the generated month the same way.
  */
 describe('local time travel that skips idle sweeps', () => {
-  const days = 2;
-  const posts = 40;
+  const days = 1;
+  const posts = 24;
 
   it('leaves the table and the events exactly as a run that fires every sweep', async () => {
     const [skipping, everyFiring] = (await Promise.all(
