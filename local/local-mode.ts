@@ -15,6 +15,7 @@ import type { EventPublisher } from '../shared/events.ts';
 import { LOCAL_SECRET_REF } from '../shared/measuring/webhook-secret.ts';
 import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
+import { AdvanceJobs } from './advance-jobs.ts';
 import { VirtualClock } from './clock.ts';
 import { functionEntries, stateMachineArn } from './cloudformation/template.ts';
 import { DurationError, parseDuration } from './duration.ts';
@@ -285,6 +286,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     return advanceTo(Date.now() + offset);
   };
 
+  const jobs = new AdvanceJobs<AdvanceResult>();
+  const jobPath = (id: string) => `/_local/clock/advance?job=${encodeURIComponent(id)}`;
   const api = await startLocalApi({
     port: options.port,
     root: options.root,
@@ -292,15 +295,36 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       'GET /_local/clock': async () => json(200, { now: clock.now().toISOString() }),
       'POST /_local/clock/advance': async (event) => {
         let ms: number;
+        let background: boolean;
         try {
-          const body = JSON.parse(bodyText(event) || '{}') as { by?: unknown };
+          const body = JSON.parse(bodyText(event) || '{}') as { by?: unknown; async?: unknown };
           if (typeof body.by !== 'string')
             throw new DurationError('send {"by": "PT24H"} (an ISO-8601 duration)');
+          if (body.async !== undefined && typeof body.async !== 'boolean')
+            throw new DurationError('"async" must be true or false');
           ms = parseDuration(body.by);
+          background = body.async === true;
         } catch (error) {
           return problem(400, 'bad-request', (error as Error).message);
         }
-        return json(200, await advance(ms));
+        if (!background) return json(200, await advance(ms));
+        // A long advance answers at once with a job to poll (GET /_local/clock/advance?job=…).
+        const from = clock.now().toISOString();
+        const target = new Date(clock.nowMs() + ms).toISOString();
+        const startedBefore = executionsNow().started;
+        const job = jobs.start(advance(ms), () => ({
+          from,
+          target,
+          reached: clock.now().toISOString(),
+          executions: executionsNow().started - startedBefore,
+        }));
+        return json(202, job, { location: jobPath(job.id) });
+      },
+      'GET /_local/clock/advance': async (event) => {
+        const id = event.queryStringParameters?.job;
+        if (!id) return problem(400, 'bad-request', 'name the job: GET /_local/clock/advance?job=<id>');
+        const job = jobs.get(id);
+        return job ? json(200, job) : problem(404, 'not-found', `no advance job ${id}`);
       },
     },
   });
