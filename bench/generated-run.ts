@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type AdvanceResult, startLocalMode } from '../local/local-mode.ts';
+import type { Usage } from '../local/usage.ts';
 import { uploadCalendar } from '../shared/calendar/upload.ts';
 import { runApart, serveApart } from './apart.ts';
 
@@ -44,6 +45,8 @@ export interface GeneratedRun {
   events: { detailType: string; detail: unknown; time: string }[];
   result: AdvanceResult;
   wallMs: number;
+  /** What the run would have been billed for on AWS. */
+  usage: Usage;
 }
 
 export interface GeneratedRunOptions {
@@ -74,15 +77,23 @@ export async function playGenerated(options: GeneratedRunOptions): Promise<Gener
   try {
     // Instagram takes no text-only post; every other demo channel does.
     const channels = local.seededChannels.filter((id) => !/insta/i.test(id));
-    const body = new TextEncoder().encode(generatedCalendar(channels, options.posts, options.days));
-    await uploadCalendar(
-      { body, contentType: 'csv', dryRun: false },
-      { store: local.store, now: () => local.clock.now() },
-    );
+    if (options.posts > 0) {
+      const body = new TextEncoder().encode(generatedCalendar(channels, options.posts, options.days));
+      await uploadCalendar(
+        { body, contentType: 'csv', dryRun: false },
+        { store: local.store, now: () => local.clock.now() },
+      );
+    }
     const started = performance.now();
     const result = await local.advance(options.days * 24 * 3600_000);
     const wallMs = performance.now() - started;
-    return { items: await scanTable(), events: readEvents(join(dataDir, 'events.jsonl')), result, wallMs };
+    return {
+      items: await scanTable(),
+      events: readEvents(join(dataDir, 'events.jsonl')),
+      result,
+      wallMs,
+      usage: local.usage(),
+    };
   } finally {
     await local.stop();
     rmSync(dataDir, { recursive: true, force: true });

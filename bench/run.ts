@@ -12,11 +12,14 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
 import { PROJECT_ROOT } from '../infra/constructs/pulsecast-function.ts';
+import { createPulsecastApp } from '../infra/pulsecast-app.ts';
 import { appFunctions, importMs, withBundles } from './bundles.ts';
 import { benchUploadApart } from './calendar.ts';
-import { comparable, playGeneratedApart } from './generated-run.ts';
+import { comparable, type GeneratedRun, playGeneratedApart } from './generated-run.ts';
 import { benchDemoApart } from './local-mode.ts';
+import { costOf, PRICES, usageDifference } from './prices.ts';
 
 export interface BenchSizes {
   demoDays: number;
@@ -54,7 +57,7 @@ export interface BenchResults {
   sizes: BenchSizes;
   /** figure → number; see {@link TARGETS} for what each means. */
   figures: Record<string, number>;
-  /** Figures of the issue this harness does not measure yet, and why. */
+  /** Figures of the issue this harness does not measure (or measures only in part), and why. */
   notMeasured: Record<string, string>;
 }
 
@@ -62,6 +65,8 @@ export interface BenchResults {
 export const TARGETS: Record<string, string> = {
   local_8d_demo_s: '≤ 15',
   local_36d_200posts_s: '≤ 60',
+  cost_usd_per_1000_posts: '≤ 0.05',
+  cost_usd_fixed_month: '≤ 3',
   bundle_kb_max: '≤ 300',
   init_ms_max: '≤ 100',
 };
@@ -71,9 +76,10 @@ export const NOT_MEASURED: Record<string, string> = {
   publish_lateness_p50_ms: 'not built yet: needs a real-clock run of 1,000 posts over 5 minutes',
   publish_lateness_p99_ms: 'not built yet: needs a real-clock run of 1,000 posts over 5 minutes',
   collect_posts_per_s: 'not built yet',
-  cost_usd_per_1000_posts: 'not built yet: needs request, GB-s and capacity-unit counting in local mode',
-  cost_usd_per_1000_posts_naive: 'not built yet',
-  cost_usd_fixed_month: 'not built yet',
+  custom_metrics_month:
+    'the fixed cost leaves out custom metrics (about $0.30 each a month): which ones are emitted every minute is not counted',
+  dynamodb_index_writes:
+    'write units are the table only (dynalite does not count writes to the global secondary indexes): a lower bound',
 };
 
 export async function runBench(
@@ -114,6 +120,10 @@ export async function runBench(
   figures[`local_${sizes.generatedDays}d_${sizes.generatedPosts}posts_s`] = round(generated.wallMs / 1000, 2);
   figures.local_generated_executions = generated.result.executions.started;
   figures.local_generated_idle_sweeps_skipped = generated.result.idleSweepsSkipped;
+
+  log(`costs: the same ${sizes.generatedDays} days without posts`);
+  const idle = await playGeneratedApart({ root, posts: 0, days: sizes.generatedDays, skipIdleSweeps: true });
+  Object.assign(figures, costFigures(generated, idle, sizes));
 
   if (options.monthEquivalence) {
     log(`local mode: ${sizes.equivalenceDays} generated days with and without skipping idle sweeps`);
@@ -169,6 +179,70 @@ function packageVersions(root: string): Record<string, string> {
 }
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/**
+ * The cost figures, from what two local runs counted (bench/prices.ts prices them): the run with
+ * the generated posts and the same days without any. Marginal: what the posts added, per 1,000.
+ * Naive: the same work with one Standard workflow per post instead of the Express sweeps (a
+ * Wait, Publish and Record, then a Wait and a Collect per checkpoint). Fixed: the run without
+ * posts scaled to 30 days, plus every idle sweep local mode left out (each an Express execution
+ * of at most 100 ms and one 512 MB Lambda invocation of at most 100 ms on AWS), plus the
+ * stack's alarms, dashboards, secrets and keys.
+ */
+export function costFigures(
+  withPosts: GeneratedRun,
+  without: GeneratedRun,
+  sizes: BenchSizes,
+): Record<string, number> {
+  const posts = sizes.generatedPosts;
+  const added = usageDifference(withPosts.usage, without.usage);
+  const perThousand = (usd: number) => (usd / Math.max(1, posts)) * 1000;
+  const snapshots = withPosts.items.filter((item) => String(item.sk).startsWith('SNAPSHOT#')).length;
+  const transitionsPerPost = 3 + 2 * (snapshots / Math.max(1, posts));
+  const naive =
+    costOf({ ...added, express: { requests: 0, gbSeconds: 0 } }) +
+    transitionsPerPost * posts * PRICES.standardPerTransition;
+
+  const monthScale = 30 / sizes.generatedDays;
+  const sweepUsd =
+    PRICES.expressPerRequest +
+    0.1 * (64 / 1024) * PRICES.expressPerGbSecond +
+    PRICES.lambdaPerRequest +
+    0.1 * 0.5 * PRICES.lambdaArmPerGbSecond;
+  const resources = stackResources();
+  const fixed =
+    costOf(without.usage) * monthScale +
+    without.usage.idleSweepsSkipped * monthScale * sweepUsd +
+    resources.alarms * PRICES.alarmPerMonth +
+    resources.dashboards * PRICES.dashboardPerMonth +
+    resources.secrets * PRICES.secretPerMonth +
+    resources.kmsKeys * PRICES.kmsKeyPerMonth;
+  return {
+    cost_usd_per_1000_posts: round(perThousand(costOf(added)), 4),
+    cost_usd_per_1000_posts_naive: round(perThousand(naive), 4),
+    cost_write_units_per_post: round(added.dynamodb.writeUnits / Math.max(1, posts), 1),
+    cost_read_units_per_post: round(added.dynamodb.readUnits / Math.max(1, posts), 1),
+    cost_express_gb_s_per_post: round(added.express.gbSeconds / Math.max(1, posts), 4),
+    cost_usd_fixed_month: round(fixed, 2),
+    cost_fixed_alarms: resources.alarms,
+    cost_fixed_dashboards: resources.dashboards,
+  };
+}
+
+/** The billed-by-the-month resources of the synthesized stack. */
+function stackResources(): { alarms: number; dashboards: number; secrets: number; kmsKeys: number } {
+  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const resources = Object.values(
+    (Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string }> }).Resources,
+  );
+  const count = (type: string) => resources.filter((resource) => resource.Type === type).length;
+  return {
+    alarms: count('AWS::CloudWatch::Alarm'),
+    dashboards: count('AWS::CloudWatch::Dashboard'),
+    secrets: count('AWS::SecretsManager::Secret'),
+    kmsKeys: count('AWS::KMS::Key'),
+  };
+}
 
 /** The results as a Markdown table: headline figures first, then every figure. */
 export function table(results: BenchResults): string {

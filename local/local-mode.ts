@@ -33,6 +33,7 @@ import { startSimulatorFleet } from './simulators/fleet.ts';
 import { LocalStateMachineRunner } from './stepfunctions/runner.ts';
 import { stepFunctionsIntegrations } from './stepfunctions/sfn.ts';
 import { resolveStateMachines } from './stepfunctions/state-machines.ts';
+import { type Usage, UsageMeter } from './usage.ts';
 
 export interface LocalModeOptions {
   root: string;
@@ -76,6 +77,8 @@ export interface LocalMode {
   advance(ms: number): Promise<AdvanceResult>;
   /** The same as `advance` (the name the demo's start-up uses). */
   fastForward(ms: number): Promise<AdvanceResult>;
+  /** What the run so far would have been billed for on AWS (local/usage.ts). */
+  usage(): Usage;
   stop(): Promise<void>;
 }
 
@@ -113,6 +116,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   // Every write tells the idle-sweep skipper that the due index may have changed.
   const writes = { onWrite: () => {} };
   notifyWrites(tableClient, () => writes.onWrite());
+  const meter = new UsageMeter();
+  meter.meterDynamo(tableClient);
   const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(tableClient) });
 
   const clockFile = join(options.dataDir, 'clock.json');
@@ -160,6 +165,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const events: EventPublisher = {
     publish: async (published) => {
       if (!bus.current) throw new Error('local mode: an event was published before the event bus started');
+      meter.usage.events += [published].flat().length;
       await bus.current.publish(published);
     },
   };
@@ -181,8 +187,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
   const seededChannels = await syncDemoChannels(store, fleet.channels, options.seedDemoChannels ?? true);
 
-  const handlers = await loadHandlers(template, options.root, resolveOptions);
   const functions = new Map(functionEntries(template, resolveOptions).map((fn) => [fn.logicalId, fn]));
+  const handlers = Object.fromEntries(
+    Object.entries(await loadHandlers(template, options.root, resolveOptions)).map(([id, handler]) => [
+      id,
+      meter.meterHandler(handler, functions.get(id)?.memorySize ?? 128),
+    ]),
+  );
   const eventBus = LocalEventBus.fromTemplate(template, {
     ...resolveOptions,
     clock,
@@ -354,6 +365,26 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     stateMachines: [...runners.values()].map((runner) => runner.machine.name),
     advance,
     fastForward: advance,
+    usage: () => {
+      const usage = structuredClone(meter.usage);
+      for (const runner of runners.values()) {
+        for (const execution of runner.executions) {
+          if (!execution.stopDate) continue;
+          usage[runner.machine.stateMachineType === 'EXPRESS' ? 'express' : 'standard'].requests++;
+          if (runner.machine.stateMachineType === 'EXPRESS') {
+            const ms = execution.stopDate.getTime() - execution.startDate.getTime();
+            usage.express.gbSeconds += (Math.max(1, Math.ceil(ms / 100)) / 10) * (64 / 1024);
+          } else {
+            usage.standard.transitions += execution.events.filter(
+              (event) => event.type === 'StateEntered',
+            ).length;
+          }
+        }
+      }
+      usage.schedulerInvocations = schedulesFired;
+      usage.idleSweepsSkipped = idleSweeps?.skipped ?? 0;
+      return usage;
+    },
     stop: async () => {
       if (ticker) clearInterval(ticker);
       await advancing;

@@ -13,6 +13,9 @@ describe('benchmark smoke run', () => {
       `local_${SMOKE.demoDays}d_demo_s`,
       `local_${SMOKE.generatedDays}d_${SMOKE.generatedPosts}posts_s`,
       'upload_rows_per_s',
+      'cost_usd_per_1000_posts',
+      'cost_usd_per_1000_posts_naive',
+      'cost_usd_fixed_month',
     ]) {
       expect(results.figures[figure], figure).toBeTypeOf('number');
     }
