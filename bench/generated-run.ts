@@ -1,6 +1,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { gunzipSync } from 'node:zlib';
 import { DynamoDBClient, ListTablesCommand } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient, ScanCommand } from '@aws-sdk/lib-dynamodb';
 import { type AdvanceResult, startLocalMode } from '../local/local-mode.ts';
@@ -151,6 +152,7 @@ export function comparable(run: GeneratedRun): { items: unknown[]; events: unkno
     ) as unknown;
   const items = run.items
     .filter((item) => item.pk !== 'CONFIG#cursor-key')
+    .map(withRawPayload)
     .map((item) => {
       if (!String(item.pk).startsWith('CHANNEL#')) return scrub(item);
       const { createdAt: _created, updatedAt: _updated, ...rest } = item;
@@ -159,4 +161,12 @@ export function comparable(run: GeneratedRun): { items: unknown[]; events: unkno
     .sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   const events = run.events.map(scrub).sort((a, b) => JSON.stringify(a).localeCompare(JSON.stringify(b)));
   return { items, events };
+}
+
+/** A snapshot's gzipped platform payload, opened (it holds the simulators' ports too). */
+function withRawPayload(item: Record<string, unknown>): Record<string, unknown> {
+  const { rawGzip, ...rest } = item;
+  if (rawGzip === undefined) return item;
+  const bytes = rawGzip instanceof Uint8Array ? rawGzip : Uint8Array.from(Object.values(rawGzip as object));
+  return { ...rest, raw: JSON.parse(gunzipSync(bytes).toString('utf8')) as unknown };
 }
