@@ -84,11 +84,33 @@ export const NOT_MEASURED: Record<string, string> = {
 
 export async function runBench(
   sizes: BenchSizes,
-  options: { monthEquivalence?: boolean } = {},
+  options: { monthEquivalence?: boolean; concurrent?: boolean } = {},
 ): Promise<BenchResults> {
   const root = PROJECT_ROOT;
   const figures: Record<string, number> = {};
   const log = (line: string) => process.stderr.write(`${line}\n`);
+  // `concurrent` (the smoke run): the processes start together, as their figures do not matter.
+  const early = <T>(start: () => Promise<T>): Promise<T> | undefined => {
+    if (!options.concurrent) return undefined;
+    const promise = start();
+    promise.catch(() => undefined); // awaited below; this only keeps an early failure handled
+    return promise;
+  };
+  const pending = {
+    demo: early(() => benchDemoApart({ root, days: sizes.demoDays })),
+    generated: early(() =>
+      playGeneratedApart({
+        root,
+        posts: sizes.generatedPosts,
+        days: sizes.generatedDays,
+        skipIdleSweeps: true,
+      }),
+    ),
+    idle: early(() =>
+      playGeneratedApart({ root, posts: 0, days: sizes.generatedDays, skipIdleSweeps: true }),
+    ),
+    upload: early(() => benchUploadApart({ rows: sizes.uploadRows })),
+  };
 
   log('bundles: building every function with the deployed esbuild options');
   const functions = appFunctions();
@@ -104,25 +126,27 @@ export async function runBench(
   figures.init_ms_max = Math.max(...of('init_ms.').map(([, value]) => value));
 
   log(`local mode: the demo calendar over ${sizes.demoDays} days`);
-  const demo = await benchDemoApart({ root, days: sizes.demoDays });
+  const demo = await (pending.demo ?? benchDemoApart({ root, days: sizes.demoDays }));
   figures.local_startup_s = round(demo.startupMs / 1000, 2);
   figures[`local_${sizes.demoDays}d_demo_s`] = round(demo.advanceMs / 1000, 2);
   figures.local_demo_executions = demo.result.executions.started;
   figures.local_demo_idle_sweeps_skipped = demo.result.idleSweepsSkipped;
 
   log(`local mode: ${sizes.generatedPosts} generated posts over ${sizes.generatedDays} days`);
-  const generated = await playGeneratedApart({
-    root,
-    posts: sizes.generatedPosts,
-    days: sizes.generatedDays,
-    skipIdleSweeps: true,
-  });
+  const generated = await (pending.generated ??
+    playGeneratedApart({
+      root,
+      posts: sizes.generatedPosts,
+      days: sizes.generatedDays,
+      skipIdleSweeps: true,
+    }));
   figures[`local_${sizes.generatedDays}d_${sizes.generatedPosts}posts_s`] = round(generated.wallMs / 1000, 2);
   figures.local_generated_executions = generated.result.executions.started;
   figures.local_generated_idle_sweeps_skipped = generated.result.idleSweepsSkipped;
 
   log(`costs: the same ${sizes.generatedDays} days without posts`);
-  const idle = await playGeneratedApart({ root, posts: 0, days: sizes.generatedDays, skipIdleSweeps: true });
+  const idle = await (pending.idle ??
+    playGeneratedApart({ root, posts: 0, days: sizes.generatedDays, skipIdleSweeps: true }));
   Object.assign(figures, costFigures(generated, idle, sizes));
 
   if (options.monthEquivalence) {
@@ -141,7 +165,7 @@ export async function runBench(
   }
 
   log(`calendar upload: ${sizes.uploadRows} rows`);
-  const upload = await benchUploadApart({ rows: sizes.uploadRows });
+  const upload = await (pending.upload ?? benchUploadApart({ rows: sizes.uploadRows }));
   figures.upload_rows_per_s = Math.round(upload.rows / (upload.writeMs / 1000));
   figures.upload_dry_rows_per_s = Math.round(upload.rows / (upload.dryMs / 1000));
   figures.upload_peak_rss_mb = Math.round(upload.peakRssMb);

@@ -4,7 +4,7 @@ import { runBench, SMOKE, table } from '../../bench/run.ts';
 /** `npm run bench` at tiny sizes, so the benchmark cannot rot; no figure is judged here. */
 describe('benchmark smoke run', () => {
   it('measures every figure at a tiny size and prints them as a table', async () => {
-    const results = await runBench(SMOKE);
+    const results = await runBench(SMOKE, { concurrent: true });
 
     for (const figure of [
       'bundle_kb_max',
