@@ -2,7 +2,6 @@ import { defineConfig } from 'vitest/config';
 
 export default defineConfig({
   test: {
-    include: ['test/**/*.test.ts'],
     environment: 'node',
     // Tests never reach AWS: fake credentials and a fixed region keep the SDK from looking further.
     env: {
@@ -15,5 +14,27 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    projects: [
+      {
+        extends: true,
+        test: {
+          name: 'infra',
+          include: ['test/infra/**/*.test.ts'],
+          // The CDK assertion tests only build stacks in memory: a worker keeps aws-cdk-lib loaded
+          // (and its JIT warm) from one file to the next instead of importing it again per file.
+          isolate: false,
+        },
+      },
+      {
+        extends: true,
+        test: {
+          name: 'app',
+          include: ['test/**/*.test.ts'],
+          exclude: ['test/infra/**'],
+          // The app is synthesized once per run and handed to the tests that run its state machines.
+          globalSetup: ['test/support/global-synth.ts'],
+        },
+      },
+    ],
   },
 });

@@ -16,27 +16,38 @@ export const DISPATCHER_SWEEP: DueSweep = {
 export const COLLECTOR_SWEEP: DueSweep = { kinds: [DUE_KINDS.metrics], aheadMs: 0 };
 
 /**
- * Decides, while local time is fast-forwarded (the demo playing four weeks of history at start-up),
- * which firings of the due-index sweeps would find nothing and can be left out: the Dispatcher and
- * the Collector do nothing but read the due index (docs/adr/0002-due-index-is-the-only-sweep.md),
- * so a firing before the earliest entry of its kinds is a no-op, and 40,000 idle minutes of
- * history need not each run a state machine. Every other firing runs as usual.
+ * Decides which firings of the due-index sweeps would find nothing and can be left out while
+ * local time advances (the demo playing four weeks of history at start-up, `pulsecast clock
+ * advance 30d`): the Dispatcher and the Collector do nothing but read the due index
+ * (docs/adr/0002-due-index-is-the-only-sweep.md), so a firing before the earliest entry of its
+ * kinds — no post due, no lease expiring, no unknown outcome to reconcile, no metrics due — is a
+ * no-op, and most idle minutes need not each run a state machine. Every other firing runs as
+ * deployed.
  *
- * The earliest due instants are read once and trusted until a sweep runs (only a sweep, or a
- * person through the API, writes new due entries; the API is not used while fast-forwarding).
- * While any sweep execution is still running, nothing is skipped.
+ * The earliest due instants are read from the same index the state machine queries and trusted
+ * until anything writes to the table ({@link IdleSweeps.tableWritten}, called by local mode for
+ * every write its DynamoDB client sends) or a sweep runs. While any sweep execution is still
+ * running, nothing is skipped.
  */
 export class IdleSweeps {
   readonly #sweeps: ReadonlyMap<string, DueSweep>;
   readonly #store: PostStore;
   readonly #running: () => boolean;
   #earliest: Map<DueKind, number> | undefined;
+  /** Bumped by every table write: a read that raced a write is not cached. */
+  #writes = 0;
   skipped = 0;
 
   constructor(sweeps: ReadonlyMap<string, DueSweep>, store: PostStore, running: () => boolean) {
     this.#sweeps = sweeps;
     this.#store = store;
     this.#running = running;
+  }
+
+  /** Something wrote to the table: what was read of the due index may be out of date. */
+  tableWritten(): void {
+    this.#writes++;
+    this.#earliest = undefined;
   }
 
   /** Whether the firing of `stateMachine` at `instantMs` has anything to do. */
@@ -47,9 +58,14 @@ export class IdleSweeps {
       this.#earliest = undefined;
       return true;
     }
-    this.#earliest ??= await this.#readEarliest();
+    let earliestByKind = this.#earliest;
+    if (!earliestByKind) {
+      const writes = this.#writes;
+      earliestByKind = await this.#readEarliest();
+      if (writes === this.#writes) this.#earliest = earliestByKind;
+    }
     const earliest = Math.min(
-      ...sweep.kinds.map((kind) => this.#earliest?.get(kind) ?? Number.POSITIVE_INFINITY),
+      ...sweep.kinds.map((kind) => earliestByKind.get(kind) ?? Number.POSITIVE_INFINITY),
     );
     if (earliest > instantMs + sweep.aheadMs) {
       this.skipped++;

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
+import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
@@ -20,6 +21,7 @@ import { adapterRegistry } from '../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../shared/store/dynamo.ts';
 import { DynamoListeningStore } from '../shared/store/listening.ts';
 import { DynamoTable } from '../shared/store/table.ts';
+import { AdvanceJobs } from './advance-jobs.ts';
 import { chartRoute } from './charts.ts';
 import { VirtualClock } from './clock.ts';
 import { functionEntries, stateMachineArn } from './cloudformation/template.ts';
@@ -39,6 +41,7 @@ import { startSimulatorFleet } from './simulators/fleet.ts';
 import { LocalStateMachineRunner } from './stepfunctions/runner.ts';
 import { stepFunctionsIntegrations } from './stepfunctions/sfn.ts';
 import { resolveStateMachines } from './stepfunctions/state-machines.ts';
+import { type Usage, UsageMeter } from './usage.ts';
 
 export interface LocalModeOptions {
   root: string;
@@ -58,6 +61,12 @@ export interface LocalModeOptions {
    * @default now (or PULSECAST_CLOCK_START)
    */
   start?: number;
+  /**
+   * Leave out the Dispatcher and Collector firings that provably find nothing due
+   * (local/idle-sweeps.ts); `false` runs every firing (the equivalence test compares the two).
+   * @default true
+   */
+  skipIdleSweeps?: boolean;
 }
 
 export interface LocalMode {
@@ -70,13 +79,16 @@ export interface LocalMode {
   outboxDir: string;
   simulators: { platform: string; url: string }[];
   stateMachines: string[];
-  /** Runs everything due up to now + `ms` in order, and resolves when the system is idle. */
-  advance(ms: number): Promise<AdvanceResult>;
   /**
-   * `advance`, leaving out the Dispatcher and Collector firings that would find nothing due
+   * Runs everything due up to now + `ms` in order, and resolves when the system is idle. The
+   * Dispatcher and Collector firings that would find nothing due are left out and counted
    * (local/idle-sweeps.ts): how the demo plays weeks of history in seconds.
    */
-  fastForward(ms: number): Promise<AdvanceResult & { idleSweepsSkipped: number }>;
+  advance(ms: number): Promise<AdvanceResult>;
+  /** The same as `advance` (the name the demo's start-up uses). */
+  fastForward(ms: number): Promise<AdvanceResult>;
+  /** What the run so far would have been billed for on AWS (local/usage.ts). */
+  usage(): Usage;
   stop(): Promise<void>;
 }
 
@@ -85,6 +97,8 @@ export interface AdvanceResult {
   to: string;
   executions: { started: number; succeeded: number; failed: number };
   schedulesFired: number;
+  /** Dispatcher and Collector firings left out because they had provably nothing to do. */
+  idleSweepsSkipped: number;
   eventsDelivered: number;
 }
 
@@ -108,7 +122,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   // The AWS SDK's own variable: whatever DynamoDB call is left to the SDK's defaults (a Step
   // Functions DynamoDB task) reaches dynalite, not AWS. Pulsecast's own code gets its table below.
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  const documentClient = createDocumentClient(dynamoClient({ endpoint: dynamo.endpoint, unsigned: true }));
+  const tableClient = dynamoClient({ endpoint: dynamo.endpoint, unsigned: true });
+  // Every write tells the idle-sweep skipper that the due index may have changed.
+  const writes = { onWrite: () => {} };
+  notifyWrites(tableClient, () => writes.onWrite());
+  const meter = new UsageMeter();
+  meter.meterDynamo(tableClient);
+  const documentClient = createDocumentClient(tableClient);
   const store = new DynamoStore({ tableName: dynamo.tableName, client: documentClient });
   const listening = new DynamoListeningStore(
     new DynamoTable({ tableName: dynamo.tableName, client: documentClient }),
@@ -162,6 +182,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const events: EventPublisher = {
     publish: async (published) => {
       if (!bus.current) throw new Error('local mode: an event was published before the event bus started');
+      meter.usage.events += [published].flat().length;
       await bus.current.publish(published);
     },
   };
@@ -193,8 +214,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
   const seededChannels = await syncDemoChannels(store, fleet.channels, options.seedDemoChannels ?? true);
 
-  const handlers = await loadHandlers(template, options.root, resolveOptions);
   const functions = new Map(functionEntries(template, resolveOptions).map((fn) => [fn.logicalId, fn]));
+  const handlers = Object.fromEntries(
+    Object.entries(await loadHandlers(template, options.root, resolveOptions)).map(([id, handler]) => [
+      id,
+      meter.meterHandler(handler, functions.get(id)?.memorySize ?? 128),
+    ]),
+  );
   const eventBus = LocalEventBus.fromTemplate(template, {
     ...resolveOptions,
     clock,
@@ -221,7 +247,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   }
 
   let schedulesFired = 0;
-  let idleSweeps: IdleSweeps | undefined;
+  const sweeps = new Map([
+    [logicalId(stack.publishing.stateMachine), DISPATCHER_SWEEP],
+    [logicalId(stack.measuring.stateMachine), COLLECTOR_SWEEP],
+  ]);
+  const sweepRunning = () =>
+    [...sweeps.keys()].some((id) => runners.get(id)?.executions.some((e) => e.status === 'RUNNING'));
+  const idleSweeps =
+    options.skipIdleSweeps === false ? undefined : new IdleSweeps(sweeps, store, sweepRunning);
+  if (idleSweeps) writes.onWrite = () => idleSweeps.tableWritten();
   const listenerId = logicalId(stack.listening.stateMachine);
   const cancelSchedules = startSchedules(schedulesFrom(template, resolveOptions), clock, (schedule, at) => {
     schedulesFired++;
@@ -261,6 +295,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       const before = {
         executions: executionsNow(),
         fired: schedulesFired,
+        skipped: idleSweeps?.skipped ?? 0,
         delivered: eventBus.deliveries.length,
       };
       const from = clock.now().toISOString();
@@ -275,6 +310,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
           failed: after.failed - before.executions.failed,
         },
         schedulesFired: schedulesFired - before.fired,
+        idleSweepsSkipped: (idleSweeps?.skipped ?? 0) - before.skipped,
         eventsDelivered: eventBus.deliveries.length - before.delivered,
       };
     });
@@ -292,6 +328,8 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     return advanceTo(Date.now() + offset);
   };
 
+  const jobs = new AdvanceJobs<AdvanceResult>();
+  const jobPath = (id: string) => `/_local/clock/advance?job=${encodeURIComponent(id)}`;
   const api = await startLocalApi({
     port: options.port,
     root: options.root,
@@ -301,15 +339,36 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       'GET /_local/charts': chartRoute(charts),
       'POST /_local/clock/advance': async (event) => {
         let ms: number;
+        let background: boolean;
         try {
-          const body = JSON.parse(bodyText(event) || '{}') as { by?: unknown };
+          const body = JSON.parse(bodyText(event) || '{}') as { by?: unknown; async?: unknown };
           if (typeof body.by !== 'string')
             throw new DurationError('send {"by": "PT24H"} (an ISO-8601 duration)');
+          if (body.async !== undefined && typeof body.async !== 'boolean')
+            throw new DurationError('"async" must be true or false');
           ms = parseDuration(body.by);
+          background = body.async === true;
         } catch (error) {
           return problem(400, 'bad-request', (error as Error).message);
         }
-        return json(200, await advance(ms));
+        if (!background) return json(200, await advance(ms));
+        // A long advance answers at once with a job to poll (GET /_local/clock/advance?job=…).
+        const from = clock.now().toISOString();
+        const target = new Date(clock.nowMs() + ms).toISOString();
+        const startedBefore = executionsNow().started;
+        const job = jobs.start(advance(ms), () => ({
+          from,
+          target,
+          reached: clock.now().toISOString(),
+          executions: executionsNow().started - startedBefore,
+        }));
+        return json(202, job, { location: jobPath(job.id) });
+      },
+      'GET /_local/clock/advance': async (event) => {
+        const id = event.queryStringParameters?.job;
+        if (!id) return problem(400, 'bad-request', 'name the job: GET /_local/clock/advance?job=<id>');
+        const job = jobs.get(id);
+        return job ? json(200, job) : problem(404, 'not-found', `no advance job ${id}`);
       },
     },
   });
@@ -334,22 +393,6 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     }, 1000);
   }
 
-  const sweeps = new Map([
-    [logicalId(stack.publishing.stateMachine), DISPATCHER_SWEEP],
-    [logicalId(stack.measuring.stateMachine), COLLECTOR_SWEEP],
-  ]);
-  const sweepRunning = () =>
-    [...sweeps.keys()].some((id) => runners.get(id)?.executions.some((e) => e.status === 'RUNNING'));
-  const fastForward = async (ms: number) => {
-    const skipper = new IdleSweeps(sweeps, store, sweepRunning);
-    idleSweeps = skipper;
-    try {
-      return { ...(await advance(ms)), idleSweepsSkipped: skipper.skipped };
-    } finally {
-      idleSweeps = undefined;
-    }
-  };
-
   return {
     apiUrl: api.url,
     store,
@@ -360,7 +403,27 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     simulators: fleet.simulators.map((sim) => ({ platform: sim.platform, url: sim.url })),
     stateMachines: [...runners.values()].map((runner) => runner.machine.name),
     advance,
-    fastForward,
+    fastForward: advance,
+    usage: () => {
+      const usage = structuredClone(meter.usage);
+      for (const runner of runners.values()) {
+        for (const execution of runner.executions) {
+          if (!execution.stopDate) continue;
+          usage[runner.machine.stateMachineType === 'EXPRESS' ? 'express' : 'standard'].requests++;
+          if (runner.machine.stateMachineType === 'EXPRESS') {
+            const ms = execution.stopDate.getTime() - execution.startDate.getTime();
+            usage.express.gbSeconds += (Math.max(1, Math.ceil(ms / 100)) / 10) * (64 / 1024);
+          } else {
+            usage.standard.transitions += execution.events.filter(
+              (event) => event.type === 'StateEntered',
+            ).length;
+          }
+        }
+      }
+      usage.schedulerInvocations = schedulesFired;
+      usage.idleSweepsSkipped = idleSweeps?.skipped ?? 0;
+      return usage;
+    },
     stop: async () => {
       if (ticker) clearInterval(ticker);
       await advancing;
@@ -372,6 +435,22 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       await dynamo.stop();
     },
   };
+}
+
+/** Calls `written` around every write the client sends (before it, and once it is done). */
+function notifyWrites(client: DynamoDBClient, written: () => void): void {
+  client.middlewareStack.add(
+    (next, context) => async (args) => {
+      if (!/^(Put|Update|Delete|BatchWrite|TransactWrite)/.test(context.commandName ?? '')) return next(args);
+      written();
+      try {
+        return await next(args);
+      } finally {
+        written();
+      }
+    },
+    { step: 'initialize', name: 'pulsecastLocalWrites' },
+  );
 }
 
 /**

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { HoldScope } from './domain/hold.ts';
 import { GoalMetric, GoalStatus, Platform, type PostStatus, UtcInstant } from './domain/index.ts';
 

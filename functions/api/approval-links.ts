@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { checkLink, decideByLink } from '../../shared/approvals/decisions.ts';
 import { decisionPage, outcomePage, PAGE_HEADERS } from '../../shared/approvals/page.ts';
 import { currentStep, findApprover } from '../../shared/approvals/review.ts';

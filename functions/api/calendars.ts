@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { toCsv, toIcs } from '../../shared/calendar/export.ts';
 import { uploadCalendar } from '../../shared/calendar/upload.ts';
 import { CalendarFormat, IanaTimezone, type Post, Slug } from '../../shared/domain/index.ts';

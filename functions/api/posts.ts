@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { cancelPost, editPost, PostPatch, Settlement, settlePost } from '../../shared/calendar/edit.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { listPostsByMetric, MetricSort, postMeasurements } from '../../shared/measuring/history.ts';

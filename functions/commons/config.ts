@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { DEFAULT_CHANNEL_SECRET_PREFIX } from '../../shared/channels.ts';
 import { type Cadence, cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
 import { MIN_SECRET_LENGTH } from '../../shared/measuring/webhook-secret.ts';

@@ -1,6 +1,7 @@
 import middy, { type MiddlewareObj } from '@middy/core';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context } from 'aws-lambda';
-import { type ZodType, z } from 'zod';
+import type { ZodType } from 'zod';
+import * as z from 'zod';
 import { Slug } from '../../shared/domain/index.ts';
 import { BadRequestError, PulsecastError } from '../../shared/errors.ts';
 import { parseJsonBytes } from '../../shared/json-body.ts';

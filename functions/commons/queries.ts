@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { PostStatus, Slug } from '../../shared/domain/index.ts';
 import type { PageRequest } from '../../shared/store/port.ts';
 import { type ApiEvent, parseQuery, QueryLimit } from './http.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { evaluateAndStore } from '../../shared/goals/evaluate-campaigns.ts';
 import { listeningStore, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Platform } from '../../shared/domain/index.ts';
 import { listenOnPlatform } from '../../shared/listening/collect.ts';
 import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';

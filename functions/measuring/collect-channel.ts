@@ -1,5 +1,5 @@
 import type { Context } from 'aws-lambda';
-import { z } from 'zod';
+import * as z from 'zod';
 import { collectChannel } from '../../shared/measuring/collect.ts';
 import { METRIC, MetricUnit, metrics } from '../commons/observability.ts';
 import { adapterFor } from '../commons/platform-runtime.ts';

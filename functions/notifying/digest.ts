@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { heldPostsSection } from '../../shared/holds/digest.ts';
 import { listeningDigestSection } from '../../shared/listening/digest.ts';
 import { DigestPeriod, runDigest } from '../../shared/notify/digest.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { claimDuePosts } from '../../shared/publishing/dispatch.ts';
 import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
 import { eventPublisher, now, tableStore } from '../commons/runtime.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { publishBatch } from '../../shared/publishing/publish.ts';
 import { adapterFor } from '../commons/platform-runtime.ts';
 import { credentialStore, now, tableStore } from '../commons/runtime.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type PublishOutcome, recordOutcomes } from '../../shared/publishing/publish.ts';
 import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
 import { adapterFor } from '../commons/platform-runtime.ts';

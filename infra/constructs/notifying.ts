@@ -10,7 +10,7 @@ import * as scheduleTargets from 'aws-cdk-lib/aws-scheduler-targets';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_SOURCE, type EventType } from '../../shared/events.ts';
 import { CHART_ASSETS } from '../../shared/notify/chart-assets.ts';
 import {

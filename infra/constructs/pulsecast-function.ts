@@ -17,19 +17,11 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import { Construct } from 'constructs';
+import { aliasArgs, LAMBDA_BUNDLE } from '../bundling.ts';
 import { powertoolsEnvironment } from './observability.ts';
 
 /** The repository root: handler entries are resolved against it and esbuild runs in it. */
 export const PROJECT_ROOT = fileURLToPath(new URL('../../', import.meta.url));
-
-/**
- * Defines `require` inside the ESM bundle. esbuild turns a CommonJS dependency's `require('x')`
- * of a Node built-in into `__require('x')`, which throws "Dynamic require is not supported" in
- * ESM unless a real `require` exists (twitter-text and parts of the SDK's dependency tree are
- * CommonJS). The alias keeps the banner from colliding with a bundled `createRequire` import.
- */
-export const ESM_REQUIRE_BANNER =
-  "import { createRequire as __pulsecastCreateRequire } from 'node:module'; const require = __pulsecastCreateRequire(import.meta.url);";
 
 /**
  * DynamoDB actions per access level. Written out instead of using `Table.grantReadData` so the
@@ -123,7 +115,7 @@ export interface PulsecastFunctionProps {
   /**
    * Extra environment variables. Prefer the `bind…` helpers for anything that comes with a
    * permission, so the variable and the grant cannot drift apart.
-   * @default - only NODE_OPTIONS and the Powertools settings (service name, metrics namespace, log level)
+   * @default - only the Powertools settings (service name, metrics namespace, log level)
    */
   readonly environment?: Readonly<Record<string, string>>;
   /**
@@ -136,8 +128,8 @@ export interface PulsecastFunctionProps {
 
 /**
  * The house-defaults Lambda function: Node.js 24 on arm64, an ESM bundle built locally by esbuild
- * (never Docker) with the AWS SDK v3 bundled and tree-shaken, source maps, X-Ray tracing, and its
- * own log group with a retention period. Its role starts with nothing but writing to that log
+ * (never Docker) with the AWS SDK v3 bundled and tree-shaken, an external source map (not loaded
+ * at start), X-Ray tracing, and its own log group with a retention period. Its role starts with nothing but writing to that log
  * group (no AWS managed policy); everything else is added through the `bind…` helpers, each of
  * which sets an environment variable and the matching least-privilege grant together.
  */
@@ -169,7 +161,6 @@ export class PulsecastFunction extends Construct {
     }
 
     const environment = {
-      NODE_OPTIONS: '--enable-source-maps',
       // Logs, metrics and traces (functions/commons/observability.ts): one service per stack.
       ...powertoolsEnvironment(this),
       ...props.environment,
@@ -206,25 +197,20 @@ export class PulsecastFunction extends Construct {
       depsLockFilePath: resolve(PROJECT_ROOT, 'package-lock.json'),
       environment,
       bundling: {
+        // infra/bundling.ts holds these options, shared with the bundle benchmark and test.
         format: OutputFormat.ESM,
-        // Prefer a package's ESM build: esbuild can only tree-shake what it sees as ESM.
-        mainFields: ['module', 'main'],
-        banner: ESM_REQUIRE_BANNER,
-        target: 'node24',
-        minify: true,
+        mainFields: [...LAMBDA_BUNDLE.mainFields],
+        banner: LAMBDA_BUNDLE.banner.js,
+        target: LAMBDA_BUNDLE.target,
+        minify: LAMBDA_BUNDLE.minify,
         sourceMap: true,
-        sourceMapMode: SourceMapMode.DEFAULT,
-        // Node parses the map at load time under --enable-source-maps; without the embedded
-        // sources it is a fraction of the size and stack traces still name file and line.
-        sourcesContent: false,
+        sourceMapMode: SourceMapMode.EXTERNAL,
+        sourcesContent: LAMBDA_BUNDLE.sourcesContent,
         // Bundle the AWS SDK v3 rather than use the runtime's copy: the version is the one we
         // tested against, and tree-shaking leaves a smaller bundle that loads faster than the
         // runtime's full SDK.
         bundleAwsSDK: true,
-        // twitter-text imports `punycode`, which esbuild would leave to Node's built-in module,
-        // deprecated since Node 21 (a DEP0040 warning on every cold start, and slated for
-        // removal). The trailing slash makes it resolve to the npm package twitter-text pins.
-        esbuildArgs: { '--alias:punycode': 'punycode/' },
+        esbuildArgs: aliasArgs(),
         // There is no Docker here and none is needed: esbuild comes from node_modules.
         forceDockerBundling: false,
         ...(props.assets?.length ? { commandHooks: copyAssets(props.assets) } : {}),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { displayUrl, isLoopback } from './api-url.ts';
 import {
   ApiProblemError,

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { ApiClient } from './api-client.ts';
 import { UsageError } from './errors.ts';
 import { type CliIo, println } from './io.ts';

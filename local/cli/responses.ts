@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /**
  * The API's answers as the CLI reads them. Deliberately loose: unknown fields are kept (and shown

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isJsonObject, type JsonObject, type JsonValue } from '../json.ts';
 
 /**

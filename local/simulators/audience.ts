@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { DateTime } from 'luxon';
 import twitterText from 'twitter-text';
-import { z } from 'zod';
+import * as z from 'zod';
 import { isIanaTimezone } from '../../shared/domain/common.ts';
 import { ConversationConfig } from './conversation.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Page, Post } from '../domain/index.ts';
 import { ConflictError, NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';
 import { DUE_KINDS } from '../store/keys.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { BadRequestError, PulsecastError } from '../errors.ts';
 import { type DecideDeps, decideOnPost } from './decisions.ts';
 import { SLACK_ACTIONS } from './requests.ts';

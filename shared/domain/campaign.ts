@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApprovalRule } from './approval.ts';
 import { Platform } from './channel.ts';
 import { IanaTimezone, Slug, UtcInstant } from './common.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** An IANA time zone name that this runtime knows (e.g. `Europe/Berlin`, `Asia/Kolkata`). */
 export const IanaTimezone = z.string().refine(isIanaTimezone, {

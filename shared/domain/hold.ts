@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { Slug, UtcInstant } from './common.ts';
 import type { Post } from './post.ts';
 

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 
 /** Pulsecast's one metric vocabulary; each adapter maps its platform's numbers onto it. */
 export const METRIC_NAMES = [

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { ApprovalLogEntry, PostApproval } from './approval.ts';
 import { HttpUrl, IanaTimezone, Slug, UtcInstant } from './common.ts';
 import { NormalisedMetrics } from './metrics.ts';

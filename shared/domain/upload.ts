@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { UtcInstant } from './common.ts';
 
 export const CALENDAR_FORMATS = ['native', 'hootsuite', 'sprout'] as const;

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Hold } from '../domain/hold.ts';
 import { Slug } from '../domain/index.ts';
 import { EVENT_SOURCE, type EventPublisher, type EventType } from '../events.ts';

@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type Hold, HoldScope, isActive } from '../domain/hold.ts';
 import type { Issue } from '../errors.ts';
 import { NotFoundError, ValidationError, VersionConflictError } from '../errors.ts';

@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import { Platform, Slug, UtcInstant } from '../domain/index.ts';
 import { BadRequestError } from '../errors.ts';
 import type { Mention, OwnReply } from './model.ts';

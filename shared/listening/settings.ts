@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { IanaTimezone, Platform, Slug } from '../domain/index.ts';
 
 /**

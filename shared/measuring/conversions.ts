@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { z } from 'zod';
+import * as z from 'zod';
 import { readUtm } from '../calendar/utm.ts';
 import { HttpUrl, Slug } from '../domain/index.ts';
 import { PulsecastError, ValidationError } from '../errors.ts';

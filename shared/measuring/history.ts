@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { METRIC_NAMES, type Post } from '../domain/index.ts';
 import { BadRequestError } from '../errors.ts';
 import { decodeCursor, encodeCursor } from '../store/cursor.ts';

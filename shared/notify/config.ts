@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { GoalStatus, IanaTimezone, Slug } from '../domain/index.ts';
 import { EVENT_TYPES, type EventType, type PulsecastEvent } from '../events.ts';
 

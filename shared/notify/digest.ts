@@ -1,5 +1,5 @@
 import { DateTime } from 'luxon';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { NormalisedMetrics, Post } from '../domain/index.ts';
 import { type EventPublisher, makeEvent } from '../events.ts';
 import { engagementRate } from '../measuring/snapshot.ts';

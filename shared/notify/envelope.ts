@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { EVENT_SCHEMAS, EVENT_SOURCE, type EventType, type PulsecastEvent } from '../events.ts';
 
 /** What EventBridge hands a Lambda target (the fields Pulsecast reads; the rest is ignored). */

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '../domain/index.ts';
 import { BLUESKY_API_BASE, blueskySession, webUrl } from './bluesky.ts';
 import { type AdapterOptions, apiBase, PlatformHttp, readAnswer } from './http.ts';

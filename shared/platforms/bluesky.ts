@@ -1,5 +1,5 @@
 import twitterText from 'twitter-text';
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel, NormalisedMetrics, Post } from '../domain/index.ts';
 import {
   type AdapterOptions,

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Channel } from '../domain/index.ts';
 import { PlatformError, type PlatformErrorKind } from './port.ts';
 

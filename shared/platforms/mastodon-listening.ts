@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '../domain/index.ts';
 import { type AdapterOptions, PlatformHttp, readAnswer } from './http.ts';
 import type { FoundPost, InboundPost, ListeningAdapter, Read, ReadFrom } from './listening.ts';

@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from 'zod';
 import type { Channel } from '../domain/index.ts';
 import { type CredentialHealth, type CredentialStore, type Credentials, PlatformError } from './port.ts';
 import { beforePublishing } from './posting.ts';

@@ -1,9 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import type { CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installDeps } from '../../functions/commons/runtime.ts';
-import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import type { LocalHandler } from '../../local/lambda.ts';
@@ -14,6 +11,7 @@ import { campaignReport } from '../../shared/goals/evaluate-campaigns.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
 import { RecordingEvents } from '../support/dispatcher-driver.ts';
 import { makePost } from '../support/fixtures.ts';
+import { synthesizedApp } from '../support/synthesized-app.ts';
 import { CREATED, day, storedChannel, X_MAIN } from './helpers.ts';
 
 /**
@@ -57,10 +55,7 @@ const campaign: Campaign = {
 };
 
 beforeAll(async () => {
-  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  const template = Template.fromStack(stack).toJSON();
-  const id = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const { template, stackName, ids } = synthesizedApp();
 
   dynamo = await startLocalDynamo();
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
@@ -74,18 +69,18 @@ beforeAll(async () => {
       `arn:aws:secretsmanager:local:000000000000:secret:${logicalId}-AbCdEf`,
     ]);
   makeRunner = (handlers = {}) =>
-    LocalStateMachineRunner.fromTemplate(template, id(stack.evaluating.stateMachine), {
+    LocalStateMachineRunner.fromTemplate(template, ids.evaluator, {
       root: ROOT,
       clock,
       names: {
         ...Object.fromEntries(secrets),
-        [id(stack.data.table)]: dynamo.tableName,
-        [id(stack.events.bus)]: 'pulsecast-local',
+        [ids.table]: dynamo.tableName,
+        [ids.bus]: 'pulsecast-local',
       },
-      stackName: stack.stackName,
+      stackName,
       handlers,
     });
-  evaluateFunctionId = id(stack.evaluating.functions.evaluate.function);
+  evaluateFunctionId = ids.evaluate;
   runner = await makeRunner();
   store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
   await store.putChannel(storedChannel(X_MAIN));

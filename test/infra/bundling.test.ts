@@ -6,7 +6,8 @@ import { pathToFileURL } from 'node:url';
 import { App, Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ESM_REQUIRE_BANNER, PulsecastFunction } from '../../infra/constructs/pulsecast-function.ts';
+import { ESM_REQUIRE_BANNER } from '../../infra/bundling.ts';
+import { PulsecastFunction } from '../../infra/constructs/pulsecast-function.ts';
 import { CHART_ASSETS } from '../../shared/notify/chart-assets.ts';
 
 /**
@@ -39,6 +40,11 @@ describe('PulsecastFunction bundling', () => {
     expect(readFileSync(join(bundleDir, 'index.mjs'), 'utf8').startsWith(ESM_REQUIRE_BANNER)).toBe(true);
   });
 
+  it('keeps the source map beside the bundle, out of its import path', () => {
+    expect(readFileSync(join(bundleDir, 'index.mjs'), 'utf8')).not.toMatch(/sourceMappingURL/);
+    expect(JSON.parse(readFileSync(join(bundleDir, 'index.mjs.map'), 'utf8'))).toMatchObject({ version: 3 });
+  });
+
   it('bundles the AWS SDK instead of importing it from the runtime', () => {
     const code = readFileSync(join(bundleDir, 'index.mjs'), 'utf8');
     expect(code).not.toMatch(/from\s*["']@aws-sdk\//);
@@ -54,15 +60,21 @@ describe('PulsecastFunction bundling', () => {
     const bundle = pathToFileURL(join(bundleDir, 'index.mjs')).href;
     const script = `const { handler } = await import(${JSON.stringify(bundle)}); process.stdout.write(JSON.stringify(await handler()));`;
     // A separate Node process, so nothing of the test runner's module system is involved.
-    const run = spawnSync(process.execPath, ['--enable-source-maps', '--input-type=module', '-e', script], {
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], {
       encoding: 'utf8',
-      env: { PATH: process.env.PATH ?? '' },
+      // What the Lambda runtime puts in the environment: the role's credentials.
+      env: { PATH: process.env.PATH ?? '', AWS_ACCESS_KEY_ID: 'AKIAPROBE', AWS_SECRET_ACCESS_KEY: 'probe' },
     });
 
     expect(run.stderr.slice(-1_000)).toBe(''); // the end holds the message; the start, minified code
     const result = JSON.parse(run.stdout) as { statusCode: number; body: string };
     expect(result.statusCode).toBe(200);
-    expect(JSON.parse(result.body)).toEqual({ region: 'eu-west-1', weightedLength: 34, endOfLine: '\n' });
+    expect(JSON.parse(result.body)).toEqual({
+      region: 'eu-west-1',
+      accessKeyId: 'AKIAPROBE',
+      weightedLength: 34,
+      endOfLine: '\n',
+    });
   });
 });
 

@@ -1,11 +1,9 @@
 import { fileURLToPath } from 'node:url';
-import type { CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { type LocalHandler, SimulatedServiceError } from '../../local/lambda.ts';
 import { LocalStateMachineRunner } from '../../local/stepfunctions/runner.ts';
+import { synthesizedApp } from '../support/synthesized-app.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -18,14 +16,12 @@ let template: unknown;
 let ids: { machine: string; collectDue: string; collectChannel: string };
 
 beforeAll(() => {
-  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  template = Template.fromStack(stack).toJSON();
-  const id = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const app = synthesizedApp();
+  template = app.template;
   ids = {
-    machine: id(stack.measuring.stateMachine),
-    collectDue: id(stack.measuring.functions.collectDue.function),
-    collectChannel: id(stack.measuring.functions.collectChannel.function),
+    machine: app.ids.collector,
+    collectDue: app.ids.collectDue,
+    collectChannel: app.ids.collectChannel,
   };
 });
 

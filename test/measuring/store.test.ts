@@ -1,3 +1,4 @@
+import { GetCommand } from '@aws-sdk/lib-dynamodb';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ensureTable, type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
@@ -96,5 +97,44 @@ describe('DynamoStore measuring items, against dynalite', () => {
 
     expect(await store.listSnapshots('m-2')).toEqual([earlier, first]);
     expect(await store.listSnapshots('nobody')).toEqual([]);
+  });
+
+  it("stores a snapshot's platform payload compressed, in one write unit, and reads it back whole", async () => {
+    // A Mastodon status with its account: about 1.5 KB of JSON, two write units uncompressed.
+    const raw = {
+      id: '2160459337036726273',
+      url: 'http://127.0.0.1:41335/@pulsecast/2160459337036726273',
+      account: Object.fromEntries(
+        ['url', 'avatar', 'avatar_static', 'header', 'header_static'].map((field) => [
+          field,
+          `http://127.0.0.1:41335/${field}/original/missing.png`,
+        ]),
+      ),
+      content: '<p>Generated post for the run</p>'.repeat(20),
+    };
+    const snapshot = {
+      postId: 'm-3',
+      checkpoint: '1h',
+      dueAt: '2026-12-01T10:00:00.000Z',
+      collectedAt: '2026-12-01T10:00:00.000Z',
+      metrics: { likes: 3 },
+      raw,
+    };
+    await store.putSnapshot(snapshot);
+
+    const { Item } = await createDocumentClient(dynamo.client).send(
+      new GetCommand({
+        TableName: 'measuring',
+        Key: { pk: 'POST#m-3', sk: 'SNAPSHOT#2026-12-01T10:00:00.000Z#1h' },
+      }),
+    );
+    if (!Item) throw new Error('the snapshot item is missing');
+    expect(Item.raw).toBeUndefined();
+    expect(Item.rawGzip).toBeInstanceOf(Uint8Array);
+    const itemBytes =
+      JSON.stringify({ ...Item, rawGzip: undefined }).length + (Item.rawGzip as Uint8Array).length;
+    expect(JSON.stringify(raw).length).toBeGreaterThan(1024);
+    expect(itemBytes).toBeLessThan(1024);
+    expect(await store.listSnapshots('m-3')).toEqual([snapshot]);
   });
 });

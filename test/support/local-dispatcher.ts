@@ -1,8 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { installDeps } from '../../functions/commons/runtime.ts';
-import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { stateMachineArn } from '../../local/cloudformation/template.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
@@ -12,6 +9,7 @@ import type { Platform } from '../../shared/domain/index.ts';
 import type { EventPublisher } from '../../shared/events.ts';
 import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import { synthesizedApp } from './synthesized-app.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -34,11 +32,8 @@ export async function startLocalDispatcher(options: {
   events: EventPublisher;
   credentials: CredentialStore;
 }): Promise<LocalDispatcher> {
-  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  const template = Template.fromStack(stack).toJSON();
-  const dispatcherId = stack.getLogicalId(stack.publishing.stateMachine.node.defaultChild as CfnElement);
-  const tableId = stack.getLogicalId(stack.data.table.node.defaultChild as CfnElement);
-  const busId = stack.getLogicalId(stack.events.bus.node.defaultChild as CfnElement);
+  const { template, stackName, ids } = synthesizedApp();
+  const { dispatcher: dispatcherId, table: tableId, bus: busId } = ids;
 
   const dynamo = await startLocalDynamo();
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
@@ -56,7 +51,7 @@ export async function startLocalDispatcher(options: {
     root: ROOT,
     clock,
     names,
-    stackName: stack.stackName,
+    stackName,
     sdkIntegrations: stepFunctionsIntegrations((arn) =>
       runner && arn === stateMachineArn(runner.machine.name) ? runner : undefined,
     ),

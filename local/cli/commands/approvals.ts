@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CommandContext, type CommandSpec, JSON_OPTION } from '../command.ts';
 import { println } from '../io.ts';
 import { printJson, renderTable, truncate } from '../output.ts';

@@ -1,8 +1,11 @@
-import { z } from 'zod';
+import * as z from 'zod';
+import type { ApiClient } from '../api-client.ts';
 import { type CommandSpec, JSON_OPTION } from '../command.ts';
-import { UsageError } from '../errors.ts';
+import { CliError, UsageError } from '../errors.ts';
+import type { CliIo } from '../io.ts';
 import { println } from '../io.ts';
 import { printJson } from '../output.ts';
+import type { RequestSpec } from '../sigv4.ts';
 
 const ClockAnswer = z.looseObject({ now: z.string() });
 const AdvanceAnswer = z.looseObject({
@@ -10,8 +13,42 @@ const AdvanceAnswer = z.looseObject({
   to: z.string(),
   executions: z.looseObject({ started: z.number(), succeeded: z.number(), failed: z.number() }),
   schedulesFired: z.number(),
+  idleSweepsSkipped: z.number().optional(),
   eventsDelivered: z.number(),
 });
+type AdvanceAnswer = z.infer<typeof AdvanceAnswer>;
+const AdvanceJob = z.looseObject({
+  id: z.string(),
+  status: z.enum(['running', 'succeeded', 'failed']),
+  progress: z.looseObject({
+    from: z.string(),
+    target: z.string(),
+    reached: z.string(),
+    executions: z.number(),
+  }),
+  result: AdvanceAnswer.optional(),
+  error: z.string().optional(),
+});
+type AdvanceJob = z.infer<typeof AdvanceJob>;
+
+/** How often a running advance is asked how far it got. */
+const POLL_MS = 500;
+
+/**
+ * A progress bar on a terminal: the share of local time covered, the time reached and the
+ * executions run so far, redrawn in place. Nothing is drawn when stderr is not a terminal.
+ */
+function drawProgress(io: CliIo, job: AdvanceJob): void {
+  if (!(io.stderr as { isTTY?: boolean }).isTTY) return;
+  const { from, target, reached, executions } = job.progress;
+  const span = Date.parse(target) - Date.parse(from);
+  const share = span > 0 ? Math.min(1, Math.max(0, (Date.parse(reached) - Date.parse(from)) / span)) : 1;
+  const width = 24;
+  const filled = Math.round(share * width);
+  io.stderr.write(
+    `\r[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${(share * 100).toFixed(0).padStart(3)}%  ${reached.slice(0, 16)}  ${executions} execution(s)`,
+  );
+}
 
 /** `7d`, `24h`, `90m`, `30s` → ISO-8601 (`P7D`, `PT24H`, …); ISO durations pass through. */
 function toIsoDuration(value: string): string {
@@ -63,9 +100,9 @@ export const clockAdvanceCommand: CommandSpec = {
       method: 'POST',
       path: '/_local/clock/advance',
       contentType: 'application/json',
-      body: new TextEncoder().encode(JSON.stringify({ by })),
+      body: new TextEncoder().encode(JSON.stringify({ by, async: true })),
     } as const;
-    const answer = api.parse(await api.send(spec), AdvanceAnswer, spec);
+    const answer = await advanced(api, spec, io);
     if (options.flag('json')) {
       printJson(io.stdout, answer);
       return 0;
@@ -74,8 +111,30 @@ export const clockAdvanceCommand: CommandSpec = {
     println(io.stdout, `clock ${answer.from} → ${answer.to}`);
     println(
       io.stdout,
-      `${answer.schedulesFired} schedule(s) fired, ${started} execution(s) (${succeeded} succeeded, ${failed} failed), ${answer.eventsDelivered} event delivery(ies)`,
+      `${answer.schedulesFired} schedule(s) fired, ${started} execution(s) (${succeeded} succeeded, ${failed} failed), ${answer.idleSweepsSkipped ?? 0} idle sweep(s) skipped, ${answer.eventsDelivered} event delivery(ies)`,
     );
     return failed > 0 ? 1 : 0;
   },
 };
+
+/**
+ * Asks for the advance in the background and follows it to the end: the server answers `202`
+ * with a job at once and the CLI polls it (each poll a short request, so a month of local time
+ * never runs into a request timeout). A server that answers `200` did the advance in place.
+ */
+async function advanced(api: ApiClient, spec: RequestSpec, io: CliIo): Promise<AdvanceAnswer> {
+  const first = await api.send(spec);
+  if (first.status !== 202) return api.parse(first, AdvanceAnswer, spec);
+  let job = api.parse(first, AdvanceJob, spec);
+  const poll = { method: 'GET', path: '/_local/clock/advance', query: { job: job.id } } as const;
+  while (job.status === 'running') {
+    drawProgress(io, job);
+    await new Promise((resolve) => setTimeout(resolve, POLL_MS));
+    job = await api.json(poll, AdvanceJob);
+  }
+  drawProgress(io, job);
+  if ((io.stderr as { isTTY?: boolean }).isTTY) println(io.stderr);
+  if (job.status === 'failed' || !job.result)
+    throw new CliError(`the clock advance failed on the server: ${job.error ?? 'no result'}`);
+  return job.result;
+}

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CommandContext, type CommandSpec, JSON_OPTION } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { println, type TextSink } from '../io.ts';

@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { z } from 'zod';
+import * as z from 'zod';
 import { type CommandSpec, JSON_OPTION } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { println } from '../io.ts';

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '../../domain/index.ts';
 import type { HttpRequest, HttpResponse, PlatformHttp } from '../http.ts';
 import { PlatformError, type PlatformErrorKind } from '../port.ts';

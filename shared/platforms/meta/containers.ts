@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod';
 import type { Channel } from '../../domain/index.ts';
 import type { PlatformHttp } from '../http.ts';
 import { PlatformError, type PublishContext, type PublishedRef } from '../port.ts';

@@ -1,8 +1,5 @@
 import { fileURLToPath } from 'node:url';
-import type { CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { installDeps } from '../../../functions/commons/runtime.ts';
-import { createPulsecastApp } from '../../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../../local/clock.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../../local/dynamo.ts';
 import { AudienceModel } from '../../../local/simulators/audience.ts';
@@ -19,6 +16,7 @@ import { adapterRegistry } from '../../../shared/platforms/registry.ts';
 import { createDocumentClient, DynamoStore } from '../../../shared/store/dynamo.ts';
 import { MemoryCredentialStore } from '../../platforms/helpers.ts';
 import { RecordingEvents } from '../../support/dispatcher-driver.ts';
+import { synthesizedApp } from '../../support/synthesized-app.ts';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -50,11 +48,8 @@ export interface LocalCollector {
  * adapters talking to four platform simulators that share one seeded audience model.
  */
 export async function startLocalCollector(options: { start: number }): Promise<LocalCollector> {
-  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  const template = Template.fromStack(stack).toJSON();
-  const collectorId = stack.getLogicalId(stack.measuring.stateMachine.node.defaultChild as CfnElement);
-  const tableId = stack.getLogicalId(stack.data.table.node.defaultChild as CfnElement);
-  const busId = stack.getLogicalId(stack.events.bus.node.defaultChild as CfnElement);
+  const { template, stackName, ids } = synthesizedApp();
+  const { collector: collectorId, table: tableId, bus: busId } = ids;
 
   const dynamo: LocalDynamo = await startLocalDynamo();
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
@@ -116,7 +111,7 @@ export async function startLocalCollector(options: { start: number }): Promise<L
     root: ROOT,
     clock,
     names: { [tableId]: dynamo.tableName, [busId]: 'pulsecast-local' },
-    stackName: stack.stackName,
+    stackName,
   });
   const store = new DynamoStore({ tableName: dynamo.tableName, client: createDocumentClient(dynamo.client) });
   for (const { channel: c } of Object.values(channels)) await store.putChannel(c);

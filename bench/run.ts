@@ -1,0 +1,299 @@
+/**
+ * `npm run bench`: measures the figures of the performance table and writes them to
+ * `bench/results.json` (figure → number, with the machine, Node and package versions and the
+ * date), then prints the table. Nothing here asserts: the machines are shared and noisy, so the
+ * figures are for reading (and ratios between runs on one machine), not for failing a build.
+ * `--smoke` runs every figure at a tiny size, to a scratch file (the test suite does this so the
+ * benchmark cannot rot).
+ *
+ * Flags: `--smoke`, `--out <file>`, `--month-equivalence` (also play a generated month with and
+ * without idle-sweep skipping and compare; a run with every firing takes minutes).
+ */
+import { readFileSync, writeFileSync } from 'node:fs';
+import { cpus, loadavg, totalmem } from 'node:os';
+import { join } from 'node:path';
+import { Template } from 'aws-cdk-lib/assertions';
+import { PROJECT_ROOT } from '../infra/constructs/pulsecast-function.ts';
+import { createPulsecastApp } from '../infra/pulsecast-app.ts';
+import { appFunctions, importMs, withBundles } from './bundles.ts';
+import { benchUploadApart } from './calendar.ts';
+import { comparable, type GeneratedRun, playGeneratedApart } from './generated-run.ts';
+import { benchDemoApart } from './local-mode.ts';
+import { costOf, PRICES, usageDifference } from './prices.ts';
+
+export interface BenchSizes {
+  demoDays: number;
+  generatedPosts: number;
+  generatedDays: number;
+  uploadRows: number;
+  importRuns: number;
+  equivalenceDays: number;
+}
+
+export const FULL: BenchSizes = {
+  demoDays: 8,
+  generatedPosts: 200,
+  generatedDays: 36,
+  uploadRows: 10_000,
+  importRuns: 5,
+  equivalenceDays: 30,
+};
+
+export const SMOKE: BenchSizes = {
+  demoDays: 0.05,
+  generatedPosts: 4,
+  generatedDays: 0.2,
+  uploadRows: 20,
+  importRuns: 1,
+  equivalenceDays: 0.1,
+};
+
+/** What `bench/results.json` holds. */
+export interface BenchResults {
+  date: string;
+  machine: { cpus: number; model: string; memoryGb: number; loadAverage1m: number; platform: string };
+  node: string;
+  packages: Record<string, string>;
+  sizes: BenchSizes;
+  /** figure → number; see {@link TARGETS} for what each means. */
+  figures: Record<string, number>;
+  /** Figures of the issue this harness does not measure (or measures only in part), and why. */
+  notMeasured: Record<string, string>;
+}
+
+/** Each headline figure's target (the performance issue's table), for the printed table. */
+export const TARGETS: Record<string, string> = {
+  local_8d_demo_s: '≤ 15',
+  local_36d_200posts_s: '≤ 60',
+  cost_usd_per_1000_posts: '≤ 0.05',
+  cost_usd_fixed_month: '≤ 3',
+  bundle_kb_max: '≤ 300',
+  init_ms_max: '≤ 100',
+};
+
+export const NOT_MEASURED: Record<string, string> = {
+  dispatch_10k_posts_s: 'not built yet: needs a 10,000-post burst through the synthesized Dispatcher',
+  publish_lateness_p50_ms: 'not built yet: needs a real-clock run of 1,000 posts over 5 minutes',
+  publish_lateness_p99_ms: 'not built yet: needs a real-clock run of 1,000 posts over 5 minutes',
+  collect_posts_per_s: 'not built yet',
+  custom_metrics_month:
+    'the fixed cost leaves out custom metrics (about $0.30 each a month): which ones are emitted every minute is not counted',
+  dynamodb_index_writes:
+    'write units are the table only (dynalite does not count writes to the global secondary indexes): a lower bound',
+};
+
+export async function runBench(
+  sizes: BenchSizes,
+  options: { monthEquivalence?: boolean; concurrent?: boolean } = {},
+): Promise<BenchResults> {
+  const root = PROJECT_ROOT;
+  const figures: Record<string, number> = {};
+  const log = (line: string) => process.stderr.write(`${line}\n`);
+  // `concurrent` (the smoke run): the processes start together, as their figures do not matter.
+  const early = <T>(start: () => Promise<T>): Promise<T> | undefined => {
+    if (!options.concurrent) return undefined;
+    const promise = start();
+    promise.catch(() => undefined); // awaited below; this only keeps an early failure handled
+    return promise;
+  };
+  const pending = {
+    demo: early(() => benchDemoApart({ root, days: sizes.demoDays })),
+    generated: early(() =>
+      playGeneratedApart({
+        root,
+        posts: sizes.generatedPosts,
+        days: sizes.generatedDays,
+        skipIdleSweeps: true,
+      }),
+    ),
+    idle: early(() =>
+      playGeneratedApart({ root, posts: 0, days: sizes.generatedDays, skipIdleSweeps: true }),
+    ),
+    upload: early(() => benchUploadApart({ rows: sizes.uploadRows })),
+  };
+
+  log('bundles: building every function with the deployed esbuild options');
+  const functions = appFunctions();
+  await withBundles((reports) => {
+    for (const report of reports) {
+      figures[`bundle_kb.${report.name}`] = round(report.bytes / 1024, 1);
+      const environment = functions.find((fn) => fn.name === report.name)?.environment ?? {};
+      figures[`init_ms.${report.name}`] = round(importMs(report.file, environment, sizes.importRuns), 1);
+    }
+  });
+  const of = (prefix: string) => Object.entries(figures).filter(([name]) => name.startsWith(prefix));
+  figures.bundle_kb_max = Math.max(...of('bundle_kb.').map(([, value]) => value));
+  figures.init_ms_max = Math.max(...of('init_ms.').map(([, value]) => value));
+
+  log(`local mode: the demo calendar over ${sizes.demoDays} days`);
+  const demo = await (pending.demo ?? benchDemoApart({ root, days: sizes.demoDays }));
+  figures.local_startup_s = round(demo.startupMs / 1000, 2);
+  figures[`local_${sizes.demoDays}d_demo_s`] = round(demo.advanceMs / 1000, 2);
+  figures.local_demo_executions = demo.result.executions.started;
+  figures.local_demo_idle_sweeps_skipped = demo.result.idleSweepsSkipped;
+
+  log(`local mode: ${sizes.generatedPosts} generated posts over ${sizes.generatedDays} days`);
+  const generated = await (pending.generated ??
+    playGeneratedApart({
+      root,
+      posts: sizes.generatedPosts,
+      days: sizes.generatedDays,
+      skipIdleSweeps: true,
+    }));
+  figures[`local_${sizes.generatedDays}d_${sizes.generatedPosts}posts_s`] = round(generated.wallMs / 1000, 2);
+  figures.local_generated_executions = generated.result.executions.started;
+  figures.local_generated_idle_sweeps_skipped = generated.result.idleSweepsSkipped;
+
+  log(`costs: the same ${sizes.generatedDays} days without posts`);
+  const idle = await (pending.idle ??
+    playGeneratedApart({ root, posts: 0, days: sizes.generatedDays, skipIdleSweeps: true }));
+  Object.assign(figures, costFigures(generated, idle, sizes));
+
+  if (options.monthEquivalence) {
+    log(`local mode: ${sizes.equivalenceDays} generated days with and without skipping idle sweeps`);
+    const posts = Math.round(sizes.generatedPosts * (sizes.equivalenceDays / sizes.generatedDays));
+    const [skipping, everyFiring] = await Promise.all(
+      [true, false].map((skipIdleSweeps) =>
+        playGeneratedApart({ root, posts, days: sizes.equivalenceDays, skipIdleSweeps }),
+      ),
+    );
+    if (skipping && everyFiring) {
+      figures.skip_equivalent =
+        JSON.stringify(comparable(skipping)) === JSON.stringify(comparable(everyFiring)) ? 1 : 0;
+      figures.skip_speedup = round(everyFiring.wallMs / skipping.wallMs, 1);
+    }
+  }
+
+  log(`calendar upload: ${sizes.uploadRows} rows`);
+  const upload = await (pending.upload ?? benchUploadApart({ rows: sizes.uploadRows }));
+  figures.upload_rows_per_s = Math.round(upload.rows / (upload.writeMs / 1000));
+  figures.upload_dry_rows_per_s = Math.round(upload.rows / (upload.dryMs / 1000));
+  figures.upload_peak_rss_mb = Math.round(upload.peakRssMb);
+
+  return {
+    date: new Date().toISOString(),
+    machine: {
+      cpus: cpus().length,
+      model: cpus()[0]?.model ?? 'unknown',
+      memoryGb: round(totalmem() / 2 ** 30, 1),
+      loadAverage1m: round(loadavg()[0] ?? 0, 1),
+      platform: `${process.platform}-${process.arch}`,
+    },
+    node: process.version,
+    packages: packageVersions(root),
+    sizes,
+    figures,
+    notMeasured: NOT_MEASURED,
+  };
+}
+
+/** The versions that shape the figures: the app's own and its runtime dependencies'. */
+function packageVersions(root: string): Record<string, string> {
+  const manifest = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')) as {
+    version: string;
+    dependencies: Record<string, string>;
+    devDependencies: Record<string, string>;
+  };
+  const pick = ['esbuild', 'aws-local-stepfunctions', 'dynalite', 'typescript'];
+  return {
+    pulsecast: manifest.version,
+    ...manifest.dependencies,
+    ...Object.fromEntries(pick.map((name) => [name, manifest.devDependencies[name] ?? 'absent'])),
+  };
+}
+
+const round = (value: number, digits: number) => Number(value.toFixed(digits));
+
+/**
+ * The cost figures, from what two local runs counted (bench/prices.ts prices them): the run with
+ * the generated posts and the same days without any. Marginal: what the posts added, per 1,000.
+ * Naive: the same work with one Standard workflow per post instead of the Express sweeps (a
+ * Wait, Publish and Record, then a Wait and a Collect per checkpoint). Fixed: the run without
+ * posts scaled to 30 days, plus every idle sweep local mode left out (each an Express execution
+ * of at most 100 ms and one 512 MB Lambda invocation of at most 100 ms on AWS), plus the
+ * stack's alarms, dashboards, secrets and keys.
+ */
+export function costFigures(
+  withPosts: GeneratedRun,
+  without: GeneratedRun,
+  sizes: BenchSizes,
+): Record<string, number> {
+  const posts = sizes.generatedPosts;
+  const added = usageDifference(withPosts.usage, without.usage);
+  const perThousand = (usd: number) => (usd / Math.max(1, posts)) * 1000;
+  const snapshots = withPosts.items.filter((item) => String(item.sk).startsWith('SNAPSHOT#')).length;
+  const transitionsPerPost = 3 + 2 * (snapshots / Math.max(1, posts));
+  const naive =
+    costOf({ ...added, express: { requests: 0, gbSeconds: 0 } }) +
+    transitionsPerPost * posts * PRICES.standardPerTransition;
+
+  const monthScale = 30 / sizes.generatedDays;
+  const sweepUsd =
+    PRICES.expressPerRequest +
+    0.1 * (64 / 1024) * PRICES.expressPerGbSecond +
+    PRICES.lambdaPerRequest +
+    0.1 * 0.5 * PRICES.lambdaArmPerGbSecond;
+  const resources = stackResources();
+  const fixed =
+    costOf(without.usage) * monthScale +
+    without.usage.idleSweepsSkipped * monthScale * sweepUsd +
+    resources.alarms * PRICES.alarmPerMonth +
+    resources.dashboards * PRICES.dashboardPerMonth +
+    resources.secrets * PRICES.secretPerMonth +
+    resources.kmsKeys * PRICES.kmsKeyPerMonth;
+  return {
+    cost_usd_per_1000_posts: round(perThousand(costOf(added)), 4),
+    cost_usd_per_1000_posts_naive: round(perThousand(naive), 4),
+    cost_write_units_per_post: round(added.dynamodb.writeUnits / Math.max(1, posts), 1),
+    cost_read_units_per_post: round(added.dynamodb.readUnits / Math.max(1, posts), 1),
+    cost_express_gb_s_per_post: round(added.express.gbSeconds / Math.max(1, posts), 4),
+    cost_usd_fixed_month: round(fixed, 2),
+    cost_fixed_alarms: resources.alarms,
+    cost_fixed_dashboards: resources.dashboards,
+  };
+}
+
+/** The billed-by-the-month resources of the synthesized stack. */
+function stackResources(): { alarms: number; dashboards: number; secrets: number; kmsKeys: number } {
+  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const resources = Object.values(
+    (Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string }> }).Resources,
+  );
+  const count = (type: string) => resources.filter((resource) => resource.Type === type).length;
+  return {
+    alarms: count('AWS::CloudWatch::Alarm'),
+    dashboards: count('AWS::CloudWatch::Dashboard'),
+    secrets: count('AWS::SecretsManager::Secret'),
+    kmsKeys: count('AWS::KMS::Key'),
+  };
+}
+
+/** The results as a Markdown table: headline figures first, then every figure. */
+export function table(results: BenchResults): string {
+  const rows = Object.entries(results.figures).map(
+    ([name, value]) => `| \`${name}\` | ${value} | ${TARGETS[name] ?? ''} |`,
+  );
+  const missing = Object.entries(results.notMeasured).map(([name, why]) => `| \`${name}\` | — | ${why} |`);
+  return [
+    `Measured ${results.date.slice(0, 16)}Z on ${results.machine.cpus} × ${results.machine.model}, Node ${results.node}, 1-min load average ${results.machine.loadAverage1m} at the end.`,
+    '',
+    '| figure | value | target / note |',
+    '|---|---|---|',
+    ...rows,
+    ...missing,
+  ].join('\n');
+}
+
+if (process.argv[1]?.endsWith('bench/run.ts')) {
+  const args = process.argv.slice(2);
+  const smoke = args.includes('--smoke');
+  const outIndex = args.indexOf('--out');
+  const out =
+    outIndex >= 0 ? args[outIndex + 1] : smoke ? undefined : join(PROJECT_ROOT, 'bench', 'results.json');
+  const results = await runBench(smoke ? SMOKE : FULL, {
+    monthEquivalence: args.includes('--month-equivalence'),
+  });
+  if (out) writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);
+  console.log(table(results));
+  process.exit(0);
+}

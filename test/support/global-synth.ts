@@ -1,0 +1,55 @@
+import type { CfnElement } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import type { TestProject } from 'vitest/node';
+import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
+
+/**
+ * The app as the tests that run its state machines need it: the synthesized template (bundling
+ * skipped), the stack's name and the logical ids they look up. Synthesized once per test run, in
+ * vitest's global setup, and handed to every worker (`synthesizedApp()` in synthesized-app.ts)
+ * instead of each test file importing aws-cdk-lib and synthesizing the stack again.
+ */
+export interface SynthesizedApp {
+  template: Record<string, unknown>;
+  stackName: string;
+  ids: {
+    table: string;
+    bus: string;
+    dispatcher: string;
+    collector: string;
+    collectDue: string;
+    collectChannel: string;
+    evaluator: string;
+    evaluate: string;
+  };
+}
+
+declare module 'vitest' {
+  export interface ProvidedContext {
+    pulsecastApp: SynthesizedApp;
+  }
+}
+
+export function synthesizeApp(): SynthesizedApp {
+  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
+  const id = (construct: { node: { defaultChild?: unknown } }) =>
+    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  return {
+    template: Template.fromStack(stack).toJSON() as Record<string, unknown>,
+    stackName: stack.stackName,
+    ids: {
+      table: id(stack.data.table),
+      bus: id(stack.events.bus),
+      dispatcher: id(stack.publishing.stateMachine),
+      collector: id(stack.measuring.stateMachine),
+      collectDue: id(stack.measuring.functions.collectDue.function),
+      collectChannel: id(stack.measuring.functions.collectChannel.function),
+      evaluator: id(stack.evaluating.stateMachine),
+      evaluate: id(stack.evaluating.functions.evaluate.function),
+    },
+  };
+}
+
+export default function setup(project: TestProject): void {
+  project.provide('pulsecastApp', synthesizeApp());
+}
