@@ -11,6 +11,7 @@ import {
   type SimulatedPost,
   startSimulator,
 } from './base.ts';
+import { accountFollowers, authorFeedPage } from './history.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
@@ -237,6 +238,35 @@ export async function startBlueskySimulator(
       path: '/xrpc/app.bsky.feed.getPosts',
       auth: true,
       handle: (req, ctx) => getPosts(req, ctx),
+    },
+    {
+      method: 'GET',
+      path: '/xrpc/app.bsky.feed.getAuthorFeed',
+      auth: true,
+      handle: (req, ctx) => {
+        const account =
+          byDid(req.query.get('actor') ?? '') ?? accounts.find((a) => a.handle === req.query.get('actor'));
+        if (!account) throw invalid('Profile not found');
+        const page = authorFeedPage(ctx.posts, account.did, req.query, (post) => String(post.data.rkey));
+        return json(200, { ...page, feed: page.feed.map((post) => ({ post: postView(post, ctx) })) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/xrpc/app.bsky.actor.getProfile',
+      auth: true,
+      handle: (req, ctx) => {
+        const account =
+          byDid(req.query.get('actor') ?? '') ?? accounts.find((a) => a.handle === req.query.get('actor'));
+        if (!account) throw invalid('Profile not found');
+        const followersCount = accountFollowers(ctx, account.did, account.channel);
+        return json(200, {
+          did: account.did,
+          handle: account.handle,
+          displayName: account.displayName,
+          followersCount,
+        });
+      },
     },
   ];
 

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AuditStore, DynamoAuditStore } from './audits.ts';
 import { DynamoCampaignStore } from './campaigns.ts';
 import { DynamoChannelStore } from './channels.ts';
 import { ComposedStore } from './composed.ts';
@@ -26,6 +27,9 @@ export function createDocumentClient(
  * (so they share its client and the cursor key it loads once).
  */
 export class DynamoStore extends ComposedStore {
+  /** History audits and audience snapshots (shared/store/audits.ts), on the same table. */
+  readonly audits: AuditStore;
+
   constructor(options: DynamoStoreOptions) {
     const table = new DynamoTable({ ...options, client: options.client ?? createDocumentClient() });
     super({
@@ -35,5 +39,6 @@ export class DynamoStore extends ComposedStore {
       measurements: new DynamoMeasurementStore(table),
       notifications: new DynamoNotificationStore(table),
     });
+    this.audits = new DynamoAuditStore(table);
   }
 }

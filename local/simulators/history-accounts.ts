@@ -1,0 +1,64 @@
+import type { SimulatorConfig } from './audience.ts';
+import { type BlueskySimAccount, DEFAULT_BLUESKY_ACCOUNT } from './bluesky.ts';
+import { type HistoryAccount, seedHistory, snowflakeAt, tidAt } from './history.ts';
+import { DEFAULT_MASTODON_ACCOUNT } from './mastodon.ts';
+import type { SimContext } from './sim-types.ts';
+import { DEFAULT_X_ACCOUNT } from './x.ts';
+
+/**
+ * How each simulator's default account keeps a history post: its account key, ids and URLs as
+ * the platform makes them. Platforms without an account reader yet (LinkedIn, Facebook,
+ * Instagram, Threads) get no history: nothing could import it.
+ */
+export const HISTORY_ACCOUNTS: Record<'x' | 'mastodon' | 'bluesky', (baseUrl: string) => HistoryAccount> = {
+  x: () => ({
+    account: DEFAULT_X_ACCOUNT.userId,
+    channel: DEFAULT_X_ACCOUNT.channel,
+    id: snowflakeAt,
+    url: (id) => `https://x.com/${DEFAULT_X_ACCOUNT.username}/status/${id}`,
+  }),
+  mastodon: (baseUrl) => ({
+    account: DEFAULT_MASTODON_ACCOUNT.id,
+    channel: DEFAULT_MASTODON_ACCOUNT.channel,
+    id: snowflakeAt,
+    url: (id) => `${baseUrl}/@${DEFAULT_MASTODON_ACCOUNT.username}/${id}`,
+  }),
+  bluesky: () => blueskyHistory(DEFAULT_BLUESKY_ACCOUNT),
+};
+
+function blueskyHistory(account: BlueskySimAccount): HistoryAccount {
+  const rkeys = new Map<string, string>();
+  return {
+    account: account.did,
+    channel: account.channel,
+    id: (at, n) => {
+      const rkey = tidAt(at, n);
+      const uri = `at://${account.did}/app.bsky.feed.post/${rkey}`;
+      rkeys.set(uri, rkey);
+      return uri;
+    },
+    url: (uri) => `https://bsky.app/profile/${account.handle}/post/${rkeys.get(uri) ?? ''}`,
+    data: (uri, text, at) => ({
+      rkey: rkeys.get(uri),
+      cid: `bafyreihistory${(rkeys.get(uri) ?? '').padEnd(13, 'a')}`,
+      record: { $type: 'app.bsky.feed.post', text, createdAt: at.toISOString(), langs: ['en'] },
+    }),
+  };
+}
+
+/** Seeds the history the config asks for on each simulator that can serve it; returns posts added per channel. */
+export function seedConfiguredHistory(
+  simulators: Partial<Record<keyof typeof HISTORY_ACCOUNTS, { ctx: SimContext; url: string }>>,
+  config: SimulatorConfig,
+  now: Date,
+): Record<string, number> {
+  const added: Record<string, number> = {};
+  for (const [platform, make] of Object.entries(HISTORY_ACCOUNTS)) {
+    const sim = simulators[platform as keyof typeof HISTORY_ACCOUNTS];
+    if (!sim) continue;
+    const account = make(sim.url);
+    const history = config.channels[account.channel]?.history;
+    if (history) added[account.channel] = seedHistory(sim.ctx, account, history, now);
+  }
+  return added;
+}
