@@ -1,6 +1,7 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
 import type { Construct } from 'constructs';
 import { PulsecastApi } from './constructs/api.ts';
+import { PulsecastAuditing } from './constructs/auditing.ts';
 import { PulsecastData } from './constructs/data.ts';
 import { PulsecastEvaluating } from './constructs/evaluating.ts';
 import { PulsecastEvents } from './constructs/events.ts';
@@ -68,6 +69,7 @@ export class PulsecastStack extends Stack {
   public readonly notifying: PulsecastNotifying;
   public readonly measuring: PulsecastMeasuring;
   public readonly observability: PulsecastObservability;
+  public readonly auditing: PulsecastAuditing;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
     super(scope, id, {
@@ -137,6 +139,13 @@ export class PulsecastStack extends Stack {
     this.evaluating = new PulsecastEvaluating(this, 'Evaluating', {
       data: this.data,
       bus: this.events.bus,
+      logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    this.auditing = new PulsecastAuditing(this, 'Auditing', {
+      data: this.data,
+      auditApiFunction: this.api.functionOf('Audits'),
+      ...(props.secretPrefix ? { secretPrefix: props.secretPrefix } : {}),
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 

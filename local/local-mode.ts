@@ -196,6 +196,17 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     );
   }
 
+  // The API starts the Auditor (and any other execution) on the local runners, by ARN.
+  installDeps({
+    startExecution: async (arn, name, input) => {
+      // A function's environment holds the `Ref` of the state machine: its ARN by logical id.
+      const runner =
+        byArn(arn) ?? [...runners.values()].find((r) => stateMachineArn(r.machine.logicalId) === arn);
+      if (!runner) throw new Error(`local mode: no state machine ${arn}`);
+      runner.start(input, { executionName: name });
+    },
+  });
+
   let schedulesFired = 0;
   let idleSweeps: IdleSweeps | undefined;
   const cancelSchedules = startSchedules(schedulesFrom(template, resolveOptions), clock, (schedule, at) => {

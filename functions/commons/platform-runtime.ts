@@ -1,11 +1,18 @@
 import type { Platform } from '../../shared/domain/index.ts';
+import type { AccountReader } from '../../shared/platforms/account.ts';
+import { accountReaders } from '../../shared/platforms/account-registry.ts';
 import type { PlatformAdapter } from '../../shared/platforms/port.ts';
 import { adapterRegistry } from '../../shared/platforms/registry.ts';
-import { dep } from './runtime.ts';
+import { dep, now } from './runtime.ts';
 
 // Part of the composition root (runtime.ts) that only the functions calling platforms bundle.
 
 /** The platform adapter for a channel's platform. */
 export function adapterFor(platform: Platform): PlatformAdapter {
   return dep('adapterFor', () => adapterRegistry())(platform);
+}
+
+/** The account reader for a channel's platform (undefined: the platform has none yet). */
+export function accountReaderFor(platform: Platform): AccountReader | undefined {
+  return dep('accountReaderFor', () => accountReaders(adapterFor, { now }))(platform);
 }

@@ -13,6 +13,7 @@ import {
 import type { NotifyConfig } from '../../shared/notify/config.ts';
 import type { EmailSender, SlackSender } from '../../shared/notify/port.ts';
 import type { GoalsReader } from '../../shared/notify/source.ts';
+import type { AccountReader } from '../../shared/platforms/account.ts';
 import { FileCredentialStore, SecretsManagerCredentialStore } from '../../shared/platforms/credentials.ts';
 import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
@@ -47,7 +48,14 @@ export interface Deps {
   email: EmailSender | undefined;
   senderAddress: string | undefined;
   goals: GoalsReader;
+  /** Account readers (history import, followers), beside the adapters they refresh tokens through. */
+  accountReaderFor: (platform: Platform) => AccountReader | undefined;
+  /** Starts a state machine execution (the Auditor from the API): Step Functions on AWS, the local runner off it. */
+  startExecution: ExecutionStarter;
 }
+
+/** Starts an execution named `name` (unique per state machine) with `input`. */
+export type ExecutionStarter = (stateMachineArn: string, name: string, input: unknown) => Promise<void>;
 
 const installed: Partial<Deps> = {};
 const built: Partial<Deps> = {};

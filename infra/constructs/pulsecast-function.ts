@@ -9,6 +9,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat, SourceMapMode } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { powertoolsEnvironment } from './observability.ts';
 
@@ -242,6 +243,16 @@ export class PulsecastFunction extends Construct {
   public bindEventBus(bus: events.IEventBus): this {
     this.setEnvironment('EVENT_BUS_NAME', bus.eventBusName);
     bus.grantPutEventsTo(this.role);
+    return this;
+  }
+
+  /**
+   * Lets the function start executions of one state machine: sets `variable` to its ARN and
+   * grants states:StartExecution on that state machine alone.
+   */
+  public bindStateMachineStart(variable: string, stateMachine: sfn.IStateMachine): this {
+    this.setEnvironment(variable, stateMachine.stateMachineArn);
+    stateMachine.grantStartExecution(this.role);
     return this;
   }
 
