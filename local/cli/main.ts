@@ -2,6 +2,7 @@ import { ApiClient } from './api-client.ts';
 import { displayUrl, isLoopback, resolveApiUrl, resolveRegion } from './api-url.ts';
 import { parseInvocation } from './args.ts';
 import { type CommandSpec, Options, type OptionValues } from './command.ts';
+import { auditCommand } from './commands/audit.ts';
 import { channelsCommands } from './commands/channels.ts';
 import { clockAdvanceCommand, clockShowCommand } from './commands/clock.ts';
 import { exportCommands } from './commands/export.ts';
@@ -22,6 +23,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   uploadCommand,
   ...postsCommands,
   ...channelsCommands,
+  auditCommand,
   ...exportCommands,
   clockShowCommand,
   clockAdvanceCommand,

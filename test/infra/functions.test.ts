@@ -9,7 +9,15 @@ describe('API functions', () => {
   const groups = [...stack.api.functions.keys()];
 
   it('has one function per route group', () => {
-    expect(groups).toEqual(['Health', 'Calendars', 'Posts', 'Channels', 'Campaigns', 'Audits', 'Conversions']);
+    expect(groups).toEqual([
+      'Health',
+      'Calendars',
+      'Posts',
+      'Channels',
+      'Campaigns',
+      'Audits',
+      'Conversions',
+    ]);
   });
 
   it.each(groups)(
