@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { audienceDigestSection } from '../../shared/audit/digest.ts';
 import { DigestPeriod, runDigest } from '../../shared/notify/digest.ts';
 import { StoreDigestSource } from '../../shared/notify/source.ts';
 import { goalsReader, notifyConfig } from '../commons/notify-runtime.ts';
@@ -24,7 +25,14 @@ export const handler = step(async (event: unknown) => {
   const at = scheduled && !Number.isNaN(scheduled.getTime()) ? scheduled : now();
   const digest = await runDigest(
     { config, workspace, period: input.period, at },
-    { store, source: new StoreDigestSource(store, goalsReader()), events: eventPublisher(), now },
+    {
+      store,
+      source: new StoreDigestSource(store, goalsReader(), [
+        audienceDigestSection({ store, audits: store.audits }),
+      ]),
+      events: eventPublisher(),
+      now,
+    },
   );
   logger.info('digest ready', { digestId: digest.id, counts: digest.counts });
   return { digestId: digest.id };

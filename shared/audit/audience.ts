@@ -52,7 +52,10 @@ export async function snapshotAudience(
   return { ...result, anyFailed: result.failed.length > 0 };
 }
 
-async function everyChannel(deps: Pick<AuditDeps, 'store'>): Promise<Channel[]> {
+/** Every channel of the account, across pages. */
+export async function everyChannel(deps: {
+  store: Pick<AuditDeps['store'], 'listChannels'>;
+}): Promise<Channel[]> {
   const channels: Channel[] = [];
   let cursor: string | undefined;
   do {

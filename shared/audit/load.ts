@@ -5,6 +5,7 @@ import { noAccountReader } from '../platforms/account-registry.ts';
 import type { AuditStore } from '../store/audits.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { PostStore } from '../store/posts.ts';
+import { everyChannel } from './audience.ts';
 import { type AuditReport, auditReport } from './report.ts';
 
 /** How far back a report looks when the channel was never audited. */
@@ -34,17 +35,6 @@ export async function channelPosts(
   return posts;
 }
 
-async function allChannels(store: ChannelStore): Promise<Channel[]> {
-  const channels: Channel[] = [];
-  let cursor: string | undefined;
-  do {
-    const page = await store.listChannels({ limit: 100, ...(cursor ? { cursor } : {}) });
-    channels.push(...page.items);
-    cursor = page.nextCursor;
-  } while (cursor);
-  return channels;
-}
-
 /** The channel's audit report over its latest audit's period (else the last 90 days). */
 export async function loadAuditReport(deps: ReportDeps, channelId: string): Promise<AuditReport> {
   const channel = await deps.store.getChannel(channelId);
@@ -55,7 +45,7 @@ export async function loadAuditReport(deps: ReportDeps, channelId: string): Prom
   const to = now.toISOString();
   const today = to.slice(0, 10);
   const weekAgo = new Date(now.getTime() - 8 * 86_400_000).toISOString().slice(0, 10);
-  const others = (await allChannels(deps.store)).filter((other) => other.id !== channelId);
+  const others = (await everyChannel(deps)).filter((other) => other.id !== channelId);
   const [posts, audience, otherData] = await Promise.all([
     channelPosts(deps.store, channelId, from, to),
     deps.audits.listAudience(channelId, weekAgo, today),

@@ -75,6 +75,8 @@ interface Measured {
   total: number;
   posts: number;
   measuredPosts: number;
+  /** Posts read from the account's history (the audit), among `posts`. */
+  importedPosts: number;
   /** Measured posts whose platform does not report the metric. */
   lackingMetric: number;
   conversions: number;
@@ -99,6 +101,7 @@ function measure(
     total: 0,
     posts: 0,
     measuredPosts: 0,
+    importedPosts: 0,
     lackingMetric: 0,
     conversions: 0,
     currencies: new Set(),
@@ -112,6 +115,7 @@ function measure(
     const at = Date.parse(post.publishedAt);
     if (at < p.startMs || at >= untilMs) continue;
     result.posts++;
+    if (post.origin === 'imported') result.importedPosts++;
     if (performance.metrics) result.measuredPosts++;
     const index = dayIndex(post.publishedAt);
     if (kind === 'posts') {
@@ -231,6 +235,7 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
       value: round(value, 4),
       days: b.days,
       posts: measuredBaseline.posts,
+      ...(measuredBaseline.importedPosts > 0 ? { importedPosts: measuredBaseline.importedPosts } : {}),
       conversions: measuredBaseline.conversions,
     };
     const gap = baselineGap(goal, kind, measuredBaseline, value);

@@ -80,7 +80,15 @@ export interface GoalEvaluation {
   current?: number;
   /** The value to reach (relative targets resolved against their baseline). */
   target?: number;
-  baseline?: { window: DateWindow; value: number; days: number; posts: number; conversions: number };
+  baseline?: {
+    window: DateWindow;
+    value: number;
+    days: number;
+    posts: number;
+    /** Of `posts`, those read from the account's history by an audit (marked as such). */
+    importedPosts?: number;
+    conversions: number;
+  };
   /** Where a steady path from the start to the target would be by now (the pace). */
   expectedByNow?: number;
   forecast?: Forecast;

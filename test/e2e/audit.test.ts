@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -126,6 +126,22 @@ describe('history import, end to end', () => {
     expect((await call('DELETE', `/v1/posts/${one.id}`)).status).toBe(409);
     expect(((await call('GET', `/v1/posts/${one.id}`)).json as Json).status).toBe('IMPORTED');
   }, 240_000);
+
+  it('snapshots followers daily and shows their growth in the digest', async () => {
+    await advance('P2D');
+    const { json } = await call('GET', `/v1/channels/${CHANNEL}/audit`);
+    const audience = json.audience as Json;
+    expect(audience.followers).toBeGreaterThan(1000);
+    expect(audience.growthPerDay).toBeGreaterThanOrEqual(0);
+    const outbox = join(local.dataDir, 'outbox');
+    const texts = readdirSync(outbox, { recursive: true })
+      .map(String)
+      .filter((name) => /digest/i.test(name))
+      .map((name) => readFileSync(join(outbox, name), 'utf8'));
+    const withAudience = texts.filter((text) => text.includes('Audience') && text.includes(`${CHANNEL}:`));
+    expect(withAudience.length).toBeGreaterThan(0);
+    expect(withAudience.at(-1)).toMatch(new RegExp(`${CHANNEL}: \\d+ followers, \\+\\d+ over \\d+ day`));
+  }, 120_000);
 
   it('refuses a bad request with a specific 4xx', async () => {
     const bad = await call('POST', `/v1/channels/${CHANNEL}/audit`, { since: 'yesterday' });
