@@ -143,6 +143,33 @@ describe('history import, end to end', () => {
     expect(withAudience.at(-1)).toMatch(new RegExp(`${CHANNEL}: \\d+ followers, \\+\\d+ over \\d+ day`));
   }, 120_000);
 
+  it('evaluates a relative goal against an imported baseline', async () => {
+    const created = await call('POST', '/v1/campaigns', {
+      id: 'beat-the-past',
+      name: 'Beat our own past',
+      timezone: 'UTC',
+      goals: [
+        {
+          id: 'more-engagement',
+          metric: 'engagements',
+          target: { kind: 'relative', changePercent: 10, baseline: { from: '2027-04-01', to: '2027-04-28' } },
+          window: { from: '2027-05-04', to: '2027-05-31' },
+          scope: { posts: 'all', channels: [CHANNEL] },
+        },
+      ],
+    });
+    expect(created.status).toBe(201);
+    const report = (await call('GET', '/v1/campaigns/beat-the-past/report')).json;
+    const [goal] = (report.evaluation as { goals: Json[] }).goals;
+    const baseline = goal?.baseline as Json;
+    expect(baseline.posts).toBeGreaterThan(10);
+    expect(baseline.importedPosts).toBe(baseline.posts);
+    expect(baseline.value).toBeGreaterThan(0);
+    // 28 baseline days scaled to the 28-day window, +10 %.
+    expect(goal?.target).toBeCloseTo((baseline.value as number) * 1.1, 1);
+    expect(goal?.reason).not.toMatch(/baseline/);
+  });
+
   it('refuses a bad request with a specific 4xx', async () => {
     const bad = await call('POST', `/v1/channels/${CHANNEL}/audit`, { since: 'yesterday' });
     expect(bad.status).toBe(422);
