@@ -63,7 +63,7 @@ export const POST_TRANSITIONS = {
   },
   PUBLISHED: {},
   CANCELLED: {},
-  // Read from the account's history (docs/adr/imported-posts-status.md): created as it is, by the
+  // Read from the account's history (docs/adr/0014-imported-posts-status.md): created as it is, by the
   // import alone; nothing publishes, edits, cancels or settles it.
   IMPORTED: {},
 } as const satisfies Record<PostStatus, Partial<Record<PostStatus, Transition>>>;
