@@ -6,8 +6,14 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
+import { TRANSIENT_ERRORS } from './measuring.ts';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { failWhenAnyFailed, ScheduledWorkflow, workflowStateMachineName } from './scheduled-workflow.ts';
+import {
+  acknowledgeWorkflowRole,
+  failWhenAnyFailed,
+  ScheduledWorkflow,
+  workflowStateMachineName,
+} from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastAuditing}. */
 export interface PulsecastAuditingProps {
@@ -27,19 +33,6 @@ export interface PulsecastAuditingProps {
   /** @default RemovalPolicy.RETAIN */
   readonly logRemovalPolicy?: RemovalPolicy;
 }
-
-/** Errors after which a step is run again as it was (every step writes conditionally or idempotently). */
-const TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'StoreUnavailableError',
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-];
 
 /**
  * Audit and audience (docs/architecture.md#audit-and-audience):
@@ -193,16 +186,7 @@ export class PulsecastAuditing extends Construct {
       tracingEnabled: true,
       logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
-    for (const f of [this.functions.importPage, this.functions.finish]) {
-      Validations.of(machine.role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(f.function.node.defaultChild as CfnResource)}.Arn>:*]`,
-        reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
-      });
-    }
-    Validations.of(machine.role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason: 'X-Ray tracing and Step Functions log delivery actions support no resource-level permissions.',
-    });
+    acknowledgeWorkflowRole(machine.role, [this.functions.importPage, this.functions.finish]);
     return machine;
   }
 }

@@ -57,7 +57,7 @@ export interface PulsecastMeasuringProps {
  * event ids), so a retry repeats nothing; platform failures never get here (the step handles them
  * by moving the posts later).
  */
-const TRANSIENT_ERRORS = [
+export const TRANSIENT_ERRORS = [
   'Lambda.ServiceException',
   'Lambda.AWSLambdaException',
   'Lambda.SdkClientException',

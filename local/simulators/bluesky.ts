@@ -244,9 +244,7 @@ export async function startBlueskySimulator(
       path: '/xrpc/app.bsky.feed.getAuthorFeed',
       auth: true,
       handle: (req, ctx) => {
-        const account =
-          byDid(req.query.get('actor') ?? '') ?? accounts.find((a) => a.handle === req.query.get('actor'));
-        if (!account) throw invalid('Profile not found');
+        const account = actorOf(req);
         const page = authorFeedPage(ctx.posts, account.did, req.query, (post) => String(post.data.rkey));
         return json(200, { ...page, feed: page.feed.map((post) => ({ post: postView(post, ctx) })) });
       },
@@ -256,9 +254,7 @@ export async function startBlueskySimulator(
       path: '/xrpc/app.bsky.actor.getProfile',
       auth: true,
       handle: (req, ctx) => {
-        const account =
-          byDid(req.query.get('actor') ?? '') ?? accounts.find((a) => a.handle === req.query.get('actor'));
-        if (!account) throw invalid('Profile not found');
+        const account = actorOf(req);
         const followersCount = accountFollowers(ctx, account.did, account.channel);
         return json(200, {
           did: account.did,
@@ -269,6 +265,14 @@ export async function startBlueskySimulator(
       },
     },
   ];
+
+  /** The account an app.bsky read names in `actor` (its DID or handle). */
+  function actorOf(req: SimRequest): BlueskySimAccount {
+    const actor = req.query.get('actor') ?? '';
+    const account = byDid(actor) ?? accounts.find((a) => a.handle === actor);
+    if (!account) throw invalid('Profile not found');
+    return account;
+  }
 
   function createRecord(req: SimRequest, ctx: SimContext): SimResponse {
     const account = byDid(req.auth?.account ?? '');

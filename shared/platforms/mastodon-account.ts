@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { AccountPost, AccountSpec } from './account.ts';
+import type { AccountGet, AccountPost, AccountSpec } from './account.ts';
 import { firstLinkIn, hashtagsIn, withQuery } from './account.ts';
 import { readAnswer } from './http.ts';
 import { htmlToText, MastodonCredentials, normaliseStatus, Status, serverOf } from './mastodon.ts';
@@ -31,13 +31,7 @@ export const MASTODON_ACCOUNT: AccountSpec<z.infer<typeof MastodonCredentials>> 
   base: serverOf,
   authorise: (credentials) => ({ authorization: `Bearer ${credentials.accessToken}` }),
   async listPosts(get, { base, since, cursor }) {
-    const me = readAnswer(
-      'Mastodon',
-      Me,
-      await get(`${base}/api/v1/accounts/verify_credentials`),
-      'verify_credentials',
-      'unavailable',
-    );
+    const me = await verifyCredentials(get, base);
     const body = await get(
       withQuery(`${base}/api/v1/accounts/${encodeURIComponent(me.id)}/statuses`, {
         limit: String(PAGE_SIZE),
@@ -61,16 +55,20 @@ export const MASTODON_ACCOUNT: AccountSpec<z.infer<typeof MastodonCredentials>> 
     return { posts, ...(reachedSince || statuses.length < PAGE_SIZE ? {} : { cursor: last.id }) };
   },
   async readAudience(get, { base }) {
-    const me = readAnswer(
-      'Mastodon',
-      Me,
-      await get(`${base}/api/v1/accounts/verify_credentials`),
-      'verify_credentials',
-      'unavailable',
-    );
+    const me = await verifyCredentials(get, base);
     return { followers: me.followers_count ?? 0 };
   },
 };
+
+async function verifyCredentials(get: AccountGet, base: string): Promise<z.infer<typeof Me>> {
+  return readAnswer(
+    'Mastodon',
+    Me,
+    await get(`${base}/api/v1/accounts/verify_credentials`),
+    'verify_credentials',
+    'unavailable',
+  );
+}
 
 function accountPost(base: string, status: ListedStatus): AccountPost {
   const text = htmlToText(status.content ?? '');

@@ -2,6 +2,7 @@ import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Json, localHttp, simulatorUrls } from '../support/local-http.ts';
 import { type LocalProcess, startLocalProcess } from '../support/local-process.ts';
 
 /**
@@ -14,23 +15,7 @@ let local: LocalProcess;
 let sims: Record<string, string>;
 const CHANNEL = 'mastodon-main';
 
-type Json = Record<string, unknown>;
-
-async function call(method: string, path: string, body?: unknown): Promise<{ status: number; json: Json }> {
-  const response = await fetch(`${local.url}${path}`, {
-    method,
-    ...(body === undefined
-      ? {}
-      : { headers: { 'content-type': 'application/json' }, body: JSON.stringify(body) }),
-  });
-  return { status: response.status, json: (await response.json()) as Json };
-}
-
-async function advance(by: string): Promise<void> {
-  const { status, json } = await call('POST', '/_local/clock/advance', { by });
-  expect(status).toBe(200);
-  expect((json.executions as { failed: number }).failed).toBe(0);
-}
+const { call, advance } = localHttp(() => local.url);
 
 /** Runs an audit to its end: the Auditor waits on local time when the simulator says 429. */
 async function audit(): Promise<Json> {
@@ -70,14 +55,7 @@ beforeAll(async () => {
   local = await startLocalProcess({
     env: { PULSECAST_CLOCK_START: '2027-05-03T08:00:00.000Z', PULSECAST_SIMULATOR_CONFIG: config },
   });
-  const line =
-    local
-      .output()
-      .split('\n')
-      .find((text) => text.trim().startsWith('simulators')) ?? '';
-  sims = Object.fromEntries(
-    [...line.matchAll(/(\w+) (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => [m[1], m[2]]),
-  );
+  sims = simulatorUrls(local.output());
 }, 120_000);
 
 afterAll(async () => {

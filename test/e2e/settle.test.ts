@@ -1,4 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { simulatorUrls } from '../support/local-http.ts';
 import { type LocalProcess, startLocalProcess } from '../support/local-process.ts';
 
 /**
@@ -68,14 +69,7 @@ async function onPlatform(platform: string, text: string): Promise<SimPost[]> {
 
 beforeAll(async () => {
   local = await startLocalProcess({ env: { PULSECAST_CLOCK_START: T('08:00') } });
-  const line =
-    local
-      .output()
-      .split('\n')
-      .find((text) => text.trim().startsWith('simulators')) ?? '';
-  sims = Object.fromEntries(
-    [...line.matchAll(/(\w+) (http:\/\/127\.0\.0\.1:\d+)/g)].map((m) => [m[1], m[2]]),
-  );
+  sims = simulatorUrls(local.output());
   const upload = await call('POST', '/v1/calendars', {
     posts: [
       {
