@@ -17,6 +17,8 @@ export const GOAL_METRICS = [
   'conversionValue',
   'posts',
   'responseTimeMinutes',
+  'followers',
+  'followerGrowth',
 ] as const;
 export const GoalMetric = z.enum(GOAL_METRICS);
 export type GoalMetric = z.infer<typeof GoalMetric>;

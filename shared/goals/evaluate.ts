@@ -1,4 +1,5 @@
 import type { DateWindow, Goal, GoalStatus } from '../domain/index.ts';
+import { evaluateAudienceGoal, isAudienceMetric } from './audience-goal.ts';
 import { addDays, dayStartMs, daysBetween, fractionOfDay, localDate, windowDays } from './days.ts';
 import { countForecast, sumForecast, upcomingPosts } from './forecast.ts';
 import type { EvaluationInput, Forecast, GoalEvaluation, PostPerformance } from './model.ts';
@@ -189,6 +190,7 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
     daysTotal: D,
     daysElapsed: round(elapsed, 4),
   };
+  if (isAudienceMetric(goal.metric)) return evaluateAudienceGoal(goal, input, base);
   const notEnough = (
     reason: string,
     missing: string[],

@@ -47,6 +47,8 @@ export interface EvaluationInput {
   channels: ReadonlyMap<string, ChannelInfo>;
   /** Per post id, its metric snapshots by age: what the accrual curves are learned from. */
   snapshots?: ReadonlyMap<string, readonly AgedReading[]>;
+  /** Per channel, its daily follower snapshots (audience goals). */
+  audience?: ReadonlyMap<string, readonly { date: string; followers: number }[]>;
   now: Date;
 }
 
