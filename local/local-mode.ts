@@ -28,6 +28,8 @@ import { startLocalApi } from './server.ts';
 import { loadSimulatorConfig } from './simulators/audience.ts';
 import { persistSimulatorsIn } from './simulators/base.ts';
 import { startSimulatorFleet } from './simulators/fleet.ts';
+import type { HistoryInput } from './simulators/history.ts';
+import { withDefaultHistory } from './simulators/history-accounts.ts';
 import { LocalStateMachineRunner } from './stepfunctions/runner.ts';
 import { stepFunctionsIntegrations } from './stepfunctions/sfn.ts';
 import { resolveStateMachines } from './stepfunctions/state-machines.ts';
@@ -50,6 +52,11 @@ export interface LocalModeOptions {
    * @default now (or PULSECAST_CLOCK_START)
    */
   start?: number;
+  /**
+   * Past posts for the simulated accounts that can serve them and whose config sets none
+   * (local/simulators/history.ts): the demo's accounts start with a history to audit.
+   */
+  simulatorHistory?: HistoryInput;
 }
 
 export interface LocalMode {
@@ -111,7 +118,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   persistSimulatorsIn(join(options.dataDir, 'simulators'));
   const fleet = await startSimulatorFleet({
     clock: () => clock.now(),
-    config: loadSimulatorConfig(env),
+    config: options.simulatorHistory
+      ? withDefaultHistory(loadSimulatorConfig(env), options.simulatorHistory)
+      : loadSimulatorConfig(env),
   });
   const secretsFile = writeLocalSecrets(options.dataDir, fleet.secrets);
   // Slack payloads and .eml files land in the outbox (or a real webhook / SMTP server if configured).

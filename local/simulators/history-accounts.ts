@@ -1,5 +1,6 @@
 import type { SimulatorConfig } from './audience.ts';
 import { type BlueskySimAccount, DEFAULT_BLUESKY_ACCOUNT } from './bluesky.ts';
+import type { HistoryInput } from './history.ts';
 import { type HistoryAccount, seedHistory, snowflakeAt, tidAt } from './history.ts';
 import { DEFAULT_MASTODON_ACCOUNT } from './mastodon.ts';
 import type { SimContext } from './sim-types.ts';
@@ -62,3 +63,16 @@ export function seedConfiguredHistory(
   }
   return added;
 }
+
+/** The config with `history` for every history-capable channel that does not set its own (the demo's). */
+export function withDefaultHistory(config: SimulatorConfig, history: HistoryInput): SimulatorConfig {
+  const channels = { ...config.channels };
+  for (const make of Object.values(HISTORY_ACCOUNTS)) {
+    const { channel } = make('');
+    channels[channel] = { history, ...channels[channel] };
+  }
+  return { ...config, channels };
+}
+
+/** The channels whose simulators can serve a history (and whose history an audit can import). */
+export const HISTORY_CHANNELS = Object.values(HISTORY_ACCOUNTS).map((make) => make('').channel);
