@@ -41,7 +41,7 @@ export async function startSimulatorFleet(options: {
     startThreadsSimulator(common),
   ]);
   // Posts from before Pulsecast, where the config asks for them (once per data folder).
-  seedConfiguredHistory({ x, bluesky, mastodon }, options.config, options.clock());
+  seedConfiguredHistory({ x, bluesky, mastodon, facebook, instagram }, options.config, options.clock());
   const timezone = options.timezone ?? 'Europe/Berlin';
   const channel = (
     id: string,

@@ -3,15 +3,20 @@ import { type BlueskySimAccount, DEFAULT_BLUESKY_ACCOUNT } from './bluesky.ts';
 import type { HistoryInput } from './history.ts';
 import { type HistoryAccount, seedHistory, snowflakeAt, tidAt } from './history.ts';
 import { DEFAULT_MASTODON_ACCOUNT } from './mastodon.ts';
+import { DEFAULT_FACEBOOK_PAGE } from './meta/facebook.ts';
+import { DEFAULT_INSTAGRAM_ACCOUNT } from './meta/instagram.ts';
 import type { SimContext } from './sim-types.ts';
 import { DEFAULT_X_ACCOUNT } from './x.ts';
 
 /**
  * How each simulator's default account keeps a history post: its account key, ids and URLs as
- * the platform makes them. Platforms without an account reader yet (LinkedIn, Facebook,
- * Instagram, Threads) get no history: nothing could import it.
+ * the platform makes them. Platforms without an account reader yet (LinkedIn,
+ * Threads) get no history: nothing could import it.
  */
-export const HISTORY_ACCOUNTS: Record<'x' | 'mastodon' | 'bluesky', (baseUrl: string) => HistoryAccount> = {
+export const HISTORY_ACCOUNTS: Record<
+  'x' | 'mastodon' | 'bluesky' | 'facebook' | 'instagram',
+  (baseUrl: string) => HistoryAccount
+> = {
   x: () => ({
     account: DEFAULT_X_ACCOUNT.userId,
     channel: DEFAULT_X_ACCOUNT.channel,
@@ -25,6 +30,20 @@ export const HISTORY_ACCOUNTS: Record<'x' | 'mastodon' | 'bluesky', (baseUrl: st
     url: (id) => `${baseUrl}/@${DEFAULT_MASTODON_ACCOUNT.username}/${id}`,
   }),
   bluesky: () => blueskyHistory(DEFAULT_BLUESKY_ACCOUNT),
+  facebook: () => ({
+    account: DEFAULT_FACEBOOK_PAGE.pageId,
+    channel: DEFAULT_FACEBOOK_PAGE.channel,
+    id: (at, n) => `${DEFAULT_FACEBOOK_PAGE.pageId}_${snowflakeAt(at, n)}`,
+    url: (id) => `https://www.facebook.com/${DEFAULT_FACEBOOK_PAGE.pageId}/posts/${id.split('_')[1]}`,
+    data: () => ({ link: null }),
+  }),
+  instagram: () => ({
+    account: DEFAULT_INSTAGRAM_ACCOUNT.igUserId,
+    channel: DEFAULT_INSTAGRAM_ACCOUNT.channel,
+    id: snowflakeAt,
+    url: (id) => `https://www.instagram.com/p/${Buffer.from(id).toString('base64url').slice(0, 11)}/`,
+    data: () => ({ mediaType: 'IMAGE' }),
+  }),
 };
 
 function blueskyHistory(account: BlueskySimAccount): HistoryAccount {

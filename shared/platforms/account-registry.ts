@@ -3,6 +3,8 @@ import { type AccountReader, type AccountSpec, accountReader } from './account.t
 import { BLUESKY_ACCOUNT } from './bluesky-account.ts';
 import type { AdapterOptions } from './http.ts';
 import { MASTODON_ACCOUNT } from './mastodon-account.ts';
+import { FACEBOOK_ACCOUNT } from './meta/facebook-account.ts';
+import { INSTAGRAM_ACCOUNT } from './meta/instagram-account.ts';
 import type { PlatformAdapter } from './port.ts';
 import { X_ACCOUNT } from './x-account.ts';
 
@@ -15,6 +17,8 @@ const ACCOUNT_SPECS: Partial<Record<Platform, AccountSpec<any>>> = {
   x: X_ACCOUNT,
   bluesky: BLUESKY_ACCOUNT,
   mastodon: MASTODON_ACCOUNT,
+  facebook: FACEBOOK_ACCOUNT,
+  instagram: INSTAGRAM_ACCOUNT,
 };
 
 /** Why a platform has no reader, for the per-channel report. */

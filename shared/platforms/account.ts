@@ -77,6 +77,8 @@ export interface AccountSpec<C extends object> {
   authorise(credentials: C, url: URL): Record<string, string>;
   /** Platform-specific error codes (Bluesky's 400 ExpiredToken is an auth failure). */
   classify?: ErrorClassifier;
+  /** How long a throttled app waits when the platform sends no Retry-After (Graph's usage headers). */
+  retryAfterSeconds?(headers: Headers, now: Date): number;
   /** Whether the secret lacks what requests need until the adapter has signed in once. */
   needsSignIn?(credentials: C): boolean;
   listPosts(
@@ -130,7 +132,16 @@ export function accountReader<C extends object>(
         const secrets = credentialSecrets(credentials as Record<string, unknown>);
         const response = await http.request({ method: 'GET', url: target, headers, secrets });
         if (response.ok) return response;
-        throw http.responseError(response, { secrets }, spec.classify);
+        const error = http.responseError(response, { secrets }, spec.classify);
+        if (
+          error.kind === 'rate-limited' &&
+          error.details.retryAfterSeconds === undefined &&
+          spec.retryAfterSeconds
+        ) {
+          const wait = spec.retryAfterSeconds(response.headers, http.now());
+          throw new PlatformError(error.kind, error.message, { ...error.details, retryAfterSeconds: wait });
+        }
+        throw error;
       };
       try {
         return (await send()).body;

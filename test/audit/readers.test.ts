@@ -3,6 +3,8 @@ import { AudienceModel } from '../../local/simulators/audience.ts';
 import { DEFAULT_BLUESKY_ACCOUNT, startBlueskySimulator } from '../../local/simulators/bluesky.ts';
 import { defaultAccountSecrets } from '../../local/simulators/fleet.ts';
 import { seedConfiguredHistory } from '../../local/simulators/history-accounts.ts';
+import { DEFAULT_FACEBOOK_PAGE, startFacebookSimulator } from '../../local/simulators/meta/facebook.ts';
+import { DEFAULT_INSTAGRAM_ACCOUNT, startInstagramSimulator } from '../../local/simulators/meta/instagram.ts';
 import type { SimulatorHandle } from '../../local/simulators/sim-types.ts';
 import { DEFAULT_X_ACCOUNT, startXSimulator } from '../../local/simulators/x.ts';
 import type { AccountPost } from '../../shared/platforms/account.ts';
@@ -15,13 +17,15 @@ import { makeChannel } from '../support/fixtures.ts';
 
 const clock = new TestClock();
 const history = { history: { weeks: 26, postsPerWeek: 5 } };
-const model = new AudienceModel({ channels: { 'x-main': history, 'bsky-main': history } });
+const model = new AudienceModel({
+  channels: { 'x-main': history, 'bsky-main': history, 'facebook-page': history, 'instagram-main': history },
+});
 const readerFor = accountReaders(adapterRegistry({ now: clock.clock }), { now: clock.clock });
 const secrets = defaultAccountSecrets('local/');
 
 /** Every page of the account's posts since `since`, as the Auditor reads them. */
 async function readAll(
-  platform: 'x' | 'bluesky',
+  platform: 'x' | 'bluesky' | 'facebook' | 'instagram',
   channel: ReturnType<typeof makeChannel>,
   store: CredentialStore,
   since: string,
@@ -43,6 +47,12 @@ async function readAll(
 describe.each([
   { platform: 'x' as const, channel: DEFAULT_X_ACCOUNT.channel, start: startXSimulator },
   { platform: 'bluesky' as const, channel: DEFAULT_BLUESKY_ACCOUNT.channel, start: startBlueskySimulator },
+  { platform: 'facebook' as const, channel: DEFAULT_FACEBOOK_PAGE.channel, start: startFacebookSimulator },
+  {
+    platform: 'instagram' as const,
+    channel: DEFAULT_INSTAGRAM_ACCOUNT.channel,
+    start: startInstagramSimulator,
+  },
 ])('$platform account reader (against its simulator)', ({ platform, channel: id, start }) => {
   let sim: SimulatorHandle;
   let store: MemoryCredentials;
@@ -52,7 +62,7 @@ describe.each([
     clock.reset();
     const started = await start({ clock: clock.clock, audience: model });
     sim = started;
-    seedConfiguredHistory({ [platform === 'x' ? 'x' : 'bluesky']: started }, model.config, clock.now);
+    seedConfiguredHistory({ [platform]: started }, model.config, clock.now);
     store = new MemoryCredentials({ ...(secrets[`local/${id}`] ?? {}) });
     channel = makeChannel({ id, platform, apiBaseUrl: started.url, secretRef: `local/${id}` });
   });
