@@ -1,7 +1,6 @@
-import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as logs from 'aws-cdk-lib/aws-logs';
-import type * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import * as schedulerLib from 'aws-cdk-lib/aws-scheduler';
+import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
@@ -119,8 +118,7 @@ export class PulsecastAuditing extends Construct {
       schedule: {
         id: 'Daily',
         description: 'Starts the daily follower-count snapshot',
-        expression:
-          props.audienceSchedule ?? schedulerLib.ScheduleExpression.cron({ minute: '0', hour: '5' }),
+        expression: props.audienceSchedule ?? scheduler.ScheduleExpression.cron({ minute: '0', hour: '5' }),
         retryAttempts: 3,
         maxEventAge: Duration.hours(6),
       },

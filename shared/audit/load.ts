@@ -1,4 +1,4 @@
-import type { Channel, Platform, Post } from '../domain/index.ts';
+import type { Platform, Post } from '../domain/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AccountReader } from '../platforms/account.ts';
 import { noAccountReader } from '../platforms/account-registry.ts';

@@ -1,9 +1,9 @@
 import { z } from 'zod';
-import type { AccountGet, AccountPost } from '../account.ts';
+import type { AccountGet, AccountPost, AccountSpec } from '../account.ts';
 import { firstLinkIn, hashtagsIn, withQuery } from '../account.ts';
 import type { ErrorClassifier } from '../http.ts';
 import { readAnswer } from '../http.ts';
-import { classifyGraphFailure } from './graph.ts';
+import { classifyGraphFailure, GRAPH_API_VERSION, graphEndpoint, graphRetryAfterSeconds } from './graph.ts';
 
 /**
  * What the Facebook and Instagram account readers share: a Graph edge listed newest first with
@@ -64,3 +64,55 @@ export function textFeatures(text: string): Pick<AccountPost, 'hashtags'> & { li
 export function graphTime(value: string): string {
   return new Date(value.replace(/\+0000$/, 'Z')).toISOString();
 }
+
+/** What differs between the Graph account readers: the account, its token, its edge and its items. */
+export interface GraphAccountOptions<C extends object, T extends z.ZodType> {
+  platform: AccountSpec<C>['platform'];
+  platformName: string;
+  credentials: z.ZodType<C>;
+  limitations: readonly string[];
+  origin: string;
+  /** The account's node id and token in the channel's secret. */
+  account(credentials: C): { id: string; token: string };
+  /** The edge of its own posts (`posts`, `media`), the item shape and the fields asked for. */
+  edge: string;
+  item: T;
+  fields: string;
+  toPost(node: z.infer<T>): AccountPost;
+}
+
+/** An account reader over Graph: the edge listed page by page, followers from the node's `followers_count`. */
+export function graphAccountSpec<C extends object, T extends z.ZodType>(
+  options: GraphAccountOptions<C, T>,
+): AccountSpec<C> {
+  return {
+    platform: options.platform,
+    platformName: options.platformName,
+    credentials: options.credentials,
+    limitations: options.limitations,
+    base: (channel) => graphEndpoint(channel.apiBaseUrl, options.origin, GRAPH_API_VERSION).root,
+    authorise: (credentials, url) => {
+      url.searchParams.set('access_token', options.account(credentials).token);
+      return {};
+    },
+    classify: graphReadErrors,
+    retryAfterSeconds: graphRetryAfterSeconds,
+    listPosts: (get, { base, credentials, since, cursor }) =>
+      graphEdgePage(
+        get,
+        options.platformName,
+        `${base}/${options.account(credentials).id}/${options.edge}`,
+        options.item,
+        options.fields,
+        { since, ...(cursor ? { cursor } : {}) },
+        options.toPost,
+      ),
+    async readAudience(get, { base, credentials }) {
+      const url = withQuery(`${base}/${options.account(credentials).id}`, { fields: 'followers_count' });
+      const node = readAnswer(options.platformName, Node, await get(url), 'the account', 'unavailable');
+      return { followers: node.followers_count ?? 0 };
+    },
+  };
+}
+
+const Node = z.looseObject({ id: z.string(), followers_count: z.number().optional() });
