@@ -2,6 +2,7 @@ import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-
 import type { Construct } from 'constructs';
 import { PulsecastApi } from './constructs/api.ts';
 import { PulsecastApproving } from './constructs/approving.ts';
+import { PulsecastAuditing } from './constructs/auditing.ts';
 import { PulsecastData } from './constructs/data.ts';
 import { PulsecastEvaluating } from './constructs/evaluating.ts';
 import { PulsecastEvents } from './constructs/events.ts';
@@ -74,6 +75,7 @@ export class PulsecastStack extends Stack {
   public readonly observability: PulsecastObservability;
   public readonly listening: PulsecastListening;
   public readonly approving: PulsecastApproving;
+  public readonly auditing: PulsecastAuditing;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
     super(scope, id, {
@@ -159,6 +161,13 @@ export class PulsecastStack extends Stack {
     this.listening = new PulsecastListening(this, 'Listening', {
       data: this.data,
       bus: this.events.bus,
+      ...(props.secretPrefix ? { secretPrefix: props.secretPrefix } : {}),
+      logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+
+    this.auditing = new PulsecastAuditing(this, 'Auditing', {
+      data: this.data,
+      auditApiFunction: this.api.functionOf('Audits'),
       ...(props.secretPrefix ? { secretPrefix: props.secretPrefix } : {}),
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });

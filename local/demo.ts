@@ -6,6 +6,7 @@ import { saveCampaign } from '../shared/goals/campaigns.ts';
 import { saveListeningSettings } from '../shared/listening/service.ts';
 import { ListeningSettings } from '../shared/listening/settings.ts';
 import type { LocalMode } from './local-mode.ts';
+import { HISTORY_CHANNELS } from './simulators/history-accounts.ts';
 
 /**
  * A fresh demo's clock starts four weeks before the example calendar, on Monday 2027-02-01: the
@@ -13,6 +14,11 @@ import type { LocalMode } from './local-mode.ts';
  * the simulators and the Collector before the user sees it.
  */
 export const DEMO_CLOCK_START = '2027-02-01T06:00:00.000Z';
+/**
+ * Before Pulsecast: the simulated X, Bluesky and Mastodon accounts start with four weeks of
+ * January posts (five a week), which the demo imports with the Auditor as it starts.
+ */
+export const DEMO_HISTORY = { weeks: 4, postsPerWeek: 5 };
 /** The example calendar starts on Monday 2027-03-01: the demo hands over just before it. */
 export const DEMO_CALENDAR_START = '2027-03-01T06:00:00.000Z';
 
@@ -33,8 +39,11 @@ export async function loadDemo(local: LocalMode, root: string): Promise<string> 
   parts.push(await upload(root, 'history.csv', deps));
   const handOver = Date.parse(DEMO_CALENDAR_START);
   if (local.clock.nowMs() < handOver) {
+    // The accounts' own January, imported first: the Auditor runs while the warm-up plays.
+    const audits = await startAudits(local);
     const started = Date.now();
     const played = await local.fastForward(handOver - local.clock.nowMs());
+    parts.push(await auditOutcomes(local, audits));
     parts.push(
       `four weeks of history played to ${played.to.slice(0, 16)} in ${((Date.now() - started) / 1000).toFixed(1)} s (${played.executions.started} executions, ${played.executions.failed} failed)`,
     );
@@ -42,6 +51,34 @@ export async function loadDemo(local: LocalMode, root: string): Promise<string> 
   parts.push(await upload(root, 'calendar.csv', deps));
   parts.push(await loadListening(root, local, deps));
   return `${parts.join('; ')} — now POST /_local/clock/advance {"by":"P8D"}`;
+}
+
+/** Starts an audit of each channel whose simulator has a history (through the API, as a user would). */
+async function startAudits(local: LocalMode): Promise<string[]> {
+  const started: string[] = [];
+  for (const channel of HISTORY_CHANNELS) {
+    const response = await fetch(`${local.apiUrl}/v1/channels/${channel}/audit`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ since: `${DEMO_HISTORY.weeks * 7 + 7}d` }),
+    });
+    if (response.status === 202) started.push(channel);
+  }
+  return started;
+}
+
+/** How the demo's audits ended, in one line. */
+async function auditOutcomes(local: LocalMode, channels: readonly string[]): Promise<string> {
+  const lines: string[] = [];
+  for (const channel of channels) {
+    const audit = (await local.store.audits.latestAudit(channel)) as
+      | { status: string; imported: number }
+      | undefined;
+    lines.push(
+      `${channel} ${audit?.status === 'SUCCEEDED' ? `${audit.imported} imported` : (audit?.status ?? 'not started')}`,
+    );
+  }
+  return `past posts audited: ${lines.join(', ') || 'none'}`;
 }
 
 async function loadCampaign(root: string, deps: DemoDeps): Promise<string> {

@@ -38,6 +38,8 @@ import { startLocalApi } from './server.ts';
 import { loadSimulatorConfig } from './simulators/audience.ts';
 import { persistSimulatorsIn } from './simulators/base.ts';
 import { startSimulatorFleet } from './simulators/fleet.ts';
+import type { HistoryInput } from './simulators/history.ts';
+import { withDefaultHistory } from './simulators/history-accounts.ts';
 import { LocalStateMachineRunner } from './stepfunctions/runner.ts';
 import { stepFunctionsIntegrations } from './stepfunctions/sfn.ts';
 import { resolveStateMachines } from './stepfunctions/state-machines.ts';
@@ -67,6 +69,11 @@ export interface LocalModeOptions {
    * @default true
    */
   skipIdleSweeps?: boolean;
+  /**
+   * Past posts for the simulated accounts that can serve them and whose config sets none
+   * (local/simulators/history.ts): the demo's accounts start with a history to audit.
+   */
+  simulatorHistory?: HistoryInput;
 }
 
 export interface LocalMode {
@@ -142,7 +149,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   persistSimulatorsIn(join(options.dataDir, 'simulators'));
   const fleet = await startSimulatorFleet({
     clock: () => clock.now(),
-    config: loadSimulatorConfig(env),
+    config: options.simulatorHistory
+      ? withDefaultHistory(loadSimulatorConfig(env), options.simulatorHistory)
+      : loadSimulatorConfig(env),
   });
   const secretsFile = writeLocalSecrets(options.dataDir, fleet.secrets);
   // Slack payloads and .eml files land in the outbox (or a real webhook / SMTP server if configured).
@@ -245,6 +254,17 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       }),
     );
   }
+
+  // The API starts the Auditor (and any other execution) on the local runners, by ARN.
+  installDeps({
+    startExecution: async (arn, name, input) => {
+      // A function's environment holds the `Ref` of the state machine: its ARN by logical id.
+      const runner =
+        byArn(arn) ?? [...runners.values()].find((r) => stateMachineArn(r.machine.logicalId) === arn);
+      if (!runner) throw new Error(`local mode: no state machine ${arn}`);
+      runner.start(input, { executionName: name });
+    },
+  });
 
   let schedulesFired = 0;
   const sweeps = new Map([

@@ -1,6 +1,6 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { DEMO_CLOCK_START, loadDemo } from './demo.ts';
+import { DEMO_CLOCK_START, DEMO_HISTORY, loadDemo } from './demo.ts';
 import { StateFileError } from './files.ts';
 import { startLocalMode } from './local-mode.ts';
 
@@ -33,6 +33,7 @@ const local = await startLocalMode({
   dataDir,
   seedDemoChannels: process.env.PULSECAST_SEED !== '0',
   ...(clockStart ? { start: Date.parse(clockStart) } : {}),
+  ...(demo ? { simulatorHistory: DEMO_HISTORY } : {}),
 }).catch((error: unknown) => {
   // What the user can fix gets one line saying how; anything else is a bug, whose stack helps.
   if (error instanceof StateFileError) console.error(`Pulsecast local mode cannot start: ${error.message}`);

@@ -64,6 +64,13 @@ export const API_ROUTE_GROUPS = [
     routes: ['POST /v1/holds', 'GET /v1/holds', 'DELETE /v1/holds/{id}'],
   },
   {
+    name: 'Audits',
+    entry: 'functions/api/audits.ts',
+    auth: 'iam',
+    table: 'readWrite',
+    routes: ['POST /v1/channels/{id}/audit', 'GET /v1/channels/{id}/audit'],
+  },
+  {
     // A webhook: it authenticates itself (HMAC of the raw body), see functions/api/conversions.ts.
     name: 'Conversions',
     entry: 'functions/api/conversions.ts',

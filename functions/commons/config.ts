@@ -65,6 +65,8 @@ const Env = Observability.extend({
       return z.NEVER;
     }
   }),
+  /** The Auditor state machine the audit API starts (set by the stack). */
+  AUDITOR_STATE_MACHINE_ARN: optional(z.string()),
   /** The notifier's routing, as JSON (shared/notify/config.ts). */
   [NOTIFY_ENV.config]: optional(z.string()).transform((raw, context): NotifyConfig | undefined => {
     if (raw === undefined) return undefined;

@@ -1,9 +1,11 @@
 import type { Platform } from '../../shared/domain/index.ts';
+import type { AccountReader } from '../../shared/platforms/account.ts';
+import { accountReaders } from '../../shared/platforms/account-registry.ts';
 import type { ListeningAdapter } from '../../shared/platforms/listening.ts';
 import { listeningRegistry } from '../../shared/platforms/listening-registry.ts';
 import type { PlatformAdapter } from '../../shared/platforms/port.ts';
 import { adapterRegistry } from '../../shared/platforms/registry.ts';
-import { dep } from './runtime.ts';
+import { dep, now } from './runtime.ts';
 
 // Part of the composition root (runtime.ts) that only the functions calling platforms bundle.
 
@@ -15,4 +17,9 @@ export function adapterFor(platform: Platform): PlatformAdapter {
 /** The listening adapter of a platform (undefined where listening is not built). */
 export function listeningFor(platform: Platform): ListeningAdapter | undefined {
   return dep('listeningFor', () => listeningRegistry())(platform);
+}
+
+/** The account reader for a channel's platform (undefined: the platform has none yet). */
+export function accountReaderFor(platform: Platform): AccountReader | undefined {
+  return dep('accountReaderFor', () => accountReaders(adapterFor, { now }))(platform);
 }

@@ -14,6 +14,7 @@ import { NOTIFY_ENV, type NotifyConfig } from '../../shared/notify/config.ts';
 import type { ChartHost, EmailSender, SlackSender } from '../../shared/notify/port.ts';
 import type { GoalsReader } from '../../shared/notify/source.ts';
 import type { UnsubscribeKey } from '../../shared/notify/unsubscribe.ts';
+import type { AccountReader } from '../../shared/platforms/account.ts';
 import { FileCredentialStore, SecretsManagerCredentialStore } from '../../shared/platforms/credentials.ts';
 import type { ListeningAdapter } from '../../shared/platforms/listening.ts';
 import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
@@ -67,7 +68,14 @@ export interface Deps {
   apiUrl: string | undefined;
   /** The unsubscribe links' HMAC key. */
   unsubscribeKey: UnsubscribeKey;
+  /** Account readers (history import, followers), beside the adapters they refresh tokens through. */
+  accountReaderFor: (platform: Platform) => AccountReader | undefined;
+  /** Starts a state machine execution (the Auditor from the API): Step Functions on AWS, the local runner off it. */
+  startExecution: ExecutionStarter;
 }
+
+/** Starts an execution named `name` (unique per state machine) with `input`. */
+export type ExecutionStarter = (stateMachineArn: string, name: string, input: unknown) => Promise<void>;
 
 const installed: Partial<Deps> = {};
 const built: Partial<Deps> = {};

@@ -1,4 +1,5 @@
 import * as z from 'zod';
+import { audienceDigestSection } from '../../shared/audit/digest.ts';
 import { heldPostsSection } from '../../shared/holds/digest.ts';
 import { listeningDigestSection } from '../../shared/listening/digest.ts';
 import { DigestPeriod, runDigest } from '../../shared/notify/digest.ts';
@@ -31,6 +32,7 @@ export const handler = step(async (event: unknown) => {
       source: new StoreDigestSource(store, goalsReader(), [
         heldPostsSection(store),
         listeningDigestSection(listeningStore(), now),
+        audienceDigestSection({ store, audits: store.audits }),
       ]),
       events: eventPublisher(),
       now,

@@ -31,7 +31,7 @@ export interface PulsecastApprovingProps {
  * the function that signs them (the notifier) and the one that checks them (the page), and the
  * Slack app's signing secret, read only by the Slack endpoint. Each lives in Secrets Manager
  * rather than in the table beside the cursor key: whoever can read the table could otherwise
- * mint approvals (docs/adr/0014-approvals-due-index-and-signed-links.md).
+ * mint approvals (docs/adr/0015-approvals-due-index-and-signed-links.md).
  */
 export class PulsecastApproving extends Construct {
   public readonly linkKey: secretsmanager.ISecret;

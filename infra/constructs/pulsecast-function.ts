@@ -16,6 +16,7 @@ import {
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
+import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { aliasArgs, LAMBDA_BUNDLE } from '../bundling.ts';
 import { powertoolsEnvironment } from './observability.ts';
@@ -261,6 +262,16 @@ export class PulsecastFunction extends Construct {
   public bindEventBus(bus: events.IEventBus): this {
     this.setEnvironment('EVENT_BUS_NAME', bus.eventBusName);
     bus.grantPutEventsTo(this.role);
+    return this;
+  }
+
+  /**
+   * Lets the function start executions of one state machine: sets `variable` to its ARN and
+   * grants states:StartExecution on that state machine alone.
+   */
+  public bindStateMachineStart(variable: string, stateMachine: sfn.IStateMachine): this {
+    this.setEnvironment(variable, stateMachine.stateMachineArn);
+    stateMachine.grantStartExecution(this.role);
     return this;
   }
 

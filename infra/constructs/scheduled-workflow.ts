@@ -1,4 +1,5 @@
 import { type CfnResource, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
@@ -78,6 +79,25 @@ export function mapConcurrency(
 }
 
 /**
+ * cdk-nag's findings on a state machine's role that IAM offers nothing narrower for: the task
+ * policies CDK writes name each Lambda ARN and `<arn>:*` (its versions and aliases, that function
+ * only); X-Ray and CloudWatch Logs delivery actions have no resource scoping.
+ */
+export function acknowledgeWorkflowRole(role: iam.IRole, functions: readonly PulsecastFunction[]): void {
+  for (const fn of functions) {
+    Validations.of(role).acknowledge({
+      id: `AwsSolutions-IAM5[Resource::<${Stack.of(role).getLogicalId(fn.function.node.defaultChild as CfnResource)}.Arn>:*]`,
+      reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
+    });
+  }
+  Validations.of(role).acknowledge({
+    id: 'AwsSolutions-IAM5[Resource::*]',
+    reason:
+      'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
+  });
+}
+
+/**
  * A state machine that an EventBridge Scheduler schedule starts: the Dispatcher, the Collector
  * and the Evaluator. Each one is built the same way:
  *
@@ -118,20 +138,7 @@ export class ScheduledWorkflow extends Construct {
       logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
     });
 
-    const role = this.stateMachine.role;
-    // The task policies CDK writes: each Lambda ARN and `<arn>:*` (its versions and aliases,
-    // this function only); X-Ray and CloudWatch Logs delivery actions have no resource scoping.
-    for (const fn of props.functions) {
-      Validations.of(role).acknowledge({
-        id: `AwsSolutions-IAM5[Resource::<${Stack.of(this).getLogicalId(fn.function.node.defaultChild as CfnResource)}.Arn>:*]`,
-        reason: 'Step Functions invokes this one function; ":*" only covers its own versions and aliases.',
-      });
-    }
-    Validations.of(role).acknowledge({
-      id: 'AwsSolutions-IAM5[Resource::*]',
-      reason:
-        'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
-    });
+    acknowledgeWorkflowRole(this.stateMachine.role, props.functions);
 
     this.deadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetters', `the ${name} schedule`);
     this.schedule = new scheduler.Schedule(this, props.schedule.id, {

@@ -3,6 +3,7 @@ import { displayUrl, isLoopback, resolveApiUrl, resolveRegion } from './api-url.
 import { parseInvocation } from './args.ts';
 import { type CommandSpec, Options, type OptionValues } from './command.ts';
 import { approvalsCommands } from './commands/approvals.ts';
+import { auditCommand } from './commands/audit.ts';
 import { campaignsCommands } from './commands/campaigns.ts';
 import { channelsCommands } from './commands/channels.ts';
 import { clockAdvanceCommand, clockShowCommand } from './commands/clock.ts';
@@ -29,6 +30,7 @@ export const COMMANDS: readonly CommandSpec[] = [
   ...approvalsCommands,
   ...channelsCommands,
   ...campaignsCommands,
+  auditCommand,
   ...exportCommands,
   ...listeningCommands,
   clockShowCommand,

@@ -5,6 +5,7 @@ import twitterText from 'twitter-text';
 import * as z from 'zod';
 import { isIanaTimezone } from '../../shared/domain/common.ts';
 import { ConversationConfig } from './conversation.ts';
+import { HistoryInput } from './history.ts';
 
 /**
  * The simulated audience behind every platform simulator: how many people a post reaches and
@@ -50,9 +51,13 @@ export const ChannelAudienceInput = z.strictObject({
   timezone: z.string().refine(isIanaTimezone, 'is not an IANA time zone name').optional(),
   /** Hours after which about 63 % of a post's final numbers are in (the growth time constant). */
   growthHours: z.number().positive().optional(),
+  /** Posts the account published before Pulsecast (local/simulators/history.ts). */
+  history: HistoryInput.optional(),
+  /** Followers before any of the account's posts; they grow with engagement. */
+  followers: z.number().int().nonnegative().optional(),
 });
 export type ChannelAudienceInput = z.infer<typeof ChannelAudienceInput>;
-export type ChannelAudience = Required<ChannelAudienceInput>;
+export type ChannelAudience = Required<Omit<ChannelAudienceInput, 'history' | 'followers'>>;
 
 export const SimulatorConfigInput = z.strictObject({
   seed: z.number().int().optional(),

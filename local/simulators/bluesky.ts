@@ -12,6 +12,7 @@ import {
   startSimulator,
 } from './base.ts';
 import { blueskyConversationRoutes } from './bluesky-conversation.ts';
+import { accountFollowers, authorFeedPage } from './history.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
@@ -240,7 +241,40 @@ export async function startBlueskySimulator(
       handle: (req, ctx) => getPosts(req, ctx),
     },
     ...blueskyConversationRoutes(accounts),
+    {
+      method: 'GET',
+      path: '/xrpc/app.bsky.feed.getAuthorFeed',
+      auth: true,
+      handle: (req, ctx) => {
+        const account = actorOf(req);
+        const page = authorFeedPage(ctx.posts, account.did, req.query, (post) => String(post.data.rkey));
+        return json(200, { ...page, feed: page.feed.map((post) => ({ post: postView(post, ctx) })) });
+      },
+    },
+    {
+      method: 'GET',
+      path: '/xrpc/app.bsky.actor.getProfile',
+      auth: true,
+      handle: (req, ctx) => {
+        const account = actorOf(req);
+        const followersCount = accountFollowers(ctx, account.did, account.channel);
+        return json(200, {
+          did: account.did,
+          handle: account.handle,
+          displayName: account.displayName,
+          followersCount,
+        });
+      },
+    },
   ];
+
+  /** The account an app.bsky read names in `actor` (its DID or handle). */
+  function actorOf(req: SimRequest): BlueskySimAccount {
+    const actor = req.query.get('actor') ?? '';
+    const account = byDid(actor) ?? accounts.find((a) => a.handle === actor);
+    if (!account) throw invalid('Profile not found');
+    return account;
+  }
 
   function createRecord(req: SimRequest, ctx: SimContext): SimResponse {
     const account = byDid(req.auth?.account ?? '');

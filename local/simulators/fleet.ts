@@ -3,6 +3,7 @@ import type { Credentials } from '../../shared/platforms/port.ts';
 import { AudienceModel, type SimulatorConfig } from './audience.ts';
 import type { Clock, SimulatorHandle } from './base.ts';
 import { DEFAULT_BLUESKY_ACCOUNT, startBlueskySimulator } from './bluesky.ts';
+import { seedConfiguredHistory } from './history-accounts.ts';
 import { DEFAULT_LINKEDIN_ACCOUNT, startLinkedInSimulator } from './linkedin.ts';
 import { DEFAULT_MASTODON_ACCOUNT, startMastodonSimulator } from './mastodon.ts';
 import { DEFAULT_FACEBOOK_PAGE, startFacebookSimulator } from './meta/facebook.ts';
@@ -39,6 +40,8 @@ export async function startSimulatorFleet(options: {
     startInstagramSimulator(common),
     startThreadsSimulator(common),
   ]);
+  // Posts from before Pulsecast, where the config asks for them (once per data folder).
+  seedConfiguredHistory({ x, bluesky, mastodon, facebook, instagram }, options.config, options.clock());
   const timezone = options.timezone ?? 'Europe/Berlin';
   const channel = (
     id: string,

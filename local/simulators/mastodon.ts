@@ -13,6 +13,7 @@ import {
   type SimulatedPost,
   startSimulator,
 } from './base.ts';
+import { accountFollowers } from './history.ts';
 import { mastodonConversationRoutes } from './mastodon-conversation.ts';
 import {
   type AccountsSimulatorHandle,
@@ -362,7 +363,7 @@ export async function startMastodonSimulator(
       avatar_static: `${ctx.baseUrl}/avatars/original/missing.png`,
       header: `${ctx.baseUrl}/headers/original/missing.png`,
       header_static: `${ctx.baseUrl}/headers/original/missing.png`,
-      followers_count: 1200,
+      followers_count: accountFollowers(ctx, account.id, account.channel),
       following_count: 150,
       statuses_count: ctx.posts.filter((p) => p.account === account.id && !p.deleted).length,
       last_status_at: null,

@@ -1,4 +1,4 @@
-import type { SimulatorHandle, SimulatorOptions } from './base.ts';
+import type { SimContext, SimulatorHandle, SimulatorOptions } from './base.ts';
 
 /** What every platform simulator can be started with, besides its own settings. */
 export type PlatformSimulatorOptions = Pick<SimulatorOptions, 'clock' | 'audience' | 'port'>;
@@ -11,6 +11,8 @@ export interface AccountsSimulatorOptions<A> extends PlatformSimulatorOptions {
 /** A running simulator of accounts `A`, with the accounts it serves. */
 export interface AccountsSimulatorHandle<A> extends SimulatorHandle {
   readonly accounts: readonly A[];
+  /** The simulator's state, for seeding it (local/simulators/history.ts). */
+  readonly ctx: SimContext;
 }
 
 /** The common options a platform simulator was given, for `startSimulator`. */

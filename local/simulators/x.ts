@@ -13,6 +13,7 @@ import {
   type SimulatedPost,
   startSimulator,
 } from './base.ts';
+import { accountFollowers } from './history.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
@@ -110,10 +111,15 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
       method: 'GET',
       path: '/2/users/me',
       auth: true,
-      handle: (req) => {
+      handle: (req, ctx) => {
         const account = accountById(req.auth?.account ?? '');
         if (!account) throw new SimError(xDialect.unauthorized('invalid'));
-        return json(200, { data: { id: account.userId, name: account.name, username: account.username } });
+        const metrics = (req.query.get('user.fields') ?? '').split(',').includes('public_metrics')
+          ? { public_metrics: { followers_count: accountFollowers(ctx, account.userId, account.channel) } }
+          : {};
+        return json(200, {
+          data: { id: account.userId, name: account.name, username: account.username, ...metrics },
+        });
       },
     },
     { method: 'POST', path: '/2/tweets', auth: true, handle: (req, ctx) => createTweet(req, ctx) },

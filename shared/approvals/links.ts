@@ -5,7 +5,7 @@ import { PulsecastError } from '../errors.ts';
 /**
  * Signed approval links (the email half of approval requests). A link names one post, one review
  * round, one step and one approver, and expires; it is an HMAC-SHA256 over exactly those claims
- * with a key only this deployment holds (docs/adr/0014-approvals-due-index-and-signed-links.md). It is single use without
+ * with a key only this deployment holds (docs/adr/0015-approvals-due-index-and-signed-links.md). It is single use without
  * any store of its own: a decision is recorded on the post under a conditional write, for that
  * approver, step and round, and `decide` refuses a second decision for the same three — so the
  * second of two racing clicks loses the conditional write, reads the post again and is refused.

@@ -20,6 +20,8 @@ export const GOAL_METRICS = [
   'responseTimeMinutes',
   'shareOfVoice',
   'responseRate',
+  'followers',
+  'followerGrowth',
 ] as const;
 export const GoalMetric = z.enum(GOAL_METRICS);
 export type GoalMetric = z.infer<typeof GoalMetric>;

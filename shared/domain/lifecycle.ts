@@ -98,6 +98,9 @@ export const POST_TRANSITIONS = {
   },
   PUBLISHED: {},
   CANCELLED: {},
+  // Read from the account's history (docs/adr/0017-imported-posts-status.md): created as it is, by the
+  // import alone; nothing publishes, edits, cancels or settles it.
+  IMPORTED: {},
 } as const satisfies Record<PostStatus, Partial<Record<PostStatus, Transition>>>;
 
 function transition(from: PostStatus, to: PostStatus): Transition | undefined {

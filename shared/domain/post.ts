@@ -14,6 +14,7 @@ export const POST_STATUSES = [
   'HELD',
   'PENDING_APPROVAL',
   'APPROVAL_MISSED',
+  'IMPORTED',
 ] as const;
 export const PostStatus = z.enum(POST_STATUSES);
 export type PostStatus = z.infer<typeof PostStatus>;
@@ -42,6 +43,14 @@ export const Post = PostContent.extend({
   createdAt: UtcInstant,
   updatedAt: UtcInstant,
   uploadId: z.string().optional(),
+  /**
+   * Where the post came from: absent for the calendar's posts; `imported` for a post the account
+   * published before (or beside) Pulsecast, read by the history import. An imported post is
+   * created in status IMPORTED, which no transition leads into or out of.
+   */
+  origin: z.literal('imported').optional(),
+  /** An imported post's media by kind (the platform's media URLs are not kept). */
+  importedMedia: z.array(z.enum(['image', 'video'])).optional(),
   /** Which Dispatcher execution holds the claim (QUEUED/PUBLISHING). */
   claimedBy: z.string().optional(),
   claimedAt: UtcInstant.optional(),

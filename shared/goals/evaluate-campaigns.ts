@@ -2,6 +2,7 @@ import * as z from 'zod';
 import type { Campaign, Channel, Post } from '../domain/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { EVENT_SCHEMAS, EVENT_TYPES, type EventPublisher, type PulsecastEvent } from '../events.ts';
+import type { AuditStore } from '../store/audits.ts';
 import type { CampaignStore } from '../store/campaigns.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { ListeningStore } from '../store/listening.ts';
@@ -9,6 +10,7 @@ import type { Conversion, MeasurementStore } from '../store/measurements.ts';
 import { pagesOf, readAll } from '../store/pages.ts';
 import type { PostStore } from '../store/posts.ts';
 import type { AgedReading } from './accrual.ts';
+import { isAudienceMetric } from './audience-goal.ts';
 import { changesSince, evaluateCampaign, isActive, isDue } from './campaign-evaluation.ts';
 import { addDays, dayStartMs, localDate } from './days.ts';
 import type { ListeningFacts } from './listening.ts';
@@ -30,7 +32,8 @@ import { metricKind } from './scope.ts';
  */
 
 /** What one campaign's evaluation reads: its posts, the conversions, the channels. */
-type EvaluationInputStore = PostStore & MeasurementStore & ChannelStore;
+/** What loading an evaluation reads; `audits` (the follower snapshots) only for audience goals. */
+type EvaluationInputStore = PostStore & MeasurementStore & ChannelStore & { audits?: AuditStore };
 
 export interface EvaluatorDeps {
   store: CampaignStore & EvaluationInputStore;
@@ -109,6 +112,7 @@ export async function loadEvaluationInput(
     store.conversionsBetween(from, now.toISOString()),
     allChannels(store),
   ]);
+  const audience = await audienceOf(campaign, store, channels, minOf(starts), today);
   return {
     campaign,
     posts: posts.map(performanceOf),
@@ -116,6 +120,7 @@ export async function loadEvaluationInput(
     channels,
     snapshots: await snapshotHistories(posts, store, now),
     ...(await listeningFacts(campaign, listening, from, to, now)),
+    ...(audience ? { audience } : {}),
     now,
   };
 }
@@ -137,6 +142,24 @@ async function listeningFacts(
     listening.ownRepliesBetween(from, now.toISOString()),
   ]);
   return { listening: { settings: stored.settings, mentions, replies } };
+}
+
+/** Each channel's follower snapshots since `from` (a day earlier: the start's own value), for audience goals. */
+async function audienceOf(
+  campaign: Campaign,
+  store: EvaluationInputStore,
+  channels: ReadonlyMap<string, unknown>,
+  from: string,
+  to: string,
+): Promise<Map<string, { date: string; followers: number }[]> | undefined> {
+  const audits = store.audits;
+  if (!audits || !campaign.goals.some((goal) => isAudienceMetric(goal.metric))) return undefined;
+  const entries = await Promise.all(
+    [...channels.keys()].map(
+      async (channel) => [channel, await audits.listAudience(channel, addDays(from, -1), to)] as const,
+    ),
+  );
+  return new Map(entries);
 }
 
 /** Published posts per channel whose snapshots teach the accrual curve (the most recent ones). */

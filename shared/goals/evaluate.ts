@@ -1,4 +1,5 @@
 import type { DateWindow, Goal, GoalStatus } from '../domain/index.ts';
+import { evaluateAudienceGoal, isAudienceMetric } from './audience-goal.ts';
 import { addDays, dayStartMs, daysBetween, fractionOfDay, localDate, windowDays } from './days.ts';
 import { countForecast, sumForecast, upcomingPosts } from './forecast.ts';
 import { evaluateListeningGoal } from './listening.ts';
@@ -76,6 +77,8 @@ interface Measured {
   total: number;
   posts: number;
   measuredPosts: number;
+  /** Posts read from the account's history (the audit), among `posts`. */
+  importedPosts: number;
   /** Measured posts whose platform does not report the metric. */
   lackingMetric: number;
   conversions: number;
@@ -100,6 +103,7 @@ function measure(
     total: 0,
     posts: 0,
     measuredPosts: 0,
+    importedPosts: 0,
     lackingMetric: 0,
     conversions: 0,
     currencies: new Set(),
@@ -113,6 +117,7 @@ function measure(
     const at = Date.parse(post.publishedAt);
     if (at < p.startMs || at >= untilMs) continue;
     result.posts++;
+    if (post.origin === 'imported') result.importedPosts++;
     if (performance.metrics) result.measuredPosts++;
     const index = dayIndex(post.publishedAt);
     if (kind === 'posts') {
@@ -186,6 +191,7 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
     daysTotal: D,
     daysElapsed: round(elapsed, 4),
   };
+  if (isAudienceMetric(goal.metric)) return evaluateAudienceGoal(goal, input, base);
   const notEnough = (
     reason: string,
     missing: string[],
@@ -229,6 +235,7 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
       value: round(value, 4),
       days: b.days,
       posts: measuredBaseline.posts,
+      ...(measuredBaseline.importedPosts > 0 ? { importedPosts: measuredBaseline.importedPosts } : {}),
       conversions: measuredBaseline.conversions,
     };
     const gap = baselineGap(goal, kind, measuredBaseline, value);

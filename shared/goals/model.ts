@@ -50,6 +50,8 @@ export interface EvaluationInput {
   snapshots?: ReadonlyMap<string, readonly AgedReading[]>;
   /** The conversation, for listening goals (absent: listening not set up or not needed). */
   listening?: ListeningFacts;
+  /** Per channel, its daily follower snapshots (audience goals). */
+  audience?: ReadonlyMap<string, readonly { date: string; followers: number }[]>;
   now: Date;
 }
 
@@ -83,7 +85,15 @@ export interface GoalEvaluation {
   current?: number;
   /** The value to reach (relative targets resolved against their baseline). */
   target?: number;
-  baseline?: { window: DateWindow; value: number; days: number; posts: number; conversions: number };
+  baseline?: {
+    window: DateWindow;
+    value: number;
+    days: number;
+    posts: number;
+    /** Of `posts`, those read from the account's history by an audit (marked as such). */
+    importedPosts?: number;
+    conversions: number;
+  };
   /** Where a steady path from the start to the target would be by now (the pace). */
   expectedByNow?: number;
   forecast?: Forecast;

@@ -51,13 +51,23 @@ export interface Recommendations {
   missingData: DataGap[];
 }
 
-/** The measured history of the last 90 days, per channel. */
+/**
+ * The measured history of the last 90 days, per channel. A channel's imported posts (its audit)
+ * stand in only while it has no measured post of Pulsecast's own: their numbers are one late
+ * reading with public counts only (an imported X post has no clicks), so mixed with the Collector's
+ * readings they would blur the comparison rather than add to it; for a new channel they are all
+ * there is, and give it recommendations from the first day.
+ */
 function history(input: EvaluationInput): PostPerformance[] {
   const since = input.now.getTime() - RULES.lookbackDays * 86_400_000;
-  return input.posts.filter(
+  const recent = input.posts.filter(
     (performance) =>
       isMature(performance, input.now) && Date.parse(performance.post.publishedAt as string) >= since,
   );
+  const measuredHere = new Set(
+    recent.filter(({ post }) => post.origin !== 'imported').map(({ post }) => post.channel),
+  );
+  return recent.filter(({ post }) => post.origin !== 'imported' || !measuredHere.has(post.channel));
 }
 
 /** The channels the campaign posts to or its goals name; every channel with history if none. */

@@ -8,9 +8,13 @@ import type {
 } from '../domain/index.ts';
 import type { ChannelInfo, PostPerformance } from './model.ts';
 
-/** Statuses of posts that went out (or may have: UNKNOWN posts are left out until settled). */
+/**
+ * Statuses of posts that went out (or may have: UNKNOWN posts are left out until settled). An
+ * IMPORTED post went out too, before or beside Pulsecast: it is evidence like any other (a
+ * relative goal's baseline, a post's expected yield, posting windows) and counted as imported.
+ */
 export function isPublished(post: Post): boolean {
-  return post.status === 'PUBLISHED';
+  return post.status === 'PUBLISHED' || post.status === 'IMPORTED';
 }
 
 /** Statuses of posts still on their way out. */

@@ -52,7 +52,7 @@ const EXPIRY_MARGIN_MS = 60_000;
 
 const BLUESKY_CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 25 };
 
-const BlueskyCredentials = z.looseObject({
+export const BlueskyCredentials = z.looseObject({
   identifier: z.string().min(1),
   appPassword: z.string().min(1),
   did: z.string().optional(),
@@ -89,7 +89,7 @@ const ListRecordsAnswer = z.object({
     }),
   ),
 });
-const PostView = z.looseObject({
+export const PostView = z.looseObject({
   uri: z.string(),
   cid: z.string().optional(),
   replyCount: z.number().optional(),
@@ -102,7 +102,7 @@ type PostView = z.infer<typeof PostView>;
 const GetPostsAnswer = z.object({ posts: z.array(PostView) });
 
 /** Bluesky answers an expired or unverifiable access token with 400 (not 401): read the code. */
-const blueskyErrors: ErrorClassifier = (response) => {
+export const blueskyErrors: ErrorClassifier = (response) => {
   const code = errorCode(response);
   if (
     code === 'ExpiredToken' ||

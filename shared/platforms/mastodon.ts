@@ -55,7 +55,7 @@ const MAX_MEDIA_POLLS = 60;
 
 const MASTODON_CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: BATCH_SIZE };
 
-const MastodonCredentials = z.looseObject({ accessToken: z.string().min(1) });
+export const MastodonCredentials = z.looseObject({ accessToken: z.string().min(1) });
 
 const InstanceAnswer = z.looseObject({
   configuration: z
@@ -70,7 +70,7 @@ const InstanceAnswer = z.looseObject({
     })
     .optional(),
 });
-const Status = z.looseObject({
+export const Status = z.looseObject({
   id: z.string().min(1),
   url: z.string().nullable().optional(),
   uri: z.string().optional(),
@@ -84,6 +84,19 @@ const Status = z.looseObject({
 type Status = z.infer<typeof Status>;
 const MediaAttachment = z.looseObject({ id: z.string().min(1), url: z.string().nullable().optional() });
 const Account = z.looseObject({ id: z.string().min(1), username: z.string().optional() });
+
+/** The channel's server: its `apiBaseUrl`, else the domain of its `@user@server` handle. */
+export function serverOf(channel: Channel): string {
+  if (channel.apiBaseUrl) return channel.apiBaseUrl.replace(/\/+$/, '');
+  // `@alice@mastodon.social` names its server.
+  const domain = /^@?[^@\s]+@([^@\s]+)$/.exec(channel.handle.trim())?.[1];
+  if (domain) return `https://${domain}`;
+  throw new PlatformError(
+    'rejected',
+    `the Mastodon channel '${channel.id}' names no server: give its handle as @user@server or set apiBaseUrl`,
+    { platformCode: 'no-server' },
+  );
+}
 
 interface InstanceLimits {
   maxCharacters: number;
@@ -101,18 +114,6 @@ export function mastodonSession(http: PlatformHttp) {
     { platformName: 'Mastodon', schema: MastodonCredentials },
     http.now,
   );
-
-  function serverOf(channel: Channel): string {
-    if (channel.apiBaseUrl) return channel.apiBaseUrl.replace(/\/+$/, '');
-    // `@alice@mastodon.social` names its server.
-    const domain = /^@?[^@\s]+@([^@\s]+)$/.exec(channel.handle.trim())?.[1];
-    if (domain) return `https://${domain}`;
-    throw new PlatformError(
-      'rejected',
-      `the Mastodon channel '${channel.id}' names no server: give its handle as @user@server or set apiBaseUrl`,
-      { platformCode: 'no-server' },
-    );
-  }
 
   /** A request with the channel's token, and the token's value to keep out of messages. */
   async function authorised(

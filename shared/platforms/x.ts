@@ -63,7 +63,7 @@ const MAX_STATUS_POLLS = 60;
 
 const X_CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 100 };
 
-const XCredentials = z.looseObject({
+export const XCredentials = z.looseObject({
   accessToken: z.string().min(1),
   refreshToken: z.string().min(1).optional(),
   clientId: z.string().min(1).optional(),
@@ -109,7 +109,7 @@ const PrivateMetrics = z.looseObject({
   user_profile_clicks: z.number().optional(),
   engagements: z.number().optional(),
 });
-const Tweet = z.looseObject({
+export const Tweet = z.looseObject({
   id: z.string(),
   text: z.string(),
   created_at: z.string().optional(),
@@ -131,7 +131,7 @@ const ApiError = z.looseObject({
   title: z.string().optional(),
   detail: z.string().optional(),
 });
-const TweetsAnswer = z.object({
+export const TweetsAnswer = z.object({
   data: z.array(Tweet).optional(),
   includes: z.looseObject({ media: z.array(XMedia).optional() }).optional(),
   errors: z.array(ApiError).optional(),

@@ -1,5 +1,6 @@
 import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
 import { DynamoDBDocumentClient } from '@aws-sdk/lib-dynamodb';
+import { type AuditStore, DynamoAuditStore } from './audits.ts';
 import { DynamoCampaignStore } from './campaigns.ts';
 import { DynamoChannelStore } from './channels.ts';
 import { ComposedStore } from './composed.ts';
@@ -27,6 +28,9 @@ export function createDocumentClient(
  * (so they share its client and the cursor key it loads once).
  */
 export class DynamoStore extends ComposedStore {
+  /** History audits and audience snapshots (shared/store/audits.ts), on the same table. */
+  readonly audits: AuditStore;
+
   constructor(options: DynamoStoreOptions) {
     const table = new DynamoTable({ ...options, client: options.client ?? createDocumentClient() });
     super({
@@ -37,5 +41,6 @@ export class DynamoStore extends ComposedStore {
       notifications: new DynamoNotificationStore(table),
       holds: new DynamoHoldStore(table),
     });
+    this.audits = new DynamoAuditStore(table);
   }
 }

@@ -158,7 +158,7 @@ describe('POST/GET /v1/campaigns', () => {
       goals: [
         {
           id: 'g',
-          metric: 'followers',
+          metric: 'pageViews',
           target: { kind: 'absolute', value: 1 },
           window: { from: '2026-07-01', to: '2026-06-01' },
         },

@@ -24,6 +24,7 @@ describe('API functions', () => {
       'Channels',
       'Campaigns',
       'Holds',
+      'Audits',
       'Conversions',
       'Listening',
       'Approvals',

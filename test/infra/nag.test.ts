@@ -58,6 +58,7 @@ describe('cdk-nag AwsSolutions', () => {
       ...Object.values(stack.evaluating.functions),
       stack.holds.autoHold,
       ...Object.values(stack.listening.functions),
+      ...Object.values(stack.auditing.functions),
     ];
     const xray = functions.map(
       (fn) => `AwsSolutions-IAM5[Resource::*] ${fn.role.node.path}/DefaultPolicy/Resource`,
@@ -68,6 +69,7 @@ describe('cdk-nag AwsSolutions', () => {
       stack.publishing.channelHealth,
       stack.measuring.functions.collectChannel,
       stack.listening.functions.listen,
+      ...Object.values(stack.auditing.functions),
     ].map(
       (fn) =>
         `AwsSolutions-IAM5[Resource::arn:<AWS::Partition>:secretsmanager:<AWS::Region>:<AWS::AccountId>:secret:pulsecast/*] ${fn.role.node.path}/DefaultPolicy/Resource`,
@@ -114,8 +116,21 @@ describe('cdk-nag AwsSolutions', () => {
       `AwsSolutions-SMG4 ${stack.approving.node.path}/ApprovalLinkKey/Resource`,
       `AwsSolutions-SMG4 ${stack.approving.node.path}/SlackSigningSecret/Resource`,
     ];
+    const auditorPolicy = `${stack.auditing.auditor.role.node.path}/DefaultPolicy/Resource`;
+    const audiencePolicy = `${stack.auditing.audience.role.node.path}/DefaultPolicy/Resource`;
+    const arnStar = (fn: { function: { node: { defaultChild?: unknown } } }, policy: string) =>
+      `AwsSolutions-IAM5[Resource::<${stack.getLogicalId(fn.function.node.defaultChild as CfnElement)}.Arn>:*] ${policy}`;
+    const auditing = [
+      `AwsSolutions-IAM5[Resource::*] ${auditorPolicy}`,
+      arnStar(stack.auditing.functions.importPage, auditorPolicy),
+      arnStar(stack.auditing.functions.finish, auditorPolicy),
+      `AwsSolutions-IAM5[Resource::*] ${audiencePolicy}`,
+      arnStar(stack.auditing.functions.audience, audiencePolicy),
+      `AwsSolutions-SQS3 ${stack.auditing.deadLetterQueue.node.path}/Resource`,
+    ];
     expect(findings).toEqual(
       [
+        ...auditing,
         ...xray,
         ...listener,
         ...secrets,

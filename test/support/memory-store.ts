@@ -4,6 +4,7 @@ import type { RateLedger } from '../../shared/store/channels.ts';
 import { ComposedStore } from '../../shared/store/composed.ts';
 import type { Conversion, MetricSnapshot } from '../../shared/store/measurements.ts';
 import type { DigestRecord, Mark } from '../../shared/store/notifications.ts';
+import { MemoryAuditStore } from './memory-audits.ts';
 import { WriteHook } from './memory-base.ts';
 import { MemoryCampaignStore } from './memory-campaigns.ts';
 import { MemoryChannelStore } from './memory-channels.ts';
@@ -34,6 +35,8 @@ export class MemoryStore extends ComposedStore {
   readonly digests: Map<string, DigestRecord>;
   /** The crisis holds adapter (its `holds` map and its read count). */
   readonly holdStore: MemoryHoldStore;
+  /** History audits and audience snapshots (the DynamoStore's `audits`). */
+  readonly audits = new MemoryAuditStore();
   private readonly hook: WriteHook;
 
   constructor() {

@@ -8,6 +8,7 @@ import {
   type SimulatedMedia,
   type SimulatedPost,
 } from '../base.ts';
+import { accountFollowers } from '../history.ts';
 import { ownPost, postList, splitFields } from './graph.ts';
 
 /**
@@ -157,7 +158,7 @@ export interface NodeViews<A extends { username: string }, C extends MetaContain
   listSince: boolean;
   /** The fields asked for of a container in this state, besides its id. */
   container: (container: C, state: ContainerStatus, fields: string[]) => Record<string, unknown>;
-  post: (post: SimulatedPost, fields: string[], account: A) => Record<string, unknown>;
+  post: (post: SimulatedPost, fields: string[], account: A, ctx: SimContext) => Record<string, unknown>;
 }
 
 /**
@@ -172,7 +173,7 @@ export function nodeHandlers<A extends { username: string }, C extends MetaConta
       const account = views.accountOf(req);
       const options = { defaultFields: 'id', since: views.listSince };
       return postList(req, ctx, views.userIdOf(account), options, (post, fields) =>
-        views.post(post, fields, account),
+        views.post(post, fields, account, ctx),
       );
     },
     read(req, ctx) {
@@ -180,10 +181,17 @@ export function nodeHandlers<A extends { username: string }, C extends MetaConta
       const userId = views.userIdOf(account);
       const id = req.params.id ?? '';
       const fields = splitFields(req.query.get('fields') ?? 'id');
-      if (id === 'me' || id === userId) return json(200, { id: userId, username: account.username });
+      if (id === 'me' || id === userId) {
+        const followers = fields.includes('followers_count')
+          ? {
+              followers_count: accountFollowers(ctx, userId, (account as { channel?: string }).channel ?? ''),
+            }
+          : {};
+        return json(200, { id: userId, username: account.username, ...followers });
+      }
       const c = views.containers.of(id, userId);
       if (c) return json(200, { id: c.id, ...views.container(c, views.containers.status(c, ctx), fields) });
-      return json(200, views.post(ownPost(ctx, id, userId), fields, account));
+      return json(200, views.post(ownPost(ctx, id, userId), fields, account, ctx));
     },
   };
 }

@@ -8,6 +8,7 @@ import {
   type SimulatedPost,
   type SimulatorHandle,
 } from '../base.ts';
+import { accountFollowers } from '../history.ts';
 import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../setup.ts';
 import {
   badParameter,
@@ -50,6 +51,8 @@ export interface FacebookSimulatorOptions extends PlatformSimulatorOptions {
 
 export interface FacebookSimulatorHandle extends SimulatorHandle {
   readonly pages: readonly FacebookSimPage[];
+  /** The simulator's state, for seeding it (local/simulators/history.ts). */
+  readonly ctx: SimContext;
 }
 
 export const DEFAULT_FACEBOOK_PAGE: FacebookSimPage = {
@@ -112,6 +115,7 @@ export async function startFacebookSimulator(
       handle: (req, ctx) => createFeedPost(req, ctx),
     },
     { method: 'GET', path: '/:version/:pageId/feed', auth: true, handle: (req, ctx) => readFeed(req, ctx) },
+    { method: 'GET', path: '/:version/:pageId/posts', auth: true, handle: (req, ctx) => readFeed(req, ctx) },
     {
       method: 'POST',
       path: '/:version/:pageId/photos',
@@ -280,7 +284,14 @@ export async function startFacebookSimulator(
   function readNode(req: SimRequest, ctx: SimContext): SimResponse {
     const page = readerOf(req);
     const id = req.params.id ?? '';
-    if (id === 'me' || id === page?.pageId) return json(200, { id: page?.pageId, name: page?.name });
+    if (id === 'me' || id === page?.pageId) {
+      const fields = splitFields(req.query.get('fields') ?? 'id');
+      const followers =
+        page && fields.includes('followers_count')
+          ? { followers_count: accountFollowers(ctx, page.pageId, page.channel) }
+          : {};
+      return json(200, { id: page?.pageId, name: page?.name, ...followers });
+    }
     const post = ownPost(ctx, id, page?.pageId);
     return json(200, renderPost(post, splitFields(req.query.get('fields') ?? DEFAULT_POST_FIELDS), ctx));
   }

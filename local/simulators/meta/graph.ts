@@ -232,13 +232,22 @@ export function postList(
   const since = options.since ? Number(req.query.get('since') ?? 0) * 1000 : 0;
   const max = Math.min(Number(req.query.get('limit') ?? 25) || 25, 100);
   const fields = splitFields(req.query.get('fields') ?? options.defaultFields);
-  const items = ctx.posts
+  const all = ctx.posts
     .filter((p) => p.account === accountId && !p.deleted && p.publishedAt.getTime() >= since)
-    .sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime())
-    .slice(0, max);
+    .sort((a, b) => b.publishedAt.getTime() - a.publishedAt.getTime());
+  // Cursor paging: `after` is the last id of the previous page; `next` only while more remain.
+  const after = Buffer.from(req.query.get('after') ?? '', 'base64url').toString();
+  const start = after ? all.findIndex((p) => p.id === after) + 1 : 0;
+  const items = all.slice(start, start + max);
+  const more = start + max < all.length;
+  const next = new URL(req.url);
+  next.searchParams.set('after', cursor(items.at(-1)?.id));
   return json(200, {
     data: items.map((p) => render(p, fields)),
-    paging: { cursors: { before: cursor(items[0]?.id), after: cursor(items.at(-1)?.id) } },
+    paging: {
+      cursors: { before: cursor(items[0]?.id), after: cursor(items.at(-1)?.id) },
+      ...(more ? { next: next.toString() } : {}),
+    },
   });
 }
 

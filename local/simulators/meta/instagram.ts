@@ -285,6 +285,7 @@ export async function startInstagramSimulator(
     post: SimulatedPost,
     fields: string[],
     account: InstagramSimAccount,
+    ctx: SimContext,
   ): Record<string, unknown> {
     const out: Record<string, unknown> = { id: post.id };
     for (const field of fields) {
@@ -293,6 +294,9 @@ export async function startInstagramSimulator(
       if (field === 'permalink') out.permalink = post.url;
       if (field === 'media_type') out.media_type = post.data.mediaType;
       if (field === 'username') out.username = account.username;
+      if (field === 'like_count') out.like_count = ctx.audience.engagementAt(post, ctx.now()).likes;
+      if (field === 'comments_count')
+        out.comments_count = ctx.audience.engagementAt(post, ctx.now()).comments;
     }
     return out;
   }

@@ -1,0 +1,43 @@
+import * as z from 'zod';
+import { publicCounts } from '../metrics.ts';
+import { graphAccountSpec, graphTime, textFeatures } from './graph-account.ts';
+import { INSTAGRAM_GRAPH_ORIGIN, InstagramCredentials } from './instagram.ts';
+
+/**
+ * An Instagram professional account's own media: `GET /{ig-user-id}/media` with like and comment
+ * counts in the listing; followers from `GET /{ig-user-id}?fields=followers_count`. Reach and
+ * views are per-media insights, not read by the import.
+ */
+const Media = z.looseObject({
+  id: z.string(),
+  caption: z.string().optional(),
+  timestamp: z.string(),
+  permalink: z.string().optional(),
+  media_type: z.string().optional(),
+  like_count: z.number().optional(),
+  comments_count: z.number().optional(),
+});
+
+export const INSTAGRAM_ACCOUNT = graphAccountSpec({
+  platform: 'instagram',
+  platformName: 'Instagram',
+  credentials: InstagramCredentials,
+  limitations: [
+    'imported Instagram posts carry likes and comments only: reach, views and saves are per-media insights the import does not read',
+    'Instagram audience breakdowns (follower_demographics, online_followers) are not read',
+  ],
+  origin: INSTAGRAM_GRAPH_ORIGIN,
+  account: (credentials) => ({ id: credentials.igUserId, token: credentials.accessToken }),
+  edge: 'media',
+  item: Media,
+  fields: 'id,caption,timestamp,permalink,media_type,like_count,comments_count',
+  toPost: (media) => ({
+    platformPostId: media.id,
+    platformUrl: media.permalink ?? 'https://www.instagram.com/',
+    publishedAt: graphTime(media.timestamp),
+    text: media.caption ?? '',
+    media: [media.media_type === 'VIDEO' || media.media_type === 'REELS' ? 'video' : 'image'],
+    ...textFeatures(media.caption ?? ''),
+    metrics: publicCounts({ likes: media.like_count, replies: media.comments_count }),
+  }),
+});
