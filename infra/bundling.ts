@@ -74,8 +74,14 @@ export const BUNDLE_BUDGETS: { default: BundleBudget; byFunction: Readonly<Recor
   },
   byFunction: {
     'notifying/notify': {
-      kb: 900,
-      reason: 'sends email: nodemailer (MIME, 135 KB) and the SES v2 client beside the default',
+      kb: 1900,
+      reason:
+        'sends email (nodemailer 135 KB, SES v2) and draws the digest charts: vega-lite and vega (about 500 KB), the S3 client for Slack chart images (100 KB); resvg wasm and the fonts lie beside the bundle (docs/adr/0019-charts-vega-resvg-wasm.md)',
+    },
+    'api/audits': {
+      kb: 800,
+      reason:
+        "starts the Auditor and reports on the channel's posts: the platform rules (twitter-text) and luxon come with the account readers' table",
     },
   },
 };

@@ -1,6 +1,7 @@
 import PostalMime from 'postal-mime';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installDeps } from '../../functions/commons/runtime.ts';
+import { ApprovalLinks } from '../../shared/approvals/links.ts';
 import { EVENT_TYPES } from '../../shared/events.ts';
 import { composeMime } from '../../shared/notify/mime.ts';
 import { type NotifierDeps, notify } from '../../shared/notify/notifier.ts';
@@ -23,6 +24,7 @@ function setup(overrides: Partial<NotifierDeps> = {}) {
     sender: 'Pulsecast <notify@example.com>',
     apiUrl: API,
     unsubscribeKey: key,
+    approvalLinks: { links: new ApprovalLinks(key.get), baseUrl: API },
     now: () => new Date(NOW),
     ...overrides,
   };
@@ -56,7 +58,7 @@ describe('every email', () => {
     }
     const messages = await parsed(email);
     expect(messages.length).toBeGreaterThanOrEqual(EVENT_TYPES.length - 1);
-    for (const { raw, mail } of messages) {
+    for (const { raw, mail, message } of messages) {
       expect(raw.replaceAll('\r\n', '')).not.toMatch(/[\r\n]/);
       expect(mail.text?.trim().length).toBeGreaterThan(20);
       expect(mail.html).toContain('</html>');
@@ -71,7 +73,7 @@ describe('every email', () => {
           r: url.searchParams.get('r') ?? '',
           s: url.searchParams.get('s') ?? '',
         }),
-      ).toBe('ops@example.com');
+      ).toBe(message.to);
       // The plain-text part stands on its own: none of our markup, and the way out is spelled out.
       expect(mail.text).not.toMatch(/<(br|p|table|td|tr|a|strong|h1|h2|ul|li|img)\b/);
       expect(mail.text).toContain(`Unsubscribe: ${link}`);
