@@ -86,11 +86,15 @@ export const LISTENING_CAPABILITIES: Readonly<Record<Platform, ListeningCapabili
     ownReplies: { supported: true },
   },
   threads: {
-    search: notBuilt(
-      'Threads keyword search (GET /keyword_search, permission threads_keyword_search) is not called by Pulsecast yet',
-    ),
-    inbound: notBuilt('Threads replies (GET /{media-id}/replies) are not read by Pulsecast yet'),
-    ownReplies: notBuilt('Threads replies of our account are not read by Pulsecast yet'),
+    search: {
+      supported: true,
+      note: 'Threads keyword search (GET /keyword_search) needs the threads_keyword_search permission approved by Meta; without it Meta searches only our own posts. At most 2,200 queries a day per user',
+    },
+    inbound: {
+      supported: true,
+      note: 'Threads has no notifications list: the replies to our posts of the past week are read',
+    },
+    ownReplies: { supported: true },
   },
   linkedin: {
     search: notBuilt('LinkedIn offers no public post search'),

@@ -2,6 +2,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimulatorConfigInput } from '../../local/simulators/audience.ts';
 import { startBlueskySimulator } from '../../local/simulators/bluesky.ts';
 import { startMastodonSimulator } from '../../local/simulators/mastodon.ts';
+import { startThreadsSimulator } from '../../local/simulators/meta/threads.ts';
 import type { SimulatorHandle } from '../../local/simulators/sim-types.ts';
 import { startXSimulator } from '../../local/simulators/x.ts';
 import type { Platform } from '../../shared/domain/index.ts';
@@ -59,6 +60,14 @@ const CASES: Case[] = [
       clientId: a.clientId ?? '',
     }),
     since: 'since_id',
+  },
+  {
+    platform: 'threads',
+    channel: 'threads-main',
+    handle: '@pulsecast',
+    start: startThreadsSimulator,
+    secret: (a) => ({ threadsUserId: a.threadsUserId ?? '', accessToken: a.accessToken ?? '' }),
+    since: 'since',
   },
 ];
 
