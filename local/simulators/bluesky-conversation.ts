@@ -1,5 +1,6 @@
 import { json } from './base.ts';
-import { type ConversationPost, repliesToOurPosts, subjectPosts, teamReplies } from './conversation.ts';
+import { type ConversationPost, subjectPosts, teamReplies } from './conversation.ts';
+import { repliesToAccount } from './conversation-sim.ts';
 import type { SimContext, SimRequest, SimRoute } from './sim-types.ts';
 
 /**
@@ -60,10 +61,7 @@ export function blueskyConversationRoutes(accounts: readonly Account[]): SimRout
 
   /** Replies to the account's posts so far, with the at-uris of the posts they answer. */
   function inboundOf(account: Account, ctx: SimContext) {
-    const conversation = config(ctx);
-    if (!conversation) return [];
-    const ours = ctx.posts.filter((p) => p.account === account.did && !p.deleted);
-    return repliesToOurPosts(conversation, seed(ctx), ours, ctx.now());
+    return repliesToAccount(ctx, account.did);
   }
 
   return [

@@ -1,5 +1,6 @@
 import { json } from './base.ts';
-import { type ConversationPost, repliesToOurPosts, subjectPosts, teamReplies } from './conversation.ts';
+import { type ConversationPost, subjectPosts, teamReplies } from './conversation.ts';
+import { repliesToAccount } from './conversation-sim.ts';
 import type { SimContext, SimRequest, SimResponse, SimRoute, SimulatedPost } from './sim-types.ts';
 
 /**
@@ -77,10 +78,7 @@ export function mastodonConversationRoutes(deps: MastodonConversationDeps): SimR
   }
 
   function inboundOf(account: Account, ctx: SimContext): ConversationPost[] {
-    const conversation = config(ctx);
-    if (!conversation) return [];
-    const ours = ctx.posts.filter((p) => p.account === account.id && !p.deleted);
-    return repliesToOurPosts(conversation, seed(ctx), ours, ctx.now());
+    return repliesToAccount(ctx, account.id);
   }
 
   return [

@@ -21,6 +21,7 @@ import {
   numbered,
   numberedAccounts,
 } from './setup.ts';
+import { xConversationRoutes } from './x-conversation.ts';
 import { invalidRequest, mediaKey, XMediaUploads } from './x-media.ts';
 
 /**
@@ -29,7 +30,8 @@ import { invalidRequest, mediaKey, XMediaUploads } from './x-media.ts';
  * (`POST /2/oauth2/token`), `POST /2/tweets` (201, links rewritten to t.co, 403 for over-long
  * or duplicate text), `GET /2/tweets?ids=` (≤ 100, partial `errors` for missing posts,
  * non-public metrics only for the owner's posts younger than 30 days), `GET /2/users/me`,
- * `GET /2/users/:id/tweets`, the simple and chunked media uploads, `x-rate-limit-*` headers and
+ * `GET /2/users/:id/tweets`, recent search and mentions over the simulated conversation
+ * (x-conversation.ts), the simple and chunked media uploads, `x-rate-limit-*` headers and
  * X's problem-details errors.
  */
 
@@ -51,6 +53,8 @@ export interface XSimulatorOptions extends AccountsSimulatorOptions<XSimAccount>
   accessTokenTtlSeconds?: number;
   /** STATUS polls a video needs before it is ready. @default 1 */
   videoProcessingPolls?: number;
+  /** Whether the app's plan includes recent search; false answers it 403 as X's free plan does. @default true */
+  recentSearch?: boolean;
 }
 
 export type XSimulatorHandle = AccountsSimulatorHandle<XSimAccount>;
@@ -124,8 +128,13 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     },
     { method: 'POST', path: '/2/tweets', auth: true, handle: (req, ctx) => createTweet(req, ctx) },
     { method: 'GET', path: '/2/tweets', auth: true, handle: (req, ctx) => lookupTweets(req, ctx) },
-    { method: 'GET', path: '/2/users/:id/tweets', auth: true, handle: (req, ctx) => userTweets(req, ctx) },
     ...uploads.routes,
+    ...xConversationRoutes({
+      accounts,
+      recentSearch: options.recentSearch ?? true,
+      tweetJson: (post, ctx, fields) => renderTweet(post, ctx, fields, undefined, new Set()).tweet,
+      userTweets,
+    }),
   ];
 
   function token(req: SimRequest, ctx: SimContext): SimResponse {

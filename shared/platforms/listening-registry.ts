@@ -3,6 +3,8 @@ import { createBlueskyListening } from './bluesky-listening.ts';
 import type { AdapterOptions } from './http.ts';
 import type { ListeningAdapter } from './listening.ts';
 import { createMastodonListening } from './mastodon-listening.ts';
+import { createThreadsListening } from './meta/threads-listening.ts';
+import { createXListening } from './x-listening.ts';
 
 /** The listening adapters that are built; the other platforms say why not (LISTENING_CAPABILITIES). */
 const LISTENING_FACTORIES: Readonly<
@@ -10,6 +12,8 @@ const LISTENING_FACTORIES: Readonly<
 > = {
   bluesky: createBlueskyListening,
   mastodon: createMastodonListening,
+  x: createXListening,
+  threads: createThreadsListening,
 };
 
 /** A resolver that builds each platform's listening adapter once (its sessions live as long). */

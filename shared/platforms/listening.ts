@@ -11,7 +11,8 @@ import type { CredentialStore } from './port.ts';
  * pretending the count is zero.
  */
 export type ListeningAbility = 'search' | 'inbound' | 'ownReplies';
-export type Support = { supported: true } | { supported: false; reason: string };
+/** `note`: a condition the ability comes with (a paid plan, a permission), said where it is listed. */
+export type Support = { supported: true; note?: string } | { supported: false; reason: string };
 export type ListeningCapabilities = Record<ListeningAbility, Support>;
 
 /** A post as the platform returned it, in our words. */
@@ -77,18 +78,23 @@ export const LISTENING_CAPABILITIES: Readonly<Record<Platform, ListeningCapabili
   bluesky: ALL,
   mastodon: ALL,
   x: {
-    search: notBuilt(
-      'X recent search (GET /2/tweets/search/recent) needs a paid API plan (Basic or above); Pulsecast does not call it yet',
-    ),
-    inbound: notBuilt('X mentions (GET /2/users/:id/mentions) are not read by Pulsecast yet'),
-    ownReplies: notBuilt('X replies of our account are not read by Pulsecast yet'),
+    search: {
+      supported: true,
+      note: 'X recent search (GET /2/tweets/search/recent, the last 7 days) needs a paid API plan (Basic or above); on the free plan it is reported as not available',
+    },
+    inbound: { supported: true },
+    ownReplies: { supported: true },
   },
   threads: {
-    search: notBuilt(
-      'Threads keyword search (GET /keyword_search, permission threads_keyword_search) is not called by Pulsecast yet',
-    ),
-    inbound: notBuilt('Threads replies (GET /{media-id}/replies) are not read by Pulsecast yet'),
-    ownReplies: notBuilt('Threads replies of our account are not read by Pulsecast yet'),
+    search: {
+      supported: true,
+      note: 'Threads keyword search (GET /keyword_search) needs the threads_keyword_search permission approved by Meta; without it Meta searches only our own posts. At most 2,200 queries a day per user',
+    },
+    inbound: {
+      supported: true,
+      note: 'Threads has no notifications list: the replies to our posts of the past week are read',
+    },
+    ownReplies: { supported: true },
   },
   linkedin: {
     search: notBuilt('LinkedIn offers no public post search'),

@@ -141,8 +141,11 @@ export const TweetsAnswer = z.object({
 /** Without a refresh token an X access token simply runs out (two hours): warn this long before. */
 const EXPIRY_WARNING_MS = 30 * 60_000;
 
-export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
-  const http = new PlatformHttp('X', options);
+/**
+ * The X credentials of every channel, and authenticated requests with them: shared by the
+ * publishing adapter and the listening one (x-listening.ts).
+ */
+export function xSession(http: PlatformHttp) {
   const sessions = new CredentialSessions<XCredentials>(
     {
       platformName: 'X',
@@ -232,6 +235,13 @@ export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
       secrets: session.secrets,
     };
   }
+
+  return { sessions, call };
+}
+
+export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
+  const http = new PlatformHttp('X', options);
+  const { sessions, call } = xSession(http);
 
   async function uploadMedia(channel: Channel, store: CredentialStore, url: string): Promise<string> {
     const base = apiBase(channel, X_API_BASE);

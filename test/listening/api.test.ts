@@ -43,8 +43,8 @@ describe('the listening API (against dynalite)', () => {
       settings: { autoHold: true, competitors: [{ id: 'globex', handles: [] }] },
     });
     expect(got.capabilities.bluesky.search).toEqual({ supported: true });
-    expect(got.capabilities.x.search.supported).toBe(false);
-    expect(got.capabilities.x.search.reason).toMatch(/recent search/);
+    expect(got.capabilities.x.search.supported).toBe(true);
+    expect(got.capabilities.x.search.note).toMatch(/paid API plan/);
 
     const again = await callApi(handler, 'PUT /v1/listening', {
       headers: JSON_HEADERS,

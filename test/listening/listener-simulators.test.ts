@@ -2,7 +2,9 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { SimulatorConfigInput } from '../../local/simulators/audience.ts';
 import { startBlueskySimulator } from '../../local/simulators/bluesky.ts';
 import { startMastodonSimulator } from '../../local/simulators/mastodon.ts';
+import { startThreadsSimulator } from '../../local/simulators/meta/threads.ts';
 import type { SimulatorHandle } from '../../local/simulators/sim-types.ts';
+import { startXSimulator } from '../../local/simulators/x.ts';
 import type { Platform } from '../../shared/domain/index.ts';
 import { listenOnPlatform, planListening } from '../../shared/listening/collect.ts';
 import { responsesFor, shareOfVoiceFor } from '../../shared/listening/service.ts';
@@ -46,6 +48,26 @@ const CASES: Case[] = [
     start: startMastodonSimulator,
     secret: (a) => ({ accessToken: a.accessToken ?? '' }),
     since: 'min_id',
+  },
+  {
+    platform: 'x',
+    channel: 'x-main',
+    handle: '@pulsecast',
+    start: startXSimulator,
+    secret: (a) => ({
+      accessToken: a.accessToken ?? '',
+      refreshToken: a.refreshToken ?? '',
+      clientId: a.clientId ?? '',
+    }),
+    since: 'since_id',
+  },
+  {
+    platform: 'threads',
+    channel: 'threads-main',
+    handle: '@pulsecast',
+    start: startThreadsSimulator,
+    secret: (a) => ({ threadsUserId: a.threadsUserId ?? '', accessToken: a.accessToken ?? '' }),
+    since: 'since',
   },
 ];
 
@@ -100,7 +122,7 @@ describe.each(CASES)('the Listener on $platform, against the simulator', (c) => 
       {
         brand: { name: 'Acme', terms: ['acmecloud'], handles: [] },
         competitors: [{ id: 'globex', name: 'Globex', terms: ['globexhost'], handles: [] }],
-        platforms: [c.platform, 'x'],
+        platforms: [c.platform, 'linkedin'],
         autoHold: false,
         channels: {},
       },
@@ -113,7 +135,7 @@ describe.each(CASES)('the Listener on $platform, against the simulator', (c) => 
     const plan = await planListening(deps);
     expect(plan.platforms).toEqual([{ platform: c.platform, channels: [c.channel] }]);
     expect(plan.unsupported.map((u) => `${u.platform}:${u.ability}`)).toEqual(
-      expect.arrayContaining(['x:search', 'x:inbound']),
+      expect.arrayContaining(['linkedin:search', 'linkedin:inbound']),
     );
 
     const first = await listenOnPlatform({ platform: c.platform, channels: [c.channel] }, deps);
@@ -129,7 +151,9 @@ describe.each(CASES)('the Listener on $platform, against the simulator', (c) => 
     sim.clearRequests();
     const again = await listenOnPlatform({ platform: c.platform, channels: [c.channel] }, deps);
     expect(again).toMatchObject({ stored: 0, ownReplies: 0 });
-    const searches = sim.requests.filter((r) => /searchPosts|\/search$/.test(r.path));
+    const searches = sim.requests.filter((r) =>
+      /searchPosts|\/search$|\/search\/recent$|keyword_search/.test(r.path),
+    );
     expect(searches.length).toBeGreaterThan(0);
     expect(searches.every((r) => r.query[c.since] !== undefined)).toBe(true);
 

@@ -25,7 +25,10 @@ const StoredSettings = z.looseObject({
   capabilities: z
     .record(
       z.string(),
-      z.record(z.string(), z.looseObject({ supported: z.boolean(), reason: z.string().optional() })),
+      z.record(
+        z.string(),
+        z.looseObject({ supported: z.boolean(), reason: z.string().optional(), note: z.string().optional() }),
+      ),
     )
     .optional(),
 });
@@ -46,6 +49,7 @@ function print(io: Parameters<CommandSpec['run']>[0]['io'], stored: StoredSettin
     for (const [ability, support] of Object.entries(abilities)) {
       if (!support.supported)
         println(io.stdout, `  not on ${platform} (${ability}): ${support.reason ?? 'not supported'}`);
+      else if (support.note) println(io.stdout, `  on ${platform} (${ability}): ${support.note}`);
     }
   }
 }

@@ -34,6 +34,7 @@ import {
   startMetaSimulator,
   tokenAccount,
 } from './graph.ts';
+import { threadsConversationRoutes } from './threads-conversation.ts';
 
 /**
  * A local stand-in for the Threads API (`graph.threads.net/v1.0`) as Pulsecast uses it, answering
@@ -41,7 +42,8 @@ import {
  * VIDEO, or CAROUSEL of `is_carousel_item` children), their `status` (IN_PROGRESS → FINISHED,
  * ERROR with `error_message`, EXPIRED after 24 hours), `POST /{user}/threads_publish`, the
  * 250-posts-a-day `threads_publishing_limit`, 500 characters (emoji counted in UTF-8 bytes) and
- * at most 5 links, the user's threads, media insights, and `refresh_access_token`.
+ * at most 5 links, the user's threads, media insights, `refresh_access_token`, and keyword search
+ * and replies over the simulated conversation (threads-conversation.ts).
  */
 
 export interface ThreadsSimAccount {
@@ -270,7 +272,8 @@ export async function startThreadsSimulator(
   const sim = await startMetaSimulator({
     platform: 'threads',
     throttle: { code: 4, message: '(#4) Application request limit reached', bucType: 'threads' },
-    routes,
+    // The conversation first: `/{id}` would take `/keyword_search` otherwise.
+    routes: [...threadsConversationRoutes(accounts), ...routes],
     accounts: accounts.map((a) => ({ id: a.threadsUserId, token: a.accessToken })),
     refreshGrantType: 'th_refresh_token',
     options,
