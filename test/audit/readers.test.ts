@@ -3,8 +3,10 @@ import { AudienceModel } from '../../local/simulators/audience.ts';
 import { DEFAULT_BLUESKY_ACCOUNT, startBlueskySimulator } from '../../local/simulators/bluesky.ts';
 import { defaultAccountSecrets } from '../../local/simulators/fleet.ts';
 import { seedConfiguredHistory } from '../../local/simulators/history-accounts.ts';
+import { DEFAULT_LINKEDIN_ACCOUNT, startLinkedInSimulator } from '../../local/simulators/linkedin.ts';
 import { DEFAULT_FACEBOOK_PAGE, startFacebookSimulator } from '../../local/simulators/meta/facebook.ts';
 import { DEFAULT_INSTAGRAM_ACCOUNT, startInstagramSimulator } from '../../local/simulators/meta/instagram.ts';
+import { DEFAULT_THREADS_ACCOUNT, startThreadsSimulator } from '../../local/simulators/meta/threads.ts';
 import type { SimulatorHandle } from '../../local/simulators/sim-types.ts';
 import { DEFAULT_X_ACCOUNT, startXSimulator } from '../../local/simulators/x.ts';
 import type { AccountPost } from '../../shared/platforms/account.ts';
@@ -18,14 +20,21 @@ import { makeChannel } from '../support/fixtures.ts';
 const clock = new TestClock();
 const history = { history: { weeks: 26, postsPerWeek: 5 } };
 const model = new AudienceModel({
-  channels: { 'x-main': history, 'bsky-main': history, 'facebook-page': history, 'instagram-main': history },
+  channels: {
+    'x-main': history,
+    'bsky-main': history,
+    'facebook-page': history,
+    'instagram-main': history,
+    'linkedin-page': history,
+    'threads-main': history,
+  },
 });
 const readerFor = accountReaders(adapterRegistry({ now: clock.clock }), { now: clock.clock });
 const secrets = defaultAccountSecrets('local/');
 
 /** Every page of the account's posts since `since`, as the Auditor reads them. */
 async function readAll(
-  platform: 'x' | 'bluesky' | 'facebook' | 'instagram',
+  platform: 'x' | 'bluesky' | 'facebook' | 'instagram' | 'linkedin' | 'threads',
   channel: ReturnType<typeof makeChannel>,
   store: CredentialStore,
   since: string,
@@ -53,6 +62,8 @@ describe.each([
     channel: DEFAULT_INSTAGRAM_ACCOUNT.channel,
     start: startInstagramSimulator,
   },
+  { platform: 'linkedin' as const, channel: DEFAULT_LINKEDIN_ACCOUNT.channel, start: startLinkedInSimulator },
+  { platform: 'threads' as const, channel: DEFAULT_THREADS_ACCOUNT.channel, start: startThreadsSimulator },
 ])('$platform account reader (against its simulator)', ({ platform, channel: id, start }) => {
   let sim: SimulatorHandle;
   let store: MemoryCredentials;

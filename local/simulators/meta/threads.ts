@@ -34,6 +34,7 @@ import {
   startMetaSimulator,
   tokenAccount,
 } from './graph.ts';
+import { followersInsights } from './user-insights.ts';
 
 /**
  * A local stand-in for the Threads API (`graph.threads.net/v1.0`) as Pulsecast uses it, answering
@@ -270,7 +271,18 @@ export async function startThreadsSimulator(
   const sim = await startMetaSimulator({
     platform: 'threads',
     throttle: { code: 4, message: '(#4) Application request limit reached', bucType: 'threads' },
-    routes,
+    routes: [
+      ...routes,
+      {
+        method: 'GET',
+        path: '/:version/:userId/threads_insights',
+        auth: true,
+        handle: (req, ctx) => {
+          const account = accountOf(req);
+          return followersInsights(req, ctx, { userId: account.threadsUserId, channel: account.channel });
+        },
+      },
+    ],
     accounts: accounts.map((a) => ({ id: a.threadsUserId, token: a.accessToken })),
     refreshGrantType: 'th_refresh_token',
     options,

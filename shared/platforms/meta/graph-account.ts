@@ -72,6 +72,8 @@ export interface GraphAccountOptions<C extends object, T extends z.ZodType> {
   credentials: z.ZodType<C>;
   limitations: readonly string[];
   origin: string;
+  /** The API version in the path. @default GRAPH_API_VERSION */
+  version?: string;
   /** The account's node id and token in the channel's secret. */
   account(credentials: C): { id: string; token: string };
   /** The edge of its own posts (`posts`, `media`), the item shape and the fields asked for. */
@@ -90,7 +92,8 @@ export function graphAccountSpec<C extends object, T extends z.ZodType>(
     platformName: options.platformName,
     credentials: options.credentials,
     limitations: options.limitations,
-    base: (channel) => graphEndpoint(channel.apiBaseUrl, options.origin, GRAPH_API_VERSION).root,
+    base: (channel) =>
+      graphEndpoint(channel.apiBaseUrl, options.origin, options.version ?? GRAPH_API_VERSION).root,
     authorise: (credentials, url) => {
       url.searchParams.set('access_token', options.account(credentials).token);
       return {};
