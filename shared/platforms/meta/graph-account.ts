@@ -60,6 +60,28 @@ export function textFeatures(text: string): Pick<AccountPost, 'hashtags'> & { li
   return { hashtags: hashtagsIn(text), ...(link ? { link } : {}) };
 }
 
+/** A listed Graph media object (its id, time and permalink) with its text, media and counts. */
+export function graphMediaPost(
+  node: { id: string; timestamp: string; permalink?: string | undefined },
+  post: {
+    text: string | undefined;
+    profileUrl: string;
+    media: AccountPost['media'];
+    metrics: AccountPost['metrics'];
+  },
+): AccountPost {
+  const text = post.text ?? '';
+  return {
+    platformPostId: node.id,
+    platformUrl: node.permalink ?? post.profileUrl,
+    publishedAt: graphTime(node.timestamp),
+    text,
+    media: post.media,
+    ...textFeatures(text),
+    metrics: post.metrics,
+  };
+}
+
 /** Graph's `2027-01-04T09:00:00+0000` as an ISO instant. */
 export function graphTime(value: string): string {
   return new Date(value.replace(/\+0000$/, 'Z')).toISOString();

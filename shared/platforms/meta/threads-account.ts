@@ -4,7 +4,7 @@ import { withQuery } from '../account.ts';
 import { readAnswer } from '../http.ts';
 import { PlatformError } from '../port.ts';
 import { InsightsResponse, insightNumbers, THREADS_API_VERSION } from './graph.ts';
-import { graphAccountSpec, graphTime, textFeatures } from './graph-account.ts';
+import { graphAccountSpec, graphMediaPost } from './graph-account.ts';
 import {
   THREADS_GRAPH_ORIGIN,
   THREADS_STABLE_INSIGHTS,
@@ -49,15 +49,14 @@ const listing = graphAccountSpec({
   edge: 'threads',
   item: Thread,
   fields: 'id,text,timestamp,permalink,media_type',
-  toPost: (thread) => ({
-    platformPostId: thread.id,
-    platformUrl: thread.permalink ?? 'https://www.threads.net/',
-    publishedAt: graphTime(thread.timestamp),
-    text: thread.text ?? '',
-    media: MEDIA_TYPES[thread.media_type ?? ''] ?? [],
-    ...textFeatures(thread.text ?? ''),
-    metrics: {},
-  }),
+  // The listing has no counts: `listPosts` below adds each post's insights.
+  toPost: (thread) =>
+    graphMediaPost(thread, {
+      text: thread.text,
+      profileUrl: 'https://www.threads.net/',
+      media: MEDIA_TYPES[thread.media_type ?? ''] ?? [],
+      metrics: {},
+    }),
 });
 
 export const THREADS_ACCOUNT: AccountSpec<ThreadsCredentials> = {
