@@ -41,7 +41,11 @@ export async function startSimulatorFleet(options: {
     startThreadsSimulator(common),
   ]);
   // Posts from before Pulsecast, where the config asks for them (once per data folder).
-  seedConfiguredHistory({ x, bluesky, mastodon, facebook, instagram }, options.config, options.clock());
+  seedConfiguredHistory(
+    { x, bluesky, mastodon, facebook, instagram, linkedin, threads },
+    options.config,
+    options.clock(),
+  );
   const timezone = options.timezone ?? 'Europe/Berlin';
   const channel = (
     id: string,

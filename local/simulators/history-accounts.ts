@@ -2,19 +2,21 @@ import type { SimulatorConfig } from './audience.ts';
 import { type BlueskySimAccount, DEFAULT_BLUESKY_ACCOUNT } from './bluesky.ts';
 import type { HistoryInput } from './history.ts';
 import { type HistoryAccount, seedHistory, snowflakeAt, tidAt } from './history.ts';
+import { DEFAULT_LINKEDIN_ACCOUNT } from './linkedin.ts';
 import { DEFAULT_MASTODON_ACCOUNT } from './mastodon.ts';
+import { shortcode } from './meta/containers.ts';
 import { DEFAULT_FACEBOOK_PAGE } from './meta/facebook.ts';
 import { DEFAULT_INSTAGRAM_ACCOUNT } from './meta/instagram.ts';
+import { DEFAULT_THREADS_ACCOUNT } from './meta/threads.ts';
 import type { SimContext } from './sim-types.ts';
 import { DEFAULT_X_ACCOUNT } from './x.ts';
 
 /**
  * How each simulator's default account keeps a history post: its account key, ids and URLs as
- * the platform makes them. Platforms without an account reader yet (LinkedIn,
- * Threads) get no history: nothing could import it.
+ * the platform makes them, and the fields its listing routes read.
  */
 export const HISTORY_ACCOUNTS: Record<
-  'x' | 'mastodon' | 'bluesky' | 'facebook' | 'instagram',
+  'x' | 'mastodon' | 'bluesky' | 'facebook' | 'instagram' | 'linkedin' | 'threads',
   (baseUrl: string) => HistoryAccount
 > = {
   x: () => ({
@@ -43,6 +45,33 @@ export const HISTORY_ACCOUNTS: Record<
     id: snowflakeAt,
     url: (id) => `https://www.instagram.com/p/${Buffer.from(id).toString('base64url').slice(0, 11)}/`,
     data: () => ({ mediaType: 'IMAGE' }),
+  }),
+  linkedin: () => ({
+    account: DEFAULT_LINKEDIN_ACCOUNT.organizationId,
+    channel: DEFAULT_LINKEDIN_ACCOUNT.channel,
+    id: (at, n) => `urn:li:share:${snowflakeAt(at, n)}`,
+    url: (urn) => `https://www.linkedin.com/feed/update/${urn}/`,
+    // The history's texts hold no reserved little-text characters but `#` before a tag.
+    data: (urn, text, _at, planned) => ({
+      commentary: text,
+      content: planned.media
+        ? { media: { id: `urn:li:image:${urn.split(':').at(-1)}` } }
+        : planned.link
+          ? { article: { source: planned.link, title: planned.link } }
+          : null,
+      visibility: 'PUBLIC',
+    }),
+  }),
+  threads: () => ({
+    account: DEFAULT_THREADS_ACCOUNT.threadsUserId,
+    channel: DEFAULT_THREADS_ACCOUNT.channel,
+    id: snowflakeAt,
+    url: (id) =>
+      `https://www.threads.net/@${DEFAULT_THREADS_ACCOUNT.username}/post/${shortcode(`threads:${id}`)}`,
+    data: (id, _text, _at, planned) => ({
+      mediaType: planned.media ? 'IMAGE' : 'TEXT_POST',
+      shortcode: shortcode(`threads:${id}`),
+    }),
   }),
 };
 

@@ -34,7 +34,12 @@ export interface HistoryAccount {
   id(at: Date, n: number): string;
   url(id: string): string;
   /** Platform-specific fields the simulator's routes read (a Bluesky record, …). */
-  data?(id: string, text: string, at: Date): Record<string, unknown>;
+  data?(
+    id: string,
+    text: string,
+    at: Date,
+    planned: { media: number; link?: string },
+  ): Record<string, unknown>;
 }
 
 const TOPICS = [
@@ -108,7 +113,13 @@ export function seedHistory(
       publishedAt: planned.publishedAt,
       url: account.url(id),
       ...(planned.link ? { link: planned.link } : {}),
-      data: { history: true, ...(account.data?.(id, planned.text, planned.publishedAt) ?? {}) },
+      data: {
+        history: true,
+        ...(account.data?.(id, planned.text, planned.publishedAt, {
+          media: planned.media.length,
+          ...(planned.link ? { link: planned.link } : {}),
+        }) ?? {}),
+      },
     });
     added++;
   });

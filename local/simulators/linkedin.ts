@@ -13,6 +13,7 @@ import {
   type SimulatedPost,
   startSimulator,
 } from './base.ts';
+import { networkSize } from './linkedin-followers.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
@@ -172,6 +173,15 @@ export async function startLinkedInSimulator(
       path: '/rest/organizationalEntityShareStatistics',
       auth: true,
       handle: (req, ctx) => shareStatistics(req, ctx),
+    },
+    {
+      method: 'GET',
+      path: '/rest/networkSizes/:urn',
+      auth: true,
+      handle: (req, ctx) => {
+        checkVersion(req, ctx);
+        return networkSize(req, ctx, accountOf(req));
+      },
     },
   ];
 

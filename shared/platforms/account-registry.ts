@@ -2,9 +2,11 @@ import type { Platform } from '../domain/index.ts';
 import { type AccountReader, type AccountSpec, accountReader } from './account.ts';
 import { BLUESKY_ACCOUNT } from './bluesky-account.ts';
 import type { AdapterOptions } from './http.ts';
+import { LINKEDIN_ACCOUNT } from './linkedin/linkedin-account.ts';
 import { MASTODON_ACCOUNT } from './mastodon-account.ts';
 import { FACEBOOK_ACCOUNT } from './meta/facebook-account.ts';
 import { INSTAGRAM_ACCOUNT } from './meta/instagram-account.ts';
+import { THREADS_ACCOUNT } from './meta/threads-account.ts';
 import type { PlatformAdapter } from './port.ts';
 import { X_ACCOUNT } from './x-account.ts';
 
@@ -19,6 +21,8 @@ const ACCOUNT_SPECS: Partial<Record<Platform, AccountSpec<any>>> = {
   mastodon: MASTODON_ACCOUNT,
   facebook: FACEBOOK_ACCOUNT,
   instagram: INSTAGRAM_ACCOUNT,
+  linkedin: LINKEDIN_ACCOUNT,
+  threads: THREADS_ACCOUNT,
 };
 
 /** Why a platform has no reader, for the per-channel report. */

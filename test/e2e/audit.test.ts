@@ -14,15 +14,17 @@ import { type LocalProcess, simulatorUrls, startLocalProcess } from '../support/
 let local: LocalProcess;
 let sims: Record<string, string>;
 const CHANNEL = 'mastodon-main';
+/** A LinkedIn page with 120 past posts: two pages of 100 in the Posts API's author finder. */
+const LINKEDIN = 'linkedin-page';
 
 const { call, advance } = localHttp(() => local.url);
 
 /** Runs an audit to its end: the Auditor waits on local time when the simulator says 429. */
-async function audit(): Promise<Json> {
-  const started = await call('POST', `/v1/channels/${CHANNEL}/audit`, { since: '90d' });
+async function audit(channel = CHANNEL): Promise<Json> {
+  const started = await call('POST', `/v1/channels/${channel}/audit`, { since: '90d' });
   expect(started.status).toBe(202);
   for (let i = 0; i < 20; i++) {
-    const { json } = await call('GET', `/v1/channels/${CHANNEL}/audit`);
+    const { json } = await call('GET', `/v1/channels/${channel}/audit`);
     const current = json.audit as Json;
     expect(current.id).toBe(started.json.id);
     if (current.status !== 'RUNNING') return json;
@@ -31,13 +33,13 @@ async function audit(): Promise<Json> {
   throw new Error('the audit did not finish');
 }
 
-async function importedPosts(): Promise<Json[]> {
+async function importedPosts(channel = CHANNEL): Promise<Json[]> {
   const posts: Json[] = [];
   let cursor: string | undefined;
   do {
     const { json } = await call(
       'GET',
-      `/v1/posts?channel=${CHANNEL}&status=IMPORTED&limit=500${cursor ? `&cursor=${cursor}` : ''}`,
+      `/v1/posts?channel=${channel}&status=IMPORTED&limit=500${cursor ? `&cursor=${cursor}` : ''}`,
     );
     posts.push(...(json.items as Json[]));
     cursor = json.nextCursor as string | undefined;
@@ -50,7 +52,12 @@ beforeAll(async () => {
   const config = join(dir, 'simulators.json');
   writeFileSync(
     config,
-    JSON.stringify({ channels: { [CHANNEL]: { history: { weeks: 12, postsPerWeek: 5 } } } }),
+    JSON.stringify({
+      channels: {
+        [CHANNEL]: { history: { weeks: 12, postsPerWeek: 5 } },
+        [LINKEDIN]: { history: { weeks: 12, postsPerWeek: 10 } },
+      },
+    }),
   );
   local = await startLocalProcess({
     env: { PULSECAST_CLOCK_START: '2027-05-03T08:00:00.000Z', PULSECAST_SIMULATOR_CONFIG: config },
@@ -147,6 +154,33 @@ describe('history import, end to end', () => {
     expect(goal?.target).toBeCloseTo((baseline.value as number) * 1.1, 1);
     expect(goal?.reason).not.toMatch(/baseline/);
   });
+
+  it('imports a LinkedIn page across pages with its share statistics, waiting out a 429 with no Retry-After', async () => {
+    const faults = await fetch(`${sims.linkedin}/_sim/faults`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ rateLimit: { count: 1, resetSeconds: 60, path: '/rest/posts' } }),
+    });
+    expect(faults.status).toBe(200);
+    const first = await audit(LINKEDIN);
+    expect(first.audit).toMatchObject({
+      status: 'SUCCEEDED',
+      imported: 120,
+      alreadyKnown: 0,
+      rateLimitWaits: 1,
+    });
+    expect((first.limitations as string[]).join(' ')).toMatch(/last 12 months/);
+    expect((first.audience as Json).followers).toBeGreaterThan(1000);
+    const second = await audit(LINKEDIN);
+    expect(second.audit).toMatchObject({ status: 'SUCCEEDED', imported: 0, alreadyKnown: 120 });
+    const posts = await importedPosts(LINKEDIN);
+    expect(new Set(posts.map((p) => p.platformPostId)).size).toBe(120);
+    // Every post is younger than 12 months, so each carries its share statistics.
+    for (const post of posts) {
+      const metrics = (post.latestMetrics as Json | undefined)?.metrics as Json | undefined;
+      expect(metrics?.impressions, String(post.platformPostId)).toBeGreaterThan(0);
+    }
+  }, 240_000);
 
   it('refuses a bad request with a specific 4xx', async () => {
     const bad = await call('POST', `/v1/channels/${CHANNEL}/audit`, { since: 'yesterday' });

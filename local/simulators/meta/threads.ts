@@ -35,6 +35,7 @@ import {
   tokenAccount,
 } from './graph.ts';
 import { threadsConversationRoutes } from './threads-conversation.ts';
+import { followersInsights } from './user-insights.ts';
 
 /**
  * A local stand-in for the Threads API (`graph.threads.net/v1.0`) as Pulsecast uses it, answering
@@ -273,7 +274,19 @@ export async function startThreadsSimulator(
     platform: 'threads',
     throttle: { code: 4, message: '(#4) Application request limit reached', bucType: 'threads' },
     // The conversation first: `/{id}` would take `/keyword_search` otherwise.
-    routes: [...threadsConversationRoutes(accounts), ...routes],
+    routes: [
+      ...threadsConversationRoutes(accounts),
+      ...routes,
+      {
+        method: 'GET',
+        path: '/:version/:userId/threads_insights',
+        auth: true,
+        handle: (req, ctx) => {
+          const account = accountOf(req);
+          return followersInsights(req, ctx, { userId: account.threadsUserId, channel: account.channel });
+        },
+      },
+    ],
     accounts: accounts.map((a) => ({ id: a.threadsUserId, token: a.accessToken })),
     refreshGrantType: 'th_refresh_token',
     options,

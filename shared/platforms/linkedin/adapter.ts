@@ -37,17 +37,15 @@ export interface LinkedInAdapterOptions extends AdapterOptions {
   processingBudgetMs?: number;
 }
 
-const PostsByAuthor = z.object({
-  elements: z.array(
-    z.object({
-      id: z.string(),
-      commentary: z.string().optional(),
-      createdAt: z.number().optional(),
-      publishedAt: z.number().optional(),
-      lifecycleState: z.string().optional(),
-    }),
-  ),
+/** One post as the Posts API's author finder lists it (the fields Pulsecast reads). */
+export const ListedPost = z.object({
+  id: z.string(),
+  commentary: z.string().optional(),
+  createdAt: z.number().optional(),
+  publishedAt: z.number().optional(),
+  lifecycleState: z.string().optional(),
 });
+const PostsByAuthor = z.object({ elements: z.array(ListedPost) });
 export const ShareStatisticsElement = z.object({
   share: z.string().optional(),
   ugcPost: z.string().optional(),
@@ -83,6 +81,40 @@ export function linkedInMetrics(element: z.infer<typeof ShareStatisticsElement>)
 
 // The statistics finder takes a List(...) of URNs; 20 keeps the URL well under limits.
 const CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 20 };
+
+/**
+ * The Organization Share Statistics requests for these post URNs: shares and UGC posts are asked
+ * for with different finder parameters, `CAPABILITIES.metricsBatchSize` a request. Rest.li 2.0
+ * lists: `List(a,b)` with each URN encoded and the syntax itself left as is.
+ */
+export function shareStatisticsUrls(
+  apiBase: string,
+  organizationUrn: string,
+  urns: readonly string[],
+): string[] {
+  const org = encodeURIComponent(organizationUrn);
+  const groups: [string, string[]][] = [
+    ['shares', urns.filter((urn) => urn.startsWith('urn:li:share:'))],
+    ['ugcPosts', urns.filter((urn) => urn.startsWith('urn:li:ugcPost:'))],
+  ];
+  return groups.flatMap(([parameter, group]) =>
+    chunk(group, CAPABILITIES.metricsBatchSize).map(
+      (batch) =>
+        `${apiBase}/rest/organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=${org}&${parameter}=List(${batch.map(encodeURIComponent).join(',')})`,
+    ),
+  );
+}
+
+/** A statistics answer's elements by the post URN they are about. */
+export function statisticsByUrn(body: unknown): Map<string, z.infer<typeof ShareStatisticsElement>> {
+  const stats = parseOrUnavailable(ShareStatistics, body, 'the share statistics');
+  const byUrn = new Map<string, z.infer<typeof ShareStatisticsElement>>();
+  for (const element of stats.elements) {
+    const urn = element.share ?? element.ugcPost;
+    if (urn) byUrn.set(urn, element);
+  }
+  return byUrn;
+}
 
 export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('LinkedIn', options);
@@ -194,26 +226,12 @@ export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): Pla
     async fetchMetrics(posts, channel, credentials): Promise<MetricsReading[]> {
       if (posts.length === 0) return [];
       const client = await open(channel, credentials);
-      const org = encodeURIComponent(client.organizationUrn);
       const byUrn = new Map<string, z.infer<typeof ShareStatisticsElement>>();
-      // Shares and UGC posts are asked for with different finder parameters.
-      const groups: [string, readonly (typeof posts)[number][]][] = [
-        ['shares', posts.filter((p) => p.platformPostId.startsWith('urn:li:share:'))],
-        ['ugcPosts', posts.filter((p) => p.platformPostId.startsWith('urn:li:ugcPost:'))],
-      ];
-      for (const [parameter, group] of groups) {
-        for (const batch of chunk(group, CAPABILITIES.metricsBatchSize)) {
-          // Rest.li 2.0 lists: List(a,b) with each URN encoded and the syntax itself left as is.
-          const list = `List(${batch.map((p) => encodeURIComponent(p.platformPostId)).join(',')})`;
-          const url = `${client.apiBase}/rest/organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=${org}&${parameter}=${list}`;
-          const response = await client.call({ method: 'GET', url });
-          if (!response.ok) throw client.error(response, 'unavailable');
-          const stats = parseOrUnavailable(ShareStatistics, response.body, 'the share statistics');
-          for (const element of stats.elements) {
-            const urn = element.share ?? element.ugcPost;
-            if (urn) byUrn.set(urn, element);
-          }
-        }
+      const urns = posts.map((p) => p.platformPostId);
+      for (const url of shareStatisticsUrls(client.apiBase, client.organizationUrn, urns)) {
+        const response = await client.call({ method: 'GET', url });
+        if (!response.ok) throw client.error(response, 'unavailable');
+        for (const [urn, element] of statisticsByUrn(response.body)) byUrn.set(urn, element);
       }
       return posts.map((p) => {
         const element = byUrn.get(p.platformPostId);

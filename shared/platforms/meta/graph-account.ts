@@ -60,6 +60,28 @@ export function textFeatures(text: string): Pick<AccountPost, 'hashtags'> & { li
   return { hashtags: hashtagsIn(text), ...(link ? { link } : {}) };
 }
 
+/** A listed Graph media object (its id, time and permalink) with its text, media and counts. */
+export function graphMediaPost(
+  node: { id: string; timestamp: string; permalink?: string | undefined },
+  post: {
+    text: string | undefined;
+    profileUrl: string;
+    media: AccountPost['media'];
+    metrics: AccountPost['metrics'];
+  },
+): AccountPost {
+  const text = post.text ?? '';
+  return {
+    platformPostId: node.id,
+    platformUrl: node.permalink ?? post.profileUrl,
+    publishedAt: graphTime(node.timestamp),
+    text,
+    media: post.media,
+    ...textFeatures(text),
+    metrics: post.metrics,
+  };
+}
+
 /** Graph's `2027-01-04T09:00:00+0000` as an ISO instant. */
 export function graphTime(value: string): string {
   return new Date(value.replace(/\+0000$/, 'Z')).toISOString();
@@ -72,6 +94,8 @@ export interface GraphAccountOptions<C extends object, T extends z.ZodType> {
   credentials: z.ZodType<C>;
   limitations: readonly string[];
   origin: string;
+  /** The API version in the path. @default GRAPH_API_VERSION */
+  version?: string;
   /** The account's node id and token in the channel's secret. */
   account(credentials: C): { id: string; token: string };
   /** The edge of its own posts (`posts`, `media`), the item shape and the fields asked for. */
@@ -90,7 +114,8 @@ export function graphAccountSpec<C extends object, T extends z.ZodType>(
     platformName: options.platformName,
     credentials: options.credentials,
     limitations: options.limitations,
-    base: (channel) => graphEndpoint(channel.apiBaseUrl, options.origin, GRAPH_API_VERSION).root,
+    base: (channel) =>
+      graphEndpoint(channel.apiBaseUrl, options.origin, options.version ?? GRAPH_API_VERSION).root,
     authorise: (credentials, url) => {
       url.searchParams.set('access_token', options.account(credentials).token);
       return {};

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { publicCounts } from '../metrics.ts';
-import { graphAccountSpec, graphTime, textFeatures } from './graph-account.ts';
+import { graphAccountSpec, graphMediaPost } from './graph-account.ts';
 import { INSTAGRAM_GRAPH_ORIGIN, InstagramCredentials } from './instagram.ts';
 
 /**
@@ -31,13 +31,11 @@ export const INSTAGRAM_ACCOUNT = graphAccountSpec({
   edge: 'media',
   item: Media,
   fields: 'id,caption,timestamp,permalink,media_type,like_count,comments_count',
-  toPost: (media) => ({
-    platformPostId: media.id,
-    platformUrl: media.permalink ?? 'https://www.instagram.com/',
-    publishedAt: graphTime(media.timestamp),
-    text: media.caption ?? '',
-    media: [media.media_type === 'VIDEO' || media.media_type === 'REELS' ? 'video' : 'image'],
-    ...textFeatures(media.caption ?? ''),
-    metrics: publicCounts({ likes: media.like_count, replies: media.comments_count }),
-  }),
+  toPost: (media) =>
+    graphMediaPost(media, {
+      text: media.caption,
+      profileUrl: 'https://www.instagram.com/',
+      media: [media.media_type === 'VIDEO' || media.media_type === 'REELS' ? 'video' : 'image'],
+      metrics: publicCounts({ likes: media.like_count, replies: media.comments_count }),
+    }),
 });

@@ -26,7 +26,7 @@ export type ThreadsCredentials = z.infer<typeof ThreadsCredentials>;
 
 /** Media insights; `views` and `shares` are marked "in development" by Meta. */
 export const THREADS_MEDIA_INSIGHTS = ['views', 'likes', 'replies', 'reposts', 'quotes', 'shares'] as const;
-const THREADS_STABLE_INSIGHTS = ['views', 'likes', 'replies', 'reposts', 'quotes'] as const;
+export const THREADS_STABLE_INSIGHTS = ['views', 'likes', 'replies', 'reposts', 'quotes'] as const;
 
 const DIALECT: ContainerDialect = {
   platformName: 'Threads',
