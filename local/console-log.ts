@@ -55,7 +55,11 @@ export interface LogLine {
 /** Formats one Powertools entry (the parsed JSON object) as a single line. */
 export function formatLogEntry(entry: Record<string, unknown>): LogLine {
   const level = String(entry.level ?? 'INFO').toUpperCase();
-  const source = String(entry.source ?? entry.function_name ?? entry.service ?? 'pulsecast');
+  // Locally a function is named by its logical id; its CDK hash suffix says nothing to a reader.
+  const source = String(entry.source ?? entry.function_name ?? entry.service ?? 'pulsecast').replace(
+    /(?<=[a-z])[0-9A-F]{8}$/,
+    '',
+  );
   const message = String(entry.message ?? '').replace(/\s*\n\s*/g, ' ');
   const time = clockTime(entry.timestamp);
   const pairs = Object.entries(entry)

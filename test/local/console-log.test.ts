@@ -44,6 +44,12 @@ describe('formatLogEntry', () => {
     expect(line.text).not.toContain('\n');
   });
 
+  it("names a local function by its logical id without CDK's hash", () => {
+    expect(formatLogEntry(entry({ function_name: 'PublishingClaimFunction422A015F' })).source).toBe(
+      'PublishingClaimFunction',
+    );
+  });
+
   it('names an explicit source before the function, and the service outside an invocation', () => {
     expect(formatLogEntry(entry({ source: 'local clock' })).source).toBe('local clock');
     expect(formatLogEntry({ level: 'ERROR', message: 'x', service: 'Pulsecast-dev' }).source).toBe(
