@@ -1,6 +1,9 @@
 import {
+  accessSync,
   closeSync,
+  constants,
   fsyncSync,
+  mkdirSync,
   openSync,
   readdirSync,
   readFileSync,
@@ -143,4 +146,26 @@ export function unexpectedState(path: string, expected: string, options: ReadSta
     path,
     `${path} does not hold ${expected}; delete it to ${options.ifDeleted}, or restore it from a backup`,
   );
+}
+
+/**
+ * Makes sure local mode can keep its state in `dir` (creating it if needed): readable, writable
+ * and on a writable file system, checked with a real write because permission bits do not stop
+ * root and say nothing of a read-only mount. Otherwise a {@link StateFileError} with the fix.
+ */
+export function ensureDataFolder(dir: string): void {
+  try {
+    mkdirSync(dir, { recursive: true });
+    accessSync(dir, constants.R_OK | constants.W_OK | constants.X_OK);
+    readdirSync(dir);
+    writeFileAtomicSync(join(dir, '.write-check'), '');
+    rmSync(join(dir, '.write-check'), { force: true });
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code ?? (error as Error).message;
+    throw new StateFileError(
+      dir,
+      `the data folder ${dir} cannot be read and written (${code}); make it readable and writable by this user, or set PULSECAST_DATA_DIR to another folder`,
+      { cause: error },
+    );
+  }
 }

@@ -8,6 +8,7 @@ import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { LOCAL_APPROVAL_LINK_REF, LOCAL_SLACK_SIGNING_REF } from '../functions/commons/approval-runtime.ts';
 import { parseConfig } from '../functions/commons/config.ts';
 import { json, problem } from '../functions/commons/http.ts';
+import { logger } from '../functions/commons/observability.ts';
 import { channelPolicy, dynamoClient, installDeps } from '../functions/commons/runtime.ts';
 import { createPulsecastApp } from '../infra/pulsecast-app.ts';
 import { saveChannel } from '../shared/channels.ts';
@@ -30,7 +31,7 @@ import { startLocalDynamo } from './dynamo.ts';
 import { LocalEventBus } from './events/bus.ts';
 import { putEventsRoute } from './events/put-events.ts';
 import { schedulesFrom, startSchedules } from './events/schedules.ts';
-import { readJsonStateSync, unexpectedState, writeFileAtomicSync } from './files.ts';
+import { ensureDataFolder, readJsonStateSync, unexpectedState, writeFileAtomicSync } from './files.ts';
 import { COLLECTOR_SWEEP, DISPATCHER_SWEEP, IdleSweeps } from './idle-sweeps.ts';
 import { lambdaContext, loadHandlers } from './lambda.ts';
 import { localNotifications, localNotifyContext } from './outbox.ts';
@@ -121,7 +122,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   // configuration: read here, and passed on.
   const env = { ...process.env };
   isolateFromAws();
-  mkdirSync(options.dataDir, { recursive: true });
+  ensureDataFolder(options.dataDir);
   const outboxDir = join(options.dataDir, 'outbox');
   mkdirSync(outboxDir, { recursive: true });
 
@@ -338,7 +339,12 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
     // The time reached is kept even when the advance failed (its caller hears of that).
     void advancing
       .then(() => saveClock(clockFile, clock.nowMs()))
-      .catch((error: unknown) => console.error(`local clock: ${clockFile} could not be saved:`, error));
+      .catch((error: unknown) =>
+        logger.warn(`${clockFile} could not be saved; make the data folder writable`, {
+          source: 'local clock',
+          error,
+        }),
+      );
     return run;
   };
   // Local time = wall clock + offset; an advance moves the offset, so real time carries on from there.
@@ -406,7 +412,9 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       if (busy) return;
       busy = true;
       advanceTo(Date.now() + offset)
-        .catch((error: unknown) => console.error('local clock:', error))
+        .catch((error: unknown) =>
+          logger.error('catching up with the wall clock failed', { source: 'local clock', error }),
+        )
         .finally(() => {
           busy = false;
         });

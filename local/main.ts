@@ -1,5 +1,7 @@
 import { resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { printLogsWith } from '../functions/commons/observability.ts';
+import { formatLogText, WarningCoalescer } from './console-log.ts';
 import { DEMO_CLOCK_START, DEMO_HISTORY, loadDemo } from './demo.ts';
 import { StateFileError } from './files.ts';
 import { startLocalMode } from './local-mode.ts';
@@ -25,6 +27,12 @@ if (clockStart !== undefined && Number.isNaN(Date.parse(clockStart))) {
 if (demo && !process.env.PULSECAST_SIMULATOR_CONFIG) {
   process.env.PULSECAST_SIMULATOR_CONFIG = resolve(root, 'examples', 'simulator.json');
 }
+
+// The handlers' log entries as one text line each, on stderr (stdout keeps the banner), with a
+// warning that repeats printed once a minute and counted. PULSECAST_LOG_LEVEL chooses the level.
+const coalescer = new WarningCoalescer({ write: (line) => process.stderr.write(`${line}\n`) });
+printLogsWith((level, printed) => coalescer.offer(formatLogText(level, printed)));
+setInterval(() => coalescer.flush(), 5_000).unref();
 
 const started = Date.now();
 const local = await startLocalMode({
@@ -66,6 +74,7 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
   process.on(signal, () => {
     if (stopping) return;
     stopping = true;
+    coalescer.flush(true);
     console.log('\nStopping Pulsecast local mode…');
     local
       .stop()

@@ -36,6 +36,33 @@ if (!onLambda && process.env.POWERTOOLS_METRICS_DISABLED === undefined) {
 /** The logger every handler and helper uses: structured JSON, one line per entry. */
 export const logger = new Logger(onLambda ? {} : { logLevel: settings.PULSECAST_LOG_LEVEL });
 
+/**
+ * Hands every entry the logger prints to `print` (its level and the JSON line) instead of the
+ * console. Local mode uses it to show the entries as text (local/console-log.ts); Lambda and the
+ * tests keep the JSON. Powertools has no option for its output stream, so this replaces the
+ * logger's private console; if an upgrade renames it, this throws at start rather than silently
+ * printing JSON. Returns what puts the console back.
+ */
+export function printLogsWith(print: (level: string, printed: string) => void): () => void {
+  const target = logger as unknown as { console?: Record<string, unknown> };
+  if (typeof target.console?.warn !== 'function')
+    throw new Error('the Powertools logger no longer has a console to replace (printLogsWith)');
+  const method = (level: string) => (printed: unknown) => print(level, String(printed));
+  const previous = target.console;
+  target.console = {
+    ...target.console,
+    trace: method('TRACE'),
+    debug: method('DEBUG'),
+    info: method('INFO'),
+    log: method('INFO'),
+    warn: method('WARN'),
+    error: method('ERROR'),
+  };
+  return () => {
+    target.console = previous;
+  };
+}
+
 /** Custom metrics, in the `Pulsecast` namespace with a `service` dimension (the stack's name). */
 export const metrics = new Metrics({
   namespace: settings.POWERTOOLS_METRICS_NAMESPACE,
