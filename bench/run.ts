@@ -6,17 +6,21 @@
  * `--smoke` runs every figure at a tiny size, to a scratch file (the test suite does this so the
  * benchmark cannot rot).
  *
- * Flags: `--smoke`, `--out <file>`, `--month-equivalence` (also play a generated month with and
+ * Flags: `--smoke`, `--full` (the Dispatcher figures at the issue's sizes: 10,000 posts in one
+ * second, 1,000 over 5 minutes; the default is 1,000 and 300 over 2), `--out <file>`,
+ * `--month-equivalence` (also play a generated month with and
  * without idle-sweep skipping and compare; a run with every firing takes minutes).
  */
 import { readFileSync, writeFileSync } from 'node:fs';
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { Template } from 'aws-cdk-lib/assertions';
+import type { ObservabilityLevel } from '../infra/constructs/observability.ts';
 import { PROJECT_ROOT } from '../infra/constructs/pulsecast-function.ts';
 import { createPulsecastApp } from '../infra/pulsecast-app.ts';
 import { appFunctions, importMs, withBundles } from './bundles.ts';
 import { benchUploadApart } from './calendar.ts';
+import { benchDispatchApart, type DispatchBench, type DispatchInput } from './dispatch.ts';
 import { comparable, type GeneratedRun, playGeneratedApart } from './generated-run.ts';
 import { benchDemoApart } from './local-mode.ts';
 import { costOf, PRICES, usageDifference } from './prices.ts';
@@ -28,6 +32,11 @@ export interface BenchSizes {
   uploadRows: number;
   importRuns: number;
   equivalenceDays: number;
+  /** Posts due in one second through the synthesized Dispatcher (bench/dispatch.ts). */
+  dispatchPosts: number;
+  /** Posts spread over `latenessMinutes` of real time, for the publish lateness. */
+  latenessPosts: number;
+  latenessMinutes: number;
 }
 
 export const FULL: BenchSizes = {
@@ -37,6 +46,16 @@ export const FULL: BenchSizes = {
   uploadRows: 10_000,
   importRuns: 5,
   equivalenceDays: 30,
+  dispatchPosts: 1000,
+  latenessPosts: 300,
+  latenessMinutes: 2,
+};
+
+/** `--full`: the Dispatcher figures at the issue's sizes (10,000 in one second; 1,000 over 5 minutes). */
+export const FULL_DISPATCH: Pick<BenchSizes, 'dispatchPosts' | 'latenessPosts' | 'latenessMinutes'> = {
+  dispatchPosts: 10_000,
+  latenessPosts: 1000,
+  latenessMinutes: 5,
 };
 
 export const SMOKE: BenchSizes = {
@@ -46,6 +65,9 @@ export const SMOKE: BenchSizes = {
   uploadRows: 20,
   importRuns: 1,
   equivalenceDays: 0.1,
+  dispatchPosts: 20,
+  latenessPosts: 3,
+  latenessMinutes: 0.1,
 };
 
 /** What `bench/results.json` holds. */
@@ -66,18 +88,16 @@ export const TARGETS: Record<string, string> = {
   local_8d_demo_s: '≤ 15',
   local_36d_200posts_s: '≤ 60',
   cost_usd_per_1000_posts: '≤ 0.05',
-  cost_usd_fixed_month: '≤ 3',
+  cost_usd_fixed_month: '≤ 3 (observability=basic, the default)',
   bundle_kb_max: '≤ 300',
+  dispatch_10k_posts_s: '≤ 60 (all published within their minute)',
+  publish_lateness_p99_ms: '≤ 1000',
   init_ms_max: '≤ 100',
 };
 
 export const NOT_MEASURED: Record<string, string> = {
-  dispatch_10k_posts_s: 'not built yet: needs a 10,000-post burst through the synthesized Dispatcher',
-  publish_lateness_p50_ms: 'not built yet: needs a real-clock run of 1,000 posts over 5 minutes',
-  publish_lateness_p99_ms: 'not built yet: needs a real-clock run of 1,000 posts over 5 minutes',
-  collect_posts_per_s: 'not built yet',
-  custom_metrics_month:
-    'the fixed cost leaves out custom metrics (about $0.30 each a month): which ones are emitted every minute is not counted',
+  dispatch_and_collect:
+    'on dynalite in one process with a fake platform that answers at once: the handlers’ and the table’s work, not Lambda cold starts, DynamoDB latency or a platform’s answer time',
   dynamodb_index_writes:
     'write units are the table only (dynalite does not count writes to the global secondary indexes): a lower bound',
 };
@@ -110,6 +130,7 @@ export async function runBench(
       playGeneratedApart({ root, posts: 0, days: sizes.generatedDays, skipIdleSweeps: true }),
     ),
     upload: early(() => benchUploadApart({ rows: sizes.uploadRows })),
+    dispatch: early(() => benchDispatchApart(dispatchInput(sizes))),
   };
 
   log('bundles: building every function with the deployed esbuild options');
@@ -170,6 +191,12 @@ export async function runBench(
   figures.upload_dry_rows_per_s = Math.round(upload.rows / (upload.dryMs / 1000));
   figures.upload_peak_rss_mb = Math.round(upload.peakRssMb);
 
+  log(
+    `dispatcher: ${sizes.dispatchPosts} posts in one second, then ${sizes.latenessPosts} over ${sizes.latenessMinutes} min of real time`,
+  );
+  const dispatch = await (pending.dispatch ?? benchDispatchApart(dispatchInput(sizes)));
+  Object.assign(figures, dispatchFigures(dispatch));
+
   return {
     date: new Date().toISOString(),
     machine: {
@@ -204,6 +231,30 @@ function packageVersions(root: string): Record<string, string> {
 
 const round = (value: number, digits: number) => Number(value.toFixed(digits));
 
+const dispatchInput = (sizes: BenchSizes): DispatchInput => ({
+  burstPosts: sizes.dispatchPosts,
+  latenessPosts: sizes.latenessPosts,
+  latenessMinutes: sizes.latenessMinutes,
+});
+
+/** `dispatch_10k_posts_s` at 10,000 posts (`dispatch_<n>_posts_s` otherwise), lateness, collection. */
+export function dispatchFigures(run: DispatchBench): Record<string, number> {
+  const n = run.burstPosts;
+  const label = n % 1000 === 0 ? `${n / 1000}k` : String(n);
+  const lateness = [...run.latenessMs].sort((a, b) => a - b);
+  // Nearest rank; a post never published is NaN and sorts last (the figure then says NaN).
+  const percentile = (p: number) =>
+    lateness[Math.max(0, Math.ceil((p / 100) * lateness.length) - 1)] ?? Number.NaN;
+  return {
+    [`dispatch_${label}_posts_s`]: round(run.burstMs / 1000, 2),
+    dispatch_executions: run.burstExecutions,
+    publish_lateness_posts: run.latenessPosts,
+    publish_lateness_p50_ms: Math.round(percentile(50)),
+    publish_lateness_p99_ms: Math.round(percentile(99)),
+    collect_posts_per_s: Math.round(run.collected / (run.collectMs / 1000)),
+  };
+}
+
 /**
  * The cost figures, from what two local runs counted (bench/prices.ts prices them): the run with
  * the generated posts and the same days without any. Marginal: what the posts added, per 1,000.
@@ -211,7 +262,9 @@ const round = (value: number, digits: number) => Number(value.toFixed(digits));
  * Wait, Publish and Record, then a Wait and a Collect per checkpoint). Fixed: the run without
  * posts scaled to 30 days, plus every idle sweep local mode left out (each an Express execution
  * of at most 100 ms and one 512 MB Lambda invocation of at most 100 ms on AWS), plus the
- * stack's alarms, dashboards, secrets and keys.
+ * stack's alarms, dashboards, secrets and keys, at the default `observability=basic` level
+ * (`_full`: at `observability=full`). No custom metric is emitted at zero posts (counts of zero
+ * are not sent), so none is priced.
  */
 export function costFigures(
   withPosts: GeneratedRun,
@@ -233,29 +286,45 @@ export function costFigures(
     0.1 * (64 / 1024) * PRICES.expressPerGbSecond +
     PRICES.lambdaPerRequest +
     0.1 * 0.5 * PRICES.lambdaArmPerGbSecond;
-  const resources = stackResources();
-  const fixed =
-    costOf(without.usage) * monthScale +
-    without.usage.idleSweepsSkipped * monthScale * sweepUsd +
-    resources.alarms * PRICES.alarmPerMonth +
-    resources.dashboards * PRICES.dashboardPerMonth +
-    resources.secrets * PRICES.secretPerMonth +
-    resources.kmsKeys * PRICES.kmsKeyPerMonth;
+  const usage = costOf(without.usage) * monthScale + without.usage.idleSweepsSkipped * monthScale * sweepUsd;
+  // Custom metrics: none at zero posts (a handler emits a count only when it is not zero).
+  const fixedAt = (level: ObservabilityLevel) => {
+    const resources = stackResources(level);
+    const usd =
+      usage +
+      resources.alarms * PRICES.alarmPerMonth +
+      resources.dashboards * PRICES.dashboardPerMonth +
+      resources.secrets * PRICES.secretPerMonth +
+      resources.kmsKeys * PRICES.kmsKeyPerMonth;
+    return { usd, resources };
+  };
+  const basic = fixedAt('basic');
+  const full = fixedAt('full');
   return {
     cost_usd_per_1000_posts: round(perThousand(costOf(added)), 4),
     cost_usd_per_1000_posts_naive: round(perThousand(naive), 4),
     cost_write_units_per_post: round(added.dynamodb.writeUnits / Math.max(1, posts), 1),
     cost_read_units_per_post: round(added.dynamodb.readUnits / Math.max(1, posts), 1),
     cost_express_gb_s_per_post: round(added.express.gbSeconds / Math.max(1, posts), 4),
-    cost_usd_fixed_month: round(fixed, 2),
-    cost_fixed_alarms: resources.alarms,
-    cost_fixed_dashboards: resources.dashboards,
+    cost_usd_fixed_month: round(basic.usd, 2),
+    cost_fixed_alarms: basic.resources.alarms,
+    cost_fixed_dashboards: basic.resources.dashboards,
+    cost_usd_fixed_month_full: round(full.usd, 2),
+    cost_fixed_alarms_full: full.resources.alarms,
   };
 }
 
-/** The billed-by-the-month resources of the synthesized stack. */
-function stackResources(): { alarms: number; dashboards: number; secrets: number; kmsKeys: number } {
-  const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
+/** The billed-by-the-month resources of the synthesized stack at an observability level. */
+function stackResources(level: ObservabilityLevel): {
+  alarms: number;
+  dashboards: number;
+  secrets: number;
+  kmsKeys: number;
+} {
+  const { stack } = createPulsecastApp({
+    nag: false,
+    context: { 'aws:cdk:bundling-stacks': [], observability: level },
+  });
   const resources = Object.values(
     (Template.fromStack(stack).toJSON() as { Resources: Record<string, { Type: string }> }).Resources,
   );
@@ -290,7 +359,8 @@ if (process.argv[1]?.endsWith('bench/run.ts')) {
   const outIndex = args.indexOf('--out');
   const out =
     outIndex >= 0 ? args[outIndex + 1] : smoke ? undefined : join(PROJECT_ROOT, 'bench', 'results.json');
-  const results = await runBench(smoke ? SMOKE : FULL, {
+  const sizes = smoke ? SMOKE : args.includes('--full') ? { ...FULL, ...FULL_DISPATCH } : FULL;
+  const results = await runBench(sizes, {
     monthEquivalence: args.includes('--month-equivalence'),
   });
   if (out) writeFileSync(out, `${JSON.stringify(results, null, 2)}\n`);

@@ -14,7 +14,11 @@ import {
   notifyingPropsFromContext,
   PulsecastNotifying,
 } from './constructs/notifying.ts';
-import { alertEmailsFromContext, PulsecastObservability } from './constructs/observability.ts';
+import {
+  alertEmailsFromContext,
+  observabilityLevelFromContext,
+  PulsecastObservability,
+} from './constructs/observability.ts';
 import { PulsecastPublishing } from './constructs/publishing.ts';
 
 /** Props of {@link PulsecastStack}. */
@@ -184,6 +188,7 @@ export class PulsecastStack extends Stack {
       dispatcher: this.publishing.stateMachine,
       httpApi: this.api.httpApi,
       alertEmails: props.alertEmails ?? alertEmailsFromContext(this),
+      level: observabilityLevelFromContext(this),
     });
   }
 }

@@ -1,7 +1,7 @@
 import * as z from 'zod';
 import { Platform } from '../../shared/domain/index.ts';
 import { listenOnPlatform } from '../../shared/listening/collect.ts';
-import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
+import { addCount, logger, METRIC } from '../commons/observability.ts';
 import { listeningFor } from '../commons/platform-runtime.ts';
 import { credentialStore, listeningStore, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
@@ -23,6 +23,6 @@ export const handler = step(async (event: unknown) => {
     now,
   });
   if (summary.problems.length > 0) logger.warn('some reads failed', { ...summary });
-  metrics.addMetric(METRIC.mentionsCollected, MetricUnit.Count, summary.stored);
+  addCount(METRIC.mentionsCollected, summary.stored);
   return summary;
 });

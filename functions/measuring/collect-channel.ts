@@ -1,7 +1,7 @@
 import type { Context } from 'aws-lambda';
 import * as z from 'zod';
 import { collectChannel } from '../../shared/measuring/collect.ts';
-import { METRIC, MetricUnit, metrics } from '../commons/observability.ts';
+import { addCount, METRIC } from '../commons/observability.ts';
 import { adapterFor } from '../commons/platform-runtime.ts';
 import { cadence, credentialStore, eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
@@ -34,6 +34,6 @@ export const handler = step(async (event: unknown, context: Context) => {
   });
   // Counted once the channel's readings are recorded: a failed attempt adds nothing, and the
   // state machine's retry of it counts them then.
-  metrics.addMetric(METRIC.metricsCollected, MetricUnit.Count, summary.collected);
+  addCount(METRIC.metricsCollected, summary.collected);
   return summary;
 });

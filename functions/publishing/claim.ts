@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { claimDuePosts } from '../../shared/publishing/dispatch.ts';
-import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
+import { addCount, logger, METRIC } from '../commons/observability.ts';
 import { eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
 
@@ -11,7 +11,7 @@ const Input = z.object({ executionId: z.string().min(1) });
 export const handler = step(async (event: unknown) => {
   const { executionId } = Input.parse(event);
   const result = await claimDuePosts(executionId, { store, now, events: eventPublisher() });
-  metrics.addMetric(METRIC.postsClaimed, MetricUnit.Count, result.claimed);
+  addCount(METRIC.postsClaimed, result.claimed);
   if (result.claimed > 0 || result.held > 0) {
     logger.info('posts claimed', {
       claimed: result.claimed,

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { type PublishOutcome, recordOutcomes } from '../../shared/publishing/publish.ts';
-import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
+import { addCount, logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
 import { adapterFor } from '../commons/platform-runtime.ts';
 import { eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
@@ -28,10 +28,10 @@ export const handler = step(async (event: unknown) => {
   });
   // Counted once the whole batch is recorded: a failed attempt adds nothing, and Step Functions'
   // retry of it counts the batch then.
-  metrics.addMetric(METRIC.postsPublished, MetricUnit.Count, summary.published);
-  metrics.addMetric(METRIC.postsFailed, MetricUnit.Count, summary.failed);
-  metrics.addMetric(METRIC.postsUnknown, MetricUnit.Count, summary.unknown);
-  metrics.addMetric(METRIC.postsRescheduled, MetricUnit.Count, summary.rescheduled);
+  addCount(METRIC.postsPublished, summary.published);
+  addCount(METRIC.postsFailed, summary.failed);
+  addCount(METRIC.postsUnknown, summary.unknown);
+  addCount(METRIC.postsRescheduled, summary.rescheduled);
   for (const outcome of outcomes ?? []) {
     // Outcomes of an execution started before the publish step reported lateness carry none.
     if (outcome.kind !== 'published' || typeof outcome.latenessSeconds !== 'number') continue;

@@ -1,6 +1,6 @@
 import { sweepApprovals } from '../../shared/approvals/sweep.ts';
 import { recoverStalled } from '../../shared/publishing/recover.ts';
-import { logger, METRIC, MetricUnit, metrics } from '../commons/observability.ts';
+import { addCount, logger, METRIC } from '../commons/observability.ts';
 import { adapterFor } from '../commons/platform-runtime.ts';
 import { credentialStore, eventPublisher, now, tableStore } from '../commons/runtime.ts';
 import { step } from '../commons/step.ts';
@@ -16,11 +16,11 @@ export const handler = step(async () => {
     credentials: credentialStore(),
     now,
   });
-  metrics.addMetric(METRIC.postsRecovered, MetricUnit.Count, summary.released);
-  metrics.addMetric(METRIC.postsReconciled, MetricUnit.Count, summary.reconciled);
+  addCount(METRIC.postsRecovered, summary.released);
+  addCount(METRIC.postsReconciled, summary.reconciled);
   // A Dispatcher died during these posts' platform calls: their outcome is unknown, exactly as
   // when the record step finds it so, and the same alarm must hear of them.
-  metrics.addMetric(METRIC.postsUnknown, MetricUnit.Count, summary.unknown);
+  addCount(METRIC.postsUnknown, summary.unknown);
   if (Object.values(summary).some((count) => count > 0)) logger.info('recovered', { ...summary });
   // Review deadlines of pending posts (requests, reminders, missed): their own due-index entries,
   // read here so that a post that falls due unapproved is marked within the same minute.

@@ -63,6 +63,30 @@ export function alertEmailsFromContext(scope: IConstruct): string[] {
   return (list as string[]).map((entry) => entry.trim()).filter(Boolean);
 }
 
+/**
+ * How much the stack watches (`-c observability=basic|full`):
+ * - `basic` (the default): the alarms that page a person about posts lost or failed — failed and
+ *   unknown publishes, Dispatcher executions that failed or timed out, a Dispatcher that stopped
+ *   starting, and the depth of every dead-letter queue — and no dashboard. About $1.5 a month of
+ *   CloudWatch at zero posts.
+ * - `full`: also Dispatcher lateness, API 5xx, failed executions of every other state machine,
+ *   errors of every function, and the dashboard (about $3 a month more for the dashboard alone).
+ */
+export const OBSERVABILITY_LEVELS = ['basic', 'full'] as const;
+export type ObservabilityLevel = (typeof OBSERVABILITY_LEVELS)[number];
+
+/** The `observability` context (`basic` when absent); anything else fails the synth, naming it. */
+export function observabilityLevelFromContext(scope: IConstruct): ObservabilityLevel {
+  const value: unknown = scope.node.tryGetContext('observability');
+  if (value === undefined || value === null || value === '') return 'basic';
+  if (!OBSERVABILITY_LEVELS.includes(value as ObservabilityLevel)) {
+    throw new Error(
+      `context observability must be one of ${OBSERVABILITY_LEVELS.join(', ')}, got ${JSON.stringify(value)}`,
+    );
+  }
+  return value as ObservabilityLevel;
+}
+
 /** Props of {@link PulsecastObservability}. */
 export interface PulsecastObservabilityProps {
   /** The Dispatcher: its executions are alarmed on by name (failures, timeouts, a stall). */
@@ -85,6 +109,11 @@ export interface PulsecastObservabilityProps {
    */
   readonly latenessThresholdSeconds?: number;
   /**
+   * Which alarms, and whether there is a dashboard ({@link ObservabilityLevel}).
+   * @default 'basic'
+   */
+  readonly level?: ObservabilityLevel;
+  /**
    * Where to look for dead-letter queues, state machines, schedules and functions.
    * @default - the whole stack
    */
@@ -95,12 +124,12 @@ export interface PulsecastObservabilityProps {
  * What Pulsecast tells its operators (issue 9, "deployable and secure by default"), in one place:
  *
  * - an SNS topic that every alarm notifies (and email subscriptions from `alertEmails`);
- * - alarms: failed publishes, unknown outcomes, Dispatcher lateness (p99), Dispatcher executions
- *   that failed or timed out and a Dispatcher that stopped starting, API 5xx, the depth of every
- *   dead-letter queue, failed executions of every other state machine, and errors of every
- *   Lambda function;
- * - a dashboard with the publishing numbers, the Dispatcher, the dead-letter queues, the API and
- *   the functions.
+ * - alarms: failed publishes, unknown outcomes, Dispatcher executions that failed or timed out
+ *   and a Dispatcher that stopped starting, and the depth of every dead-letter queue; at the
+ *   `full` level ({@link ObservabilityLevel}) also Dispatcher lateness (p99), API 5xx, failed
+ *   executions of every other state machine, and errors of every Lambda function;
+ * - at the `full` level, a dashboard with the publishing numbers, the Dispatcher, the dead-letter
+ *   queues, the API and the functions.
  *
  * Dead-letter queues, state machines, schedules and functions are found, not listed: every
  * `sqs.Queue` that a schedule target, an event-rule target, a Lambda function's asynchronous
@@ -115,8 +144,10 @@ export class PulsecastObservability extends Construct {
   public readonly alarmTopic: sns.Topic;
   /** The customer-managed key the topic is encrypted with (see the constructor for why not aws/sns). */
   public readonly alarmTopicKey: kms.Key;
-  /** The CloudWatch dashboard, named after the stack. */
-  public readonly dashboard: cloudwatch.Dashboard;
+  /** The CloudWatch dashboard, named after the stack (the `full` level only). */
+  public readonly dashboard: cloudwatch.Dashboard | undefined;
+  /** What this stack watches. */
+  public readonly level: ObservabilityLevel;
   /**
    * Every alarm by name: `PublishFailed`, `PublishUnknown`, `DispatcherLate`, `DispatcherFailed`,
    * `DispatcherStalled`, `ApiServerErrors`, `DeadLetters-<queue>`, `Executions-<state machine>`
@@ -135,6 +166,8 @@ export class PulsecastObservability extends Construct {
     const stack = Stack.of(this);
     const searchScope = props.scope ?? stack;
     const latenessThreshold = props.latenessThresholdSeconds ?? 60;
+    this.level = props.level ?? 'basic';
+    const full = this.level === 'full';
     if (!(latenessThreshold > 0)) {
       throw new Error(
         `${this.node.path}: latenessThresholdSeconds must be positive, got ${latenessThreshold}`,
@@ -230,11 +263,13 @@ export class PulsecastObservability extends Construct {
       description:
         'Posts ended UNKNOWN in the last 5 minutes: the platform may or may not have published them. Pulsecast looks them up where the platform allows; otherwise check each post on its channel and decide. Never republish blindly.',
     });
-    this.alarm('DispatcherLate', {
-      metric: custom(PULSECAST_METRICS.publishLatenessSeconds, 'p99', Duration.minutes(15)),
-      threshold: latenessThreshold,
-      description: `The slowest 1% of posts published in the last 15 minutes went out more than ${latenessThreshold} s after their scheduled time. Look at the Dispatcher's duration and throttles, the platforms' latency and the Publish function's errors.`,
-    });
+    if (full) {
+      this.alarm('DispatcherLate', {
+        metric: custom(PULSECAST_METRICS.publishLatenessSeconds, 'p99', Duration.minutes(15)),
+        threshold: latenessThreshold,
+        description: `The slowest 1% of posts published in the last 15 minutes went out more than ${latenessThreshold} s after their scheduled time. Look at the Dispatcher's duration and throttles, the platforms' latency and the Publish function's errors.`,
+      });
+    }
     const dispatcher = props.dispatcher;
     this.alarm('DispatcherFailed', {
       metric: failedOrTimedOut(dispatcher, fiveMinutes),
@@ -252,7 +287,7 @@ export class PulsecastObservability extends Construct {
       description:
         'The Dispatcher has not started for 10 minutes, so nothing is published. Check its schedule (enabled? sent to its dead-letter queue?) and the Step Functions quotas.',
     });
-    if (props.httpApi) {
+    if (full && props.httpApi) {
       this.alarm('ApiServerErrors', {
         metric: props.httpApi.metricServerError({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
         threshold: 0,
@@ -272,7 +307,7 @@ export class PulsecastObservability extends Construct {
         description: `Messages are waiting in the dead-letter queue ${pathOf(queue)}: work that failed after every retry (each message says what and why). Fix the cause, then redrive or delete them.`,
       });
     }
-    for (const machine of found.stateMachines) {
+    for (const machine of full ? found.stateMachines : []) {
       if (machine === dispatcher) continue;
       this.alarm(`Executions-${labelOf(machine, stack)}`, {
         metric: failedOrTimedOut(machine, fiveMinutes),
@@ -280,7 +315,7 @@ export class PulsecastObservability extends Construct {
         description: `Executions of ${pathOf(machine)} failed or timed out in the last 5 minutes. See the execution history and its log group.`,
       });
     }
-    for (const fn of found.functions) {
+    for (const fn of full ? found.functions : []) {
       this.alarm(`Errors-${labelOf(fn, stack)}`, {
         metric: fn.metricErrors({ period: fiveMinutes, statistic: cloudwatch.Stats.SUM }),
         threshold: 0,
@@ -289,7 +324,40 @@ export class PulsecastObservability extends Construct {
     }
     this.alarms = this.byName;
 
-    // --- the dashboard ----------------------------------------------------------------------------
+    this.dashboard = full
+      ? this.buildDashboard({ found, dispatcher, httpApi: props.httpApi, count, custom, latenessThreshold })
+      : undefined;
+
+    // A dead-letter queue or state machine that appeared after this construct was built would go
+    // unwatched: say so at synth instead. (A function added later — the tests add route groups — only
+    // lacks its error alarm and its line on the dashboard; that does not fail the synth.)
+    this.node.addValidation({
+      validate: () => {
+        const late = discover(searchScope);
+        const watched = new Set<IConstruct>([...found.deadLetterQueues, ...found.stateMachines]);
+        return [...late.deadLetterQueues, ...late.stateMachines]
+          .filter((construct) => !watched.has(construct))
+          .map(
+            (construct) =>
+              `${construct.node.path} was added after ${this.node.path}, so it has no alarm: build PulsecastObservability last in the stack`,
+          );
+      },
+    });
+  }
+
+  /** The dashboard of the `full` level: publishing, the Dispatcher, queues, workflows, API, functions. */
+  private buildDashboard(inputs: {
+    found: Found;
+    dispatcher: sfn.StateMachine;
+    httpApi: IHttpApi | undefined;
+    count: (metricName: string) => cloudwatch.Metric;
+    custom: (metricName: string, statistic: string, period: Duration) => cloudwatch.Metric;
+    latenessThreshold: number;
+  }): cloudwatch.Dashboard {
+    const { found, dispatcher, httpApi, count, custom, latenessThreshold } = inputs;
+    const stack = Stack.of(this);
+    const service = serviceNameOf(this);
+    const fiveMinutes = Duration.minutes(5);
     // EventBridge Scheduler reports per schedule group, not per schedule (the default group is
     // shared with anything else in the account that uses it).
     const scheduleGroups = new Map<string, scheduler.IScheduleGroup>();
@@ -303,7 +371,7 @@ export class PulsecastObservability extends Construct {
         );
       }
     }
-    this.dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
+    const dashboard = new cloudwatch.Dashboard(this, 'Dashboard', {
       dashboardName: stack.stackName,
       defaultInterval: Duration.hours(24),
     });
@@ -314,7 +382,7 @@ export class PulsecastObservability extends Construct {
     ) => new cloudwatch.GraphWidget({ title, left, width: 12, height: 6, ...extra });
     const labelled = (metricName: string, label: string) => count(metricName).with({ label });
 
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       new cloudwatch.AlarmStatusWidget({
         title: 'Alarms',
         alarms: Object.values(this.byName),
@@ -322,7 +390,7 @@ export class PulsecastObservability extends Construct {
         height: Math.min(12, 2 + Math.ceil(Object.keys(this.byName).length / 4)),
       }),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph('Posts published, failed, unknown, rescheduled', [
         labelled(PULSECAST_METRICS.postsPublished, 'published'),
         labelled(PULSECAST_METRICS.postsFailed, 'failed'),
@@ -339,7 +407,7 @@ export class PulsecastObservability extends Construct {
         { leftAnnotations: [{ value: latenessThreshold, label: 'alarm (p99, 15 min)' }] },
       ),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph('Dispatcher executions', [
         dispatcher.metricStarted({ period: fiveMinutes, label: 'started' }),
         dispatcher.metricSucceeded({ period: fiveMinutes, label: 'succeeded' }),
@@ -353,7 +421,7 @@ export class PulsecastObservability extends Construct {
         labelled(PULSECAST_METRICS.postsReconciled, 'UNKNOWN found on the platform'),
       ]),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'Dead-letter queues (messages waiting)',
         found.deadLetterQueues.map((queue) =>
@@ -371,9 +439,9 @@ export class PulsecastObservability extends Construct {
         ),
       ),
     );
-    if (props.httpApi) {
-      const api = props.httpApi;
-      this.dashboard.addWidgets(
+    if (httpApi) {
+      const api = httpApi;
+      dashboard.addWidgets(
         graph('API requests, 4xx and 5xx', [
           api.metricCount({ period: fiveMinutes, label: 'requests' }),
           api.metricClientError({ period: fiveMinutes, label: '4xx' }),
@@ -386,7 +454,7 @@ export class PulsecastObservability extends Construct {
         ]),
       );
     }
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph(
         'Lambda errors',
         found.functions.map((fn) =>
@@ -408,7 +476,7 @@ export class PulsecastObservability extends Construct {
         ),
       ),
     );
-    this.dashboard.addWidgets(
+    dashboard.addWidgets(
       graph('Metrics collected and notifications sent', [
         labelled(PULSECAST_METRICS.metricsCollected, 'metric snapshots collected'),
         ...NOTIFICATION_CHANNELS.map((channel) =>
@@ -433,22 +501,7 @@ export class PulsecastObservability extends Construct {
         ]),
       ),
     );
-
-    // A dead-letter queue or state machine that appeared after this construct was built would go
-    // unwatched: say so at synth instead. (A function added later — the tests add route groups — only
-    // lacks its error alarm and its line on the dashboard; that does not fail the synth.)
-    this.node.addValidation({
-      validate: () => {
-        const late = discover(searchScope);
-        const watched = new Set<IConstruct>([...found.deadLetterQueues, ...found.stateMachines]);
-        return [...late.deadLetterQueues, ...late.stateMachines]
-          .filter((construct) => !watched.has(construct))
-          .map(
-            (construct) =>
-              `${construct.node.path} was added after ${this.node.path}, so it has no alarm: build PulsecastObservability last in the stack`,
-          );
-      },
-    });
+    return dashboard;
   }
 
   private alarm(

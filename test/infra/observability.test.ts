@@ -3,10 +3,16 @@ import { Match } from 'aws-cdk-lib/assertions';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { describe, expect, it } from 'vitest';
-import { alertEmailsFromContext, PulsecastObservability } from '../../infra/constructs/observability.ts';
+import {
+  alertEmailsFromContext,
+  observabilityLevelFromContext,
+  PulsecastObservability,
+} from '../../infra/constructs/observability.ts';
 import { synthPulsecast } from './helpers.ts';
 
-const synth = synthPulsecast();
+// Most of this file reads the `full` level (everything basic has, and more); the `basic` block
+// below reads the default.
+const synth = synthPulsecast({ context: { observability: 'full' } });
 const { stack, template } = synth;
 const observability = stack.observability;
 
@@ -438,5 +444,58 @@ describe('PulsecastObservability: built last', () => {
         },
       }),
     ).toThrow(/LateDeadLetters was added after .*Observability, so it has no alarm/);
+  });
+});
+
+describe('PulsecastObservability: levels', () => {
+  const basic = synthPulsecast({ nag: false });
+  const basicAlarms = Object.values(
+    basic.template.toJSON().Resources as Record<
+      string,
+      { Type: string; Properties: Record<string, unknown> }
+    >,
+  ).filter((resource) => resource.Type === 'AWS::CloudWatch::Alarm');
+  const names = basicAlarms.map((resource) => String(resource.Properties.AlarmName)).sort();
+
+  it('is basic by default: the alarms about lost or failed posts, every dead-letter queue, no dashboard', () => {
+    const prefix = `${basic.stack.stackName}-`;
+    const queues = basic.stack.observability.deadLetterQueues;
+    expect(basic.stack.observability.level).toBe('basic');
+    expect(basic.stack.observability.dashboard).toBeUndefined();
+    basic.template.resourceCountIs('AWS::CloudWatch::Dashboard', 0);
+    expect(queues.length).toBe(observability.deadLetterQueues.length);
+    const deadLetterAlarms = names.filter((name) => name.startsWith(`${prefix}DeadLetters-`));
+    expect(deadLetterAlarms).toHaveLength(queues.length);
+    expect(names.filter((name) => !deadLetterAlarms.includes(name))).toEqual(
+      ['DispatcherFailed', 'DispatcherStalled', 'PublishFailed', 'PublishUnknown'].map(
+        (name) => prefix + name,
+      ),
+    );
+    for (const resource of basicAlarms) {
+      expect(resource.Properties).toMatchObject({
+        AlarmActions: [expect.anything()],
+        OKActions: [expect.anything()],
+      });
+    }
+  });
+
+  it('keeps the basic stack at a few dollars a month of alarms (at most 15), full adds the rest and a dashboard', () => {
+    expect(basicAlarms.length).toBeLessThanOrEqual(15);
+    template.resourceCountIs('AWS::CloudWatch::Dashboard', 1);
+    expect(Object.keys(observability.alarms)).toEqual(
+      expect.arrayContaining(['DispatcherLate', 'ApiServerErrors']),
+    );
+    expect(ofType('AWS::CloudWatch::Alarm').length).toBeGreaterThan(basicAlarms.length + 10);
+  });
+
+  it('reads the level from context and refuses an unknown one', () => {
+    const level = (value: unknown) => {
+      const app = new App({ context: value === undefined ? {} : { observability: value } });
+      return observabilityLevelFromContext(new Stack(app, 'Probe'));
+    };
+    expect(level(undefined)).toBe('basic');
+    expect(level('full')).toBe('full');
+    expect(level('basic')).toBe('basic');
+    expect(() => level('verbose')).toThrow('context observability must be one of basic, full, got "verbose"');
   });
 });

@@ -9,7 +9,7 @@ import type { Platform } from '../../shared/domain/index.ts';
 import type { EventPublisher } from '../../shared/events.ts';
 import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
-import { synthesizedApp } from './synthesized-app.ts';
+import type { SynthesizedApp } from './global-synth.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -31,8 +31,10 @@ export async function startLocalDispatcher(options: {
   adapter: (platform: Platform) => PlatformAdapter;
   events: EventPublisher;
   credentials: CredentialStore;
+  /** The synthesized app (outside vitest, e.g. the benchmark). @default the test run's */
+  app?: SynthesizedApp;
 }): Promise<LocalDispatcher> {
-  const { template, stackName, ids } = synthesizedApp();
+  const { template, stackName, ids } = options.app ?? (await import('./synthesized-app.ts')).synthesizedApp();
   const { dispatcher: dispatcherId, table: tableId, bus: busId } = ids;
 
   const dynamo = await startLocalDynamo();

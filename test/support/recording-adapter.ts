@@ -1,6 +1,7 @@
 import type { Channel, Platform, Post } from '../../shared/domain/index.ts';
 import {
   type CredentialStore,
+  type MetricsReading,
   type PlatformAdapter,
   PlatformError,
   type PublishedRef,
@@ -100,7 +101,7 @@ export class RecordingAdapter implements PlatformAdapter {
     return this.accepted.has(post.id) ? this.ref(post) : undefined;
   }
 
-  async fetchMetrics() {
+  async fetchMetrics(_posts: Parameters<PlatformAdapter['fetchMetrics']>[0]): Promise<MetricsReading[]> {
     return [];
   }
 

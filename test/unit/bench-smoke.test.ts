@@ -16,9 +16,18 @@ describe('benchmark smoke run', () => {
       'cost_usd_per_1000_posts',
       'cost_usd_per_1000_posts_naive',
       'cost_usd_fixed_month',
+      'cost_usd_fixed_month_full',
+      `dispatch_${SMOKE.dispatchPosts}_posts_s`,
+      'publish_lateness_p50_ms',
+      'publish_lateness_p99_ms',
+      'collect_posts_per_s',
     ]) {
       expect(results.figures[figure], figure).toBeTypeOf('number');
     }
+    // Every lateness post was published (one that was not would make the p99 NaN), and the
+    // default level's fixed cost leaves out the dashboard and most alarms that full has.
+    expect(Number.isFinite(results.figures.publish_lateness_p99_ms)).toBe(true);
+    expect(results.figures.cost_usd_fixed_month).toBeLessThan(results.figures.cost_usd_fixed_month_full ?? 0);
     expect(
       Object.keys(results.figures).filter((name) => name.startsWith('bundle_kb.')).length,
     ).toBeGreaterThan(10);

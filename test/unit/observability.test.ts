@@ -63,7 +63,16 @@ afterAll(async () => {
 });
 
 describe('observed() on the Dispatcher steps', () => {
-  it('emits posts claimed, published, failed, unknown and rescheduled, and each post’s lateness, as EMF', async () => {
+  it('emits no metric from a minute in which nothing was due or stalled (zeros cost as much as counts)', async () => {
+    now = T0 - 86_400_000; // a day before every post of this file: nothing due
+    const lines = [
+      ...(await printed(() => handlers.recover({}, context('recover')))),
+      ...(await printed(() => handlers.claim({ executionId: 'exec-idle' }, context('claim')))),
+    ];
+    expect(emfLines(lines)).toEqual([]);
+  });
+
+  it('emits posts claimed, published, failed and unknown (not the zero rescheduled), and each post’s lateness, as EMF', async () => {
     // Prepare: three posts due in the same second; the platform takes one, refuses one, and
     // loses the answer for the third.
     const due = new Date(T0 + 30_000).toISOString();
@@ -99,7 +108,6 @@ describe('observed() on the Dispatcher steps', () => {
     expect(recordEmf && metricNames(recordEmf).sort()).toEqual([
       'PostsFailed',
       'PostsPublished',
-      'PostsRescheduled',
       'PostsUnknown',
       'PublishLatenessSeconds',
     ]);
@@ -108,7 +116,6 @@ describe('observed() on the Dispatcher steps', () => {
       PostsPublished: 1,
       PostsFailed: 1,
       PostsUnknown: 1,
-      PostsRescheduled: 0,
       PublishLatenessSeconds: 2.5,
     });
     expect(recordEmf?._aws.CloudWatchMetrics[0]?.Metrics).toContainEqual({
@@ -136,13 +143,18 @@ describe('observed() on the Dispatcher steps', () => {
     );
   });
 
-  it('emits what Recover released, reconciled and found unknown', async () => {
+  it('emits what Recover released (and leaves out what it found none of)', async () => {
+    // Prepare: a post claimed by a Dispatcher that then died, its lease long expired.
     now = T0 + 60 * 60_000;
+    await store.createPosts([makePost({ id: 'orphan', scheduledAt: new Date(now + 20_000).toISOString() })]);
+    await printed(() => handlers.claim({ executionId: 'exec-died' }, context('claim')));
+    now += 30 * 60_000;
+
     const [emf, ...more] = emfLines(await printed(() => handlers.recover({}, context('recover'))));
 
     expect(more).toEqual([]);
-    expect(emf && metricNames(emf).sort()).toEqual(['PostsReconciled', 'PostsRecovered', 'PostsUnknown']);
-    expect(emf).toMatchObject({ service: 'Pulsecast-test' });
+    expect(emf && metricNames(emf)).toEqual(['PostsRecovered']);
+    expect(emf).toMatchObject({ service: 'Pulsecast-test', PostsRecovered: 1 });
   });
 
   it('logs a failed invocation once, with its execution id, and forgets the ids afterwards', async () => {
