@@ -223,6 +223,47 @@ describe('pulsecast posts', () => {
     });
   });
 
+  describe('retry', () => {
+    it('retries a HELD post at the new time, at the version read', async () => {
+      api = await startFakeApi((request) =>
+        request.method === 'GET'
+          ? { body: post('p-1', { status: 'HELD', version: 7 }) }
+          : { body: post('p-1', { scheduledAt: '2025-03-10T09:00:00.000Z', version: 8 }) },
+      );
+      const result = await runPulsecast([
+        'posts',
+        'retry',
+        'p-1',
+        '--at',
+        '2025-03-10T09:00:00.000Z',
+        '--api',
+        api.url,
+      ]);
+      expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
+        scheduledAt: '2025-03-10T09:00:00.000Z',
+        version: 7,
+      });
+      expect(result).toEqual({ code: 0, stdout: 'p-1: SCHEDULED at 2025-03-10T09:00:00.000Z\n', stderr: '' });
+    });
+
+    it('refuses an UNKNOWN post (it may be live) and changes nothing', async () => {
+      api = await startFakeApi(() => ({ body: post('p-1', { status: 'UNKNOWN', version: 3 }) }));
+      const result = await runPulsecast([
+        'posts',
+        'retry',
+        'p-1',
+        '--at',
+        '2025-03-10T09:00:00.000Z',
+        '--api',
+        api.url,
+      ]);
+      expect(result.code).toBe(1);
+      expect(result.stderr).toContain('p-1 is UNKNOWN');
+      expect(result.stderr).toContain('settle it first');
+      expect(api.requests.map((r) => r.method)).toEqual(['GET']);
+    });
+  });
+
   describe('reschedule', () => {
     it('reads the post, then PATCHes the new time at the version read', async () => {
       api = await startFakeApi((request) =>

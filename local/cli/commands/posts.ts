@@ -235,6 +235,44 @@ Example:
   },
 };
 
+/** What `posts retry` tries again: posts known not to have gone out (the API's reschedulable statuses). */
+const RETRYABLE = ['FAILED', 'HELD', 'APPROVAL_MISSED'];
+
+export const postsRetryCommand: CommandSpec = {
+  path: ['posts', 'retry'],
+  summary: 'try a post that did not go out again (FAILED, HELD or APPROVAL_MISSED) at a new time',
+  operands: [{ name: 'ID', description: "the post's id" }],
+  options: {
+    at: { type: 'string', arg: 'ISO', description: 'when to try again, e.g. 2027-03-10T09:00:00Z' },
+    json: JSON_OPTION,
+  },
+  details: `Like posts reschedule, but only for a post known not to have gone out: FAILED (fix its
+cause first), HELD by a crisis hold, or APPROVAL_MISSED (it goes back to review). An UNKNOWN post
+is refused: it may be live, so settle it first (posts settle). The retry is a new round with a
+fresh idempotency key.
+
+Example:
+  pulsecast posts retry spring-07 --at 2027-03-10T09:00:00Z`,
+  async run({ operands, options, io, api }) {
+    const id = operands[0]!;
+    const { at } = options.required('at');
+    const current = await api.json({ method: 'GET', path: postPath(id) }, PostSchema);
+    if (!RETRYABLE.includes(current.status)) {
+      const hint =
+        current.status === 'UNKNOWN'
+          ? ' It may be live: settle it first (pulsecast posts settle ID --published URL | --failed REASON).'
+          : ' Use posts reschedule to move a post that has not been tried yet.';
+      throw new CliError(
+        `${id} is ${current.status}: only a FAILED, HELD or APPROVAL_MISSED post can be retried.${hint}`,
+      );
+    }
+    const post = await sendJson(api, 'PATCH', postPath(id), { scheduledAt: at, version: current.version });
+    return answer({ options, io }, post, () =>
+      println(io.stdout, `${post.id}: ${post.status} at ${post.scheduledAt}`),
+    );
+  },
+};
+
 export const postsSettleCommand: CommandSpec = {
   path: ['posts', 'settle'],
   summary: 'say what happened to a post whose outcome is UNKNOWN',
@@ -305,5 +343,6 @@ export const postsCommands = [
   postsShowCommand,
   postsCancelCommand,
   postsRescheduleCommand,
+  postsRetryCommand,
   postsSettleCommand,
 ];
