@@ -94,6 +94,10 @@ export const POST_TRANSITIONS = {
   },
   HELD: {
     SCHEDULED: { by: ['person'], why: 'a person rescheduled it after a crisis hold' },
+    PENDING_APPROVAL: {
+      by: ['person'],
+      why: 'a person rescheduled it after a crisis hold on a channel or campaign with an approval rule: review starts again',
+    },
     CANCELLED: { by: ['person'], why: 'a person cancelled it after a crisis hold' },
   },
   PUBLISHED: {},

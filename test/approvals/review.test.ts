@@ -6,6 +6,7 @@ import { cancelPost, editPost } from '../../shared/calendar/edit.ts';
 import { uploadCalendar } from '../../shared/calendar/upload.ts';
 import { ApprovalRule, type Channel, canTransition, type Post } from '../../shared/domain/index.ts';
 import { ConflictError, ValidationError } from '../../shared/errors.ts';
+import { releaseHold, startHold } from '../../shared/holds/holds.ts';
 import { DUE_KINDS } from '../../shared/store/keys.ts';
 import { dueWorkOf } from '../../shared/store/posts.ts';
 import { RecordingEvents, runDispatcher, TestClock } from '../support/dispatcher-driver.ts';
@@ -305,6 +306,33 @@ describe('a calendar on a channel with a two-step rule', () => {
     await expect(editPost('p2', { text: 'x' }, { store, now: clock.now })).rejects.toBeInstanceOf(
       ConflictError,
     );
+  });
+
+  it('sends an approved post that a crisis hold kept back into review when a person reschedules it', async () => {
+    await upload([{ id: 'p1', channel: 'x-main', scheduledAt: DUE, text: 'Spring is here' }]);
+    await approve('p1', 'lea@example.com');
+    await approve('p1', 'cat@example.com');
+    await approve('p1', 'cy@example.com');
+    expect((await post()).status).toBe('SCHEDULED');
+    const hold = await startHold({ scope: 'all', reason: 'crisis' }, 'api', {
+      store,
+      events,
+      now: clock.now,
+    });
+
+    const adapter = new RecordingAdapter(() => 'ok', clock.now);
+    clock.set(DUE);
+    await runDispatcher('exec-1', { store, adapter, events, clock });
+    expect((await post()).status).toBe('HELD');
+    await releaseHold(hold.id, 'api', { store, now: clock.now });
+
+    const { post: again } = await editPost(
+      'p1',
+      { scheduledAt: '2026-12-12T09:00:00.000Z' },
+      { store, now: clock.now },
+    );
+    expect(again).toMatchObject({ status: 'PENDING_APPROVAL', approval: { round: 2, step: 0 } });
+    expect(adapter.accepted.get('p1')).toBeUndefined();
   });
 });
 

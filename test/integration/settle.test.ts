@@ -67,6 +67,7 @@ describe('the lifecycle table', () => {
       ['UNKNOWN', 'CANCELLED'],
       ['HELD', 'SCHEDULED'],
       ['HELD', 'CANCELLED'],
+      ['HELD', 'PENDING_APPROVAL'],
       // Approvals (test/approvals): a person's review moves, never a claim or a publish.
       ['PENDING_APPROVAL', 'SCHEDULED'],
       ['PENDING_APPROVAL', 'CANCELLED'],
