@@ -19,7 +19,7 @@ export function listeningFor(platform: Platform): ListeningAdapter | undefined {
   return dep('listeningFor', () => listeningRegistry())(platform);
 }
 
-/** The account reader for a channel's platform (undefined: the platform has none yet). */
-export function accountReaderFor(platform: Platform): AccountReader | undefined {
+/** The account reader for a channel's platform. */
+export function accountReaderFor(platform: Platform): AccountReader {
   return dep('accountReaderFor', () => accountReaders(adapterFor, { now }))(platform);
 }

@@ -69,7 +69,7 @@ export interface Deps {
   /** The unsubscribe links' HMAC key. */
   unsubscribeKey: UnsubscribeKey;
   /** Account readers (history import, followers), beside the adapters they refresh tokens through. */
-  accountReaderFor: (platform: Platform) => AccountReader | undefined;
+  accountReaderFor: (platform: Platform) => AccountReader;
   /** Starts a state machine execution (the Auditor from the API): Step Functions on AWS, the local runner off it. */
   startExecution: ExecutionStarter;
 }

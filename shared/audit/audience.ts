@@ -13,7 +13,6 @@ export async function snapshotAudience(
 ): Promise<{
   stored: string[];
   unchanged: string[];
-  unsupported: string[];
   failed: { channel: string; error: string }[];
   anyFailed: boolean;
 }> {
@@ -25,15 +24,10 @@ export async function snapshotAudience(
   const result = {
     stored: [] as string[],
     unchanged: [] as string[],
-    unsupported: [] as string[],
     failed: [] as { channel: string; error: string }[],
   };
   for (const channel of channels) {
     const reader = deps.readerFor(channel.platform);
-    if (!reader) {
-      result.unsupported.push(channel.id);
-      continue;
-    }
     try {
       const reading = await reader.readAudience(channel, deps.credentials);
       const now = deps.now();

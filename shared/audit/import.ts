@@ -3,7 +3,6 @@ import type { Channel, Platform, Post } from '../domain/index.ts';
 import { NotFoundError } from '../errors.ts';
 import { engagementRate } from '../measuring/snapshot.ts';
 import type { AccountPost, AccountReader } from '../platforms/account.ts';
-import { noAccountReader } from '../platforms/account-registry.ts';
 import { type CredentialStore, PlatformError } from '../platforms/port.ts';
 import type { AuditStore } from '../store/audits.ts';
 import type { ChannelStore } from '../store/channels.ts';
@@ -32,7 +31,7 @@ const MAX_TRANSIENT_WAITS = 5;
 export interface AuditDeps {
   store: PostStore & ChannelStore & MeasurementStore;
   audits: AuditStore;
-  readerFor: (platform: Platform) => AccountReader | undefined;
+  readerFor: (platform: Platform) => AccountReader;
   credentials: CredentialStore;
   now: () => Date;
 }
@@ -88,7 +87,7 @@ export async function beginAudit(
     imported: 0,
     alreadyKnown: 0,
     rateLimitWaits: 0,
-    limitations: reader ? [...reader.limitations] : [noAccountReader(channel.platform)],
+    limitations: [...reader.limitations],
   };
   await deps.audits.putAudit(audit);
   return {
@@ -102,7 +101,7 @@ export async function beginAudit(
       alreadyKnown: 0,
       rateLimitWaits: 0,
       transientWaits: 0,
-      done: !reader,
+      done: false,
     },
   };
 }
@@ -113,7 +112,6 @@ export async function importPage(deps: AuditDeps, state: ImportState): Promise<I
   const channel = await deps.store.getChannel(state.channel);
   if (!channel) throw new NotFoundError('channel', state.channel);
   const reader = deps.readerFor(channel.platform);
-  if (!reader) return { ...current, done: true };
   let page: Awaited<ReturnType<AccountReader['listPosts']>>;
   try {
     page = await reader.listPosts(channel, deps.credentials, {

@@ -1,7 +1,6 @@
 import type { Platform, Post } from '../domain/index.ts';
 import { NotFoundError } from '../errors.ts';
 import type { AccountReader } from '../platforms/account.ts';
-import { noAccountReader } from '../platforms/account-registry.ts';
 import type { AuditStore } from '../store/audits.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { PostStore } from '../store/posts.ts';
@@ -14,7 +13,7 @@ export const DEFAULT_AUDIT_DAYS = 90;
 export interface ReportDeps {
   store: PostStore & ChannelStore;
   audits: AuditStore;
-  readerFor: (platform: Platform) => AccountReader | undefined;
+  readerFor: (platform: Platform) => AccountReader;
   now: () => Date;
 }
 
@@ -60,15 +59,13 @@ export async function loadAuditReport(deps: ReportDeps, channelId: string): Prom
       }),
     ),
   ]);
-  const reader = deps.readerFor(channel.platform);
   return auditReport({
     channel,
     posts,
     others: otherData,
     ...(audit ? { audit } : {}),
     audience,
-    limitations:
-      audit?.limitations ?? (reader ? [...reader.limitations] : [noAccountReader(channel.platform)]),
+    limitations: audit?.limitations ?? [...deps.readerFor(channel.platform).limitations],
     from,
     to,
   });

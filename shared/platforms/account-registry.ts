@@ -11,11 +11,11 @@ import type { PlatformAdapter } from './port.ts';
 import { X_ACCOUNT } from './x-account.ts';
 
 /**
- * The account readers by platform. A platform without one cannot have its history imported or
- * its followers read yet: the audit says so for its channels rather than guessing.
+ * The account reader of every platform. What a platform cannot return is each reader's own
+ * `limitations`, which the audit reports per channel rather than guessing.
  */
 // biome-ignore lint/suspicious/noExplicitAny: each spec has its own credentials type; the reader hides it.
-const ACCOUNT_SPECS: Partial<Record<Platform, AccountSpec<any>>> = {
+const ACCOUNT_SPECS: Record<Platform, AccountSpec<any>> = {
   x: X_ACCOUNT,
   bluesky: BLUESKY_ACCOUNT,
   mastodon: MASTODON_ACCOUNT,
@@ -25,23 +25,16 @@ const ACCOUNT_SPECS: Partial<Record<Platform, AccountSpec<any>>> = {
   threads: THREADS_ACCOUNT,
 };
 
-/** Why a platform has no reader, for the per-channel report. */
-export function noAccountReader(platform: Platform): string {
-  return `reading an account's past posts and followers is not implemented for ${platform} yet`;
-}
-
 /** A resolver from platform to account reader (built once each), beside the adapter registry. */
 export function accountReaders(
   adapterFor: (platform: Platform) => PlatformAdapter,
   options: AdapterOptions = {},
-): (platform: Platform) => AccountReader | undefined {
+): (platform: Platform) => AccountReader {
   const built = new Map<Platform, AccountReader>();
   return (platform) => {
-    const spec = ACCOUNT_SPECS[platform];
-    if (!spec) return undefined;
     let reader = built.get(platform);
     if (!reader) {
-      reader = accountReader(spec, adapterFor(platform), options);
+      reader = accountReader(ACCOUNT_SPECS[platform], adapterFor(platform), options);
       built.set(platform, reader);
     }
     return reader;

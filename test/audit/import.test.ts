@@ -121,7 +121,6 @@ describe('History import (Mastodon simulator)', () => {
         ...deps,
         readerFor: (platform) => {
           const reader = deps.readerFor(platform);
-          if (!reader) return reader;
           return {
             ...reader,
             listPosts: async (channel, credentials, request) => {
