@@ -224,28 +224,6 @@ describe('pulsecast posts', () => {
   });
 
   describe('retry', () => {
-    it('retries a HELD post at the new time, at the version read', async () => {
-      api = await startFakeApi((request) =>
-        request.method === 'GET'
-          ? { body: post('p-1', { status: 'HELD', version: 7 }) }
-          : { body: post('p-1', { scheduledAt: '2025-03-10T09:00:00.000Z', version: 8 }) },
-      );
-      const result = await runPulsecast([
-        'posts',
-        'retry',
-        'p-1',
-        '--at',
-        '2025-03-10T09:00:00.000Z',
-        '--api',
-        api.url,
-      ]);
-      expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
-        scheduledAt: '2025-03-10T09:00:00.000Z',
-        version: 7,
-      });
-      expect(result).toEqual({ code: 0, stdout: 'p-1: SCHEDULED at 2025-03-10T09:00:00.000Z\n', stderr: '' });
-    });
-
     it('refuses an UNKNOWN post (it may be live) and changes nothing', async () => {
       api = await startFakeApi(() => ({ body: post('p-1', { status: 'UNKNOWN', version: 3 }) }));
       const result = await runPulsecast([
@@ -265,30 +243,40 @@ describe('pulsecast posts', () => {
   });
 
   describe('reschedule', () => {
-    it('reads the post, then PATCHes the new time at the version read', async () => {
-      api = await startFakeApi((request) =>
-        request.method === 'GET'
-          ? { body: post('p-1', { status: 'FAILED', version: 4 }) }
-          : { body: post('p-1', { scheduledAt: '2025-03-10T09:00:00.000Z', version: 5 }) },
-      );
+    it.each([
+      ['reschedule', 'FAILED', 4],
+      ['retry', 'HELD', 7],
+    ] as const)(
+      '%s reads the post (%s), then PATCHes the new time at the version read',
+      async (command, status, version) => {
+        api = await startFakeApi((request) =>
+          request.method === 'GET'
+            ? { body: post('p-1', { status, version }) }
+            : { body: post('p-1', { scheduledAt: '2025-03-10T09:00:00.000Z', version: version + 1 }) },
+        );
 
-      const result = await runPulsecast([
-        'posts',
-        'reschedule',
-        'p-1',
-        '--at',
-        '2025-03-10T09:00:00.000Z',
-        '--api',
-        api.url,
-      ]);
+        const result = await runPulsecast([
+          'posts',
+          command,
+          'p-1',
+          '--at',
+          '2025-03-10T09:00:00.000Z',
+          '--api',
+          api.url,
+        ]);
 
-      expect(api.requests[1]).toMatchObject({ method: 'PATCH', path: '/v1/posts/p-1' });
-      expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
-        scheduledAt: '2025-03-10T09:00:00.000Z',
-        version: 4,
-      });
-      expect(result).toEqual({ code: 0, stdout: 'p-1: SCHEDULED at 2025-03-10T09:00:00.000Z\n', stderr: '' });
-    });
+        expect(api.requests[1]).toMatchObject({ method: 'PATCH', path: '/v1/posts/p-1' });
+        expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
+          scheduledAt: '2025-03-10T09:00:00.000Z',
+          version,
+        });
+        expect(result).toEqual({
+          code: 0,
+          stdout: 'p-1: SCHEDULED at 2025-03-10T09:00:00.000Z\n',
+          stderr: '',
+        });
+      },
+    );
 
     it('needs --at', async () => {
       api = await startFakeApi(() => ({ body: post('p-1') }));

@@ -224,15 +224,7 @@ the version read; a post that changed meanwhile is reported (409), not overwritt
 
 Example:
   pulsecast posts reschedule spring-07 --at 2027-03-10T09:00:00Z`,
-  async run({ operands, options, io, api }) {
-    const id = operands[0]!;
-    const { at } = options.required('at');
-    const current = await api.json({ method: 'GET', path: postPath(id) }, PostSchema);
-    const post = await sendJson(api, 'PATCH', postPath(id), { scheduledAt: at, version: current.version });
-    return answer({ options, io }, post, () =>
-      println(io.stdout, `${post.id}: ${post.status} at ${post.scheduledAt}`),
-    );
-  },
+  run: (context) => moveTo(context),
 };
 
 /** What `posts retry` tries again: posts known not to have gone out (the API's reschedulable statuses). */
@@ -253,25 +245,36 @@ fresh idempotency key.
 
 Example:
   pulsecast posts retry spring-07 --at 2027-03-10T09:00:00Z`,
-  async run({ operands, options, io, api }) {
-    const id = operands[0]!;
-    const { at } = options.required('at');
-    const current = await api.json({ method: 'GET', path: postPath(id) }, PostSchema);
-    if (!RETRYABLE.includes(current.status)) {
+  run: (context) =>
+    moveTo(context, (current) => {
+      if (RETRYABLE.includes(current.status)) return;
       const hint =
         current.status === 'UNKNOWN'
           ? ' It may be live: settle it first (pulsecast posts settle ID --published URL | --failed REASON).'
           : ' Use posts reschedule to move a post that has not been tried yet.';
       throw new CliError(
-        `${id} is ${current.status}: only a FAILED, HELD or APPROVAL_MISSED post can be retried.${hint}`,
+        `${current.id} is ${current.status}: only a FAILED, HELD or APPROVAL_MISSED post can be retried.${hint}`,
       );
-    }
-    const post = await sendJson(api, 'PATCH', postPath(id), { scheduledAt: at, version: current.version });
-    return answer({ options, io }, post, () =>
-      println(io.stdout, `${post.id}: ${post.status} at ${post.scheduledAt}`),
-    );
-  },
+    }),
 };
+
+/**
+ * Reads the post, lets `check` refuse it, then PATCHes `--at` at the version read (a post that
+ * changed meanwhile is reported, 409, not overwritten).
+ */
+async function moveTo(
+  { operands, options, io, api }: Parameters<CommandSpec['run']>[0],
+  check: (current: Post) => void = () => {},
+) {
+  const id = operands[0]!;
+  const { at } = options.required('at');
+  const current = await api.json({ method: 'GET', path: postPath(id) }, PostSchema);
+  check(current);
+  const post = await sendJson(api, 'PATCH', postPath(id), { scheduledAt: at, version: current.version });
+  return answer({ options, io }, post, () =>
+    println(io.stdout, `${post.id}: ${post.status} at ${post.scheduledAt}`),
+  );
+}
 
 export const postsSettleCommand: CommandSpec = {
   path: ['posts', 'settle'],
