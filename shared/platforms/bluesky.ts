@@ -1,6 +1,6 @@
 import twitterText from 'twitter-text';
 import * as z from 'zod';
-import type { Channel, NormalisedMetrics, Post } from '../domain/index.ts';
+import type { Channel, NormalisedMetrics } from '../domain/index.ts';
 import {
   type AdapterOptions,
   apiBase,
@@ -8,21 +8,12 @@ import {
   type HttpRequest,
   type HttpResponse,
   PlatformHttp,
-  rateLimitStateFrom,
   readAnswer,
 } from './http.ts';
 import { downloadMedia, isVideoMime } from './media.ts';
 import { batchReadings, chunk, publicCounts } from './metrics.ts';
-import {
-  type CredentialStore,
-  type MetricsReading,
-  type PlatformAdapter,
-  type PlatformCapabilities,
-  PlatformError,
-  type PublishContext,
-  type PublishedRef,
-} from './port.ts';
-import { asPublished, beforePublishing, lookupWindowStart, rejectInvalid } from './posting.ts';
+import { type CredentialStore, type MetricsReading, type PlatformAdapter, PlatformError } from './port.ts';
+import { beforePublishing, lookupWindowStart, rejectInvalid } from './posting.ts';
 import { composePublishedText, validatePostForPlatform } from './rules.ts';
 import { CredentialSessions, credentialHealth, credentialSecrets } from './session.ts';
 
@@ -50,7 +41,7 @@ const POST_COLLECTION = 'app.bsky.feed.post';
 const MAX_IMAGE_BYTES = 1_000_000;
 const EXPIRY_MARGIN_MS = 60_000;
 
-const BLUESKY_CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 25 };
+const BATCH_SIZE = 25;
 
 export const BlueskyCredentials = z.looseObject({
   identifier: z.string().min(1),
@@ -257,7 +248,7 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
 
   return {
     platform: 'bluesky',
-    capabilities: BLUESKY_CAPABILITIES,
+    capabilities: { lookup: true, metricsBatchSize: BATCH_SIZE },
 
     checkCredentials(channel, store) {
       return credentialHealth('Bluesky', channel, async () => {
@@ -274,13 +265,8 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
       return validatePostForPlatform('bluesky', post);
     },
 
-    async publish(
-      post: Post,
-      channel: Channel,
-      store: CredentialStore,
-      context: PublishContext,
-    ): Promise<PublishedRef> {
-      rejectInvalid('Bluesky', validatePostForPlatform('bluesky', asPublished(post)));
+    async publish(post, channel, store, context) {
+      rejectInvalid('bluesky', post);
       const text = composePublishedText('bluesky', post.text, post.link);
       const embed = await beforePublishing(async () => {
         await sessions.open(channel, store);
@@ -306,15 +292,10 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
         ...(context.signal ? { signal: context.signal } : {}),
       }));
       const created = readAnswer('Bluesky', CreateRecordAnswer, response.body, 'the new post', 'ambiguous');
-      const rateLimit = rateLimitStateFrom(response.headers, http.now());
-      return {
-        platformPostId: created.uri,
-        platformUrl: webUrl(created.uri, used.handle),
-        ...(rateLimit ? { rateLimit } : {}),
-      };
+      return http.published(response, created.uri, webUrl(created.uri, used.handle));
     },
 
-    async lookup(post: Post, channel: Channel, store: CredentialStore): Promise<PublishedRef | undefined> {
+    async lookup(post, channel, store) {
       const text = composePublishedText('bluesky', post.text, post.link);
       const since = lookupWindowStart(post).getTime();
       let cursor: string | undefined;
@@ -347,7 +328,7 @@ export function createBlueskyAdapter(options: AdapterOptions = {}): PlatformAdap
 
     async fetchMetrics(posts, channel, store): Promise<MetricsReading[]> {
       const readings: MetricsReading[] = [];
-      for (const batch of chunk(posts, BLUESKY_CAPABILITIES.metricsBatchSize)) {
+      for (const batch of chunk(posts, BATCH_SIZE)) {
         // A post a person settled by its URL may name the account by handle (at://<handle>/…):
         // it is this channel's, so it is read (and matched) by the session's DID.
         const byDid = (uri: string, s: Session) => uri.replace(`at://${s.handle}/`, `at://${s.did}/`);

@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import type { Channel } from '../domain/index.ts';
-import { PlatformError, type PlatformErrorKind } from './port.ts';
+import { PlatformError, type PlatformErrorKind, type PublishedRef } from './port.ts';
 
 /**
  * What every platform adapter factory takes, so the registry, local mode and tests can build any
@@ -120,6 +120,12 @@ export class PlatformHttp {
       if (timeout.aborted) throw new Error(`no answer within ${timeoutMs / 1000}s`);
       throw new Error(errorCode(error) ?? errorMessage(error));
     }
+  }
+
+  /** The post a publish answer created, with the rate-limit budget its headers report. */
+  published(response: HttpResponse, platformPostId: string, platformUrl: string): PublishedRef {
+    const rateLimit = rateLimitStateFrom(response.headers, this.now());
+    return { platformPostId, platformUrl, ...(rateLimit ? { rateLimit } : {}) };
   }
 
   /** `request`, then throws the classified PlatformError for anything but a 2xx. */

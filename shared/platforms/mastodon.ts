@@ -1,31 +1,16 @@
 import * as z from 'zod';
-import type { Channel, NormalisedMetrics, Post } from '../domain/index.ts';
+import type { Channel, NormalisedMetrics } from '../domain/index.ts';
 import {
   type AdapterOptions,
   type HttpRequest,
   type HttpResponse,
   PlatformHttp,
-  rateLimitStateFrom,
   readAnswer,
 } from './http.ts';
 import { downloadMedia } from './media.ts';
 import { batchReadings, chunk, publicCounts } from './metrics.ts';
-import {
-  type CredentialStore,
-  type MetricsReading,
-  type PlatformAdapter,
-  type PlatformCapabilities,
-  PlatformError,
-  type PublishContext,
-  type PublishedRef,
-} from './port.ts';
-import {
-  asPublished,
-  beforePublishing,
-  comparableText,
-  lookupWindowStart,
-  rejectInvalid,
-} from './posting.ts';
+import { type CredentialStore, type MetricsReading, type PlatformAdapter, PlatformError } from './port.ts';
+import { beforePublishing, comparableText, lookupWindowStart, rejectInvalid } from './posting.ts';
 import {
   composePublishedText,
   MASTODON_CHARACTERS_PER_URL,
@@ -52,8 +37,6 @@ import { CredentialSessions, credentialHealth, credentialSecrets } from './sessi
 const BATCH_SIZE = 20;
 const INSTANCE_TTL_MS = 3_600_000;
 const MAX_MEDIA_POLLS = 60;
-
-const MASTODON_CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: BATCH_SIZE };
 
 export const MastodonCredentials = z.looseObject({ accessToken: z.string().min(1) });
 
@@ -262,7 +245,7 @@ export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAda
 
   return {
     platform: 'mastodon',
-    capabilities: MASTODON_CAPABILITIES,
+    capabilities: { lookup: true, metricsBatchSize: BATCH_SIZE },
 
     checkCredentials(channel, store) {
       return credentialHealth('Mastodon', channel, async () => {
@@ -279,22 +262,14 @@ export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAda
       return validatePostForPlatform('mastodon', post);
     },
 
-    async publish(
-      post: Post,
-      channel: Channel,
-      store: CredentialStore,
-      context: PublishContext,
-    ): Promise<PublishedRef> {
+    async publish(post, channel, store, context) {
       const server = serverOf(channel);
       const limits = await limitsOf(server);
-      rejectInvalid(
-        'Mastodon',
-        validatePostForPlatform('mastodon', asPublished(post), {
-          maxCharacters: limits.maxCharacters,
-          charactersReservedPerUrl: limits.charactersReservedPerUrl,
-          maxMediaAttachments: limits.maxMediaAttachments,
-        }),
-      );
+      rejectInvalid('mastodon', post, {
+        maxCharacters: limits.maxCharacters,
+        charactersReservedPerUrl: limits.charactersReservedPerUrl,
+        maxMediaAttachments: limits.maxMediaAttachments,
+      });
       const text = composePublishedText('mastodon', post.text, post.link);
       const mediaIds = await beforePublishing(async () => {
         await sessions.read(channel, store);
@@ -312,15 +287,10 @@ export function createMastodonAdapter(options: AdapterOptions = {}): PlatformAda
         ...(context.signal ? { signal: context.signal } : {}),
       });
       const status = readAnswer('Mastodon', Status, response.body, 'the new status', 'ambiguous');
-      const rateLimit = rateLimitStateFrom(response.headers, http.now());
-      return {
-        platformPostId: status.id,
-        platformUrl: statusUrl(server, channel, status),
-        ...(rateLimit ? { rateLimit } : {}),
-      };
+      return http.published(response, status.id, statusUrl(server, channel, status));
     },
 
-    async lookup(post: Post, channel: Channel, store: CredentialStore): Promise<PublishedRef | undefined> {
+    async lookup(post, channel, store) {
       const server = serverOf(channel);
       const me = await call(channel, store, {
         method: 'GET',

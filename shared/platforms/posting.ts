@@ -1,6 +1,6 @@
-import type { Post } from '../domain/index.ts';
+import { PLATFORM_NAMES, type Platform, type Post } from '../domain/index.ts';
 import { PlatformError } from './port.ts';
-import type { PlatformFinding } from './rules.ts';
+import { type ValidateOptions, validatePostForPlatform } from './rules.ts';
 
 /**
  * What every adapter does around the one call that publishes: refuse a post the platform would
@@ -28,13 +28,22 @@ export async function beforePublishing<T>(step: () => Promise<T>): Promise<T> {
   }
 }
 
-/** Refuses a post the platform would refuse anyway, before anything is sent. */
-export function rejectInvalid(platformName: string, findings: readonly PlatformFinding[]): void {
-  const errors = findings.filter((f) => f.severity === 'error');
+/**
+ * Refuses a post the platform would refuse anyway, before anything is sent: the platform's rules
+ * (with the limits its server states, where it states them) applied to the post as published.
+ */
+export function rejectInvalid(
+  platform: Platform,
+  post: Pick<Post, 'text' | 'link' | 'media'>,
+  limits: ValidateOptions = {},
+): void {
+  const errors = validatePostForPlatform(platform, asPublished(post), limits).filter(
+    (f) => f.severity === 'error',
+  );
   if (errors.length === 0) return;
   throw new PlatformError(
     'rejected',
-    `${platformName} would refuse this post: ${errors.map((f) => f.message).join('; ')}`,
+    `${PLATFORM_NAMES[platform]} would refuse this post: ${errors.map((f) => f.message).join('; ')}`,
     {
       platformCode: 'invalid-post',
     },
@@ -46,7 +55,7 @@ export function rejectInvalid(platformName: string, findings: readonly PlatformF
  * insisted on https media; here the adapter downloads the files itself, so a plain-http address
  * (a local simulator, a private CDN) is fine and only the platform's own limits matter.
  */
-export function asPublished(post: Pick<Post, 'text' | 'link' | 'media'>): {
+function asPublished(post: Pick<Post, 'text' | 'link' | 'media'>): {
   text: string;
   link?: string;
   media: string[];

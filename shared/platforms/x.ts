@@ -1,32 +1,17 @@
 import * as z from 'zod';
-import type { Channel, NormalisedMetrics, Post } from '../domain/index.ts';
+import type { Channel, NormalisedMetrics } from '../domain/index.ts';
 import {
   type AdapterOptions,
   apiBase,
   type HttpRequest,
   type HttpResponse,
   PlatformHttp,
-  rateLimitStateFrom,
   readAnswer,
 } from './http.ts';
 import { downloadMedia, isVideoMime } from './media.ts';
 import { chunk, deletedReading, okReading, publicCounts, sumDefined } from './metrics.ts';
-import {
-  type CredentialStore,
-  type MetricsReading,
-  type PlatformAdapter,
-  type PlatformCapabilities,
-  PlatformError,
-  type PublishContext,
-  type PublishedRef,
-} from './port.ts';
-import {
-  asPublished,
-  beforePublishing,
-  comparableText,
-  lookupWindowStart,
-  rejectInvalid,
-} from './posting.ts';
+import { type CredentialStore, type MetricsReading, type PlatformAdapter, PlatformError } from './port.ts';
+import { beforePublishing, comparableText, lookupWindowStart, rejectInvalid } from './posting.ts';
 import { composePublishedText, validatePostForPlatform } from './rules.ts';
 import {
   type CredentialSession,
@@ -61,7 +46,7 @@ const EXPIRY_MARGIN_MS = 60_000;
 const CHUNK_BYTES = 4 * 1024 * 1024;
 const MAX_STATUS_POLLS = 60;
 
-const X_CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 100 };
+const BATCH_SIZE = 100;
 
 export const XCredentials = z.looseObject({
   accessToken: z.string().min(1),
@@ -315,7 +300,7 @@ export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
 
   return {
     platform: 'x',
-    capabilities: X_CAPABILITIES,
+    capabilities: { lookup: true, metricsBatchSize: BATCH_SIZE },
 
     checkCredentials(channel, store) {
       return credentialHealth('X', channel, async () => {
@@ -348,14 +333,9 @@ export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
       return validatePostForPlatform('x', post);
     },
 
-    async publish(
-      post: Post,
-      channel: Channel,
-      store: CredentialStore,
-      context: PublishContext,
-    ): Promise<PublishedRef> {
+    async publish(post, channel, store, context) {
       const text = composePublishedText('x', post.text, post.link);
-      rejectInvalid('X', validatePostForPlatform('x', asPublished(post)));
+      rejectInvalid('x', post);
       const base = apiBase(channel, X_API_BASE);
 
       // Everything before the create call: a failure there cannot have published the post.
@@ -374,15 +354,10 @@ export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
       }));
       // 2xx: X has the post. An answer we cannot read leaves us without its id: unknown outcome.
       const created = readAnswer('X', CreatePostAnswer, response.body, 'the new post', 'ambiguous');
-      const rateLimit = rateLimitStateFrom(response.headers, http.now());
-      return {
-        platformPostId: created.data.id,
-        platformUrl: postUrl(channel, created.data.id),
-        ...(rateLimit ? { rateLimit } : {}),
-      };
+      return http.published(response, created.data.id, postUrl(channel, created.data.id));
     },
 
-    async lookup(post: Post, channel: Channel, store: CredentialStore): Promise<PublishedRef | undefined> {
+    async lookup(post, channel, store) {
       const base = apiBase(channel, X_API_BASE);
       const me = await call(channel, store, () => ({ method: 'GET', url: `${base}/2/users/me` }));
       const userId = readAnswer('X', MeAnswer, me.body, 'users/me', 'unavailable').data.id;
@@ -423,7 +398,7 @@ export function createXAdapter(options: AdapterOptions = {}): PlatformAdapter {
         [recent, true],
         [older, false],
       ] as const) {
-        for (const batch of chunk(group, X_CAPABILITIES.metricsBatchSize)) {
+        for (const batch of chunk(group, BATCH_SIZE)) {
           const fields = privateMetrics
             ? 'public_metrics,non_public_metrics,organic_metrics,created_at'
             : 'public_metrics,created_at';

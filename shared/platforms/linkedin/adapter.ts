@@ -7,7 +7,6 @@ import {
   type CredentialStore,
   type MetricsReading,
   type PlatformAdapter,
-  type PlatformCapabilities,
   PlatformError,
   type PublishContext,
   type PublishedRef,
@@ -80,11 +79,11 @@ export function linkedInMetrics(element: z.infer<typeof ShareStatisticsElement>)
 }
 
 // The statistics finder takes a List(...) of URNs; 20 keeps the URL well under limits.
-const CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 20 };
+const BATCH_SIZE = 20;
 
 /**
  * The Organization Share Statistics requests for these post URNs: shares and UGC posts are asked
- * for with different finder parameters, `CAPABILITIES.metricsBatchSize` a request. Rest.li 2.0
+ * for with different finder parameters, `BATCH_SIZE` a request. Rest.li 2.0
  * lists: `List(a,b)` with each URN encoded and the syntax itself left as is.
  */
 export function shareStatisticsUrls(
@@ -98,7 +97,7 @@ export function shareStatisticsUrls(
     ['ugcPosts', urns.filter((urn) => urn.startsWith('urn:li:ugcPost:'))],
   ];
   return groups.flatMap(([parameter, group]) =>
-    chunk(group, CAPABILITIES.metricsBatchSize).map(
+    chunk(group, BATCH_SIZE).map(
       (batch) =>
         `${apiBase}/rest/organizationalEntityShareStatistics?q=organizationalEntity&organizationalEntity=${org}&${parameter}=List(${batch.map(encodeURIComponent).join(',')})`,
     ),
@@ -156,7 +155,7 @@ export function createLinkedInAdapter(options: LinkedInAdapterOptions = {}): Pla
 
   return {
     platform: 'linkedin',
-    capabilities: CAPABILITIES,
+    capabilities: { lookup: true, metricsBatchSize: BATCH_SIZE },
 
     validate(post) {
       const findings: PlatformFinding[] = validatePostForPlatform('linkedin', post);

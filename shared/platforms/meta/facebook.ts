@@ -7,7 +7,6 @@ import {
   type CredentialStore,
   type MetricsReading,
   type PlatformAdapter,
-  type PlatformCapabilities,
   PlatformError,
   type PublishedRef,
 } from '../port.ts';
@@ -110,7 +109,7 @@ export function facebookMetrics(node: FacebookPostNode): NormalisedMetrics {
 }
 
 // Multiple-ID reads take up to 50 ids.
-const CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 50 };
+const BATCH_SIZE = 50;
 
 export function createFacebookAdapter(options: AdapterOptions = {}): PlatformAdapter {
   const http = new PlatformHttp('Facebook', options);
@@ -132,7 +131,7 @@ export function createFacebookAdapter(options: AdapterOptions = {}): PlatformAda
 
   return {
     platform: 'facebook',
-    capabilities: CAPABILITIES,
+    capabilities: { lookup: true, metricsBatchSize: BATCH_SIZE },
 
     validate(post) {
       const findings: PlatformFinding[] = validatePostForPlatform('facebook', post);
@@ -229,7 +228,7 @@ export function createFacebookAdapter(options: AdapterOptions = {}): PlatformAda
       const nodes = new Map<string, unknown>();
       const deleted = new Set<string>();
       let withInsights = true;
-      for (const batch of chunk(posts, CAPABILITIES.metricsBatchSize)) {
+      for (const batch of chunk(posts, BATCH_SIZE)) {
         let ids = batch.map((p) => p.platformPostId);
         // One missing id fails the whole multiple-ID read (#803), and a metric Meta retires fails
         // the whole insights field (#100): drop what failed and ask again, a bounded number of times.

@@ -3,13 +3,7 @@ import type { NormalisedMetrics } from '../../domain/index.ts';
 import { type AdapterOptions, PlatformHttp } from '../http.ts';
 import { looksLikeVideo } from '../media.ts';
 import { definedMetrics, sumDefined } from '../metrics.ts';
-import {
-  type MetricsReading,
-  type PlatformAdapter,
-  type PlatformCapabilities,
-  PlatformError,
-  type PublishedRef,
-} from '../port.ts';
+import { type MetricsReading, type PlatformAdapter, PlatformError, type PublishedRef } from '../port.ts';
 import { type PlatformFinding, validatePostForPlatform } from '../rules.ts';
 import { containerAccount } from './container-account.ts';
 import { type ContainerDialect, DEFAULT_PROCESSING_BUDGET_MS } from './containers.ts';
@@ -81,9 +75,6 @@ export function instagramMetrics(numbers: Record<string, number>): NormalisedMet
   });
 }
 
-// Insights are read per media object.
-const CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 1 };
-
 const JPEG_URL_RE = /\.(?:jpe?g)(?:$|[?#])/i;
 
 export interface InstagramAdapterOptions extends AdapterOptions {
@@ -108,7 +99,8 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): P
 
   return {
     platform: 'instagram',
-    capabilities: CAPABILITIES,
+    // Insights are read per media object.
+    capabilities: { lookup: true, metricsBatchSize: 1 },
 
     validate(post) {
       const findings: PlatformFinding[] = validatePostForPlatform('instagram', post);

@@ -3,7 +3,7 @@ import type { NormalisedMetrics } from '../../domain/index.ts';
 import { type AdapterOptions, PlatformHttp } from '../http.ts';
 import { looksLikeVideo } from '../media.ts';
 import { definedMetrics, sumDefined } from '../metrics.ts';
-import type { MetricsReading, PlatformAdapter, PlatformCapabilities, PublishedRef } from '../port.ts';
+import type { MetricsReading, PlatformAdapter, PublishedRef } from '../port.ts';
 import { composePublishedText, type PlatformFinding, validatePostForPlatform } from '../rules.ts';
 import { containerAccount } from './container-account.ts';
 import { type ContainerDialect, DEFAULT_PROCESSING_BUDGET_MS } from './containers.ts';
@@ -54,9 +54,6 @@ export function threadsMetrics(numbers: Record<string, number>): NormalisedMetri
   });
 }
 
-// Insights are read per media object.
-const CAPABILITIES: PlatformCapabilities = { lookup: true, metricsBatchSize: 1 };
-
 export interface ThreadsAdapterOptions extends AdapterOptions {
   /** How long one publish may wait for media processing. @default 18000 (the publish Lambda has 30 s) */
   processingBudgetMs?: number;
@@ -76,7 +73,8 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Platf
   });
   return {
     platform: 'threads',
-    capabilities: CAPABILITIES,
+    // Insights are read per media object.
+    capabilities: { lookup: true, metricsBatchSize: 1 },
 
     validate(post): PlatformFinding[] {
       return validatePostForPlatform('threads', post);
