@@ -7,11 +7,10 @@ import {
   facebookMetrics,
 } from '../../shared/platforms/meta/facebook.ts';
 import { GRAPH_API_VERSION, graphEndpoint } from '../../shared/platforms/meta/graph.ts';
-import { makePost, platformChannel } from '../support/fixtures.ts';
+import { makePost } from '../support/fixtures.ts';
 import {
   graphErrorResponse,
   inTurn,
-  MemoryCredentialStore,
   platformError,
   type RoutedCall,
   respond,
@@ -22,11 +21,12 @@ import {
 // (test/fixtures/platforms/facebook, sources in its README).
 
 const NOW = new Date('2026-12-10T12:00:00.000Z');
-const { fixture, adapterWith } = routedContract('facebook', createFacebookAdapter, NOW);
 const PAGE = '546349135390552';
 const TOKEN = 'EAAG-page-access-token-SECRET-abcdef123456';
-const store = MemoryCredentialStore.holding({ pageId: PAGE, pageAccessToken: TOKEN });
-const channel = platformChannel('facebook');
+const { fixture, adapterWith, channel, store } = routedContract('facebook', createFacebookAdapter, NOW, {
+  pageId: PAGE,
+  pageAccessToken: TOKEN,
+});
 
 describe('graphEndpoint', () => {
   it('adds the current version to a host and keeps a version the channel pins', () => {
@@ -79,7 +79,7 @@ describe('FacebookAdapter.publish', () => {
       link: 'https://portal.example.com/',
     });
 
-    const ref = await adapter.publish(post, channel, store, { idempotencyKey: 'k' });
+    const ref = await adapter.publish(post, channel, store(), { idempotencyKey: 'k' });
 
     expect(ref).toEqual({
       platformPostId: '546349135390552_1116689038356556',
@@ -105,7 +105,7 @@ describe('FacebookAdapter.publish', () => {
       media: ['https://cdn.example.com/a.jpg'],
     });
 
-    const ref = await adapter.publish(post, channel, store, { idempotencyKey: 'k' });
+    const ref = await adapter.publish(post, channel, store(), { idempotencyKey: 'k' });
 
     expect(ref.platformPostId).toBe('546349135390552_1116692661689527');
     expect(Object.fromEntries(calls[0]?.form ?? [])).toMatchObject({
@@ -125,7 +125,7 @@ describe('FacebookAdapter.publish', () => {
       media: ['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.jpg'],
     });
 
-    await adapter.publish(post, channel, store, { idempotencyKey: 'k' });
+    await adapter.publish(post, channel, store(), { idempotencyKey: 'k' });
 
     expect(calls.map((c) => c.url.pathname.split('/').pop())).toEqual(['photos', 'photos', 'feed']);
     expect(calls[0]?.form.get('published')).toBe('false');
@@ -140,7 +140,7 @@ describe('FacebookAdapter.publish', () => {
   ] as const)('classifies %s on the post as %s', async (name, kind, code) => {
     const { adapter } = adapterWith([['POST', /\/feed$/, () => respond(fixture(name))]]);
     const error = await platformError(() =>
-      adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }),
+      adapter.publish(makePost(), channel, store(), { idempotencyKey: 'k' }),
     );
     expect(error.kind).toBe(kind);
     expect(error.details.platformCode).toBe(code);
@@ -152,7 +152,7 @@ describe('FacebookAdapter.publish', () => {
       ['POST', /\/feed$/, () => respond(fixture('error-32-page-rate-limit.json'))],
     ]);
     const error = await platformError(() =>
-      adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }),
+      adapter.publish(makePost(), channel, store(), { idempotencyKey: 'k' }),
     );
     expect(error.kind).toBe('rate-limited');
     expect(error.details.retryAfterSeconds).toBe(19 * 60);
@@ -163,7 +163,7 @@ describe('FacebookAdapter.publish', () => {
       ['POST', /\/feed$/, () => respond(fixture('error-4-app-rate-limit.json'))],
     ]);
     const error = await platformError(() =>
-      adapter.publish(makePost(), channel, store, { idempotencyKey: 'k' }),
+      adapter.publish(makePost(), channel, store(), { idempotencyKey: 'k' }),
     );
     expect(error).toMatchObject({
       kind: 'rate-limited',
@@ -176,7 +176,7 @@ describe('FacebookAdapter.publish', () => {
       ['POST', /\/photos$/, () => respond(fixture('error-2-transient.json'))],
     ]);
     const post = makePost({ media: ['https://cdn.example.com/a.jpg', 'https://cdn.example.com/b.jpg'] });
-    const error = await platformError(() => adapter.publish(post, channel, store, { idempotencyKey: 'k' }));
+    const error = await platformError(() => adapter.publish(post, channel, store(), { idempotencyKey: 'k' }));
     expect(error.kind).toBe('unavailable');
   });
 
@@ -187,7 +187,7 @@ describe('FacebookAdapter.publish', () => {
       expect.objectContaining({ column: 'media', severity: 'error' }),
     );
     expect(
-      (await platformError(() => adapter.publish(post, channel, store, { idempotencyKey: 'k' }))).kind,
+      (await platformError(() => adapter.publish(post, channel, store(), { idempotencyKey: 'k' }))).kind,
     ).toBe('rejected');
     expect(calls).toHaveLength(0);
   });
@@ -203,7 +203,7 @@ describe('FacebookAdapter.lookup', () => {
       scheduledAt: '2026-12-10T09:00:00.000Z',
     });
 
-    const ref = await adapter.lookup?.(post, channel, store);
+    const ref = await adapter.lookup?.(post, channel, store());
 
     expect(ref).toEqual({
       platformPostId: '546349135390552_1116689038356556',
@@ -226,7 +226,7 @@ describe('FacebookAdapter.fetchMetrics', () => {
       ['GET', /^\/v27\.0\/\?/, () => respond(fixture('ids-post-metrics.200.json'))],
     ]);
 
-    const readings = await adapter.fetchMetrics(posts, channel, store);
+    const readings = await adapter.fetchMetrics(posts, channel, store());
 
     expect(calls).toHaveLength(1);
     const url = calls[0]?.url as URL;
@@ -263,7 +263,7 @@ describe('FacebookAdapter.fetchMetrics', () => {
     const readings = await adapter.fetchMetrics(
       [posts[0] as (typeof posts)[number], { id: 'gone', platformPostId: '546349135390552_999' }],
       channel,
-      store,
+      store(),
     );
 
     expect(calls).toHaveLength(2);
@@ -281,7 +281,7 @@ describe('FacebookAdapter.fetchMetrics', () => {
     const readings = await adapter.fetchMetrics(
       [{ id: 'gone', platformPostId: '546349135390552_999' }],
       channel,
-      store,
+      store(),
     );
     expect(readings).toEqual([
       { postId: 'gone', platformPostId: '546349135390552_999', status: 'deleted', metrics: {}, raw: null },
@@ -303,7 +303,7 @@ describe('FacebookAdapter.fetchMetrics', () => {
         ),
       ],
     ]);
-    await adapter.fetchMetrics(posts, channel, store);
+    await adapter.fetchMetrics(posts, channel, store());
     expect(calls[1]?.url.searchParams.get('fields')).not.toContain('insights');
   });
 });

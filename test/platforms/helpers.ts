@@ -1,8 +1,10 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
+import type { Channel, Platform } from '../../shared/domain/index.ts';
 import type { AdapterOptions } from '../../shared/platforms/http.ts';
 import type { CredentialStore, Credentials } from '../../shared/platforms/port.ts';
 import { PlatformError } from '../../shared/platforms/port.ts';
+import { platformChannel } from '../support/fixtures.ts';
 
 /** Where a store made by `holding` keeps its one secret: every secretRef reads it. */
 const ANY_SECRET = '*';
@@ -220,19 +222,25 @@ export function outcomes(): { seen: unknown[]; attempt: (action: () => Promise<u
 }
 
 /**
- * A platform's contract-test kit over `routedFetch`: its recorded fixtures, and adapters (made by
- * `create` on a clock stopped at `now`, never sleeping) that answer from routes.
+ * A platform's contract-test kit over `routedFetch`: its recorded fixtures, adapters (made by
+ * `create` on a clock stopped at `now`, never sleeping) that answer from routes, its channel, and
+ * stores holding the channel's `secret` (with any `overrides`).
  */
 export function routedContract<A>(
-  platform: string,
+  platform: Platform,
   create: (options: AdapterOptions) => A,
   now: Date,
+  secret: Credentials,
 ): {
   fixture: (name: string) => Fixture;
   adapterWith: (routes: FetchRoute[]) => { adapter: A; calls: RoutedCall[] };
+  channel: Channel;
+  store: (overrides?: Partial<Credentials>) => MemoryCredentialStore;
 } {
   return {
     fixture: (name) => loadFixture(platform, name),
+    channel: platformChannel(platform),
+    store: (overrides = {}) => MemoryCredentialStore.holding({ ...secret, ...overrides } as Credentials),
     adapterWith(routes) {
       const fake = routedFetch(routes);
       return { adapter: create({ fetch: fake.fetch, now: () => now, sleep: noSleep }), calls: fake.calls };

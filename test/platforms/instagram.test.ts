@@ -6,12 +6,10 @@ import {
   INSTAGRAM_MEDIA_INSIGHTS,
   instagramMetrics,
 } from '../../shared/platforms/meta/instagram.ts';
-import type { Credentials } from '../../shared/platforms/port.ts';
-import { makePost, platformChannel } from '../support/fixtures.ts';
+import { makePost } from '../support/fixtures.ts';
 import {
   type FetchRoute,
   graphErrorResponse,
-  MemoryCredentialStore,
   platformError,
   type RouteHandler,
   respond,
@@ -22,19 +20,13 @@ import {
 // documentation examples (test/fixtures/platforms/instagram, sources in its README).
 
 const NOW = new Date('2026-12-10T09:00:00.000Z');
-const { fixture, adapterWith } = routedContract('instagram', createInstagramAdapter, NOW);
 const IG = '17841405822304914';
 const TOKEN = 'IGAA-instagram-user-token-SECRET-0123456789';
-const channel = platformChannel('instagram');
-
-function store(overrides: Partial<Credentials> = {}) {
-  return MemoryCredentialStore.holding({
-    igUserId: IG,
-    accessToken: TOKEN,
-    expiresAt: '2027-01-20T00:00:00.000Z',
-    ...overrides,
-  });
-}
+const { fixture, adapterWith, channel, store } = routedContract('instagram', createInstagramAdapter, NOW, {
+  igUserId: IG,
+  accessToken: TOKEN,
+  expiresAt: '2027-01-20T00:00:00.000Z',
+});
 
 /** Container status answers, in order: IN_PROGRESS until the list runs out, then FINISHED. */
 function statuses(...names: string[]): RouteHandler {

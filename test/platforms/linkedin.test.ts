@@ -10,29 +10,27 @@ import {
 import { LINKEDIN_VERSION, secondsUntilUtcMidnight } from '../../shared/platforms/linkedin/api.ts';
 import { escapeLittleText, unescapeLittleText } from '../../shared/platforms/linkedin/little-text.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
-import { makePost, platformChannel } from '../support/fixtures.ts';
+import { makePost } from '../support/fixtures.ts';
 import { MemoryCredentialStore, platformError, type RoutedCall, respond, routedContract } from './helpers.ts';
 
 // Contract tests: the adapter against answers shaped exactly like LinkedIn's documentation
 // examples (test/fixtures/platforms/linkedin, sources in its README).
 
 const NOW = new Date('2026-12-10T09:00:00.000Z');
-const { fixture, adapterWith } = routedContract('linkedin', createLinkedInAdapter, NOW);
 const ACCESS = 'AQV-linkedin-access-token-SECRET-1234567890';
 const REFRESH = 'AQW-linkedin-refresh-token-SECRET-0987654321';
 const CLIENT_SECRET = 'li-client-secret-SECRET-55555';
 const ORG = 'urn:li:organization:2414183';
-
-const channel = platformChannel('linkedin');
-
-function credentials(overrides: Partial<Credentials> = {}): MemoryCredentialStore {
-  return MemoryCredentialStore.holding({
-    accessToken: ACCESS,
-    organizationUrn: ORG,
-    expiresAt: '2027-01-30T00:00:00.000Z',
-    ...overrides,
-  });
-}
+const {
+  fixture,
+  adapterWith,
+  channel,
+  store: credentials,
+} = routedContract('linkedin', createLinkedInAdapter, NOW, {
+  accessToken: ACCESS,
+  organizationUrn: ORG,
+  expiresAt: '2027-01-30T00:00:00.000Z',
+});
 
 function refreshable(overrides: Partial<Credentials> = {}): MemoryCredentialStore {
   return credentials({

@@ -2,13 +2,11 @@ import { inspect } from 'node:util';
 import { describe, expect, it } from 'vitest';
 import { InsightsResponse, insightNumbers } from '../../shared/platforms/meta/graph.ts';
 import { createThreadsAdapter, threadsMetrics } from '../../shared/platforms/meta/threads.ts';
-import type { Credentials } from '../../shared/platforms/port.ts';
-import { makePost, platformChannel } from '../support/fixtures.ts';
+import { makePost } from '../support/fixtures.ts';
 import {
   type FetchRoute,
   graphErrorResponse,
   inTurn,
-  MemoryCredentialStore,
   platformError,
   respond,
   routedContract,
@@ -18,19 +16,13 @@ import {
 // examples (test/fixtures/platforms/threads, sources in its README).
 
 const NOW = new Date('2026-12-10T09:00:00.000Z');
-const { fixture, adapterWith } = routedContract('threads', createThreadsAdapter, NOW);
 const USER = '26014213178290321';
 const TOKEN = 'THAA-threads-user-token-SECRET-9876543210';
-const channel = platformChannel('threads');
-
-function store(overrides: Partial<Credentials> = {}) {
-  return MemoryCredentialStore.holding({
-    threadsUserId: USER,
-    accessToken: TOKEN,
-    expiresAt: '2027-01-20T00:00:00.000Z',
-    ...overrides,
-  });
-}
+const { fixture, adapterWith, channel, store } = routedContract('threads', createThreadsAdapter, NOW, {
+  threadsUserId: USER,
+  accessToken: TOKEN,
+  expiresAt: '2027-01-20T00:00:00.000Z',
+});
 
 const happy: FetchRoute[] = [
   ['GET', /\/threads_publishing_limit\?/, () => respond(fixture('publishing-limit.200.json'))],
