@@ -1,15 +1,14 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { type BlueskySimulatorHandle, startBlueskySimulator } from '../../local/simulators/bluesky.ts';
 import { createBlueskyAdapter, richTextFacets } from '../../shared/platforms/bluesky.ts';
 import { platformPostIdFromUrl } from '../../shared/platforms/post-url.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
 import {
-  everythingVisible,
   fixtureFetch,
+  leakWatch,
   loadFixture,
   MemoryCredentialStore,
   noSleep,
-  outcomes,
   platformError,
 } from './helpers.ts';
 
@@ -518,8 +517,7 @@ describe('Bluesky adapter', () => {
     });
 
     it('never lets the app password or a session token appear in errors, results, logs or the request log', async () => {
-      const spies = [vi.spyOn(console, 'log'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error')];
-      const { seen, attempt } = outcomes();
+      const { attempt, visible } = leakWatch();
 
       await attempt(() => adapter().publish(makePost({ text: 'ok' }), simChannel(), credentials, CONTEXT));
       sim.setFaults({ serverError: { count: 1 } });
@@ -542,10 +540,9 @@ describe('Bluesky adapter', () => {
         stored.accessJwt ?? '',
         stored.refreshJwt ?? '',
       ];
-      const visible = everythingVisible(seen, sim.requests, ...spies.map((s) => s.mock.calls));
+      const text = visible(sim.requests);
       expect(secrets.every((s) => s.length > 10)).toBe(true);
-      for (const secret of secrets) expect(visible).not.toContain(secret);
-      for (const spy of spies) spy.mockRestore();
+      for (const secret of secrets) expect(text).not.toContain(secret);
     });
   });
 });

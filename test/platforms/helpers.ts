@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { inspect } from 'node:util';
+import { vi } from 'vitest';
 import type { Channel, Platform } from '../../shared/domain/index.ts';
 import type { AdapterOptions } from '../../shared/platforms/http.ts';
 import type { CredentialStore, Credentials } from '../../shared/platforms/port.ts';
@@ -189,7 +190,7 @@ export async function platformError(action: () => Promise<unknown>): Promise<Pla
 }
 
 /** Everything a secret could leak into, as one searchable text. */
-export function everythingVisible(...things: unknown[]): string {
+function everythingVisible(...things: unknown[]): string {
   return things.map((thing) => `${inspect(thing, { depth: 12 })}\n${safeJson(thing)}`).join('\n');
 }
 
@@ -206,19 +207,30 @@ function safeJson(value: unknown): string {
 export const noSleep = async (): Promise<void> => {};
 
 /**
- * What a run of actions returned or threw (each error with its message and cause), for searching
- * with `everythingVisible` for secrets that leaked.
+ * Where a secret could leak while a test acts: what each `attempt` returned or threw (each error
+ * with its message and cause) and what went to the console. `visible(...more)` is all of it, and
+ * whatever else is given (a simulator's request log), as one searchable text; it ends the watch.
  */
-export function outcomes(): { seen: unknown[]; attempt: (action: () => Promise<unknown>) => Promise<void> } {
+export function leakWatch(): {
+  attempt: (action: () => Promise<unknown>) => Promise<void>;
+  visible: (...more: unknown[]) => string;
+} {
+  const consoles = [vi.spyOn(console, 'log'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error')];
   const seen: unknown[] = [];
-  const attempt = async (action: () => Promise<unknown>) => {
-    try {
-      seen.push(await action());
-    } catch (error) {
-      seen.push(error, (error as Error).message, (error as Error).cause);
-    }
+  return {
+    async attempt(action) {
+      try {
+        seen.push(await action());
+      } catch (error) {
+        seen.push(error, (error as Error).message, (error as Error).cause);
+      }
+    },
+    visible(...more) {
+      const text = everythingVisible(seen, ...more, ...consoles.map((spy) => spy.mock.calls));
+      for (const spy of consoles) spy.mockRestore();
+      return text;
+    },
   };
-  return { seen, attempt };
 }
 
 /**
