@@ -120,10 +120,21 @@ function loadState(path: string | undefined): {
   };
 }
 
-/** Starts a simulator; resolves once it listens. */
+/**
+ * Starts a simulator; resolves once it listens. `harness` is what every platform simulator can be
+ * started with (clock, audience, port), as given to the platform simulator; what it leaves
+ * undefined keeps the `spec`'s value.
+ */
 export async function startSimulator(
-  options: SimulatorOptions,
+  spec: SimulatorOptions,
+  harness: Pick<SimulatorOptions, 'clock' | 'audience' | 'port'> = {},
 ): Promise<SimulatorHandle & { ctx: SimContext }> {
+  const options: SimulatorOptions = {
+    ...spec,
+    ...(harness.clock ? { clock: harness.clock } : {}),
+    ...(harness.audience ? { audience: harness.audience } : {}),
+    ...(harness.port !== undefined ? { port: harness.port } : {}),
+  };
   const clock = options.clock ?? (() => new Date());
   const audience =
     options.audience instanceof AudienceModel ? options.audience : new AudienceModel(options.audience ?? {});

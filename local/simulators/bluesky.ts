@@ -13,12 +13,7 @@ import {
 } from './base.ts';
 import { blueskyConversationRoutes } from './bluesky-conversation.ts';
 import { accountFollowers, authorFeedPage } from './history.ts';
-import {
-  type AccountsSimulatorHandle,
-  type AccountsSimulatorOptions,
-  harnessOptions,
-  numberedAccounts,
-} from './setup.ts';
+import { type AccountsSimulatorHandle, type AccountsSimulatorOptions, numberedAccounts } from './setup.ts';
 
 /**
  * A local stand-in for a Bluesky PDS (with the AppView's `getPosts`), speaking XRPC as atproto
@@ -461,13 +456,10 @@ export async function startBlueskySimulator(
     };
   }
 
-  const sim = await startSimulator({
-    platform: 'bluesky',
-    dialect: blueskyDialect,
-    routes,
-    rateLimit: { limit: 3000, windowSeconds: 300 },
-    ...harnessOptions(options),
-  });
+  const sim = await startSimulator(
+    { platform: 'bluesky', dialect: blueskyDialect, routes, rateLimit: { limit: 3000, windowSeconds: 300 } },
+    options,
+  );
   return Object.assign(sim, { accounts, sessionsCreated });
 }
 

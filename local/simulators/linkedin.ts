@@ -17,7 +17,6 @@ import { networkSize } from './linkedin-followers.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
-  harnessOptions,
   numbered,
   numberedAccounts,
 } from './setup.ts';
@@ -666,13 +665,15 @@ export async function startLinkedInSimulator(
     return json(200, { paging: { count: 10, start: 0, links: [] }, elements });
   }
 
-  const sim = await startSimulator({
-    platform: 'linkedin',
-    dialect: linkedInDialect,
-    routes,
-    rateLimit: { limit: 100_000, windowSeconds: 86_400 },
-    ...harnessOptions(options),
-  });
+  const sim = await startSimulator(
+    {
+      platform: 'linkedin',
+      dialect: linkedInDialect,
+      routes,
+      rateLimit: { limit: 100_000, windowSeconds: 86_400 },
+    },
+    options,
+  );
   for (const account of accounts) {
     sim.ctx.tokens.issue(account.organizationId, { value: account.accessToken, ttlSeconds: ttl });
     sim.ctx.tokens.issue(account.organizationId, {

@@ -18,7 +18,6 @@ import { mastodonConversationRoutes } from './mastodon-conversation.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
-  harnessOptions,
   numbered,
   numberedAccounts,
 } from './setup.ts';
@@ -427,13 +426,10 @@ export async function startMastodonSimulator(
     };
   }
 
-  const sim = await startSimulator({
-    platform: 'mastodon',
-    dialect: mastodonDialect,
-    routes,
-    rateLimit: { limit: 300, windowSeconds: 300 },
-    ...harnessOptions(options),
-  });
+  const sim = await startSimulator(
+    { platform: 'mastodon', dialect: mastodonDialect, routes, rateLimit: { limit: 300, windowSeconds: 300 } },
+    options,
+  );
   for (const account of accounts) sim.ctx.tokens.issue(account.id, { value: account.accessToken });
   return Object.assign(sim, {
     accounts,

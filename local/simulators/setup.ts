@@ -15,19 +15,6 @@ export interface AccountsSimulatorHandle<A> extends SimulatorHandle {
   readonly ctx: SimContext;
 }
 
-/** The common options a platform simulator was given, for `startSimulator`. */
-export function harnessOptions({
-  clock,
-  audience,
-  port,
-}: PlatformSimulatorOptions): PlatformSimulatorOptions {
-  return {
-    ...(clock ? { clock } : {}),
-    ...(audience ? { audience } : {}),
-    ...(port !== undefined ? { port } : {}),
-  };
-}
-
 /**
  * A simulator's accounts: the first is `first`, later ones are numbered (`nth(2)`, `nth(3)`, …),
  * and each takes its own overrides on top. One account when none are given.

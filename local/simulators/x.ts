@@ -17,7 +17,6 @@ import { accountFollowers } from './history.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
-  harnessOptions,
   numbered,
   numberedAccounts,
 } from './setup.ts';
@@ -391,13 +390,10 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     return { tweet, fieldErrors, media };
   }
 
-  const sim = await startSimulator({
-    platform: 'x',
-    dialect: xDialect,
-    routes,
-    rateLimit: { limit: 900, windowSeconds: 900 },
-    ...harnessOptions(options),
-  });
+  const sim = await startSimulator(
+    { platform: 'x', dialect: xDialect, routes, rateLimit: { limit: 900, windowSeconds: 900 } },
+    options,
+  );
   for (const account of accounts) {
     sim.ctx.tokens.issue(account.userId, { value: account.accessToken, ttlSeconds: ttl });
     sim.ctx.tokens.issue(account.userId, { value: account.refreshToken, kind: 'refresh' });

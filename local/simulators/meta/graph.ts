@@ -13,7 +13,7 @@ import {
   type SimulatorHandle,
   startSimulator,
 } from '../base.ts';
-import { harnessOptions, type PlatformSimulatorOptions } from '../setup.ts';
+import type { PlatformSimulatorOptions } from '../setup.ts';
 
 /**
  * The Meta Graph conventions the Facebook, Instagram and Threads simulators share: Graph error
@@ -417,14 +417,16 @@ export async function startMetaSimulator(spec: {
           },
         ]
       : [];
-  const sim = await startSimulator({
-    platform: spec.platform,
-    dialect: metaDialect(spec.throttle, () => spec.accounts[0]?.id ?? '0', clock),
-    routes: [...refreshRoutes, ...spec.routes],
-    rateLimit: { limit: 4800, windowSeconds: 86_400 },
-    ...harnessOptions(options),
-    clock,
-  });
+  const sim = await startSimulator(
+    {
+      platform: spec.platform,
+      dialect: metaDialect(spec.throttle, () => spec.accounts[0]?.id ?? '0', clock),
+      routes: [...refreshRoutes, ...spec.routes],
+      rateLimit: { limit: 4800, windowSeconds: 86_400 },
+      clock,
+    },
+    options,
+  );
   ctxRef = sim.ctx;
   for (const account of spec.accounts) {
     if (tokens && longLived) tokens.issue(account.id, account.token, longLived.initialAgeSeconds);
