@@ -67,6 +67,23 @@ export function json(status: number, body: unknown, headers: Record<string, stri
   return { status, json: body, headers };
 }
 
+/**
+ * The account's live post of the last `hours` whose text (`textOf`) is `text`: what the
+ * platforms' own duplicate checks refuse (X for 36 hours, Facebook and LinkedIn for 24).
+ */
+export function recentDuplicate(
+  ctx: SimContext,
+  account: string,
+  text: unknown,
+  hours: number,
+  textOf: (post: SimulatedPost) => unknown = (post) => post.text,
+): SimulatedPost | undefined {
+  const since = ctx.now().getTime() - hours * 3_600_000;
+  return ctx.posts.find(
+    (p) => p.account === account && !p.deleted && textOf(p) === text && p.publishedAt.getTime() > since,
+  );
+}
+
 /** The first URL in a text, as the audience model reads links. */
 export function firstUrlIn(text: string): string | undefined {
   return twitterText.extractUrls(text)[0];

@@ -4,6 +4,7 @@ import type { Engagement } from './audience.ts';
 import {
   json,
   type PlatformDialect,
+  recentDuplicate,
   type SimContext,
   SimError,
   type SimRequest,
@@ -347,13 +348,12 @@ export async function startLinkedInSimulator(
         throw new SimError(liError(422, 'ERROR :: /content :: unrecognized content type\n'));
       }
     }
-    const now = ctx.now().getTime();
-    const duplicate = ctx.posts.find(
-      (p) =>
-        p.account === account.organizationId &&
-        !p.deleted &&
-        p.data.commentary === body.commentary &&
-        now - p.publishedAt.getTime() < 24 * 3_600_000,
+    const duplicate = recentDuplicate(
+      ctx,
+      account.organizationId,
+      body.commentary,
+      24,
+      (p) => p.data.commentary,
     );
     if (duplicate && text !== '') {
       throw new SimError(

@@ -4,6 +4,7 @@ import type { Engagement } from './audience.ts';
 import {
   json,
   type PlatformDialect,
+  recentDuplicate,
   type SimContext,
   SimError,
   type SimRequest,
@@ -207,15 +208,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
         'Your Tweet text is too long. For more information on how X determines text length see https://github.com/twitter/twitter-text.',
       );
     }
-    const now = ctx.now().getTime();
-    const duplicate = ctx.posts.some(
-      (p) =>
-        p.account === account.userId &&
-        !p.deleted &&
-        p.text === text &&
-        now - p.publishedAt.getTime() < 36 * 3_600_000,
-    );
-    if (duplicate && text !== '')
+    if (text !== '' && recentDuplicate(ctx, account.userId, text, 36))
       throw forbidden('You are not allowed to create a Tweet with duplicate content.');
 
     const media: SimulatedMedia[] = [];

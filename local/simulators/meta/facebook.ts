@@ -1,5 +1,6 @@
 import {
   json,
+  recentDuplicate,
   type SimContext,
   type SimRequest,
   type SimResponse,
@@ -214,16 +215,8 @@ export async function startFacebookSimulator(
   }
 
   function duplicateCheck(ctx: SimContext, page: FacebookSimPage, message: string): void {
-    if (message === '') return;
-    const now = ctx.now().getTime();
-    const duplicate = ctx.posts.some(
-      (p) =>
-        p.account === page.pageId &&
-        !p.deleted &&
-        p.text === message &&
-        now - p.publishedAt.getTime() < 24 * 3_600_000,
-    );
-    if (duplicate) throw graphFail(400, { message: '(#506) Duplicate status message', code: 506 });
+    if (message !== '' && recentDuplicate(ctx, page.pageId, message, 24))
+      throw graphFail(400, { message: '(#506) Duplicate status message', code: 506 });
   }
 
   function addFacebookPost(
