@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { type BlueskySimulatorHandle, startBlueskySimulator } from '../../local/simulators/bluesky.ts';
 import { createBlueskyAdapter, richTextFacets } from '../../shared/platforms/bluesky.ts';
 import { platformPostIdFromUrl } from '../../shared/platforms/post-url.ts';
@@ -353,6 +353,7 @@ describe('Bluesky adapter', () => {
 
     afterEach(async () => {
       await sim.stop();
+      vi.restoreAllMocks();
     });
 
     it('publishes with link facets and reads likes, reposts and replies back — never impressions', async () => {
@@ -517,21 +518,17 @@ describe('Bluesky adapter', () => {
     });
 
     it('never lets the app password or a session token appear in errors, results, logs or the request log', async () => {
-      const { attempt, visible } = leakWatch();
+      const { capture, haystack } = leakWatch();
 
-      await attempt(() => adapter().publish(makePost({ text: 'ok' }), simChannel(), credentials, CONTEXT));
+      await capture(adapter().publish(makePost({ text: 'ok' }), simChannel(), credentials, CONTEXT));
       sim.setFaults({ serverError: { count: 1 } });
-      await attempt(() => adapter().publish(makePost({ text: 'boom' }), simChannel(), credentials, CONTEXT));
+      await capture(adapter().publish(makePost({ text: 'boom' }), simChannel(), credentials, CONTEXT));
       sim.setFaults({ expireTokens: true });
-      await attempt(() =>
-        adapter().publish(makePost({ text: 'refreshed' }), simChannel(), credentials, CONTEXT),
-      );
+      await capture(adapter().publish(makePost({ text: 'refreshed' }), simChannel(), credentials, CONTEXT));
       const wrong = new MemoryCredentialStore({
         [SECRET_REF]: { identifier: 'pulsecast.bsky.social', appPassword: 'wrong-pass-word-1234' },
       });
-      await attempt(() =>
-        createBlueskyAdapter({ now: clock }).publish(makePost(), simChannel(), wrong, CONTEXT),
-      );
+      await capture(createBlueskyAdapter({ now: clock }).publish(makePost(), simChannel(), wrong, CONTEXT));
 
       const stored = credentials.peek(SECRET_REF) ?? {};
       const secrets = [
@@ -540,7 +537,7 @@ describe('Bluesky adapter', () => {
         stored.accessJwt ?? '',
         stored.refreshJwt ?? '',
       ];
-      const text = visible(sim.requests);
+      const text = haystack(sim.requests);
       expect(secrets.every((s) => s.length > 10)).toBe(true);
       for (const secret of secrets) expect(text).not.toContain(secret);
     });

@@ -191,7 +191,9 @@ export async function platformError(action: () => Promise<unknown>): Promise<Pla
 
 /** Everything a secret could leak into, as one searchable text. */
 function everythingVisible(...things: unknown[]): string {
-  return things.map((thing) => `${inspect(thing, { depth: 12 })}\n${safeJson(thing)}`).join('\n');
+  return things
+    .map((thing) => `${inspect(thing, { depth: 12, showHidden: true })}\n${safeJson(thing)}`)
+    .join('\n');
 }
 
 function safeJson(value: unknown): string {
@@ -207,29 +209,31 @@ function safeJson(value: unknown): string {
 export const noSleep = async (): Promise<void> => {};
 
 /**
- * Where a secret could leak while a test acts: what each `attempt` returned or threw (each error
- * with its message and cause) and what went to the console. `visible(...more)` is all of it, and
- * whatever else is given (a simulator's request log), as one searchable text; it ends the watch.
+ * Collects everything a secret could leak into while a test acts: every console line (the console
+ * is silenced until the test restores its mocks), every result and every error (with its message
+ * and cause) of the calls passed to `capture`. `haystack(...more)` is all of it, and whatever
+ * else is given (a simulator's request log), as one searchable text.
  */
 export function leakWatch(): {
-  attempt: (action: () => Promise<unknown>) => Promise<void>;
-  visible: (...more: unknown[]) => string;
+  capture: (promise: Promise<unknown>) => Promise<void>;
+  haystack: (...more: unknown[]) => string;
 } {
-  const consoles = [vi.spyOn(console, 'log'), vi.spyOn(console, 'warn'), vi.spyOn(console, 'error')];
+  const logged: unknown[] = [];
+  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
+    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
+      logged.push(args);
+    });
+  }
   const seen: unknown[] = [];
   return {
-    async attempt(action) {
+    async capture(promise) {
       try {
-        seen.push(await action());
+        seen.push(await promise);
       } catch (error) {
         seen.push(error, (error as Error).message, (error as Error).cause);
       }
     },
-    visible(...more) {
-      const text = everythingVisible(seen, ...more, ...consoles.map((spy) => spy.mock.calls));
-      for (const spy of consoles) spy.mockRestore();
-      return text;
-    },
+    haystack: (...more) => everythingVisible(logged, seen, ...more),
   };
 }
 

@@ -252,6 +252,7 @@ describe('Mastodon adapter', () => {
 
     afterEach(async () => {
       await sim.stop();
+      vi.restoreAllMocks();
     });
 
     it('publishes text, a link and media, and reads growing metrics back', async () => {
@@ -417,22 +418,20 @@ describe('Mastodon adapter', () => {
 
     it('never lets the access token appear in errors, results, logs or the request log', async () => {
       const token = sim.accounts[0]?.accessToken ?? '';
-      const { attempt, visible } = leakWatch();
+      const { capture, haystack } = leakWatch();
 
-      await attempt(() => adapter().publish(makePost({ text: 'fine' }), simChannel(), credentials, CONTEXT));
+      await capture(adapter().publish(makePost({ text: 'fine' }), simChannel(), credentials, CONTEXT));
       sim.setFaults({ serverError: { count: 1 } });
-      await attempt(() =>
+      await capture(
         adapter().publish(makePost({ text: 'boom' }), simChannel(), credentials, { idempotencyKey: 'k2' }),
       );
       sim.revokeToken(token);
-      await attempt(() =>
+      await capture(
         adapter().publish(makePost({ text: 'revoked' }), simChannel(), credentials, { idempotencyKey: 'k3' }),
       );
-      await attempt(() =>
-        adapter().fetchMetrics([{ id: 'x', platformPostId: '1' }], simChannel(), credentials),
-      );
+      await capture(adapter().fetchMetrics([{ id: 'x', platformPostId: '1' }], simChannel(), credentials));
 
-      const text = visible(sim.requests);
+      const text = haystack(sim.requests);
       expect(text).not.toContain(token);
       expect(text).toContain('Bearer [redacted]');
     });

@@ -430,6 +430,7 @@ describe('X adapter', () => {
 
     afterEach(async () => {
       await sim.stop();
+      vi.restoreAllMocks();
     });
 
     it('publishes text, a link and an image, and reads growing metrics back', async () => {
@@ -595,14 +596,14 @@ describe('X adapter', () => {
 
     it('never lets a credential appear in errors, results, logs or the simulator request log', async () => {
       const secrets = [sim.accounts[0]?.accessToken ?? '', sim.accounts[0]?.refreshToken ?? ''];
-      const { attempt, visible } = leakWatch();
+      const { capture, haystack } = leakWatch();
 
       sim.setFaults({ serverError: { count: 1 } });
-      await attempt(() => adapter().publish(makePost(), simChannel(), credentials, CONTEXT));
+      await capture(adapter().publish(makePost(), simChannel(), credentials, CONTEXT));
       sim.setFaults({ rateLimit: { count: 1, resetSeconds: 5 } });
-      await attempt(() => adapter().publish(makePost(), simChannel(), credentials, CONTEXT));
+      await capture(adapter().publish(makePost(), simChannel(), credentials, CONTEXT));
       sim.setFaults({ expireTokens: true });
-      await attempt(() =>
+      await capture(
         adapter().publish(makePost({ text: 'after refresh' }), simChannel(), credentials, CONTEXT),
       );
       secrets.push(
@@ -610,7 +611,7 @@ describe('X adapter', () => {
         credentials.peek(SECRET_REF)?.refreshToken ?? '',
       );
       sim.setFaults({ expireTokens: true });
-      await attempt(() =>
+      await capture(
         adapter().publish(
           makePost({ text: 'no refresh' }),
           simChannel(),
@@ -618,7 +619,7 @@ describe('X adapter', () => {
           CONTEXT,
         ),
       );
-      await attempt(() =>
+      await capture(
         adapter().fetchMetrics(
           [{ id: 'x', platformPostId: '1', publishedAt: now.toISOString() }],
           simChannel(),
@@ -626,7 +627,7 @@ describe('X adapter', () => {
         ),
       );
 
-      const text = visible(sim.requests);
+      const text = haystack(sim.requests);
       expect(secrets.every((s) => s.length > 10)).toBe(true);
       for (const secret of secrets) expect(text).not.toContain(secret);
       expect(text).toContain('Bearer [redacted]');

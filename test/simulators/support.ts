@@ -1,5 +1,4 @@
-import { inspect } from 'node:util';
-import { expect, vi } from 'vitest';
+import { expect } from 'vitest';
 import type { Channel, Post } from '../../shared/domain/index.ts';
 import {
   type CredentialStore,
@@ -59,34 +58,4 @@ export async function failure(promise: Promise<unknown>): Promise<PlatformError>
   return error as PlatformError;
 }
 
-/**
- * Collects everything a secret could leak into: every console line, every result and every error
- * (inspected deeply, serialized and its message) of the calls passed to `capture`, and the
- * simulator's request log.
- */
-export function leakWatch() {
-  const logged: string[] = [];
-  for (const level of ['log', 'info', 'warn', 'error', 'debug'] as const) {
-    vi.spyOn(console, level).mockImplementation((...args: unknown[]) => {
-      logged.push(args.map((x) => inspect(x, { depth: 6 })).join(' '));
-    });
-  }
-  const seen: string[] = [];
-  return {
-    async capture(promise: Promise<unknown>): Promise<void> {
-      try {
-        const result = await promise;
-        seen.push(typeof result === 'string' ? result : JSON.stringify(result));
-      } catch (error) {
-        seen.push(
-          inspect(error, { depth: 8, showHidden: true }),
-          JSON.stringify(error),
-          (error as Error).message,
-        );
-      }
-    },
-    haystack(requests: unknown): string {
-      return [...logged, ...seen, JSON.stringify(requests)].join('\n');
-    },
-  };
-}
+export { leakWatch } from '../platforms/helpers.ts';
