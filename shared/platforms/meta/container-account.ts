@@ -22,6 +22,8 @@ import {
   GraphClient,
   GraphPlatformError,
   graphEndpoint,
+  InsightsResponse,
+  insightNumbers,
   type LongLivedTokenCredentials,
   longLivedTokenSessions,
   parseMetaTime,
@@ -60,6 +62,22 @@ export type InsightsReader = (
   metrics: NormalisedMetrics;
   raw: unknown;
 }>;
+
+/**
+ * Asks for a post's `metrics` insights and puts them in Pulsecast's vocabulary (`normalise`).
+ * "If insights data does not exist or is currently unavailable, the API returns an empty data set
+ * instead of 0": an answer without insights is an empty reading, not zeros.
+ */
+export async function readInsights(
+  graph: GraphClient,
+  platformPostId: string,
+  metrics: readonly string[],
+  normalise: (numbers: Record<string, number>) => NormalisedMetrics,
+): Promise<{ metrics: NormalisedMetrics; raw: unknown }> {
+  const body = await graph.get(`/${platformPostId}/insights`, { metric: metrics.join(',') });
+  const parsed = InsightsResponse.safeParse(body);
+  return { metrics: parsed.success ? normalise(insightNumbers(parsed.data.data)) : {}, raw: body ?? null };
+}
 
 export function containerAccount<C extends LongLivedTokenCredentials>(
   http: PlatformHttp,

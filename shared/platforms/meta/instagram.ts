@@ -5,9 +5,9 @@ import { looksLikeVideo } from '../media.ts';
 import { definedMetrics, sumDefined } from '../metrics.ts';
 import { type MetricsReading, type PlatformAdapter, PlatformError, type PublishedRef } from '../port.ts';
 import { type PlatformFinding, validatePostForPlatform } from '../rules.ts';
-import { containerAccount } from './container-account.ts';
+import { containerAccount, readInsights } from './container-account.ts';
 import { type ContainerDialect, DEFAULT_PROCESSING_BUDGET_MS } from './containers.ts';
-import { GRAPH_API_VERSION, GraphPlatformError, InsightsResponse, insightNumbers } from './graph.ts';
+import { GRAPH_API_VERSION, GraphPlatformError } from './graph.ts';
 
 /**
  * Instagram professional accounts through the Instagram API with Instagram Login
@@ -155,14 +155,7 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): P
     fetchMetrics(posts, channel, credentials): Promise<MetricsReading[]> {
       return account.fetchInsights(posts, channel, credentials, async (graph, id) => {
         try {
-          const body = await graph.get(`/${id}/insights`, { metric: INSTAGRAM_MEDIA_INSIGHTS.join(',') });
-          const parsed = InsightsResponse.safeParse(body);
-          // "If insights data does not exist or is currently unavailable, the API returns an
-          // empty data set instead of 0": an empty reading, not zeros.
-          return {
-            metrics: parsed.success ? instagramMetrics(insightNumbers(parsed.data.data)) : {},
-            raw: body ?? null,
-          };
+          return await readInsights(graph, id, INSTAGRAM_MEDIA_INSIGHTS, instagramMetrics);
         } catch (error) {
           const graphError = error instanceof GraphPlatformError ? error.graph : undefined;
           if (graphError?.code === 10 && /not enough viewers/i.test(graphError.message ?? '')) {

@@ -5,9 +5,9 @@ import { looksLikeVideo } from '../media.ts';
 import { definedMetrics, sumDefined } from '../metrics.ts';
 import type { MetricsReading, PlatformAdapter, PublishedRef } from '../port.ts';
 import { composePublishedText, type PlatformFinding, validatePostForPlatform } from '../rules.ts';
-import { containerAccount } from './container-account.ts';
+import { containerAccount, readInsights } from './container-account.ts';
 import { type ContainerDialect, DEFAULT_PROCESSING_BUDGET_MS } from './containers.ts';
-import { GraphPlatformError, InsightsResponse, insightNumbers, THREADS_API_VERSION } from './graph.ts';
+import { GraphPlatformError, THREADS_API_VERSION } from './graph.ts';
 
 /**
  * Threads through the Threads API (`graph.threads.net`): a media container (TEXT, IMAGE, VIDEO,
@@ -118,12 +118,7 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Platf
       return account.fetchInsights(posts, channel, credentials, async (graph, id) => {
         for (let attempt = 0; ; attempt++) {
           try {
-            const body = await graph.get(`/${id}/insights`, { metric: insights.join(',') });
-            const parsed = InsightsResponse.safeParse(body);
-            return {
-              metrics: parsed.success ? threadsMetrics(insightNumbers(parsed.data.data)) : {},
-              raw: body ?? null,
-            };
+            return await readInsights(graph, id, insights, threadsMetrics);
           } catch (error) {
             const graphError = error instanceof GraphPlatformError ? error.graph : undefined;
             // A metric still "in development" may be withdrawn: ask again for the stable ones.
