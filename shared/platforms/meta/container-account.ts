@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import type { Channel, NormalisedMetrics, Post } from '../../domain/index.ts';
-import type { PlatformHttp } from '../http.ts';
+import { type AdapterOptions, PlatformHttp } from '../http.ts';
 import { deletedReading, okReading } from '../metrics.ts';
 import {
   type CredentialHealth,
@@ -16,6 +16,7 @@ import {
   ContainerCache,
   type ContainerDialect,
   type ContainerPost,
+  DEFAULT_PROCESSING_BUDGET_MS,
   publishThroughContainers,
 } from './containers.ts';
 import {
@@ -45,7 +46,12 @@ export interface ContainerAccountOptions<C extends LongLivedTokenCredentials> {
   userId(credentials: C): string;
   /** Where the account's posts can be seen, when Meta does not say a post's permalink. */
   profileUrl(channel: Channel): string;
-  processingBudgetMs: number;
+}
+
+/** What the Instagram and Threads adapters are created with. */
+export interface ContainerAdapterOptions extends AdapterOptions {
+  /** How long one publish may wait for media processing. @default 18000 (the publish Lambda has 30 s) */
+  processingBudgetMs?: number;
 }
 
 const OwnPosts = z.object({
@@ -80,10 +86,12 @@ export async function readInsights(
 }
 
 export function containerAccount<C extends LongLivedTokenCredentials>(
-  http: PlatformHttp,
+  adapterOptions: ContainerAdapterOptions,
   options: ContainerAccountOptions<C>,
 ) {
   const { dialect } = options;
+  const http = new PlatformHttp(dialect.platformName, adapterOptions);
+  const processingBudgetMs = adapterOptions.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS;
   const containers = new ContainerCache(http.now);
   const endpointOf = (channel: Channel) =>
     graphEndpoint(channel.apiBaseUrl, options.defaultOrigin, options.version);
@@ -121,7 +129,7 @@ export function containerAccount<C extends LongLivedTokenCredentials>(
         channel,
         userId,
         context,
-        processingBudgetMs: options.processingBudgetMs,
+        processingBudgetMs,
         post: { ...post, profileUrl: options.profileUrl(channel) },
       });
     },

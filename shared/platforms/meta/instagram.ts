@@ -1,12 +1,11 @@
 import * as z from 'zod';
 import type { NormalisedMetrics } from '../../domain/index.ts';
-import { type AdapterOptions, PlatformHttp } from '../http.ts';
 import { looksLikeVideo } from '../media.ts';
 import { definedMetrics, sumDefined } from '../metrics.ts';
 import { type MetricsReading, type PlatformAdapter, PlatformError, type PublishedRef } from '../port.ts';
 import { type PlatformFinding, validatePostForPlatform } from '../rules.ts';
-import { containerAccount, readInsights } from './container-account.ts';
-import { type ContainerDialect, DEFAULT_PROCESSING_BUDGET_MS } from './containers.ts';
+import { type ContainerAdapterOptions, containerAccount, readInsights } from './container-account.ts';
+import type { ContainerDialect } from './containers.ts';
 import { GRAPH_API_VERSION, GraphPlatformError } from './graph.ts';
 
 /**
@@ -77,14 +76,8 @@ export function instagramMetrics(numbers: Record<string, number>): NormalisedMet
 
 const JPEG_URL_RE = /\.(?:jpe?g)(?:$|[?#])/i;
 
-export interface InstagramAdapterOptions extends AdapterOptions {
-  /** How long one publish may wait for media processing. @default 18000 (the publish Lambda has 30 s) */
-  processingBudgetMs?: number;
-}
-
-export function createInstagramAdapter(options: InstagramAdapterOptions = {}): PlatformAdapter {
-  const http = new PlatformHttp('Instagram', options);
-  const account = containerAccount(http, {
+export function createInstagramAdapter(options: ContainerAdapterOptions = {}): PlatformAdapter {
+  const account = containerAccount(options, {
     dialect: DIALECT,
     schema: InstagramCredentials,
     grantType: 'ig_refresh_token',
@@ -94,7 +87,6 @@ export function createInstagramAdapter(options: InstagramAdapterOptions = {}): P
     refreshable: (origin) => new URL(origin).hostname !== 'graph.facebook.com',
     userId: (c) => c.igUserId,
     profileUrl: (channel) => `https://www.instagram.com/${channel.handle.replace(/^@/, '')}/`,
-    processingBudgetMs: options.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS,
   });
 
   return {

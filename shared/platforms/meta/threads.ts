@@ -1,12 +1,11 @@
 import * as z from 'zod';
 import type { NormalisedMetrics } from '../../domain/index.ts';
-import { type AdapterOptions, PlatformHttp } from '../http.ts';
 import { looksLikeVideo } from '../media.ts';
 import { definedMetrics, sumDefined } from '../metrics.ts';
 import type { MetricsReading, PlatformAdapter, PublishedRef } from '../port.ts';
 import { composePublishedText, type PlatformFinding, validatePostForPlatform } from '../rules.ts';
-import { containerAccount, readInsights } from './container-account.ts';
-import { type ContainerDialect, DEFAULT_PROCESSING_BUDGET_MS } from './containers.ts';
+import { type ContainerAdapterOptions, containerAccount, readInsights } from './container-account.ts';
+import type { ContainerDialect } from './containers.ts';
 import { GraphPlatformError, THREADS_API_VERSION } from './graph.ts';
 
 /**
@@ -54,14 +53,8 @@ export function threadsMetrics(numbers: Record<string, number>): NormalisedMetri
   });
 }
 
-export interface ThreadsAdapterOptions extends AdapterOptions {
-  /** How long one publish may wait for media processing. @default 18000 (the publish Lambda has 30 s) */
-  processingBudgetMs?: number;
-}
-
-export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): PlatformAdapter {
-  const http = new PlatformHttp('Threads', options);
-  const account = containerAccount(http, {
+export function createThreadsAdapter(options: ContainerAdapterOptions = {}): PlatformAdapter {
+  const account = containerAccount(options, {
     dialect: DIALECT,
     schema: ThreadsCredentials,
     grantType: 'th_refresh_token',
@@ -69,7 +62,6 @@ export function createThreadsAdapter(options: ThreadsAdapterOptions = {}): Platf
     version: THREADS_API_VERSION,
     userId: (c) => c.threadsUserId,
     profileUrl: (channel) => `https://www.threads.net/@${channel.handle.replace(/^@/, '')}`,
-    processingBudgetMs: options.processingBudgetMs ?? DEFAULT_PROCESSING_BUDGET_MS,
   });
   return {
     platform: 'threads',
