@@ -73,7 +73,8 @@ export interface SentRequest {
   form?: FormData;
 }
 
-type Route = {
+/** A fixture answer for requests of one method and path (`fixtureFetch`). */
+export type FixtureRoute = {
   method: string;
   path: string | RegExp;
   reply: Fixture | ((req: SentRequest) => Fixture | Error);
@@ -84,7 +85,7 @@ type Route = {
  * Error as the reply is thrown (a transport failure). Each route answers in turn from a queue
  * when given several replies for the same path.
  */
-export function fixtureFetch(routes: Route[]): { fetch: typeof fetch; sent: SentRequest[] } {
+export function fixtureFetch(routes: FixtureRoute[]): { fetch: typeof fetch; sent: SentRequest[] } {
   const sent: SentRequest[] = [];
   const fake = async (input: string | URL | Request, init: RequestInit = {}): Promise<Response> => {
     const url = new URL(typeof input === 'string' || input instanceof URL ? input : input.url);

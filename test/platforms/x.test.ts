@@ -3,6 +3,7 @@ import { startXSimulator, type XSimulatorHandle } from '../../local/simulators/x
 import { createXAdapter } from '../../shared/platforms/x.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
 import {
+  type FixtureRoute,
   fixtureFetch,
   leakWatch,
   loadFixture,
@@ -25,6 +26,11 @@ function store(extra: Record<string, string> = {}) {
 }
 
 const channel = platformChannel('x', { apiBaseUrl: 'https://api.x.test' });
+
+/** An adapter whose `POST /2/tweets` gets `reply`. */
+function tweetsAnswering(reply: FixtureRoute['reply']) {
+  return createXAdapter({ fetch: fixtureFetch([{ method: 'POST', path: '/2/tweets', reply }]).fetch });
+}
 
 describe('X adapter', () => {
   describe('against the documented answers', () => {
@@ -82,16 +88,8 @@ describe('X adapter', () => {
     });
 
     it('reads a 5xx after sending as ambiguous and a duplicate as rejected', async () => {
-      const unavailable = createXAdapter({
-        fetch: fixtureFetch([
-          { method: 'POST', path: '/2/tweets', reply: loadFixture('x', 'service-unavailable.503.json') },
-        ]).fetch,
-      });
-      const duplicate = createXAdapter({
-        fetch: fixtureFetch([
-          { method: 'POST', path: '/2/tweets', reply: loadFixture('x', 'duplicate.403.json') },
-        ]).fetch,
-      });
+      const unavailable = tweetsAnswering(loadFixture('x', 'service-unavailable.503.json'));
+      const duplicate = tweetsAnswering(loadFixture('x', 'duplicate.403.json'));
 
       expect(
         (await platformError(() => unavailable.publish(makePost(), channel, store(), CONTEXT))).kind,
@@ -102,16 +100,8 @@ describe('X adapter', () => {
     });
 
     it('tells a refused connection (nothing sent) from a reset or a timeout (maybe sent)', async () => {
-      const refused = createXAdapter({
-        fetch: fixtureFetch([
-          { method: 'POST', path: '/2/tweets', reply: () => transportError('ECONNREFUSED') },
-        ]).fetch,
-      });
-      const reset = createXAdapter({
-        fetch: fixtureFetch([
-          { method: 'POST', path: '/2/tweets', reply: () => transportError('ECONNRESET') },
-        ]).fetch,
-      });
+      const refused = tweetsAnswering(() => transportError('ECONNREFUSED'));
+      const reset = tweetsAnswering(() => transportError('ECONNRESET'));
       const hanging = createXAdapter({
         timeoutMs: 50,
         fetch: ((_input: unknown, init?: RequestInit) =>
@@ -197,11 +187,7 @@ describe('X adapter', () => {
     });
 
     it('needs the channel reconnected when the token expired and cannot be refreshed', async () => {
-      const noRefresh = createXAdapter({
-        fetch: fixtureFetch([
-          { method: 'POST', path: '/2/tweets', reply: loadFixture('x', 'unauthorized.401.json') },
-        ]).fetch,
-      });
+      const noRefresh = tweetsAnswering(loadFixture('x', 'unauthorized.401.json'));
       const refreshRefused = createXAdapter({
         fetch: fixtureFetch([
           {
