@@ -4,6 +4,7 @@ import { createBlueskyAdapter, richTextFacets } from '../../shared/platforms/blu
 import { platformPostIdFromUrl } from '../../shared/platforms/post-url.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
 import {
+  type FixtureRoute,
   fixtureFetch,
   leakWatch,
   loadFixture,
@@ -28,6 +29,21 @@ function store(extra: Record<string, string> = {}) {
 
 const session = loadFixture('bluesky', 'create-session.200.json');
 const sessionBody = session.body as { accessJwt: string; refreshJwt: string; did: string };
+
+/**
+ * A fetch that signs in (the documented session), then answers each XRPC call with its reply: a
+ * recorded fixture named by its file, or any other answer.
+ */
+function signedInFetch(...calls: [method: string, nsid: string, reply: string | FixtureRoute['reply']][]) {
+  return fixtureFetch([
+    { method: 'POST', path: '/xrpc/com.atproto.server.createSession', reply: session },
+    ...calls.map(([method, nsid, reply]) => ({
+      method,
+      path: `/xrpc/${nsid}`,
+      reply: typeof reply === 'string' ? loadFixture('bluesky', reply) : reply,
+    })),
+  ]);
+}
 
 describe('richTextFacets', () => {
   it('marks links and hashtags at UTF-8 byte offsets, end exclusive', () => {
@@ -66,13 +82,10 @@ describe('richTextFacets', () => {
 describe('Bluesky adapter', () => {
   describe('against the documented answers', () => {
     it('signs in with the app password, keeps the session in the secret and creates a post record', async () => {
-      const { fetch, sent } = fixtureFetch([
-        { method: 'POST', path: '/xrpc/com.atproto.server.createSession', reply: session },
-        {
-          method: 'POST',
-          path: '/xrpc/com.atproto.repo.createRecord',
-          reply: loadFixture('bluesky', 'create-record.200.json'),
-        },
+      const { fetch, sent } = signedInFetch([
+        'POST',
+        'com.atproto.repo.createRecord',
+        'create-record.200.json',
       ]);
       const credentials = store();
       const adapter = createBlueskyAdapter({ fetch, now: () => DOC_NOW });
@@ -189,14 +202,7 @@ describe('Bluesky adapter', () => {
     });
 
     it('reads the epoch-seconds RateLimit-Reset of a 429', async () => {
-      const { fetch } = fixtureFetch([
-        { method: 'POST', path: '/xrpc/com.atproto.server.createSession', reply: session },
-        {
-          method: 'POST',
-          path: '/xrpc/com.atproto.repo.createRecord',
-          reply: loadFixture('bluesky', 'rate-limited.429.json'),
-        },
-      ]);
+      const { fetch } = signedInFetch(['POST', 'com.atproto.repo.createRecord', 'rate-limited.429.json']);
 
       const error = await platformError(() =>
         createBlueskyAdapter({ fetch, now: () => new Date('2024-01-16T15:58:00.000Z') }).publish(
@@ -211,19 +217,10 @@ describe('Bluesky adapter', () => {
     });
 
     it('uploads an image as a blob and embeds it', async () => {
-      const { fetch, sent } = fixtureFetch([
-        { method: 'POST', path: '/xrpc/com.atproto.server.createSession', reply: session },
-        {
-          method: 'POST',
-          path: '/xrpc/com.atproto.repo.uploadBlob',
-          reply: loadFixture('bluesky', 'upload-blob.200.json'),
-        },
-        {
-          method: 'POST',
-          path: '/xrpc/com.atproto.repo.createRecord',
-          reply: loadFixture('bluesky', 'create-record.200.json'),
-        },
-      ]);
+      const { fetch, sent } = signedInFetch(
+        ['POST', 'com.atproto.repo.uploadBlob', 'upload-blob.200.json'],
+        ['POST', 'com.atproto.repo.createRecord', 'create-record.200.json'],
+      );
       const withImage: typeof globalThis.fetch = async (input, init) =>
         String(input).endsWith('.png')
           ? new Response(new Uint8Array(2048), { headers: { 'content-type': 'image/png' } })
@@ -247,14 +244,7 @@ describe('Bluesky adapter', () => {
     });
 
     it('maps getPosts counts and leaves impressions absent; a post missing from the answer is deleted', async () => {
-      const { fetch, sent } = fixtureFetch([
-        { method: 'POST', path: '/xrpc/com.atproto.server.createSession', reply: session },
-        {
-          method: 'GET',
-          path: '/xrpc/app.bsky.feed.getPosts',
-          reply: loadFixture('bluesky', 'get-posts.200.json'),
-        },
-      ]);
+      const { fetch, sent } = signedInFetch(['GET', 'app.bsky.feed.getPosts', 'get-posts.200.json']);
       const uri = 'at://did:plc:u5cwb2mwiv2bfq53cjufe6yn/app.bsky.feed.post/3k4duaz5vfs2b';
       const gone = 'at://did:plc:u5cwb2mwiv2bfq53cjufe6yn/app.bsky.feed.post/3k43tv4rft22g';
 
@@ -277,13 +267,10 @@ describe('Bluesky adapter', () => {
     });
 
     it('asks getPosts for at most 25 posts at a time', async () => {
-      const { fetch, sent } = fixtureFetch([
-        { method: 'POST', path: '/xrpc/com.atproto.server.createSession', reply: session },
-        {
-          method: 'GET',
-          path: '/xrpc/app.bsky.feed.getPosts',
-          reply: { source: 'empty', status: 200, body: { posts: [] } },
-        },
+      const { fetch, sent } = signedInFetch([
+        'GET',
+        'app.bsky.feed.getPosts',
+        { source: 'empty', status: 200, body: { posts: [] } },
       ]);
       const posts = Array.from({ length: 60 }, (_, i) => ({
         id: `p${i}`,
@@ -296,14 +283,7 @@ describe('Bluesky adapter', () => {
     });
 
     it('finds a post by its text among the records created since shortly before it was due', async () => {
-      const { fetch, sent } = fixtureFetch([
-        { method: 'POST', path: '/xrpc/com.atproto.server.createSession', reply: session },
-        {
-          method: 'GET',
-          path: '/xrpc/com.atproto.repo.listRecords',
-          reply: loadFixture('bluesky', 'list-records.200.json'),
-        },
-      ]);
+      const { fetch, sent } = signedInFetch(['GET', 'com.atproto.repo.listRecords', 'list-records.200.json']);
       const adapter = createBlueskyAdapter({ fetch, now: () => DOC_NOW });
 
       const found = await adapter.lookup?.(
