@@ -247,7 +247,7 @@ export function routedContract<A>(
   platform: Platform,
   create: (options: AdapterOptions) => A,
   now: Date,
-  secret: Credentials,
+  secret: Credentials = {},
 ): {
   fixture: (name: string) => Fixture;
   adapterWith: (routes: FetchRoute[]) => { adapter: A; calls: RoutedCall[] };
