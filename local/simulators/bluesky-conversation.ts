@@ -1,7 +1,7 @@
 import { json } from './base.ts';
 import { type ConversationPost, subjectPosts, teamReplies } from './conversation.ts';
 import { repliesToAccount } from './conversation-sim.ts';
-import type { SimContext, SimRequest, SimRoute } from './sim-types.ts';
+import type * as Sim from './sim.ts';
 
 /**
  * Bluesky's search, notifications and author feed over the simulated conversation
@@ -45,7 +45,7 @@ function view(
 
 const stranger = (name: string) => ({ did: `did:plc:${name}`, handle: `${name}.bsky.social` });
 
-function page<T>(req: SimRequest, items: T[], key: string) {
+function page<T>(req: Sim.Request, items: T[], key: string) {
   const limit = Math.min(100, Math.max(1, Number(req.query.get('limit') ?? 50) || 50));
   const offset = Number(req.query.get('cursor') ?? 0) || 0;
   const slice = items.slice(offset, offset + limit);
@@ -55,12 +55,12 @@ function page<T>(req: SimRequest, items: T[], key: string) {
   });
 }
 
-export function blueskyConversationRoutes(accounts: readonly Account[]): SimRoute[] {
-  const config = (ctx: SimContext) => ctx.audience.config.conversation;
-  const seed = (ctx: SimContext) => ctx.audience.config.seed;
+export function blueskyConversationRoutes(accounts: readonly Account[]): Sim.Route[] {
+  const config = (ctx: Sim.Context) => ctx.audience.config.conversation;
+  const seed = (ctx: Sim.Context) => ctx.audience.config.seed;
 
   /** Replies to the account's posts so far, with the at-uris of the posts they answer. */
-  function inboundOf(account: Account, ctx: SimContext) {
+  function inboundOf(account: Account, ctx: Sim.Context) {
     return repliesToAccount(ctx, account.did);
   }
 

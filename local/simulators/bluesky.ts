@@ -1,19 +1,9 @@
 import { createHash, randomBytes } from 'node:crypto';
-import {
-  json,
-  type PlatformDialect,
-  type SimContext,
-  SimError,
-  type SimRequest,
-  type SimResponse,
-  type SimRoute,
-  type SimulatedMedia,
-  type SimulatedPost,
-  startSimulator,
-} from './base.ts';
+import { json, SimError, startSimulator } from './base.ts';
 import { blueskyConversationRoutes } from './bluesky-conversation.ts';
 import { accountFollowers, authorFeedPage } from './history.ts';
 import { type AccountsSimulatorHandle, type AccountsSimulatorOptions, numberedAccounts } from './setup.ts';
+import type * as Sim from './sim.ts';
 
 /**
  * A local stand-in for a Bluesky PDS (with the AppView's `getPosts`), speaking XRPC as atproto
@@ -59,7 +49,7 @@ export const DEFAULT_BLUESKY_ACCOUNT: BlueskySimAccount = {
 const POST = 'app.bsky.feed.post';
 const MAX_IMAGE_BYTES = 1_000_000;
 
-const blueskyDialect: PlatformDialect = {
+const blueskyDialect: Sim.Dialect = {
   rateLimitHeaders: ({ limit, remaining, resetAt }) => ({
     'RateLimit-Limit': String(limit),
     'RateLimit-Remaining': String(Math.max(0, remaining)),
@@ -102,7 +92,7 @@ export async function startBlueskySimulator(
   let tidClock = 0n;
   const byDid = (did: string) => accounts.find((a) => a.did === did);
 
-  function issueSession(account: BlueskySimAccount, ctx: SimContext) {
+  function issueSession(account: BlueskySimAccount, ctx: Sim.Context) {
     const now = Math.floor(ctx.now().getTime() / 1000);
     const accessJwt = ctx.tokens.issue(account.did, {
       ttlSeconds: accessTtl,
@@ -145,7 +135,7 @@ export async function startBlueskySimulator(
   }
 
   /** A TID record key: 53 bits of microseconds and 10 bits of clock id, base32-sortable. */
-  function nextTid(ctx: SimContext): string {
+  function nextTid(ctx: Sim.Context): string {
     const micros = BigInt(ctx.now().getTime()) * 1000n;
     tidClock = micros > tidClock ? micros : tidClock + 1n;
     const value = (tidClock << 10n) | 0x1fn;
@@ -155,7 +145,7 @@ export async function startBlueskySimulator(
     return out;
   }
 
-  const routes: SimRoute[] = [
+  const routes: Sim.Route[] = [
     {
       method: 'POST',
       path: '/xrpc/com.atproto.server.createSession',
@@ -264,14 +254,14 @@ export async function startBlueskySimulator(
   ];
 
   /** The account an app.bsky read names in `actor` (its DID or handle). */
-  function actorOf(req: SimRequest): BlueskySimAccount {
+  function actorOf(req: Sim.Request): BlueskySimAccount {
     const actor = req.query.get('actor') ?? '';
     const account = byDid(actor) ?? accounts.find((a) => a.handle === actor);
     if (!account) throw invalid('Profile not found');
     return account;
   }
 
-  function createRecord(req: SimRequest, ctx: SimContext): SimResponse {
+  function createRecord(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const account = byDid(req.auth?.account ?? '');
     if (!account) throw new SimError(blueskyDialect.unauthorized('invalid'));
     const input = (req.body ?? {}) as {
@@ -360,7 +350,7 @@ export async function startBlueskySimulator(
     return links;
   }
 
-  function checkEmbed(embed: unknown, account: BlueskySimAccount): SimulatedMedia[] {
+  function checkEmbed(embed: unknown, account: BlueskySimAccount): Sim.Media[] {
     if (embed === undefined) return [];
     const e = embed as Record<string, unknown>;
     const blobOf = (ref: unknown, path: string) => {
@@ -396,7 +386,7 @@ export async function startBlueskySimulator(
     throw invalid(`Invalid ${POST} record: Record/embed has an unknown $type`);
   }
 
-  function listRecords(req: SimRequest, ctx: SimContext): SimResponse {
+  function listRecords(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const repo = req.query.get('repo') ?? '';
     const account = accounts.find((a) => a.did === repo || a.handle === repo);
     if (!account) throw invalid(`Could not find repo: ${repo}`, 'RepoNotFound');
@@ -419,7 +409,7 @@ export async function startBlueskySimulator(
     });
   }
 
-  function getPosts(req: SimRequest, ctx: SimContext): SimResponse {
+  function getPosts(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const uris = req.query.getAll('uris');
     if (uris.length === 0) throw invalid('Error: Params must have the property "uris"');
     if (uris.length > 25) throw invalid('Error: uris must not have more than 25 elements');
@@ -430,7 +420,7 @@ export async function startBlueskySimulator(
     return json(200, { posts });
   }
 
-  function postView(post: SimulatedPost, ctx: SimContext) {
+  function postView(post: Sim.Post, ctx: Sim.Context) {
     const account = byDid(post.account);
     const e = ctx.audience.engagementAt(post, ctx.now());
     const quotes = Math.ceil(e.shares / 4);
@@ -463,7 +453,7 @@ export async function startBlueskySimulator(
   return Object.assign(sim, { accounts, sessionsCreated });
 }
 
-function rkeyOf(post: SimulatedPost): string {
+function rkeyOf(post: Sim.Post): string {
   return String(post.data.rkey);
 }
 

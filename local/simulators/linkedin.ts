@@ -1,19 +1,7 @@
 // Over 500 lines on purpose: posts, uploads and statistics share the version check, error shape and account lookup.
 import { createHash } from 'node:crypto';
 import type { Engagement } from './audience.ts';
-import {
-  json,
-  type PlatformDialect,
-  recentDuplicate,
-  type SimContext,
-  SimError,
-  type SimRequest,
-  type SimResponse,
-  type SimRoute,
-  type SimulatedMedia,
-  type SimulatedPost,
-  startSimulator,
-} from './base.ts';
+import { json, recentDuplicate, SimError, startSimulator } from './base.ts';
 import { networkSize } from './linkedin-followers.ts';
 import {
   type AccountsSimulatorHandle,
@@ -21,6 +9,7 @@ import {
   numbered,
   numberedAccounts,
 } from './setup.ts';
+import type * as Sim from './sim.ts';
 
 /**
  * A local stand-in for LinkedIn's versioned Marketing APIs as Pulsecast uses them, answering as
@@ -66,11 +55,11 @@ const REFRESH_TTL_SECONDS = 365 * 24 * 3600;
 const PART_BYTES = 4 * 1024 * 1024;
 const MAX_COMMENTARY = 3000;
 
-function liError(status: number, message: string, extra: Record<string, unknown> = {}): SimResponse {
+function liError(status: number, message: string, extra: Record<string, unknown> = {}): Sim.Response {
   return json(status, { status, ...extra, message });
 }
 
-const linkedInDialect: PlatformDialect = {
+const linkedInDialect: Sim.Dialect = {
   // LinkedIn documents no rate-limit headers: the budget shows only in the developer portal.
   rateLimitHeaders: () => ({}),
   tooManyRequests: () =>
@@ -159,7 +148,7 @@ export async function startLinkedInSimulator(
   const accountByOrg = (id: string) => accounts.find((a) => a.organizationId === id);
   let uploadSeq = 0;
 
-  const routes: SimRoute[] = [
+  const routes: Sim.Route[] = [
     { method: 'POST', path: '/oauth/v2/accessToken', handle: (req, ctx) => refresh(req, ctx) },
     { method: 'POST', path: '/rest/posts', auth: true, handle: (req, ctx) => createPost(req, ctx) },
     { method: 'GET', path: '/rest/posts', auth: true, handle: (req, ctx) => postsByAuthor(req, ctx) },
@@ -186,7 +175,7 @@ export async function startLinkedInSimulator(
   ];
 
   /** Every versioned call must say which version; a sunset one answers 426. */
-  function checkVersion(req: SimRequest, ctx: SimContext): void {
+  function checkVersion(req: Sim.Request, ctx: Sim.Context): void {
     const version = String(req.headers['linkedin-version'] ?? '');
     if (!version) {
       throw new SimError(
@@ -221,13 +210,13 @@ export async function startLinkedInSimulator(
     }
   }
 
-  function accountOf(req: SimRequest): LinkedInSimAccount {
+  function accountOf(req: Sim.Request): LinkedInSimAccount {
     const account = accountByOrg(req.auth?.account ?? '');
     if (!account) throw new SimError(linkedInDialect.unauthorized('invalid'));
     return account;
   }
 
-  function refresh(req: SimRequest, ctx: SimContext): SimResponse {
+  function refresh(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const form = (req.body ?? {}) as Record<string, string>;
     if (form.grant_type !== 'refresh_token') {
       return json(400, {
@@ -257,7 +246,7 @@ export async function startLinkedInSimulator(
     });
   }
 
-  function createPost(req: SimRequest, ctx: SimContext): SimResponse {
+  function createPost(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     checkVersion(req, ctx);
     const account = accountOf(req);
     const body = req.body as Record<string, unknown> | undefined;
@@ -304,7 +293,7 @@ export async function startLinkedInSimulator(
       throw new SimError(liError(422, 'ERROR :: /lifecycleState :: only PUBLISHED is simulated\n'));
     }
     const content = (body.content ?? undefined) as Record<string, unknown> | undefined;
-    const media: SimulatedMedia[] = [];
+    const media: Sim.Media[] = [];
     let link: string | undefined;
     let ugc = false;
     if (content) {
@@ -393,7 +382,7 @@ export async function startLinkedInSimulator(
     return upload;
   }
 
-  function postsByAuthor(req: SimRequest, ctx: SimContext): SimResponse {
+  function postsByAuthor(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     checkVersion(req, ctx);
     if (req.query.get('q') !== 'author')
       throw new SimError(liError(400, 'Invalid query parameter q', { code: 'ILLEGAL_ARGUMENT' }));
@@ -449,7 +438,7 @@ export async function startLinkedInSimulator(
     });
   }
 
-  function imagesAction(req: SimRequest, ctx: SimContext): SimResponse {
+  function imagesAction(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     checkVersion(req, ctx);
     if (req.query.get('action') !== 'initializeUpload')
       throw new SimError(linkedInDialect.notFound('POST', req.path));
@@ -484,7 +473,7 @@ export async function startLinkedInSimulator(
     });
   }
 
-  function putImage(req: SimRequest): SimResponse {
+  function putImage(req: Sim.Request): Sim.Response {
     const upload = uploads.get(`urn:li:image:${req.params.id}`);
     if (!upload || upload.account !== req.auth?.account)
       throw new SimError(linkedInDialect.notFound('PUT', req.path));
@@ -494,7 +483,7 @@ export async function startLinkedInSimulator(
     return { status: 201, text: '' };
   }
 
-  function videosAction(req: SimRequest, ctx: SimContext): SimResponse {
+  function videosAction(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     checkVersion(req, ctx);
     const account = accountOf(req);
     const action = req.query.get('action');
@@ -572,7 +561,7 @@ export async function startLinkedInSimulator(
     throw new SimError(linkedInDialect.notFound('POST', req.path));
   }
 
-  function putVideoPart(req: SimRequest): SimResponse {
+  function putVideoPart(req: Sim.Request): Sim.Response {
     const upload = uploads.get(`urn:li:video:${req.params.id}`);
     const part = upload?.parts[Number(req.params.part)];
     if (!upload || !part || upload.account !== req.auth?.account)
@@ -586,7 +575,7 @@ export async function startLinkedInSimulator(
     return { status: 200, headers: { etag: part.etag }, text: '' };
   }
 
-  function getVideo(req: SimRequest): SimResponse {
+  function getVideo(req: Sim.Request): Sim.Response {
     const upload = uploads.get(req.params.urn ?? '');
     if (!upload || upload.account !== req.auth?.account)
       throw new SimError(liError(404, 'Video not found', { code: 'RESOURCE_NOT_FOUND' }));
@@ -610,7 +599,7 @@ export async function startLinkedInSimulator(
     });
   }
 
-  function shareStatistics(req: SimRequest, ctx: SimContext): SimResponse {
+  function shareStatistics(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     checkVersion(req, ctx);
     if (req.query.get('q') !== 'organizationalEntity') {
       throw new SimError(liError(400, 'Invalid query parameter q', { code: 'ILLEGAL_ARGUMENT' }));
@@ -627,7 +616,7 @@ export async function startLinkedInSimulator(
       );
     }
     const now = ctx.now();
-    const element = (post: SimulatedPost, key: 'share' | 'ugcPost') => ({
+    const element = (post: Sim.Post, key: 'share' | 'ugcPost') => ({
       totalShareStatistics: statistics(ctx.audience.engagementAt(post, now)),
       [key]: post.id,
       organizationalEntity: entity,
@@ -686,7 +675,7 @@ export async function startLinkedInSimulator(
 }
 
 /** `shares=List(urn%3Ali%3Ashare%3A1,…)` → the URNs (the query string is already decoded once). */
-function listParam(req: SimRequest, name: string): string[] | undefined {
+function listParam(req: Sim.Request, name: string): string[] | undefined {
   const value = req.query.get(name);
   if (value === null) return undefined;
   const m = /^List\((.*)\)$/.exec(value);

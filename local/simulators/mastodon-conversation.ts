@@ -1,7 +1,7 @@
 import { json } from './base.ts';
 import { type ConversationPost, subjectPosts, teamReplies } from './conversation.ts';
 import { repliesToAccount } from './conversation-sim.ts';
-import type { SimContext, SimRequest, SimResponse, SimRoute, SimulatedPost } from './sim-types.ts';
+import type * as Sim from './sim.ts';
 
 /**
  * Mastodon's search, hashtag timeline, notifications and our replies over the simulated
@@ -20,16 +20,16 @@ interface Account {
 export interface MastodonConversationDeps {
   accounts: readonly Account[];
   /** The simulator's JSON for one of its own posts. */
-  statusJson(post: SimulatedPost, ctx: SimContext): Record<string, unknown>;
+  statusJson(post: Sim.Post, ctx: Sim.Context): Record<string, unknown>;
   /** What `/api/v1/accounts/:id/statuses` answers without a conversation. */
-  accountStatuses(req: SimRequest, ctx: SimContext): SimResponse;
+  accountStatuses(req: Sim.Request, ctx: Sim.Context): Sim.Response;
 }
 
 const snowflake = (post: ConversationPost) =>
   ((BigInt(post.createdAt.getTime()) << 16n) | BigInt(Number.parseInt(post.id.slice(0, 4), 16))).toString();
 const newer = (a: string, b: string) => BigInt(a) > BigInt(b);
 
-function statusOf(post: ConversationPost, ctx: SimContext, reply?: { to: string; account: string }) {
+function statusOf(post: ConversationPost, ctx: Sim.Context, reply?: { to: string; account: string }) {
   const id = snowflake(post);
   return {
     id,
@@ -53,7 +53,7 @@ function statusOf(post: ConversationPost, ctx: SimContext, reply?: { to: string;
 }
 
 /** A Mastodon list page: `min_id` takes the oldest after it, `max_id` the newest before it; newest first. */
-function page<T extends { id: string }>(req: SimRequest, items: T[]): T[] {
+function page<T extends { id: string }>(req: Sim.Request, items: T[]): T[] {
   const limit = Math.min(Math.max(Number(req.query.get('limit') ?? 20) || 20, 1), PAGE);
   const minId = req.query.get('min_id') ?? req.query.get('since_id');
   const maxId = req.query.get('max_id');
@@ -64,11 +64,11 @@ function page<T extends { id: string }>(req: SimRequest, items: T[]): T[] {
   return chosen.reverse();
 }
 
-export function mastodonConversationRoutes(deps: MastodonConversationDeps): SimRoute[] {
-  const config = (ctx: SimContext) => ctx.audience.config.conversation;
-  const seed = (ctx: SimContext) => ctx.audience.config.seed;
+export function mastodonConversationRoutes(deps: MastodonConversationDeps): Sim.Route[] {
+  const config = (ctx: Sim.Context) => ctx.audience.config.conversation;
+  const seed = (ctx: Sim.Context) => ctx.audience.config.seed;
 
-  function searched(ctx: SimContext, matches: (text: string) => boolean) {
+  function searched(ctx: Sim.Context, matches: (text: string) => boolean) {
     const conversation = config(ctx);
     if (!conversation) return [];
     const now = ctx.now();
@@ -77,7 +77,7 @@ export function mastodonConversationRoutes(deps: MastodonConversationDeps): SimR
       .map((p) => statusOf(p, ctx));
   }
 
-  function inboundOf(account: Account, ctx: SimContext): ConversationPost[] {
+  function inboundOf(account: Account, ctx: Sim.Context): ConversationPost[] {
     return repliesToAccount(ctx, account.id);
   }
 

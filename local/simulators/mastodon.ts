@@ -1,18 +1,6 @@
 import twitterText from 'twitter-text';
 import { measureText } from '../../shared/platforms/rules.ts';
-import {
-  formObject,
-  json,
-  type PlatformDialect,
-  type SimContext,
-  SimError,
-  type SimRequest,
-  type SimResponse,
-  type SimRoute,
-  type SimulatedMedia,
-  type SimulatedPost,
-  startSimulator,
-} from './base.ts';
+import { formObject, json, SimError, startSimulator } from './base.ts';
 import { accountFollowers } from './history.ts';
 import { mastodonConversationRoutes } from './mastodon-conversation.ts';
 import {
@@ -21,6 +9,7 @@ import {
   numbered,
   numberedAccounts,
 } from './setup.ts';
+import type * as Sim from './sim.ts';
 
 /**
  * A local stand-in for a Mastodon server, speaking its REST API as documented: bearer tokens
@@ -67,7 +56,7 @@ export const DEFAULT_MASTODON_ACCOUNT: MastodonSimAccount = {
 
 const IDEMPOTENCY_WINDOW_MS = 3_600_000;
 
-const mastodonDialect: PlatformDialect = {
+const mastodonDialect: Sim.Dialect = {
   rateLimitHeaders: ({ limit, remaining, resetAt }) => ({
     'X-RateLimit-Limit': String(limit),
     'X-RateLimit-Remaining': String(Math.max(0, remaining)),
@@ -113,7 +102,7 @@ export async function startMastodonSimulator(
   const idempotency = new Map<string, { statusId: string; at: number }>();
   const byId = (id: string) => accounts.find((a) => a.id === id);
 
-  const routes: SimRoute[] = [
+  const routes: Sim.Route[] = [
     { method: 'GET', path: '/api/v2/instance', handle: (_req, ctx) => json(200, instance(ctx)) },
     {
       method: 'GET',
@@ -152,7 +141,7 @@ export async function startMastodonSimulator(
           {
             method: 'GET',
             path: '/api/v1/statuses',
-            handle: (req: SimRequest, ctx: SimContext) => {
+            handle: (req: Sim.Request, ctx: Sim.Context) => {
               const ids = req.query.getAll('id[]');
               return json(
                 200,
@@ -167,13 +156,13 @@ export async function startMastodonSimulator(
     ...mastodonConversationRoutes({ accounts, statusJson, accountStatuses }),
   ];
 
-  function mine(req: SimRequest): MastodonSimAccount {
+  function mine(req: Sim.Request): MastodonSimAccount {
     const account = byId(req.auth?.account ?? '');
     if (!account) throw new SimError(mastodonDialect.unauthorized('invalid'));
     return account;
   }
 
-  function instance(ctx: SimContext) {
+  function instance(ctx: Sim.Context) {
     const domain = new URL(ctx.baseUrl).host;
     return {
       domain,
@@ -214,7 +203,7 @@ export async function startMastodonSimulator(
     };
   }
 
-  function uploadMedia(req: SimRequest, ctx: SimContext): SimResponse {
+  function uploadMedia(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const account = mine(req);
     const file = req.form?.get('file');
     if (!file || typeof file === 'string') {
@@ -243,7 +232,7 @@ export async function startMastodonSimulator(
       : json(200, attachmentJson(item, ctx));
   }
 
-  function createStatus(req: SimRequest, ctx: SimContext): SimResponse {
+  function createStatus(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const account = mine(req);
     const key = req.headers['idempotency-key'];
     const idempotencyKey = typeof key === 'string' && key !== '' ? `${account.id}:${key}` : undefined;
@@ -295,7 +284,7 @@ export async function startMastodonSimulator(
     }
     for (const item of attachments) item.attached = true;
     const id = ctx.nextId();
-    const simMedia: SimulatedMedia[] = attachments.map((a) => ({
+    const simMedia: Sim.Media[] = attachments.map((a) => ({
       id: a.id,
       kind: a.kind,
       mimeType: a.mimeType,
@@ -319,7 +308,7 @@ export async function startMastodonSimulator(
     return json(200, statusJson(post, ctx));
   }
 
-  function accountStatuses(req: SimRequest, ctx: SimContext): SimResponse {
+  function accountStatuses(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const account = byId(req.params.id ?? '');
     if (!account) return json(404, { error: 'Record not found' });
     const limit = Math.min(Math.max(Number(req.query.get('limit') ?? 20) || 20, 1), 40);
@@ -345,7 +334,7 @@ export async function startMastodonSimulator(
     );
   }
 
-  function accountJson(account: MastodonSimAccount, ctx: SimContext) {
+  function accountJson(account: MastodonSimAccount, ctx: Sim.Context) {
     return {
       id: account.id,
       username: account.username,
@@ -371,7 +360,7 @@ export async function startMastodonSimulator(
     };
   }
 
-  function attachmentJson(item: UploadedMedia, ctx: SimContext) {
+  function attachmentJson(item: UploadedMedia, ctx: Sim.Context) {
     const extension = item.mimeType.split('/')[1] ?? 'bin';
     return {
       id: item.id,
@@ -386,7 +375,7 @@ export async function startMastodonSimulator(
     };
   }
 
-  function statusJson(post: SimulatedPost, ctx: SimContext) {
+  function statusJson(post: Sim.Post, ctx: Sim.Context) {
     const account = byId(post.account) ?? DEFAULT_MASTODON_ACCOUNT;
     const e = ctx.audience.engagementAt(post, ctx.now());
     const quotes = Math.ceil(e.shares / 4);

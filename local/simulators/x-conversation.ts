@@ -1,7 +1,7 @@
 import { json, SimError } from './base.ts';
 import { type ConversationPost, subjectPosts, teamReplies } from './conversation.ts';
 import { repliesToAccount } from './conversation-sim.ts';
-import type { SimContext, SimRequest, SimResponse, SimRoute, SimulatedPost } from './sim-types.ts';
+import type * as Sim from './sim.ts';
 
 /**
  * X's recent search, mentions timeline and our replies over the simulated conversation
@@ -23,9 +23,9 @@ export interface XConversationDeps {
   /** Whether the app's plan includes recent search (X's free plan does not: 403). */
   recentSearch: boolean;
   /** The simulator's JSON for one of its own posts, with the fields asked for. */
-  tweetJson(post: SimulatedPost, ctx: SimContext, fields: Set<string>): Record<string, unknown>;
+  tweetJson(post: Sim.Post, ctx: Sim.Context, fields: Set<string>): Record<string, unknown>;
   /** What `/2/users/:id/tweets` answers without a conversation. */
-  userTweets(req: SimRequest, ctx: SimContext): SimResponse;
+  userTweets(req: Sim.Request, ctx: Sim.Context): Sim.Response;
 }
 
 type Tweet = Record<string, unknown> & { id: string; author_id: string };
@@ -54,7 +54,12 @@ function tweetOf(post: ConversationPost, reply?: { to: string; user: string; con
 }
 
 /** One page, newest first, after `since_id` / from `start_time`, with `users` expanded. */
-function page(req: SimRequest, tweets: Tweet[], tokenParam: string, users: Map<string, string>): SimResponse {
+function page(
+  req: Sim.Request,
+  tweets: Tweet[],
+  tokenParam: string,
+  users: Map<string, string>,
+): Sim.Response {
   const max = Number(req.query.get('max_results') ?? 10);
   if (!Number.isInteger(max) || max < 5 || max > 100) {
     throw new SimError(
@@ -95,9 +100,9 @@ function wanted(query: string): string {
   return phrase.toLowerCase();
 }
 
-export function xConversationRoutes(deps: XConversationDeps): SimRoute[] {
-  const config = (ctx: SimContext) => ctx.audience.config.conversation;
-  const seed = (ctx: SimContext) => ctx.audience.config.seed;
+export function xConversationRoutes(deps: XConversationDeps): Sim.Route[] {
+  const config = (ctx: Sim.Context) => ctx.audience.config.conversation;
+  const seed = (ctx: Sim.Context) => ctx.audience.config.seed;
   const account = (id: string | undefined) => deps.accounts.find((a) => a.userId === id);
 
   function authors(posts: ConversationPost[]): Map<string, string> {

@@ -1,4 +1,5 @@
-import { json, type SimContext, SimError, type SimRequest, type SimResponse, type SimRoute } from './base.ts';
+import { json, SimError } from './base.ts';
+import type * as Sim from './sim.ts';
 
 /**
  * X's media uploads as the X simulator serves them: the simple upload for images
@@ -41,7 +42,7 @@ export class XMediaUploads {
   /** `videoProcessingPolls`: STATUS polls a video needs before it is ready. */
   constructor(private readonly videoProcessingPolls: number) {}
 
-  readonly routes: SimRoute[] = [
+  readonly routes: Sim.Route[] = [
     {
       method: 'POST',
       path: '/2/media/upload',
@@ -73,7 +74,7 @@ export class XMediaUploads {
     return this.uploads.get(id);
   }
 
-  private simpleUpload(req: SimRequest, ctx: SimContext): SimResponse {
+  private simpleUpload(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const file = req.form?.get('media');
     if (!file || typeof file === 'string') throw invalidRequest('The media field is required.', 'media');
     const category = String(req.form?.get('media_category') ?? 'tweet_image');
@@ -108,7 +109,7 @@ export class XMediaUploads {
     });
   }
 
-  private initializeUpload(req: SimRequest, ctx: SimContext): SimResponse {
+  private initializeUpload(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const body = (req.body ?? {}) as {
       media_type?: unknown;
       total_bytes?: unknown;
@@ -138,7 +139,7 @@ export class XMediaUploads {
     });
   }
 
-  private ownUpload(req: SimRequest, id: string | undefined): XMediaUpload {
+  private ownUpload(req: Sim.Request, id: string | undefined): XMediaUpload {
     const upload = id ? this.uploads.get(id) : undefined;
     if (!upload || upload.account !== req.auth?.account) {
       throw invalidRequest(`The media_id [${id}] was not found.`, 'id', [String(id)]);
@@ -146,7 +147,7 @@ export class XMediaUploads {
     return upload;
   }
 
-  private appendUpload(req: SimRequest): SimResponse {
+  private appendUpload(req: Sim.Request): Sim.Response {
     const upload = this.ownUpload(req, req.params.id);
     const segment = req.form?.get('media');
     const index = Number(req.form?.get('segment_index'));
@@ -157,7 +158,7 @@ export class XMediaUploads {
     return json(200, { data: { expires_at: Math.floor(Date.now() / 1000) + 86400 } });
   }
 
-  private finalizeUpload(req: SimRequest): SimResponse {
+  private finalizeUpload(req: Sim.Request): Sim.Response {
     const upload = this.ownUpload(req, req.params.id);
     if (upload.received !== upload.totalBytes) {
       throw invalidRequest(
@@ -178,7 +179,7 @@ export class XMediaUploads {
     });
   }
 
-  private uploadStatus(req: SimRequest): SimResponse {
+  private uploadStatus(req: Sim.Request): Sim.Response {
     if (req.query.get('command') !== 'STATUS') throw invalidRequest('command must be STATUS.', 'command');
     const upload = this.ownUpload(req, req.query.get('media_id') ?? undefined);
     if (upload.pollsLeft > 0) upload.pollsLeft -= 1;

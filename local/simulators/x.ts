@@ -1,19 +1,7 @@
 import { createHash } from 'node:crypto';
 import twitterText from 'twitter-text';
 import type { Engagement } from './audience.ts';
-import {
-  json,
-  type PlatformDialect,
-  recentDuplicate,
-  type SimContext,
-  SimError,
-  type SimRequest,
-  type SimResponse,
-  type SimRoute,
-  type SimulatedMedia,
-  type SimulatedPost,
-  startSimulator,
-} from './base.ts';
+import { json, recentDuplicate, SimError, startSimulator } from './base.ts';
 import { accountFollowers } from './history.ts';
 import {
   type AccountsSimulatorHandle,
@@ -21,6 +9,7 @@ import {
   numbered,
   numberedAccounts,
 } from './setup.ts';
+import type * as Sim from './sim.ts';
 import { xConversationRoutes } from './x-conversation.ts';
 import { invalidRequest, mediaKey, XMediaUploads } from './x-media.ts';
 
@@ -76,7 +65,7 @@ const TITLES: Record<number, string> = {
   504: 'Gateway Timeout',
 };
 
-const xDialect: PlatformDialect = {
+const xDialect: Sim.Dialect = {
   rateLimitHeaders: ({ limit, remaining, resetAt }) => ({
     'x-rate-limit-limit': String(limit),
     'x-rate-limit-remaining': String(Math.max(0, remaining)),
@@ -109,7 +98,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
   const uploads = new XMediaUploads(options.videoProcessingPolls ?? 1);
   const accountById = (userId: string) => accounts.find((a) => a.userId === userId);
 
-  const routes: SimRoute[] = [
+  const routes: Sim.Route[] = [
     { method: 'POST', path: '/2/oauth2/token', handle: (req, ctx) => token(req, ctx) },
     {
       method: 'GET',
@@ -137,7 +126,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     }),
   ];
 
-  function token(req: SimRequest, ctx: SimContext): SimResponse {
+  function token(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const form = (req.body ?? {}) as Record<string, string>;
     const basic = /^Basic\s+(.+)$/i.exec(String(req.headers.authorization ?? ''));
     let clientId = form.client_id;
@@ -191,7 +180,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     });
   }
 
-  function createTweet(req: SimRequest, ctx: SimContext): SimResponse {
+  function createTweet(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const account = accountById(req.auth?.account ?? '');
     if (!account) throw new SimError(xDialect.unauthorized('invalid'));
     const body = req.body as { text?: unknown; media?: { media_ids?: unknown } } | undefined;
@@ -211,7 +200,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     if (text !== '' && recentDuplicate(ctx, account.userId, text, 36))
       throw forbidden('You are not allowed to create a Tweet with duplicate content.');
 
-    const media: SimulatedMedia[] = [];
+    const media: Sim.Media[] = [];
     for (const id of mediaIds) {
       const upload = uploads.find(id);
       if (!upload || upload.account !== account.userId) {
@@ -245,7 +234,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     return json(201, { data: { id, text: shortened, edit_history_tweet_ids: [id] } });
   }
 
-  function lookupTweets(req: SimRequest, ctx: SimContext): SimResponse {
+  function lookupTweets(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const raw = req.query.get('ids') ?? '';
     const ids = raw === '' ? [] : raw.split(',');
     if (ids.length < 1 || ids.length > 100) {
@@ -287,7 +276,7 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
     });
   }
 
-  function userTweets(req: SimRequest, ctx: SimContext): SimResponse {
+  function userTweets(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const userId = req.params.id ?? '';
     const max = Number(req.query.get('max_results') ?? 10);
     if (!Number.isInteger(max) || max < 5 || max > 100) {
@@ -336,8 +325,8 @@ export async function startXSimulator(options: XSimulatorOptions = {}): Promise<
   }
 
   function renderTweet(
-    post: SimulatedPost,
-    ctx: SimContext,
+    post: Sim.Post,
+    ctx: Sim.Context,
     fields: Set<string>,
     requester: string | undefined,
     mediaFields: Set<string>,

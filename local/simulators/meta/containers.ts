@@ -1,14 +1,7 @@
 import { createHash } from 'node:crypto';
-import {
-  json,
-  type SimContext,
-  type SimRequest,
-  type SimResponse,
-  type SimRoute,
-  type SimulatedMedia,
-  type SimulatedPost,
-} from '../base.ts';
+import { json } from '../base.ts';
 import { accountFollowers } from '../history.ts';
+import type * as Sim from '../sim.ts';
 import { ownPost, postList, splitFields } from './graph.ts';
 
 /**
@@ -58,7 +51,7 @@ export class Containers<C extends MetaContainer> {
   }
 
   /** A container's status; reading it with `poll` counts as one poll of the processing it needs. */
-  status(container: C, ctx: SimContext, poll = true): ContainerStatus {
+  status(container: C, ctx: Sim.Context, poll = true): ContainerStatus {
     if (container.published) return 'PUBLISHED';
     if (ctx.now().getTime() - container.createdAt >= DAY_MS) return 'EXPIRED';
     if (container.pollsLeft > 0) {
@@ -70,7 +63,7 @@ export class Containers<C extends MetaContainer> {
 }
 
 /** The fields every new container starts with. */
-export function newContainer(ctx: SimContext, account: string, isCarouselItem: boolean) {
+export function newContainer(ctx: Sim.Context, account: string, isCarouselItem: boolean) {
   return {
     id: ctx.nextId(),
     account,
@@ -87,18 +80,18 @@ export function carouselChildren(param: string | undefined): string[] {
 }
 
 /** Posts the account published in the last 24 hours, what the publishing quota counts. */
-export function postsInLastDay(ctx: SimContext, account: string): number {
+export function postsInLastDay(ctx: Sim.Context, account: string): number {
   const since = ctx.now().getTime() - DAY_MS;
   return ctx.posts.filter((p) => p.account === account && p.publishedAt.getTime() > since).length;
 }
 
 /** `GET /{user}/…publishing_limit`: the quota used, and with `fields=…config` the quota itself. */
 export function publishingLimit(
-  req: SimRequest,
-  ctx: SimContext,
+  req: Sim.Request,
+  ctx: Sim.Context,
   account: string,
   limit: number,
-): SimResponse {
+): Sim.Response {
   const fields = splitFields(req.query.get('fields') ?? 'quota_usage');
   const entry: Record<string, unknown> = { quota_usage: postsInLastDay(ctx, account) };
   if (fields.includes('config')) entry.config = { quota_total: limit, quota_duration: 86400 };
@@ -106,7 +99,7 @@ export function publishingLimit(
 }
 
 /** The media of a published post, one per container (JPEG images, MP4 videos). */
-export function mediaOf(items: MetaContainer[]): SimulatedMedia[] {
+export function mediaOf(items: MetaContainer[]): Sim.Media[] {
   return items.map((item) => ({
     id: item.id,
     kind: item.mediaType === 'VIDEO' ? 'video' : 'image',
@@ -120,7 +113,7 @@ export function shortcode(seed: string): string {
   return createHash('sha256').update(seed).digest('base64url').replace(/[-_]/g, 'x').slice(0, 11);
 }
 
-type Handler = SimRoute['handle'];
+type Handler = Sim.Route['handle'];
 
 /**
  * The routes of a container platform, under its own edge names (`media`, `media_publish`,
@@ -137,7 +130,7 @@ export function containerRoutes(
     insights: Handler;
     read: Handler;
   },
-): SimRoute[] {
+): Sim.Route[] {
   return [
     { method: 'POST', path: `/:version/:userId/${edges.media}`, auth: true, handle: handle.create },
     { method: 'GET', path: `/:version/:userId/${edges.media}`, auth: true, handle: handle.list },
@@ -152,13 +145,13 @@ export function containerRoutes(
 export interface NodeViews<A extends { username: string }, C extends MetaContainer> {
   containers: Containers<C>;
   /** The account whose token the request presented (and whose user the path names). */
-  accountOf: (req: SimRequest) => A;
+  accountOf: (req: Sim.Request) => A;
   userIdOf: (account: A) => string;
   /** Whether listing the user's posts honours `since`. */
   listSince: boolean;
   /** The fields asked for of a container in this state, besides its id. */
   container: (container: C, state: ContainerStatus, fields: string[]) => Record<string, unknown>;
-  post: (post: SimulatedPost, fields: string[], account: A, ctx: SimContext) => Record<string, unknown>;
+  post: (post: Sim.Post, fields: string[], account: A, ctx: Sim.Context) => Record<string, unknown>;
 }
 
 /**

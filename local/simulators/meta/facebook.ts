@@ -1,16 +1,7 @@
-import {
-  json,
-  recentDuplicate,
-  type SimContext,
-  type SimRequest,
-  type SimResponse,
-  type SimRoute,
-  type SimulatedMedia,
-  type SimulatedPost,
-  type SimulatorHandle,
-} from '../base.ts';
+import { json, recentDuplicate } from '../base.ts';
 import { accountFollowers } from '../history.ts';
 import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../setup.ts';
+import type * as Sim from '../sim.ts';
 import {
   badParameter,
   checkGraphVersion,
@@ -50,10 +41,10 @@ export interface FacebookSimulatorOptions extends PlatformSimulatorOptions {
   pages?: Partial<FacebookSimPage>[];
 }
 
-export interface FacebookSimulatorHandle extends SimulatorHandle {
+export interface FacebookSimulatorHandle extends Sim.Handle {
   readonly pages: readonly FacebookSimPage[];
   /** The simulator's state, for seeding it (local/simulators/history.ts). */
-  readonly ctx: SimContext;
+  readonly ctx: Sim.Context;
 }
 
 export const DEFAULT_FACEBOOK_PAGE: FacebookSimPage = {
@@ -108,7 +99,7 @@ export async function startFacebookSimulator(
   const photos = new Map<string, Photo>();
   const pageById = (id: string) => pages.find((p) => p.pageId === id);
 
-  const routes: SimRoute[] = [
+  const routes: Sim.Route[] = [
     {
       method: 'POST',
       path: '/:version/:pageId/feed',
@@ -133,7 +124,7 @@ export async function startFacebookSimulator(
     { method: 'GET', path: '/:version/:id', auth: true, handle: (req, ctx) => readNode(req, ctx) },
   ];
 
-  function pageOf(req: SimRequest): FacebookSimPage {
+  function pageOf(req: Sim.Request): FacebookSimPage {
     const page = tokenAccount(req, pages, (p) => p.pageId);
     if (req.params.pageId !== undefined && req.params.pageId !== page.pageId) {
       throw graphFail(403, {
@@ -145,12 +136,12 @@ export async function startFacebookSimulator(
   }
 
   /** The Page of the token, for reads that answer "does not exist" rather than refuse a stranger. */
-  function readerOf(req: SimRequest): FacebookSimPage | undefined {
+  function readerOf(req: Sim.Request): FacebookSimPage | undefined {
     checkGraphVersion(req);
     return pageById(req.auth?.account ?? '');
   }
 
-  async function createFeedPost(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
+  async function createFeedPost(req: Sim.Request, ctx: Sim.Context): Promise<Sim.Response> {
     const page = pageOf(req);
     const params = graphParams(req);
     const message = params.message ?? '';
@@ -188,7 +179,7 @@ export async function startFacebookSimulator(
     return json(200, { id });
   }
 
-  async function createPhoto(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
+  async function createPhoto(req: Sim.Request, ctx: Sim.Context): Promise<Sim.Response> {
     const page = pageOf(req);
     const params = graphParams(req);
     const url = params.url;
@@ -214,17 +205,17 @@ export async function startFacebookSimulator(
     return json(200, { id: photoId, post_id: postId });
   }
 
-  function duplicateCheck(ctx: SimContext, page: FacebookSimPage, message: string): void {
+  function duplicateCheck(ctx: Sim.Context, page: FacebookSimPage, message: string): void {
     if (message !== '' && recentDuplicate(ctx, page.pageId, message, 24))
       throw graphFail(400, { message: '(#506) Duplicate status message', code: 506 });
   }
 
   function addFacebookPost(
-    ctx: SimContext,
+    ctx: Sim.Context,
     page: FacebookSimPage,
     id: string,
     message: string,
-    media: SimulatedMedia[],
+    media: Sim.Media[],
     link: string | undefined,
   ): void {
     const [, story] = id.split('_');
@@ -241,7 +232,7 @@ export async function startFacebookSimulator(
     });
   }
 
-  function readFeed(req: SimRequest, ctx: SimContext): SimResponse {
+  function readFeed(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const page = pageOf(req);
     return postList(
       req,
@@ -252,7 +243,7 @@ export async function startFacebookSimulator(
     );
   }
 
-  function multipleIds(req: SimRequest, ctx: SimContext): SimResponse {
+  function multipleIds(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     checkGraphVersion(req);
     const ids = (req.query.get('ids') ?? '').split(',').filter(Boolean);
     if (ids.length === 0) throw badParameter('The parameter ids is required');
@@ -270,11 +261,11 @@ export async function startFacebookSimulator(
     }
     const fields = splitFields(req.query.get('fields') ?? DEFAULT_POST_FIELDS);
     const out: Record<string, unknown> = {};
-    for (const id of ids) out[id] = renderPost(ctx.findPost(id) as SimulatedPost, fields, ctx);
+    for (const id of ids) out[id] = renderPost(ctx.findPost(id) as Sim.Post, fields, ctx);
     return json(200, out);
   }
 
-  function readNode(req: SimRequest, ctx: SimContext): SimResponse {
+  function readNode(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const page = readerOf(req);
     const id = req.params.id ?? '';
     if (id === 'me' || id === page?.pageId) {
@@ -289,13 +280,13 @@ export async function startFacebookSimulator(
     return json(200, renderPost(post, splitFields(req.query.get('fields') ?? DEFAULT_POST_FIELDS), ctx));
   }
 
-  function postInsights(req: SimRequest, ctx: SimContext): SimResponse {
+  function postInsights(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const page = readerOf(req);
     const post = ownPost(ctx, req.params.id ?? '', page?.pageId);
     return json(200, { data: insights(post, requestedMetrics(req), ctx) });
   }
 
-  function insights(post: SimulatedPost, metrics: string[], ctx: SimContext) {
+  function insights(post: Sim.Post, metrics: string[], ctx: Sim.Context) {
     if (metrics.length === 0) {
       throw graphFail(400, {
         message:
@@ -307,7 +298,7 @@ export async function startFacebookSimulator(
     return insightsOf(post, metrics, PAGE_POST_METRICS, ctx);
   }
 
-  function renderPost(post: SimulatedPost, fields: string[], ctx: SimContext): Record<string, unknown> {
+  function renderPost(post: Sim.Post, fields: string[], ctx: Sim.Context): Record<string, unknown> {
     const e = ctx.audience.engagementAt(post, ctx.now());
     const node: Record<string, unknown> = {};
     for (const field of fields) {

@@ -1,19 +1,8 @@
 import { createHash } from 'node:crypto';
 import type { Engagement } from '../audience.ts';
-import {
-  type Clock,
-  json,
-  type PlatformDialect,
-  type SimContext,
-  SimError,
-  type SimRequest,
-  type SimResponse,
-  type SimRoute,
-  type SimulatedPost,
-  type SimulatorHandle,
-  startSimulator,
-} from '../base.ts';
+import { json, SimError, startSimulator } from '../base.ts';
 import type { PlatformSimulatorOptions } from '../setup.ts';
+import type * as Sim from '../sim.ts';
 
 /**
  * The Meta Graph conventions the Facebook, Instagram and Threads simulators share: Graph error
@@ -34,7 +23,7 @@ export function graphError(
   status: number,
   error: GraphErrorBody,
   headers: Record<string, string> = {},
-): SimResponse {
+): Sim.Response {
   const fbtrace = createHash('sha256')
     .update(`${error.code}:${error.message}`)
     .digest('base64url')
@@ -78,7 +67,7 @@ export interface MetaThrottle {
  * How Meta reports limits and failures. Throttling is an HTTP 400 with a Graph error code (not a
  * 429), and the Business-Use-Case header says in minutes when access comes back.
  */
-function metaDialect(throttle: MetaThrottle, bucId: () => string, clock: Clock): PlatformDialect {
+function metaDialect(throttle: MetaThrottle, bucId: () => string, clock: Sim.Clock): Sim.Dialect {
   return {
     rateLimitHeaders: ({ limit, remaining, resetAt }) => {
       const used = Math.min(100, Math.round(((limit - Math.max(0, remaining)) / Math.max(1, limit)) * 100));
@@ -149,7 +138,7 @@ function metaDialect(throttle: MetaThrottle, bucId: () => string, clock: Clock):
 }
 
 /** Graph takes the token as `access_token` (query or form) or as an `Authorization: Bearer|OAuth` header. */
-function graphTokenOf(req: SimRequest): string | undefined {
+function graphTokenOf(req: Sim.Request): string | undefined {
   const fromQuery = req.query.get('access_token');
   if (fromQuery) return fromQuery;
   const body = req.body as Record<string, unknown> | undefined;
@@ -159,7 +148,7 @@ function graphTokenOf(req: SimRequest): string | undefined {
 }
 
 /** Parameters from the query string and a form body together, as Graph reads them. */
-export function graphParams(req: SimRequest): Record<string, string> {
+export function graphParams(req: Sim.Request): Record<string, string> {
   const out: Record<string, string> = {};
   for (const [key, value] of req.query) out[key] = value;
   const body = req.body as Record<string, unknown> | undefined;
@@ -189,7 +178,7 @@ export function splitFields(fields: string): string[] {
 }
 
 /** A versioned path segment (`v27.0`); anything else is an unknown path, as Graph says. */
-export function checkGraphVersion(req: SimRequest, pattern = /^v\d+\.\d+$/): void {
+export function checkGraphVersion(req: Sim.Request, pattern = /^v\d+\.\d+$/): void {
   if (!pattern.test(req.params.version ?? '')) {
     throw graphFail(400, { message: `Unknown path components: /${req.params.version}`, code: 2500 });
   }
@@ -200,7 +189,7 @@ export function checkGraphVersion(req: SimRequest, pattern = /^v\d+\.\d+$/): voi
  * token of no known account is refused as Graph refuses one it cannot parse.
  */
 export function tokenAccount<A>(
-  req: SimRequest,
+  req: Sim.Request,
   accounts: readonly A[],
   idOf: (account: A) => string,
   version?: RegExp,
@@ -212,7 +201,7 @@ export function tokenAccount<A>(
 }
 
 /** The account's post with this id, or Graph's "does not exist" for a missing, deleted or foreign one. */
-export function ownPost(ctx: SimContext, id: string, accountId: string | undefined): SimulatedPost {
+export function ownPost(ctx: Sim.Context, id: string, accountId: string | undefined): Sim.Post {
   const post = ctx.findPost(id);
   if (!post || post.deleted || post.account !== accountId) throw missingObject(id);
   return post;
@@ -223,12 +212,12 @@ export function ownPost(ctx: SimContext, id: string, accountId: string | undefin
  * cursor paging; `since` (seconds) filters where the platform honours it.
  */
 export function postList(
-  req: SimRequest,
-  ctx: SimContext,
+  req: Sim.Request,
+  ctx: Sim.Context,
   accountId: string,
   options: { defaultFields: string; since: boolean },
-  render: (post: SimulatedPost, fields: string[]) => Record<string, unknown>,
-): SimResponse {
+  render: (post: Sim.Post, fields: string[]) => Record<string, unknown>,
+): Sim.Response {
   const since = options.since ? Number(req.query.get('since') ?? 0) * 1000 : 0;
   const max = Math.min(Number(req.query.get('limit') ?? 25) || 25, 100);
   const fields = splitFields(req.query.get('fields') ?? options.defaultFields);
@@ -271,10 +260,10 @@ export function invalidMetric(metric: string): SimError {
  * do not have is refused with `refuse` (checked for all before any is read).
  */
 export function insightsOf(
-  post: SimulatedPost,
+  post: Sim.Post,
   metrics: string[],
   specs: MetricSpecs,
-  ctx: SimContext,
+  ctx: Sim.Context,
   refuse: (metric: string) => SimError = invalidMetric,
 ) {
   for (const metric of metrics) if (!specs[metric]) throw refuse(metric);
@@ -293,7 +282,7 @@ export function insightsOf(
 }
 
 /** The metrics a request names (`metric=a,b`). */
-export function requestedMetrics(req: SimRequest): string[] {
+export function requestedMetrics(req: Sim.Request): string[] {
   return (req.query.get('metric') ?? '').split(',').filter(Boolean);
 }
 
@@ -325,7 +314,7 @@ class LongLivedTokens {
   private readonly issuedAt = new Map<string, number>();
 
   constructor(
-    private readonly ctx: () => SimContext,
+    private readonly ctx: () => Sim.Context,
     private readonly ttlSeconds: number,
   ) {}
 
@@ -340,7 +329,7 @@ class LongLivedTokens {
   }
 
   /** `GET /refresh_access_token?grant_type=…&access_token=…` */
-  refresh(req: SimRequest, grantType: string): SimResponse {
+  refresh(req: Sim.Request, grantType: string): Sim.Response {
     if (req.query.get('grant_type') !== grantType) {
       return graphError(400, {
         message: `Unsupported grant_type: ${req.query.get('grant_type') ?? '(none)'}`,
@@ -387,13 +376,13 @@ export interface LongLivedTokenOptions {
 export async function startMetaSimulator(spec: {
   platform: string;
   throttle: MetaThrottle;
-  routes: SimRoute[];
+  routes: Sim.Route[];
   /** Each account's id and starting access token. */
   accounts: { id: string; token: string }[];
   /** The `grant_type` that refreshes the long-lived tokens; Page tokens (without it) never expire. */
   refreshGrantType?: string;
   options: PlatformSimulatorOptions & LongLivedTokenOptions;
-}): Promise<SimulatorHandle & { ctx: SimContext }> {
+}): Promise<Sim.Handle & { ctx: Sim.Context }> {
   const { options } = spec;
   const longLived = spec.refreshGrantType
     ? {
@@ -403,11 +392,11 @@ export async function startMetaSimulator(spec: {
       }
     : undefined;
   const clock = options.clock ?? (() => new Date());
-  let ctxRef: SimContext | undefined;
+  let ctxRef: Sim.Context | undefined;
   const tokens = longLived
-    ? new LongLivedTokens(() => ctxRef as SimContext, longLived.ttlSeconds)
+    ? new LongLivedTokens(() => ctxRef as Sim.Context, longLived.ttlSeconds)
     : undefined;
-  const refreshRoutes: SimRoute[] =
+  const refreshRoutes: Sim.Route[] =
     tokens && longLived
       ? [
           {

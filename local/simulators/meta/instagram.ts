@@ -1,17 +1,11 @@
-import {
-  json,
-  type SimContext,
-  type SimError,
-  type SimRequest,
-  type SimResponse,
-  type SimulatedPost,
-} from '../base.ts';
+import { json, type SimError } from '../base.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
   numbered,
   numberedAccounts,
 } from '../setup.ts';
+import type * as Sim from '../sim.ts';
 import {
   Containers,
   carouselChildren,
@@ -169,7 +163,7 @@ export async function startInstagramSimulator(
     },
   );
 
-  function accountOf(req: SimRequest): InstagramSimAccount {
+  function accountOf(req: Sim.Request): InstagramSimAccount {
     const account = tokenAccount(req, accounts, (a) => a.igUserId);
     if (
       req.params.userId !== undefined &&
@@ -186,7 +180,7 @@ export async function startInstagramSimulator(
     return account;
   }
 
-  async function createContainer(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
+  async function createContainer(req: Sim.Request, ctx: Sim.Context): Promise<Sim.Response> {
     const account = accountOf(req);
     const p = graphParams(req);
     const caption = p.caption ?? '';
@@ -243,7 +237,7 @@ export async function startInstagramSimulator(
     return json(200, { id: container.id });
   }
 
-  function publish(req: SimRequest, ctx: SimContext): SimResponse {
+  function publish(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const account = accountOf(req);
     const c = containers.of(graphParams(req).creation_id ?? '', account.igUserId);
     if (!c) throw badParameter('The parameter creation_id is not a container of this account.');
@@ -282,10 +276,10 @@ export async function startInstagramSimulator(
   }
 
   function renderMedia(
-    post: SimulatedPost,
+    post: Sim.Post,
     fields: string[],
     account: InstagramSimAccount,
-    ctx: SimContext,
+    ctx: Sim.Context,
   ): Record<string, unknown> {
     const out: Record<string, unknown> = { id: post.id };
     for (const field of fields) {
@@ -301,7 +295,7 @@ export async function startInstagramSimulator(
     return out;
   }
 
-  function mediaInsights(req: SimRequest, ctx: SimContext): SimResponse {
+  function mediaInsights(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const account = accountOf(req);
     const post = ownPost(ctx, req.params.id ?? '', account.igUserId);
     const data = insightsOf(post, requestedMetrics(req), MEDIA_METRICS, ctx, (metric) =>

@@ -1,6 +1,7 @@
-import { json, type SimContext, type SimRequest, type SimResponse, type SimRoute } from '../base.ts';
+import { json } from '../base.ts';
 import { type ConversationPost, subjectPosts, teamReplies } from '../conversation.ts';
 import { repliesToAccount } from '../conversation-sim.ts';
+import type * as Sim from '../sim.ts';
 import { metaTime, tokenAccount } from './graph.ts';
 
 /**
@@ -39,7 +40,7 @@ function mediaOf(post: ConversationPost, reply?: { to: string; root: string }): 
 }
 
 /** A Graph edge page, newest first: `limit` (≤ 100, default 25), `after` the offset so far. */
-function edgePage(req: SimRequest, items: Media[]): SimResponse {
+function edgePage(req: Sim.Request, items: Media[]): Sim.Response {
   const since = seconds(req.query.get('since'), 0);
   const until = seconds(req.query.get('until'), Number.POSITIVE_INFINITY);
   const limit = Math.min(Number(req.query.get('limit') ?? 25) || 25, 100);
@@ -60,9 +61,9 @@ function edgePage(req: SimRequest, items: Media[]): SimResponse {
   });
 }
 
-export function threadsConversationRoutes(accounts: readonly Account[]): SimRoute[] {
-  const config = (ctx: SimContext) => ctx.audience.config.conversation;
-  const accountOf = (req: SimRequest) => tokenAccount(req, accounts, (a) => a.threadsUserId, /^v1\.0$/);
+export function threadsConversationRoutes(accounts: readonly Account[]): Sim.Route[] {
+  const config = (ctx: Sim.Context) => ctx.audience.config.conversation;
+  const accountOf = (req: Sim.Request) => tokenAccount(req, accounts, (a) => a.threadsUserId, /^v1\.0$/);
 
   return [
     {

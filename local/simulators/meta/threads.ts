@@ -1,12 +1,13 @@
 import twitterText from 'twitter-text';
 import { measureText } from '../../../shared/platforms/rules.ts';
-import { json, type SimContext, type SimRequest, type SimResponse, type SimulatedPost } from '../base.ts';
+import { json } from '../base.ts';
 import {
   type AccountsSimulatorHandle,
   type AccountsSimulatorOptions,
   numbered,
   numberedAccounts,
 } from '../setup.ts';
+import type * as Sim from '../sim.ts';
 import {
   Containers,
   carouselChildren,
@@ -146,7 +147,7 @@ export async function startThreadsSimulator(
     },
   );
 
-  function accountOf(req: SimRequest): ThreadsSimAccount {
+  function accountOf(req: Sim.Request): ThreadsSimAccount {
     const account = tokenAccount(req, accounts, (a) => a.threadsUserId, /^v1\.0$/);
     const userId = req.params.userId;
     if (userId !== undefined && userId !== account.threadsUserId && userId !== 'me') {
@@ -155,7 +156,7 @@ export async function startThreadsSimulator(
     return account;
   }
 
-  async function createContainer(req: SimRequest, ctx: SimContext): Promise<SimResponse> {
+  async function createContainer(req: Sim.Request, ctx: Sim.Context): Promise<Sim.Response> {
     const account = accountOf(req);
     const p = graphParams(req);
     const text = p.text ?? '';
@@ -209,7 +210,7 @@ export async function startThreadsSimulator(
     return json(200, { id: container.id });
   }
 
-  function publish(req: SimRequest, ctx: SimContext): SimResponse {
+  function publish(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const account = accountOf(req);
     const c = containers.of(graphParams(req).creation_id ?? '', account.threadsUserId);
     if (!c || c.isCarouselItem) {
@@ -246,7 +247,7 @@ export async function startThreadsSimulator(
   }
 
   function renderMedia(
-    post: SimulatedPost,
+    post: Sim.Post,
     fields: string[],
     account: ThreadsSimAccount,
   ): Record<string, unknown> {
@@ -264,7 +265,7 @@ export async function startThreadsSimulator(
     return out;
   }
 
-  function mediaInsights(req: SimRequest, ctx: SimContext): SimResponse {
+  function mediaInsights(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const account = accountOf(req);
     const post = ownPost(ctx, req.params.id ?? '', account.threadsUserId);
     return json(200, { data: insightsOf(post, requestedMetrics(req), MEDIA_METRICS, ctx) });

@@ -1,5 +1,6 @@
-import { json, type SimContext, type SimRequest, type SimResponse } from '../base.ts';
+import { json } from '../base.ts';
 import { accountFollowers } from '../history.ts';
+import type * as Sim from '../sim.ts';
 import { invalidMetric, requestedMetrics } from './graph.ts';
 
 /**
@@ -9,10 +10,10 @@ import { invalidMetric, requestedMetrics } from './graph.ts';
  * are not simulated and are refused as unknown.
  */
 export function followersInsights(
-  req: SimRequest,
-  ctx: SimContext,
+  req: Sim.Request,
+  ctx: Sim.Context,
   account: { userId: string; channel: string },
-): SimResponse {
+): Sim.Response {
   const metrics = requestedMetrics(req);
   if (metrics.length === 0) throw invalidMetric('');
   for (const metric of metrics) if (metric !== 'followers_count') throw invalidMetric(metric);
