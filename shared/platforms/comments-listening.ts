@@ -185,10 +185,11 @@ export function answersIn(comments: readonly Listed[]): FoundPost[] {
     }
     return current.id;
   };
+  const roots = new Map(comments.map((c) => [c.id, rootOf(c)]));
   const answers: FoundPost[] = [];
   for (const own of comments) {
     if (!own.ours || !own.parent) continue;
-    const root = rootOf(own);
+    const root = roots.get(own.id) ?? own.parent;
     const parent = byId.get(own.parent);
     // A reply filed under a nested comment of someone else answers that one; one filed under the
     // thread's first comment answers the latest comment by someone else before it in the thread.
@@ -196,7 +197,7 @@ export function answersIn(comments: readonly Listed[]): FoundPost[] {
       parent && !parent.ours && parent.id !== root
         ? parent
         : comments
-            .filter((c) => !c.ours && c.createdAt < own.createdAt && (c.id === root || rootOf(c) === root))
+            .filter((c) => !c.ours && c.createdAt < own.createdAt && roots.get(c.id) === root)
             .reduce<Listed | undefined>((a, b) => (!a || b.createdAt > a.createdAt ? b : a), undefined);
     answers.push({ ...found(own), replyTo: answered?.id ?? own.parent, threadRoot: root });
   }
