@@ -8,6 +8,7 @@ import {
   MemoryCredentialStore,
   noSleep,
   platformError,
+  type RouteHandler,
   routedFetch,
 } from '../platforms/helpers.ts';
 import { makeChannel } from '../support/fixtures.ts';
@@ -104,28 +105,24 @@ describe('Facebook comments as listening', () => {
     new RegExp(`/v27\\.0/${PAGE}/posts\\?`),
     () => json({ data: [{ id: `${PAGE}_1`, created_time: '2027-03-01T08:00:00+0000' }] }),
   ];
+  /** The Page's one post, its comments answered by `comments`. */
+  const pageWith = (comments: RouteHandler) => routedFetch([posts, ['GET', /\/comments\?/, comments]]);
 
   it('names a commenter Graph does not show as unknown, and reads the stream of replies', async () => {
-    const { fetch, calls } = routedFetch([
-      posts,
-      [
-        'GET',
-        /\/comments\?/,
-        () =>
-          json({
-            data: [
-              { id: '1_11', message: 'Hello?', created_time: '2027-03-01T09:00:00+0000' },
-              {
-                id: '1_12',
-                message: 'Hi! How can we help?',
-                created_time: '2027-03-01T09:30:00+0000',
-                from: { id: PAGE, name: 'Pulsecast' },
-                parent: { id: '1_11' },
-              },
-            ],
-          }),
-      ],
-    ]);
+    const { fetch, calls } = pageWith(() =>
+      json({
+        data: [
+          { id: '1_11', message: 'Hello?', created_time: '2027-03-01T09:00:00+0000' },
+          {
+            id: '1_12',
+            message: 'Hi! How can we help?',
+            created_time: '2027-03-01T09:30:00+0000',
+            from: { id: PAGE, name: 'Pulsecast' },
+            parent: { id: '1_11' },
+          },
+        ],
+      }),
+    );
     const adapter = createFacebookListening({ fetch, now: () => NOW, sleep: noSleep });
 
     const inbound = await adapter.inbound(channel, credentials, FROM);
@@ -144,23 +141,18 @@ describe('Facebook comments as listening', () => {
   });
 
   it('reports Graph throttling as rate-limited with its wait, and asks nothing more until the wait is over', async () => {
-    const { fetch, calls } = routedFetch([
-      posts,
-      [
-        'GET',
-        /\/comments\?/,
-        () =>
-          new Response(JSON.stringify({ error: { message: '(#32) Page request limit reached', code: 32 } }), {
-            status: 400,
-            headers: {
-              'content-type': 'application/json',
-              'x-business-use-case-usage': JSON.stringify({
-                [PAGE]: [{ type: 'pages', call_count: 100, estimated_time_to_regain_access: 7 }],
-              }),
-            },
-          }),
-      ],
-    ]);
+    const { fetch, calls } = pageWith(
+      () =>
+        new Response(JSON.stringify({ error: { message: '(#32) Page request limit reached', code: 32 } }), {
+          status: 400,
+          headers: {
+            'content-type': 'application/json',
+            'x-business-use-case-usage': JSON.stringify({
+              [PAGE]: [{ type: 'pages', call_count: 100, estimated_time_to_regain_access: 7 }],
+            }),
+          },
+        }),
+    );
     let now = NOW;
     const adapter = createFacebookListening({ fetch, now: () => now, sleep: noSleep });
 
