@@ -14,9 +14,12 @@ export function adapterFor(platform: Platform): PlatformAdapter {
   return dep('adapterFor', () => adapterRegistry())(platform);
 }
 
-/** The listening adapter of a platform (undefined where listening is not built). */
+/**
+ * The listening adapter of a platform (undefined where listening is not built), on the runtime's
+ * clock: its read windows and throttle waits are in the time the Listener runs in.
+ */
 export function listeningFor(platform: Platform): ListeningAdapter | undefined {
-  return dep('listeningFor', () => listeningRegistry())(platform);
+  return dep('listeningFor', () => listeningRegistry({ now }))(platform);
 }
 
 /** The account reader for a channel's platform. */

@@ -2,6 +2,7 @@
 import { createHash } from 'node:crypto';
 import type { Engagement } from './audience.ts';
 import { json, recentDuplicate, SimError, startSimulator } from './base.ts';
+import { socialActionsComments } from './linkedin-conversation.ts';
 import { networkSize } from './linkedin-followers.ts';
 import {
   type AccountsSimulatorHandle,
@@ -163,16 +164,25 @@ export async function startLinkedInSimulator(
       auth: true,
       handle: (req, ctx) => shareStatistics(req, ctx),
     },
-    {
+    versionedRead('/rest/networkSizes/:urn', networkSize),
+    versionedRead('/rest/socialActions/:urn/comments', socialActionsComments),
+  ];
+
+  /** A GET on a versioned resource, answered for the token's organisation. */
+  function versionedRead(
+    path: string,
+    answer: (req: Sim.Request, ctx: Sim.Context, account: LinkedInSimAccount) => Sim.Response,
+  ): Sim.Route {
+    return {
       method: 'GET',
-      path: '/rest/networkSizes/:urn',
+      path,
       auth: true,
       handle: (req, ctx) => {
         checkVersion(req, ctx);
-        return networkSize(req, ctx, accountOf(req));
+        return answer(req, ctx, accountOf(req));
       },
-    },
-  ];
+    };
+  }
 
   /** Every versioned call must say which version; a sunset one answers 426. */
   function checkVersion(req: Sim.Request, ctx: Sim.Context): void {

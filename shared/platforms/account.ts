@@ -1,6 +1,6 @@
 import type * as z from 'zod';
 import type { Channel, NormalisedMetrics, Platform } from '../domain/index.ts';
-import { type AdapterOptions, type ErrorClassifier, type HttpResponse, PlatformHttp } from './http.ts';
+import { type AdapterOptions, type ErrorClassifier, PlatformHttp } from './http.ts';
 import { type CredentialStore, type PlatformAdapter, PlatformError } from './port.ts';
 import { CredentialSessions, credentialSecrets } from './session.ts';
 
@@ -126,29 +126,13 @@ export function accountReader<C extends object>(
     };
     if (spec.needsSignIn?.(credentials)) await refresh();
     const get: AccountGet = async (url) => {
-      const send = async (): Promise<HttpResponse> => {
-        const target = new URL(url);
-        const headers = spec.authorise(credentials, target);
-        const secrets = credentialSecrets(credentials as Record<string, unknown>);
-        const response = await http.request({ method: 'GET', url: target, headers, secrets });
-        if (response.ok) return response;
-        const error = http.responseError(response, { secrets }, spec.classify);
-        if (
-          error.kind === 'rate-limited' &&
-          error.details.retryAfterSeconds === undefined &&
-          spec.retryAfterSeconds
-        ) {
-          const wait = spec.retryAfterSeconds(response.headers, http.now());
-          throw new PlatformError(error.kind, error.message, { ...error.details, retryAfterSeconds: wait });
-        }
-        throw error;
-      };
+      const send = () => accountRequest(http, spec, credentials, url);
       try {
-        return (await send()).body;
+        return await send();
       } catch (error) {
         if (!(error instanceof PlatformError) || error.kind !== 'auth' || refreshed) throw error;
         await refresh();
-        return (await send()).body;
+        return await send();
       }
     };
     return work(get, credentials);
@@ -174,6 +158,39 @@ export function accountReader<C extends object>(
       );
     },
   };
+}
+
+/**
+ * One GET with the credentials added as the spec adds them, read as JSON. Any answer but a 2xx is
+ * the PlatformError it stands for; a throttle without a Retry-After gets the spec's wait.
+ */
+export async function accountRequest<C extends object>(
+  http: PlatformHttp,
+  spec: Pick<AccountSpec<C>, 'authorise' | 'classify' | 'retryAfterSeconds'>,
+  credentials: C,
+  url: string,
+): Promise<unknown> {
+  const target = new URL(url);
+  const headers = spec.authorise(credentials, target);
+  const secrets = credentialSecrets(credentials as Record<string, unknown>);
+  const response = await http.request({ method: 'GET', url: target, headers, secrets });
+  if (response.ok) return response.body;
+  const error = http.responseError(response, { secrets }, spec.classify);
+  if (
+    error.kind === 'rate-limited' &&
+    error.details.retryAfterSeconds === undefined &&
+    spec.retryAfterSeconds
+  ) {
+    const wait = spec.retryAfterSeconds(response.headers, http.now());
+    const message = `${error.message.replace(/ \(rate limited\)$/, '')} (rate limited; retry in ${wait}s)`;
+    throw new PlatformError(
+      error.kind,
+      message,
+      { ...error.details, retryAfterSeconds: wait },
+      { cause: error },
+    );
+  }
+  throw error;
 }
 
 /** Hashtags in a text, lower case, without `#`. */

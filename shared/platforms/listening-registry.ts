@@ -1,8 +1,10 @@
 import type { Platform } from '../domain/index.ts';
 import { createBlueskyListening } from './bluesky-listening.ts';
 import type { AdapterOptions } from './http.ts';
+import { createLinkedInListening } from './linkedin/listening.ts';
 import type { ListeningAdapter } from './listening.ts';
 import { createMastodonListening } from './mastodon-listening.ts';
+import { createFacebookListening, createInstagramListening } from './meta/comments-listening.ts';
 import { createThreadsListening } from './meta/threads-listening.ts';
 import { createXListening } from './x-listening.ts';
 
@@ -14,6 +16,9 @@ const LISTENING_FACTORIES: Readonly<
   mastodon: createMastodonListening,
   x: createXListening,
   threads: createThreadsListening,
+  linkedin: createLinkedInListening,
+  facebook: createFacebookListening,
+  instagram: createInstagramListening,
 };
 
 /** A resolver that builds each platform's listening adapter once (its sessions live as long). */

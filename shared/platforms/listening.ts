@@ -98,20 +98,27 @@ export const LISTENING_CAPABILITIES: Readonly<Record<Platform, ListeningCapabili
   },
   linkedin: {
     search: notBuilt('LinkedIn offers no public post search'),
-    inbound: notBuilt(
-      'LinkedIn comments need the Community Management API; Pulsecast does not read them yet',
-    ),
-    ownReplies: notBuilt('LinkedIn comments of our organisation are not read by Pulsecast yet'),
+    inbound: {
+      supported: true,
+      note: "comments on the organisation's posts of the last 14 days, read through LinkedIn's Community Management API (permission r_organization_social, a page admin's token); commenters are named by member URN",
+    },
+    ownReplies: { supported: true, note: "the organisation's replies in those comment threads" },
   },
   facebook: {
     search: notBuilt('Facebook offers no public post search'),
-    inbound: notBuilt('comments on Facebook Page posts are not read by Pulsecast yet'),
-    ownReplies: notBuilt("the Page's own comments are not read by Pulsecast yet"),
+    inbound: {
+      supported: true,
+      note: "comments and replies on the Page's posts of the last 14 days (permission pages_read_engagement; pages_read_user_content for commenters' names)",
+    },
+    ownReplies: { supported: true, note: "the Page's replies in those comment threads" },
   },
   instagram: {
     search: notBuilt('Instagram hashtag search (ig_hashtag_search) is not called by Pulsecast yet'),
-    inbound: notBuilt('comments on Instagram media are not read by Pulsecast yet'),
-    ownReplies: notBuilt("the account's own comment replies are not read by Pulsecast yet"),
+    inbound: {
+      supported: true,
+      note: "comments and replies on the account's media of the last 14 days (permission instagram_business_manage_comments); mentions in others' posts are not read",
+    },
+    ownReplies: { supported: true, note: "the account's replies in those comment threads" },
   },
 };
 

@@ -2,6 +2,7 @@ import { json, recentDuplicate } from '../base.ts';
 import { accountFollowers } from '../history.ts';
 import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../setup.ts';
 import type * as Sim from '../sim.ts';
+import { metaCommentsRoutes } from './comments-conversation.ts';
 import {
   badParameter,
   checkGraphVersion,
@@ -120,6 +121,10 @@ export async function startFacebookSimulator(
       auth: true,
       handle: (req, ctx) => postInsights(req, ctx),
     },
+    ...metaCommentsRoutes('facebook', (req) => {
+      const page = tokenAccount(req, pages, (p) => p.pageId);
+      return { id: page.pageId, name: page.name };
+    }),
     { method: 'GET', path: '/:version/', auth: true, handle: (req, ctx) => multipleIds(req, ctx) },
     { method: 'GET', path: '/:version/:id', auth: true, handle: (req, ctx) => readNode(req, ctx) },
   ];

@@ -6,6 +6,7 @@ import {
   numberedAccounts,
 } from '../setup.ts';
 import type * as Sim from '../sim.ts';
+import { metaCommentsRoutes } from './comments-conversation.ts';
 import {
   Containers,
   carouselChildren,
@@ -317,7 +318,13 @@ export async function startInstagramSimulator(
       message: 'There have been too many calls to this Instagram account. Wait a bit and try again.',
       bucType: 'instagram',
     },
-    routes,
+    routes: [
+      ...metaCommentsRoutes('instagram', (req) => {
+        const account = accountOf(req);
+        return { id: account.igUserId, name: account.username };
+      }),
+      ...routes,
+    ],
     accounts: accounts.map((a) => ({ id: a.igUserId, token: a.accessToken })),
     refreshGrantType: 'ig_refresh_token',
     options,
