@@ -100,5 +100,12 @@ describe('FileCredentialStore', () => {
     expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-3' });
     await other.put('local/x-main', { accessToken: 'token-4' });
     expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-4' });
+
+    // Its own refresh, kept at once; then someone else's rewrite in place is still seen.
+    await store.put('local/x-main', { accessToken: 'token-5' });
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-5' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    writeFileSync(path, `${JSON.stringify({ 'local/x-main': { accessToken: 'token-6' } }, null, 2)}\n`);
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-6' });
   });
 });
