@@ -1,3 +1,5 @@
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
 import type { AddressInfo } from 'node:net';
 import {
   CreateTableCommand,
@@ -10,6 +12,8 @@ import { DUE_INDEX, LIST_INDEX, TABLE_KEYS } from '../shared/store/keys.ts';
 
 export interface LocalDynamo {
   endpoint: string;
+  /** dynalite's HTTP server (local/dynamo-in-process.ts calls its request listener directly). */
+  server: Server;
   client: DynamoDBClient;
   tableName: string;
   stop(): Promise<void>;
@@ -27,6 +31,7 @@ export interface LocalDynamoOptions {
  * the same keys and indexes as the CDK data construct (both read them from shared/store/keys.ts).
  */
 export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promise<LocalDynamo> {
+  cacheTableDescriptions();
   const server = dynalite({
     createTableMs: 0,
     updateTableMs: 0,
@@ -50,6 +55,7 @@ export async function startLocalDynamo(options: LocalDynamoOptions = {}): Promis
   await ensureTable(client, tableName);
   return {
     endpoint,
+    server,
     client,
     tableName,
     stop: async () => {
@@ -98,4 +104,77 @@ export async function ensureTable(client: DynamoDBClient, tableName: string): Pr
     await new Promise((resolve) => setTimeout(resolve, 20));
   }
   throw new Error(`local table ${tableName} did not become ACTIVE`);
+}
+
+type Callback = (error: unknown, value?: unknown) => void;
+interface TableDb {
+  get(key: string, callback: Callback): void;
+  put(key: string, value: unknown, callback?: Callback): void;
+  del(key: string, callback?: Callback): void;
+  batch(operations: unknown[], callback?: Callback): void;
+}
+let tableCacheInstalled = false;
+
+/**
+ * dynalite reads the table's description from LevelDB before every request (a trip to the disk
+ * thread pool and a JSON decode, about a tenth of each call), though it changes only when a table
+ * is created, updated or deleted. Every store dynalite creates from here on keeps the description
+ * it last read, as JSON text, and forgets it whenever anything is written to its table list (a
+ * read that overlapped such a write is not kept). Each read still gets a fresh object, on a later
+ * turn of the event loop, as from LevelDB. dynalite is pinned (package.json); should a version
+ * not have the parts this relies on (`dynalite/db`'s `create` returning a store with a `tableDb`),
+ * nothing is changed and every read goes to LevelDB as before.
+ */
+function cacheTableDescriptions(): void {
+  if (tableCacheInstalled) return;
+  tableCacheInstalled = true;
+  const db = createRequire(import.meta.url)('dynalite/db') as { create?: unknown };
+  const create = db.create;
+  if (typeof create !== 'function') return;
+  db.create = (...args: unknown[]) => {
+    const store = create(...args) as { tableDb?: Partial<TableDb> };
+    const tableDb = store?.tableDb;
+    if (tableDb?.get && tableDb.put && tableDb.del && tableDb.batch) cacheReads(tableDb as TableDb);
+    return store;
+  };
+}
+
+function cacheReads(tableDb: TableDb): void {
+  const { get, put, del, batch } = tableDb;
+  const cache = new Map<string, string>();
+  let writes = 0;
+  const written = () => {
+    writes++;
+    cache.clear();
+  };
+  const after =
+    (callback?: Callback): Callback =>
+    (error, value) => {
+      written();
+      callback?.(error, value);
+    };
+  tableDb.get = (key, callback) => {
+    const hit = cache.get(key);
+    if (hit !== undefined) {
+      setImmediate(callback, null, JSON.parse(hit));
+      return;
+    }
+    const before = writes;
+    get.call(tableDb, key, (error, value) => {
+      if (!error && value !== undefined && before === writes) cache.set(key, JSON.stringify(value));
+      callback(error, value);
+    });
+  };
+  tableDb.put = (key, value, callback) => {
+    written();
+    put.call(tableDb, key, value, after(callback));
+  };
+  tableDb.del = (key, callback) => {
+    written();
+    del.call(tableDb, key, after(callback));
+  };
+  tableDb.batch = (operations, callback) => {
+    written();
+    batch.call(tableDb, operations, after(callback));
+  };
 }

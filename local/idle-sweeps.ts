@@ -34,6 +34,8 @@ export class IdleSweeps {
   readonly #store: PostStore;
   readonly #running: () => boolean;
   #earliest: Map<DueKind, number> | undefined;
+  /** The Listener's settings were read and there were none, and nothing was written since. */
+  #nothingListened = false;
   /** Bumped by every table write: a read that raced a write is not cached. */
   #writes = 0;
   skipped = 0;
@@ -48,6 +50,21 @@ export class IdleSweeps {
   tableWritten(): void {
     this.#writes++;
     this.#earliest = undefined;
+    this.#nothingListened = false;
+  }
+
+  /**
+   * Whether a Listener firing has anything to listen for: `readSettings` (the table read the
+   * Listener would start with) finds settings. That there are none is trusted, like the due index,
+   * until anything writes to the table, so an idle day is not 288 reads of the same absent item.
+   */
+  async listening(readSettings: () => Promise<unknown>): Promise<boolean> {
+    if (this.#nothingListened) return false;
+    const writes = this.#writes;
+    const settings = await readSettings();
+    if (settings) return true;
+    if (writes === this.#writes) this.#nothingListened = true;
+    return false;
   }
 
   /** Whether the firing of `stateMachine` at `instantMs` has anything to do. */

@@ -28,6 +28,7 @@ import { VirtualClock } from './clock.ts';
 import { functionEntries, stateMachineArn } from './cloudformation/template.ts';
 import { DurationError, parseDuration } from './duration.ts';
 import { startLocalDynamo } from './dynamo.ts';
+import { InProcessDynaliteHandler } from './dynamo-in-process.ts';
 import { LocalEventBus } from './events/bus.ts';
 import { putEventsRoute } from './events/put-events.ts';
 import { schedulesFrom, startSchedules } from './events/schedules.ts';
@@ -130,7 +131,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   // The AWS SDK's own variable: whatever DynamoDB call is left to the SDK's defaults (a Step
   // Functions DynamoDB task) reaches dynalite, not AWS. Pulsecast's own code gets its table below.
   process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
-  const tableClient = dynamoClient({ endpoint: dynamo.endpoint, unsigned: true });
+  const tableClient = dynamoClient({
+    endpoint: dynamo.endpoint,
+    unsigned: true,
+    requestHandler: new InProcessDynaliteHandler(dynamo.server),
+  });
   // Every write tells the idle-sweep skipper that the due index may have changed.
   const writes = { onWrite: () => {} };
   notifyWrites(tableClient, () => writes.onWrite());
@@ -162,8 +167,11 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const charts = new FileChartHost(join(outboxDir, 'charts'), () => localApiUrl);
 
   // The deployable definitions, synthesized here (bundling skipped: the handlers run from source).
+  // Without the CDK's built-in CloudFormation validation: it only reports (as warnings, into the
+  // cloud assembly) and was about half of start-up; `cdk synth` still runs it before a deploy.
   const { stack } = createPulsecastApp({
     nag: false,
+    builtinCloudFormationValidation: false,
     context: { 'aws:cdk:bundling-stacks': [], ...localNotifyContext(env) },
   });
   const template = Template.fromStack(stack).toJSON();
@@ -285,7 +293,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       const start = () => runners.get(schedule.target.logicalId)?.start(schedule.input ?? {});
       // Fast-forwarding, a Listener with nothing to listen for would only read that it has none.
       if (idleSweeps && schedule.target.logicalId === listenerId)
-        return listening.getListeningSettings().then((settings) => settings && start());
+        return idleSweeps.listening(() => listening.getListeningSettings()).then((due) => due && start());
       if (idleSweeps)
         return idleSweeps.due(schedule.target.logicalId, at.getTime()).then((due) => due && start());
       start();

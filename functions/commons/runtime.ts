@@ -1,4 +1,4 @@
-import { DynamoDBClient } from '@aws-sdk/client-dynamodb';
+import { DynamoDBClient, type DynamoDBClientConfig } from '@aws-sdk/client-dynamodb';
 import { type ChannelPolicy, channelPolicyFrom } from '../../shared/channels.ts';
 import type { Platform } from '../../shared/domain/index.ts';
 import { EventBridgePublisher } from '../../shared/eventbridge.ts';
@@ -109,10 +109,18 @@ export const now = (): Date => dep('now', () => () => new Date())();
  * request signing: dynalite does not check signatures, and signing every request of thousands of
  * simulated executions is a tenth of local mode's time (docs/adr/0006-unsigned-local-dynalite.md).
  */
-export function dynamoClient(options: { endpoint?: string; unsigned?: boolean } = {}): DynamoDBClient {
+export function dynamoClient(
+  options: {
+    endpoint?: string;
+    unsigned?: boolean;
+    /** Local mode: hand requests to dynalite in-process (local/dynamo-in-process.ts). */
+    requestHandler?: DynamoDBClientConfig['requestHandler'];
+  } = {},
+): DynamoDBClient {
   if (!options.unsigned) return new DynamoDBClient(options.endpoint ? { endpoint: options.endpoint } : {});
   return new DynamoDBClient({
     ...(options.endpoint ? { endpoint: options.endpoint } : {}),
+    ...(options.requestHandler ? { requestHandler: options.requestHandler } : {}),
     signer: {
       sign: async (request) => {
         // dynalite only checks that a well-formed SigV4 header is there.

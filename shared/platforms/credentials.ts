@@ -1,4 +1,5 @@
-import { readFile, rename, writeFile } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
+import { open, readFile, rename, stat } from 'node:fs/promises';
 import {
   GetSecretValueCommand,
   PutSecretValueCommand,
@@ -71,15 +72,46 @@ export class SecretsManagerCredentialStore implements CredentialStore {
   }
 }
 
-/** Local mode: credentials in one JSON file keyed by `secretRef` (`PULSECAST_SECRETS_FILE`). */
+const versionOf = (info: Stats) => `${info.ino}:${info.size}:${info.mtimeMs}:${info.ctimeMs}`;
+
+/** How recently modified a secrets file must not be for its contents to be kept (see below). */
+const RACY_MS = 100;
+
+/**
+ * Local mode: credentials in one JSON file keyed by `secretRef` (`PULSECAST_SECRETS_FILE`). The
+ * file is read again only when it changed (another inode, size or modification time): every
+ * publish, health check and metrics read asks for credentials, and a simulated month asks
+ * thousands of times; a `stat` is one trip to the disk thread pool where a read is four. A file
+ * modified in the last 100 ms by someone else is not kept: file times are coarse (a few ms), so a
+ * write that soon after could leave the same size and time behind. What the store itself wrote
+ * (token refreshes, once an hour or more often in a fast-forward) is kept at once, under the
+ * times of its own new file.
+ */
 export class FileCredentialStore implements CredentialStore {
+  private cached?: { version: string; all: Readonly<Record<string, unknown>>; own?: boolean };
+
   constructor(private readonly path: string) {}
 
-  private async readAll(): Promise<Record<string, unknown>> {
+  private async readAll(): Promise<Readonly<Record<string, unknown>>> {
+    let version: string | undefined;
     try {
+      const statedAt = Date.now();
+      const info = await stat(this.path);
+      const current = versionOf(info);
+      if (this.cached?.version === current && this.cached.own) return this.cached.all;
+      if (Math.max(info.mtimeMs, info.ctimeMs) < statedAt - RACY_MS) version = current;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
+      throw error;
+    }
+    if (version !== undefined && this.cached?.version === version) return this.cached.all;
+    try {
+      // Read after the stat: a change in between is seen by the next call's stat.
       const value: unknown = JSON.parse(await readFile(this.path, 'utf8'));
-      if (typeof value === 'object' && value !== null && !Array.isArray(value))
+      if (typeof value === 'object' && value !== null && !Array.isArray(value)) {
+        this.cached = version === undefined ? undefined : { version, all: value as Record<string, unknown> };
         return value as Record<string, unknown>;
+      }
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') return {};
       throw new Error(`the secrets file ${this.path} is not valid JSON`);
@@ -94,10 +126,16 @@ export class FileCredentialStore implements CredentialStore {
   }
 
   async put(secretRef: string, credentials: Credentials): Promise<void> {
-    const all = await this.readAll();
-    all[secretRef] = credentials;
+    const all = { ...(await this.readAll()), [secretRef]: credentials };
     const temporary = `${this.path}.tmp`;
-    await writeFile(temporary, `${JSON.stringify(all, null, 2)}\n`, { mode: 0o600 });
-    await rename(temporary, this.path);
+    const file = await open(temporary, 'w', 0o600);
+    try {
+      await file.writeFile(`${JSON.stringify(all, null, 2)}\n`);
+      await rename(temporary, this.path);
+      // Stated through the open file, after the rename: this store's own file, whatever came after.
+      this.cached = { version: versionOf(await file.stat()), all, own: true };
+    } finally {
+      await file.close();
+    }
   }
 }

@@ -57,4 +57,38 @@ describe('IdleSweeps', () => {
     expect(await idle.due('Collector', at('2027-02-01T10:15:00.000Z'))).toBe(true);
     expect(await idle.due('Dispatcher', at('2027-02-01T10:16:00.000Z'))).toBe(false);
   });
+
+  it('trusts that nothing is listened for until the table is written, and asks again after', async () => {
+    const idle = new IdleSweeps(sweeps, new MemoryStore(), () => false);
+    let settings: object | undefined;
+    let reads = 0;
+    const read = async () => {
+      reads++;
+      return settings;
+    };
+
+    expect(await idle.listening(read)).toBe(false);
+    expect(await idle.listening(read)).toBe(false);
+    expect(reads).toBe(1);
+
+    settings = { brand: 'Pulsecast' };
+    idle.tableWritten();
+    expect(await idle.listening(read)).toBe(true);
+    expect(await idle.listening(read)).toBe(true);
+    expect(reads).toBe(3);
+  });
+
+  it('does not keep a "nothing listened for" read that a write overlapped', async () => {
+    const idle = new IdleSweeps(sweeps, new MemoryStore(), () => false);
+    let reads = 0;
+    const racing = async () => {
+      reads++;
+      idle.tableWritten(); // a write lands while the read is in flight
+      return undefined;
+    };
+
+    expect(await idle.listening(racing)).toBe(false);
+    expect(await idle.listening(racing)).toBe(false);
+    expect(reads).toBe(2);
+  });
 });

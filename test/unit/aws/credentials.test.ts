@@ -74,4 +74,38 @@ describe('FileCredentialStore', () => {
     expect(statSync(path).mode & 0o077).toBe(0);
     await expect(store.get('local/other')).rejects.toBeInstanceOf(CredentialsError);
   });
+
+  it('sees every change to the file, however soon and however small, though it reads it only when it changed', async () => {
+    const path = join(mkdtempSync(join(tmpdir(), 'secrets-')), 'secrets.json');
+    const write = (token: string) =>
+      writeFileSync(path, JSON.stringify({ 'local/x-main': { accessToken: token } }));
+    const store = new FileCredentialStore(path);
+    const other = new FileCredentialStore(path);
+
+    // Written just now: a same-size rewrite right after a read can carry the same file times.
+    write('token-1');
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-1' });
+    write('token-2');
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-2' });
+
+    // Settled: the contents are kept, and a rewrite in place (same size) is still seen.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-2' });
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-2' });
+    write('token-3');
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-3' });
+
+    // Another store (another function) refreshing the token.
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-3' });
+    await other.put('local/x-main', { accessToken: 'token-4' });
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-4' });
+
+    // Its own refresh, kept at once; then someone else's rewrite in place is still seen.
+    await store.put('local/x-main', { accessToken: 'token-5' });
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-5' });
+    await new Promise((resolve) => setTimeout(resolve, 150));
+    writeFileSync(path, `${JSON.stringify({ 'local/x-main': { accessToken: 'token-6' } }, null, 2)}\n`);
+    expect(await store.get('local/x-main')).toEqual({ accessToken: 'token-6' });
+  });
 });
