@@ -15,12 +15,8 @@ const time = simulatorPerTest(
   async () => {
     sim = await startThreadsSimulator({ clock, mediaProcessingPolls: 2 });
     channel = platformChannel('threads', { apiBaseUrl: sim.url });
-    const account = sim.accounts[0] as ThreadsSimulatorHandle['accounts'][number];
-    store = new MemoryCredentials({
-      threadsUserId: account.threadsUserId,
-      accessToken: account.accessToken,
-      expiresAt: afterStart(30 * 24),
-    });
+    const { threadsUserId, accessToken } = sim.accounts[0] as ThreadsSimulatorHandle['accounts'][number];
+    store = new MemoryCredentials({ threadsUserId, accessToken, expiresAt: afterStart(30 * 24) });
   },
   () => sim,
 );
