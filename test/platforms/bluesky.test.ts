@@ -318,6 +318,8 @@ describe('Bluesky adapter', () => {
     /** One adapter per test, as one warm container would keep it. */
     let built: ReturnType<typeof createBlueskyAdapter>;
     const adapter = () => built;
+    /** An adapter that gives up after 300 ms, for answers the simulator holds back. */
+    const impatient = () => createBlueskyAdapter({ now: clock, timeoutMs: 300 });
 
     beforeEach(async () => {
       built = createBlueskyAdapter({ now: clock, sleep: noSleep, timeoutMs: 2000 });
@@ -452,12 +454,7 @@ describe('Bluesky adapter', () => {
 
       sim.setFaults({ timeoutAfterAccept: { count: 1, path: '/xrpc/com.atproto.repo.createRecord' } });
       const timeout = await platformError(() =>
-        createBlueskyAdapter({ now: clock, timeoutMs: 300 }).publish(
-          lost,
-          simChannel(),
-          credentials,
-          CONTEXT,
-        ),
+        impatient().publish(lost, simChannel(), credentials, CONTEXT),
       );
       sim.setFaults({ serverError: { count: 1, path: '/xrpc/com.atproto.repo.createRecord' } });
       const fiveHundred = await platformError(() =>

@@ -241,6 +241,8 @@ describe('Mastodon adapter', () => {
     const clock = () => now;
     const simChannel = () => platformChannel('mastodon', { apiBaseUrl: sim.url });
     const adapter = () => createMastodonAdapter({ now: clock, sleep: noSleep, timeoutMs: 2000 });
+    /** An adapter that gives up after 300 ms, for answers the simulator holds back. */
+    const impatient = () => createMastodonAdapter({ now: clock, timeoutMs: 300 });
 
     beforeEach(async () => {
       now = new Date('2026-12-08T09:30:00.000Z');
@@ -301,14 +303,7 @@ describe('Mastodon adapter', () => {
       const context = { idempotencyKey: 'pulsecast:retried' };
       sim.setFaults({ timeoutAfterAccept: { count: 1, path: '/api/v1/statuses' } });
 
-      const lost = await platformError(() =>
-        createMastodonAdapter({ now: clock, timeoutMs: 300 }).publish(
-          post,
-          simChannel(),
-          credentials,
-          context,
-        ),
-      );
+      const lost = await platformError(() => impatient().publish(post, simChannel(), credentials, context));
       const retried = await adapter().publish(post, simChannel(), credentials, context);
 
       const creates = sim.requests.filter((r) => r.method === 'POST' && r.path === '/api/v1/statuses');
@@ -378,14 +373,7 @@ describe('Mastodon adapter', () => {
       expect(await adapter().lookup?.(post, simChannel(), credentials)).toBeUndefined();
 
       sim.setFaults({ timeoutAfterAccept: { count: 1, path: '/api/v1/statuses' } });
-      await platformError(() =>
-        createMastodonAdapter({ now: clock, timeoutMs: 300 }).publish(
-          post,
-          simChannel(),
-          credentials,
-          CONTEXT,
-        ),
-      );
+      await platformError(() => impatient().publish(post, simChannel(), credentials, CONTEXT));
 
       expect((await adapter().lookup?.(post, simChannel(), credentials))?.platformPostId).toBe(
         sim.posts[0]?.id,

@@ -1,30 +1,34 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { type LinkedInSimulatorHandle, startLinkedInSimulator } from '../../local/simulators/linkedin.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createLinkedInAdapter } from '../../shared/platforms/linkedin/adapter.ts';
 import type { Credentials } from '../../shared/platforms/port.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
-import { failure, HOUR, leakWatch, MemoryCredentials, publisher, START, TestClock } from './support.ts';
+import {
+  afterStart,
+  failure,
+  HOUR,
+  leakWatch,
+  MemoryCredentials,
+  publisher,
+  START,
+  simulatorPerTest,
+} from './support.ts';
 
 // The LinkedIn adapter publishing to and measuring from its simulator, through the real code
 // path (HTTP on 127.0.0.1, virtual time).
 
-const time = new TestClock();
-const clock = time.clock;
-
 let sim: LinkedInSimulatorHandle;
 let channel: Channel;
 
-beforeEach(async () => {
-  time.reset();
-  sim = await startLinkedInSimulator({ clock, videoProcessingPolls: 2 });
-  channel = platformChannel('linkedin', { apiBaseUrl: sim.url });
-});
-
-afterEach(async () => {
-  await sim.stop();
-  vi.restoreAllMocks();
-});
+const time = simulatorPerTest(
+  async () => {
+    sim = await startLinkedInSimulator({ clock, videoProcessingPolls: 2 });
+    channel = platformChannel('linkedin', { apiBaseUrl: sim.url });
+  },
+  () => sim,
+);
+const clock = time.clock;
 
 function account() {
   return sim.accounts[0] as LinkedInSimulatorHandle['accounts'][number];
@@ -37,7 +41,7 @@ function credentials(overrides: Partial<Credentials> = {}): MemoryCredentials {
     refreshToken: a.refreshToken,
     clientId: a.clientId,
     clientSecret: a.clientSecret,
-    expiresAt: new Date(START.getTime() + 50 * 24 * HOUR).toISOString(),
+    expiresAt: afterStart(50 * 24),
     organizationUrn: `urn:li:organization:${a.organizationId}`,
     ...overrides,
   });

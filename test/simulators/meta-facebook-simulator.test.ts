@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type FacebookSimulatorHandle,
   startFacebookSimulator,
@@ -6,30 +6,25 @@ import {
 import type { Channel } from '../../shared/domain/index.ts';
 import { createFacebookAdapter } from '../../shared/platforms/meta/facebook.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
-import { failure, leakWatch, MemoryCredentials, publisher, TestClock } from './support.ts';
+import { failure, leakWatch, MemoryCredentials, publisher, simulatorPerTest } from './support.ts';
 
 // The Facebook Pages adapter publishing to and measuring from its simulator, through the real
 // code path (HTTP on 127.0.0.1, virtual time).
-
-const time = new TestClock();
-const clock = time.clock;
 
 let sim: FacebookSimulatorHandle;
 let channel: Channel;
 let store: MemoryCredentials;
 
-beforeEach(async () => {
-  time.reset();
-  sim = await startFacebookSimulator({ clock });
-  channel = platformChannel('facebook', { apiBaseUrl: sim.url });
-  const page = sim.pages[0] as FacebookSimulatorHandle['pages'][number];
-  store = new MemoryCredentials({ pageId: page.pageId, pageAccessToken: page.pageAccessToken });
-});
-
-afterEach(async () => {
-  await sim.stop();
-  vi.restoreAllMocks();
-});
+const time = simulatorPerTest(
+  async () => {
+    sim = await startFacebookSimulator({ clock });
+    channel = platformChannel('facebook', { apiBaseUrl: sim.url });
+    const page = sim.pages[0] as FacebookSimulatorHandle['pages'][number];
+    store = new MemoryCredentials({ pageId: page.pageId, pageAccessToken: page.pageAccessToken });
+  },
+  () => sim,
+);
+const clock = time.clock;
 
 function adapter(timeoutMs?: number) {
   return createFacebookAdapter({ now: clock, ...(timeoutMs ? { timeoutMs } : {}) });

@@ -1,4 +1,4 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import {
   type InstagramSimulatorHandle,
   type InstagramSimulatorOptions,
@@ -7,13 +7,10 @@ import {
 import type { Channel } from '../../shared/domain/index.ts';
 import { createInstagramAdapter } from '../../shared/platforms/meta/instagram.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
-import { failure, HOUR, leakWatch, MemoryCredentials, publisher, START, TestClock } from './support.ts';
+import { afterStart, failure, leakWatch, MemoryCredentials, publisher, simulatorPerTest } from './support.ts';
 
 // The Instagram adapter publishing to and measuring from its simulator, through the real code
 // path (containers, polling, media_publish over HTTP on 127.0.0.1, virtual time).
-
-const time = new TestClock();
-const clock = time.clock;
 
 let sim: InstagramSimulatorHandle;
 let channel: Channel;
@@ -22,24 +19,13 @@ let store: MemoryCredentials;
 async function start(options: InstagramSimulatorOptions = {}) {
   sim = await startInstagramSimulator({ clock, videoProcessingPolls: 2, ...options });
   channel = platformChannel('instagram', { apiBaseUrl: sim.url });
-  const account = sim.accounts[0] as InstagramSimulatorHandle['accounts'][number];
+  const { igUserId, accessToken } = sim.accounts[0] as InstagramSimulatorHandle['accounts'][number];
   // The starting token is 30 days old: it expires in 30 days.
-  store = new MemoryCredentials({
-    igUserId: account.igUserId,
-    accessToken: account.accessToken,
-    expiresAt: new Date(START.getTime() + 30 * 24 * HOUR).toISOString(),
-  });
+  store = new MemoryCredentials({ igUserId, accessToken, expiresAt: afterStart(30 * 24) });
 }
 
-beforeEach(async () => {
-  time.reset();
-  await start();
-});
-
-afterEach(async () => {
-  await sim.stop();
-  vi.restoreAllMocks();
-});
+const time = simulatorPerTest(start, () => sim);
+const clock = time.clock;
 
 function adapter(timeoutMs?: number, processingBudgetMs?: number) {
   return createInstagramAdapter({
@@ -75,7 +61,7 @@ describe('Instagram adapter ↔ simulator', () => {
     expect(image.platformUrl).toBe(sim.posts[0]?.url);
     expect(carousel.rateLimit).toEqual({
       remaining: 47,
-      resetAt: new Date(START.getTime() + 24 * HOUR).toISOString(),
+      resetAt: afterStart(24),
     });
     // The reel was IN_PROGRESS twice before it could be published.
     const polls = sim.requests.filter((r) => r.method === 'GET' && r.query.fields === 'status_code,status');

@@ -1,35 +1,26 @@
-import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { startThreadsSimulator, type ThreadsSimulatorHandle } from '../../local/simulators/meta/threads.ts';
 import type { Channel } from '../../shared/domain/index.ts';
 import { createThreadsAdapter } from '../../shared/platforms/meta/threads.ts';
 import { makePost, platformChannel } from '../support/fixtures.ts';
-import { failure, HOUR, leakWatch, MemoryCredentials, publisher, START, TestClock } from './support.ts';
+import { afterStart, failure, leakWatch, MemoryCredentials, publisher, simulatorPerTest } from './support.ts';
 
 // The Threads adapter publishing to and measuring from its simulator, through the real code path.
-
-const time = new TestClock();
-const clock = time.clock;
 
 let sim: ThreadsSimulatorHandle;
 let channel: Channel;
 let store: MemoryCredentials;
 
-beforeEach(async () => {
-  time.reset();
-  sim = await startThreadsSimulator({ clock, mediaProcessingPolls: 2 });
-  channel = platformChannel('threads', { apiBaseUrl: sim.url });
-  const account = sim.accounts[0] as ThreadsSimulatorHandle['accounts'][number];
-  store = new MemoryCredentials({
-    threadsUserId: account.threadsUserId,
-    accessToken: account.accessToken,
-    expiresAt: new Date(START.getTime() + 30 * 24 * HOUR).toISOString(),
-  });
-});
-
-afterEach(async () => {
-  await sim.stop();
-  vi.restoreAllMocks();
-});
+const time = simulatorPerTest(
+  async () => {
+    sim = await startThreadsSimulator({ clock, mediaProcessingPolls: 2 });
+    channel = platformChannel('threads', { apiBaseUrl: sim.url });
+    const { threadsUserId, accessToken } = sim.accounts[0] as ThreadsSimulatorHandle['accounts'][number];
+    store = new MemoryCredentials({ threadsUserId, accessToken, expiresAt: afterStart(30 * 24) });
+  },
+  () => sim,
+);
+const clock = time.clock;
 
 function adapter(timeoutMs?: number) {
   return createThreadsAdapter({ now: clock, sleep: async () => {}, ...(timeoutMs ? { timeoutMs } : {}) });

@@ -1,4 +1,5 @@
-import { expect } from 'vitest';
+import { afterEach, beforeEach, expect, vi } from 'vitest';
+import type { SimulatorHandle } from '../../local/simulators/sim-types.ts';
 import type { Channel, Post } from '../../shared/domain/index.ts';
 import {
   type CredentialStore,
@@ -46,6 +47,30 @@ export class TestClock {
   advance(ms: number): void {
     this.now = new Date(this.now.getTime() + ms);
   }
+}
+
+/**
+ * A simulator per test, in virtual time: before each test the returned clock goes back to START
+ * and `start()` starts the file's simulator (setting what the file keeps of it: its channel, its
+ * credentials); after it, the simulator `running()` names (a test may have restarted it) stops and
+ * mocks are restored.
+ */
+export function simulatorPerTest(start: () => Promise<void>, running: () => SimulatorHandle): TestClock {
+  const time = new TestClock();
+  beforeEach(async () => {
+    time.reset();
+    await start();
+  });
+  afterEach(async () => {
+    await running().stop();
+    vi.restoreAllMocks();
+  });
+  return time;
+}
+
+/** The ISO time `hours` after START. */
+export function afterStart(hours: number): string {
+  return new Date(START.getTime() + hours * HOUR).toISOString();
 }
 
 /** The PlatformError a call fails with (and that it fails with one). */
