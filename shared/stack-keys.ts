@@ -1,4 +1,5 @@
 import { createHmac } from 'node:crypto';
+import { KeyNotSetError } from './errors.ts';
 
 /**
  * The fields of the stack's one generated secret, `Keys` (infra/constructs/secrets.ts): one JSON
@@ -39,8 +40,8 @@ export function parseKeyReference(reference: string): { secretId: string; field?
 }
 
 /**
- * The key in `field` of the secret's JSON string (or derived from its root). Errors name the
- * secret and the field, never a value.
+ * The key in `field` of the secret's JSON string (or derived from its root). Errors say `where`
+ * and the field, never a value; a key put in by hand that is missing is a {@link KeyNotSetError}.
  */
 export function keyFromSecretString(secretString: string, field: string, where: string): string {
   let fields: Record<string, unknown>;
@@ -55,9 +56,9 @@ export function keyFromSecretString(secretString: string, field: string, where: 
   if (DERIVED.has(field) && typeof root === 'string' && root.length >= 32) {
     return createHmac('sha256', root).update(`pulsecast/${field}`).digest('hex');
   }
-  throw new Error(
-    DERIVED.has(field)
-      ? `${where} has neither "${field}" nor a "${ROOT_FIELD}" of at least 32 characters`
-      : `${where} has no "${field}" yet: put its value in that field`,
-  );
+  if (DERIVED.has(field)) {
+    throw new Error(`${where} has neither "${field}" nor a "${ROOT_FIELD}" of at least 32 characters`);
+  }
+  // Safe to show a caller: it names a field, neither the secret nor a value.
+  throw new KeyNotSetError(`${where} has no "${field}" yet: put its value in that field`);
 }

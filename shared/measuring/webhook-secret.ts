@@ -34,7 +34,7 @@ export class SecretsManagerWebhookSecret implements WebhookSecret {
     const result = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
     const text = result.SecretString?.trim();
     if (!text) throw new Error(`${this.what} ${secretId} holds no string`);
-    const value = field ? keyFromSecretString(text, field, `${this.what}'s secret ${secretId}`) : text;
+    const value = field ? keyFromSecretString(text, field, `the stack's Keys secret (${this.what})`) : text;
     this.cached = { value, at: this.clock() };
     return value;
   }

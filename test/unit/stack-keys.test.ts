@@ -2,6 +2,7 @@ import { createHmac } from 'node:crypto';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterEach, describe, expect, it } from 'vitest';
+import { KeyNotSetError } from '../../shared/errors.ts';
 import { SecretsManagerWebhookSecret } from '../../shared/measuring/webhook-secret.ts';
 import { keyFromSecretString, keyReference, parseKeyReference, STACK_KEYS } from '../../shared/stack-keys.ts';
 
@@ -37,8 +38,9 @@ describe('the stack keys secret', () => {
   it('never derives a key someone outside must hold: Slack’s and the shop’s are refused until put in, without quoting the secret', () => {
     const json = JSON.stringify({ root: ROOT });
     for (const field of [STACK_KEYS.slackSigning, STACK_KEYS.conversionsWebhook]) {
-      const read = () => keyFromSecretString(json, field, 'the Slack signing secret’s secret Keys');
-      expect(read).toThrow(`has no "${field}" yet: put its value in that field`);
+      const read = () => keyFromSecretString(json, field, 'Keys');
+      expect(read).toThrow(KeyNotSetError);
+      expect(read).toThrow(`Keys has no "${field}" yet: put its value in that field`);
       expect(read).not.toThrow(ROOT);
     }
     expect(
