@@ -6,6 +6,7 @@ import { holdsOnce, postsHeldEvents, screenCandidates } from '../holds/gate.ts';
 import type { HoldStore } from '../store/holds.ts';
 import { DUE_KINDS } from '../store/keys.ts';
 import type { PostStore } from '../store/posts.ts';
+import { forEachConcurrent } from '../store/retry.ts';
 
 /**
  * The Dispatcher runs every minute and claims what falls due before the next run starts: the
@@ -23,6 +24,8 @@ export const LEASE_MS = 6 * 60_000;
  * Dispatcher right away (see the publishing construct), so a burst spreads over parallel runs.
  */
 export const CLAIM_LIMIT = 1_500;
+/** Claim writes one Claim step has in flight at once. */
+export const CLAIM_CONCURRENCY = 16;
 /** Posts one Map iteration publishes together (same second). */
 export const BATCH_SIZE = 25;
 
@@ -101,10 +104,12 @@ async function claimUnheld(
     });
     const screened = await screenCandidates(page.items, { store, holds, now, executionId });
     held.push(...screened.held);
-    for (const candidate of screened.free) {
+    // Claims are independent conditional writes, so they go out side by side: a minute's run
+    // claims no earlier than the minute before, and a burst's claim must not eat that lead.
+    await forEachConcurrent(screened.free, CLAIM_CONCURRENCY, async (candidate) => {
       const post = await claimOne(candidate, executionId, now, store);
       if (post) claimed.push(post);
-    }
+    });
     cursor = page.nextCursor;
     if (claimed.length >= limit && cursor) more = true;
   } while (cursor && claimed.length < limit);
