@@ -13,6 +13,15 @@ import { runApart, serveApart } from './apart.ts';
 export const GENERATED_START = Date.parse('2027-03-01T00:00:00.000Z');
 
 /**
+ * Local mode starts this long after {@link GENERATED_START}, so its rate schedules (the
+ * Dispatcher's every minute) fire at :30 while the generated posts fall on whole minutes.
+ * EventBridge Scheduler starts a run anywhere in its minute (60-second precision), so half a
+ * minute is the expected time from a run to the whole minute after it: the Express time a post
+ * waits for (a cost figure) is then the expected one, neither the best case (:00) nor the worst.
+ */
+export const SCHEDULE_PHASE_MS = 30_000;
+
+/**
  * A calendar of `posts` posts over `days` days on the given channels: spread unevenly (a
  * pseudo-random minute from a fixed seed, so two runs get the same calendar), a few sharing a
  * minute, every third with a link.
@@ -72,7 +81,7 @@ export async function playGenerated(options: GeneratedRunOptions): Promise<Gener
     port: 0,
     dataDir,
     clockMode: 'manual',
-    start: GENERATED_START,
+    start: GENERATED_START + SCHEDULE_PHASE_MS,
     skipIdleSweeps: options.skipIdleSweeps,
   });
   try {

@@ -1,4 +1,5 @@
 import { CfnOutput, RemovalPolicy, Stack, type StackProps, Tags } from 'aws-cdk-lib';
+import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type { Construct } from 'constructs';
 import { PulsecastApi } from './constructs/api.ts';
 import { PulsecastApproving } from './constructs/approving.ts';
@@ -20,6 +21,7 @@ import {
   PulsecastObservability,
 } from './constructs/observability.ts';
 import { PulsecastPublishing } from './constructs/publishing.ts';
+import { stackKeysSecret } from './constructs/secrets.ts';
 
 /** Props of {@link PulsecastStack}. */
 export interface PulsecastStackProps extends StackProps {
@@ -80,6 +82,8 @@ export class PulsecastStack extends Stack {
   public readonly listening: PulsecastListening;
   public readonly approving: PulsecastApproving;
   public readonly auditing: PulsecastAuditing;
+  /** The stack's own HMAC keys, one JSON field each (constructs/secrets.ts). */
+  public readonly keys: secretsmanager.Secret;
 
   constructor(scope: Construct, id: string, props: PulsecastStackProps = {}) {
     super(scope, id, {
@@ -104,10 +108,21 @@ export class PulsecastStack extends Stack {
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
 
+    // The stack's own HMAC keys, one JSON field each, in one secret (constructs/secrets.ts).
+    this.keys = stackKeysSecret(this, 'Keys', {
+      removalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+    });
+    new CfnOutput(this, 'KeysSecretName', {
+      value: this.keys.secretName,
+      description:
+        'Secrets Manager secret with the stack keys: put the Slack signing secret in its slackSigning field and the conversion webhook key in conversionsWebhook',
+    });
+
     this.notifying = new PulsecastNotifying(this, 'Notifying', {
       data: this.data,
       bus: this.events.bus,
       unsubscribeFunction: this.api.functionOf('Unsubscribe'),
+      keys: this.keys,
       apiUrl: this.api.url,
       ...(props.notify ?? notifyingPropsFromContext(this)),
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
@@ -121,12 +136,13 @@ export class PulsecastStack extends Stack {
       ...(props.secretPrefix ? { secretPrefix: props.secretPrefix } : {}),
       ...(conversionsSecretName ? { conversionsSecretName } : {}),
       ...metricsCheckpointsOf(this, props.metricsCheckpoints),
+      keys: this.keys,
       logRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
-      secretRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
     });
     new CfnOutput(this, 'ConversionsWebhookSecretName', {
       value: this.measuring.conversionsSecret.secretName,
-      description: 'Secrets Manager secret with the HMAC key the shop signs POST /v1/conversions with',
+      description:
+        'Secrets Manager secret with the HMAC key the shop signs POST /v1/conversions with (its conversionsWebhook field when it is the stack keys)',
     });
 
     // The channels API refuses a secretRef outside the channel prefix or naming one of ours. A
@@ -146,7 +162,7 @@ export class PulsecastStack extends Stack {
       notifier: this.notifying.notifier,
       apiUrl: this.api.url,
       ...(slackSigningSecretName ? { slackSigningSecretName } : {}),
-      secretRemovalPolicy: disposable ? RemovalPolicy.DESTROY : RemovalPolicy.RETAIN,
+      keys: this.keys,
     });
 
     this.evaluating = new PulsecastEvaluating(this, 'Evaluating', {

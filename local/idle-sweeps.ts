@@ -8,7 +8,7 @@ export interface DueSweep {
   aheadMs: number;
 }
 
-/** The Dispatcher claims what falls due in the next two minutes; the Collector what is due now. */
+/** The Dispatcher claims what falls due before its next run; the Collector what is due now. */
 export const DISPATCHER_SWEEP: DueSweep = {
   kinds: [DUE_KINDS.publish, DUE_KINDS.lease, DUE_KINDS.reconcile, DUE_KINDS.approval],
   aheadMs: CLAIM_WINDOW_MS,

@@ -101,6 +101,15 @@ export class StoreUnavailableError extends PulsecastError {
   override readonly expose = false;
 }
 
+/**
+ * A key that goes into the stack's Keys secret by hand (Slack's signing secret, the conversion
+ * webhook's key) is not there yet (shared/stack-keys.ts): the feature is not set up, so 503.
+ */
+export class KeyNotSetError extends PulsecastError {
+  readonly problem = 'key-not-set';
+  readonly status = 503;
+}
+
 /** An unsubscribe link whose signature does not match its address (shared/notify/unsubscribe.ts). */
 export class UnsubscribeSignatureError extends PulsecastError {
   readonly problem = 'bad-unsubscribe-link';

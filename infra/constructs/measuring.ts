@@ -7,9 +7,9 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
+import { STACK_KEYS } from '../../shared/stack-keys.ts';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
 import { failWhenAnyFailed, mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
-import { generatedHmacSecret } from './secrets.ts';
 
 /** Props of {@link PulsecastMeasuring}. */
 export interface PulsecastMeasuringProps {
@@ -25,14 +25,11 @@ export interface PulsecastMeasuringProps {
   /**
    * Name of an existing Secrets Manager secret whose string is the conversion webhook's HMAC
    * secret (one the shop already has).
-   * @default - the construct creates one with a random 48-character value
+   * @default - the `conversionsWebhook` field of `keys`, filled by hand with the shop's key
    */
   readonly conversionsSecretName?: string;
-  /**
-   * What happens to a created webhook secret when it leaves the stack (the shop holds a copy).
-   * @default RemovalPolicy.RETAIN
-   */
-  readonly secretRemovalPolicy?: RemovalPolicy;
+  /** The stack's Keys secret (infra/constructs/secrets.ts). */
+  readonly keys: secretsmanager.ISecret;
   /**
    * Ages at which a published post's metrics are read: `30m`, `6h`, `7d`…, strictly increasing.
    * @default ['1h','2h','3h','4h','5h','6h','24h','72h','7d','30d']
@@ -97,7 +94,7 @@ export class PulsecastMeasuring extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   public readonly schedule: scheduler.Schedule;
   public readonly deadLetterQueue: sqs.Queue;
-  /** The conversion webhook's HMAC secret (created here unless named). */
+  /** The secret holding the conversion webhook's HMAC key: the one named, else the stack's Keys. */
   public readonly conversionsSecret: secretsmanager.ISecret;
   public readonly functions: {
     collectDue: PulsecastFunction;
@@ -226,11 +223,13 @@ export class PulsecastMeasuring extends Construct {
     this.schedule = workflow.schedule;
     this.deadLetterQueue = workflow.deadLetterQueue;
 
-    this.conversionsSecret = props.conversionsSecretName
-      ? secretsmanager.Secret.fromSecretNameV2(this, 'ConversionsWebhookSecret', props.conversionsSecretName)
-      : this.createWebhookSecret(props.secretRemovalPolicy ?? RemovalPolicy.RETAIN);
-    props.conversionsFunction.bindSecret('CONVERSIONS_SECRET_ID', this.conversionsSecret, 'arn');
     if (props.conversionsSecretName) {
+      this.conversionsSecret = secretsmanager.Secret.fromSecretNameV2(
+        this,
+        'ConversionsWebhookSecret',
+        props.conversionsSecretName,
+      );
+      props.conversionsFunction.bindSecret('CONVERSIONS_SECRET_ID', this.conversionsSecret, 'name');
       // Imported by name, the ARN ends in Secrets Manager's random suffix, which IAM can only match
       // with `-??????`: still this one secret, nothing wider.
       Validations.of(props.conversionsFunction.role).acknowledge({
@@ -238,17 +237,14 @@ export class PulsecastMeasuring extends Construct {
         reason:
           'The conversion webhook reads the one secret named by context; IAM matches a secret imported by name only with the six-character suffix Secrets Manager appends.',
       });
+    } else {
+      // The shop's key goes in by hand: the stack cannot generate a value someone else must hold.
+      this.conversionsSecret = props.keys;
+      props.conversionsFunction.bindStackKey(
+        'CONVERSIONS_SECRET_ID',
+        props.keys,
+        STACK_KEYS.conversionsWebhook,
+      );
     }
-  }
-
-  private createWebhookSecret(removalPolicy: RemovalPolicy): secretsmanager.Secret {
-    return generatedHmacSecret(this, 'ConversionsWebhookSecret', {
-      description:
-        'HMAC-SHA256 secret of the Pulsecast conversion webhook (POST /v1/conversions); give it to the shop that signs conversions',
-      length: 48,
-      removalPolicy,
-      manualRotationReason:
-        'A shared webhook secret: the shop signing conversions holds a copy, so an automatic rotation would break the webhook silently. Rotate it by hand together with the shop (the webhook accepts several signatures at once for the changeover).',
-    });
   }
 }

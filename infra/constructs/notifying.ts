@@ -21,6 +21,7 @@ import {
   webhookNames,
   workspaceTimezone,
 } from '../../shared/notify/config.ts';
+import { STACK_KEYS } from '../../shared/stack-keys.ts';
 import { deadLetterQueue } from './dead-letter-queue.ts';
 import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
 
@@ -36,6 +37,12 @@ export interface PulsecastNotifyingProps {
    * @default - no signed unsubscribe links (List-Unsubscribe falls back to the routing's address or a mailto:)
    */
   readonly unsubscribeFunction?: PulsecastFunction;
+  /**
+   * The stack's Keys secret (infra/constructs/secrets.ts), whose `unsubscribe` field signs the
+   * unsubscribe links.
+   * @default - no signed unsubscribe links
+   */
+  readonly keys?: secretsmanager.ISecret;
   /**
    * The API's base URL, for the signed unsubscribe links and links to posts in alerts.
    * @default - none
@@ -104,8 +111,8 @@ export class PulsecastNotifying extends Construct {
   public readonly slackWebhookSecretName: string | undefined;
   /** Chart images of the digests, for Slack (private; presigned URLs; expire after a week). */
   public readonly chartBucket: s3.Bucket;
-  /** The unsubscribe links' HMAC key, when the stack has the unsubscribe endpoint. */
-  public readonly unsubscribeSecret: secretsmanager.Secret | undefined;
+  /** The secret holding the unsubscribe links' HMAC key (the stack's Keys), when bound. */
+  public readonly unsubscribeSecret: secretsmanager.ISecret | undefined;
 
   constructor(scope: Construct, id: string, props: PulsecastNotifyingProps) {
     super(scope, id);
@@ -179,20 +186,15 @@ export class PulsecastNotifying extends Construct {
       .bindTable(props.data, 'readWrite')
       .bindChartBucket(this.chartBucket);
 
-    if (props.unsubscribeFunction && props.apiUrl) {
+    if (props.unsubscribeFunction && props.apiUrl && props.keys) {
       // The key of the one-click unsubscribe links: the notifier signs with it, the endpoint checks.
-      this.unsubscribeSecret = new secretsmanager.Secret(this, 'UnsubscribeSecret', {
-        description: 'HMAC-SHA256 key of the Pulsecast unsubscribe links (GET/POST /v1/unsubscribe)',
-        generateSecretString: { passwordLength: 48, excludePunctuation: true, includeSpace: false },
-        removalPolicy: logRemovalPolicy ?? RemovalPolicy.RETAIN,
-      });
-      Validations.of(this.unsubscribeSecret).acknowledge({
-        id: 'AwsSolutions-SMG4',
-        reason:
-          'The key behind the unsubscribe link of every email already sent: rotating it would break those links (RFC 8058 expects them to keep working), so it is rotated by hand, if ever.',
-      });
-      this.notifier.bindSecret(NOTIFY_ENV.unsubscribeSecret, this.unsubscribeSecret, 'arn');
-      props.unsubscribeFunction.bindSecret(NOTIFY_ENV.unsubscribeSecret, this.unsubscribeSecret, 'arn');
+      this.unsubscribeSecret = props.keys;
+      this.notifier.bindStackKey(NOTIFY_ENV.unsubscribeSecret, props.keys, STACK_KEYS.unsubscribe);
+      props.unsubscribeFunction.bindStackKey(
+        NOTIFY_ENV.unsubscribeSecret,
+        props.keys,
+        STACK_KEYS.unsubscribe,
+      );
     }
     if (props.slackWebhookSecretName) {
       const secret = secretsmanager.Secret.fromSecretNameV2(

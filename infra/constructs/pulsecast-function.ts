@@ -18,6 +18,7 @@ import type * as s3 from 'aws-cdk-lib/aws-s3';
 import type * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
+import { keyReference, type StackKeyField } from '../../shared/stack-keys.ts';
 import { aliasArgs, LAMBDA_BUNDLE } from '../bundling.ts';
 import { powertoolsEnvironment } from './observability.ts';
 
@@ -338,6 +339,18 @@ export class PulsecastFunction extends Construct {
       by === 'arn' ? (secret.secretFullArn ?? secret.secretName) : secret.secretName,
     );
     secret.grantRead(this.role);
+    return this;
+  }
+
+  /**
+   * Lets the function read its own key in the stack's Keys secret (infra/constructs/secrets.ts):
+   * sets `variable` to `<secret ARN>#<field>` and grants GetSecretValue/DescribeSecret on that
+   * one secret. IAM cannot grant one field of a secret: the function can read the other keys in
+   * it too (docs/adr/0022-one-secret-for-the-stack-keys.md says why that is acceptable).
+   */
+  public bindStackKey(variable: string, keys: secretsmanager.ISecret, field: StackKeyField): this {
+    this.setEnvironment(variable, keyReference(keys.secretFullArn ?? keys.secretArn, field));
+    keys.grantRead(this.role);
     return this;
   }
 

@@ -1,5 +1,6 @@
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { CredentialStore } from '../platforms/port.ts';
+import { keyFromSecretString, parseKeyReference } from '../stack-keys.ts';
 
 /**
  * Where the conversion webhook's HMAC secret comes from. Its value is never logged, returned or
@@ -9,7 +10,10 @@ export interface WebhookSecret {
   get(): Promise<string>;
 }
 
-/** The secret in Secrets Manager (the one the stack creates, or one named by context), cached. */
+/**
+ * The secret in Secrets Manager, cached: one named by context (its whole string), or a field of
+ * the stack's Keys secret (`<id>#<field>`, shared/stack-keys.ts).
+ */
 export class SecretsManagerWebhookSecret implements WebhookSecret {
   private cached?: { value: string; at: number };
 
@@ -25,9 +29,12 @@ export class SecretsManagerWebhookSecret implements WebhookSecret {
 
   async get(): Promise<string> {
     if (this.cached && this.clock() - this.cached.at < this.ttlMs) return this.cached.value;
-    const result = await this.client.send(new GetSecretValueCommand({ SecretId: this.secretId }));
-    const value = result.SecretString?.trim();
-    if (!value) throw new Error(`${this.what} ${this.secretId} holds no string`);
+    // `<id>#<field>`: one field of the stack's Keys secret (shared/stack-keys.ts).
+    const { secretId, field } = parseKeyReference(this.secretId);
+    const result = await this.client.send(new GetSecretValueCommand({ SecretId: secretId }));
+    const text = result.SecretString?.trim();
+    if (!text) throw new Error(`${this.what} ${secretId} holds no string`);
+    const value = field ? keyFromSecretString(text, field, `the stack's Keys secret (${this.what})`) : text;
     this.cached = { value, at: this.clock() };
     return value;
   }

@@ -6,13 +6,16 @@ import { holdsOnce, postsHeldEvents, screenCandidates } from '../holds/gate.ts';
 import type { HoldStore } from '../store/holds.ts';
 import { DUE_KINDS } from '../store/keys.ts';
 import type { PostStore } from '../store/posts.ts';
+import { forEachConcurrent } from '../store/retry.ts';
 
 /**
- * The Dispatcher runs every minute and claims what falls due in the next two: each post is
- * claimed at least once before its time even if one run is late, and the Wait inside the Map
- * gives second-level precision. Express executions run at most 5 minutes.
+ * The Dispatcher runs every minute and claims what falls due before the next run starts: the
+ * Wait inside the Map gives second-level precision, and an execution is billed (Express: by
+ * duration) only from its minute's start to its last post, never for a minute or two before its
+ * first one. A post due after that belongs to the next run; one that a late run finds overdue is
+ * claimed at once (docs/adr/0021-claim-until-the-next-run.md).
  */
-export const CLAIM_WINDOW_MS = 2 * 60_000;
+export const CLAIM_WINDOW_MS = 60_000;
 /** A claim older than this belongs to a Dispatcher that died (Express runs end within 5 minutes). */
 export const LEASE_MS = 6 * 60_000;
 /**
@@ -21,6 +24,8 @@ export const LEASE_MS = 6 * 60_000;
  * Dispatcher right away (see the publishing construct), so a burst spreads over parallel runs.
  */
 export const CLAIM_LIMIT = 1_500;
+/** Claim writes one Claim step has in flight at once. */
+export const CLAIM_CONCURRENCY = 16;
 /** Posts one Map iteration publishes together (same second). */
 export const BATCH_SIZE = 25;
 
@@ -50,7 +55,8 @@ export function wholeSecond(iso: string): string {
 }
 
 /**
- * Claims SCHEDULED posts due before `now + window`: each claim is a conditional write
+ * Claims SCHEDULED posts due before `now + window` (strictly before: a post due at the instant the
+ * next run starts is that run's): each claim is a conditional write
  * SCHEDULED → QUEUED at the version read, so of several Dispatchers racing for a post exactly
  * one wins; an edit or a cancellation that lands first makes the claim fail, and the post is
  * left as the user made it (the table is the truth, checked at claim time). Posts a crisis hold
@@ -84,7 +90,9 @@ async function claimUnheld(
   holds: () => Promise<Hold[]>,
   held: Post[],
 ): Promise<ClaimResult> {
-  const until = new Date(now.getTime() + (options.windowMs ?? CLAIM_WINDOW_MS)).toISOString();
+  // The due index is read inclusively: one millisecond less leaves a post due exactly when the
+  // next run starts to that run, which publishes it without waiting a minute for it.
+  const until = new Date(now.getTime() + (options.windowMs ?? CLAIM_WINDOW_MS) - 1).toISOString();
   const limit = options.limit ?? CLAIM_LIMIT;
   const claimed: Post[] = [];
   let cursor: string | undefined;
@@ -96,10 +104,12 @@ async function claimUnheld(
     });
     const screened = await screenCandidates(page.items, { store, holds, now, executionId });
     held.push(...screened.held);
-    for (const candidate of screened.free) {
+    // Claims are independent conditional writes, so they go out side by side: a minute's run
+    // claims no earlier than the minute before, and a burst's claim must not eat that lead.
+    await forEachConcurrent(screened.free, CLAIM_CONCURRENCY, async (candidate) => {
       const post = await claimOne(candidate, executionId, now, store);
       if (post) claimed.push(post);
-    }
+    });
     cursor = page.nextCursor;
     if (claimed.length >= limit && cursor) more = true;
   } while (cursor && claimed.length < limit);

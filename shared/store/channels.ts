@@ -50,8 +50,12 @@ export class DynamoChannelStore implements ChannelStore {
     return this.table.putVersioned(item, 'channel', channel.id, expectedVersion);
   }
 
+  /**
+   * An eventually consistent read (half the units): the ledger is advice, and one a moment old
+   * costs at most a platform call that answers 429, which moves the post (never publishes it).
+   */
   getRateLedger(channel: string): Promise<RateLedger | undefined> {
-    return this.table.getOne<RateLedger>('LEDGER', channel);
+    return this.table.getOne<RateLedger>('LEDGER', channel, false);
   }
 
   /** Last writer wins: the ledger is advice refreshed by every platform answer, not a lock. */

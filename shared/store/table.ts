@@ -210,16 +210,19 @@ export class DynamoTable {
     }
   }
 
-  /** The item under `key` as stored, key attributes included (a consistent read). */
-  async getItem(key: Item): Promise<Item | undefined> {
+  /**
+   * The item under `key` as stored, key attributes included: a consistent read unless
+   * `consistent` is false (half the read units, for items that are advice, not state).
+   */
+  async getItem(key: Item, consistent = true): Promise<Item | undefined> {
     const { Item: item } = await this.client.send(
-      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: true }),
+      new GetCommand({ TableName: this.name, Key: key, ConsistentRead: consistent }),
     );
     return item;
   }
 
-  async getOne<T>(entity: Entity, id: string): Promise<T | undefined> {
-    const item = await this.getItem(primaryKey(entity, id));
+  async getOne<T>(entity: Entity, id: string, consistent = true): Promise<T | undefined> {
+    const item = await this.getItem(primaryKey(entity, id), consistent);
     return item ? fromItem<T>(item) : undefined;
   }
 

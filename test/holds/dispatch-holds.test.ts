@@ -110,7 +110,7 @@ describe('the Claim step under a crisis hold', () => {
 
 describe('a hold racing a claim', () => {
   it('stops a post claimed just before the hold began: the Publish step sees the hold, no platform call', async () => {
-    await store.createPosts([makePost({ id: 'racing', scheduledAt: at(1) })]);
+    await store.createPosts([makePost({ id: 'racing', scheduledAt: at(0.5) })]);
     // The hold is written between the Claim step's read of the holds and its claim write.
     let started = false;
     store.beforeWrite = (what) => {

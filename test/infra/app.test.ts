@@ -21,12 +21,13 @@ describe('the Pulsecast CDK app', () => {
     expect(() => synthPulsecast({ context: { stage } })).toThrow(/context stage must match/);
   });
 
-  it('outputs ApiUrl, TableName and the name of the conversion webhook secret', () => {
+  it('outputs ApiUrl, TableName, the stack keys secret and the conversion webhook secret', () => {
     const { template } = synthPulsecast();
 
     expect(Object.keys(template.findOutputs('*')).sort()).toEqual([
       'ApiUrl',
       'ConversionsWebhookSecretName',
+      'KeysSecretName',
       'TableName',
     ]);
   });

@@ -71,15 +71,18 @@ describe('API functions', () => {
   it.each([
     ['ApprovalLinks', () => stack.approving.linkKey],
     ['SlackInteractions', () => stack.approving.slackSigningSecret],
-  ])('lets %s read its own key and the table, and no other secret', (group, secret) => {
-    expect(permissionsOf(synth, stack.api.functionOf(group))).toEqual({
-      ...tableUser('readWrite'),
-      [synth.logicalId(secret() as Secret)]: [
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
-      ],
-    });
-  });
+  ])(
+    'lets %s read the stack keys (for its own field) and the table, and no other secret',
+    (group, secret) => {
+      expect(permissionsOf(synth, stack.api.functionOf(group))).toEqual({
+        ...tableUser('readWrite'),
+        [synth.logicalId(secret() as Secret)]: [
+          'secretsmanager:DescribeSecret',
+          'secretsmanager:GetSecretValue',
+        ],
+      });
+    },
+  );
 
   it('gives Health no DynamoDB permission and no TABLE_NAME', () => {
     const health = stack.api.functionOf('Health');

@@ -104,36 +104,72 @@ describe('PulsecastMeasuring', () => {
     });
   });
 
-  it('creates the webhook secret (kept when the stack goes) and lets only the Conversions function read it', () => {
-    const secretId = synth.logicalId(measuring.conversionsSecret);
+  it('keeps the webhook key in the stack keys (kept when the stack goes): the Conversions function reads its field and no other secret', () => {
+    const keysId = synth.logicalId(stack.keys);
     template.hasResource('AWS::SecretsManager::Secret', {
       DeletionPolicy: 'Retain',
       Properties: {
-        GenerateSecretString: Match.objectLike({ PasswordLength: 48, ExcludePunctuation: true }),
+        GenerateSecretString: Match.objectLike({
+          SecretStringTemplate: '{}',
+          GenerateStringKey: 'root',
+          PasswordLength: 64,
+          ExcludePunctuation: true,
+        }),
       },
     });
+    expect(Object.keys(template.findResources('AWS::SecretsManager::Secret'))).toEqual([keysId]);
     const conversions = stack.api.functionOf('Conversions');
     expect(permissionsOf(synth, conversions)).toEqual({
       ...BASE_RW,
-      [secretId]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
+      [keysId]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
     });
     template.hasResourceProperties('AWS::Lambda::Function', {
       Role: { 'Fn::GetAtt': [synth.logicalId(conversions.role), 'Arn'] },
-      Environment: { Variables: Match.objectLike({ CONVERSIONS_SECRET_ID: { Ref: secretId } }) },
+      Environment: {
+        Variables: Match.objectLike({
+          CONVERSIONS_SECRET_ID: { 'Fn::Join': ['', [{ Ref: keysId }, '#conversionsWebhook']] },
+        }),
+      },
     });
-    const readers = Object.entries(template.findResources('AWS::IAM::Policy')).filter(([, policy]) =>
-      JSON.stringify(policy).includes(`"Ref":"${secretId}"`),
-    );
-    expect(readers).toHaveLength(1);
+  });
+
+  it('grants the stack keys to the five functions that check or sign with one of them, each told its own field', () => {
+    const keysId = synth.logicalId(stack.keys);
+    const readers = Object.values(template.findResources('AWS::IAM::Policy'))
+      .filter((policy) => JSON.stringify(policy).includes(`"Ref":"${keysId}"`))
+      .flatMap((policy) => (policy.Properties.Roles as { Ref: string }[]).map((role) => role.Ref))
+      .sort();
+    const fields = {
+      Conversions: { CONVERSIONS_SECRET_ID: 'conversionsWebhook' },
+      ApprovalLinks: { APPROVAL_LINK_SECRET_ID: 'approvalLinks' },
+      SlackInteractions: { SLACK_SIGNING_SECRET_ID: 'slackSigning' },
+      Unsubscribe: { UNSUBSCRIBE_SECRET_ID: 'unsubscribe' },
+    };
+    const functions = [
+      ...Object.keys(fields).map((group) => stack.api.functionOf(group)),
+      stack.notifying.notifier,
+    ];
+    expect(readers).toEqual(functions.map((fn) => synth.logicalId(fn.role)).sort());
+    const variablesOf = (fn: (typeof functions)[number]) =>
+      template.findResources('AWS::Lambda::Function')[synth.logicalId(fn.function)]?.Properties.Environment
+        .Variables as Record<string, unknown>;
+    const reference = (field: string) => ({ 'Fn::Join': ['', [{ Ref: keysId }, `#${field}`]] });
+    for (const [group, variables] of Object.entries(fields)) {
+      const [variable, field] = Object.entries(variables)[0] ?? [];
+      expect(variablesOf(stack.api.functionOf(group))[variable ?? '']).toEqual(reference(field ?? ''));
+    }
+    expect(variablesOf(stack.notifying.notifier)).toMatchObject({
+      APPROVAL_LINK_SECRET_ID: reference('approvalLinks'),
+      UNSUBSCRIBE_SECRET_ID: reference('unsubscribe'),
+    });
   });
 
   it('reads a secret named by context instead, granted by name and still passing cdk-nag', () => {
     const named = synthPulsecast({ nag: true, context: { conversionsSecretName: 'shop/pulsecast-webhook' } });
     expect(() => named.app.synth()).not.toThrow();
-    // Only approvals' own two keys and the notifier's unsubscribe key remain; no webhook secret.
+    // The stack keys remain (approval links, unsubscribe, Slack); the webhook key is read from the named secret.
     const secrets = Object.keys(named.template.findResources('AWS::SecretsManager::Secret'));
-    expect(secrets).toHaveLength(3);
-    expect(secrets).toContain(named.logicalId(named.stack.notifying.unsubscribeSecret as never));
+    expect(secrets).toEqual([named.logicalId(named.stack.keys)]);
     expect(permissionsOf(named, named.stack.api.functionOf('Conversions'))).toMatchObject({
       'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:shop/pulsecast-webhook-??????': [
         'secretsmanager:DescribeSecret',
@@ -172,6 +208,7 @@ describe('PulsecastMeasuring', () => {
             bus: s.events.bus,
             conversionsFunction: s.api.functionOf('Conversions'),
             conversionsSecretName: 'x',
+            keys: s.keys,
             checkpoints,
           }),
       }),

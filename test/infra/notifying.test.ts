@@ -1,5 +1,4 @@
 import { Match } from 'aws-cdk-lib/assertions';
-import type { Secret } from 'aws-cdk-lib/aws-secretsmanager';
 import { describe, expect, it } from 'vitest';
 import {
   busAccess,
@@ -156,25 +155,19 @@ describe('PulsecastNotifying', () => {
     }
   });
 
-  it('lets the notifier send email only from the configured identity and read only the webhook secret and the approval link key', () => {
+  it('lets the notifier send email only from the configured identity and read only the webhook secret and the stack keys', () => {
     const permissions = permissionsOf(synth, notifying.notifier);
     const sesKey = Object.keys(permissions).find((key) => key.includes('ses:SendEmail'));
     expect(permissions).toEqual({
       ...BASE_RW,
-      [synth.logicalId(stack.approving.linkKey as Secret)]: [
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
-      ],
+      // The stack keys (its approval-link and unsubscribe fields): one secret, one grant.
+      [synth.logicalId(stack.keys)]: ['secretsmanager:DescribeSecret', 'secretsmanager:GetSecretValue'],
       'arn:AWS::Partition:secretsmanager:AWS::Region:AWS::AccountId:secret:pulsecast-slack-webhooks-??????': [
         'secretsmanager:DescribeSecret',
         'secretsmanager:GetSecretValue',
       ],
       [sesKey ?? 'ses statement']: ['ses:SendEmail', 'ses:SendRawEmail'],
       [`${synth.logicalId(notifying.chartBucket)}.Arn/charts/*`]: ['s3:GetObject', 's3:PutObject'],
-      [synth.logicalId(notifying.unsubscribeSecret as never)]: [
-        'secretsmanager:DescribeSecret',
-        'secretsmanager:GetSecretValue',
-      ],
     });
     // The SES statement, which permissionsOf reports as "unsupported" because of its condition.
     expect(JSON.parse((sesKey ?? '').replace(/^unsupported: /, ''))).toEqual({
@@ -223,10 +216,7 @@ describe('PulsecastNotifying', () => {
   it('synthesizes with no notification context: digests and approval requests only, no SES, no secret but the link and unsubscribe keys', () => {
     const bare = synthPulsecast({ nag: false });
     expect(bare.stack.notifying.rules.map((r) => r.node.id)).toEqual(['ImmediateRule', 'DigestReadyRule']);
-    const keys = [
-      bare.logicalId(bare.stack.approving.linkKey as Secret),
-      bare.logicalId(bare.stack.notifying.unsubscribeSecret as never),
-    ];
+    const keys = [bare.logicalId(bare.stack.keys)];
     const permissions = permissionsOf(bare, bare.stack.notifying.notifier);
     expect(
       Object.keys(permissions).some(

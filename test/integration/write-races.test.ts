@@ -18,7 +18,8 @@ import { RecordingAdapter } from '../support/recording-adapter.ts';
  */
 
 const T0 = Date.parse('2030-03-01T10:00:00.000Z');
-const DUE = new Date(T0 + 90_000).toISOString();
+// Due before the Dispatcher's next run: the run at T0 claims it.
+const DUE = new Date(T0 + 45_000).toISOString();
 
 let dynamo: LocalDynamo;
 let tables = 0;

@@ -17,12 +17,12 @@ async function idleWithOnePostDueAt(scheduledAt: string) {
 }
 
 describe('IdleSweeps', () => {
-  it('leaves out the Dispatcher until two minutes before the next due post, and the Collector until metrics are due', async () => {
+  it('leaves out the Dispatcher until a minute before the next due post, and the Collector until metrics are due', async () => {
     const { idle } = await idleWithOnePostDueAt('2027-02-01T10:15:00.000Z');
 
-    expect(await idle.due('Dispatcher', at('2027-02-01T10:12:00.000Z'))).toBe(false);
-    expect(await idle.due('Collector', at('2027-02-01T10:12:00.000Z'))).toBe(false);
-    expect(await idle.due('Dispatcher', at('2027-02-01T10:13:00.000Z'))).toBe(true);
+    expect(await idle.due('Dispatcher', at('2027-02-01T10:13:59.000Z'))).toBe(false);
+    expect(await idle.due('Collector', at('2027-02-01T10:13:59.000Z'))).toBe(false);
+    expect(await idle.due('Dispatcher', at('2027-02-01T10:14:00.000Z'))).toBe(true);
     expect(idle.skipped).toBe(2);
   });
 

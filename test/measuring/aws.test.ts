@@ -154,3 +154,17 @@ describe('DynamoStore: snapshots and conversions', () => {
     });
   });
 });
+
+describe('DynamoStore: the rate ledger', () => {
+  const store = new DynamoStore({ tableName: 'pulsecast', client: documents });
+
+  it('reads the ledger eventually consistently (it is advice, not state), and a post consistently', async () => {
+    dynamo.on(GetCommand).resolves({});
+    await store.getRateLedger('x-main');
+    await store.getPost('p-1');
+
+    const [ledger, post] = dynamo.commandCalls(GetCommand).map((call) => call.args[0].input);
+    expect(ledger).toMatchObject({ Key: { pk: 'LEDGER#x-main', sk: 'LEDGER' }, ConsistentRead: false });
+    expect(post).toMatchObject({ Key: { pk: 'POST#p-1', sk: 'POST' }, ConsistentRead: true });
+  });
+});

@@ -27,19 +27,21 @@ beforeEach(async () => {
 const at = (minutes: number) => new Date(T0 + minutes * 60_000).toISOString();
 
 describe('claiming', () => {
-  it('claims only posts due within the window, once, in per-second batches', async () => {
+  it('claims only posts due before the next run starts, once, in per-second batches', async () => {
     await store.createPosts([
-      makePost({ id: 'a', scheduledAt: at(1) }),
-      makePost({ id: 'b', scheduledAt: at(1) }),
-      makePost({ id: 'c', scheduledAt: at(1.5) }),
+      makePost({ id: 'a', scheduledAt: at(0.25) }),
+      makePost({ id: 'b', scheduledAt: at(0.25) }),
+      makePost({ id: 'c', scheduledAt: at(0.75) }),
+      // Due the instant the next run starts: that run publishes it without waiting.
+      makePost({ id: 'next-run', scheduledAt: at(1) }),
       makePost({ id: 'later', scheduledAt: at(5) }),
     ]);
     const first = await claimDuePosts('exec-1', { store, now: clock.now });
     const second = await claimDuePosts('exec-2', { store, now: clock.now });
 
     expect(first.batches).toEqual([
-      { executionId: 'exec-1', notBefore: '2026-12-01T10:01:00Z', postIds: ['a', 'b'] },
-      { executionId: 'exec-1', notBefore: '2026-12-01T10:01:30Z', postIds: ['c'] },
+      { executionId: 'exec-1', notBefore: '2026-12-01T10:00:15Z', postIds: ['a', 'b'] },
+      { executionId: 'exec-1', notBefore: '2026-12-01T10:00:45Z', postIds: ['c'] },
     ]);
     expect(second.claimed).toBe(0);
     expect(store.posts.get('a')).toMatchObject({
@@ -47,12 +49,13 @@ describe('claiming', () => {
       claimedBy: 'exec-1',
       leaseUntil: new Date(T0 + LEASE_MS).toISOString(),
     });
+    expect(store.posts.get('next-run')?.status).toBe('SCHEDULED');
     expect(store.posts.get('later')?.status).toBe('SCHEDULED');
   });
 
   it('reports more when the due posts exceed what one execution claims', async () => {
     await store.createPosts(
-      Array.from({ length: 5 }, (_, i) => makePost({ id: `p${i}`, scheduledAt: at(1) })),
+      Array.from({ length: 5 }, (_, i) => makePost({ id: `p${i}`, scheduledAt: at(0.5) })),
     );
     const result = await claimDuePosts('exec-1', { store, now: clock.now }, { limit: 3 });
     expect(result).toMatchObject({ claimed: 3, more: true });
@@ -62,12 +65,12 @@ describe('claiming', () => {
 describe('rate limits', () => {
   it('moves a post by the platform’s Retry-After on a 429, records the block, and reports the move', async () => {
     await store.createPosts([
-      makePost({ id: 'a', scheduledAt: at(1) }),
-      makePost({ id: 'b', scheduledAt: at(1) }),
+      makePost({ id: 'a', scheduledAt: at(0.5) }),
+      makePost({ id: 'b', scheduledAt: at(0.5) }),
     ]);
     faults = ['rate-limit'];
     const { batches } = await claimDuePosts('exec-1', { store, now: clock.now });
-    clock.set(at(1));
+    clock.set(at(0.5));
     const [batch] = batches;
     const outcomes = await publishBatch(batch!, {
       store,
@@ -78,19 +81,19 @@ describe('rate limits', () => {
     await recordOutcomes(batch!, outcomes, { store, events, adapterFor, now: clock.now });
 
     const moved = [...store.posts.values()].find((post) => post.status === 'SCHEDULED');
-    expect(moved?.scheduledAt).toBe(new Date(T0 + 60_000 + 90_000).toISOString());
+    expect(moved?.scheduledAt).toBe(new Date(T0 + 30_000 + 90_000).toISOString());
     expect(store.ledgers.get('x-main')?.blockedUntil).toBe(moved?.scheduledAt);
     const [rescheduled] = events.events.filter((event) => event.type === 'Post Rescheduled');
     expect(rescheduled?.detail).toMatchObject({
       postId: moved?.id,
       delaySeconds: 90,
-      previousScheduledAt: at(1),
+      previousScheduledAt: at(0.5),
     });
   });
 
   it('moves posts the ledger says would exceed the limit, without calling the platform', async () => {
     await store.putRateLedger({ channel: 'x-main', remaining: 0, resetAt: at(4), updatedAt: at(0) });
-    await store.createPosts([makePost({ id: 'a', scheduledAt: at(1) })]);
+    await store.createPosts([makePost({ id: 'a', scheduledAt: at(0.5) })]);
     await runDispatcher('exec-1', { store, adapter, events, clock });
     expect(adapter.calls).toBe(0);
     expect(store.posts.get('a')).toMatchObject({ status: 'SCHEDULED', scheduledAt: at(4) });
@@ -102,7 +105,7 @@ describe('rate limits', () => {
 
 describe('failures', () => {
   it('fails a post on expired credentials and asks for the channel to be reconnected', async () => {
-    await store.createPosts([makePost({ id: 'a', scheduledAt: at(1) })]);
+    await store.createPosts([makePost({ id: 'a', scheduledAt: at(0.5) })]);
     faults = ['auth'];
     await runDispatcher('exec-1', { store, adapter, events, clock });
     expect(store.posts.get('a')).toMatchObject({ status: 'FAILED', failureReason: 'token expired (401)' });
@@ -110,7 +113,7 @@ describe('failures', () => {
   });
 
   it('retries a refused connection a bounded number of times, then fails with the reason', async () => {
-    await store.createPosts([makePost({ id: 'a', scheduledAt: at(1) })]);
+    await store.createPosts([makePost({ id: 'a', scheduledAt: at(0.5) })]);
     faults = Array(10).fill('unavailable');
     for (let minute = 0; minute < 15; minute++) {
       clock.set(at(minute));
@@ -126,7 +129,7 @@ describe('failures', () => {
 
 describe('recovery', () => {
   it('releases a claim whose Dispatcher died before any platform call, and publishes it once', async () => {
-    await store.createPosts([makePost({ id: 'a', scheduledAt: at(1) })]);
+    await store.createPosts([makePost({ id: 'a', scheduledAt: at(0.5) })]);
     await claimDuePosts('dead-exec', { store, now: clock.now });
     clock.set(new Date(T0 + LEASE_MS + 1).toISOString());
     await runDispatcher('exec-2', { store, adapter, events, clock });
@@ -135,9 +138,9 @@ describe('recovery', () => {
   });
 
   it('turns a call interrupted after the platform accepted it into UNKNOWN, then reconciles it to PUBLISHED', async () => {
-    await store.createPosts([makePost({ id: 'a', scheduledAt: at(1) })]);
+    await store.createPosts([makePost({ id: 'a', scheduledAt: at(0.5) })]);
     const { batches } = await claimDuePosts('dead-exec', { store, now: clock.now });
-    clock.set(at(1));
+    clock.set(at(0.5));
     await publishBatch(batches[0]!, { store, adapterFor, credentials: noCredentials, now: clock.now }); // no record: died
     clock.set(new Date(T0 + LEASE_MS + 1).toISOString());
     // One sweep: the dead claim becomes UNKNOWN (announced), then the lookup finds the post.
@@ -149,7 +152,7 @@ describe('recovery', () => {
   });
 
   it('keeps a post UNKNOWN, without calling the platform again, when the lookup never finds it', async () => {
-    await store.createPosts([makePost({ id: 'a', scheduledAt: at(1) })]);
+    await store.createPosts([makePost({ id: 'a', scheduledAt: at(0.5) })]);
     faults = ['lost-then-timeout'];
     await runDispatcher('exec-1', { store, adapter, events, clock });
     for (let minute = 2; minute < 180; minute += 5) {
