@@ -41,8 +41,8 @@ afterAll(async () => {
 describe('a crisis hold in the synthesized Dispatcher', () => {
   it('stops even a post claimed before the hold, holds what falls due, and lets the rest go out on time', async () => {
     await local.store.createPosts([
-      // Claimed by the 09:00 run (due within its two-minute window), before the hold exists.
-      makePost({ id: 'claimed-before', channel: 'x-main', scheduledAt: at(90), text: 'a' }),
+      // Claimed by the 09:00 run (due before the next run starts), before the hold exists.
+      makePost({ id: 'claimed-before', channel: 'x-main', scheduledAt: at(50), text: 'a' }),
       makePost({ id: 'due-during', channel: 'x-main', scheduledAt: at(200), text: 'b' }),
       makePost({ id: 'other-channel', channel: 'bsky-main', scheduledAt: at(150), text: 'c' }),
       makePost({ id: 'after-release', channel: 'x-main', scheduledAt: at(660), text: 'd' }),
@@ -78,7 +78,7 @@ describe('a crisis hold in the synthesized Dispatcher', () => {
       status: 'HELD',
       holdIds: ['crisis'],
       heldBy: claimed?.claimedBy,
-      heldAt: at(90),
+      heldAt: at(50),
     });
     expect(stored.get('due-during')).toMatchObject({ status: 'HELD', holdIds: ['crisis'] });
     expect(adapter.accepted.has('claimed-before')).toBe(false);
