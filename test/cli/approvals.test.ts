@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
 
 const review = {
   round: 1,
@@ -21,14 +22,10 @@ const pending = {
 };
 
 describe('pulsecast approvals', () => {
-  let api: FakeApi | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('lists what waits for sign-off, with the step and who it waits for', async () => {
-    api = await startFakeApi(() => ({ body: { items: [pending] } }));
+    const api = await startApi(() => ({ body: { items: [pending] } }));
     const result = await runPulsecast(['approvals', 'list', '--api', api.url]);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(Object.fromEntries(api.requests[0]?.query ?? [])).toEqual({ status: 'pending' });
@@ -38,7 +35,7 @@ describe('pulsecast approvals', () => {
   });
 
   it('approves as the named approver, and rejects with the comment, by POST /v1/posts/{id}/approval', async () => {
-    api = await startFakeApi(() => ({ body: { ...pending, status: 'SCHEDULED' } }));
+    const api = await startApi(() => ({ body: { ...pending, status: 'SCHEDULED' } }));
     const approved = await runPulsecast([
       'approvals',
       'approve',
@@ -67,7 +64,7 @@ describe('pulsecast approvals', () => {
   });
 
   it('prints the refusal and exits 1 when the API says no', async () => {
-    api = await startFakeApi(() =>
+    const api = await startApi(() =>
       problem(409, {
         type: 'urn:pulsecast:problem:conflict',
         title: 'The resource is not in a state that allows this',

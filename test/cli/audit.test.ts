@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
 
 const REPORT = {
   channel: 'mastodon-main',
@@ -51,14 +52,10 @@ const REPORT = {
 };
 
 describe('pulsecast audit', () => {
-  let api: FakeApi | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('starts the import with --since, then shows the report with sample sizes and what is not available', async () => {
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.method === 'POST' ? { status: 202, body: { id: 'a1', status: 'RUNNING' } } : { body: REPORT },
     );
     const run = await runPulsecast(['audit', 'mastodon-main', '--since', '12w', '--api', api.url]);
@@ -78,7 +75,7 @@ describe('pulsecast audit', () => {
   });
 
   it('shows the report alone with --report-only, and a problem as the API said it', async () => {
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.path.includes('nobody')
         ? problem(404, {
             type: 'urn:pulsecast:problem:not-found',

@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { runPulsecast, startFakeApi } from './fake-api.ts';
 
 const REPORT = {
   computedAt: '2027-03-10T08:00:00.000Z',
@@ -50,14 +51,10 @@ const REPORT = {
 };
 
 describe('pulsecast campaigns and report', () => {
-  let api: FakeApi | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('prints the report in plain words when piped: units, bands, no escape codes', async () => {
-    api = await startFakeApi(() => ({ body: REPORT }));
+    const api = await startApi(() => ({ body: REPORT }));
     const result = await runPulsecast(['report', 'spring-launch', '--api', api.url]);
     expect(result.code).toBe(0);
     expect(api.requests[0]?.path).toBe('/v1/campaigns/spring-launch/report');
@@ -68,7 +65,7 @@ describe('pulsecast campaigns and report', () => {
   });
 
   it('colours the statuses on a terminal, unless NO_COLOR is set', async () => {
-    api = await startFakeApi(() => ({ body: REPORT }));
+    const api = await startApi(() => ({ body: REPORT }));
     const tty = await runPulsecast(['report', 'spring-launch', '--api', api.url], { tty: true });
     expect(tty.stdout).toContain('\u001b[32mon track\u001b[0m');
     expect(tty.stdout).toContain('\u001b[31moff track\u001b[0m');
@@ -80,13 +77,13 @@ describe('pulsecast campaigns and report', () => {
   });
 
   it('gives scripts the JSON as the API answered it', async () => {
-    api = await startFakeApi(() => ({ body: REPORT }));
+    const api = await startApi(() => ({ body: REPORT }));
     const result = await runPulsecast(['report', 'spring-launch', '--json', '--api', api.url]);
     expect(JSON.parse(result.stdout)).toEqual(REPORT);
   });
 
   it('lists campaigns, and creates one from a JSON file (and refuses a file that is not JSON)', async () => {
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.method === 'POST'
         ? { status: 201, body: { id: 'spring', goals: [{ id: 'g', metric: 'clicks' }] } }
         : {
@@ -119,7 +116,7 @@ describe('pulsecast campaigns and report', () => {
   });
 
   it('passes the export filters to the API', async () => {
-    api = await startFakeApi(() => ({ contentType: 'text/csv', body: 'id\n' }));
+    const api = await startApi(() => ({ contentType: 'text/csv', body: 'id\n' }));
     const result = await runPulsecast([
       'export',
       'csv',

@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { runPulsecast, startFakeApi } from './fake-api.ts';
 
 describe('pulsecast clock', () => {
-  let api: FakeApi | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('advances local mode by a short duration sent as ISO-8601, and prints what ran', async () => {
-    api = await startFakeApi(() => ({
+    const api = await startApi(() => ({
       body: {
         from: '2027-03-01T06:00:00.000Z',
         to: '2027-03-08T06:00:00.000Z',
@@ -42,7 +39,7 @@ describe('pulsecast clock', () => {
       executions,
     });
     let polls = 0;
-    api = await startFakeApi((request) => {
+    const api = await startApi((request) => {
       if (request.method === 'POST')
         return { status: 202, body: { id: 'job-1', status: 'running', progress: progress(summary.from, 0) } };
       polls++;
@@ -66,7 +63,7 @@ describe('pulsecast clock', () => {
   });
 
   it('reports an advance job that failed on the server', async () => {
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.method === 'POST'
         ? {
             status: 202,
@@ -85,7 +82,7 @@ describe('pulsecast clock', () => {
   });
 
   it('shows the clock, and refuses a duration it cannot read', async () => {
-    api = await startFakeApi(() => ({ body: { now: '2027-03-01T06:00:00.000Z' } }));
+    const api = await startApi(() => ({ body: { now: '2027-03-01T06:00:00.000Z' } }));
     expect((await runPulsecast(['clock', '--api', api.url])).stdout.trim()).toBe('2027-03-01T06:00:00.000Z');
     const bad = await runPulsecast(['clock', 'advance', 'soon', '--api', api.url]);
     expect(bad.code).toBe(2);
@@ -93,7 +90,7 @@ describe('pulsecast clock', () => {
   });
 
   it('refuses a negative duration with a usage error, never help and exit 0', async () => {
-    api = await startFakeApi(() => ({ body: {} }));
+    const api = await startApi(() => ({ body: {} }));
     for (const argv of [
       ['clock', 'advance', '-1h'],
       ['clock', 'advance', '--json', '-1h'],

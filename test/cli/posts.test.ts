@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
 
 function post(id: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -17,17 +18,12 @@ function post(id: string, overrides: Record<string, unknown> = {}) {
 }
 
 describe('pulsecast posts', () => {
-  let api: FakeApi | undefined;
-
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   describe('list', () => {
     it('passes the filters and prints an aligned table with the start of each text', async () => {
       const long = 'A launch post whose text goes on well past the fifty characters the table shows';
-      api = await startFakeApi(() => ({
+      const api = await startApi(() => ({
         body: {
           items: [post('p-1', { text: long }), post('p-22', { status: 'PUBLISHED', channel: 'bsky' })],
         },
@@ -77,7 +73,7 @@ describe('pulsecast posts', () => {
           status: 'PUBLISHED',
           latestMetrics: { metrics: { impressions, engagements }, engagementRate: engagements / impressions },
         });
-      api = await startFakeApi(() => ({
+      const api = await startApi(() => ({
         body: { items: [measured('low', 1000, 10), post('none'), measured('high', 2000, 90)] },
       }));
       const result = await runPulsecast(['posts', 'list', '--sort', 'engagements', '--api', api.url]);
@@ -97,7 +93,7 @@ describe('pulsecast posts', () => {
         c2: { items: [post('p-3')], nextCursor: 'c3' },
         c3: { items: [post('p-4')] },
       };
-      api = await startFakeApi((request) => ({ body: pages[request.query.get('cursor') ?? ''] }));
+      const api = await startApi((request) => ({ body: pages[request.query.get('cursor') ?? ''] }));
 
       const result = await runPulsecast([
         'posts',
@@ -116,7 +112,7 @@ describe('pulsecast posts', () => {
     });
 
     it('prints only the first page without --all, and tells how to get more on stderr', async () => {
-      api = await startFakeApi(() => ({ body: { items: [post('p-1')], nextCursor: 'c2' } }));
+      const api = await startApi(() => ({ body: { items: [post('p-1')], nextCursor: 'c2' } }));
 
       const result = await runPulsecast(['posts', 'list', '--api', api.url]);
 
@@ -126,7 +122,7 @@ describe('pulsecast posts', () => {
     });
 
     it('stops when the API hands out the same cursor twice', async () => {
-      api = await startFakeApi(() => ({ body: { items: [post('p-1')], nextCursor: 'again' } }));
+      const api = await startApi(() => ({ body: { items: [post('p-1')], nextCursor: 'again' } }));
 
       const result = await runPulsecast(['posts', 'list', '--all', '--api', api.url]);
 
@@ -136,7 +132,7 @@ describe('pulsecast posts', () => {
     });
 
     it('prints all pages as one JSON list with --all --json', async () => {
-      api = await startFakeApi((request) => ({
+      const api = await startApi((request) => ({
         body: request.query.get('cursor')
           ? { items: [post('p-2')] }
           : { items: [post('p-1')], nextCursor: 'c2' },
@@ -157,7 +153,7 @@ describe('pulsecast posts', () => {
 
   describe('show', () => {
     it('gets one post and prints its fields, text and metric history', async () => {
-      api = await startFakeApi(() => ({
+      const api = await startApi(() => ({
         body: post('p 1', {
           status: 'PUBLISHED',
           platformUrl: 'https://x.com/acme/status/1',
@@ -176,7 +172,7 @@ describe('pulsecast posts', () => {
     });
 
     it('prints the problem of a 404 and exits 1', async () => {
-      api = await startFakeApi(() => problem(404, { title: 'Post not found', detail: 'No post "nope".' }));
+      const api = await startApi(() => problem(404, { title: 'Post not found', detail: 'No post "nope".' }));
 
       const result = await runPulsecast(['posts', 'show', 'nope', '--api', api.url]);
 
@@ -190,7 +186,7 @@ describe('pulsecast posts', () => {
 
   describe('cancel', () => {
     it('sends DELETE and prints the new status', async () => {
-      api = await startFakeApi(() => ({ body: post('p-1', { status: 'CANCELLED', version: 2 }) }));
+      const api = await startApi(() => ({ body: post('p-1', { status: 'CANCELLED', version: 2 }) }));
 
       const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
 
@@ -199,7 +195,7 @@ describe('pulsecast posts', () => {
     });
 
     it('treats an empty 204 as cancelled', async () => {
-      api = await startFakeApi(() => ({ status: 204 }));
+      const api = await startApi(() => ({ status: 204 }));
 
       const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
 
@@ -207,7 +203,7 @@ describe('pulsecast posts', () => {
     });
 
     it('reports a 409 for a post already queued and exits 1', async () => {
-      api = await startFakeApi(() =>
+      const api = await startApi(() =>
         problem(409, {
           title: 'Post can no longer be changed',
           detail: 'p-1 is QUEUED; only SCHEDULED posts.',
@@ -225,7 +221,7 @@ describe('pulsecast posts', () => {
 
   describe('retry', () => {
     it('refuses an UNKNOWN post (it may be live) and changes nothing', async () => {
-      api = await startFakeApi(() => ({ body: post('p-1', { status: 'UNKNOWN', version: 3 }) }));
+      const api = await startApi(() => ({ body: post('p-1', { status: 'UNKNOWN', version: 3 }) }));
       const result = await runPulsecast([
         'posts',
         'retry',
@@ -249,7 +245,7 @@ describe('pulsecast posts', () => {
     ] as const)(
       '%s reads the post (%s), then PATCHes the new time at the version read',
       async (command, status, version) => {
-        api = await startFakeApi((request) =>
+        const api = await startApi((request) =>
           request.method === 'GET'
             ? { body: post('p-1', { status, version }) }
             : { body: post('p-1', { scheduledAt: '2025-03-10T09:00:00.000Z', version: version + 1 }) },
@@ -279,7 +275,7 @@ describe('pulsecast posts', () => {
     );
 
     it('needs --at', async () => {
-      api = await startFakeApi(() => ({ body: post('p-1') }));
+      const api = await startApi(() => ({ body: post('p-1') }));
       const result = await runPulsecast(['posts', 'reschedule', 'p-1', '--api', api.url]);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('missing --at');
@@ -289,7 +285,7 @@ describe('pulsecast posts', () => {
   describe('settle', () => {
     it('marks a post published by its URL', async () => {
       const url = 'https://x.com/pulsecast/status/123';
-      api = await startFakeApi((request) =>
+      const api = await startApi((request) =>
         request.method === 'GET'
           ? { body: post('p-1', { status: 'UNKNOWN', version: 3 }) }
           : { body: post('p-1', { status: 'PUBLISHED', platformUrl: url, version: 4 }) },
@@ -307,7 +303,7 @@ describe('pulsecast posts', () => {
     });
 
     it('marks a post failed with a reason', async () => {
-      api = await startFakeApi((request) =>
+      const api = await startApi((request) =>
         request.method === 'GET'
           ? { body: post('p-1', { status: 'UNKNOWN', version: 3 }) }
           : { body: post('p-1', { status: 'FAILED', version: 4 }) },
@@ -332,7 +328,7 @@ describe('pulsecast posts', () => {
     });
 
     it('wants exactly one outcome', async () => {
-      api = await startFakeApi(() => ({ body: post('p-1') }));
+      const api = await startApi(() => ({ body: post('p-1') }));
       const neither = await runPulsecast(['posts', 'settle', 'p-1', '--api', api.url]);
       const both = await runPulsecast([
         'posts',
