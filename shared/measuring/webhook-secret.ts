@@ -9,6 +9,25 @@ export interface WebhookSecret {
   get(): Promise<string>;
 }
 
+/**
+ * A webhook request as its signature check sees it: the raw body (checked before anything parses
+ * it), the timestamp and signature headers as sent, the secret, and the real clock.
+ */
+export interface SignedRequest {
+  secret: string;
+  timestamp: string | undefined;
+  signature: string | undefined;
+  body: Uint8Array;
+  now: Date;
+}
+
+/** How a sender signs its webhook requests: the headers it puts the timestamp and signature in, and the check. */
+export interface SigningScheme {
+  timestamp: string;
+  signature: string;
+  verify(request: SignedRequest): void;
+}
+
 /** The secret in Secrets Manager (the one the stack creates, or one named by context), cached. */
 export class SecretsManagerWebhookSecret implements WebhookSecret {
   private cached?: { value: string; at: number };
