@@ -4,24 +4,26 @@ import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
 import { cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
-import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { failWhenAnyFailed, mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
+import { PulsecastFunction } from './pulsecast-function.ts';
+import {
+  type ChannelSecretsProps,
+  catchFailedItem,
+  failWhenAnyItemFailed,
+  idempotentStep,
+  mapConcurrency,
+  mapOver,
+  ScheduledWorkflow,
+  type WorkflowConstructProps,
+} from './scheduled-workflow.ts';
 import { generatedHmacSecret } from './secrets.ts';
 
 /** Props of {@link PulsecastMeasuring}. */
-export interface PulsecastMeasuringProps {
-  readonly data: TableBinding;
+export interface PulsecastMeasuringProps extends WorkflowConstructProps, ChannelSecretsProps {
   readonly bus: events.IEventBus;
   /** The function behind `POST /v1/conversions`: it gets read access to the webhook secret. */
   readonly conversionsFunction: PulsecastFunction;
-  /**
-   * Name prefix of the channel secrets the Collector may read (and refresh tokens in).
-   * @default 'pulsecast/'
-   */
-  readonly secretPrefix?: string;
   /**
    * Name of an existing Secrets Manager secret whose string is the conversion webhook's HMAC
    * secret (one the shop already has).
@@ -48,28 +50,7 @@ export interface PulsecastMeasuringProps {
    * @default 10
    */
   readonly maxConcurrency?: number;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
-
-/**
- * Errors after which a step is simply run again: Lambda's own hiccups and throttled or
- * unavailable DynamoDB and EventBridge. Both steps are idempotent (conditional writes, stable
- * event ids), so a retry repeats nothing; platform failures never get here (the step handles them
- * by moving the posts later).
- */
-export const TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'StoreUnavailableError',
-  'EventPublishError',
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-];
 
 /**
  * Measuring (docs/architecture.md#collector): every 5 minutes an EventBridge Scheduler schedule
@@ -99,10 +80,7 @@ export class PulsecastMeasuring extends Construct {
   public readonly deadLetterQueue: sqs.Queue;
   /** The conversion webhook's HMAC secret (created here unless named). */
   public readonly conversionsSecret: secretsmanager.ISecret;
-  public readonly functions: {
-    collectDue: PulsecastFunction;
-    collectChannel: PulsecastFunction;
-  };
+  public readonly functions: Record<'collectDue' | 'collectChannel', PulsecastFunction>;
 
   constructor(scope: Construct, id: string, props: PulsecastMeasuringProps) {
     super(scope, id);
@@ -123,7 +101,7 @@ export class PulsecastMeasuring extends Construct {
     } catch (error) {
       throw new Error(`${this.node.path}: ${(error as Error).message}`);
     }
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const { logRemovalPolicy } = props;
 
     const fn = (name: string, entry: string, description: string, timeout: Duration) =>
       new PulsecastFunction(this, name, {
@@ -152,48 +130,19 @@ export class PulsecastMeasuring extends Construct {
         .bindChannelSecrets(secretPrefix, 'readWrite'),
     };
 
-    const collectDue = new tasks.LambdaInvoke(this, 'CollectDue', {
-      lambdaFunction: this.functions.collectDue.function,
+    const collectDue = idempotentStep(this, 'CollectDue', this.functions.collectDue, {
       payload: sfn.TaskInput.fromObject({}),
       payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
     });
-    const fetchAndStore = new tasks.LambdaInvoke(this, 'FetchAndStore', {
-      lambdaFunction: this.functions.collectChannel.function,
-      retryOnServiceExceptions: false,
+    const fetchAndStore = idempotentStep(this, 'FetchAndStore', this.functions.collectChannel, {
       // Every iteration says whether it failed, so the verdict below needs no JSONPath filter.
       resultSelector: { 'summary.$': '$.Payload', failed: false },
     });
-    for (const task of [collectDue, fetchAndStore]) {
-      task.addRetry({
-        errors: TRANSIENT_ERRORS,
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 3,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-    }
-    const notCollected = new sfn.Pass(this, 'ChannelNotCollected', {
-      parameters: {
-        'channel.$': '$.channel',
-        failed: true,
-        'error.$': '$.error.Error',
-      },
-    });
-    fetchAndStore.addCatch(notCollected, { errors: ['States.ALL'], resultPath: '$.error' });
+    catchFailedItem(this, fetchAndStore, 'ChannelNotCollected', 'channel');
 
-    const map = new sfn.Map(this, 'CollectChannels', {
-      itemsPath: '$.channels',
-      maxConcurrency,
-      resultPath: '$.results',
-    });
-    map.itemProcessor(fetchAndStore);
-    const findFailures = new sfn.Pass(this, 'FindFailures', {
-      parameters: { 'failed.$': 'States.ArrayContains($.results[*].failed, true)' },
-    });
-    const verdict = failWhenAnyFailed(
+    const map = mapOver(this, 'CollectChannels', '$.channels', maxConcurrency, fetchAndStore);
+    const verdict = failWhenAnyItemFailed(
       this,
-      '$.failed',
       { choice: 'AllChannelsCollected', fail: 'SomeChannelsNotCollected', succeed: 'Collected' },
       {
         error: 'ChannelsNotCollected',
@@ -206,7 +155,7 @@ export class PulsecastMeasuring extends Construct {
       definition: collectDue.next(
         new sfn.Choice(this, 'AnyDue')
           // Most sweeps find nothing due: they end here, without a Map.
-          .when(sfn.Condition.isPresent('$.channels[0]'), map.next(findFailures).next(verdict))
+          .when(sfn.Condition.isPresent('$.channels[0]'), map.next(verdict))
           .otherwise(new sfn.Succeed(this, 'NothingDue')),
       ),
       stateMachineType: sfn.StateMachineType.EXPRESS,

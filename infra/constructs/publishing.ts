@@ -1,4 +1,4 @@
-import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
@@ -8,25 +8,24 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { mapConcurrency, ScheduledWorkflow, workflowStateMachineName } from './scheduled-workflow.ts';
+import { PulsecastFunction } from './pulsecast-function.ts';
+import {
+  type ChannelSecretsProps,
+  mapConcurrency,
+  retryIdempotent,
+  ScheduledWorkflow,
+  type WorkflowConstructProps,
+  workflowStateMachineName,
+} from './scheduled-workflow.ts';
 
 /** Props of {@link PulsecastPublishing}. */
-export interface PulsecastPublishingProps {
-  readonly data: TableBinding;
+export interface PulsecastPublishingProps extends WorkflowConstructProps, ChannelSecretsProps {
   readonly bus: events.IEventBus;
-  /**
-   * Name prefix of the channel secrets (`secretRef`s) the publish functions may read.
-   * @default 'pulsecast/'
-   */
-  readonly secretPrefix?: string;
   /**
    * Map iterations (batches of up to 25 posts due in the same second) published at once.
    * @default 40
    */
   readonly maxConcurrency?: number;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -56,12 +55,7 @@ export class PulsecastPublishing extends Construct {
   public readonly stateMachine: sfn.StateMachine;
   public readonly schedule: scheduler.Schedule;
   public readonly deadLetterQueue: sqs.Queue;
-  public readonly functions: {
-    recover: PulsecastFunction;
-    claim: PulsecastFunction;
-    publish: PulsecastFunction;
-    record: PulsecastFunction;
-  };
+  public readonly functions: Record<'recover' | 'claim' | 'publish' | 'record', PulsecastFunction>;
   /** Hourly credential check of every channel (Channel Needs Attention before posts fail). */
   public readonly channelHealth: PulsecastFunction;
   public readonly channelHealthSchedule: scheduler.Schedule;
@@ -70,7 +64,7 @@ export class PulsecastPublishing extends Construct {
     super(scope, id);
     const secretPrefix = props.secretPrefix ?? 'pulsecast/';
     const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 40, 1000);
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const { logRemovalPolicy } = props;
 
     const fn = (name: string, entry: string, description: string, timeout = Duration.seconds(30)) =>
       new PulsecastFunction(this, name, { entry, description, timeout, logRemovalPolicy });
@@ -159,13 +153,7 @@ export class PulsecastPublishing extends Construct {
       payloadResponseOnly: true,
       resultPath: sfn.JsonPath.DISCARD,
     });
-    record.addRetry({
-      errors: ['States.ALL'],
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      maxAttempts: 4,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    retryIdempotent(record, ['States.ALL'], { interval: Duration.seconds(1), maxAttempts: 4 });
     publish.addCatch(publishFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     publishFailed.next(record);
 

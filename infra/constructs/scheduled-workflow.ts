@@ -1,13 +1,105 @@
-import { type CfnResource, type Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import type * as iam from 'aws-cdk-lib/aws-iam';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
+import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct, type IConstruct } from 'constructs';
 import { deadLetterQueue } from './dead-letter-queue.ts';
-import type { PulsecastFunction } from './pulsecast-function.ts';
+import type { PulsecastFunction, TableBinding } from './pulsecast-function.ts';
+
+/** Props that every construct of workflow steps takes. */
+export interface WorkflowConstructProps {
+  readonly data: TableBinding;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** Props of a construct whose steps use the channels' credentials. */
+export interface ChannelSecretsProps {
+  /**
+   * Name prefix of the channel secrets (`secretRef`s) its steps read (and refresh tokens in).
+   * @default 'pulsecast/'
+   */
+  readonly secretPrefix?: string;
+}
+
+/**
+ * Errors after which a step is simply run again: Lambda's own hiccups and throttled or
+ * unavailable DynamoDB and EventBridge. The steps retried on them are idempotent (conditional
+ * writes, stable event ids), so a retry repeats nothing; platform failures never get here (the
+ * steps handle them themselves).
+ */
+export const TRANSIENT_ERRORS = [
+  'Lambda.ServiceException',
+  'Lambda.AWSLambdaException',
+  'Lambda.SdkClientException',
+  'Lambda.TooManyRequestsException',
+  'StoreUnavailableError',
+  'EventPublishError',
+  'ProvisionedThroughputExceededException',
+  'ThrottlingException',
+  'RequestLimitExceeded',
+  'InternalServerError',
+];
+
+/**
+ * Retries a step that is safe to run again on `errors`: by default 3 attempts, 2 s apart and
+ * doubling, with full jitter so that a Map's iterations do not all retry at the same moment.
+ */
+export function retryIdempotent(
+  task: sfn.TaskStateBase,
+  errors: string[] = TRANSIENT_ERRORS,
+  { interval = Duration.seconds(2), maxAttempts = 3 } = {},
+): void {
+  task.addRetry({ errors, interval, backoffRate: 2, maxAttempts, jitterStrategy: sfn.JitterType.FULL });
+}
+
+/**
+ * A step that invokes `fn` and is safe to run again (its writes are conditional or idempotent):
+ * retried on {@link TRANSIENT_ERRORS} only, by {@link retryIdempotent}, not by CDK's default
+ * policy for Lambda's own errors.
+ */
+export function idempotentStep(
+  scope: Construct,
+  id: string,
+  fn: PulsecastFunction,
+  props: Omit<tasks.LambdaInvokeProps, 'lambdaFunction' | 'retryOnServiceExceptions'> = {},
+): tasks.LambdaInvoke {
+  const task = new tasks.LambdaInvoke(scope, id, {
+    lambdaFunction: fn.function,
+    ...props,
+    retryOnServiceExceptions: false,
+  });
+  retryIdempotent(task);
+  return task;
+}
+
+/**
+ * Catches a Map iteration that still fails as its result `{ <key>, failed: true, error }`, so the
+ * other iterations go on and {@link failWhenAnyItemFailed} sees it.
+ */
+export function catchFailedItem(scope: Construct, task: sfn.TaskStateBase, id: string, key: string): void {
+  const failed = new sfn.Pass(scope, id, {
+    parameters: { [`${key}.$`]: `$.${key}`, failed: true, 'error.$': '$.error.Error' },
+  });
+  task.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
+}
+
+/** A Map state over the array at `itemsPath`, `maxConcurrency` at once, its results in `$.results`. */
+export function mapOver(
+  scope: Construct,
+  id: string,
+  itemsPath: string,
+  maxConcurrency: number,
+  processor: sfn.IChainable,
+): sfn.Map {
+  const map = new sfn.Map(scope, id, { itemsPath, maxConcurrency, resultPath: '$.results' });
+  map.itemProcessor(processor);
+  return map;
+}
 
 /** When and how the schedule of a {@link ScheduledWorkflow} starts it. */
 export interface WorkflowSchedule {
@@ -60,6 +152,24 @@ export function failWhenAnyFailed(
 }
 
 /**
+ * The end of a {@link mapOver} whose iterations each say `failed: true` or `false`: the execution
+ * fails when any did (after the others finished). `FindFailures` puts the verdict at `resultPath`
+ * (by default it replaces the state).
+ */
+export function failWhenAnyItemFailed(
+  scope: Construct,
+  ids: { choice: string; fail: string; succeed: string },
+  failure: sfn.FailProps,
+  resultPath?: string,
+): sfn.Chain {
+  const findFailures = new sfn.Pass(scope, 'FindFailures', {
+    parameters: { 'failed.$': 'States.ArrayContains($.results[*].failed, true)' },
+    ...(resultPath ? { resultPath } : {}),
+  });
+  return findFailures.next(failWhenAnyFailed(scope, `${resultPath ?? '$'}.failed`, ids, failure));
+}
+
+/**
  * A Map state's `maxConcurrency` prop: `fallback` when unset; anything but an integer from 1 to
  * `max` fails the synth, naming the construct.
  */
@@ -97,6 +207,35 @@ export function acknowledgeWorkflowRole(role: iam.IRole, functions: readonly Pul
   });
 }
 
+/** Props of {@link loggedStateMachine}. */
+export type LoggedStateMachineProps = Omit<ScheduledWorkflowProps, 'schedule'>;
+
+/**
+ * A workflow's state machine: named after the stack, X-Ray traced, logged at level ALL without
+ * execution data to a log group of its own kept for a month (`<name>Logs`), and the findings on
+ * its role that IAM offers nothing narrower for acknowledged.
+ */
+export function loggedStateMachine(
+  scope: Construct,
+  props: LoggedStateMachineProps,
+): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
+  const { name } = props;
+  const logGroup = new logs.LogGroup(scope, `${name}Logs`, {
+    retention: logs.RetentionDays.ONE_MONTH,
+    removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+  });
+  const stateMachine = new sfn.StateMachine(scope, name, {
+    stateMachineName: workflowStateMachineName(scope, name),
+    stateMachineType: props.stateMachineType,
+    definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
+    timeout: props.timeout,
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+  });
+  acknowledgeWorkflowRole(stateMachine.role, props.functions);
+  return { stateMachine, logGroup };
+}
+
 /**
  * A state machine that an EventBridge Scheduler schedule starts: the Dispatcher, the Collector
  * and the Evaluator. Each one is built the same way:
@@ -125,20 +264,9 @@ export class ScheduledWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledWorkflowProps) {
     super(scope, id);
     const { name } = props;
-    this.logGroup = new logs.LogGroup(this, `${name}Logs`, {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.stateMachine = new sfn.StateMachine(this, name, {
-      stateMachineName: workflowStateMachineName(this, name),
-      stateMachineType: props.stateMachineType,
-      definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
-      timeout: props.timeout,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
-
-    acknowledgeWorkflowRole(this.stateMachine.role, props.functions);
+    const machine = loggedStateMachine(this, props);
+    this.stateMachine = machine.stateMachine;
+    this.logGroup = machine.logGroup;
 
     this.deadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetters', `the ${name} schedule`);
     this.schedule = new scheduler.Schedule(this, props.schedule.id, {
