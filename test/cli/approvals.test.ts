@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { releasedAfterEach } from '../support/per-test.ts';
-import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { problem, startFakeApi } from './fake-api.ts';
 
 const review = {
   round: 1,
@@ -26,7 +26,7 @@ describe('pulsecast approvals', () => {
 
   it('lists what waits for sign-off, with the step and who it waits for', async () => {
     const api = await startApi(() => ({ body: { items: [pending] } }));
-    const result = await runPulsecast(['approvals', 'list', '--api', api.url]);
+    const result = await api.run(['approvals', 'list']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(Object.fromEntries(api.requests[0]?.query ?? [])).toEqual({ status: 'pending' });
     expect(result.stdout).toContain('2/2 client');
@@ -36,7 +36,7 @@ describe('pulsecast approvals', () => {
 
   it('approves as the named approver, and rejects with the comment, by POST /v1/posts/{id}/approval', async () => {
     const api = await startApi(() => ({ body: { ...pending, status: 'SCHEDULED' } }));
-    const approved = await runPulsecast([
+    const approved = await api.run([
       'approvals',
       'approve',
       'p-1',
@@ -44,8 +44,6 @@ describe('pulsecast approvals', () => {
       'client',
       '--as',
       'cy@example.com',
-      '--api',
-      api.url,
     ]);
     expect(approved).toMatchObject({ code: 0 });
     expect(approved.stdout).toContain('p-1: approved, SCHEDULED at 2027-03-04T09:00:00.000Z');
@@ -56,7 +54,7 @@ describe('pulsecast approvals', () => {
       approver: 'cy@example.com',
     });
 
-    await runPulsecast(['approvals', 'reject', 'p-1', '--comment', 'wrong date', '--api', api.url]);
+    await api.run(['approvals', 'reject', 'p-1', '--comment', 'wrong date']);
     expect(JSON.parse(api.requests[1]?.body.toString() ?? '{}')).toEqual({
       decision: 'request-changes',
       comment: 'wrong date',
@@ -71,15 +69,7 @@ describe('pulsecast approvals', () => {
         detail: "mallory@example.com is not an approver of step 'legal' of post 'p-1'",
       }),
     );
-    const result = await runPulsecast([
-      'approvals',
-      'approve',
-      'p-1',
-      '--as',
-      'mallory@example.com',
-      '--api',
-      api.url,
-    ]);
+    const result = await api.run(['approvals', 'approve', 'p-1', '--as', 'mallory@example.com']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('is not an approver');
   });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { releasedAfterEach } from '../support/per-test.ts';
-import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { problem, startFakeApi } from './fake-api.ts';
 
 const REPORT = {
   channel: 'mastodon-main',
@@ -58,7 +58,7 @@ describe('pulsecast audit', () => {
     const api = await startApi((request) =>
       request.method === 'POST' ? { status: 202, body: { id: 'a1', status: 'RUNNING' } } : { body: REPORT },
     );
-    const run = await runPulsecast(['audit', 'mastodon-main', '--since', '12w', '--api', api.url]);
+    const run = await api.run(['audit', 'mastodon-main', '--since', '12w']);
 
     expect(run.code).toBe(0);
     const post = api.requests.find((r) => r.method === 'POST');
@@ -84,11 +84,11 @@ describe('pulsecast audit', () => {
           })
         : { body: REPORT },
     );
-    const shown = await runPulsecast(['audit', 'mastodon-main', '--report-only', '--api', api.url]);
+    const shown = await api.run(['audit', 'mastodon-main', '--report-only']);
     expect(shown.code).toBe(0);
     expect(api.requests.every((r) => r.method === 'GET')).toBe(true);
 
-    const missing = await runPulsecast(['audit', 'nobody', '--api', api.url]);
+    const missing = await api.run(['audit', 'nobody']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("channel 'nobody' does not exist");
   });

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { releasedAfterEach } from '../support/per-test.ts';
-import { runPulsecast, startFakeApi } from './fake-api.ts';
+import { startFakeApi } from './fake-api.ts';
 
 const REPORT = {
   computedAt: '2027-03-10T08:00:00.000Z',
@@ -55,7 +55,7 @@ describe('pulsecast campaigns and report', () => {
 
   it('prints the report in plain words when piped: units, bands, no escape codes', async () => {
     const api = await startApi(() => ({ body: REPORT }));
-    const result = await runPulsecast(['report', 'spring-launch', '--api', api.url]);
+    const result = await api.run(['report', 'spring-launch']);
     expect(result.code).toBe(0);
     expect(api.requests[0]?.path).toBe('/v1/campaigns/spring-launch/report');
     expect(result.stdout).toContain('linkedin-engagement-rate  on track  engagement rate 3.6 % (target 2 %)');
@@ -66,10 +66,10 @@ describe('pulsecast campaigns and report', () => {
 
   it('colours the statuses on a terminal, unless NO_COLOR is set', async () => {
     const api = await startApi(() => ({ body: REPORT }));
-    const tty = await runPulsecast(['report', 'spring-launch', '--api', api.url], { tty: true });
+    const tty = await api.run(['report', 'spring-launch'], { tty: true });
     expect(tty.stdout).toContain('\u001b[32mon track\u001b[0m');
     expect(tty.stdout).toContain('\u001b[31moff track\u001b[0m');
-    const noColour = await runPulsecast(['report', 'spring-launch', '--api', api.url], {
+    const noColour = await api.run(['report', 'spring-launch'], {
       tty: true,
       env: { NO_COLOR: '1' },
     });
@@ -78,7 +78,7 @@ describe('pulsecast campaigns and report', () => {
 
   it('gives scripts the JSON as the API answered it', async () => {
     const api = await startApi(() => ({ body: REPORT }));
-    const result = await runPulsecast(['report', 'spring-launch', '--json', '--api', api.url]);
+    const result = await api.run(['report', 'spring-launch', '--json']);
     expect(JSON.parse(result.stdout)).toEqual(REPORT);
   });
 
@@ -98,26 +98,26 @@ describe('pulsecast campaigns and report', () => {
             },
           },
     );
-    const list = await runPulsecast(['campaigns', 'list', '--api', api.url]);
+    const list = await api.run(['campaigns', 'list']);
     expect(list.stdout).toContain('spring  2027-03-01 – 2027-03-31  g (link clicks)');
 
     const dir = mkdtempSync(join(tmpdir(), 'pulsecast-campaign-'));
     writeFileSync(join(dir, 'c.json'), '{"id":"spring"}');
-    const created = await runPulsecast(['campaigns', 'create', join(dir, 'c.json'), '--api', api.url]);
+    const created = await api.run(['campaigns', 'create', join(dir, 'c.json')]);
     expect(created).toMatchObject({ code: 0, stdout: 'created spring (1 goal(s))\n' });
     expect(JSON.parse(api.requests.at(-1)?.body.toString() ?? '')).toEqual({ id: 'spring' });
 
     writeFileSync(join(dir, 'bad.json'), '{id:');
-    const bad = await runPulsecast(['campaigns', 'create', join(dir, 'bad.json'), '--api', api.url]);
+    const bad = await api.run(['campaigns', 'create', join(dir, 'bad.json')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is not JSON');
-    const missing = await runPulsecast(['campaigns', 'create', '--api', api.url]);
+    const missing = await api.run(['campaigns', 'create']);
     expect(missing.code).toBe(2);
   });
 
   it('passes the export filters to the API', async () => {
     const api = await startApi(() => ({ contentType: 'text/csv', body: 'id\n' }));
-    const result = await runPulsecast([
+    const result = await api.run([
       'export',
       'csv',
       '--from',
@@ -130,8 +130,6 @@ describe('pulsecast campaigns and report', () => {
       'spring',
       '--status',
       'PUBLISHED',
-      '--api',
-      api.url,
     ]);
     expect(result.code).toBe(0);
     expect(Object.fromEntries(api.requests[0]?.query ?? [])).toEqual({

@@ -33,7 +33,7 @@ describe('pulsecast channels, export and health', () => {
           },
     }));
 
-    const result = await runPulsecast(['channels', 'list', '--api', api.url]);
+    const result = await api.run(['channels', 'list']);
 
     expect(result.code).toBe(0);
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -54,7 +54,7 @@ describe('pulsecast channels, export and health', () => {
       body: { ...JSON.parse(request.body.toString()), version: 1 },
     }));
 
-    const result = await runPulsecast([
+    const result = await api.run([
       'channels',
       'add',
       '--id',
@@ -69,8 +69,6 @@ describe('pulsecast channels, export and health', () => {
       'pulsecast/masto',
       '--api-base-url',
       'http://127.0.0.1:4010',
-      '--api',
-      api.url,
     ]);
 
     expect(result).toEqual({
@@ -105,15 +103,13 @@ describe('pulsecast channels, export and health', () => {
         : { body: { ...JSON.parse(request.body.toString()), version: 5 } },
     );
 
-    const result = await runPulsecast([
+    const result = await api.run([
       'channels',
       'update',
       '--id',
       'masto',
       '--api-base-url',
       'https://fosstodon.org',
-      '--api',
-      api.url,
     ]);
 
     expect(result).toEqual({
@@ -182,7 +178,7 @@ describe('pulsecast channels, export and health', () => {
     const dir = await makeDir();
     const out = join(dir, 'calendar.ics');
 
-    const result = await runPulsecast(['export', 'ics', '--out', out, '--api', api.url]);
+    const result = await api.run(['export', 'ics', '--out', out]);
 
     expect(result.code).toBe(0);
     expect(api.requests[0]).toMatchObject({ method: 'GET', path: '/v1/calendar.ics' });
@@ -195,7 +191,7 @@ describe('pulsecast channels, export and health', () => {
     const csv = 'id,channel,scheduled_at,text\np-1,x-main,2025-03-04T09:00:00.000Z,"\'=1+1"\n';
     const api = await startApi(() => ({ contentType: 'text/csv', body: csv }));
 
-    const result = await runPulsecast(['export', 'csv', '--api', api.url]);
+    const result = await api.run(['export', 'csv']);
 
     expect(api.requests[0]?.path).toBe('/v1/calendar.csv');
     expect(api.requests[0]?.headers.accept).toBe('text/csv');
@@ -213,7 +209,7 @@ describe('pulsecast channels, export and health', () => {
   it('checks health', async () => {
     const api = await startApi(() => ({ body: { status: 'ok' } }));
 
-    const result = await runPulsecast(['health', '--api', api.url]);
+    const result = await api.run(['health']);
 
     expect(api.requests[0]?.path).toBe('/health');
     expect(result).toEqual({ code: 0, stdout: `ok: ${api.url} answered 200 (status=ok)\n`, stderr: '' });

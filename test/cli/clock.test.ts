@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { releasedAfterEach } from '../support/per-test.ts';
-import { runPulsecast, startFakeApi } from './fake-api.ts';
+import { startFakeApi } from './fake-api.ts';
 
 describe('pulsecast clock', () => {
   const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
@@ -15,7 +15,7 @@ describe('pulsecast clock', () => {
         eventsDelivered: 60,
       },
     }));
-    const result = await runPulsecast(['clock', 'advance', '7d', '--api', api.url]);
+    const result = await api.run(['clock', 'advance', '7d']);
     expect(result.code).toBe(0);
     expect(api.requests[0]).toMatchObject({ method: 'POST', path: '/_local/clock/advance' });
     expect(JSON.parse(api.requests[0]!.body.toString())).toEqual({ by: 'P7D', async: true });
@@ -50,7 +50,7 @@ describe('pulsecast clock', () => {
           };
     });
 
-    const result = await runPulsecast(['clock', 'advance', '30d', '--api', api.url]);
+    const result = await api.run(['clock', 'advance', '30d']);
 
     expect(result.code).toBe(0);
     expect(
@@ -76,15 +76,15 @@ describe('pulsecast clock', () => {
           }
         : { status: 500 },
     );
-    const result = await runPulsecast(['clock', 'advance', '1d', '--api', api.url]);
+    const result = await api.run(['clock', 'advance', '1d']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the clock advance failed on the server: dynalite stopped');
   });
 
   it('shows the clock, and refuses a duration it cannot read', async () => {
     const api = await startApi(() => ({ body: { now: '2027-03-01T06:00:00.000Z' } }));
-    expect((await runPulsecast(['clock', '--api', api.url])).stdout.trim()).toBe('2027-03-01T06:00:00.000Z');
-    const bad = await runPulsecast(['clock', 'advance', 'soon', '--api', api.url]);
+    expect((await api.run(['clock'])).stdout.trim()).toBe('2027-03-01T06:00:00.000Z');
+    const bad = await api.run(['clock', 'advance', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("'soon' is not a duration");
   });
@@ -95,7 +95,7 @@ describe('pulsecast clock', () => {
       ['clock', 'advance', '-1h'],
       ['clock', 'advance', '--json', '-1h'],
     ]) {
-      const result = await runPulsecast([...argv, '--api', api.url]);
+      const result = await api.run([...argv]);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('"-1h" is negative');
     }

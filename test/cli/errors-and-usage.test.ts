@@ -96,7 +96,7 @@ describe('pulsecast errors', () => {
   it('prefers --api over PULSECAST_API_URL over PULSECAST_PORT', async () => {
     const api = await startApi(() => ({ body: { status: 'ok' } }));
     const dead = `http://127.0.0.1:${await unusedPort()}`;
-    const viaFlag = await runPulsecast(['health', '--api', api.url], { env: { PULSECAST_API_URL: dead } });
+    const viaFlag = await api.run(['health'], { env: { PULSECAST_API_URL: dead } });
     const viaEnv = await runPulsecast(['health'], {
       env: { PULSECAST_API_URL: api.url, PULSECAST_PORT: '1' },
     });
@@ -115,7 +115,7 @@ describe('pulsecast errors', () => {
 
   it('shows a non-JSON error answer by its status line and text', async () => {
     const api = await startApi(() => ({ status: 502, body: 'upstream exploded' }));
-    const result = await runPulsecast(['health', '--api', api.url]);
+    const result = await api.run(['health']);
 
     expect(result).toEqual({
       code: 1,
@@ -126,7 +126,7 @@ describe('pulsecast errors', () => {
 
   it('says so when a 2xx answer has an unexpected shape, without a stack trace', async () => {
     const api = await startApi(() => ({ body: { posts: 'not a plan' } }));
-    const result = await runPulsecast(['posts', 'list', '--api', api.url]);
+    const result = await api.run(['posts', 'list']);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('error: GET /v1/posts answered in a shape this CLI does not understand');

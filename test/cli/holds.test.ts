@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { releasedAfterEach } from '../support/per-test.ts';
-import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { problem, startFakeApi } from './fake-api.ts';
 
 const hold = (overrides: Record<string, unknown> = {}) => ({
   id: 'hold-20270301t0930-3f9a1c',
@@ -21,7 +21,7 @@ describe('pulsecast hold, release and holds', () => {
       body: hold({ scope: { channels: ['x-main', 'bsky-main'], campaigns: ['launch'] } }),
     }));
 
-    const result = await runPulsecast([
+    const result = await api.run([
       'hold',
       '--channel',
       'x-main',
@@ -31,8 +31,6 @@ describe('pulsecast hold, release and holds', () => {
       'launch',
       '--reason',
       'launch paused',
-      '--api',
-      api.url,
     ]);
 
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -49,7 +47,7 @@ describe('pulsecast hold, release and holds', () => {
 
   it('holds everything with --all', async () => {
     const api = await startApi(() => ({ status: 201, body: hold() }));
-    const result = await runPulsecast(['hold', '--all', '--reason', 'crisis', '--api', api.url]);
+    const result = await api.run(['hold', '--all', '--reason', 'crisis']);
     expect(result.code).toBe(0);
     expect(JSON.parse(api.requests[0]?.body.toString() ?? '')).toEqual({ scope: 'all', reason: 'crisis' });
   });
@@ -63,7 +61,7 @@ describe('pulsecast hold, release and holds', () => {
     [['hold', '--all'], 'missing --reason'],
   ])('refuses %j before calling the API', async (argv, message) => {
     const api = await startApi(() => ({ body: hold() }));
-    const result = await runPulsecast([...argv, '--api', api.url]);
+    const result = await api.run([...argv]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
     expect(api.requests).toHaveLength(0);
@@ -77,7 +75,7 @@ describe('pulsecast hold, release and holds', () => {
         errors: [{ column: 'scope.channels', message: "unknown channel 'x-nope'" }],
       }),
     );
-    const result = await runPulsecast(['hold', '--channel', 'x-nope', '--reason', 'x', '--api', api.url]);
+    const result = await api.run(['hold', '--channel', 'x-nope', '--reason', 'x']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("unknown channel 'x-nope'");
   });
@@ -86,7 +84,7 @@ describe('pulsecast hold, release and holds', () => {
     const api = await startApi(() => ({
       body: hold({ releasedAt: '2027-03-01T11:00:00.000Z', version: 2 }),
     }));
-    const result = await runPulsecast(['release', 'hold-20270301t0930-3f9a1c', '--api', api.url]);
+    const result = await api.run(['release', 'hold-20270301t0930-3f9a1c']);
     expect(result.code).toBe(0);
     expect(api.requests[0]).toMatchObject({ method: 'DELETE', path: '/v1/holds/hold-20270301t0930-3f9a1c' });
     expect(result.stdout).toContain('released 2027-03-01T11:00:00.000Z');
@@ -97,8 +95,8 @@ describe('pulsecast hold, release and holds', () => {
     const api = await startApi(() => ({
       body: { items: [hold(), hold({ id: 'hold-old', releasedAt: '2027-02-01T00:00:00.000Z' })] },
     }));
-    const all = await runPulsecast(['holds', '--api', api.url]);
-    await runPulsecast(['holds', '--active', '--api', api.url]);
+    const all = await api.run(['holds']);
+    await api.run(['holds', '--active']);
 
     expect(all.stdout).toMatch(/hold-20270301t0930-3f9a1c\s+ACTIVE\s+all/);
     expect(all.stdout).toMatch(/hold-old\s+released/);

@@ -2,7 +2,7 @@ import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { releasedAfterEach, tempDirPerTest } from '../support/per-test.ts';
-import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { problem, startFakeApi } from './fake-api.ts';
 
 const STORED = {
   version: 2,
@@ -34,7 +34,7 @@ describe('pulsecast listening', () => {
     const body = '{"brand": {"name": "Acme", "terms": ["acmecloud"]}, "platforms": ["bluesky", "x"]}';
     await writeFile(file, body);
 
-    const result = await runPulsecast(['listening', 'set', file, '--api', api.url]);
+    const result = await api.run(['listening', 'set', file]);
 
     expect(result.code).toBe(0);
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /v1/listening']);
@@ -47,14 +47,14 @@ describe('pulsecast listening', () => {
 
   it('shows the settings, and passes a 404 on as a failure', async () => {
     const present = await startApi(() => ({ body: STORED }));
-    const shown = await runPulsecast(['listening', 'show', '--api', present.url]);
+    const shown = await present.run(['listening', 'show']);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('listening settings, version 2');
 
     const absent = await startApi(() =>
       problem(404, { title: 'Not found', detail: "listening settings 'listening' does not exist" }),
     );
-    const missing = await runPulsecast(['listening', 'show', '--api', absent.url]);
+    const missing = await absent.run(['listening', 'show']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('does not exist');
   });

@@ -29,7 +29,7 @@ describe('pulsecast posts', () => {
         },
       }));
 
-      const result = await runPulsecast([
+      const result = await api.run([
         'posts',
         'list',
         '--status',
@@ -44,8 +44,6 @@ describe('pulsecast posts', () => {
         '2025-04-01T00:00:00Z',
         '--limit',
         '10',
-        '--api',
-        api.url,
       ]);
 
       expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -76,13 +74,13 @@ describe('pulsecast posts', () => {
       const api = await startApi(() => ({
         body: { items: [measured('low', 1000, 10), post('none'), measured('high', 2000, 90)] },
       }));
-      const result = await runPulsecast(['posts', 'list', '--sort', 'engagements', '--api', api.url]);
+      const result = await api.run(['posts', 'list', '--sort', 'engagements']);
       expect(result.code).toBe(0);
       const rows = result.stdout.trim().split('\n');
       expect(rows.slice(1).map((row) => row.split(/\s+/)[1])).toEqual(['high', 'low', 'none']);
       expect(rows[1]).toMatch(/PUBLISHED\s+2,000\s+90\s+4\.5 %/);
 
-      const bad = await runPulsecast(['posts', 'list', '--sort', 'likes', '--api', api.url]);
+      const bad = await api.run(['posts', 'list', '--sort', 'likes']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('--sort must be one of scheduled, impressions, engagements, rate');
     });
@@ -95,15 +93,7 @@ describe('pulsecast posts', () => {
       };
       const api = await startApi((request) => ({ body: pages[request.query.get('cursor') ?? ''] }));
 
-      const result = await runPulsecast([
-        'posts',
-        'list',
-        '--all',
-        '--status',
-        'SCHEDULED',
-        '--api',
-        api.url,
-      ]);
+      const result = await api.run(['posts', 'list', '--all', '--status', 'SCHEDULED']);
 
       expect(result.code).toBe(0);
       expect(api.requests.map((r) => r.query.get('cursor'))).toEqual([null, 'c2', 'c3']);
@@ -114,7 +104,7 @@ describe('pulsecast posts', () => {
     it('prints only the first page without --all, and tells how to get more on stderr', async () => {
       const api = await startApi(() => ({ body: { items: [post('p-1')], nextCursor: 'c2' } }));
 
-      const result = await runPulsecast(['posts', 'list', '--api', api.url]);
+      const result = await api.run(['posts', 'list']);
 
       expect(api.requests).toHaveLength(1);
       expect(result.stdout).toContain('p-1');
@@ -124,7 +114,7 @@ describe('pulsecast posts', () => {
     it('stops when the API hands out the same cursor twice', async () => {
       const api = await startApi(() => ({ body: { items: [post('p-1')], nextCursor: 'again' } }));
 
-      const result = await runPulsecast(['posts', 'list', '--all', '--api', api.url]);
+      const result = await api.run(['posts', 'list', '--all']);
 
       expect(result.code).toBe(1);
       expect(api.requests).toHaveLength(2);
@@ -138,7 +128,7 @@ describe('pulsecast posts', () => {
           : { items: [post('p-1')], nextCursor: 'c2' },
       }));
 
-      const result = await runPulsecast(['posts', 'list', '--all', '--json', '--api', api.url]);
+      const result = await api.run(['posts', 'list', '--all', '--json']);
 
       expect(JSON.parse(result.stdout).items.map((p: { id: string }) => p.id)).toEqual(['p-1', 'p-2']);
     });
@@ -161,7 +151,7 @@ describe('pulsecast posts', () => {
         }),
       }));
 
-      const result = await runPulsecast(['posts', 'show', 'p 1', '--api', api.url]);
+      const result = await api.run(['posts', 'show', 'p 1']);
 
       expect(result.code).toBe(0);
       expect(api.requests[0]?.path).toBe('/v1/posts/p%201');
@@ -174,7 +164,7 @@ describe('pulsecast posts', () => {
     it('prints the problem of a 404 and exits 1', async () => {
       const api = await startApi(() => problem(404, { title: 'Post not found', detail: 'No post "nope".' }));
 
-      const result = await runPulsecast(['posts', 'show', 'nope', '--api', api.url]);
+      const result = await api.run(['posts', 'show', 'nope']);
 
       expect(result).toEqual({
         code: 1,
@@ -188,7 +178,7 @@ describe('pulsecast posts', () => {
     it('sends DELETE and prints the new status', async () => {
       const api = await startApi(() => ({ body: post('p-1', { status: 'CANCELLED', version: 2 }) }));
 
-      const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
+      const result = await api.run(['posts', 'cancel', 'p-1']);
 
       expect(api.requests[0]).toMatchObject({ method: 'DELETE', path: '/v1/posts/p-1' });
       expect(result).toEqual({ code: 0, stdout: 'p-1: CANCELLED\n', stderr: '' });
@@ -197,7 +187,7 @@ describe('pulsecast posts', () => {
     it('treats an empty 204 as cancelled', async () => {
       const api = await startApi(() => ({ status: 204 }));
 
-      const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
+      const result = await api.run(['posts', 'cancel', 'p-1']);
 
       expect(result).toEqual({ code: 0, stdout: 'p-1: CANCELLED\n', stderr: '' });
     });
@@ -210,7 +200,7 @@ describe('pulsecast posts', () => {
         }),
       );
 
-      const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
+      const result = await api.run(['posts', 'cancel', 'p-1']);
 
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
@@ -222,15 +212,7 @@ describe('pulsecast posts', () => {
   describe('retry', () => {
     it('refuses an UNKNOWN post (it may be live) and changes nothing', async () => {
       const api = await startApi(() => ({ body: post('p-1', { status: 'UNKNOWN', version: 3 }) }));
-      const result = await runPulsecast([
-        'posts',
-        'retry',
-        'p-1',
-        '--at',
-        '2025-03-10T09:00:00.000Z',
-        '--api',
-        api.url,
-      ]);
+      const result = await api.run(['posts', 'retry', 'p-1', '--at', '2025-03-10T09:00:00.000Z']);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('p-1 is UNKNOWN');
       expect(result.stderr).toContain('settle it first');
@@ -251,15 +233,7 @@ describe('pulsecast posts', () => {
             : { body: post('p-1', { scheduledAt: '2025-03-10T09:00:00.000Z', version: version + 1 }) },
         );
 
-        const result = await runPulsecast([
-          'posts',
-          command,
-          'p-1',
-          '--at',
-          '2025-03-10T09:00:00.000Z',
-          '--api',
-          api.url,
-        ]);
+        const result = await api.run(['posts', command, 'p-1', '--at', '2025-03-10T09:00:00.000Z']);
 
         expect(api.requests[1]).toMatchObject({ method: 'PATCH', path: '/v1/posts/p-1' });
         expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
@@ -276,7 +250,7 @@ describe('pulsecast posts', () => {
 
     it('needs --at', async () => {
       const api = await startApi(() => ({ body: post('p-1') }));
-      const result = await runPulsecast(['posts', 'reschedule', 'p-1', '--api', api.url]);
+      const result = await api.run(['posts', 'reschedule', 'p-1']);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('missing --at');
     });
@@ -291,7 +265,7 @@ describe('pulsecast posts', () => {
           : { body: post('p-1', { status: 'PUBLISHED', platformUrl: url, version: 4 }) },
       );
 
-      const result = await runPulsecast(['posts', 'settle', 'p-1', '--published', url, '--api', api.url]);
+      const result = await api.run(['posts', 'settle', 'p-1', '--published', url]);
 
       expect(api.requests[1]).toMatchObject({ method: 'POST', path: '/v1/posts/p-1/settle' });
       expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
@@ -309,15 +283,7 @@ describe('pulsecast posts', () => {
           : { body: post('p-1', { status: 'FAILED', version: 4 }) },
       );
 
-      const result = await runPulsecast([
-        'posts',
-        'settle',
-        'p-1',
-        '--failed',
-        'not there',
-        '--api',
-        api.url,
-      ]);
+      const result = await api.run(['posts', 'settle', 'p-1', '--failed', 'not there']);
 
       expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
         outcome: 'failed',
@@ -329,8 +295,8 @@ describe('pulsecast posts', () => {
 
     it('wants exactly one outcome', async () => {
       const api = await startApi(() => ({ body: post('p-1') }));
-      const neither = await runPulsecast(['posts', 'settle', 'p-1', '--api', api.url]);
-      const both = await runPulsecast([
+      const neither = await api.run(['posts', 'settle', 'p-1']);
+      const both = await api.run([
         'posts',
         'settle',
         'p-1',
@@ -338,8 +304,6 @@ describe('pulsecast posts', () => {
         'https://x.com/a/status/1',
         '--failed',
         'no',
-        '--api',
-        api.url,
       ]);
       for (const result of [neither, both]) {
         expect(result.code).toBe(2);

@@ -127,7 +127,7 @@ describe('which API is signed, and for which region', () => {
   it('sends no Authorization header to local mode on loopback', async () => {
     const api = await startApi(() => ({ body: { items: [] } }));
 
-    const result = await runPulsecast(['posts', 'list', '--api', api.url], {
+    const result = await api.run(['posts', 'list'], {
       credentials: async () => CREDENTIALS,
       env: { AWS_REGION: 'eu-west-1' },
     });

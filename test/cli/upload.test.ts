@@ -76,11 +76,11 @@ describe('pulsecast upload', () => {
   it('shows progress on a terminal only, and clears it before the plan', async () => {
     const api = await startApi(() => ({ body: PLAN }));
     const file = await calendar('calendar.csv', CSV);
-    const tty = await runPulsecast(['upload', file, '--api', api.url], { tty: true });
+    const tty = await api.run(['upload', file], { tty: true });
     expect(tty.code).toBe(0);
     expect(tty.stderr).toMatch(/^\ruploading .*calendar\.csv \(0\.00 MB, 1 rows\)… 0 s/);
     expect(tty.stderr.endsWith('\r\u001b[2K')).toBe(true);
-    const piped = await runPulsecast(['upload', file, '--api', api.url]);
+    const piped = await api.run(['upload', file]);
     expect(piped.stderr).toBe('');
   });
 
@@ -88,7 +88,7 @@ describe('pulsecast upload', () => {
     const api = await startApi(() => ({ body: { ...PLAN, dryRun: true } }));
     const file = await calendar('calendar.csv', CSV);
 
-    const result = await runPulsecast(['upload', '--dry-run', file, '--api', api.url]);
+    const result = await api.run(['upload', '--dry-run', file]);
 
     expect(result.code).toBe(0);
     expect(api.requests[0]?.rawQuery).toBe('dryRun=true');
@@ -101,7 +101,7 @@ describe('pulsecast upload', () => {
       '{ "posts": [ { "channel": "x-main", "scheduledAt": "2025-03-04T09:00:00Z", "text": "Hi ✨" } ] }';
     const file = await calendar('calendar.JSON', json);
 
-    const result = await runPulsecast(['upload', file, '--api', api.url]);
+    const result = await api.run(['upload', file]);
 
     expect(result.code).toBe(0);
     expect(api.requests[0]?.headers['content-type']).toBe('application/json');
@@ -118,7 +118,7 @@ describe('pulsecast upload', () => {
     }));
     const file = await calendar('calendar.csv', CSV);
 
-    const result = await runPulsecast(['upload', file, '--api', api.url]);
+    const result = await api.run(['upload', file]);
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
@@ -130,7 +130,7 @@ describe('pulsecast upload', () => {
     const api = await startApi(() => ({ body: { ...PLAN, extra: 'kept' } }));
     const file = await calendar('calendar.csv', CSV);
 
-    const result = await runPulsecast(['upload', file, '--json', '--api', api.url]);
+    const result = await api.run(['upload', file, '--json']);
 
     expect(JSON.parse(result.stdout)).toEqual({ ...PLAN, extra: 'kept' });
   });
@@ -149,7 +149,7 @@ describe('pulsecast upload', () => {
     );
     const file = await calendar('calendar.csv', CSV);
 
-    const result = await runPulsecast(['upload', file, '--api', api.url]);
+    const result = await api.run(['upload', file]);
 
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
@@ -167,7 +167,7 @@ describe('pulsecast upload', () => {
   it('says which file it cannot read, without sending anything', async () => {
     const api = await startApi(() => ({ body: PLAN }));
 
-    const result = await runPulsecast(['upload', join(dir, 'missing.csv'), '--api', api.url]);
+    const result = await api.run(['upload', join(dir, 'missing.csv')]);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`error: cannot read ${join(dir, 'missing.csv')}: no such file\n`);
