@@ -1,10 +1,9 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { PulsecastFunction } from './pulsecast-function.ts';
 import {
   failWhenAnyFailed,
@@ -12,6 +11,7 @@ import {
   mapOver,
   retryIdempotent,
   ScheduledWorkflow,
+  ScheduledWorkflowConstruct,
   type WorkflowConstructProps,
 } from './scheduled-workflow.ts';
 
@@ -54,10 +54,8 @@ export interface PulsecastEvaluatingProps extends WorkflowConstructProps {
  * - Standard, not Express: a few transitions a campaign a day cost next to nothing, runs are
  *   not capped at 5 minutes, and each run's history is kept for inspection.
  */
-export class PulsecastEvaluating extends Construct {
-  public readonly stateMachine: sfn.StateMachine;
-  public readonly schedule: scheduler.Schedule;
-  public readonly deadLetterQueue: sqs.Queue;
+export class PulsecastEvaluating extends ScheduledWorkflowConstruct {
+  readonly workflow: ScheduledWorkflow;
   public readonly functions: Record<'list' | 'evaluate' | 'announce', PulsecastFunction>;
 
   constructor(scope: Construct, id: string, props: PulsecastEvaluatingProps) {
@@ -163,7 +161,7 @@ export class PulsecastEvaluating extends Construct {
       },
     );
 
-    const workflow = new ScheduledWorkflow(this, 'Default', {
+    this.workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Evaluator',
       definition: list.next(
         new sfn.Choice(this, 'AnyCampaignDue')
@@ -185,8 +183,5 @@ export class PulsecastEvaluating extends Construct {
       },
       logRemovalPolicy,
     });
-    this.stateMachine = workflow.stateMachine;
-    this.schedule = workflow.schedule;
-    this.deadLetterQueue = workflow.deadLetterQueue;
   }
 }

@@ -1,9 +1,8 @@
 import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { PulsecastFunction } from './pulsecast-function.ts';
 import {
   type ChannelSecretsProps,
@@ -13,6 +12,7 @@ import {
   mapConcurrency,
   mapOver,
   ScheduledWorkflow,
+  ScheduledWorkflowConstruct,
   type WorkflowConstructProps,
 } from './scheduled-workflow.ts';
 
@@ -36,10 +36,8 @@ export interface PulsecastListeningProps extends WorkflowConstructProps, Channel
  * that fails (caught) leaves the others and the spike check running; its positions stay, so the
  * next run reads what this one missed. Spikes are checked after every read, on what is stored.
  */
-export class PulsecastListening extends Construct {
-  public readonly stateMachine: sfn.StateMachine;
-  public readonly schedule: scheduler.Schedule;
-  public readonly deadLetterQueue: sqs.Queue;
+export class PulsecastListening extends ScheduledWorkflowConstruct {
+  readonly workflow: ScheduledWorkflow;
   public readonly functions: Record<'plan' | 'listen' | 'spikes', PulsecastFunction>;
 
   constructor(scope: Construct, id: string, props: PulsecastListeningProps) {
@@ -98,7 +96,7 @@ export class PulsecastListening extends Construct {
       '$.verdict',
     );
 
-    const workflow = new ScheduledWorkflow(this, 'Default', {
+    this.workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Listener',
       definition: plan.next(
         new sfn.Choice(this, 'AnyPlatform')
@@ -118,8 +116,5 @@ export class PulsecastListening extends Construct {
       },
       logRemovalPolicy,
     });
-    this.stateMachine = workflow.stateMachine;
-    this.schedule = workflow.schedule;
-    this.deadLetterQueue = workflow.deadLetterQueue;
   }
 }

@@ -2,9 +2,8 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
 import { PulsecastFunction } from './pulsecast-function.ts';
 import {
@@ -15,6 +14,7 @@ import {
   mapConcurrency,
   mapOver,
   ScheduledWorkflow,
+  ScheduledWorkflowConstruct,
   type WorkflowConstructProps,
 } from './scheduled-workflow.ts';
 import { generatedHmacSecret } from './secrets.ts';
@@ -74,10 +74,8 @@ export interface PulsecastMeasuringProps extends WorkflowConstructProps, Channel
  *   5 minutes, well inside any checkpoint's tolerance (two executions reading the same posts
  *   would only spend rate limit twice).
  */
-export class PulsecastMeasuring extends Construct {
-  public readonly stateMachine: sfn.StateMachine;
-  public readonly schedule: scheduler.Schedule;
-  public readonly deadLetterQueue: sqs.Queue;
+export class PulsecastMeasuring extends ScheduledWorkflowConstruct {
+  readonly workflow: ScheduledWorkflow;
   /** The conversion webhook's HMAC secret (created here unless named). */
   public readonly conversionsSecret: secretsmanager.ISecret;
   public readonly functions: Record<'collectDue' | 'collectChannel', PulsecastFunction>;
@@ -150,7 +148,7 @@ export class PulsecastMeasuring extends Construct {
       },
     );
 
-    const workflow = new ScheduledWorkflow(this, 'Default', {
+    this.workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Collector',
       definition: collectDue.next(
         new sfn.Choice(this, 'AnyDue')
@@ -171,9 +169,6 @@ export class PulsecastMeasuring extends Construct {
       },
       logRemovalPolicy,
     });
-    this.stateMachine = workflow.stateMachine;
-    this.schedule = workflow.schedule;
-    this.deadLetterQueue = workflow.deadLetterQueue;
 
     this.conversionsSecret = props.conversionsSecretName
       ? secretsmanager.Secret.fromSecretNameV2(this, 'ConversionsWebhookSecret', props.conversionsSecretName)

@@ -4,16 +4,16 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { PulsecastFunction } from './pulsecast-function.ts';
 import {
   type ChannelSecretsProps,
   mapConcurrency,
   retryIdempotent,
   ScheduledWorkflow,
+  ScheduledWorkflowConstruct,
   type WorkflowConstructProps,
   workflowStateMachineName,
 } from './scheduled-workflow.ts';
@@ -51,10 +51,8 @@ export interface PulsecastPublishingProps extends WorkflowConstructProps, Channe
  * - A Dispatcher that dies leaves claims with a lease; the next run's Recover releases them or,
  *   if a call may have happened, marks the post UNKNOWN and reconciles it on the platform.
  */
-export class PulsecastPublishing extends Construct {
-  public readonly stateMachine: sfn.StateMachine;
-  public readonly schedule: scheduler.Schedule;
-  public readonly deadLetterQueue: sqs.Queue;
+export class PulsecastPublishing extends ScheduledWorkflowConstruct {
+  readonly workflow: ScheduledWorkflow;
   public readonly functions: Record<'recover' | 'claim' | 'publish' | 'record', PulsecastFunction>;
   /** Hourly credential check of every channel (Channel Needs Attention before posts fail). */
   public readonly channelHealth: PulsecastFunction;
@@ -168,7 +166,7 @@ export class PulsecastPublishing extends Construct {
       .when(sfn.Condition.booleanEquals('$.more', true), fanOut.next(map))
       .otherwise(map);
 
-    const workflow = new ScheduledWorkflow(this, 'Default', {
+    this.workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Dispatcher',
       definition: recover.next(claim).next(more),
       stateMachineType: sfn.StateMachineType.EXPRESS,
@@ -184,9 +182,6 @@ export class PulsecastPublishing extends Construct {
       },
       logRemovalPolicy,
     });
-    this.stateMachine = workflow.stateMachine;
-    this.schedule = workflow.schedule;
-    this.deadLetterQueue = workflow.deadLetterQueue;
 
     this.channelHealth = fn(
       'ChannelHealthFunction',

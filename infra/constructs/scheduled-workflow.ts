@@ -281,3 +281,22 @@ export class ScheduledWorkflow extends Construct {
     });
   }
 }
+
+/**
+ * A construct of workflow steps whose state machine a {@link ScheduledWorkflow} runs (the
+ * Dispatcher, the Collector, the Evaluator, the Listener): it shows the workflow's state machine,
+ * schedule and dead-letter queue as its own.
+ */
+export abstract class ScheduledWorkflowConstruct extends Construct {
+  abstract readonly workflow: ScheduledWorkflow;
+
+  get stateMachine(): sfn.StateMachine {
+    return this.workflow.stateMachine;
+  }
+  get schedule(): scheduler.Schedule {
+    return this.workflow.schedule;
+  }
+  get deadLetterQueue(): sqs.Queue {
+    return this.workflow.deadLetterQueue;
+  }
+}
