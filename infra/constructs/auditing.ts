@@ -4,17 +4,11 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct } from 'constructs';
 import { PulsecastFunction } from './pulsecast-function.ts';
-import {
-  type ChannelSecretsProps,
-  failWhenAnyFailed,
-  idempotentStep,
-  loggedStateMachine,
-  ScheduledWorkflow,
-  type WorkflowConstructProps,
-} from './scheduled-workflow.ts';
+import { type ChannelWorkflowProps, loggedStateMachine, ScheduledWorkflow } from './scheduled-workflow.ts';
+import { failWhenAnyFailed, idempotentStep } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastAuditing}. */
-export interface PulsecastAuditingProps extends WorkflowConstructProps, ChannelSecretsProps {
+export interface PulsecastAuditingProps extends ChannelWorkflowProps {
   /** The function behind `POST /v1/channels/{id}/audit`: it may start the Auditor, nothing else. */
   readonly auditApiFunction: PulsecastFunction;
   /**

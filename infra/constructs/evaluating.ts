@@ -6,14 +6,11 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { PulsecastFunction } from './pulsecast-function.ts';
 import {
-  failWhenAnyFailed,
-  mapConcurrency,
-  mapOver,
-  retryIdempotent,
   ScheduledWorkflow,
   ScheduledWorkflowConstruct,
   type WorkflowConstructProps,
 } from './scheduled-workflow.ts';
+import { failWhenAnyFailed, mapConcurrency, mapOver, retryIdempotent } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastEvaluating}. */
 export interface PulsecastEvaluatingProps extends WorkflowConstructProps {

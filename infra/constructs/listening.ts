@@ -5,19 +5,14 @@ import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import type { Construct } from 'constructs';
 import { PulsecastFunction } from './pulsecast-function.ts';
 import {
-  type ChannelSecretsProps,
-  catchFailedItem,
-  failWhenAnyItemFailed,
-  idempotentStep,
-  mapConcurrency,
-  mapOver,
+  type ChannelWorkflowProps,
   ScheduledWorkflow,
   ScheduledWorkflowConstruct,
-  type WorkflowConstructProps,
 } from './scheduled-workflow.ts';
+import { failWhenAnyItemFailed, idempotentStep, mapConcurrency, mapOver } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastListening}. */
-export interface PulsecastListeningProps extends WorkflowConstructProps, ChannelSecretsProps {
+export interface PulsecastListeningProps extends ChannelWorkflowProps {
   readonly bus: events.IEventBus;
   /**
    * Platforms read at once by one run.
@@ -84,8 +79,10 @@ export class PulsecastListening extends ScheduledWorkflowConstruct {
       resultPath: '$.spikes',
       resultSelector: { 'report.$': '$.Payload' },
     });
-    catchFailedItem(this, listen, 'PlatformNotRead', 'platform');
-    const map = mapOver(this, 'ListenPerPlatform', '$.platforms', maxConcurrency, listen);
+    const map = mapOver(this, 'ListenPerPlatform', '$.platforms', maxConcurrency, listen, {
+      id: 'PlatformNotRead',
+      key: 'platform',
+    });
     const verdict = failWhenAnyItemFailed(
       this,
       { choice: 'AllPlatformsRead', fail: 'SomePlatformsNotRead', succeed: 'Listened' },

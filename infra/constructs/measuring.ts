@@ -7,20 +7,15 @@ import type { Construct } from 'constructs';
 import { cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
 import { PulsecastFunction } from './pulsecast-function.ts';
 import {
-  type ChannelSecretsProps,
-  catchFailedItem,
-  failWhenAnyItemFailed,
-  idempotentStep,
-  mapConcurrency,
-  mapOver,
+  type ChannelWorkflowProps,
   ScheduledWorkflow,
   ScheduledWorkflowConstruct,
-  type WorkflowConstructProps,
 } from './scheduled-workflow.ts';
 import { generatedHmacSecret } from './secrets.ts';
+import { failWhenAnyItemFailed, idempotentStep, mapConcurrency, mapOver } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastMeasuring}. */
-export interface PulsecastMeasuringProps extends WorkflowConstructProps, ChannelSecretsProps {
+export interface PulsecastMeasuringProps extends ChannelWorkflowProps {
   readonly bus: events.IEventBus;
   /** The function behind `POST /v1/conversions`: it gets read access to the webhook secret. */
   readonly conversionsFunction: PulsecastFunction;
@@ -136,9 +131,11 @@ export class PulsecastMeasuring extends ScheduledWorkflowConstruct {
       // Every iteration says whether it failed, so the verdict below needs no JSONPath filter.
       resultSelector: { 'summary.$': '$.Payload', failed: false },
     });
-    catchFailedItem(this, fetchAndStore, 'ChannelNotCollected', 'channel');
 
-    const map = mapOver(this, 'CollectChannels', '$.channels', maxConcurrency, fetchAndStore);
+    const map = mapOver(this, 'CollectChannels', '$.channels', maxConcurrency, fetchAndStore, {
+      id: 'ChannelNotCollected',
+      key: 'channel',
+    });
     const verdict = failWhenAnyItemFailed(
       this,
       { choice: 'AllChannelsCollected', fail: 'SomeChannelsNotCollected', succeed: 'Collected' },

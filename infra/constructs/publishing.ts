@@ -9,17 +9,15 @@ import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import type { Construct } from 'constructs';
 import { PulsecastFunction } from './pulsecast-function.ts';
 import {
-  type ChannelSecretsProps,
-  mapConcurrency,
-  retryIdempotent,
+  type ChannelWorkflowProps,
   ScheduledWorkflow,
   ScheduledWorkflowConstruct,
-  type WorkflowConstructProps,
   workflowStateMachineName,
 } from './scheduled-workflow.ts';
+import { mapConcurrency, retryIdempotent } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastPublishing}. */
-export interface PulsecastPublishingProps extends WorkflowConstructProps, ChannelSecretsProps {
+export interface PulsecastPublishingProps extends ChannelWorkflowProps {
   readonly bus: events.IEventBus;
   /**
    * Map iterations (batches of up to 25 posts due in the same second) published at once.
