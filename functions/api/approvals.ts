@@ -7,23 +7,23 @@ import {
   reviewSummary,
 } from '../../shared/approvals/decisions.ts';
 import { NotFoundError } from '../../shared/errors.ts';
-import { json, parseJsonBody, parseQuery, pathId, QueryLimit, routeGroup } from '../commons/http.ts';
+import { json, parseJsonBody, parseQuery, pathId, routeGroup } from '../commons/http.ts';
 import { callerArn } from '../commons/identity.ts';
+import { PageParams, pageRequest } from '../commons/queries.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
 
 const ListQuery = z.object({
   status: z.enum(['pending', 'missed']).default('pending'),
-  limit: QueryLimit,
-  cursor: z.string().optional(),
+  ...PageParams,
 });
 
 /** GET /v1/approvals and POST /v1/posts/{id}/approval: reviews through the API (IAM-signed). */
 export const handler = routeGroup({
   'GET /v1/approvals': async (event) => {
-    const { status, limit, cursor } = parseQuery(event, ListQuery);
-    return json(200, await listApprovals(status, store, { limit, ...(cursor ? { cursor } : {}) }));
+    const { status, ...page } = parseQuery(event, ListQuery);
+    return json(200, await listApprovals(status, store, pageRequest(page)));
   },
 
   'POST /v1/posts/{id}/approval': async (event) => {

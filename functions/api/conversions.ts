@@ -1,12 +1,10 @@
 import { PulsecastError } from '../../shared/errors.ts';
 import {
+  CONVERSION_SIGNING,
   parseConversionBody,
   recordConversion,
-  SIGNATURE_HEADER,
-  TIMESTAMP_HEADER,
-  verifyConversionSignature,
 } from '../../shared/measuring/conversions.ts';
-import { bodyBytes, header, json, routeGroup } from '../commons/http.ts';
+import { json, routeGroup, signedBody } from '../commons/http.ts';
 import { now, tableStore, webhookSecret } from '../commons/runtime.ts';
 
 const store = tableStore();
@@ -28,16 +26,7 @@ const secret = webhookSecret();
 export const handler = routeGroup({
   'POST /v1/conversions': async (event) => {
     if (secret instanceof Error) throw new WebhookNotConfiguredError(secret.message);
-    const body = bodyBytes(event);
-    verifyConversionSignature({
-      secret: await secret.get(),
-      timestamp: header(event, TIMESTAMP_HEADER),
-      signature: header(event, SIGNATURE_HEADER),
-      body,
-      // Freshness is about the sender's real clock: local mode's `now()` is virtual and may be
-      // days ahead, which would refuse every honestly signed request after a clock advance.
-      now: new Date(),
-    });
+    const body = await signedBody(event, secret, CONVERSION_SIGNING);
     const result = await recordConversion(parseConversionBody(body), { store, now });
     return json(result.created ? 201 : 200, result);
   },

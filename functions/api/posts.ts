@@ -2,24 +2,15 @@ import * as z from 'zod';
 import { cancelPost, editPost, PostPatch, Settlement, settlePost } from '../../shared/calendar/edit.ts';
 import { NotFoundError } from '../../shared/errors.ts';
 import { listPostsByMetric, MetricSort, postMeasurements } from '../../shared/measuring/history.ts';
-import {
-  json,
-  parseJsonBody,
-  parseQuery,
-  pathId,
-  QueryBoolean,
-  QueryLimit,
-  routeGroup,
-} from '../commons/http.ts';
+import { json, parseJsonBody, parseQuery, pathId, QueryBoolean, routeGroup } from '../commons/http.ts';
 import { actorOf } from '../commons/identity.ts';
-import { PostFilterQuery } from '../commons/queries.ts';
+import { PageParams, PostFilterQuery, pageRequest } from '../commons/queries.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
 
 const ListQuery = PostFilterQuery.safeExtend({
-  limit: QueryLimit,
-  cursor: z.string().optional(),
+  ...PageParams,
   /** A metric of the latest snapshot, `-` first for descending: `sort=-reach`. */
   sort: MetricSort.optional(),
 });
@@ -31,7 +22,7 @@ const CancelQuery = z.object({ version: z.coerce.number().int().min(1).optional(
 export const handler = routeGroup({
   'GET /v1/posts': async (event) => {
     const { limit, cursor, sort, ...filter } = parseQuery(event, ListQuery);
-    const request = { limit, ...(cursor ? { cursor } : {}) };
+    const request = pageRequest({ limit, cursor });
     const page = sort
       ? await listPostsByMetric(store, filter, sort, request)
       : await store.listPosts(filter, request);

@@ -1,11 +1,7 @@
 import { handleSlackAction, sendSlackReply } from '../../shared/approvals/slack-actions.ts';
-import {
-  SLACK_SIGNATURE_HEADER,
-  SLACK_TIMESTAMP_HEADER,
-  verifySlackSignature,
-} from '../../shared/approvals/slack-signature.ts';
+import { SLACK_SIGNING } from '../../shared/approvals/slack-signature.ts';
 import { ApprovalsNotConfiguredError, slackSigningSecret } from '../commons/approval-runtime.ts';
-import { bodyBytes, header, routeGroup } from '../commons/http.ts';
+import { routeGroup, signedBody } from '../commons/http.ts';
 import { logger } from '../commons/observability.ts';
 import { now, tableStore } from '../commons/runtime.ts';
 
@@ -22,15 +18,7 @@ const secret = slackSigningSecret();
 export const handler = routeGroup({
   'POST /v1/slack/interactions': async (event) => {
     if (secret instanceof Error) throw new ApprovalsNotConfiguredError(secret.message);
-    const body = bodyBytes(event);
-    verifySlackSignature({
-      signingSecret: await secret.get(),
-      timestamp: header(event, SLACK_TIMESTAMP_HEADER),
-      signature: header(event, SLACK_SIGNATURE_HEADER),
-      body,
-      // Freshness is about Slack's real clock, not local mode's virtual one.
-      now: new Date(),
-    });
+    const body = await signedBody(event, secret, SLACK_SIGNING);
     const reply = await handleSlackAction(body, { store, now });
     await sendSlackReply(reply).catch((error: unknown) => {
       logger.warn('the reply to Slack could not be sent', { error: (error as Error).message });

@@ -5,6 +5,7 @@ import * as z from 'zod';
 import { Slug } from '../../shared/domain/index.ts';
 import { BadRequestError, PulsecastError } from '../../shared/errors.ts';
 import { parseJsonBytes } from '../../shared/json-body.ts';
+import type { SigningScheme, WebhookSecret } from '../../shared/measuring/webhook-secret.ts';
 import { logger, observed } from './observability.ts';
 
 export type ApiEvent = APIGatewayProxyEventV2;
@@ -193,6 +194,27 @@ export function header(event: ApiEvent, name: string): string | undefined {
   for (const [key, value] of Object.entries(event.headers ?? {}))
     if (key.toLowerCase() === wanted) return value;
   return undefined;
+}
+
+/**
+ * The raw body of a webhook request once its signing scheme accepts the signature, checked before anything
+ * parses it. Freshness is about the sender's real clock: local mode's `now()` is virtual and may be
+ * days ahead, which would refuse every honestly signed request after a clock advance.
+ */
+export async function signedBody(
+  event: ApiEvent,
+  secret: WebhookSecret,
+  scheme: SigningScheme,
+): Promise<Uint8Array> {
+  const body = bodyBytes(event);
+  scheme.verify({
+    secret: await secret.get(),
+    timestamp: header(event, scheme.timestamp),
+    signature: header(event, scheme.signature),
+    body,
+    now: new Date(),
+  });
+  return body;
 }
 
 export function mediaType(event: ApiEvent): string | undefined {

@@ -43,11 +43,15 @@ export const PostFilterQuery = z
     },
   });
 
-/** The page a list route is asked for (`limit`, and the `cursor` the previous page returned), as the store takes it. */
-export function pageQuery(event: ApiEvent): PageRequest {
-  const { limit, cursor } = parseQuery(
-    event,
-    z.strictObject({ limit: QueryLimit, cursor: z.string().optional() }),
-  );
+/** The query parameters of every list route: `limit`, and the `cursor` the previous page returned. */
+export const PageParams = { limit: QueryLimit, cursor: z.string().optional() };
+
+/** The page that parsed {@link PageParams} ask for, as the store takes it. */
+export function pageRequest({ limit, cursor }: { limit: number; cursor?: string | undefined }): PageRequest {
   return { limit, ...(cursor ? { cursor } : {}) };
+}
+
+/** The page a list route without other parameters is asked for. */
+export function pageQuery(event: ApiEvent): PageRequest {
+  return pageRequest(parseQuery(event, z.strictObject(PageParams)));
 }

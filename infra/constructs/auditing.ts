@@ -1,36 +1,21 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
-import * as logs from 'aws-cdk-lib/aws-logs';
+import { Duration, type RemovalPolicy } from 'aws-cdk-lib';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
 import { Construct } from 'constructs';
-import { TRANSIENT_ERRORS } from './measuring.ts';
-import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import {
-  acknowledgeWorkflowRole,
-  failWhenAnyFailed,
-  ScheduledWorkflow,
-  workflowStateMachineName,
-} from './scheduled-workflow.ts';
+import { PulsecastFunction } from './pulsecast-function.ts';
+import { type ChannelWorkflowProps, loggedStateMachine, ScheduledWorkflow } from './scheduled-workflow.ts';
+import { failWhenAnyFailed, idempotentStep } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastAuditing}. */
-export interface PulsecastAuditingProps {
-  readonly data: TableBinding;
+export interface PulsecastAuditingProps extends ChannelWorkflowProps {
   /** The function behind `POST /v1/channels/{id}/audit`: it may start the Auditor, nothing else. */
   readonly auditApiFunction: PulsecastFunction;
-  /**
-   * Name prefix of the channel secrets the steps read (and refresh tokens in).
-   * @default 'pulsecast/'
-   */
-  readonly secretPrefix?: string;
   /**
    * When the daily audience snapshot runs (UTC).
    * @default 05:00 UTC every day
    */
   readonly audienceSchedule?: scheduler.ScheduleExpression;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -49,16 +34,12 @@ export class PulsecastAuditing extends Construct {
   public readonly auditor: sfn.StateMachine;
   public readonly audience: sfn.StateMachine;
   public readonly deadLetterQueue: sqs.Queue;
-  public readonly functions: {
-    importPage: PulsecastFunction;
-    finish: PulsecastFunction;
-    audience: PulsecastFunction;
-  };
+  public readonly functions: Record<'importPage' | 'finish' | 'audience', PulsecastFunction>;
 
   constructor(scope: Construct, id: string, props: PulsecastAuditingProps) {
     super(scope, id);
     const secretPrefix = props.secretPrefix ?? 'pulsecast/';
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const { logRemovalPolicy } = props;
     const fn = (name: string, entry: string, description: string, timeout: Duration) =>
       new PulsecastFunction(this, name, { entry, description, timeout, logRemovalPolicy })
         .bindTable(props.data, 'readWrite')
@@ -87,17 +68,9 @@ export class PulsecastAuditing extends Construct {
     this.auditor = this.buildAuditor(logRemovalPolicy);
     props.auditApiFunction.bindStateMachineStart('AUDITOR_STATE_MACHINE_ARN', this.auditor);
 
-    const snapshot = new tasks.LambdaInvoke(this, 'SnapshotAudience', {
-      lambdaFunction: this.functions.audience.function,
+    const snapshot = idempotentStep(this, 'SnapshotAudience', this.functions.audience, {
       payload: sfn.TaskInput.fromObject({}),
       payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
-    });
-    snapshot.addRetry({
-      errors: TRANSIENT_ERRORS,
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 3,
     });
     const workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Audience',
@@ -128,34 +101,21 @@ export class PulsecastAuditing extends Construct {
     this.deadLetterQueue = workflow.deadLetterQueue;
   }
 
-  private buildAuditor(logRemovalPolicy: RemovalPolicy): sfn.StateMachine {
-    const importPage = new tasks.LambdaInvoke(this, 'ImportPage', {
-      lambdaFunction: this.functions.importPage.function,
+  private buildAuditor(logRemovalPolicy: RemovalPolicy | undefined): sfn.StateMachine {
+    const importPage = idempotentStep(this, 'ImportPage', this.functions.importPage, {
       payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
     });
     const finish = (id: string, outcome: 'SUCCEEDED' | 'FAILED') =>
-      new tasks.LambdaInvoke(this, id, {
-        lambdaFunction: this.functions.finish.function,
+      idempotentStep(this, id, this.functions.finish, {
         payload: sfn.TaskInput.fromObject({
           'state.$': '$',
           outcome,
           ...(outcome === 'FAILED' ? { 'error.$': '$.error.Cause' } : {}),
         }),
         payloadResponseOnly: true,
-        retryOnServiceExceptions: false,
       });
     const finished = finish('Finish', 'SUCCEEDED');
     const failed = finish('RecordFailure', 'FAILED');
-    for (const task of [importPage, finished, failed]) {
-      task.addRetry({
-        errors: TRANSIENT_ERRORS,
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 3,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-    }
     importPage.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
     failed.next(
       new sfn.Fail(this, 'AuditFailed', {
@@ -172,19 +132,13 @@ export class PulsecastAuditing extends Construct {
         .otherwise(importPage),
     );
 
-    const logGroup = new logs.LogGroup(this, 'AuditorLogs', {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: logRemovalPolicy,
-    });
-    const machine = new sfn.StateMachine(this, 'Auditor', {
-      stateMachineName: workflowStateMachineName(this, 'Auditor'),
+    return loggedStateMachine(this, {
+      name: 'Auditor',
+      definition,
       stateMachineType: sfn.StateMachineType.STANDARD,
-      definitionBody: sfn.DefinitionBody.fromChainable(definition),
       timeout: Duration.hours(6),
-      tracingEnabled: true,
-      logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
-    acknowledgeWorkflowRole(machine.role, [this.functions.importPage, this.functions.finish]);
-    return machine;
+      functions: [this.functions.importPage, this.functions.finish],
+      logRemovalPolicy,
+    }).stateMachine;
   }
 }

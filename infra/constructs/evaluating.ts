@@ -1,16 +1,19 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
-import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { failWhenAnyFailed, mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
+import type { Construct } from 'constructs';
+import { PulsecastFunction } from './pulsecast-function.ts';
+import {
+  ScheduledWorkflow,
+  ScheduledWorkflowConstruct,
+  type WorkflowConstructProps,
+} from './scheduled-workflow.ts';
+import { failWhenAnyFailed, mapConcurrency, mapOver, retryIdempotent } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastEvaluating}. */
-export interface PulsecastEvaluatingProps {
-  readonly data: TableBinding;
+export interface PulsecastEvaluatingProps extends WorkflowConstructProps {
   readonly bus: events.IEventBus;
   /**
    * When the sweep runs. Each run evaluates the campaigns whose daily evaluation is due — once a
@@ -23,8 +26,6 @@ export interface PulsecastEvaluatingProps {
    * @default 5
    */
   readonly maxConcurrency?: number;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -50,20 +51,14 @@ export interface PulsecastEvaluatingProps {
  * - Standard, not Express: a few transitions a campaign a day cost next to nothing, runs are
  *   not capped at 5 minutes, and each run's history is kept for inspection.
  */
-export class PulsecastEvaluating extends Construct {
-  public readonly stateMachine: sfn.StateMachine;
-  public readonly schedule: scheduler.Schedule;
-  public readonly deadLetterQueue: sqs.Queue;
-  public readonly functions: {
-    list: PulsecastFunction;
-    evaluate: PulsecastFunction;
-    announce: PulsecastFunction;
-  };
+export class PulsecastEvaluating extends ScheduledWorkflowConstruct {
+  readonly workflow: ScheduledWorkflow;
+  public readonly functions: Record<'list' | 'evaluate' | 'announce', PulsecastFunction>;
 
   constructor(scope: Construct, id: string, props: PulsecastEvaluatingProps) {
     super(scope, id);
     const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 5, 40);
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const { logRemovalPolicy } = props;
 
     const fn = (name: string, entry: string, description: string, timeout: Duration, memorySize = 512) =>
       new PulsecastFunction(this, name, { entry, description, timeout, memorySize, logRemovalPolicy });
@@ -94,13 +89,7 @@ export class PulsecastEvaluating extends Construct {
       // The execution's input as the payload: `{}` from the schedule, `{ "force": true }` by hand.
       payloadResponseOnly: true,
     });
-    list.addRetry({
-      errors: ['States.ALL'],
-      interval: Duration.seconds(2),
-      backoffRate: 2,
-      maxAttempts: 3,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    retryIdempotent(list, ['States.ALL']);
 
     const evaluate = new tasks.LambdaInvoke(this, 'EvaluateCampaign', {
       lambdaFunction: this.functions.evaluate.function,
@@ -120,15 +109,7 @@ export class PulsecastEvaluating extends Construct {
       resultSelector: { 'announced.$': '$.announced' },
       resultPath: '$.announcement',
     });
-    for (const step of [evaluate, announce]) {
-      step.addRetry({
-        errors: ['States.ALL'],
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 3,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-    }
+    for (const step of [evaluate, announce]) retryIdempotent(step, ['States.ALL']);
     const done = new sfn.Pass(this, 'CampaignDone', {
       parameters: {
         'campaignId.$': '$.campaignId',
@@ -150,12 +131,13 @@ export class PulsecastEvaluating extends Construct {
     // Announce's input is Evaluate's output, which carries the campaignId too.
     announce.addCatch(failed, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const map = new sfn.Map(this, 'EvaluateCampaigns', {
-      itemsPath: '$.campaigns',
+    const map = mapOver(
+      this,
+      'EvaluateCampaigns',
+      '$.campaigns',
       maxConcurrency,
-      resultPath: '$.results',
-    });
-    map.itemProcessor(evaluate.next(announce).next(done));
+      evaluate.next(announce).next(done),
+    );
 
     const tally = new sfn.Pass(this, 'Tally', {
       parameters: {
@@ -176,7 +158,7 @@ export class PulsecastEvaluating extends Construct {
       },
     );
 
-    const workflow = new ScheduledWorkflow(this, 'Default', {
+    this.workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Evaluator',
       definition: list.next(
         new sfn.Choice(this, 'AnyCampaignDue')
@@ -198,8 +180,5 @@ export class PulsecastEvaluating extends Construct {
       },
       logRemovalPolicy,
     });
-    this.stateMachine = workflow.stateMachine;
-    this.schedule = workflow.schedule;
-    this.deadLetterQueue = workflow.deadLetterQueue;
   }
 }

@@ -1,30 +1,24 @@
-import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { Duration } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
-import { TRANSIENT_ERRORS } from './measuring.ts';
-import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { failWhenAnyFailed, mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
+import type { Construct } from 'constructs';
+import { PulsecastFunction } from './pulsecast-function.ts';
+import {
+  type ChannelWorkflowProps,
+  ScheduledWorkflow,
+  ScheduledWorkflowConstruct,
+} from './scheduled-workflow.ts';
+import { failWhenAnyItemFailed, idempotentStep, mapConcurrency, mapOver } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastListening}. */
-export interface PulsecastListeningProps {
-  readonly data: TableBinding;
+export interface PulsecastListeningProps extends ChannelWorkflowProps {
   readonly bus: events.IEventBus;
-  /**
-   * Name prefix of the channel secrets the Listener reads with (and refreshes tokens in).
-   * @default 'pulsecast/'
-   */
-  readonly secretPrefix?: string;
   /**
    * Platforms read at once by one run.
    * @default 4
    */
   readonly maxConcurrency?: number;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -37,20 +31,14 @@ export interface PulsecastListeningProps {
  * that fails (caught) leaves the others and the spike check running; its positions stay, so the
  * next run reads what this one missed. Spikes are checked after every read, on what is stored.
  */
-export class PulsecastListening extends Construct {
-  public readonly stateMachine: sfn.StateMachine;
-  public readonly schedule: scheduler.Schedule;
-  public readonly deadLetterQueue: sqs.Queue;
-  public readonly functions: {
-    plan: PulsecastFunction;
-    listen: PulsecastFunction;
-    spikes: PulsecastFunction;
-  };
+export class PulsecastListening extends ScheduledWorkflowConstruct {
+  readonly workflow: ScheduledWorkflow;
+  public readonly functions: Record<'plan' | 'listen' | 'spikes', PulsecastFunction>;
 
   constructor(scope: Construct, id: string, props: PulsecastListeningProps) {
     super(scope, id);
     const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 4, 7);
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const { logRemovalPolicy } = props;
     const fn = (name: string, entry: string, description: string, timeout: Duration) =>
       new PulsecastFunction(this, name, { entry, description, timeout, logRemovalPolicy });
     this.functions = {
@@ -79,64 +67,37 @@ export class PulsecastListening extends Construct {
     };
 
     // Every step is idempotent (conditional puts, stable event ids): retried as a whole.
-    const retry = (task: tasks.LambdaInvoke) =>
-      task.addRetry({
-        errors: TRANSIENT_ERRORS,
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 3,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-    const plan = new tasks.LambdaInvoke(this, 'Plan', {
-      lambdaFunction: this.functions.plan.function,
+    const plan = idempotentStep(this, 'Plan', this.functions.plan, {
       payload: sfn.TaskInput.fromObject({}),
       payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
     });
-    const listen = new tasks.LambdaInvoke(this, 'Listen', {
-      lambdaFunction: this.functions.listen.function,
-      retryOnServiceExceptions: false,
+    const listen = idempotentStep(this, 'Listen', this.functions.listen, {
       resultSelector: { 'summary.$': '$.Payload', failed: false },
     });
-    const detect = new tasks.LambdaInvoke(this, 'DetectSpikes', {
-      lambdaFunction: this.functions.spikes.function,
+    const detect = idempotentStep(this, 'DetectSpikes', this.functions.spikes, {
       payload: sfn.TaskInput.fromObject({}),
-      retryOnServiceExceptions: false,
       resultPath: '$.spikes',
       resultSelector: { 'report.$': '$.Payload' },
     });
-    for (const task of [plan, listen, detect]) retry(task);
-    listen.addCatch(
-      new sfn.Pass(this, 'PlatformNotRead', {
-        parameters: { 'platform.$': '$.platform', failed: true, 'error.$': '$.error.Error' },
-      }),
-      { errors: ['States.ALL'], resultPath: '$.error' },
-    );
-    const map = new sfn.Map(this, 'ListenPerPlatform', {
-      itemsPath: '$.platforms',
-      maxConcurrency,
-      resultPath: '$.results',
+    const map = mapOver(this, 'ListenPerPlatform', '$.platforms', maxConcurrency, listen, {
+      id: 'PlatformNotRead',
+      key: 'platform',
     });
-    map.itemProcessor(listen);
-    const findFailures = new sfn.Pass(this, 'FindFailures', {
-      parameters: { 'failed.$': 'States.ArrayContains($.results[*].failed, true)' },
-      resultPath: '$.verdict',
-    });
-    const verdict = failWhenAnyFailed(
+    const verdict = failWhenAnyItemFailed(
       this,
-      '$.verdict.failed',
       { choice: 'AllPlatformsRead', fail: 'SomePlatformsNotRead', succeed: 'Listened' },
       {
         error: 'PlatformsNotRead',
         cause: 'one or more platforms could not be read; the next run reads from where they stopped',
       },
+      '$.verdict',
     );
 
-    const workflow = new ScheduledWorkflow(this, 'Default', {
+    this.workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Listener',
       definition: plan.next(
         new sfn.Choice(this, 'AnyPlatform')
-          .when(sfn.Condition.isPresent('$.platforms[0]'), map.next(detect).next(findFailures).next(verdict))
+          .when(sfn.Condition.isPresent('$.platforms[0]'), map.next(detect).next(verdict))
           .otherwise(new sfn.Succeed(this, 'NothingToListenFor')),
       ),
       stateMachineType: sfn.StateMachineType.EXPRESS,
@@ -152,8 +113,5 @@ export class PulsecastListening extends Construct {
       },
       logRemovalPolicy,
     });
-    this.stateMachine = workflow.stateMachine;
-    this.schedule = workflow.schedule;
-    this.deadLetterQueue = workflow.deadLetterQueue;
   }
 }

@@ -2,26 +2,23 @@ import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
-import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
+import type { Construct } from 'constructs';
 import { cadenceFrom, DEFAULT_CHECKPOINTS } from '../../shared/measuring/cadence.ts';
 import { STACK_KEYS } from '../../shared/stack-keys.ts';
-import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { failWhenAnyFailed, mapConcurrency, ScheduledWorkflow } from './scheduled-workflow.ts';
+import { PulsecastFunction } from './pulsecast-function.ts';
+import {
+  type ChannelWorkflowProps,
+  ScheduledWorkflow,
+  ScheduledWorkflowConstruct,
+} from './scheduled-workflow.ts';
+import { failWhenAnyItemFailed, idempotentStep, mapConcurrency, mapOver } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastMeasuring}. */
-export interface PulsecastMeasuringProps {
-  readonly data: TableBinding;
+export interface PulsecastMeasuringProps extends ChannelWorkflowProps {
   readonly bus: events.IEventBus;
   /** The function behind `POST /v1/conversions`: it gets read access to the webhook secret. */
   readonly conversionsFunction: PulsecastFunction;
-  /**
-   * Name prefix of the channel secrets the Collector may read (and refresh tokens in).
-   * @default 'pulsecast/'
-   */
-  readonly secretPrefix?: string;
   /**
    * Name of an existing Secrets Manager secret whose string is the conversion webhook's HMAC
    * secret (one the shop already has).
@@ -45,28 +42,7 @@ export interface PulsecastMeasuringProps {
    * @default 10
    */
   readonly maxConcurrency?: number;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
-
-/**
- * Errors after which a step is simply run again: Lambda's own hiccups and throttled or
- * unavailable DynamoDB and EventBridge. Both steps are idempotent (conditional writes, stable
- * event ids), so a retry repeats nothing; platform failures never get here (the step handles them
- * by moving the posts later).
- */
-export const TRANSIENT_ERRORS = [
-  'Lambda.ServiceException',
-  'Lambda.AWSLambdaException',
-  'Lambda.SdkClientException',
-  'Lambda.TooManyRequestsException',
-  'StoreUnavailableError',
-  'EventPublishError',
-  'ProvisionedThroughputExceededException',
-  'ThrottlingException',
-  'RequestLimitExceeded',
-  'InternalServerError',
-];
 
 /**
  * Measuring (docs/architecture.md#collector): every 5 minutes an EventBridge Scheduler schedule
@@ -90,16 +66,11 @@ export const TRANSIENT_ERRORS = [
  *   5 minutes, well inside any checkpoint's tolerance (two executions reading the same posts
  *   would only spend rate limit twice).
  */
-export class PulsecastMeasuring extends Construct {
-  public readonly stateMachine: sfn.StateMachine;
-  public readonly schedule: scheduler.Schedule;
-  public readonly deadLetterQueue: sqs.Queue;
+export class PulsecastMeasuring extends ScheduledWorkflowConstruct {
+  readonly workflow: ScheduledWorkflow;
   /** The secret holding the conversion webhook's HMAC key: the one named, else the stack's Keys. */
   public readonly conversionsSecret: secretsmanager.ISecret;
-  public readonly functions: {
-    collectDue: PulsecastFunction;
-    collectChannel: PulsecastFunction;
-  };
+  public readonly functions: Record<'collectDue' | 'collectChannel', PulsecastFunction>;
 
   constructor(scope: Construct, id: string, props: PulsecastMeasuringProps) {
     super(scope, id);
@@ -120,7 +91,7 @@ export class PulsecastMeasuring extends Construct {
     } catch (error) {
       throw new Error(`${this.node.path}: ${(error as Error).message}`);
     }
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const { logRemovalPolicy } = props;
 
     const fn = (name: string, entry: string, description: string, timeout: Duration) =>
       new PulsecastFunction(this, name, {
@@ -149,48 +120,21 @@ export class PulsecastMeasuring extends Construct {
         .bindChannelSecrets(secretPrefix, 'readWrite'),
     };
 
-    const collectDue = new tasks.LambdaInvoke(this, 'CollectDue', {
-      lambdaFunction: this.functions.collectDue.function,
+    const collectDue = idempotentStep(this, 'CollectDue', this.functions.collectDue, {
       payload: sfn.TaskInput.fromObject({}),
       payloadResponseOnly: true,
-      retryOnServiceExceptions: false,
     });
-    const fetchAndStore = new tasks.LambdaInvoke(this, 'FetchAndStore', {
-      lambdaFunction: this.functions.collectChannel.function,
-      retryOnServiceExceptions: false,
+    const fetchAndStore = idempotentStep(this, 'FetchAndStore', this.functions.collectChannel, {
       // Every iteration says whether it failed, so the verdict below needs no JSONPath filter.
       resultSelector: { 'summary.$': '$.Payload', failed: false },
     });
-    for (const task of [collectDue, fetchAndStore]) {
-      task.addRetry({
-        errors: TRANSIENT_ERRORS,
-        interval: Duration.seconds(2),
-        backoffRate: 2,
-        maxAttempts: 3,
-        jitterStrategy: sfn.JitterType.FULL,
-      });
-    }
-    const notCollected = new sfn.Pass(this, 'ChannelNotCollected', {
-      parameters: {
-        'channel.$': '$.channel',
-        failed: true,
-        'error.$': '$.error.Error',
-      },
-    });
-    fetchAndStore.addCatch(notCollected, { errors: ['States.ALL'], resultPath: '$.error' });
 
-    const map = new sfn.Map(this, 'CollectChannels', {
-      itemsPath: '$.channels',
-      maxConcurrency,
-      resultPath: '$.results',
+    const map = mapOver(this, 'CollectChannels', '$.channels', maxConcurrency, fetchAndStore, {
+      id: 'ChannelNotCollected',
+      key: 'channel',
     });
-    map.itemProcessor(fetchAndStore);
-    const findFailures = new sfn.Pass(this, 'FindFailures', {
-      parameters: { 'failed.$': 'States.ArrayContains($.results[*].failed, true)' },
-    });
-    const verdict = failWhenAnyFailed(
+    const verdict = failWhenAnyItemFailed(
       this,
-      '$.failed',
       { choice: 'AllChannelsCollected', fail: 'SomeChannelsNotCollected', succeed: 'Collected' },
       {
         error: 'ChannelsNotCollected',
@@ -198,12 +142,12 @@ export class PulsecastMeasuring extends Construct {
       },
     );
 
-    const workflow = new ScheduledWorkflow(this, 'Default', {
+    this.workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Collector',
       definition: collectDue.next(
         new sfn.Choice(this, 'AnyDue')
           // Most sweeps find nothing due: they end here, without a Map.
-          .when(sfn.Condition.isPresent('$.channels[0]'), map.next(findFailures).next(verdict))
+          .when(sfn.Condition.isPresent('$.channels[0]'), map.next(verdict))
           .otherwise(new sfn.Succeed(this, 'NothingDue')),
       ),
       stateMachineType: sfn.StateMachineType.EXPRESS,
@@ -219,9 +163,6 @@ export class PulsecastMeasuring extends Construct {
       },
       logRemovalPolicy,
     });
-    this.stateMachine = workflow.stateMachine;
-    this.schedule = workflow.schedule;
-    this.deadLetterQueue = workflow.deadLetterQueue;
 
     if (props.conversionsSecretName) {
       this.conversionsSecret = secretsmanager.Secret.fromSecretNameV2(

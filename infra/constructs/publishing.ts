@@ -1,32 +1,29 @@
-import { ArnFormat, type CfnResource, Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { ArnFormat, type CfnResource, Duration, Stack, Validations } from 'aws-cdk-lib';
 import type * as events from 'aws-cdk-lib/aws-events';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import * as destinations from 'aws-cdk-lib/aws-lambda-destinations';
 import * as scheduler from 'aws-cdk-lib/aws-scheduler';
 import * as targets from 'aws-cdk-lib/aws-scheduler-targets';
-import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import * as tasks from 'aws-cdk-lib/aws-stepfunctions-tasks';
-import { Construct } from 'constructs';
-import { PulsecastFunction, type TableBinding } from './pulsecast-function.ts';
-import { mapConcurrency, ScheduledWorkflow, workflowStateMachineName } from './scheduled-workflow.ts';
+import type { Construct } from 'constructs';
+import { PulsecastFunction } from './pulsecast-function.ts';
+import {
+  type ChannelWorkflowProps,
+  ScheduledWorkflow,
+  ScheduledWorkflowConstruct,
+  workflowStateMachineName,
+} from './scheduled-workflow.ts';
+import { mapConcurrency, retryIdempotent } from './workflow-steps.ts';
 
 /** Props of {@link PulsecastPublishing}. */
-export interface PulsecastPublishingProps {
-  readonly data: TableBinding;
+export interface PulsecastPublishingProps extends ChannelWorkflowProps {
   readonly bus: events.IEventBus;
-  /**
-   * Name prefix of the channel secrets (`secretRef`s) the publish functions may read.
-   * @default 'pulsecast/'
-   */
-  readonly secretPrefix?: string;
   /**
    * Map iterations (batches of up to 25 posts due in the same second) published at once.
    * @default 40
    */
   readonly maxConcurrency?: number;
-  /** @default RemovalPolicy.RETAIN */
-  readonly logRemovalPolicy?: RemovalPolicy;
 }
 
 /**
@@ -52,16 +49,9 @@ export interface PulsecastPublishingProps {
  * - A Dispatcher that dies leaves claims with a lease; the next run's Recover releases them or,
  *   if a call may have happened, marks the post UNKNOWN and reconciles it on the platform.
  */
-export class PulsecastPublishing extends Construct {
-  public readonly stateMachine: sfn.StateMachine;
-  public readonly schedule: scheduler.Schedule;
-  public readonly deadLetterQueue: sqs.Queue;
-  public readonly functions: {
-    recover: PulsecastFunction;
-    claim: PulsecastFunction;
-    publish: PulsecastFunction;
-    record: PulsecastFunction;
-  };
+export class PulsecastPublishing extends ScheduledWorkflowConstruct {
+  readonly workflow: ScheduledWorkflow;
+  public readonly functions: Record<'recover' | 'claim' | 'publish' | 'record', PulsecastFunction>;
   /** Hourly credential check of every channel (Channel Needs Attention before posts fail). */
   public readonly channelHealth: PulsecastFunction;
   public readonly channelHealthSchedule: scheduler.Schedule;
@@ -70,7 +60,7 @@ export class PulsecastPublishing extends Construct {
     super(scope, id);
     const secretPrefix = props.secretPrefix ?? 'pulsecast/';
     const maxConcurrency = mapConcurrency(this, props.maxConcurrency, 40, 1000);
-    const logRemovalPolicy = props.logRemovalPolicy ?? RemovalPolicy.RETAIN;
+    const { logRemovalPolicy } = props;
 
     const fn = (name: string, entry: string, description: string, timeout = Duration.seconds(30)) =>
       new PulsecastFunction(this, name, { entry, description, timeout, logRemovalPolicy });
@@ -159,13 +149,7 @@ export class PulsecastPublishing extends Construct {
       payloadResponseOnly: true,
       resultPath: sfn.JsonPath.DISCARD,
     });
-    record.addRetry({
-      errors: ['States.ALL'],
-      interval: Duration.seconds(1),
-      backoffRate: 2,
-      maxAttempts: 4,
-      jitterStrategy: sfn.JitterType.FULL,
-    });
+    retryIdempotent(record, ['States.ALL'], { interval: Duration.seconds(1), maxAttempts: 4 });
     publish.addCatch(publishFailed, { errors: ['States.ALL'], resultPath: '$.error' });
     publishFailed.next(record);
 
@@ -180,7 +164,7 @@ export class PulsecastPublishing extends Construct {
       .when(sfn.Condition.booleanEquals('$.more', true), fanOut.next(map))
       .otherwise(map);
 
-    const workflow = new ScheduledWorkflow(this, 'Default', {
+    this.workflow = new ScheduledWorkflow(this, 'Default', {
       name: 'Dispatcher',
       definition: recover.next(claim).next(more),
       stateMachineType: sfn.StateMachineType.EXPRESS,
@@ -196,9 +180,6 @@ export class PulsecastPublishing extends Construct {
       },
       logRemovalPolicy,
     });
-    this.stateMachine = workflow.stateMachine;
-    this.schedule = workflow.schedule;
-    this.deadLetterQueue = workflow.deadLetterQueue;
 
     this.channelHealth = fn(
       'ChannelHealthFunction',

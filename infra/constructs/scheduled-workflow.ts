@@ -7,7 +7,23 @@ import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import * as sfn from 'aws-cdk-lib/aws-stepfunctions';
 import { Construct, type IConstruct } from 'constructs';
 import { deadLetterQueue } from './dead-letter-queue.ts';
-import type { PulsecastFunction } from './pulsecast-function.ts';
+import type { PulsecastFunction, TableBinding } from './pulsecast-function.ts';
+
+/** Props that every construct of workflow steps takes. */
+export interface WorkflowConstructProps {
+  readonly data: TableBinding;
+  /** @default RemovalPolicy.RETAIN */
+  readonly logRemovalPolicy?: RemovalPolicy;
+}
+
+/** Props of a construct whose steps use the channels' credentials. */
+export interface ChannelWorkflowProps extends WorkflowConstructProps {
+  /**
+   * Name prefix of the channel secrets (`secretRef`s) its steps read (and refresh tokens in).
+   * @default 'pulsecast/'
+   */
+  readonly secretPrefix?: string;
+}
 
 /** When and how the schedule of a {@link ScheduledWorkflow} starts it. */
 export interface WorkflowSchedule {
@@ -45,40 +61,6 @@ export function workflowStateMachineName(scope: IConstruct, name: string): strin
 }
 
 /**
- * The last state of a sweep over items: when the boolean at `failedPath` is true (an item failed,
- * the others having finished), the execution fails, so it can be alarmed on; otherwise it succeeds.
- */
-export function failWhenAnyFailed(
-  scope: Construct,
-  failedPath: string,
-  ids: { choice: string; fail: string; succeed: string },
-  failure: sfn.FailProps,
-): sfn.Choice {
-  return new sfn.Choice(scope, ids.choice)
-    .when(sfn.Condition.booleanEquals(failedPath, true), new sfn.Fail(scope, ids.fail, failure))
-    .otherwise(new sfn.Succeed(scope, ids.succeed));
-}
-
-/**
- * A Map state's `maxConcurrency` prop: `fallback` when unset; anything but an integer from 1 to
- * `max` fails the synth, naming the construct.
- */
-export function mapConcurrency(
-  scope: IConstruct,
-  value: number | undefined,
-  fallback: number,
-  max: number,
-): number {
-  const concurrency = value ?? fallback;
-  if (!Number.isInteger(concurrency) || concurrency < 1 || concurrency > max) {
-    throw new Error(
-      `${scope.node.path}: maxConcurrency must be an integer from 1 to ${max}, got ${concurrency}`,
-    );
-  }
-  return concurrency;
-}
-
-/**
  * cdk-nag's findings on a state machine's role that IAM offers nothing narrower for: the task
  * policies CDK writes name each Lambda ARN and `<arn>:*` (its versions and aliases, that function
  * only); X-Ray and CloudWatch Logs delivery actions have no resource scoping.
@@ -95,6 +77,35 @@ export function acknowledgeWorkflowRole(role: iam.IRole, functions: readonly Pul
     reason:
       'X-Ray tracing (xray:PutTraceSegments, PutTelemetryRecords, GetSampling*) and Step Functions log delivery (logs:*LogDelivery*, DescribeLogGroups, PutResourcePolicy) support no resource-level permissions.',
   });
+}
+
+/** Props of {@link loggedStateMachine}. */
+export type LoggedStateMachineProps = Omit<ScheduledWorkflowProps, 'schedule'>;
+
+/**
+ * A workflow's state machine: named after the stack, X-Ray traced, logged at level ALL without
+ * execution data to a log group of its own kept for a month (`<name>Logs`), and the findings on
+ * its role that IAM offers nothing narrower for acknowledged.
+ */
+export function loggedStateMachine(
+  scope: Construct,
+  props: LoggedStateMachineProps,
+): { stateMachine: sfn.StateMachine; logGroup: logs.LogGroup } {
+  const { name } = props;
+  const logGroup = new logs.LogGroup(scope, `${name}Logs`, {
+    retention: logs.RetentionDays.ONE_MONTH,
+    removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
+  });
+  const stateMachine = new sfn.StateMachine(scope, name, {
+    stateMachineName: workflowStateMachineName(scope, name),
+    stateMachineType: props.stateMachineType,
+    definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
+    timeout: props.timeout,
+    tracingEnabled: true,
+    logs: { destination: logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
+  });
+  acknowledgeWorkflowRole(stateMachine.role, props.functions);
+  return { stateMachine, logGroup };
 }
 
 /**
@@ -125,20 +136,9 @@ export class ScheduledWorkflow extends Construct {
   constructor(scope: Construct, id: string, props: ScheduledWorkflowProps) {
     super(scope, id);
     const { name } = props;
-    this.logGroup = new logs.LogGroup(this, `${name}Logs`, {
-      retention: logs.RetentionDays.ONE_MONTH,
-      removalPolicy: props.logRemovalPolicy ?? RemovalPolicy.RETAIN,
-    });
-    this.stateMachine = new sfn.StateMachine(this, name, {
-      stateMachineName: workflowStateMachineName(this, name),
-      stateMachineType: props.stateMachineType,
-      definitionBody: sfn.DefinitionBody.fromChainable(props.definition),
-      timeout: props.timeout,
-      tracingEnabled: true,
-      logs: { destination: this.logGroup, level: sfn.LogLevel.ALL, includeExecutionData: false },
-    });
-
-    acknowledgeWorkflowRole(this.stateMachine.role, props.functions);
+    const machine = loggedStateMachine(this, props);
+    this.stateMachine = machine.stateMachine;
+    this.logGroup = machine.logGroup;
 
     this.deadLetterQueue = deadLetterQueue(this, 'ScheduleDeadLetters', `the ${name} schedule`);
     this.schedule = new scheduler.Schedule(this, props.schedule.id, {
@@ -151,5 +151,24 @@ export class ScheduledWorkflow extends Construct {
         maxEventAge: props.schedule.maxEventAge,
       }),
     });
+  }
+}
+
+/**
+ * A construct of workflow steps whose state machine a {@link ScheduledWorkflow} runs (the
+ * Dispatcher, the Collector, the Evaluator, the Listener): it shows the workflow's state machine,
+ * schedule and dead-letter queue as its own.
+ */
+export abstract class ScheduledWorkflowConstruct extends Construct {
+  abstract readonly workflow: ScheduledWorkflow;
+
+  get stateMachine(): sfn.StateMachine {
+    return this.workflow.stateMachine;
+  }
+  get schedule(): scheduler.Schedule {
+    return this.workflow.schedule;
+  }
+  get deadLetterQueue(): sqs.Queue {
+    return this.workflow.deadLetterQueue;
   }
 }

@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
 import { PulsecastError } from '../errors.ts';
+import type { SignedRequest, SigningScheme } from '../measuring/webhook-secret.ts';
 
 /** Slack's own headers (https://docs.slack.dev/authentication/verifying-requests-from-slack). */
 export const SLACK_SIGNATURE_HEADER = 'x-slack-signature';
@@ -18,13 +19,7 @@ export class SlackSignatureError extends PulsecastError {
  * compared in constant time, and the timestamp within five minutes of now. Runs on the raw bytes,
  * before anything is parsed.
  */
-export function verifySlackSignature(input: {
-  signingSecret: string;
-  timestamp: string | undefined;
-  signature: string | undefined;
-  body: Uint8Array;
-  now: Date;
-}): void {
+export function verifySlackSignature(input: SignedRequest): void {
   const { timestamp, signature } = input;
   if (!timestamp || !/^\d{1,12}$/.test(timestamp)) {
     throw new SlackSignatureError(`missing or malformed ${SLACK_TIMESTAMP_HEADER}`);
@@ -38,7 +33,7 @@ export function verifySlackSignature(input: {
   if (!signature || !/^v0=[0-9a-f]{64}$/.test(signature)) {
     throw new SlackSignatureError(`missing or malformed ${SLACK_SIGNATURE_HEADER}`);
   }
-  const expected = Buffer.from(slackSignature(input.signingSecret, timestamp, input.body), 'utf8');
+  const expected = Buffer.from(slackSignature(input.secret, timestamp, input.body), 'utf8');
   const given = Buffer.from(signature, 'utf8');
   if (given.length !== expected.length || !timingSafeEqual(given, expected)) {
     throw new SlackSignatureError('the request signature does not match');
@@ -52,3 +47,10 @@ export function slackSignature(signingSecret: string, timestamp: string, body: U
   mac.update(body);
   return `v0=${mac.digest('hex')}`;
 }
+
+/** How Slack signs the requests it sends. */
+export const SLACK_SIGNING: SigningScheme = {
+  timestamp: SLACK_TIMESTAMP_HEADER,
+  signature: SLACK_SIGNATURE_HEADER,
+  verify: verifySlackSignature,
+};

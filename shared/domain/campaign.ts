@@ -1,19 +1,13 @@
 import * as z from 'zod';
 import { ApprovalRule } from './approval.ts';
 import { Platform } from './channel.ts';
-import { IanaTimezone, Slug, UtcInstant } from './common.ts';
+import { IanaTimezone, Slug, STORED_FIELDS } from './common.ts';
+import { METRIC_NAMES } from './metrics.ts';
 
+/** Every measured metric, and what is derived from them, the audience and the conversations. */
 export const GOAL_METRICS = [
-  'impressions',
-  'reach',
-  'engagements',
+  ...METRIC_NAMES,
   'engagementRate',
-  'likes',
-  'comments',
-  'shares',
-  'saves',
-  'clicks',
-  'videoViews',
   'conversions',
   'conversionValue',
   'posts',
@@ -109,9 +103,5 @@ export const CampaignInput = z.strictObject({
 });
 export type CampaignInput = z.infer<typeof CampaignInput>;
 
-export const Campaign = CampaignInput.extend({
-  createdAt: UtcInstant,
-  updatedAt: UtcInstant,
-  version: z.number().int().min(1),
-});
+export const Campaign = CampaignInput.extend(STORED_FIELDS);
 export type Campaign = z.infer<typeof Campaign>;

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ApprovalRule } from './approval.ts';
-import { HttpUrl, IanaTimezone, Slug, UtcInstant } from './common.ts';
+import { HttpUrl, IanaTimezone, Slug, STORED_FIELDS } from './common.ts';
 
 export const PLATFORMS = [
   'x',
@@ -45,9 +45,5 @@ export const ChannelInput = z.strictObject({
 });
 export type ChannelInput = z.infer<typeof ChannelInput>;
 
-export const Channel = ChannelInput.extend({
-  createdAt: UtcInstant,
-  updatedAt: UtcInstant,
-  version: z.number().int().min(1),
-});
+export const Channel = ChannelInput.extend(STORED_FIELDS);
 export type Channel = z.infer<typeof Channel>;

@@ -27,6 +27,16 @@ export function isIanaTimezone(value: string): boolean {
 export const UtcInstant = z.iso.datetime({ offset: false, precision: 3 });
 
 /** User-chosen identifiers (channels, campaigns, posts): short, URL- and key-safe. */
+/**
+ * What the store keeps on every record besides its content: when it was created and last written,
+ * and its version, incremented by every write (every write is conditional on the version it read).
+ */
+export const STORED_FIELDS = {
+  createdAt: UtcInstant,
+  updatedAt: UtcInstant,
+  version: z.number().int().min(1),
+};
+
 export const Slug = z
   .string()
   .min(1)

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { ApprovalLogEntry, PostApproval } from './approval.ts';
-import { HttpUrl, IanaTimezone, Slug, UtcInstant } from './common.ts';
+import { HttpUrl, IanaTimezone, Slug, STORED_FIELDS, UtcInstant } from './common.ts';
 import { NormalisedMetrics } from './metrics.ts';
 
 export const POST_STATUSES = [
@@ -38,10 +38,7 @@ export type PostContent = z.infer<typeof PostContent>;
 export const Post = PostContent.extend({
   id: Slug,
   status: PostStatus,
-  /** Incremented by every write; every write is conditional on the version it read. */
-  version: z.number().int().min(1),
-  createdAt: UtcInstant,
-  updatedAt: UtcInstant,
+  ...STORED_FIELDS,
   uploadId: z.string().optional(),
   /**
    * Where the post came from: absent for the calendar's posts; `imported` for a post the account

@@ -2,6 +2,7 @@ import type { Goal, GoalStatus } from '../domain/index.ts';
 import { addDays, daysBetween, localDate } from './days.ts';
 import type { EvaluationInput, Forecast, GoalEvaluation } from './model.ts';
 import { BAND_CONFIDENCE, mean, round, sampleVariance, t80 } from './stats.ts';
+import { verdictOf } from './verdict.ts';
 
 /**
  * Audience goals: `followers` (a level: the followers of the channels in scope at the end of the
@@ -120,13 +121,7 @@ export function evaluateAudienceGoal(
     ...(baseline ? { baseline } : {}),
     ...(current !== undefined ? { current } : {}),
   };
-  const verdict = (status: GoalStatus, reason: string, forecast?: Forecast): GoalEvaluation => ({
-    ...known,
-    status,
-    reason,
-    ...(forecast ? { forecast } : {}),
-    evidence,
-  });
+  const verdict = verdictOf(known, evidence);
   if (!started) return verdict('NOT_STARTED', `the window starts on ${goal.window.from}`);
   if (current === undefined)
     return notEnough('no follower snapshot in the window yet', ['a follower snapshot in the window']);

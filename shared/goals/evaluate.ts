@@ -1,4 +1,4 @@
-import type { DateWindow, Goal, GoalStatus } from '../domain/index.ts';
+import type { DateWindow, Goal } from '../domain/index.ts';
 import { evaluateAudienceGoal, isAudienceMetric } from './audience-goal.ts';
 import { addDays, dayStartMs, daysBetween, fractionOfDay, localDate, windowDays } from './days.ts';
 import { countForecast, sumForecast, upcomingPosts } from './forecast.ts';
@@ -14,6 +14,7 @@ import {
   postMetricValue,
 } from './scope.ts';
 import { BAND_CONFIDENCE, mean, round, sum, Z_80 } from './stats.ts';
+import { verdictOf } from './verdict.ts';
 
 /**
  * Evaluating one goal (docs/architecture.md#goals-and-recommendations). The rules, in the order they
@@ -273,13 +274,7 @@ export function evaluateGoal(goal: Goal, input: EvaluationInput): GoalEvaluation
   };
   const unit = goal.metric === 'engagementRate' ? ' %' : '';
   const show = (value: number) => `${round(value, 2)}${unit}`;
-  const verdict = (status: GoalStatus, reason: string, forecast?: Forecast): GoalEvaluation => ({
-    ...known,
-    status,
-    reason,
-    ...(forecast ? { forecast } : {}),
-    evidence,
-  });
+  const verdict = verdictOf(known, evidence);
   const atLeast = goal.direction === 'atLeast';
 
   if (!started) {

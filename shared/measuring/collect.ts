@@ -99,6 +99,7 @@ export async function collectChannel(work: ChannelWork, deps: CollectDeps): Prom
     skipped: 0,
     deferred: 0,
   };
+  const run: Collection = { deps, cadence, summary };
   const startedAt = deps.now();
   const stored = await deps.store.getPosts(work.postIds);
   const posts: Post[] = [];
@@ -112,7 +113,7 @@ export async function collectChannel(work: ChannelWork, deps: CollectDeps): Prom
   const channel = await deps.store.getChannel(work.channel);
   if (!channel) {
     summary.stoppedBy = 'channel-missing';
-    await delayAll(posts, deps, cadence, summary, {
+    await delayAll(posts, run, {
       reason: `channel '${work.channel}' no longer exists`,
       failure: true,
     });
@@ -122,7 +123,7 @@ export async function collectChannel(work: ChannelWork, deps: CollectDeps): Prom
   const blockedUntil = await ledgerBlock(channel.id, deps.store, startedAt);
   if (blockedUntil) {
     summary.stoppedBy = 'rate-limit';
-    await delayAll(posts, deps, cadence, summary, {
+    await delayAll(posts, run, {
       reason: `the ${channel.platform} rate limit of '${channel.id}' is used up until ${blockedUntil}`,
       until: blockedUntil,
       failure: false,
@@ -152,10 +153,10 @@ export async function collectChannel(work: ChannelWork, deps: CollectDeps): Prom
       );
     } catch (error) {
       const rest = batches.slice(i).flat();
-      await onFetchFailure(error, rest, channel, deps, cadence, summary);
+      await onFetchFailure(error, rest, channel, run);
       break;
     }
-    await recordReadings(batch, readings, channel, deps, cadence, summary);
+    await recordReadings(batch, readings, channel, run);
   }
   return summary;
 }
@@ -188,10 +189,9 @@ async function onFetchFailure(
   error: unknown,
   posts: Post[],
   channel: Channel,
-  deps: CollectDeps,
-  cadence: Cadence,
-  summary: ChannelSummary,
+  run: Collection,
 ): Promise<void> {
+  const { deps, summary } = run;
   const now = deps.now();
   if (error instanceof PlatformError && error.kind === 'rate-limited') {
     const until = new Date(now.getTime() + (error.details.retryAfterSeconds ?? 60) * 1000).toISOString();
@@ -201,7 +201,7 @@ async function onFetchFailure(
       updatedAt: now.toISOString(),
     });
     summary.stoppedBy = 'rate-limit';
-    await delayAll(posts, deps, cadence, summary, { reason: error.message, until, failure: false });
+    await delayAll(posts, run, { reason: error.message, until, failure: false });
     return;
   }
   const auth = error instanceof CredentialsError || (error instanceof PlatformError && error.kind === 'auth');
@@ -220,7 +220,7 @@ async function onFetchFailure(
     );
   }
   summary.stoppedBy = 'platform-error';
-  await delayAll(posts, deps, cadence, summary, { reason, failure: true });
+  await delayAll(posts, run, { reason, failure: true });
   if (auth) {
     await deps.events.publish([
       makeEvent('Channel Needs Attention', {
@@ -235,6 +235,13 @@ async function onFetchFailure(
   }
 }
 
+/** What the steps of one channel's collection share: the dependencies, the cadence, the summary they add to. */
+interface Collection {
+  deps: CollectDeps;
+  cadence: Cadence;
+  summary: ChannelSummary;
+}
+
 /**
  * Moves posts' readings later without touching the pending checkpoint. `until` (a rate limit's
  * reset) applies as is; a failure backs off per post by its failures in a row, and a post whose
@@ -242,11 +249,10 @@ async function onFetchFailure(
  */
 async function delayAll(
   posts: Post[],
-  deps: CollectDeps,
-  cadence: Cadence,
-  summary: ChannelSummary,
+  run: Collection,
   how: { reason: string; until?: string; failure: boolean },
 ): Promise<void> {
+  const { deps, cadence, summary } = run;
   const now = deps.now();
   const nowIso = now.toISOString();
   await forEachConcurrent(posts, 8, async (post) => {
@@ -281,10 +287,9 @@ async function recordReadings(
   batch: Post[],
   readings: MetricsReading[],
   channel: Channel,
-  deps: CollectDeps,
-  cadence: Cadence,
-  summary: ChannelSummary,
+  run: Collection,
 ): Promise<void> {
+  const { deps, cadence, summary } = run;
   const now = deps.now();
   const nowIso = now.toISOString();
   const byPost = new Map(readings.map((reading) => [reading.postId, reading]));
@@ -395,7 +400,7 @@ async function recordReadings(
     else summary.collected += 1;
   });
   if (missing.length > 0) {
-    await delayAll(missing, deps, cadence, summary, {
+    await delayAll(missing, run, {
       reason: `${channel.platform} returned no reading for the post`,
       failure: true,
     });

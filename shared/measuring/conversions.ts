@@ -7,6 +7,7 @@ import { parseJsonBytes } from '../json-body.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import type { Conversion, MeasurementStore } from '../store/measurements.ts';
 import type { PostStore } from '../store/posts.ts';
+import type { SignedRequest, SigningScheme } from './webhook-secret.ts';
 
 /**
  * The conversion webhook (`POST /v1/conversions`, docs/architecture.md#conversions): the user's site
@@ -56,14 +57,7 @@ export function signConversion(
  * Throws WebhookAuthError unless one of the header's signatures (several, comma-separated, are
  * allowed while a sender rotates secrets) is the body's, and the timestamp is within tolerance.
  */
-export function verifyConversionSignature(input: {
-  secret: string;
-  timestamp: string | undefined;
-  signature: string | undefined;
-  body: Uint8Array;
-  now: Date;
-  toleranceSeconds?: number;
-}): void {
+export function verifyConversionSignature(input: SignedRequest & { toleranceSeconds?: number }): void {
   const { timestamp, signature } = input;
   if (!timestamp || !signature) {
     throw new WebhookAuthError(
@@ -103,6 +97,13 @@ export function verifyConversionSignature(input: {
     );
   }
 }
+
+/** How a shop signs the conversions it sends. */
+export const CONVERSION_SIGNING: SigningScheme = {
+  timestamp: TIMESTAMP_HEADER,
+  signature: SIGNATURE_HEADER,
+  verify: verifyConversionSignature,
+};
 
 const UtmString = z.string().trim().min(1).max(256);
 

@@ -11,6 +11,25 @@ export interface WebhookSecret {
 }
 
 /**
+ * A webhook request as its signature check sees it: the raw body (checked before anything parses
+ * it), the timestamp and signature headers as sent, the secret, and the real clock.
+ */
+export interface SignedRequest {
+  secret: string;
+  timestamp: string | undefined;
+  signature: string | undefined;
+  body: Uint8Array;
+  now: Date;
+}
+
+/** How a sender signs its webhook requests: the headers it puts the timestamp and signature in, and the check. */
+export interface SigningScheme {
+  timestamp: string;
+  signature: string;
+  verify(request: SignedRequest): void;
+}
+
+/**
  * The secret in Secrets Manager, cached: one named by context (its whole string), or a field of
  * the stack's Keys secret (`<id>#<field>`, shared/stack-keys.ts).
  */

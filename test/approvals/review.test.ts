@@ -39,6 +39,13 @@ const post = async (id = 'p1') => (await store.getPost(id)) as Post;
 const approve = (id: string, approver: string, step?: string) =>
   decideOnPost(id, { decision: 'approve', approver, step, via: 'api' }, { store, now: clock.now });
 
+/** Uploads p1, due at DUE, and has every step sign it off: legal (lea), then the client (cat and cy). */
+async function uploadSignedOff(): Promise<void> {
+  await upload([{ id: 'p1', channel: 'x-main', scheduledAt: DUE, text: 'Spring is here' }]);
+  for (const approver of ['lea@example.com', 'cat@example.com', 'cy@example.com'])
+    await approve('p1', approver);
+}
+
 beforeEach(async () => {
   store = new MemoryStore();
   clock = new TestClock(Date.parse(NOW));
@@ -226,10 +233,7 @@ describe('a calendar on a channel with a two-step rule', () => {
   });
 
   it('sends an approved post back to the first step when its time changes, saying why; an unchanged PATCH does not', async () => {
-    await upload([{ id: 'p1', channel: 'x-main', scheduledAt: DUE, text: 'Spring is here' }]);
-    await approve('p1', 'lea@example.com');
-    await approve('p1', 'cat@example.com');
-    await approve('p1', 'cy@example.com');
+    await uploadSignedOff();
     expect((await post()).status).toBe('SCHEDULED');
 
     const same = await editPost('p1', { text: 'Spring is here' }, { store, now: clock.now });
@@ -309,10 +313,7 @@ describe('a calendar on a channel with a two-step rule', () => {
   });
 
   it('sends an approved post that a crisis hold kept back into review when a person reschedules it', async () => {
-    await upload([{ id: 'p1', channel: 'x-main', scheduledAt: DUE, text: 'Spring is here' }]);
-    await approve('p1', 'lea@example.com');
-    await approve('p1', 'cat@example.com');
-    await approve('p1', 'cy@example.com');
+    await uploadSignedOff();
     expect((await post()).status).toBe('SCHEDULED');
     const hold = await startHold({ scope: 'all', reason: 'crisis' }, 'api', {
       store,

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { problem, startFakeApi } from './fake-api.ts';
 
 const review = {
   round: 1,
@@ -21,15 +22,11 @@ const pending = {
 };
 
 describe('pulsecast approvals', () => {
-  let api: FakeApi | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('lists what waits for sign-off, with the step and who it waits for', async () => {
-    api = await startFakeApi(() => ({ body: { items: [pending] } }));
-    const result = await runPulsecast(['approvals', 'list', '--api', api.url]);
+    const api = await startApi(() => ({ body: { items: [pending] } }));
+    const result = await api.run(['approvals', 'list']);
     expect(result).toMatchObject({ code: 0, stderr: '' });
     expect(Object.fromEntries(api.requests[0]?.query ?? [])).toEqual({ status: 'pending' });
     expect(result.stdout).toContain('2/2 client');
@@ -38,8 +35,8 @@ describe('pulsecast approvals', () => {
   });
 
   it('approves as the named approver, and rejects with the comment, by POST /v1/posts/{id}/approval', async () => {
-    api = await startFakeApi(() => ({ body: { ...pending, status: 'SCHEDULED' } }));
-    const approved = await runPulsecast([
+    const api = await startApi(() => ({ body: { ...pending, status: 'SCHEDULED' } }));
+    const approved = await api.run([
       'approvals',
       'approve',
       'p-1',
@@ -47,8 +44,6 @@ describe('pulsecast approvals', () => {
       'client',
       '--as',
       'cy@example.com',
-      '--api',
-      api.url,
     ]);
     expect(approved).toMatchObject({ code: 0 });
     expect(approved.stdout).toContain('p-1: approved, SCHEDULED at 2027-03-04T09:00:00.000Z');
@@ -59,7 +54,7 @@ describe('pulsecast approvals', () => {
       approver: 'cy@example.com',
     });
 
-    await runPulsecast(['approvals', 'reject', 'p-1', '--comment', 'wrong date', '--api', api.url]);
+    await api.run(['approvals', 'reject', 'p-1', '--comment', 'wrong date']);
     expect(JSON.parse(api.requests[1]?.body.toString() ?? '{}')).toEqual({
       decision: 'request-changes',
       comment: 'wrong date',
@@ -67,22 +62,14 @@ describe('pulsecast approvals', () => {
   });
 
   it('prints the refusal and exits 1 when the API says no', async () => {
-    api = await startFakeApi(() =>
+    const api = await startApi(() =>
       problem(409, {
         type: 'urn:pulsecast:problem:conflict',
         title: 'The resource is not in a state that allows this',
         detail: "mallory@example.com is not an approver of step 'legal' of post 'p-1'",
       }),
     );
-    const result = await runPulsecast([
-      'approvals',
-      'approve',
-      'p-1',
-      '--as',
-      'mallory@example.com',
-      '--api',
-      api.url,
-    ]);
+    const result = await api.run(['approvals', 'approve', 'p-1', '--as', 'mallory@example.com']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('is not an approver');
   });

@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { problem, startFakeApi } from './fake-api.ts';
 
 const REPORT = {
   channel: 'mastodon-main',
@@ -51,17 +52,13 @@ const REPORT = {
 };
 
 describe('pulsecast audit', () => {
-  let api: FakeApi | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('starts the import with --since, then shows the report with sample sizes and what is not available', async () => {
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.method === 'POST' ? { status: 202, body: { id: 'a1', status: 'RUNNING' } } : { body: REPORT },
     );
-    const run = await runPulsecast(['audit', 'mastodon-main', '--since', '12w', '--api', api.url]);
+    const run = await api.run(['audit', 'mastodon-main', '--since', '12w']);
 
     expect(run.code).toBe(0);
     const post = api.requests.find((r) => r.method === 'POST');
@@ -78,7 +75,7 @@ describe('pulsecast audit', () => {
   });
 
   it('shows the report alone with --report-only, and a problem as the API said it', async () => {
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.path.includes('nobody')
         ? problem(404, {
             type: 'urn:pulsecast:problem:not-found',
@@ -87,11 +84,11 @@ describe('pulsecast audit', () => {
           })
         : { body: REPORT },
     );
-    const shown = await runPulsecast(['audit', 'mastodon-main', '--report-only', '--api', api.url]);
+    const shown = await api.run(['audit', 'mastodon-main', '--report-only']);
     expect(shown.code).toBe(0);
     expect(api.requests.every((r) => r.method === 'GET')).toBe(true);
 
-    const missing = await runPulsecast(['audit', 'nobody', '--api', api.url]);
+    const missing = await api.run(['audit', 'nobody']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain("channel 'nobody' does not exist");
   });

@@ -1,8 +1,9 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { startFakeApi } from './fake-api.ts';
 
 const REPORT = {
   computedAt: '2027-03-10T08:00:00.000Z',
@@ -50,15 +51,11 @@ const REPORT = {
 };
 
 describe('pulsecast campaigns and report', () => {
-  let api: FakeApi | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('prints the report in plain words when piped: units, bands, no escape codes', async () => {
-    api = await startFakeApi(() => ({ body: REPORT }));
-    const result = await runPulsecast(['report', 'spring-launch', '--api', api.url]);
+    const api = await startApi(() => ({ body: REPORT }));
+    const result = await api.run(['report', 'spring-launch']);
     expect(result.code).toBe(0);
     expect(api.requests[0]?.path).toBe('/v1/campaigns/spring-launch/report');
     expect(result.stdout).toContain('linkedin-engagement-rate  on track  engagement rate 3.6 % (target 2 %)');
@@ -68,11 +65,11 @@ describe('pulsecast campaigns and report', () => {
   });
 
   it('colours the statuses on a terminal, unless NO_COLOR is set', async () => {
-    api = await startFakeApi(() => ({ body: REPORT }));
-    const tty = await runPulsecast(['report', 'spring-launch', '--api', api.url], { tty: true });
+    const api = await startApi(() => ({ body: REPORT }));
+    const tty = await api.run(['report', 'spring-launch'], { tty: true });
     expect(tty.stdout).toContain('\u001b[32mon track\u001b[0m');
     expect(tty.stdout).toContain('\u001b[31moff track\u001b[0m');
-    const noColour = await runPulsecast(['report', 'spring-launch', '--api', api.url], {
+    const noColour = await api.run(['report', 'spring-launch'], {
       tty: true,
       env: { NO_COLOR: '1' },
     });
@@ -80,13 +77,13 @@ describe('pulsecast campaigns and report', () => {
   });
 
   it('gives scripts the JSON as the API answered it', async () => {
-    api = await startFakeApi(() => ({ body: REPORT }));
-    const result = await runPulsecast(['report', 'spring-launch', '--json', '--api', api.url]);
+    const api = await startApi(() => ({ body: REPORT }));
+    const result = await api.run(['report', 'spring-launch', '--json']);
     expect(JSON.parse(result.stdout)).toEqual(REPORT);
   });
 
   it('lists campaigns, and creates one from a JSON file (and refuses a file that is not JSON)', async () => {
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.method === 'POST'
         ? { status: 201, body: { id: 'spring', goals: [{ id: 'g', metric: 'clicks' }] } }
         : {
@@ -101,26 +98,26 @@ describe('pulsecast campaigns and report', () => {
             },
           },
     );
-    const list = await runPulsecast(['campaigns', 'list', '--api', api.url]);
+    const list = await api.run(['campaigns', 'list']);
     expect(list.stdout).toContain('spring  2027-03-01 – 2027-03-31  g (link clicks)');
 
     const dir = mkdtempSync(join(tmpdir(), 'pulsecast-campaign-'));
     writeFileSync(join(dir, 'c.json'), '{"id":"spring"}');
-    const created = await runPulsecast(['campaigns', 'create', join(dir, 'c.json'), '--api', api.url]);
+    const created = await api.run(['campaigns', 'create', join(dir, 'c.json')]);
     expect(created).toMatchObject({ code: 0, stdout: 'created spring (1 goal(s))\n' });
     expect(JSON.parse(api.requests.at(-1)?.body.toString() ?? '')).toEqual({ id: 'spring' });
 
     writeFileSync(join(dir, 'bad.json'), '{id:');
-    const bad = await runPulsecast(['campaigns', 'create', join(dir, 'bad.json'), '--api', api.url]);
+    const bad = await api.run(['campaigns', 'create', join(dir, 'bad.json')]);
     expect(bad.code).toBe(1);
     expect(bad.stderr).toContain('is not JSON');
-    const missing = await runPulsecast(['campaigns', 'create', '--api', api.url]);
+    const missing = await api.run(['campaigns', 'create']);
     expect(missing.code).toBe(2);
   });
 
   it('passes the export filters to the API', async () => {
-    api = await startFakeApi(() => ({ contentType: 'text/csv', body: 'id\n' }));
-    const result = await runPulsecast([
+    const api = await startApi(() => ({ contentType: 'text/csv', body: 'id\n' }));
+    const result = await api.run([
       'export',
       'csv',
       '--from',
@@ -133,8 +130,6 @@ describe('pulsecast campaigns and report', () => {
       'spring',
       '--status',
       'PUBLISHED',
-      '--api',
-      api.url,
     ]);
     expect(result.code).toBe(0);
     expect(Object.fromEntries(api.requests[0]?.query ?? [])).toEqual({

@@ -1,24 +1,17 @@
-import { mkdtemp, readFile, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach, tempDirPerTest } from '../support/per-test.ts';
+import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
 
 const ICS = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Pulsecast//EN\r\nEND:VCALENDAR\r\n';
 
 describe('pulsecast channels, export and health', () => {
-  let api: FakeApi | undefined;
-  let dir: string | undefined;
-
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    if (dir) await rm(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
+  const makeDir = tempDirPerTest('pulsecast-cli-');
 
   it('lists channels across pages as a table', async () => {
-    api = await startFakeApi((request) => ({
+    const api = await startApi((request) => ({
       body: request.query.get('cursor')
         ? {
             items: [
@@ -40,7 +33,7 @@ describe('pulsecast channels, export and health', () => {
           },
     }));
 
-    const result = await runPulsecast(['channels', 'list', '--api', api.url]);
+    const result = await api.run(['channels', 'list']);
 
     expect(result.code).toBe(0);
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
@@ -56,12 +49,12 @@ describe('pulsecast channels, export and health', () => {
   });
 
   it('adds a channel by POSTing its camelCase JSON', async () => {
-    api = await startFakeApi((request) => ({
+    const api = await startApi((request) => ({
       status: 201,
       body: { ...JSON.parse(request.body.toString()), version: 1 },
     }));
 
-    const result = await runPulsecast([
+    const result = await api.run([
       'channels',
       'add',
       '--id',
@@ -76,8 +69,6 @@ describe('pulsecast channels, export and health', () => {
       'pulsecast/masto',
       '--api-base-url',
       'http://127.0.0.1:4010',
-      '--api',
-      api.url,
     ]);
 
     expect(result).toEqual({
@@ -106,21 +97,19 @@ describe('pulsecast channels, export and health', () => {
       secretRef: 'pulsecast/masto',
       version: 4,
     };
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.method === 'GET'
         ? { body: stored }
         : { body: { ...JSON.parse(request.body.toString()), version: 5 } },
     );
 
-    const result = await runPulsecast([
+    const result = await api.run([
       'channels',
       'update',
       '--id',
       'masto',
       '--api-base-url',
       'https://fosstodon.org',
-      '--api',
-      api.url,
     ]);
 
     expect(result).toEqual({
@@ -153,7 +142,7 @@ describe('pulsecast channels, export and health', () => {
   });
 
   it('prints the field errors of a rejected channel', async () => {
-    api = await startFakeApi(() =>
+    const api = await startApi(() =>
       problem(400, {
         title: 'Invalid channel',
         errors: [{ column: 'timezone', message: 'is not an IANA time zone name' }],
@@ -185,11 +174,11 @@ describe('pulsecast channels, export and health', () => {
   });
 
   it('exports the calendar as ICS to a file with --out', async () => {
-    api = await startFakeApi(() => ({ contentType: 'text/calendar', body: ICS }));
-    dir = await mkdtemp(join(tmpdir(), 'pulsecast-cli-'));
+    const api = await startApi(() => ({ contentType: 'text/calendar', body: ICS }));
+    const dir = await makeDir();
     const out = join(dir, 'calendar.ics');
 
-    const result = await runPulsecast(['export', 'ics', '--out', out, '--api', api.url]);
+    const result = await api.run(['export', 'ics', '--out', out]);
 
     expect(result.code).toBe(0);
     expect(api.requests[0]).toMatchObject({ method: 'GET', path: '/v1/calendar.ics' });
@@ -200,9 +189,9 @@ describe('pulsecast channels, export and health', () => {
 
   it('exports the calendar as CSV to stdout', async () => {
     const csv = 'id,channel,scheduled_at,text\np-1,x-main,2025-03-04T09:00:00.000Z,"\'=1+1"\n';
-    api = await startFakeApi(() => ({ contentType: 'text/csv', body: csv }));
+    const api = await startApi(() => ({ contentType: 'text/csv', body: csv }));
 
-    const result = await runPulsecast(['export', 'csv', '--api', api.url]);
+    const result = await api.run(['export', 'csv']);
 
     expect(api.requests[0]?.path).toBe('/v1/calendar.csv');
     expect(api.requests[0]?.headers.accept).toBe('text/csv');
@@ -218,16 +207,16 @@ describe('pulsecast channels, export and health', () => {
   });
 
   it('checks health', async () => {
-    api = await startFakeApi(() => ({ body: { status: 'ok' } }));
+    const api = await startApi(() => ({ body: { status: 'ok' } }));
 
-    const result = await runPulsecast(['health', '--api', api.url]);
+    const result = await api.run(['health']);
 
     expect(api.requests[0]?.path).toBe('/health');
     expect(result).toEqual({ code: 0, stdout: `ok: ${api.url} answered 200 (status=ok)\n`, stderr: '' });
   });
 
   it('keeps a stage path of the API URL in front of every route', async () => {
-    api = await startFakeApi(() => ({ body: { status: 'ok' } }));
+    const api = await startApi(() => ({ body: { status: 'ok' } }));
 
     await runPulsecast(['health', '--api', `${api.url}/prod/`]);
 

@@ -1,15 +1,12 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { startFakeApi } from './fake-api.ts';
 
 describe('pulsecast clock', () => {
-  let api: FakeApi | undefined;
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('advances local mode by a short duration sent as ISO-8601, and prints what ran', async () => {
-    api = await startFakeApi(() => ({
+    const api = await startApi(() => ({
       body: {
         from: '2027-03-01T06:00:00.000Z',
         to: '2027-03-08T06:00:00.000Z',
@@ -18,7 +15,7 @@ describe('pulsecast clock', () => {
         eventsDelivered: 60,
       },
     }));
-    const result = await runPulsecast(['clock', 'advance', '7d', '--api', api.url]);
+    const result = await api.run(['clock', 'advance', '7d']);
     expect(result.code).toBe(0);
     expect(api.requests[0]).toMatchObject({ method: 'POST', path: '/_local/clock/advance' });
     expect(JSON.parse(api.requests[0]!.body.toString())).toEqual({ by: 'P7D', async: true });
@@ -42,7 +39,7 @@ describe('pulsecast clock', () => {
       executions,
     });
     let polls = 0;
-    api = await startFakeApi((request) => {
+    const api = await startApi((request) => {
       if (request.method === 'POST')
         return { status: 202, body: { id: 'job-1', status: 'running', progress: progress(summary.from, 0) } };
       polls++;
@@ -53,7 +50,7 @@ describe('pulsecast clock', () => {
           };
     });
 
-    const result = await runPulsecast(['clock', 'advance', '30d', '--api', api.url]);
+    const result = await api.run(['clock', 'advance', '30d']);
 
     expect(result.code).toBe(0);
     expect(
@@ -66,7 +63,7 @@ describe('pulsecast clock', () => {
   });
 
   it('reports an advance job that failed on the server', async () => {
-    api = await startFakeApi((request) =>
+    const api = await startApi((request) =>
       request.method === 'POST'
         ? {
             status: 202,
@@ -79,26 +76,26 @@ describe('pulsecast clock', () => {
           }
         : { status: 500 },
     );
-    const result = await runPulsecast(['clock', 'advance', '1d', '--api', api.url]);
+    const result = await api.run(['clock', 'advance', '1d']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain('the clock advance failed on the server: dynalite stopped');
   });
 
   it('shows the clock, and refuses a duration it cannot read', async () => {
-    api = await startFakeApi(() => ({ body: { now: '2027-03-01T06:00:00.000Z' } }));
-    expect((await runPulsecast(['clock', '--api', api.url])).stdout.trim()).toBe('2027-03-01T06:00:00.000Z');
-    const bad = await runPulsecast(['clock', 'advance', 'soon', '--api', api.url]);
+    const api = await startApi(() => ({ body: { now: '2027-03-01T06:00:00.000Z' } }));
+    expect((await api.run(['clock'])).stdout.trim()).toBe('2027-03-01T06:00:00.000Z');
+    const bad = await api.run(['clock', 'advance', 'soon']);
     expect(bad.code).toBe(2);
     expect(bad.stderr).toContain("'soon' is not a duration");
   });
 
   it('refuses a negative duration with a usage error, never help and exit 0', async () => {
-    api = await startFakeApi(() => ({ body: {} }));
+    const api = await startApi(() => ({ body: {} }));
     for (const argv of [
       ['clock', 'advance', '-1h'],
       ['clock', 'advance', '--json', '-1h'],
     ]) {
-      const result = await runPulsecast([...argv, '--api', api.url]);
+      const result = await api.run([...argv]);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('"-1h" is negative');
     }

@@ -1,7 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { allOptions } from '../../local/cli/args.ts';
 import { COMMANDS } from '../../local/cli/main.ts';
+import { releasedAfterEach } from '../support/per-test.ts';
 import { runPulsecast, startFakeApi, unusedPort } from './fake-api.ts';
+
+const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
 describe('pulsecast usage', () => {
   it('prints the overview for help and --help on stdout, exit 0', async () => {
@@ -66,14 +69,10 @@ describe('pulsecast usage', () => {
   });
 
   it('accepts global options before the command', async () => {
-    const api = await startFakeApi(() => ({ body: { items: [] } }));
-    try {
-      const result = await runPulsecast(['--api', api.url, 'posts', 'list']);
+    const api = await startApi(() => ({ body: { items: [] } }));
+    const result = await runPulsecast(['--api', api.url, 'posts', 'list']);
 
-      expect(result).toEqual({ code: 0, stdout: 'no posts\n', stderr: '' });
-    } finally {
-      await api.close();
-    }
+    expect(result).toEqual({ code: 0, stdout: 'no posts\n', stderr: '' });
   });
 
   it('declares every flag name with one meaning across commands', () => {
@@ -95,20 +94,16 @@ describe('pulsecast errors', () => {
   });
 
   it('prefers --api over PULSECAST_API_URL over PULSECAST_PORT', async () => {
-    const api = await startFakeApi(() => ({ body: { status: 'ok' } }));
+    const api = await startApi(() => ({ body: { status: 'ok' } }));
     const dead = `http://127.0.0.1:${await unusedPort()}`;
-    try {
-      const viaFlag = await runPulsecast(['health', '--api', api.url], { env: { PULSECAST_API_URL: dead } });
-      const viaEnv = await runPulsecast(['health'], {
-        env: { PULSECAST_API_URL: api.url, PULSECAST_PORT: '1' },
-      });
+    const viaFlag = await api.run(['health'], { env: { PULSECAST_API_URL: dead } });
+    const viaEnv = await runPulsecast(['health'], {
+      env: { PULSECAST_API_URL: api.url, PULSECAST_PORT: '1' },
+    });
 
-      expect(viaFlag.code).toBe(0);
-      expect(viaEnv.code).toBe(0);
-      expect(api.requests).toHaveLength(2);
-    } finally {
-      await api.close();
-    }
+    expect(viaFlag.code).toBe(0);
+    expect(viaEnv.code).toBe(0);
+    expect(api.requests).toHaveLength(2);
   });
 
   it('rejects an API URL that is not http(s), exit 2', async () => {
@@ -119,33 +114,23 @@ describe('pulsecast errors', () => {
   });
 
   it('shows a non-JSON error answer by its status line and text', async () => {
-    const api = await startFakeApi(() => ({ status: 502, body: 'upstream exploded' }));
-    try {
-      const result = await runPulsecast(['health', '--api', api.url]);
+    const api = await startApi(() => ({ status: 502, body: 'upstream exploded' }));
+    const result = await api.run(['health']);
 
-      expect(result).toEqual({
-        code: 1,
-        stdout: '',
-        stderr: 'error: HTTP 502 Bad Gateway\nupstream exploded\n',
-      });
-    } finally {
-      await api.close();
-    }
+    expect(result).toEqual({
+      code: 1,
+      stdout: '',
+      stderr: 'error: HTTP 502 Bad Gateway\nupstream exploded\n',
+    });
   });
 
   it('says so when a 2xx answer has an unexpected shape, without a stack trace', async () => {
-    const api = await startFakeApi(() => ({ body: { posts: 'not a plan' } }));
-    try {
-      const result = await runPulsecast(['posts', 'list', '--api', api.url]);
+    const api = await startApi(() => ({ body: { posts: 'not a plan' } }));
+    const result = await api.run(['posts', 'list']);
 
-      expect(result.code).toBe(1);
-      expect(result.stderr).toContain(
-        'error: GET /v1/posts answered in a shape this CLI does not understand',
-      );
-      expect(result.stderr).not.toMatch(/\n\s+at /);
-    } finally {
-      await api.close();
-    }
+    expect(result.code).toBe(1);
+    expect(result.stderr).toContain('error: GET /v1/posts answered in a shape this CLI does not understand');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
   });
 
   it('reports an unreachable deployed API by its network error', async () => {

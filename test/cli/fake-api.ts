@@ -25,6 +25,8 @@ export type Responder = (request: RecordedRequest) => CannedResponse;
 export interface FakeApi {
   url: string;
   requests: RecordedRequest[];
+  /** Runs the CLI (as {@link runPulsecast}) with `--api` pointing here, after `argv`. */
+  run(argv: string[], io?: CliOptions): Promise<CliRun>;
   close(): Promise<void>;
 }
 
@@ -54,9 +56,11 @@ export async function startFakeApi(respond: Responder): Promise<FakeApi> {
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const { port } = server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
   return {
-    url: `http://127.0.0.1:${port}`,
+    url,
     requests,
+    run: (argv, io) => runPulsecast([...argv, '--api', url], io),
     close: () =>
       new Promise((resolve, reject) => server.close((error) => (error ? reject(error) : resolve()))),
   };
@@ -77,11 +81,11 @@ export interface CliRun {
   stderr: string;
 }
 
+/** What a test may set of the CLI's environment: `env`, `credentials`… and whether it runs on a terminal. */
+export type CliOptions = Partial<Omit<CliIo, 'stdout' | 'stderr'>> & { tty?: boolean };
+
 /** Runs the CLI in-process with captured output and an empty environment unless given one. */
-export async function runPulsecast(
-  argv: string[],
-  io: Partial<Omit<CliIo, 'stdout' | 'stderr'>> & { tty?: boolean } = {},
-): Promise<CliRun> {
+export async function runPulsecast(argv: string[], io: CliOptions = {}): Promise<CliRun> {
   let stdout = '';
   let stderr = '';
   const { tty = false, ...rest } = io;

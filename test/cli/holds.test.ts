@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { problem, startFakeApi } from './fake-api.ts';
 
 const hold = (overrides: Record<string, unknown> = {}) => ({
   id: 'hold-20270301t0930-3f9a1c',
@@ -12,20 +13,15 @@ const hold = (overrides: Record<string, unknown> = {}) => ({
 });
 
 describe('pulsecast hold, release and holds', () => {
-  let api: FakeApi | undefined;
-
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('sends every repeated --channel and --campaign as the scope, with the reason', async () => {
-    api = await startFakeApi(() => ({
+    const api = await startApi(() => ({
       status: 201,
       body: hold({ scope: { channels: ['x-main', 'bsky-main'], campaigns: ['launch'] } }),
     }));
 
-    const result = await runPulsecast([
+    const result = await api.run([
       'hold',
       '--channel',
       'x-main',
@@ -35,8 +31,6 @@ describe('pulsecast hold, release and holds', () => {
       'launch',
       '--reason',
       'launch paused',
-      '--api',
-      api.url,
     ]);
 
     expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -52,8 +46,8 @@ describe('pulsecast hold, release and holds', () => {
   });
 
   it('holds everything with --all', async () => {
-    api = await startFakeApi(() => ({ status: 201, body: hold() }));
-    const result = await runPulsecast(['hold', '--all', '--reason', 'crisis', '--api', api.url]);
+    const api = await startApi(() => ({ status: 201, body: hold() }));
+    const result = await api.run(['hold', '--all', '--reason', 'crisis']);
     expect(result.code).toBe(0);
     expect(JSON.parse(api.requests[0]?.body.toString() ?? '')).toEqual({ scope: 'all', reason: 'crisis' });
   });
@@ -66,29 +60,31 @@ describe('pulsecast hold, release and holds', () => {
     ],
     [['hold', '--all'], 'missing --reason'],
   ])('refuses %j before calling the API', async (argv, message) => {
-    api = await startFakeApi(() => ({ body: hold() }));
-    const result = await runPulsecast([...argv, '--api', api.url]);
+    const api = await startApi(() => ({ body: hold() }));
+    const result = await api.run([...argv]);
     expect(result.code).toBe(2);
     expect(result.stderr).toContain(message);
     expect(api.requests).toHaveLength(0);
   });
 
   it('prints the API problem naming an unknown channel', async () => {
-    api = await startFakeApi(() =>
+    const api = await startApi(() =>
       problem(422, {
         title: 'The request has invalid values',
         detail: 'the hold names something that does not exist; nothing was held',
         errors: [{ column: 'scope.channels', message: "unknown channel 'x-nope'" }],
       }),
     );
-    const result = await runPulsecast(['hold', '--channel', 'x-nope', '--reason', 'x', '--api', api.url]);
+    const result = await api.run(['hold', '--channel', 'x-nope', '--reason', 'x']);
     expect(result.code).toBe(1);
     expect(result.stderr).toContain("unknown channel 'x-nope'");
   });
 
   it('releases a hold and reminds that held posts stay HELD', async () => {
-    api = await startFakeApi(() => ({ body: hold({ releasedAt: '2027-03-01T11:00:00.000Z', version: 2 }) }));
-    const result = await runPulsecast(['release', 'hold-20270301t0930-3f9a1c', '--api', api.url]);
+    const api = await startApi(() => ({
+      body: hold({ releasedAt: '2027-03-01T11:00:00.000Z', version: 2 }),
+    }));
+    const result = await api.run(['release', 'hold-20270301t0930-3f9a1c']);
     expect(result.code).toBe(0);
     expect(api.requests[0]).toMatchObject({ method: 'DELETE', path: '/v1/holds/hold-20270301t0930-3f9a1c' });
     expect(result.stdout).toContain('released 2027-03-01T11:00:00.000Z');
@@ -96,11 +92,11 @@ describe('pulsecast hold, release and holds', () => {
   });
 
   it('lists holds, only the active ones with --active', async () => {
-    api = await startFakeApi(() => ({
+    const api = await startApi(() => ({
       body: { items: [hold(), hold({ id: 'hold-old', releasedAt: '2027-02-01T00:00:00.000Z' })] },
     }));
-    const all = await runPulsecast(['holds', '--api', api.url]);
-    await runPulsecast(['holds', '--active', '--api', api.url]);
+    const all = await api.run(['holds']);
+    await api.run(['holds', '--active']);
 
     expect(all.stdout).toMatch(/hold-20270301t0930-3f9a1c\s+ACTIVE\s+all/);
     expect(all.stdout).toMatch(/hold-old\s+released/);

@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach, tempDirPerTest } from '../support/per-test.ts';
+import { problem, startFakeApi } from './fake-api.ts';
 
 const STORED = {
   version: 2,
@@ -24,24 +24,17 @@ const STORED = {
 };
 
 describe('pulsecast listening', () => {
-  let api: FakeApi | undefined;
-  let dir: string | undefined;
-
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    if (dir) await rm(dir, { recursive: true, force: true });
-    dir = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
+  const makeDir = tempDirPerTest('pulsecast-listening-');
 
   it('sends the file as it is with PUT and prints what is listened for and what cannot be', async () => {
-    api = await startFakeApi(() => ({ body: STORED }));
-    dir = await mkdtemp(join(tmpdir(), 'pulsecast-listening-'));
+    const api = await startApi(() => ({ body: STORED }));
+    const dir = await makeDir();
     const file = join(dir, 'listening.json');
     const body = '{"brand": {"name": "Acme", "terms": ["acmecloud"]}, "platforms": ["bluesky", "x"]}';
     await writeFile(file, body);
 
-    const result = await runPulsecast(['listening', 'set', file, '--api', api.url]);
+    const result = await api.run(['listening', 'set', file]);
 
     expect(result.code).toBe(0);
     expect(api.requests.map((r) => `${r.method} ${r.path}`)).toEqual(['PUT /v1/listening']);
@@ -53,16 +46,15 @@ describe('pulsecast listening', () => {
   });
 
   it('shows the settings, and passes a 404 on as a failure', async () => {
-    api = await startFakeApi(() => ({ body: STORED }));
-    const shown = await runPulsecast(['listening', 'show', '--api', api.url]);
+    const present = await startApi(() => ({ body: STORED }));
+    const shown = await present.run(['listening', 'show']);
     expect(shown.code).toBe(0);
     expect(shown.stdout).toContain('listening settings, version 2');
-    await api.close();
 
-    api = await startFakeApi(() =>
+    const absent = await startApi(() =>
       problem(404, { title: 'Not found', detail: "listening settings 'listening' does not exist" }),
     );
-    const missing = await runPulsecast(['listening', 'show', '--api', api.url]);
+    const missing = await absent.run(['listening', 'show']);
     expect(missing.code).toBe(1);
     expect(missing.stderr).toContain('does not exist');
   });

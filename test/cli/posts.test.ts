@@ -1,5 +1,6 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { describe, expect, it } from 'vitest';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
 
 function post(id: string, overrides: Record<string, unknown> = {}) {
   return {
@@ -17,23 +18,18 @@ function post(id: string, overrides: Record<string, unknown> = {}) {
 }
 
 describe('pulsecast posts', () => {
-  let api: FakeApi | undefined;
-
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   describe('list', () => {
     it('passes the filters and prints an aligned table with the start of each text', async () => {
       const long = 'A launch post whose text goes on well past the fifty characters the table shows';
-      api = await startFakeApi(() => ({
+      const api = await startApi(() => ({
         body: {
           items: [post('p-1', { text: long }), post('p-22', { status: 'PUBLISHED', channel: 'bsky' })],
         },
       }));
 
-      const result = await runPulsecast([
+      const result = await api.run([
         'posts',
         'list',
         '--status',
@@ -48,8 +44,6 @@ describe('pulsecast posts', () => {
         '2025-04-01T00:00:00Z',
         '--limit',
         '10',
-        '--api',
-        api.url,
       ]);
 
       expect(result).toMatchObject({ code: 0, stderr: '' });
@@ -77,16 +71,16 @@ describe('pulsecast posts', () => {
           status: 'PUBLISHED',
           latestMetrics: { metrics: { impressions, engagements }, engagementRate: engagements / impressions },
         });
-      api = await startFakeApi(() => ({
+      const api = await startApi(() => ({
         body: { items: [measured('low', 1000, 10), post('none'), measured('high', 2000, 90)] },
       }));
-      const result = await runPulsecast(['posts', 'list', '--sort', 'engagements', '--api', api.url]);
+      const result = await api.run(['posts', 'list', '--sort', 'engagements']);
       expect(result.code).toBe(0);
       const rows = result.stdout.trim().split('\n');
       expect(rows.slice(1).map((row) => row.split(/\s+/)[1])).toEqual(['high', 'low', 'none']);
       expect(rows[1]).toMatch(/PUBLISHED\s+2,000\s+90\s+4\.5 %/);
 
-      const bad = await runPulsecast(['posts', 'list', '--sort', 'likes', '--api', api.url]);
+      const bad = await api.run(['posts', 'list', '--sort', 'likes']);
       expect(bad.code).toBe(2);
       expect(bad.stderr).toContain('--sort must be one of scheduled, impressions, engagements, rate');
     });
@@ -97,17 +91,9 @@ describe('pulsecast posts', () => {
         c2: { items: [post('p-3')], nextCursor: 'c3' },
         c3: { items: [post('p-4')] },
       };
-      api = await startFakeApi((request) => ({ body: pages[request.query.get('cursor') ?? ''] }));
+      const api = await startApi((request) => ({ body: pages[request.query.get('cursor') ?? ''] }));
 
-      const result = await runPulsecast([
-        'posts',
-        'list',
-        '--all',
-        '--status',
-        'SCHEDULED',
-        '--api',
-        api.url,
-      ]);
+      const result = await api.run(['posts', 'list', '--all', '--status', 'SCHEDULED']);
 
       expect(result.code).toBe(0);
       expect(api.requests.map((r) => r.query.get('cursor'))).toEqual([null, 'c2', 'c3']);
@@ -116,9 +102,9 @@ describe('pulsecast posts', () => {
     });
 
     it('prints only the first page without --all, and tells how to get more on stderr', async () => {
-      api = await startFakeApi(() => ({ body: { items: [post('p-1')], nextCursor: 'c2' } }));
+      const api = await startApi(() => ({ body: { items: [post('p-1')], nextCursor: 'c2' } }));
 
-      const result = await runPulsecast(['posts', 'list', '--api', api.url]);
+      const result = await api.run(['posts', 'list']);
 
       expect(api.requests).toHaveLength(1);
       expect(result.stdout).toContain('p-1');
@@ -126,9 +112,9 @@ describe('pulsecast posts', () => {
     });
 
     it('stops when the API hands out the same cursor twice', async () => {
-      api = await startFakeApi(() => ({ body: { items: [post('p-1')], nextCursor: 'again' } }));
+      const api = await startApi(() => ({ body: { items: [post('p-1')], nextCursor: 'again' } }));
 
-      const result = await runPulsecast(['posts', 'list', '--all', '--api', api.url]);
+      const result = await api.run(['posts', 'list', '--all']);
 
       expect(result.code).toBe(1);
       expect(api.requests).toHaveLength(2);
@@ -136,13 +122,13 @@ describe('pulsecast posts', () => {
     });
 
     it('prints all pages as one JSON list with --all --json', async () => {
-      api = await startFakeApi((request) => ({
+      const api = await startApi((request) => ({
         body: request.query.get('cursor')
           ? { items: [post('p-2')] }
           : { items: [post('p-1')], nextCursor: 'c2' },
       }));
 
-      const result = await runPulsecast(['posts', 'list', '--all', '--json', '--api', api.url]);
+      const result = await api.run(['posts', 'list', '--all', '--json']);
 
       expect(JSON.parse(result.stdout).items.map((p: { id: string }) => p.id)).toEqual(['p-1', 'p-2']);
     });
@@ -157,7 +143,7 @@ describe('pulsecast posts', () => {
 
   describe('show', () => {
     it('gets one post and prints its fields, text and metric history', async () => {
-      api = await startFakeApi(() => ({
+      const api = await startApi(() => ({
         body: post('p 1', {
           status: 'PUBLISHED',
           platformUrl: 'https://x.com/acme/status/1',
@@ -165,7 +151,7 @@ describe('pulsecast posts', () => {
         }),
       }));
 
-      const result = await runPulsecast(['posts', 'show', 'p 1', '--api', api.url]);
+      const result = await api.run(['posts', 'show', 'p 1']);
 
       expect(result.code).toBe(0);
       expect(api.requests[0]?.path).toBe('/v1/posts/p%201');
@@ -176,9 +162,9 @@ describe('pulsecast posts', () => {
     });
 
     it('prints the problem of a 404 and exits 1', async () => {
-      api = await startFakeApi(() => problem(404, { title: 'Post not found', detail: 'No post "nope".' }));
+      const api = await startApi(() => problem(404, { title: 'Post not found', detail: 'No post "nope".' }));
 
-      const result = await runPulsecast(['posts', 'show', 'nope', '--api', api.url]);
+      const result = await api.run(['posts', 'show', 'nope']);
 
       expect(result).toEqual({
         code: 1,
@@ -190,31 +176,31 @@ describe('pulsecast posts', () => {
 
   describe('cancel', () => {
     it('sends DELETE and prints the new status', async () => {
-      api = await startFakeApi(() => ({ body: post('p-1', { status: 'CANCELLED', version: 2 }) }));
+      const api = await startApi(() => ({ body: post('p-1', { status: 'CANCELLED', version: 2 }) }));
 
-      const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
+      const result = await api.run(['posts', 'cancel', 'p-1']);
 
       expect(api.requests[0]).toMatchObject({ method: 'DELETE', path: '/v1/posts/p-1' });
       expect(result).toEqual({ code: 0, stdout: 'p-1: CANCELLED\n', stderr: '' });
     });
 
     it('treats an empty 204 as cancelled', async () => {
-      api = await startFakeApi(() => ({ status: 204 }));
+      const api = await startApi(() => ({ status: 204 }));
 
-      const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
+      const result = await api.run(['posts', 'cancel', 'p-1']);
 
       expect(result).toEqual({ code: 0, stdout: 'p-1: CANCELLED\n', stderr: '' });
     });
 
     it('reports a 409 for a post already queued and exits 1', async () => {
-      api = await startFakeApi(() =>
+      const api = await startApi(() =>
         problem(409, {
           title: 'Post can no longer be changed',
           detail: 'p-1 is QUEUED; only SCHEDULED posts.',
         }),
       );
 
-      const result = await runPulsecast(['posts', 'cancel', 'p-1', '--api', api.url]);
+      const result = await api.run(['posts', 'cancel', 'p-1']);
 
       expect(result.code).toBe(1);
       expect(result.stderr).toBe(
@@ -225,16 +211,8 @@ describe('pulsecast posts', () => {
 
   describe('retry', () => {
     it('refuses an UNKNOWN post (it may be live) and changes nothing', async () => {
-      api = await startFakeApi(() => ({ body: post('p-1', { status: 'UNKNOWN', version: 3 }) }));
-      const result = await runPulsecast([
-        'posts',
-        'retry',
-        'p-1',
-        '--at',
-        '2025-03-10T09:00:00.000Z',
-        '--api',
-        api.url,
-      ]);
+      const api = await startApi(() => ({ body: post('p-1', { status: 'UNKNOWN', version: 3 }) }));
+      const result = await api.run(['posts', 'retry', 'p-1', '--at', '2025-03-10T09:00:00.000Z']);
       expect(result.code).toBe(1);
       expect(result.stderr).toContain('p-1 is UNKNOWN');
       expect(result.stderr).toContain('settle it first');
@@ -249,21 +227,13 @@ describe('pulsecast posts', () => {
     ] as const)(
       '%s reads the post (%s), then PATCHes the new time at the version read',
       async (command, status, version) => {
-        api = await startFakeApi((request) =>
+        const api = await startApi((request) =>
           request.method === 'GET'
             ? { body: post('p-1', { status, version }) }
             : { body: post('p-1', { scheduledAt: '2025-03-10T09:00:00.000Z', version: version + 1 }) },
         );
 
-        const result = await runPulsecast([
-          'posts',
-          command,
-          'p-1',
-          '--at',
-          '2025-03-10T09:00:00.000Z',
-          '--api',
-          api.url,
-        ]);
+        const result = await api.run(['posts', command, 'p-1', '--at', '2025-03-10T09:00:00.000Z']);
 
         expect(api.requests[1]).toMatchObject({ method: 'PATCH', path: '/v1/posts/p-1' });
         expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
@@ -279,8 +249,8 @@ describe('pulsecast posts', () => {
     );
 
     it('needs --at', async () => {
-      api = await startFakeApi(() => ({ body: post('p-1') }));
-      const result = await runPulsecast(['posts', 'reschedule', 'p-1', '--api', api.url]);
+      const api = await startApi(() => ({ body: post('p-1') }));
+      const result = await api.run(['posts', 'reschedule', 'p-1']);
       expect(result.code).toBe(2);
       expect(result.stderr).toContain('missing --at');
     });
@@ -289,13 +259,13 @@ describe('pulsecast posts', () => {
   describe('settle', () => {
     it('marks a post published by its URL', async () => {
       const url = 'https://x.com/pulsecast/status/123';
-      api = await startFakeApi((request) =>
+      const api = await startApi((request) =>
         request.method === 'GET'
           ? { body: post('p-1', { status: 'UNKNOWN', version: 3 }) }
           : { body: post('p-1', { status: 'PUBLISHED', platformUrl: url, version: 4 }) },
       );
 
-      const result = await runPulsecast(['posts', 'settle', 'p-1', '--published', url, '--api', api.url]);
+      const result = await api.run(['posts', 'settle', 'p-1', '--published', url]);
 
       expect(api.requests[1]).toMatchObject({ method: 'POST', path: '/v1/posts/p-1/settle' });
       expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
@@ -307,21 +277,13 @@ describe('pulsecast posts', () => {
     });
 
     it('marks a post failed with a reason', async () => {
-      api = await startFakeApi((request) =>
+      const api = await startApi((request) =>
         request.method === 'GET'
           ? { body: post('p-1', { status: 'UNKNOWN', version: 3 }) }
           : { body: post('p-1', { status: 'FAILED', version: 4 }) },
       );
 
-      const result = await runPulsecast([
-        'posts',
-        'settle',
-        'p-1',
-        '--failed',
-        'not there',
-        '--api',
-        api.url,
-      ]);
+      const result = await api.run(['posts', 'settle', 'p-1', '--failed', 'not there']);
 
       expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
         outcome: 'failed',
@@ -332,9 +294,9 @@ describe('pulsecast posts', () => {
     });
 
     it('wants exactly one outcome', async () => {
-      api = await startFakeApi(() => ({ body: post('p-1') }));
-      const neither = await runPulsecast(['posts', 'settle', 'p-1', '--api', api.url]);
-      const both = await runPulsecast([
+      const api = await startApi(() => ({ body: post('p-1') }));
+      const neither = await api.run(['posts', 'settle', 'p-1']);
+      const both = await api.run([
         'posts',
         'settle',
         'p-1',
@@ -342,8 +304,6 @@ describe('pulsecast posts', () => {
         'https://x.com/a/status/1',
         '--failed',
         'no',
-        '--api',
-        api.url,
       ]);
       for (const result of [neither, both]) {
         expect(result.code).toBe(2);

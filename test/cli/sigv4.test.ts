@@ -1,5 +1,5 @@
 import { createHash, createHmac } from 'node:crypto';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { isLoopback, regionFromHost, resolveRegion } from '../../local/cli/api-url.ts';
 import {
   type AwsCredentials,
@@ -7,7 +7,8 @@ import {
   type OutgoingRequest,
   signRequest,
 } from '../../local/cli/sigv4.ts';
-import { type FakeApi, runPulsecast, startFakeApi } from './fake-api.ts';
+import { releasedAfterEach } from '../support/per-test.ts';
+import { runPulsecast, startFakeApi } from './fake-api.ts';
 
 const CREDENTIALS: AwsCredentials = { accessKeyId: 'AKID', secretAccessKey: 'fake-secret-key' };
 const FIXED_NOW = new Date('2025-03-04T09:08:07.000Z');
@@ -121,17 +122,12 @@ describe('SigV4 signing', () => {
 });
 
 describe('which API is signed, and for which region', () => {
-  let api: FakeApi | undefined;
-
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-  });
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
 
   it('sends no Authorization header to local mode on loopback', async () => {
-    api = await startFakeApi(() => ({ body: { items: [] } }));
+    const api = await startApi(() => ({ body: { items: [] } }));
 
-    const result = await runPulsecast(['posts', 'list', '--api', api.url], {
+    const result = await api.run(['posts', 'list'], {
       credentials: async () => CREDENTIALS,
       env: { AWS_REGION: 'eu-west-1' },
     });

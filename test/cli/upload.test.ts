@@ -1,8 +1,8 @@
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeApi, problem, runPulsecast, startFakeApi } from './fake-api.ts';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { releasedAfterEach, tempDirPerTest } from '../support/per-test.ts';
+import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
 
 const CSV = 'id,channel,scheduled_at,text\nlaunch-1,x-main,2025-03-04T09:00:00Z,We are live!\n';
 
@@ -17,17 +17,11 @@ const PLAN = {
 };
 
 describe('pulsecast upload', () => {
+  const startApi = releasedAfterEach(startFakeApi, (api) => api.close());
+  const makeDir = tempDirPerTest('pulsecast-cli-');
   let dir: string;
-  let api: FakeApi | undefined;
-
   beforeEach(async () => {
-    dir = await mkdtemp(join(tmpdir(), 'pulsecast-cli-'));
-  });
-
-  afterEach(async () => {
-    await api?.close();
-    api = undefined;
-    await rm(dir, { recursive: true, force: true });
+    dir = await makeDir();
   });
 
   async function calendar(name: string, content: string): Promise<string> {
@@ -37,7 +31,7 @@ describe('pulsecast upload', () => {
   }
 
   it('posts the CSV file as text/csv with its options as query parameters and prints the plan', async () => {
-    api = await startFakeApi(() => ({ body: PLAN }));
+    const api = await startApi(() => ({ body: PLAN }));
     const file = await calendar('calendar.csv', CSV);
 
     const result = await runPulsecast([
@@ -80,21 +74,21 @@ describe('pulsecast upload', () => {
   });
 
   it('shows progress on a terminal only, and clears it before the plan', async () => {
-    api = await startFakeApi(() => ({ body: PLAN }));
+    const api = await startApi(() => ({ body: PLAN }));
     const file = await calendar('calendar.csv', CSV);
-    const tty = await runPulsecast(['upload', file, '--api', api.url], { tty: true });
+    const tty = await api.run(['upload', file], { tty: true });
     expect(tty.code).toBe(0);
     expect(tty.stderr).toMatch(/^\ruploading .*calendar\.csv \(0\.00 MB, 1 rows\)… 0 s/);
     expect(tty.stderr.endsWith('\r\u001b[2K')).toBe(true);
-    const piped = await runPulsecast(['upload', file, '--api', api.url]);
+    const piped = await api.run(['upload', file]);
     expect(piped.stderr).toBe('');
   });
 
   it('sends dryRun=true for --dry-run and says that nothing was written', async () => {
-    api = await startFakeApi(() => ({ body: { ...PLAN, dryRun: true } }));
+    const api = await startApi(() => ({ body: { ...PLAN, dryRun: true } }));
     const file = await calendar('calendar.csv', CSV);
 
-    const result = await runPulsecast(['upload', '--dry-run', file, '--api', api.url]);
+    const result = await api.run(['upload', '--dry-run', file]);
 
     expect(result.code).toBe(0);
     expect(api.requests[0]?.rawQuery).toBe('dryRun=true');
@@ -102,12 +96,12 @@ describe('pulsecast upload', () => {
   });
 
   it('sends a .json calendar as application/json, byte for byte', async () => {
-    api = await startFakeApi(() => ({ body: PLAN }));
+    const api = await startApi(() => ({ body: PLAN }));
     const json =
       '{ "posts": [ { "channel": "x-main", "scheduledAt": "2025-03-04T09:00:00Z", "text": "Hi ✨" } ] }';
     const file = await calendar('calendar.JSON', json);
 
-    const result = await runPulsecast(['upload', file, '--api', api.url]);
+    const result = await api.run(['upload', file]);
 
     expect(result.code).toBe(0);
     expect(api.requests[0]?.headers['content-type']).toBe('application/json');
@@ -116,7 +110,7 @@ describe('pulsecast upload', () => {
   });
 
   it('prints the warnings of the plan by row and column', async () => {
-    api = await startFakeApi(() => ({
+    const api = await startApi(() => ({
       body: {
         ...PLAN,
         warnings: [{ row: 4, column: 'link', message: 'has no UTM tags; they will be added' }],
@@ -124,7 +118,7 @@ describe('pulsecast upload', () => {
     }));
     const file = await calendar('calendar.csv', CSV);
 
-    const result = await runPulsecast(['upload', file, '--api', api.url]);
+    const result = await api.run(['upload', file]);
 
     expect(result.code).toBe(0);
     expect(result.stdout).toContain(
@@ -133,16 +127,16 @@ describe('pulsecast upload', () => {
   });
 
   it('prints the JSON answer with --json', async () => {
-    api = await startFakeApi(() => ({ body: { ...PLAN, extra: 'kept' } }));
+    const api = await startApi(() => ({ body: { ...PLAN, extra: 'kept' } }));
     const file = await calendar('calendar.csv', CSV);
 
-    const result = await runPulsecast(['upload', file, '--json', '--api', api.url]);
+    const result = await api.run(['upload', file, '--json']);
 
     expect(JSON.parse(result.stdout)).toEqual({ ...PLAN, extra: 'kept' });
   });
 
   it('prints every invalid row and column of a 422 on stderr and exits 1', async () => {
-    api = await startFakeApi(() =>
+    const api = await startApi(() =>
       problem(422, {
         type: 'https://pulsecast.dev/problems/invalid-calendar',
         title: 'The calendar has invalid rows',
@@ -155,7 +149,7 @@ describe('pulsecast upload', () => {
     );
     const file = await calendar('calendar.csv', CSV);
 
-    const result = await runPulsecast(['upload', file, '--api', api.url]);
+    const result = await api.run(['upload', file]);
 
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
@@ -171,9 +165,9 @@ describe('pulsecast upload', () => {
   });
 
   it('says which file it cannot read, without sending anything', async () => {
-    api = await startFakeApi(() => ({ body: PLAN }));
+    const api = await startApi(() => ({ body: PLAN }));
 
-    const result = await runPulsecast(['upload', join(dir, 'missing.csv'), '--api', api.url]);
+    const result = await api.run(['upload', join(dir, 'missing.csv')]);
 
     expect(result.code).toBe(1);
     expect(result.stderr).toBe(`error: cannot read ${join(dir, 'missing.csv')}: no such file\n`);

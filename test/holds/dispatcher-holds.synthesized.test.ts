@@ -1,10 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Hold } from '../../shared/domain/hold.ts';
 import { releaseHold } from '../../shared/holds/holds.ts';
-import { noCredentials, RecordingEvents } from '../support/dispatcher-driver.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import { type LocalDispatcher, startLocalDispatcher } from '../support/local-dispatcher.ts';
-import { RecordingAdapter } from '../support/recording-adapter.ts';
+import { type AcceptingDispatcher, startAcceptingDispatcher } from '../support/local-dispatcher.ts';
 
 /**
  * The synthesized Dispatcher (Recover → Claim → Map[Wait → Publish → Record]) on the local runner
@@ -13,25 +11,13 @@ import { RecordingAdapter } from '../support/recording-adapter.ts';
  */
 const T0 = Date.parse('2026-12-01T09:00:00.000Z');
 const at = (seconds: number) => new Date(T0 + seconds * 1000).toISOString();
-let local: LocalDispatcher;
-const events = new RecordingEvents();
-let adapter: RecordingAdapter;
+let local: AcceptingDispatcher;
 
 beforeAll(async () => {
-  let clockNow = () => new Date(T0);
-  adapter = new RecordingAdapter(
-    () => 'ok',
-    () => clockNow(),
-  );
-  local = await startLocalDispatcher({
-    start: T0,
-    adapter: () => adapter,
-    events,
-    credentials: noCredentials,
-  });
-  clockNow = () => local.clock.now();
-  await local.store.putChannel(makeChannel({ id: 'x-main' }));
-  await local.store.putChannel(makeChannel({ id: 'bsky-main', platform: 'bluesky' }));
+  local = await startAcceptingDispatcher(T0, [
+    makeChannel({ id: 'x-main' }),
+    makeChannel({ id: 'bsky-main', platform: 'bluesky' }),
+  ]);
 }, 60_000);
 
 afterAll(async () => {
@@ -81,11 +67,11 @@ describe('a crisis hold in the synthesized Dispatcher', () => {
       heldAt: at(50),
     });
     expect(stored.get('due-during')).toMatchObject({ status: 'HELD', holdIds: ['crisis'] });
-    expect(adapter.accepted.has('claimed-before')).toBe(false);
-    expect(adapter.accepted.has('due-during')).toBe(false);
-    expect(adapter.acceptedAt.get('other-channel')?.toISOString()).toBe(at(150));
-    expect(adapter.acceptedAt.get('after-release')?.toISOString()).toBe(at(660));
-    const held = events.events.filter((event) => event.type === 'Posts Held');
+    expect(local.adapter.accepted.has('claimed-before')).toBe(false);
+    expect(local.adapter.accepted.has('due-during')).toBe(false);
+    expect(local.adapter.acceptedAt.get('other-channel')?.toISOString()).toBe(at(150));
+    expect(local.adapter.acceptedAt.get('after-release')?.toISOString()).toBe(at(660));
+    const held = local.events.events.filter((event) => event.type === 'Posts Held');
     expect(
       held
         .flatMap((event) => (event.detail as { posts: { postId: string }[] }).posts.map((p) => p.postId))

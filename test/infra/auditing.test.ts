@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  BASE,
-  definitionOf,
-  expectScheduledWorkflow,
-  permissionsOf,
-  synthPulsecast,
-  tableAccess,
-} from './helpers.ts';
+import { BASE, definitionOf, permissionsOf, synthPulsecast, tableAccess } from './helpers.ts';
 
 const synth = synthPulsecast();
 const { stack } = synth;
@@ -70,19 +63,5 @@ describe('PulsecastAuditing', () => {
     for (const fn of Object.values(auditing.functions)) {
       expect(permissionsOf(synth, fn)).toEqual({ ...BASE, ...tableAccess('readWrite'), ...channelSecrets });
     }
-  });
-
-  it('snapshots followers daily from EventBridge Scheduler, with retries and a dead-letter queue', () => {
-    expectScheduledWorkflow(
-      synth,
-      { stateMachine: auditing.audience, deadLetterQueue: auditing.deadLetterQueue },
-      {
-        name: 'Pulsecast-dev-audience',
-        type: 'EXPRESS',
-        schedule: 'cron(0 5 * * ? *)',
-        retryAttempts: 3,
-        maxEventAgeSeconds: 6 * 3600,
-      },
-    );
   });
 });

@@ -4,7 +4,6 @@ import {
   busAccess,
   CHANNEL_SECRETS,
   definitionOf,
-  expectScheduledWorkflow,
   mapState,
   permissionsOf,
   synthPulsecast,
@@ -18,16 +17,6 @@ const measuring = stack.measuring;
 const BASE_RW = tableUser('readWrite');
 
 describe('PulsecastMeasuring', () => {
-  it('starts the Collector every 5 minutes from EventBridge Scheduler, with retries and a dead-letter queue; an Express state machine with full logging and X-Ray tracing', () => {
-    expectScheduledWorkflow(synth, measuring, {
-      name: 'Pulsecast-dev-collector',
-      type: 'EXPRESS',
-      schedule: 'rate(5 minutes)',
-      retryAttempts: 2,
-      maxEventAgeSeconds: 300,
-    });
-  });
-
   it('is JSONPath only: collect due posts, then a bounded Map over channels, failing visibly when a channel failed', () => {
     const definition = definitionOf(synth, measuring.stateMachine);
     expect(JSON.stringify(definition)).not.toMatch(/JSONata|"Assign"/);

@@ -194,42 +194,41 @@ describe('PulsecastObservability: asynchronous paths', () => {
 });
 
 describe('PulsecastObservability: alarms', () => {
-  it('alarms on any failed publish in 5 minutes', () => {
-    expect(alarm('PublishFailed')).toMatchObject({
+  // Each on a Pulsecast metric of this service; a period without data is no breach.
+  it.each([
+    {
+      what: 'any failed publish in 5 minutes',
+      id: 'PublishFailed',
+      expected: {
+        MetricName: 'PostsFailed',
+        Statistic: 'Sum',
+        Period: 300,
+        EvaluationPeriods: 1,
+        Threshold: 0,
+      },
+    },
+    {
+      what: 'any unknown outcome in 5 minutes',
+      id: 'PublishUnknown',
+      expected: { MetricName: 'PostsUnknown', Statistic: 'Sum', Period: 300, Threshold: 0 },
+    },
+    {
+      what: 'the p99 publish lateness over 15 minutes exceeding 60 seconds',
+      id: 'DispatcherLate',
+      expected: {
+        MetricName: 'PublishLatenessSeconds',
+        ExtendedStatistic: 'p99',
+        Period: 900,
+        Threshold: 60,
+      },
+    },
+  ])('alarms on $what', ({ id, expected }) => {
+    expect(alarm(id)).toMatchObject({
       Namespace: 'Pulsecast',
-      MetricName: 'PostsFailed',
       Dimensions: SERVICE,
-      Statistic: 'Sum',
-      Period: 300,
       ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 0,
-      EvaluationPeriods: 1,
       TreatMissingData: 'notBreaching',
-    });
-  });
-
-  it('alarms on any unknown outcome in 5 minutes', () => {
-    expect(alarm('PublishUnknown')).toMatchObject({
-      Namespace: 'Pulsecast',
-      MetricName: 'PostsUnknown',
-      Dimensions: SERVICE,
-      Statistic: 'Sum',
-      Period: 300,
-      Threshold: 0,
-      TreatMissingData: 'notBreaching',
-    });
-  });
-
-  it('alarms when the p99 publish lateness over 15 minutes exceeds 60 seconds', () => {
-    expect(alarm('DispatcherLate')).toMatchObject({
-      Namespace: 'Pulsecast',
-      MetricName: 'PublishLatenessSeconds',
-      Dimensions: SERVICE,
-      ExtendedStatistic: 'p99',
-      Period: 900,
-      ComparisonOperator: 'GreaterThanThreshold',
-      Threshold: 60,
-      TreatMissingData: 'notBreaching',
+      ...expected,
     });
   });
 

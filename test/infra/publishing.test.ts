@@ -4,7 +4,6 @@ import {
   busAccess,
   CHANNEL_SECRETS,
   definitionOf,
-  expectScheduledWorkflow,
   mapState,
   permissionsOf,
   queueAccess,
@@ -19,16 +18,6 @@ const publishing = stack.publishing;
 const BASE_RW = tableUser('readWrite');
 
 describe('PulsecastPublishing', () => {
-  it('starts the Dispatcher every minute from EventBridge Scheduler, with retries and a dead-letter queue; an Express state machine with full logging and X-Ray tracing', () => {
-    expectScheduledWorkflow(synth, publishing, {
-      name: 'Pulsecast-dev-dispatcher',
-      type: 'EXPRESS',
-      schedule: 'rate(1 minute)',
-      retryAttempts: 2,
-      maxEventAgeSeconds: 120,
-    });
-  });
-
   it('is JSONPath only, never retries Publish, and retries Record with backoff and jitter', () => {
     const definition = definitionOf(synth, publishing.stateMachine);
     const text = JSON.stringify(definition);

@@ -1,5 +1,4 @@
-import { afterEach, describe, expect, it } from 'vitest';
-import type { XSimulatorHandle } from '../../local/simulators/x.ts';
+import { describe, expect, it } from 'vitest';
 import { startXSimulator } from '../../local/simulators/x.ts';
 import { listenOnPlatform } from '../../shared/listening/collect.ts';
 import { listeningRegistry } from '../../shared/platforms/listening-registry.ts';
@@ -9,15 +8,12 @@ import { MemoryCredentialStore, noSleep } from '../platforms/helpers.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
 import { MemoryListeningStore } from '../support/memory-listening.ts';
 import { MemoryStore } from '../support/memory-store.ts';
+import { releasedAfterEach } from '../support/per-test.ts';
 
 const SECRET_REF = 'pulsecast/x';
 
 describe('X listening', () => {
-  let sim: XSimulatorHandle | undefined;
-  afterEach(async () => {
-    await sim?.stop();
-    sim = undefined;
-  });
+  const startSimulator = releasedAfterEach(startXSimulator, (sim) => sim.stop());
 
   it('searches a term as a phrase and a handle as a mention, without retweets', () => {
     expect(xSearchQuery('acme cloud')).toBe('"acme cloud" -is:retweet');
@@ -28,7 +24,7 @@ describe('X listening', () => {
   it('reports recent search as not available on the free plan, and still reads mentions and our replies', async () => {
     let now = new Date('2027-03-01T09:00:00.000Z');
     const clock = () => now;
-    const started = await startXSimulator({
+    const started = await startSimulator({
       clock,
       recentSearch: false,
       audience: {
@@ -40,7 +36,6 @@ describe('X listening', () => {
         },
       },
     });
-    sim = started;
     const account = started.accounts[0];
     if (!account) throw new Error('no account');
     const credentials = new MemoryCredentialStore({

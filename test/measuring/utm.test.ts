@@ -84,16 +84,15 @@ describe('UTM tagging of calendar uploads', () => {
     contentType: 'csv' as const,
     dryRun: false,
   });
+  const upload = (store: MemoryStore, text: string) => uploadCalendar(csv(text), { store, now: () => NOW });
 
   it("tags each row's link with its platform, campaign and post id, keeping the link's own query", async () => {
     const store = await setup();
-    await uploadCalendar(
-      csv(
-        'id,channel,scheduled_at,text,link,campaign\n' +
-          'p-1,x-main,2026-12-10T09:00:00Z,Hello,https://shop.example/a?ref=cal,winter\n' +
-          'p-2,bsky-main,2026-12-10T10:00:00Z,Hi,https://shop.example/b,\n',
-      ),
-      { store, now: () => NOW },
+    await upload(
+      store,
+      'id,channel,scheduled_at,text,link,campaign\n' +
+        'p-1,x-main,2026-12-10T09:00:00Z,Hello,https://shop.example/a?ref=cal,winter\n' +
+        'p-2,bsky-main,2026-12-10T10:00:00Z,Hi,https://shop.example/b,\n',
     );
 
     expect((await store.getPost('p-1'))?.link).toBe(
@@ -106,11 +105,9 @@ describe('UTM tagging of calendar uploads', () => {
 
   it('leaves the link alone on a row that opts out (CSV utm=false, JSON "utm": false)', async () => {
     const store = await setup();
-    await uploadCalendar(
-      csv(
-        'id,channel,scheduled_at,text,link,utm\np-1,x-main,2026-12-10T09:00:00Z,Hello,https://shop.example/a?x=1,false\n',
-      ),
-      { store, now: () => NOW },
+    await upload(
+      store,
+      'id,channel,scheduled_at,text,link,utm\np-1,x-main,2026-12-10T09:00:00Z,Hello,https://shop.example/a?x=1,false\n',
     );
     const json = {
       posts: [
@@ -136,25 +133,18 @@ describe('UTM tagging of calendar uploads', () => {
   it('refuses a utm cell that is neither yes nor no, naming the row', async () => {
     const store = await setup();
     await expect(
-      uploadCalendar(
-        csv(
-          'channel,scheduled_at,text,link,utm\nx-main,2026-12-10T09:00:00Z,Hi,https://a.example,sometimes\n',
-        ),
-        {
-          store,
-          now: () => NOW,
-        },
+      upload(
+        store,
+        'channel,scheduled_at,text,link,utm\nx-main,2026-12-10T09:00:00Z,Hi,https://a.example,sometimes\n',
       ),
     ).rejects.toMatchObject({ issues: [expect.objectContaining({ row: 2, column: 'utm' })] });
   });
 
   it('tags the same link inside the text too, so the platform does not get it twice', async () => {
     const store = await setup();
-    await uploadCalendar(
-      csv(
-        'id,channel,scheduled_at,text,link\np-1,x-main,2026-12-10T09:00:00Z,New in: https://shop.example/n today,https://shop.example/n\n',
-      ),
-      { store, now: () => NOW },
+    await upload(
+      store,
+      'id,channel,scheduled_at,text,link\np-1,x-main,2026-12-10T09:00:00Z,New in: https://shop.example/n today,https://shop.example/n\n',
     );
     const post = await store.getPost('p-1');
     expect(post?.text).toBe(`New in: ${post?.link} today`);
@@ -176,11 +166,9 @@ describe('UTM tagging of calendar uploads', () => {
 
   it('re-tags on an edit that changes the campaign', async () => {
     const store = await setup();
-    await uploadCalendar(
-      csv(
-        'id,channel,scheduled_at,text,link,campaign\np-1,x-main,2026-12-10T09:00:00Z,Hi,https://shop.example/a,winter\n',
-      ),
-      { store, now: () => NOW },
+    await upload(
+      store,
+      'id,channel,scheduled_at,text,link,campaign\np-1,x-main,2026-12-10T09:00:00Z,Hi,https://shop.example/a,winter\n',
     );
 
     const { post } = await editPost('p-1', { campaign: 'spring' }, { store, now: () => NOW });

@@ -1,29 +1,13 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Post } from '../../shared/domain/index.ts';
-import { noCredentials, RecordingEvents } from '../support/dispatcher-driver.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import { type LocalDispatcher, startLocalDispatcher } from '../support/local-dispatcher.ts';
-import { RecordingAdapter } from '../support/recording-adapter.ts';
+import { type AcceptingDispatcher, startAcceptingDispatcher } from '../support/local-dispatcher.ts';
 
 const T0 = Date.parse('2026-12-01T09:00:00.000Z');
-let local: LocalDispatcher;
-const events = new RecordingEvents();
-let adapter: RecordingAdapter;
+let local: AcceptingDispatcher;
 
 beforeAll(async () => {
-  let clockNow = () => new Date(T0);
-  adapter = new RecordingAdapter(
-    () => 'ok',
-    () => clockNow(),
-  );
-  local = await startLocalDispatcher({
-    start: T0,
-    adapter: () => adapter,
-    events,
-    credentials: noCredentials,
-  });
-  clockNow = () => local.clock.now();
-  await local.store.putChannel(makeChannel({ id: 'x-main' }));
+  local = await startAcceptingDispatcher(T0, [makeChannel({ id: 'x-main' })]);
 }, 60_000);
 
 afterAll(async () => {
@@ -51,13 +35,13 @@ describe('the synthesized Dispatcher, run locally against dynalite', () => {
 
     const stored = await local.store.getPosts(posts.map((post) => post.id));
     for (const post of posts) {
-      expect(adapter.accepted.get(post.id), post.id).toBe(1);
-      const lateness = (adapter.acceptedAt.get(post.id)?.getTime() ?? 0) - Date.parse(post.scheduledAt);
+      expect(local.adapter.accepted.get(post.id), post.id).toBe(1);
+      const lateness = (local.adapter.acceptedAt.get(post.id)?.getTime() ?? 0) - Date.parse(post.scheduledAt);
       expect(lateness, `${post.id} lateness ${lateness} ms`).toBeGreaterThanOrEqual(0);
       expect(lateness).toBeLessThanOrEqual(1000);
       expect(stored.get(post.id)).toMatchObject({ status: 'PUBLISHED', platformPostId: `rec-${post.id}` });
     }
-    expect(events.events.filter((event) => event.type === 'Post Published')).toHaveLength(500);
+    expect(local.events.events.filter((event) => event.type === 'Post Published')).toHaveLength(500);
     const failed = local.runner.executions.filter((execution) => execution.status !== 'SUCCEEDED');
     expect(failed).toEqual([]);
   }, 120_000);
@@ -82,10 +66,10 @@ describe('the synthesized Dispatcher, run locally against dynalite', () => {
     await local.clock.advanceTo(start + 12 * 60_000);
     cancel();
 
-    expect(adapter.accepted.get('edited')).toBe(1);
-    expect(adapter.acceptedAt.get('edited')?.getTime()).toBe(start + 7 * 60_000);
+    expect(local.adapter.accepted.get('edited')).toBe(1);
+    expect(local.adapter.acceptedAt.get('edited')?.getTime()).toBe(start + 7 * 60_000);
     expect((await local.store.getPost('edited'))?.text).toBe('new');
-    expect(adapter.accepted.has('cancelled')).toBe(false);
+    expect(local.adapter.accepted.has('cancelled')).toBe(false);
   }, 60_000);
 
   it('fans out to another Dispatcher when more posts are due than one execution claims', async () => {
@@ -102,8 +86,8 @@ describe('the synthesized Dispatcher, run locally against dynalite', () => {
     cancel();
 
     for (const post of burst) {
-      expect(adapter.accepted.get(post.id)).toBe(1);
-      expect(adapter.acceptedAt.get(post.id)?.getTime()).toBe(Date.parse(at));
+      expect(local.adapter.accepted.get(post.id)).toBe(1);
+      expect(local.adapter.acceptedAt.get(post.id)?.getTime()).toBe(Date.parse(at));
     }
     // Two schedule ticks plus at least one fan-out execution.
     expect(local.runner.executions.length - before).toBeGreaterThanOrEqual(3);

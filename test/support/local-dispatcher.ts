@@ -5,11 +5,13 @@ import { stateMachineArn } from '../../local/cloudformation/template.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { LocalStateMachineRunner } from '../../local/stepfunctions/runner.ts';
 import { stepFunctionsIntegrations } from '../../local/stepfunctions/sfn.ts';
-import type { Platform } from '../../shared/domain/index.ts';
+import type { Channel, Platform } from '../../shared/domain/index.ts';
 import type { EventPublisher } from '../../shared/events.ts';
 import type { CredentialStore, PlatformAdapter } from '../../shared/platforms/port.ts';
 import { createDocumentClient, DynamoStore } from '../../shared/store/dynamo.ts';
+import { noCredentials, RecordingEvents } from './dispatcher-driver.ts';
 import type { SynthesizedApp } from './global-synth.ts';
+import { RecordingAdapter } from './recording-adapter.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 
@@ -69,4 +71,33 @@ export async function startLocalDispatcher(options: {
       await dynamo.stop();
     },
   };
+}
+
+/** A {@link LocalDispatcher} whose platforms accept every post, with what they and the bus saw. */
+export interface AcceptingDispatcher extends LocalDispatcher {
+  /** Every platform's adapter: it records each accepted post and when (on the virtual clock). */
+  adapter: RecordingAdapter;
+  events: RecordingEvents;
+}
+
+/** The synthesized Dispatcher with platforms that accept every post, no credentials, and `channels` stored. */
+export async function startAcceptingDispatcher(
+  start: number,
+  channels: readonly Channel[],
+): Promise<AcceptingDispatcher> {
+  let clockNow = () => new Date(start);
+  const adapter = new RecordingAdapter(
+    () => 'ok',
+    () => clockNow(),
+  );
+  const events = new RecordingEvents();
+  const local = await startLocalDispatcher({
+    start,
+    adapter: () => adapter,
+    events,
+    credentials: noCredentials,
+  });
+  clockNow = () => local.clock.now();
+  for (const channel of channels) await local.store.putChannel(channel);
+  return { ...local, adapter, events };
 }
