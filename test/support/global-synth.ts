@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { TestProject } from 'vitest/node';
@@ -21,12 +24,15 @@ export interface SynthesizedApp {
     collectChannel: string;
     evaluator: string;
     evaluate: string;
+    listener: string;
   };
 }
 
 declare module 'vitest' {
   export interface ProvidedContext {
     pulsecastApp: SynthesizedApp;
+    /** PULSECAST_SYNTH_CACHE for the local modes the tests start (local-process.ts): one synth per context per run. */
+    localSynthCache: string;
   }
 }
 
@@ -46,10 +52,14 @@ export function synthesizeApp(): SynthesizedApp {
       collectChannel: id(stack.measuring.functions.collectChannel.function),
       evaluator: id(stack.evaluating.stateMachine),
       evaluate: id(stack.evaluating.functions.evaluate.function),
+      listener: id(stack.listening.stateMachine),
     },
   };
 }
 
-export default function setup(project: TestProject): void {
+export default function setup(project: TestProject): () => void {
   project.provide('pulsecastApp', synthesizeApp());
+  const cache = mkdtempSync(join(tmpdir(), 'pulsecast-synth-'));
+  project.provide('localSynthCache', cache);
+  return () => rmSync(cache, { recursive: true, force: true });
 }
