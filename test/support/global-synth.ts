@@ -5,6 +5,8 @@ import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { TestProject } from 'vitest/node';
 import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
+import { localNotifyContext } from '../../local/outbox.ts';
+import { synthesizeLocal } from '../../local/synth.ts';
 
 /**
  * The app as the tests that run its state machines need it: the synthesized template (bundling
@@ -57,9 +59,12 @@ export function synthesizeApp(): SynthesizedApp {
   };
 }
 
-export default function setup(project: TestProject): () => void {
+export default async function setup(project: TestProject): Promise<() => void> {
   project.provide('pulsecastApp', synthesizeApp());
   const cache = mkdtempSync(join(tmpdir(), 'pulsecast-synth-'));
+  // Filled now, while aws-cdk-lib is loaded and warm here: local modes started at the same time
+  // (the benchmark smoke run starts several) then all find it instead of each synthesizing.
+  await synthesizeLocal(localNotifyContext(process.env), cache);
   project.provide('localSynthCache', cache);
   return () => rmSync(cache, { recursive: true, force: true });
 }
