@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { PulsecastStack } from '../infra/stack.ts';
 import { writeFileAtomicSync } from './files.ts';
 
 /** What local mode needs of the synthesized app: the template, the stack's name and the logical ids it looks up. */
@@ -39,22 +40,33 @@ export async function synthesizeLocal(
     nag: false,
     context: { 'aws:cdk:bundling-stacks': [], ...context },
   });
-  const id = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(construct.node.defaultChild as Parameters<typeof stack.getLogicalId>[0]);
   const synth: LocalSynth = {
     template: Template.fromStack(stack).toJSON() as Record<string, unknown>,
     stackName: stack.stackName,
-    ids: {
-      table: id(stack.data.table),
-      bus: id(stack.events.bus),
-      dispatcher: id(stack.publishing.stateMachine),
-      collector: id(stack.measuring.stateMachine),
-      listener: id(stack.listening.stateMachine),
-    },
+    ids: localIds(stack, logicalIdIn(stack)),
   };
   if (cached) {
     mkdirSync(cacheDir as string, { recursive: true });
     writeFileAtomicSync(cached, JSON.stringify(synth));
   }
   return synth;
+}
+
+/** A construct's logical id in the synthesized template (its default child's). */
+export type LogicalId = (construct: { node: { defaultChild?: unknown } }) => string;
+
+export function logicalIdIn(stack: PulsecastStack): LogicalId {
+  return (construct) =>
+    stack.getLogicalId(construct.node.defaultChild as Parameters<typeof stack.getLogicalId>[0]);
+}
+
+/** The logical ids local mode looks up (the tests' synthesized app has these and more). */
+export function localIds(stack: PulsecastStack, id: LogicalId): LocalSynth['ids'] {
+  return {
+    table: id(stack.data.table),
+    bus: id(stack.events.bus),
+    dispatcher: id(stack.publishing.stateMachine),
+    collector: id(stack.measuring.stateMachine),
+    listener: id(stack.listening.stateMachine),
+  };
 }

@@ -1,12 +1,11 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { CfnElement } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import type { TestProject } from 'vitest/node';
 import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { localNotifyContext } from '../../local/outbox.ts';
-import { synthesizeLocal } from '../../local/synth.ts';
+import { localIds, logicalIdIn, synthesizeLocal } from '../../local/synth.ts';
 
 /**
  * The app as the tests that run its state machines need it: the synthesized template (bundling
@@ -40,21 +39,16 @@ declare module 'vitest' {
 
 export function synthesizeApp(): SynthesizedApp {
   const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
-  const id = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const id = logicalIdIn(stack);
   return {
     template: Template.fromStack(stack).toJSON() as Record<string, unknown>,
     stackName: stack.stackName,
     ids: {
-      table: id(stack.data.table),
-      bus: id(stack.events.bus),
-      dispatcher: id(stack.publishing.stateMachine),
-      collector: id(stack.measuring.stateMachine),
+      ...localIds(stack, id),
       collectDue: id(stack.measuring.functions.collectDue.function),
       collectChannel: id(stack.measuring.functions.collectChannel.function),
       evaluator: id(stack.evaluating.stateMachine),
       evaluate: id(stack.evaluating.functions.evaluate.function),
-      listener: id(stack.listening.stateMachine),
     },
   };
 }
