@@ -14,6 +14,9 @@ export default defineConfig({
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',
+    // vitest's default is one worker fewer than the cores: a single worker on 2 cores, which sits
+    // idle while the local mode it started works in its own process. One per core instead.
+    maxWorkers: '100%',
     projects: [
       {
         extends: true,

@@ -2,15 +2,12 @@ import { randomBytes } from 'node:crypto';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { DynamoDBClient } from '@aws-sdk/client-dynamodb';
-import type { CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import type { APIGatewayProxyEventV2 } from 'aws-lambda';
 import { LOCAL_APPROVAL_LINK_REF, LOCAL_SLACK_SIGNING_REF } from '../functions/commons/approval-runtime.ts';
 import { parseConfig } from '../functions/commons/config.ts';
 import { json, problem } from '../functions/commons/http.ts';
 import { logger } from '../functions/commons/observability.ts';
 import { channelPolicy, dynamoClient, installDeps } from '../functions/commons/runtime.ts';
-import { createPulsecastApp } from '../infra/pulsecast-app.ts';
 import { saveChannel } from '../shared/channels.ts';
 import type { ChannelInput } from '../shared/domain/index.ts';
 import type { EventPublisher } from '../shared/events.ts';
@@ -45,6 +42,7 @@ import { withDefaultHistory } from './simulators/history-accounts.ts';
 import { LocalStateMachineRunner } from './stepfunctions/runner.ts';
 import { stepFunctionsIntegrations } from './stepfunctions/sfn.ts';
 import { resolveStateMachines } from './stepfunctions/state-machines.ts';
+import { synthesizeLocal } from './synth.ts';
 import { type Usage, UsageMeter } from './usage.ts';
 
 export interface LocalModeOptions {
@@ -167,19 +165,13 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
   const charts = new FileChartHost(join(outboxDir, 'charts'), () => localApiUrl);
 
   // The deployable definitions, synthesized here (bundling skipped: the handlers run from source).
-  // Without the CDK's built-in CloudFormation validation: it only reports (as warnings, into the
-  // cloud assembly) and was about half of start-up; `cdk synth` still runs it before a deploy.
-  const { stack } = createPulsecastApp({
-    nag: false,
-    builtinCloudFormationValidation: false,
-    context: { 'aws:cdk:bundling-stacks': [], ...localNotifyContext(env) },
-  });
-  const template = Template.fromStack(stack).toJSON();
-  const logicalId = (construct: { node: { defaultChild?: unknown } }) =>
-    stack.getLogicalId(construct.node.defaultChild as CfnElement);
+  const { template, stackName, ids } = await synthesizeLocal(
+    localNotifyContext(env),
+    env.PULSECAST_SYNTH_CACHE,
+  );
   const names: Record<string, string> = {
-    [logicalId(stack.data.table)]: dynamo.tableName,
-    [logicalId(stack.events.bus)]: 'pulsecast-local',
+    [ids.table]: dynamo.tableName,
+    [ids.bus]: 'pulsecast-local',
   };
   // `Ref` of a secret is its ARN, which the stack takes apart (the name is its 7th field).
   for (const [id, resource] of Object.entries(
@@ -189,7 +181,7 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
       names[id] = `arn:aws:secretsmanager:us-east-1:000000000000:secret:pulsecast/local/${id}-LOCAL1`;
     }
   }
-  const resolveOptions = { names, stackName: stack.stackName };
+  const resolveOptions = { names, stackName };
 
   // The composition root of local mode (functions/commons/runtime.ts): one process runs every
   // function, so its configuration is all their environments together, plus local mode's own
@@ -277,15 +269,15 @@ export async function startLocalMode(options: LocalModeOptions): Promise<LocalMo
 
   let schedulesFired = 0;
   const sweeps = new Map([
-    [logicalId(stack.publishing.stateMachine), DISPATCHER_SWEEP],
-    [logicalId(stack.measuring.stateMachine), COLLECTOR_SWEEP],
+    [ids.dispatcher, DISPATCHER_SWEEP],
+    [ids.collector, COLLECTOR_SWEEP],
   ]);
   const sweepRunning = () =>
     [...sweeps.keys()].some((id) => runners.get(id)?.executions.some((e) => e.status === 'RUNNING'));
   const idleSweeps =
     options.skipIdleSweeps === false ? undefined : new IdleSweeps(sweeps, store, sweepRunning);
   if (idleSweeps) writes.onWrite = () => idleSweeps.tableWritten();
-  const listenerId = logicalId(stack.listening.stateMachine);
+  const listenerId = ids.listener;
   const cancelSchedules = startSchedules(schedulesFrom(template, resolveOptions), clock, (schedule, at) => {
     schedulesFired++;
     if (schedule.target.kind === 'stateMachine') {

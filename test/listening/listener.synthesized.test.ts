@@ -1,9 +1,6 @@
 import { fileURLToPath } from 'node:url';
-import type { CfnElement } from 'aws-cdk-lib';
-import { Template } from 'aws-cdk-lib/assertions';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installDeps } from '../../functions/commons/runtime.ts';
-import { createPulsecastApp } from '../../infra/pulsecast-app.ts';
 import { VirtualClock } from '../../local/clock.ts';
 import { type LocalDynamo, startLocalDynamo } from '../../local/dynamo.ts';
 import { type BlueskySimulatorHandle, startBlueskySimulator } from '../../local/simulators/bluesky.ts';
@@ -16,6 +13,7 @@ import { DynamoListeningStore } from '../../shared/store/listening.ts';
 import { DynamoTable } from '../../shared/store/table.ts';
 import { MemoryCredentialStore, noSleep } from '../platforms/helpers.ts';
 import { makeChannel } from '../support/fixtures.ts';
+import { synthesizedApp } from '../support/synthesized-app.ts';
 
 const ROOT = fileURLToPath(new URL('../../', import.meta.url));
 const SPIKE = Date.parse('2027-03-03T14:00:00.000Z');
@@ -33,10 +31,7 @@ describe('the synthesized Listener state machine', () => {
   const published: PulsecastEvent[] = [];
 
   beforeAll(async () => {
-    const { stack } = createPulsecastApp({ nag: false, context: { 'aws:cdk:bundling-stacks': [] } });
-    const template = Template.fromStack(stack).toJSON();
-    const id = (construct: { node: { defaultChild?: unknown } }) =>
-      stack.getLogicalId(construct.node.defaultChild as CfnElement);
+    const { template, stackName, ids } = synthesizedApp();
     dynamo = await startLocalDynamo();
     process.env.AWS_ENDPOINT_URL_DYNAMODB = dynamo.endpoint;
     const clock = () => new Date(now);
@@ -90,11 +85,11 @@ describe('the synthesized Listener state machine', () => {
       new Date(now).toISOString(),
       undefined,
     );
-    runner = await LocalStateMachineRunner.fromTemplate(template, id(stack.listening.stateMachine), {
+    runner = await LocalStateMachineRunner.fromTemplate(template, ids.listener, {
       root: ROOT,
       clock: new VirtualClock({ start: now }),
-      names: { [id(stack.data.table)]: dynamo.tableName, [id(stack.events.bus)]: 'pulsecast-local' },
-      stackName: stack.stackName,
+      names: { [ids.table]: dynamo.tableName, [ids.bus]: 'pulsecast-local' },
+      stackName,
     });
   }, 60_000);
 

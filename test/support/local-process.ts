@@ -2,6 +2,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { inject } from 'vitest';
 
 export const ROOT = resolve(import.meta.dirname, '../..');
 
@@ -26,6 +27,8 @@ export async function startLocalProcess(
     ...process.env,
     PULSECAST_PORT: '0',
     PULSECAST_DATA_DIR: dataDir,
+    // The app synthesized by the first local mode of the run, reused by the next ones.
+    PULSECAST_SYNTH_CACHE: inject('localSynthCache'),
     ...options.env,
   };
   delete env.AWS_ACCESS_KEY_ID;

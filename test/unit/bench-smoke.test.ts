@@ -1,9 +1,11 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, inject, it } from 'vitest';
 import { runBench, SMOKE, table } from '../../bench/run.ts';
 
 /** `npm run bench` at tiny sizes, so the benchmark cannot rot; no figure is judged here. */
 describe('benchmark smoke run', () => {
   it('measures every figure at a tiny size and prints them as a table', async () => {
+    // Its local modes read the app synthesized for this test run (global-synth.ts).
+    process.env.PULSECAST_SYNTH_CACHE ??= inject('localSynthCache');
     const results = await runBench(SMOKE, { concurrent: true });
 
     for (const figure of [
