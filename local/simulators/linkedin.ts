@@ -1,6 +1,7 @@
 // Over 500 lines on purpose: posts, uploads and statistics share the version check, error shape and account lookup.
 import { createHash } from 'node:crypto';
 import type { Engagement } from './audience.ts';
+import { linkedInFollowerStatistics } from './audience-breakdowns.ts';
 import {
   json,
   type PlatformDialect,
@@ -181,6 +182,16 @@ export async function startLinkedInSimulator(
       handle: (req, ctx) => {
         checkVersion(req, ctx);
         return networkSize(req, ctx, accountOf(req));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/rest/organizationalEntityFollowerStatistics',
+      auth: true,
+      handle: (req, ctx) => {
+        checkVersion(req, ctx);
+        const account = accountOf(req);
+        return linkedInFollowerStatistics(req, ctx, { id: account.organizationId, channel: account.channel });
       },
     },
   ];

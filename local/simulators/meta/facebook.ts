@@ -1,3 +1,4 @@
+import { facebookPageBreakdown } from '../audience-breakdowns.ts';
 import {
   json,
   type SimContext,
@@ -298,6 +299,9 @@ export async function startFacebookSimulator(
 
   function postInsights(req: SimRequest, ctx: SimContext): SimResponse {
     const page = readerOf(req);
+    if (page && req.params.id === page.pageId) {
+      return facebookPageBreakdown(req, ctx, { id: page.pageId, channel: page.channel });
+    }
     const post = ownPost(ctx, req.params.id ?? '', page?.pageId);
     return json(200, { data: insights(post, requestedMetrics(req), ctx) });
   }
