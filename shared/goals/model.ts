@@ -52,6 +52,11 @@ export interface EvaluationInput {
   listening?: ListeningFacts;
   /** Per channel, its daily follower snapshots (audience goals). */
   audience?: ReadonlyMap<string, readonly { date: string; followers: number }[]>;
+  /**
+   * Per channel whose platform says when its followers are online: 168 hourly shares, Monday
+   * 00:00 UTC first, and the day they were read (a prior for posting windows, active-hours.ts).
+   */
+  activeHours?: ReadonlyMap<string, { shares: readonly number[]; asOf: string }>;
   now: Date;
 }
 

@@ -1,3 +1,4 @@
+import { ACTIVE_HOURS, type ActiveWindow, activeWindows, mostActive } from './active-hours.ts';
 import { hourOfWeek } from './days.ts';
 import type { DataGap, EvaluationInput, PostPerformance, Recommendation } from './model.ts';
 import { engagementsOf, isUpcoming } from './scope.ts';
@@ -60,6 +61,8 @@ interface Estimate {
   sd: number;
   channelPosts: number;
   accountPosts: number;
+  /** The channel's audience in this window, when its active hours were the prior. */
+  active?: ActiveWindow;
 }
 
 export function cellOf(instant: string, zone: string): number {
@@ -87,6 +90,10 @@ export function describeCell(cell: number, zone: string): string {
 }
 
 const lift = (x: number) => round(Math.exp(x), 2);
+const activeText = (e: Estimate) =>
+  e.active
+    ? `; the audience's active hours were used as a prior worth ${ACTIVE_HOURS.priorPosts} posts (${round(e.active.share * 100, 1)} % of the week's online followers are online in this window, ×${round(e.active.ratio, 2)} the average window)`
+    : '';
 const liftText = (e: { mean: number; sd: number }, z: number) =>
   `×${lift(e.mean)} (90 % interval ×${lift(e.mean - z * e.sd)}–×${lift(e.mean + z * e.sd)})`;
 
@@ -134,10 +141,15 @@ export function timing(
   // Only windows with posts on more than one occasion are judged, and the interval guards
   // against having looked at all of them.
   const judged = [...cells.keys()].filter((cell) => (cells.get(cell)?.length ?? 0) >= TIMING.minWindowPosts);
-  const z = familyZ(judged.length);
+  const zAccount = familyZ(judged.length);
 
   // A channel's effect in a window: the other channels' evidence there (shrunk toward 0) is its
   // prior, widened by how much channels may differ; its own posts there update it.
+  const active = new Map<string, Map<number, ActiveWindow>>();
+  for (const [channel, hours] of input.activeHours ?? []) {
+    const windows = activeWindows(hours.shares, zoneOf(channel), input.now);
+    if (windows.size > 0) active.set(channel, windows);
+  }
   const channelEstimate = (channel: string, cell: number): Estimate => {
     const all = cells.get(cell) ?? [];
     const own = all.filter((o) => o.channel === channel);
@@ -150,7 +162,20 @@ export function timing(
       priorMean = w * mean(others.map((o) => o.residual));
       priorVariance = w * se2 + CHANNEL_SD ** 2;
     }
-    const base = { cell, channelPosts: own.length, accountPosts: all.length };
+    // The audience's active hours: a pseudo-observation worth ACTIVE_HOURS.priorPosts posts.
+    const audience = active.get(channel)?.get(cell);
+    if (audience) {
+      const pseudoVariance = sigma2 / ACTIVE_HOURS.priorPosts;
+      const variance = 1 / (1 / priorVariance + 1 / pseudoVariance);
+      priorMean = variance * (priorMean / priorVariance + audience.effect / pseudoVariance);
+      priorVariance = variance;
+    }
+    const base = {
+      cell,
+      channelPosts: own.length,
+      accountPosts: all.length,
+      ...(audience ? { active: audience } : {}),
+    };
     if (own.length === 0) return { ...base, mean: priorMean, sd: Math.sqrt(priorVariance) };
     const dataVariance = sigma2 / own.length;
     const variance = 1 / (1 / priorVariance + 1 / dataVariance);
@@ -165,7 +190,13 @@ export function timing(
       continue;
     }
     const zone = zoneOf(channel);
-    const estimates = judged.sort((a, b) => a - b).map((cell) => channelEstimate(channel, cell));
+    // A channel with active hours also has its audience's most active windows judged, and its
+    // intervals hold across that larger family.
+    const audience = active.get(channel);
+    const hours = input.activeHours?.get(channel);
+    const candidates = audience ? [...new Set([...judged, ...mostActive(audience)])] : judged;
+    const z = audience ? familyZ(candidates.length) : zAccount;
+    const estimates = candidates.sort((a, b) => a - b).map((cell) => channelEstimate(channel, cell));
     const evidence = (e: Estimate) => ({
       channel,
       timezone: zone,
@@ -175,13 +206,23 @@ export function timing(
       liftLow: lift(e.mean - z * e.sd),
       liftHigh: lift(e.mean + z * e.sd),
       confidence: 0.9,
-      windowsCompared: judged.length,
+      windowsCompared: candidates.length,
       postsOnChannelInWindow: e.channelPosts,
       postsOnAccountInWindow: e.accountPosts,
       channelPosts: own.length,
       accountPosts: observations.length,
       priorSd: PRIOR_SD,
       channelSd: CHANNEL_SD,
+      ...(e.active && hours
+        ? {
+            activeHoursPrior: {
+              postsEquivalent: ACTIVE_HOURS.priorPosts,
+              onlineShare: round(e.active.share, 4),
+              onlineRatio: round(e.active.ratio, 2),
+              asOf: hours.asOf,
+            },
+          }
+        : {}),
     });
     const strong = estimates
       .filter((e) => e.mean - z * e.sd > 0)
@@ -192,7 +233,7 @@ export function timing(
         id: `posting-window:${channel}:${cellBounds(e.cell).day}-${cellBounds(e.cell).from}`,
         kind: 'postingWindow',
         channel,
-        summary: `Post on ${channel} on ${describeCell(e.cell, zone)}: expected ${liftText(e, z)} the channel's typical engagements (${e.channelPosts} of its ${own.length} measured posts there, ${e.accountPosts} across the account's channels).`,
+        summary: `Post on ${channel} on ${describeCell(e.cell, zone)}: expected ${liftText(e, z)} the channel's typical engagements (${e.channelPosts} of its ${own.length} measured posts there, ${e.accountPosts} across the account's channels)${activeText(e)}.`,
         evidence: evidence(e),
       });
     }

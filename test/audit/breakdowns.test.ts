@@ -9,6 +9,8 @@ import { DEFAULT_INSTAGRAM_ACCOUNT, startInstagramSimulator } from '../../local/
 import { DEFAULT_THREADS_ACCOUNT, startThreadsSimulator } from '../../local/simulators/meta/threads.ts';
 import type { SimulatorHandle } from '../../local/simulators/sim-types.ts';
 import { snapshotAudience } from '../../shared/audit/audience.ts';
+import { audienceDigestSection } from '../../shared/audit/digest.ts';
+import { loadAuditReport } from '../../shared/audit/load.ts';
 import { accountReaders } from '../../shared/platforms/account-registry.ts';
 import { onlineHours } from '../../shared/platforms/meta/graph-breakdowns.ts';
 import { adapterRegistry } from '../../shared/platforms/registry.ts';
@@ -61,6 +63,19 @@ async function readBreakdowns(platform: keyof typeof STARTERS, model: AudienceMo
       new MemoryCredentials({ ...(secrets[`local/${id}`] ?? {}) }),
     ),
   };
+}
+
+/** A store holding the channels (UTC) on their simulators, and their secrets. */
+async function channelsOn(channels: { id: string; platform: 'instagram' | 'bluesky'; url: string }[]) {
+  const store = new MemoryStore();
+  for (const { id, platform, url } of channels)
+    await store.putChannel(
+      makeChannel({ id, platform, apiBaseUrl: url, secretRef: `local/${id}`, timezone: 'UTC' }),
+    );
+  const credentials = new MemoryCredentialStore(
+    Object.fromEntries(channels.map(({ id }) => [`local/${id}`, secrets[`local/${id}`] ?? {}])),
+  );
+  return { store, credentials };
 }
 
 describe('Audience breakdowns', () => {
@@ -147,27 +162,10 @@ describe('Audience breakdowns', () => {
     const ig = await started(startInstagramSimulator, 'instagram', model);
     const bsky = await startBlueskySimulator({ clock: clock.clock, audience: model });
     sims.push(bsky);
-    const store = new MemoryStore();
-    const credentials = new MemoryCredentialStore({
-      'local/instagram-main': secrets['local/instagram-main'] ?? {},
-      'local/bsky-main': secrets['local/bsky-main'] ?? {},
-    });
-    await store.putChannel(
-      makeChannel({
-        id: 'instagram-main',
-        platform: 'instagram',
-        apiBaseUrl: ig.url,
-        secretRef: 'local/instagram-main',
-      }),
-    );
-    await store.putChannel(
-      makeChannel({
-        id: 'bsky-main',
-        platform: 'bluesky',
-        apiBaseUrl: bsky.url,
-        secretRef: 'local/bsky-main',
-      }),
-    );
+    const { store, credentials } = await channelsOn([
+      { id: 'instagram-main', platform: 'instagram', url: ig.url },
+      { id: 'bsky-main', platform: 'bluesky', url: bsky.url },
+    ]);
     const deps = { store, audits: store.audits, readerFor, credentials, now: clock.clock };
 
     const first = await snapshotAudience(deps);
@@ -188,6 +186,41 @@ describe('Audience breakdowns', () => {
       'activeHours',
     ]);
     expect(bluesky?.notOffered[0]?.reason).toMatch(/Bluesky offers no audience breakdowns/);
+  });
+
+  it('shows the breakdowns in the audit report and the audience digest section, naming what is not offered', async () => {
+    clock.reset();
+    const model = new AudienceModel({
+      hourOfWeek: [{ day: 'TUE', from: '09:00', to: '12:00', multiplier: 4 }],
+      channels: { 'instagram-main': history },
+    });
+    const ig = await started(startInstagramSimulator, 'instagram', model);
+    const { store, credentials } = await channelsOn([
+      { id: 'instagram-main', platform: 'instagram', url: ig.url },
+    ]);
+    await snapshotAudience({ store, audits: store.audits, readerFor, credentials, now: clock.clock });
+
+    const report = await loadAuditReport(
+      { store, audits: store.audits, readerFor, now: clock.clock },
+      'instagram-main',
+    );
+    const [section] = await audienceDigestSection({ store, audits: store.audits })({
+      from: new Date(clock.now.getTime() - 86_400_000).toISOString(),
+      to: new Date(clock.now.getTime() + 1000).toISOString(),
+      timezone: 'UTC',
+      workspace: { id: 'team', routes: [], digest: { slack: [], email: [] } } as never,
+    });
+
+    expect(report.audienceBreakdowns?.countries?.[0]?.key).toBe('US');
+    expect(report.audienceBreakdowns?.activeWindows?.[0]).toMatchObject({
+      day: 'TUE',
+      from: '09:00',
+      to: '12:00',
+    });
+    expect(report.audienceBreakdowns?.notOffered).toEqual([]);
+    const line = section?.items.find((item) => item.text.startsWith('instagram-main audience'));
+    expect(line?.text).toMatch(/top countries US \d+ %/);
+    expect(line?.text).toMatch(/most online Tuesdays 09:00–12:00 \(UTC\)/);
   });
 });
 
