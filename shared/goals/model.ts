@@ -113,7 +113,14 @@ export interface GoalEvaluation {
     /** Posts still to come the forecast counted on: unmeasured published, scheduled, planned. */
     plannedPosts?: number;
     /** For totals: what one post is expected to add at the end, its spread and sample size. */
-    perPost?: { mean: number; stdDev: number; posts: number; source: 'window' | 'history' };
+    perPost?: {
+      mean: number;
+      stdDev: number;
+      posts: number;
+      source: 'window' | 'history';
+      /** Of `posts`, those an audit imported (public counts read once at import). */
+      importedPosts?: number;
+    };
   };
   /** For NOT_ENOUGH_DATA: what is missing, e.g. "need ≥ 2 measured posts in scope; have 1". */
   missing?: string[];

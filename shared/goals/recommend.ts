@@ -1,4 +1,5 @@
 import type { Goal } from '../domain/index.ts';
+import { onMeasuredFooting, withSources } from './imported-evidence.ts';
 import type { DataGap, EvaluationInput, GoalEvaluation, PostPerformance, Recommendation } from './model.ts';
 import { engagementsOf, inScope, isMature, isUpcoming, metricKind, postMetricValue } from './scope.ts';
 import { familyZ, mean, round, sampleVariance, shrink, sum, t80 } from './stats.ts';
@@ -52,22 +53,19 @@ export interface Recommendations {
 }
 
 /**
- * The measured history of the last 90 days, per channel. A channel's imported posts (its audit)
- * stand in only while it has no measured post of Pulsecast's own: their numbers are one late
- * reading with public counts only (an imported X post has no clicks), so mixed with the Collector's
- * readings they would blur the comparison rather than add to it; for a new channel they are all
- * there is, and give it recommendations from the first day.
+ * The measured history of the last 90 days: Pulsecast's own posts measured by the Collector and
+ * the posts an audit imported, side by side. Imported numbers are one late reading of public
+ * counts only (an imported X post has no clicks), so they may sit on another footing: posting
+ * windows give imported posts a level of their own per channel (timing.ts), and content compares
+ * them after scaling to the channel's measured posts (imported-evidence.ts). Every recommendation
+ * says how many of each it rests on (`evidence.sources`).
  */
 function history(input: EvaluationInput): PostPerformance[] {
   const since = input.now.getTime() - RULES.lookbackDays * 86_400_000;
-  const recent = input.posts.filter(
+  return input.posts.filter(
     (performance) =>
       isMature(performance, input.now) && Date.parse(performance.post.publishedAt as string) >= since,
   );
-  const measuredHere = new Set(
-    recent.filter(({ post }) => post.origin !== 'imported').map(({ post }) => post.channel),
-  );
-  return recent.filter(({ post }) => post.origin !== 'imported' || !measuredHere.has(post.channel));
 }
 
 /** The channels the campaign posts to or its goals name; every channel with history if none. */
@@ -115,14 +113,13 @@ export function recommend(input: EvaluationInput, evaluations: readonly GoalEval
   out.missingData.push(...found.missingData);
   for (const channel of channels) {
     const posts = byChannel.get(channel) ?? [];
-    const lifts = contentLifts(channel, posts);
+    const lifts = contentLifts(channel, onMeasuredFooting(posts));
     content.push(...lifts.recommendations);
     out.missingData.push(...lifts.missingData);
   }
-  out.recommendations = [...cadence, ...shifts, ...windows, ...content, ...weak].slice(
-    0,
-    RULES.maxRecommendations,
-  );
+  out.recommendations = [...cadence, ...shifts, ...windows, ...content, ...weak]
+    .slice(0, RULES.maxRecommendations)
+    .map((recommendation) => withSources(recommendation, input, measured));
   return out;
 }
 

@@ -50,6 +50,13 @@ const BLOCKS = 24 / TIMING.blockHours;
 interface Observation {
   performance: PostPerformance;
   channel: string;
+  /**
+   * Whose level the post is centred on: its channel, or — for a post imported by an audit — its
+   * channel's imported posts. Imported posts carry one late reading of public counts only, so
+   * they may sit on another footing than the Collector's; with a level of their own they inform
+   * the window effects only through how they differ from each other.
+   */
+  level: string;
   cell: number;
   residual: number;
   engagements: number;
@@ -105,29 +112,34 @@ export function timing(
 ): { recommendations: Recommendation[]; missingData: DataGap[] } {
   const zoneOf = (channel: string, fallback?: string) =>
     input.channels.get(channel)?.timezone ?? fallback ?? 'UTC';
-  const byChannel = new Map<string, Observation[]>();
+  const byLevel = new Map<string, Observation[]>();
+  const counted = new Map<string, number>();
   for (const performance of measured) {
     const y = engagementsOf(performance.metrics);
     if (y === undefined) continue;
     const { post } = performance;
-    const list = byChannel.get(post.channel) ?? [];
+    const level = post.origin === 'imported' ? `${post.channel}\u0000imported` : post.channel;
+    const list = byLevel.get(level) ?? [];
     list.push({
       performance,
       channel: post.channel,
+      level,
       cell: cellOf(post.publishedAt as string, zoneOf(post.channel, post.timezone)),
-      residual: Math.log1p(y), // centred on the channel by fitWindows()
+      residual: Math.log1p(y), // centred on its level by fitWindows()
       engagements: y,
     });
-    byChannel.set(post.channel, list);
+    byLevel.set(level, list);
+    counted.set(post.channel, (counted.get(post.channel) ?? 0) + 1);
   }
-  const fitted = [...byChannel.values()].filter((list) => list.length >= 2);
+  const fitted = [...byLevel.values()].filter((list) => list.length >= 2);
   const observations: Observation[] = fitted.flat();
+  const byChannel = new Map<string, Observation[]>();
+  for (const o of observations) byChannel.set(o.channel, [...(byChannel.get(o.channel) ?? []), o]);
   const missingData: DataGap[] = [];
   const recommendations: Recommendation[] = [];
   const degrees = observations.length - fitted.length;
   if (degrees < 2) {
-    for (const channel of campaignChannels)
-      missingData.push(gap(channel, byChannel.get(channel)?.length ?? 0));
+    for (const channel of campaignChannels) missingData.push(gap(channel, counted.get(channel) ?? 0));
     return { recommendations, missingData };
   }
   const cells = new Map<number, Observation[]>();
@@ -137,7 +149,7 @@ export function timing(
     cells.set(o.cell, list);
   }
   const { offsets, account, sigma2 } = fitWindows(fitted, cells, degrees);
-  for (const o of observations) o.residual -= offsets.get(o.channel) ?? 0;
+  for (const o of observations) o.residual -= offsets.get(o.level) ?? 0;
   // Only windows with posts on more than one occasion are judged, and the interval guards
   // against having looked at all of them.
   const judged = [...cells.keys()].filter((cell) => (cells.get(cell)?.length ?? 0) >= TIMING.minWindowPosts);
@@ -185,8 +197,8 @@ export function timing(
 
   for (const channel of campaignChannels) {
     const own = byChannel.get(channel) ?? [];
-    if (own.length < TIMING.minChannelPosts) {
-      missingData.push(gap(channel, own.length));
+    if ((counted.get(channel) ?? 0) < TIMING.minChannelPosts || own.length === 0) {
+      missingData.push(gap(channel, counted.get(channel) ?? 0));
       continue;
     }
     const zone = zoneOf(channel);
@@ -267,14 +279,14 @@ function fitWindows(
   const account = new Map<number, { mean: number; variance: number; posts: number }>();
   for (let round = 0; round < 12; round++) {
     for (const list of channels) {
-      const channel = list[0]?.channel as string;
-      offsets.set(channel, mean(list.map((o) => o.residual - (effects.get(o.cell) ?? 0))));
+      const level = list[0]?.level as string;
+      offsets.set(level, mean(list.map((o) => o.residual - (effects.get(o.cell) ?? 0))));
     }
     // The residual spread, its degrees of freedom reduced by what the shrunk window effects
     // soaked up (each counts its shrinkage weight: a window with one post takes part of a degree).
     const residuals = channels
       .flat()
-      .map((o) => o.residual - (offsets.get(o.channel) ?? 0) - (effects.get(o.cell) ?? 0));
+      .map((o) => o.residual - (offsets.get(o.level) ?? 0) - (effects.get(o.cell) ?? 0));
     const soaked = sum(
       [...cells.values()].map((list) => PRIOR_SD ** 2 / (PRIOR_SD ** 2 + (sigma2 || 1) / list.length)),
     );
@@ -282,7 +294,7 @@ function fitWindows(
     for (const [cell, list] of cells) {
       const se2 = sigma2 / list.length;
       const w = PRIOR_SD ** 2 / (PRIOR_SD ** 2 + se2);
-      const d = mean(list.map((o) => o.residual - (offsets.get(o.channel) ?? 0)));
+      const d = mean(list.map((o) => o.residual - (offsets.get(o.level) ?? 0)));
       effects.set(cell, w * d);
       account.set(cell, { mean: w * d, variance: w * se2, posts: list.length });
     }
