@@ -88,7 +88,7 @@ export interface AccountSpec<C extends object> {
   needsSignIn?(credentials: C): boolean;
   listPosts(
     get: AccountGet,
-    context: { channel: Channel; credentials: C; base: string; since: string; cursor?: string },
+    context: { channel: Channel; credentials: C; base: string; since: string; cursor?: string; now: Date },
   ): Promise<AccountPostsPage>;
   readAudience(
     get: AccountGet,
@@ -172,6 +172,7 @@ export function accountReader<C extends object>(
           base: spec.base(channel),
           since: request.since,
           ...(request.cursor ? { cursor: request.cursor } : {}),
+          now: http.now(),
         }),
       );
     },
