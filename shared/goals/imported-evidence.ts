@@ -12,8 +12,9 @@ import { round } from './stats.ts';
  *
  * - posting windows centre imported posts on a level of their own per channel (timing.ts);
  * - content comparisons scale a channel's imported engagements by the ratio of the medians of
- *   its measured and imported posts, when each side has at least {@link MIN_SIDE} posts (else they
- *   are used as they are: for a channel without measured posts they are all there is);
+ *   its measured and imported posts, when each side has at least {@link MIN_SIDE} posts; else
+ *   they are left out where the channel has that many measured posts, and used as they are where
+ *   it has fewer (for a new channel they are all there is);
  * - every recommendation says how many measured and imported posts it rests on.
  */
 export const MIN_SIDE = 3;
@@ -40,10 +41,19 @@ export function importedScale(posts: readonly PostPerformance[]): number | undef
   return factor !== undefined && Number.isFinite(factor) && factor > 0 ? factor : undefined;
 }
 
-/** One channel's posts with its imported engagements scaled to its measured posts' footing. */
+/**
+ * One channel's posts with its imported engagements scaled to its measured posts' footing. When
+ * they cannot be (the imported median is 0, or a side has too few posts) and the channel has
+ * measured posts enough to stand alone, the imported ones are left out of the comparison: a
+ * feature only Pulsecast's posts carry (a tag) would otherwise be compared with imported posts
+ * on another footing.
+ */
 export function onMeasuredFooting(posts: readonly PostPerformance[]): PostPerformance[] {
   const factor = importedScale(posts);
-  if (factor === undefined) return [...posts];
+  if (factor === undefined) {
+    const measured = posts.filter((p) => !isImported(p));
+    return measured.length >= MIN_SIDE ? measured : [...posts];
+  }
   return posts.map((p) => {
     const y = engagementsOf(p.metrics);
     if (!isImported(p) || y === undefined) return p;

@@ -204,7 +204,8 @@ function contentLifts(channel: string, posts: readonly PostPerformance[]): Recom
     const over = lift >= RULES.contentLift;
     const under = lift <= 1 / RULES.contentLift;
     if (!over && !under) continue;
-    const rawLift = mean(withIt) / mean(without);
+    // Undefined when the posts without the feature got nothing at all (no ratio to give).
+    const rawLift = mean(without) > 0 ? mean(withIt) / mean(without) : undefined;
     recommendations.push({
       id: `content:${channel}:${feature.key}:${over ? 'over' : 'under'}`,
       kind: 'content',
@@ -219,7 +220,7 @@ function contentLifts(channel: string, posts: readonly PostPerformance[]): Recom
         meanEngagements: round(mean(withIt)),
         comparisonMeanEngagements: round(mean(without)),
         channelMeanEngagements: round(mu),
-        rawLift: round(rawLift),
+        ...(rawLift !== undefined ? { rawLift: round(rawLift) } : {}),
         shrunkLift: round(lift),
         priorStrength: k,
         threshold: RULES.contentLift,
