@@ -10,7 +10,8 @@ import { round } from './stats.ts';
  * more after publishing, with every count the platform gives its owner. The two can sit on
  * different footings (an imported X post has no clicks; counts keep growing slowly). So:
  *
- * - posting windows centre imported posts on a level of their own per channel (timing.ts);
+ * - posting windows take a channel's imported posts only while it has no measured post
+ *   (recommend.ts `windowHistory`; timing.ts would centre them on a level of their own);
  * - content comparisons scale a channel's imported engagements by the ratio of the medians of
  *   its measured and imported posts, when each side has at least {@link MIN_SIDE} posts; else
  *   they are left out where the channel has that many measured posts, and used as they are where
@@ -90,7 +91,7 @@ export function withSources(
           recommendation.kind === 'postingWindow' ||
           recommendation.kind === 'weakWindowPost' ||
           recommendation.kind === 'boostPost'
-            ? ', compared on a level of their own'
+            ? ': the channel has no post measured by Pulsecast yet'
             : scale !== undefined
               ? `, scaled ×${round(scale, 2)} to the measured posts' median`
               : ''

@@ -68,6 +68,22 @@ function history(input: EvaluationInput): PostPerformance[] {
   );
 }
 
+/**
+ * The history posting windows are judged on: a channel's imported posts only while it has no
+ * post measured by the Collector. Mixed in beside measured posts, even on a level of their own and
+ * outside the judged family (timing.ts), the demo's audit history left its planted posting window
+ * below the bar: an audit's posts spread over many windows with one late public-count reading
+ * each, and added more spread than evidence. Content, channels and cadence do take them.
+ */
+const TIMING_KINDS = new Set(['postingWindow', 'weakWindowPost', 'boostPost']);
+
+function windowHistory(history: readonly PostPerformance[]): PostPerformance[] {
+  const measuredHere = new Set(
+    history.filter(({ post }) => post.origin !== 'imported').map(({ post }) => post.channel),
+  );
+  return history.filter(({ post }) => post.origin !== 'imported' || !measuredHere.has(post.channel));
+}
+
 /** The channels the campaign posts to or its goals name; every channel with history if none. */
 function campaignChannels(input: EvaluationInput, measured: readonly PostPerformance[]): string[] {
   const channels = new Set<string>();
@@ -106,7 +122,7 @@ export function recommend(input: EvaluationInput, evaluations: readonly GoalEval
   const weak: Recommendation[] = [];
   const content: Recommendation[] = [];
   const channels = campaignChannels(input, measured);
-  const found = timing(input, measured, channels);
+  const found = timing(input, windowHistory(measured), channels);
   for (const recommendation of found.recommendations) {
     (recommendation.kind === 'postingWindow' ? windows : weak).push(recommendation);
   }
@@ -119,7 +135,13 @@ export function recommend(input: EvaluationInput, evaluations: readonly GoalEval
   }
   out.recommendations = [...cadence, ...shifts, ...windows, ...content, ...weak]
     .slice(0, RULES.maxRecommendations)
-    .map((recommendation) => withSources(recommendation, input, measured));
+    .map((recommendation) =>
+      withSources(
+        recommendation,
+        input,
+        TIMING_KINDS.has(recommendation.kind) ? windowHistory(measured) : measured,
+      ),
+    );
   return out;
 }
 

@@ -151,14 +151,8 @@ export function timing(
   const { offsets, account, sigma2 } = fitWindows(fitted, cells, degrees);
   for (const o of observations) o.residual -= offsets.get(o.level) ?? 0;
   // Only windows with posts on more than one occasion are judged, and the interval guards
-  // against having looked at all of them. Where the account has posts measured by the Collector,
-  // only those count toward judging a window: imported posts add evidence to the windows judged,
-  // but do not widen the family (an audit's history spreads over many windows, and every extra
-  // window widens every interval).
-  const anyMeasured = observations.some((o) => o.performance.post.origin !== 'imported');
-  const counts = (list: readonly Observation[]) =>
-    anyMeasured ? list.filter((o) => o.performance.post.origin !== 'imported').length : list.length;
-  const judged = [...cells.keys()].filter((cell) => counts(cells.get(cell) ?? []) >= TIMING.minWindowPosts);
+  // against having looked at all of them.
+  const judged = [...cells.keys()].filter((cell) => (cells.get(cell)?.length ?? 0) >= TIMING.minWindowPosts);
   const zAccount = familyZ(judged.length);
 
   // A channel's effect in a window: the other channels' evidence there (shrunk toward 0) is its

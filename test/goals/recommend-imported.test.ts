@@ -41,19 +41,22 @@ describe('recommend: imported posts', () => {
     expect(windows.map((w) => w.channel).sort()).toEqual(['linkedin-page', 'x-main']);
   });
 
-  it('count beside posts measured by Pulsecast, on a level of their own, and are marked as imported', () => {
-    // Two measured posts alone are too few (the minimum is 3); the audit's eight make a finding.
+  it('are left out of posting windows on a channel that has posts measured by Pulsecast', () => {
     const own = history('x-main', 'xp').slice(0, 2);
     const posts = [...own, ...history('x-main', 'xi', imported)];
     const result = recommend(input(makeCampaign({ goals: [] }), NOW, posts, [], channels(BERLIN)), []);
+    const gap = result.missingData.find((g) => g.area === 'postingWindows' && g.channel === 'x-main');
+    expect(gap?.have).toBe(2);
+  });
+
+  it('mark a recommendation drawn from them as resting on imported posts', () => {
+    const posts = history('x-main', 'xi', imported);
+    const result = recommend(input(makeCampaign({ goals: [] }), NOW, posts, [], channels(BERLIN)), []);
     const window = result.recommendations.find((r) => r.kind === 'postingWindow' && r.channel === 'x-main');
-    expect(window?.evidence.sources).toEqual({ measured: 2, imported: 8 });
+    expect(window?.evidence.sources).toEqual({ measured: 0, imported: 8 });
     expect(window?.summary).toMatch(
-      /Evidence: 2 measured and 8 imported posts .*compared on a level of their own/,
+      /Evidence: 0 measured and 8 imported posts .*no post measured by Pulsecast yet/,
     );
-    expect(
-      result.missingData.find((g) => g.area === 'postingWindows' && g.channel === 'x-main'),
-    ).toBeUndefined();
   });
 
   it('on another footing (a tenth of the engagements) do not pull the measured posts’ window effect down', () => {
