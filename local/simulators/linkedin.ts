@@ -1,6 +1,7 @@
 // Over 500 lines on purpose: posts, uploads and statistics share the version check, error shape and account lookup.
 import { createHash } from 'node:crypto';
 import type { Engagement } from './audience.ts';
+import { linkedInFollowerStatistics } from './audience-breakdowns.ts';
 import { json, recentDuplicate, SimError, startSimulator } from './base.ts';
 import { socialActionsComments } from './linkedin-conversation.ts';
 import { networkSize } from './linkedin-followers.ts';
@@ -166,6 +167,9 @@ export async function startLinkedInSimulator(
     },
     versionedRead('/rest/networkSizes/:urn', networkSize),
     versionedRead('/rest/socialActions/:urn/comments', socialActionsComments),
+    versionedRead('/rest/organizationalEntityFollowerStatistics', (req, ctx, account) =>
+      linkedInFollowerStatistics(req, ctx, { id: account.organizationId, channel: account.channel }),
+    ),
   ];
 
   /** A GET on a versioned resource, answered for the token's organisation. */

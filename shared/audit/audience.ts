@@ -1,4 +1,5 @@
 import type { Channel } from '../domain/index.ts';
+import type { AccountReader } from '../platforms/account.ts';
 import { errorMessage } from '../platforms/http.ts';
 import type { AuditDeps } from './import.ts';
 import type { Audience } from './model.ts';
@@ -13,6 +14,8 @@ export async function snapshotAudience(
 ): Promise<{
   stored: string[];
   unchanged: string[];
+  /** Channels whose breakdowns (or the record that their platform offers none) were stored today. */
+  breakdowns: string[];
   failed: { channel: string; error: string }[];
   anyFailed: boolean;
 }> {
@@ -24,6 +27,7 @@ export async function snapshotAudience(
   const result = {
     stored: [] as string[],
     unchanged: [] as string[],
+    breakdowns: [] as string[],
     failed: [] as { channel: string; error: string }[],
   };
   for (const channel of channels) {
@@ -41,9 +45,42 @@ export async function snapshotAudience(
       ((await deps.audits.putAudience(snapshot)) ? result.stored : result.unchanged).push(channel.id);
     } catch (error) {
       result.failed.push({ channel: channel.id, error: errorMessage(error) });
+      continue;
+    }
+    try {
+      if (await snapshotBreakdowns(deps, channel, reader)) result.breakdowns.push(channel.id);
+    } catch (error) {
+      result.failed.push({ channel: channel.id, error: `audience breakdowns: ${errorMessage(error)}` });
     }
   }
   return { ...result, anyFailed: result.failed.length > 0 };
+}
+
+/**
+ * The day's breakdown snapshot of a channel: read once a day (a later run that day keeps the
+ * first), stored also for a platform that offers none, so the report can say what is not offered.
+ */
+async function snapshotBreakdowns(
+  deps: Pick<AuditDeps, 'audits' | 'credentials' | 'now'>,
+  channel: Channel,
+  reader: AccountReader,
+): Promise<boolean> {
+  const now = deps.now();
+  const date = now.toISOString().slice(0, 10);
+  if ((await deps.audits.latestAudienceBreakdown(channel.id, date))?.date === date) return false;
+  const reading =
+    reader.breakdowns.offers.length > 0
+      ? await reader.readBreakdowns(channel, deps.credentials)
+      : { breakdowns: {}, unavailable: [] };
+  return deps.audits.putAudienceBreakdown({
+    channel: channel.id,
+    platform: channel.platform,
+    date,
+    collectedAt: now.toISOString(),
+    breakdowns: reading.breakdowns,
+    notOffered: reader.breakdowns.notOffered,
+    unavailable: reading.unavailable,
+  });
 }
 
 /** Every channel of the account, across pages. */

@@ -3,11 +3,14 @@ import type { DigestSection, DigestSectionContext, DigestSectionProvider } from 
 import type { AuditStore } from '../store/audits.ts';
 import type { ChannelStore } from '../store/channels.ts';
 import { everyChannel } from './audience.ts';
+import { breakdownLine, breakdownSummary } from './breakdowns.ts';
 
 /**
  * The digest's audience section: each channel's followers at the end of the period and how many
  * it gained (or lost) over it, from the daily snapshots; plus the audits that finished in the
- * period. Channels without snapshots in the period are left out; nothing to say, no section.
+ * period, and who the followers are and when they are online where the platform says (what it
+ * does not offer is named). Channels without snapshots in the period are left out; nothing to
+ * say, no section.
  */
 export function audienceDigestSection(deps: {
   store: ChannelStore;
@@ -38,6 +41,11 @@ export function audienceDigestSection(deps: {
             ? `${channel.id}: ${last.followers} followers (first snapshot ${last.date}; growth shows from the next day)`
             : `${channel.id}: ${last.followers} followers, ${signed(change)} over ${days} day${days === 1 ? '' : 's'} (${signed(round(change / Math.max(days, 1)))} a day)`,
       });
+      const breakdown = await deps.audits.latestAudienceBreakdown(channel.id, to);
+      if (breakdown) {
+        const line = breakdownLine(breakdownSummary(breakdown, channel.timezone));
+        if (line) items.push({ text: `${channel.id} audience (${breakdown.date}): ${line}` });
+      }
       const audit = await deps.audits.latestAudit(channel.id);
       if (audit?.finishedAt && audit.finishedAt >= context.from && audit.finishedAt < context.to) {
         items.push({

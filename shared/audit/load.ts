@@ -45,9 +45,10 @@ export async function loadAuditReport(deps: ReportDeps, channelId: string): Prom
   const today = to.slice(0, 10);
   const weekAgo = new Date(now.getTime() - 8 * 86_400_000).toISOString().slice(0, 10);
   const others = (await everyChannel(deps)).filter((other) => other.id !== channelId);
-  const [posts, audience, otherData] = await Promise.all([
+  const [posts, audience, breakdown, otherData] = await Promise.all([
     channelPosts(deps.store, channelId, from, to),
     deps.audits.listAudience(channelId, weekAgo, today),
+    deps.audits.latestAudienceBreakdown(channelId, today),
     Promise.all(
       others.map(async (other) => {
         const [otherPosts, otherAudience] = await Promise.all([
@@ -65,6 +66,7 @@ export async function loadAuditReport(deps: ReportDeps, channelId: string): Prom
     others: otherData,
     ...(audit ? { audit } : {}),
     audience,
+    ...(breakdown ? { breakdown } : {}),
     limitations: audit?.limitations ?? [...deps.readerFor(channel.platform).limitations],
     from,
     to,

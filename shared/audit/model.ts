@@ -1,4 +1,5 @@
-import type { Breakdown } from '../platforms/account.ts';
+import type { Platform } from '../domain/index.ts';
+import type { AudienceBreakdowns, BreakdownGap } from '../platforms/audience-breakdowns.ts';
 
 /** One history import of a channel and where it stands (the Auditor writes it as it goes). */
 export interface Audit {
@@ -31,9 +32,21 @@ export interface Audience {
   date: string;
   collectedAt: string;
   followers: number;
-  breakdowns?: {
-    countries?: Breakdown;
-    ages?: Breakdown;
-    activeHours?: number[];
-  };
+  breakdowns?: AudienceBreakdowns;
+}
+
+/**
+ * A channel's audience breakdowns on one day (UTC date): what its platform gave, what it offers
+ * but did not give that day, and what it does not offer at all. One a channel and day.
+ */
+export interface AudienceBreakdownSnapshot {
+  channel: string;
+  platform: Platform;
+  date: string;
+  collectedAt: string;
+  breakdowns: AudienceBreakdowns;
+  /** Asked-for breakdowns the platform does not offer, and why. */
+  notOffered: BreakdownGap[];
+  /** Breakdowns it offers that it did not give that day (too few followers, …), and why. */
+  unavailable: BreakdownGap[];
 }

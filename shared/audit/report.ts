@@ -3,7 +3,8 @@ import type { Channel, Post } from '../domain/index.ts';
 import { engagementsOf } from '../goals/scope.ts';
 import { familyZ, mean, round, sampleVariance } from '../goals/stats.ts';
 import { cellBounds, cellOf, describeCell, PRIOR_SD, TIMING } from '../goals/timing.ts';
-import type { Audience, Audit } from './model.ts';
+import { type BreakdownSummary, breakdownSummary } from './breakdowns.ts';
+import type { Audience, AudienceBreakdownSnapshot, Audit } from './model.ts';
 
 /**
  * The audit report of a channel (`GET /v1/channels/{id}/audit`): how it has posted and how that
@@ -103,6 +104,8 @@ export interface AuditReport {
   features: FeatureFinding[];
   comparison: ChannelComparison[];
   audience?: AudienceSummary;
+  /** Who the followers are and when they are online, where the platform says; what it does not offer. */
+  audienceBreakdowns?: BreakdownSummary;
   /** What the platform cannot give, and what the report could not compute. */
   limitations: string[];
   assumptions: string[];
@@ -129,6 +132,8 @@ export interface ReportInput {
   others: readonly { channel: Channel; posts: readonly Post[]; followers?: number }[];
   audit?: Audit;
   audience: readonly Audience[];
+  /** The channel's latest breakdown snapshot. */
+  breakdown?: AudienceBreakdownSnapshot;
   limitations: readonly string[];
   from: string;
   to: string;
@@ -196,6 +201,7 @@ export function auditReport(input: ReportInput): AuditReport {
     ...(audienceSummary(input.audience)
       ? { audience: audienceSummary(input.audience) as AudienceSummary }
       : {}),
+    ...(input.breakdown ? { audienceBreakdowns: breakdownSummary(input.breakdown, zone) } : {}),
     limitations,
     assumptions: [
       `engagements are the latest numbers measured for each post (imported posts: once, when imported); older posts have had longer to collect them`,

@@ -10,6 +10,7 @@ import type { Conversion, MeasurementStore } from '../store/measurements.ts';
 import { pagesOf, readAll } from '../store/pages.ts';
 import type { PostStore } from '../store/posts.ts';
 import type { AgedReading } from './accrual.ts';
+import { loadActiveHours } from './active-hours.ts';
 import { isAudienceMetric } from './audience-goal.ts';
 import { changesSince, evaluateCampaign, isActive, isDue } from './campaign-evaluation.ts';
 import { addDays, dayStartMs, localDate } from './days.ts';
@@ -113,6 +114,7 @@ export async function loadEvaluationInput(
     allChannels(store),
   ]);
   const audience = await audienceOf(campaign, store, channels, minOf(starts), today);
+  const activeHours = await loadActiveHours(store.audits, channels.keys(), now);
   return {
     campaign,
     posts: posts.map(performanceOf),
@@ -121,6 +123,7 @@ export async function loadEvaluationInput(
     snapshots: await snapshotHistories(posts, store, now),
     ...(await listeningFacts(campaign, listening, from, to, now)),
     ...(audience ? { audience } : {}),
+    ...(activeHours ? { activeHours } : {}),
     now,
   };
 }

@@ -165,11 +165,13 @@ export function sumForecast(
   const settled = finals.filter((x) => x.f && x.f.share >= MIN_SHARE).map((x) => (x.f as Final).final);
   let sample = settled;
   let source: 'window' | 'history' = 'window';
+  let importedPosts = 0;
   if (sample.length < MIN_WINDOW_SAMPLE) {
     const history = historySample(goal, input, p, finalOf);
-    if (history.length > 0) {
-      sample = [...settled, ...history];
+    if (history.values.length > 0) {
+      sample = [...settled, ...history.values];
       source = 'history';
+      importedPosts = history.imported;
     }
   }
   const young = finals.filter((x) => !x.f || x.f.share < MIN_SHARE).length;
@@ -206,6 +208,11 @@ export function sumForecast(
     ...(upcoming.planned === 0 ? ['no posts beyond the calendar (the campaign states no cadence)'] : []),
     ...channels.map((channel) => describeCurve(curveOf(channel))),
     `each post still to come adds what the ${n} measured posts ${source === 'window' ? 'of the window' : 'in scope (this window and the last 90 days)'} did on average: ${round(mu, 2)} (σ ${round(Math.sqrt(variance), 2)})`,
+    ...(importedPosts > 0
+      ? [
+          `${importedPosts} of those ${n} posts were imported from the account's history: their numbers are the public counts read once at import, taken as their final values`,
+        ]
+      : []),
     ...(metricKind(goal.metric) === 'conversions'
       ? [
           'conversions keep coming in like engagement does (the channel curve) and count while the window lasts',
@@ -222,7 +229,13 @@ export function sumForecast(
       assumptions,
     },
     plannedPosts: toCome,
-    perPost: { mean: round(mu, 4), stdDev: round(Math.sqrt(variance), 4), posts: n, source },
+    perPost: {
+      mean: round(mu, 4),
+      stdDev: round(Math.sqrt(variance), 4),
+      posts: n,
+      source,
+      ...(importedPosts > 0 ? { importedPosts } : {}),
+    },
   };
 }
 
@@ -232,16 +245,20 @@ function historySample(
   input: EvaluationInput,
   p: ForecastPeriod,
   finalOf: (pp: PostPerformance) => Final | undefined,
-): number[] {
+): { values: number[]; imported: number } {
   const scope = { ...(goal.scope ?? {}), posts: 'all' as const };
   const since = p.startMs - 90 * 86_400_000;
   const out: number[] = [];
+  let imported = 0;
   for (const pp of input.posts) {
     const at = Date.parse(pp.post.publishedAt ?? '');
     if (!isPublished(pp.post) || at < since || at >= p.startMs) continue;
     if (!inScope(pp.post, scope, input.campaign, input.channels)) continue;
     const f = finalOf(pp);
-    if (f && f.share >= MIN_SHARE) out.push(f.final);
+    if (f && f.share >= MIN_SHARE) {
+      out.push(f.final);
+      if (pp.post.origin === 'imported') imported++;
+    }
   }
-  return out;
+  return { values: out, imported };
 }

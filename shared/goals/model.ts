@@ -52,6 +52,11 @@ export interface EvaluationInput {
   listening?: ListeningFacts;
   /** Per channel, its daily follower snapshots (audience goals). */
   audience?: ReadonlyMap<string, readonly { date: string; followers: number }[]>;
+  /**
+   * Per channel whose platform says when its followers are online: 168 hourly shares, Monday
+   * 00:00 UTC first, and the day they were read (a prior for posting windows, active-hours.ts).
+   */
+  activeHours?: ReadonlyMap<string, { shares: readonly number[]; asOf: string }>;
   now: Date;
 }
 
@@ -108,7 +113,14 @@ export interface GoalEvaluation {
     /** Posts still to come the forecast counted on: unmeasured published, scheduled, planned. */
     plannedPosts?: number;
     /** For totals: what one post is expected to add at the end, its spread and sample size. */
-    perPost?: { mean: number; stdDev: number; posts: number; source: 'window' | 'history' };
+    perPost?: {
+      mean: number;
+      stdDev: number;
+      posts: number;
+      source: 'window' | 'history';
+      /** Of `posts`, those an audit imported (public counts read once at import). */
+      importedPosts?: number;
+    };
   };
   /** For NOT_ENOUGH_DATA: what is missing, e.g. "need ≥ 2 measured posts in scope; have 1". */
   missing?: string[];

@@ -1,4 +1,5 @@
 import type { Goal } from '../domain/index.ts';
+import { onMeasuredFooting, withSources } from './imported-evidence.ts';
 import type { DataGap, EvaluationInput, GoalEvaluation, PostPerformance, Recommendation } from './model.ts';
 import { engagementsOf, inScope, isMature, isUpcoming, metricKind, postMetricValue } from './scope.ts';
 import { familyZ, mean, round, sampleVariance, shrink, sum, t80 } from './stats.ts';
@@ -52,22 +53,35 @@ export interface Recommendations {
 }
 
 /**
- * The measured history of the last 90 days, per channel. A channel's imported posts (its audit)
- * stand in only while it has no measured post of Pulsecast's own: their numbers are one late
- * reading with public counts only (an imported X post has no clicks), so mixed with the Collector's
- * readings they would blur the comparison rather than add to it; for a new channel they are all
- * there is, and give it recommendations from the first day.
+ * The measured history of the last 90 days: Pulsecast's own posts measured by the Collector and
+ * the posts an audit imported, side by side. Imported numbers are one late reading of public
+ * counts only (an imported X post has no clicks), so they may sit on another footing: posting
+ * windows give imported posts a level of their own per channel (timing.ts), and content compares
+ * them after scaling to the channel's measured posts (imported-evidence.ts). Every recommendation
+ * says how many of each it rests on (`evidence.sources`).
  */
 function history(input: EvaluationInput): PostPerformance[] {
   const since = input.now.getTime() - RULES.lookbackDays * 86_400_000;
-  const recent = input.posts.filter(
+  return input.posts.filter(
     (performance) =>
       isMature(performance, input.now) && Date.parse(performance.post.publishedAt as string) >= since,
   );
+}
+
+/**
+ * The history posting windows are judged on: a channel's imported posts only while it has no
+ * post measured by the Collector. Mixed in beside measured posts, even on a level of their own and
+ * outside the judged family (timing.ts), the demo's audit history left its planted posting window
+ * below the bar: an audit's posts spread over many windows with one late public-count reading
+ * each, and added more spread than evidence. Content, channels and cadence do take them.
+ */
+const TIMING_KINDS = new Set(['postingWindow', 'weakWindowPost', 'boostPost']);
+
+function windowHistory(history: readonly PostPerformance[]): PostPerformance[] {
   const measuredHere = new Set(
-    recent.filter(({ post }) => post.origin !== 'imported').map(({ post }) => post.channel),
+    history.filter(({ post }) => post.origin !== 'imported').map(({ post }) => post.channel),
   );
-  return recent.filter(({ post }) => post.origin !== 'imported' || !measuredHere.has(post.channel));
+  return history.filter(({ post }) => post.origin !== 'imported' || !measuredHere.has(post.channel));
 }
 
 /** The channels the campaign posts to or its goals name; every channel with history if none. */
@@ -108,21 +122,26 @@ export function recommend(input: EvaluationInput, evaluations: readonly GoalEval
   const weak: Recommendation[] = [];
   const content: Recommendation[] = [];
   const channels = campaignChannels(input, measured);
-  const found = timing(input, measured, channels);
+  const found = timing(input, windowHistory(measured), channels);
   for (const recommendation of found.recommendations) {
     (recommendation.kind === 'postingWindow' ? windows : weak).push(recommendation);
   }
   out.missingData.push(...found.missingData);
   for (const channel of channels) {
     const posts = byChannel.get(channel) ?? [];
-    const lifts = contentLifts(channel, posts);
+    const lifts = contentLifts(channel, onMeasuredFooting(posts));
     content.push(...lifts.recommendations);
     out.missingData.push(...lifts.missingData);
   }
-  out.recommendations = [...cadence, ...shifts, ...windows, ...content, ...weak].slice(
-    0,
-    RULES.maxRecommendations,
-  );
+  out.recommendations = [...cadence, ...shifts, ...windows, ...content, ...weak]
+    .slice(0, RULES.maxRecommendations)
+    .map((recommendation) =>
+      withSources(
+        recommendation,
+        input,
+        TIMING_KINDS.has(recommendation.kind) ? windowHistory(measured) : measured,
+      ),
+    );
   return out;
 }
 
@@ -207,7 +226,8 @@ function contentLifts(channel: string, posts: readonly PostPerformance[]): Recom
     const over = lift >= RULES.contentLift;
     const under = lift <= 1 / RULES.contentLift;
     if (!over && !under) continue;
-    const rawLift = mean(withIt) / mean(without);
+    // Undefined when the posts without the feature got nothing at all (no ratio to give).
+    const rawLift = mean(without) > 0 ? mean(withIt) / mean(without) : undefined;
     recommendations.push({
       id: `content:${channel}:${feature.key}:${over ? 'over' : 'under'}`,
       kind: 'content',
@@ -222,7 +242,7 @@ function contentLifts(channel: string, posts: readonly PostPerformance[]): Recom
         meanEngagements: round(mean(withIt)),
         comparisonMeanEngagements: round(mean(without)),
         channelMeanEngagements: round(mu),
-        rawLift: round(rawLift),
+        ...(rawLift !== undefined ? { rawLift: round(rawLift) } : {}),
         shrunkLift: round(lift),
         priorStrength: k,
         threshold: RULES.contentLift,

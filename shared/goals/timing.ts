@@ -1,3 +1,4 @@
+import { ACTIVE_HOURS, type ActiveWindow, activeWindows, mostActive } from './active-hours.ts';
 import { hourOfWeek } from './days.ts';
 import type { DataGap, EvaluationInput, PostPerformance, Recommendation } from './model.ts';
 import { engagementsOf, isUpcoming } from './scope.ts';
@@ -49,6 +50,13 @@ const BLOCKS = 24 / TIMING.blockHours;
 interface Observation {
   performance: PostPerformance;
   channel: string;
+  /**
+   * Whose level the post is centred on: its channel, or — for a post imported by an audit — its
+   * channel's imported posts. Imported posts carry one late reading of public counts only, so
+   * they may sit on another footing than the Collector's; with a level of their own they inform
+   * the window effects only through how they differ from each other.
+   */
+  level: string;
   cell: number;
   residual: number;
   engagements: number;
@@ -60,6 +68,8 @@ interface Estimate {
   sd: number;
   channelPosts: number;
   accountPosts: number;
+  /** The channel's audience in this window, when its active hours were the prior. */
+  active?: ActiveWindow;
 }
 
 export function cellOf(instant: string, zone: string): number {
@@ -87,6 +97,10 @@ export function describeCell(cell: number, zone: string): string {
 }
 
 const lift = (x: number) => round(Math.exp(x), 2);
+const activeText = (e: Estimate) =>
+  e.active
+    ? `; the audience's active hours were used as a prior worth ${ACTIVE_HOURS.priorPosts} posts (${round(e.active.share * 100, 1)} % of the week's online followers are online in this window, ×${round(e.active.ratio, 2)} the average window)`
+    : '';
 const liftText = (e: { mean: number; sd: number }, z: number) =>
   `×${lift(e.mean)} (90 % interval ×${lift(e.mean - z * e.sd)}–×${lift(e.mean + z * e.sd)})`;
 
@@ -98,29 +112,34 @@ export function timing(
 ): { recommendations: Recommendation[]; missingData: DataGap[] } {
   const zoneOf = (channel: string, fallback?: string) =>
     input.channels.get(channel)?.timezone ?? fallback ?? 'UTC';
-  const byChannel = new Map<string, Observation[]>();
+  const byLevel = new Map<string, Observation[]>();
+  const counted = new Map<string, number>();
   for (const performance of measured) {
     const y = engagementsOf(performance.metrics);
     if (y === undefined) continue;
     const { post } = performance;
-    const list = byChannel.get(post.channel) ?? [];
+    const level = post.origin === 'imported' ? `${post.channel}\u0000imported` : post.channel;
+    const list = byLevel.get(level) ?? [];
     list.push({
       performance,
       channel: post.channel,
+      level,
       cell: cellOf(post.publishedAt as string, zoneOf(post.channel, post.timezone)),
-      residual: Math.log1p(y), // centred on the channel by fitWindows()
+      residual: Math.log1p(y), // centred on its level by fitWindows()
       engagements: y,
     });
-    byChannel.set(post.channel, list);
+    byLevel.set(level, list);
+    counted.set(post.channel, (counted.get(post.channel) ?? 0) + 1);
   }
-  const fitted = [...byChannel.values()].filter((list) => list.length >= 2);
+  const fitted = [...byLevel.values()].filter((list) => list.length >= 2);
   const observations: Observation[] = fitted.flat();
+  const byChannel = new Map<string, Observation[]>();
+  for (const o of observations) byChannel.set(o.channel, [...(byChannel.get(o.channel) ?? []), o]);
   const missingData: DataGap[] = [];
   const recommendations: Recommendation[] = [];
   const degrees = observations.length - fitted.length;
   if (degrees < 2) {
-    for (const channel of campaignChannels)
-      missingData.push(gap(channel, byChannel.get(channel)?.length ?? 0));
+    for (const channel of campaignChannels) missingData.push(gap(channel, counted.get(channel) ?? 0));
     return { recommendations, missingData };
   }
   const cells = new Map<number, Observation[]>();
@@ -130,14 +149,19 @@ export function timing(
     cells.set(o.cell, list);
   }
   const { offsets, account, sigma2 } = fitWindows(fitted, cells, degrees);
-  for (const o of observations) o.residual -= offsets.get(o.channel) ?? 0;
+  for (const o of observations) o.residual -= offsets.get(o.level) ?? 0;
   // Only windows with posts on more than one occasion are judged, and the interval guards
   // against having looked at all of them.
   const judged = [...cells.keys()].filter((cell) => (cells.get(cell)?.length ?? 0) >= TIMING.minWindowPosts);
-  const z = familyZ(judged.length);
+  const zAccount = familyZ(judged.length);
 
   // A channel's effect in a window: the other channels' evidence there (shrunk toward 0) is its
   // prior, widened by how much channels may differ; its own posts there update it.
+  const active = new Map<string, Map<number, ActiveWindow>>();
+  for (const [channel, hours] of input.activeHours ?? []) {
+    const windows = activeWindows(hours.shares, zoneOf(channel), input.now);
+    if (windows.size > 0) active.set(channel, windows);
+  }
   const channelEstimate = (channel: string, cell: number): Estimate => {
     const all = cells.get(cell) ?? [];
     const own = all.filter((o) => o.channel === channel);
@@ -150,7 +174,20 @@ export function timing(
       priorMean = w * mean(others.map((o) => o.residual));
       priorVariance = w * se2 + CHANNEL_SD ** 2;
     }
-    const base = { cell, channelPosts: own.length, accountPosts: all.length };
+    // The audience's active hours: a pseudo-observation worth ACTIVE_HOURS.priorPosts posts.
+    const audience = active.get(channel)?.get(cell);
+    if (audience) {
+      const pseudoVariance = sigma2 / ACTIVE_HOURS.priorPosts;
+      const variance = 1 / (1 / priorVariance + 1 / pseudoVariance);
+      priorMean = variance * (priorMean / priorVariance + audience.effect / pseudoVariance);
+      priorVariance = variance;
+    }
+    const base = {
+      cell,
+      channelPosts: own.length,
+      accountPosts: all.length,
+      ...(audience ? { active: audience } : {}),
+    };
     if (own.length === 0) return { ...base, mean: priorMean, sd: Math.sqrt(priorVariance) };
     const dataVariance = sigma2 / own.length;
     const variance = 1 / (1 / priorVariance + 1 / dataVariance);
@@ -160,12 +197,18 @@ export function timing(
 
   for (const channel of campaignChannels) {
     const own = byChannel.get(channel) ?? [];
-    if (own.length < TIMING.minChannelPosts) {
-      missingData.push(gap(channel, own.length));
+    if ((counted.get(channel) ?? 0) < TIMING.minChannelPosts || own.length === 0) {
+      missingData.push(gap(channel, counted.get(channel) ?? 0));
       continue;
     }
     const zone = zoneOf(channel);
-    const estimates = judged.sort((a, b) => a - b).map((cell) => channelEstimate(channel, cell));
+    // A channel with active hours also has its audience's most active windows judged, and its
+    // intervals hold across that larger family.
+    const audience = active.get(channel);
+    const hours = input.activeHours?.get(channel);
+    const candidates = audience ? [...new Set([...judged, ...mostActive(audience)])] : judged;
+    const z = audience ? familyZ(candidates.length) : zAccount;
+    const estimates = candidates.sort((a, b) => a - b).map((cell) => channelEstimate(channel, cell));
     const evidence = (e: Estimate) => ({
       channel,
       timezone: zone,
@@ -175,13 +218,23 @@ export function timing(
       liftLow: lift(e.mean - z * e.sd),
       liftHigh: lift(e.mean + z * e.sd),
       confidence: 0.9,
-      windowsCompared: judged.length,
+      windowsCompared: candidates.length,
       postsOnChannelInWindow: e.channelPosts,
       postsOnAccountInWindow: e.accountPosts,
       channelPosts: own.length,
       accountPosts: observations.length,
       priorSd: PRIOR_SD,
       channelSd: CHANNEL_SD,
+      ...(e.active && hours
+        ? {
+            activeHoursPrior: {
+              postsEquivalent: ACTIVE_HOURS.priorPosts,
+              onlineShare: round(e.active.share, 4),
+              onlineRatio: round(e.active.ratio, 2),
+              asOf: hours.asOf,
+            },
+          }
+        : {}),
     });
     const strong = estimates
       .filter((e) => e.mean - z * e.sd > 0)
@@ -192,7 +245,7 @@ export function timing(
         id: `posting-window:${channel}:${cellBounds(e.cell).day}-${cellBounds(e.cell).from}`,
         kind: 'postingWindow',
         channel,
-        summary: `Post on ${channel} on ${describeCell(e.cell, zone)}: expected ${liftText(e, z)} the channel's typical engagements (${e.channelPosts} of its ${own.length} measured posts there, ${e.accountPosts} across the account's channels).`,
+        summary: `Post on ${channel} on ${describeCell(e.cell, zone)}: expected ${liftText(e, z)} the channel's typical engagements (${e.channelPosts} of its ${own.length} measured posts there, ${e.accountPosts} across the account's channels)${activeText(e)}.`,
         evidence: evidence(e),
       });
     }
@@ -226,14 +279,14 @@ function fitWindows(
   const account = new Map<number, { mean: number; variance: number; posts: number }>();
   for (let round = 0; round < 12; round++) {
     for (const list of channels) {
-      const channel = list[0]?.channel as string;
-      offsets.set(channel, mean(list.map((o) => o.residual - (effects.get(o.cell) ?? 0))));
+      const level = list[0]?.level as string;
+      offsets.set(level, mean(list.map((o) => o.residual - (effects.get(o.cell) ?? 0))));
     }
     // The residual spread, its degrees of freedom reduced by what the shrunk window effects
     // soaked up (each counts its shrinkage weight: a window with one post takes part of a degree).
     const residuals = channels
       .flat()
-      .map((o) => o.residual - (offsets.get(o.channel) ?? 0) - (effects.get(o.cell) ?? 0));
+      .map((o) => o.residual - (offsets.get(o.level) ?? 0) - (effects.get(o.cell) ?? 0));
     const soaked = sum(
       [...cells.values()].map((list) => PRIOR_SD ** 2 / (PRIOR_SD ** 2 + (sigma2 || 1) / list.length)),
     );
@@ -241,7 +294,7 @@ function fitWindows(
     for (const [cell, list] of cells) {
       const se2 = sigma2 / list.length;
       const w = PRIOR_SD ** 2 / (PRIOR_SD ** 2 + se2);
-      const d = mean(list.map((o) => o.residual - (offsets.get(o.channel) ?? 0)));
+      const d = mean(list.map((o) => o.residual - (offsets.get(o.level) ?? 0)));
       effects.set(cell, w * d);
       account.set(cell, { mean: w * d, variance: w * se2, posts: list.length });
     }

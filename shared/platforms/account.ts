@@ -1,5 +1,12 @@
 import type * as z from 'zod';
 import type { Channel, NormalisedMetrics, Platform } from '../domain/index.ts';
+import {
+  type AudienceBreakdowns,
+  type BreakdownCapability,
+  type BreakdownReading,
+  type BreakdownSpec,
+  breakdownCapability,
+} from './audience-breakdowns.ts';
 import { type AdapterOptions, type ErrorClassifier, PlatformHttp } from './http.ts';
 import { type CredentialStore, type PlatformAdapter, PlatformError } from './port.ts';
 import { CredentialSessions, credentialSecrets } from './session.ts';
@@ -35,17 +42,11 @@ export interface AccountPostsPage {
   cursor?: string;
 }
 
-/** Share of the audience per key (country code, age band), 0–1. */
-export type Breakdown = Record<string, number>;
+export type { Breakdown } from './audience-breakdowns.ts';
 
 export interface AudienceReading {
   followers: number;
-  breakdowns?: {
-    countries?: Breakdown;
-    ages?: Breakdown;
-    /** 168 shares, Monday 00:00 UTC first: when the followers are online. */
-    activeHours?: number[];
-  };
+  breakdowns?: AudienceBreakdowns;
 }
 
 export interface AccountReader {
@@ -59,6 +60,10 @@ export interface AccountReader {
     request: { since: string; cursor?: string },
   ): Promise<AccountPostsPage>;
   readAudience(channel: Channel, credentials: CredentialStore): Promise<AudienceReading>;
+  /** Which audience breakdowns the platform offers, and why not the others. */
+  readonly breakdowns: BreakdownCapability;
+  /** The offered breakdowns now (none offered: an empty reading, no request). */
+  readBreakdowns(channel: Channel, credentials: CredentialStore): Promise<BreakdownReading>;
 }
 
 /** A GET against the platform with the channel's credentials, read as JSON. */
@@ -83,12 +88,14 @@ export interface AccountSpec<C extends object> {
   needsSignIn?(credentials: C): boolean;
   listPosts(
     get: AccountGet,
-    context: { channel: Channel; credentials: C; base: string; since: string; cursor?: string },
+    context: { channel: Channel; credentials: C; base: string; since: string; cursor?: string; now: Date },
   ): Promise<AccountPostsPage>;
   readAudience(
     get: AccountGet,
     context: { channel: Channel; credentials: C; base: string },
   ): Promise<AudienceReading>;
+  /** Audience breakdowns, where the platform offers any (shared/platforms/audience-breakdowns.ts). */
+  breakdowns?: BreakdownSpec<C>;
 }
 
 /**
@@ -149,12 +156,21 @@ export function accountReader<C extends object>(
           base: spec.base(channel),
           since: request.since,
           ...(request.cursor ? { cursor: request.cursor } : {}),
+          now: http.now(),
         }),
       );
     },
     readAudience(channel, store) {
       return withCredentials(channel, store, (get, credentials) =>
         spec.readAudience(get, { channel, credentials, base: spec.base(channel) }),
+      );
+    },
+    breakdowns: breakdownCapability(spec.breakdowns, spec.platformName),
+    async readBreakdowns(channel, store) {
+      const breakdowns = spec.breakdowns;
+      if (!breakdowns) return { breakdowns: {}, unavailable: [] };
+      return withCredentials(channel, store, (get, credentials) =>
+        breakdowns.read(get, { channel, credentials, base: spec.base(channel), now: http.now() }),
       );
     },
   };

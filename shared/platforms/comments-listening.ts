@@ -95,7 +95,14 @@ export function commentsListening<C extends object>(
     let cursor: string | undefined;
     for (let n = 0; n < MAX_PAGES; n++) {
       const { credentials } = session;
-      const page = await listPosts(get, { channel, credentials, base, since, ...(cursor ? { cursor } : {}) });
+      const page = await listPosts(get, {
+        channel,
+        credentials,
+        base,
+        since,
+        now: http.now(),
+        ...(cursor ? { cursor } : {}),
+      });
       posts.push(...page.posts);
       cursor = page.cursor;
       if (!cursor) break;

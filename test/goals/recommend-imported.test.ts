@@ -41,11 +41,50 @@ describe('recommend: imported posts', () => {
     expect(windows.map((w) => w.channel).sort()).toEqual(['linkedin-page', 'x-main']);
   });
 
-  it('are left out on a channel that has posts measured by Pulsecast', () => {
+  it('are left out of posting windows on a channel that has posts measured by Pulsecast', () => {
     const own = history('x-main', 'xp').slice(0, 2);
     const posts = [...own, ...history('x-main', 'xi', imported)];
     const result = recommend(input(makeCampaign({ goals: [] }), NOW, posts, [], channels(BERLIN)), []);
     const gap = result.missingData.find((g) => g.area === 'postingWindows' && g.channel === 'x-main');
     expect(gap?.have).toBe(2);
+  });
+
+  it('mark a recommendation drawn from them as resting on imported posts', () => {
+    const posts = history('x-main', 'xi', imported);
+    const result = recommend(input(makeCampaign({ goals: [] }), NOW, posts, [], channels(BERLIN)), []);
+    const window = result.recommendations.find((r) => r.kind === 'postingWindow' && r.channel === 'x-main');
+    expect(window?.evidence.sources).toEqual({ measured: 0, imported: 8 });
+    expect(window?.summary).toMatch(
+      /Evidence: 0 measured and 8 imported posts .*no post measured by Pulsecast yet/,
+    );
+  });
+
+  it('on another footing (a tenth of the engagements) do not pull the measured posts’ window effect down', () => {
+    // Measured posts: strong Tuesday mornings; imported ones the same shape at a tenth of the level.
+    const own = history('x-main', 'xp');
+    const tenth = history('x-main', 'xi', imported).map((p) => ({
+      ...p,
+      metrics: { engagements: Math.round(((p.metrics?.engagements as number) ?? 0) / 10) + 1 },
+    }));
+    const mixed = recommend(
+      input(makeCampaign({ goals: [] }), NOW, [...own, ...tenth], [], channels(BERLIN)),
+      [],
+    );
+    const alone = recommend(input(makeCampaign({ goals: [] }), NOW, own, [], channels(BERLIN)), []);
+    const lift = (r: typeof mixed) =>
+      r.recommendations.find((w) => w.kind === 'postingWindow' && w.channel === 'x-main')?.evidence
+        .lift as number;
+    expect(lift(alone)).toBeGreaterThan(1);
+    expect(lift(mixed)).toBeGreaterThanOrEqual(lift(alone) * 0.9);
+  });
+
+  it('mark recommendations with no imported post as resting on measured posts only', () => {
+    const result = recommend(
+      input(makeCampaign({ goals: [] }), NOW, history('x-main', 'xp'), [], channels(BERLIN)),
+      [],
+    );
+    const window = result.recommendations.find((r) => r.kind === 'postingWindow');
+    expect(window?.evidence.sources).toEqual({ measured: 8, imported: 0 });
+    expect(window?.summary).not.toMatch(/imported/);
   });
 });

@@ -1,4 +1,4 @@
-import type { Audience, Audit } from '../../shared/audit/model.ts';
+import type { Audience, AudienceBreakdownSnapshot, Audit } from '../../shared/audit/model.ts';
 import type { AuditStore } from '../../shared/store/audits.ts';
 import { clone } from './memory-base.ts';
 
@@ -6,6 +6,7 @@ import { clone } from './memory-base.ts';
 export class MemoryAuditStore implements AuditStore {
   readonly audits = new Map<string, Audit>();
   readonly audience = new Map<string, Audience>();
+  readonly breakdowns = new Map<string, AudienceBreakdownSnapshot>();
 
   async putAudit(audit: Audit): Promise<void> {
     this.audits.set(`${audit.channel}#${audit.id}`, clone(audit));
@@ -34,5 +35,22 @@ export class MemoryAuditStore implements AuditStore {
       .filter((s) => s.channel === channel && s.date >= from && s.date <= to)
       .sort((a, b) => a.date.localeCompare(b.date))
       .map(clone);
+  }
+
+  async putAudienceBreakdown(snapshot: AudienceBreakdownSnapshot): Promise<boolean> {
+    const key = `${snapshot.channel}#${snapshot.date}`;
+    if (this.breakdowns.has(key)) return false;
+    this.breakdowns.set(key, clone(snapshot));
+    return true;
+  }
+
+  async latestAudienceBreakdown(
+    channel: string,
+    date: string,
+  ): Promise<AudienceBreakdownSnapshot | undefined> {
+    const mine = [...this.breakdowns.values()]
+      .filter((s) => s.channel === channel && s.date <= date)
+      .sort((a, b) => a.date.localeCompare(b.date));
+    return clone(mine.at(-1));
   }
 }

@@ -26,6 +26,21 @@ const Line = z.looseObject({
   engagements: z.number(),
   text: z.string(),
 });
+const Shares = z.array(z.looseObject({ key: z.string(), share: z.number() })).optional();
+const Gap = z.looseObject({ kind: z.string(), reason: z.string() });
+const Breakdowns = z.looseObject({
+  asOf: z.string(),
+  countries: Shares,
+  ages: Shares,
+  genders: Shares,
+  seniorities: Shares,
+  industries: Shares,
+  activeWindows: z
+    .array(z.looseObject({ window: z.string(), share: z.number(), ratio: z.number() }))
+    .optional(),
+  notOffered: z.array(Gap),
+  unavailable: z.array(Gap),
+});
 const Report = z.looseObject({
   channel: z.string(),
   platform: z.string(),
@@ -78,6 +93,7 @@ const Report = z.looseObject({
       growthPerWeek: z.number().optional(),
     })
     .optional(),
+  audienceBreakdowns: Breakdowns.optional(),
   limitations: z.array(z.string()),
   assumptions: z.array(z.string()),
 });
@@ -165,6 +181,7 @@ function renderReport(r: Report): string {
     ].filter(Boolean);
     out.push(`  followers: ${r.audience.followers}${growth.length > 0 ? ` (${growth.join(', ')})` : ''}`);
   }
+  if (r.audienceBreakdowns) out.push(...renderBreakdowns(r.audienceBreakdowns));
   out.push('', `Hours of the week (${r.hourOfWeek.cellsJudged} three-hour windows with ≥ 2 posts judged):`);
   if (r.hourOfWeek.best.length + r.hourOfWeek.worst.length === 0)
     out.push('  none stands out from the channel’s typical post');
@@ -212,6 +229,25 @@ function renderReport(r: Report): string {
   if (r.limitations.length > 0) out.push('', 'Not available:', ...r.limitations.map((l) => `  - ${l}`));
   out.push('', 'Assumptions:', ...r.assumptions.map((a) => `  - ${a}`));
   return out.join('\n');
+}
+
+function renderBreakdowns(b: z.infer<typeof Breakdowns>): string[] {
+  const out = ['', `Audience (breakdowns read ${b.asOf.slice(0, 10)}):`];
+  const list = (name: string, shares: z.infer<typeof Shares>) => {
+    if (shares) out.push(`  ${name}: ${shares.map((s) => `${s.key} ${pct(s.share)}`).join(', ')}`);
+  };
+  list('countries', b.countries);
+  list('ages', b.ages);
+  list('genders', b.genders);
+  list('seniorities', b.seniorities);
+  list('industries', b.industries);
+  for (const w of b.activeWindows ?? [])
+    out.push(
+      `  online: ${w.window}: ${pct(w.share)} of the week's online followers (×${w.ratio} the average window)`,
+    );
+  for (const gap of b.notOffered) out.push(`  not offered: ${gap.kind} — ${gap.reason}`);
+  for (const gap of b.unavailable) out.push(`  unavailable now: ${gap.kind} — ${gap.reason}`);
+  return out;
 }
 
 const signed = (n: number) => (n >= 0 ? `+${n}` : String(n));

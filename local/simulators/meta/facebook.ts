@@ -1,3 +1,4 @@
+import { facebookPageBreakdown } from '../audience-breakdowns.ts';
 import { json, recentDuplicate } from '../base.ts';
 import { accountFollowers } from '../history.ts';
 import { numbered, numberedAccounts, type PlatformSimulatorOptions } from '../setup.ts';
@@ -287,6 +288,9 @@ export async function startFacebookSimulator(
 
   function postInsights(req: Sim.Request, ctx: Sim.Context): Sim.Response {
     const page = readerOf(req);
+    if (page && req.params.id === page.pageId) {
+      return facebookPageBreakdown(req, ctx, { id: page.pageId, channel: page.channel });
+    }
     const post = ownPost(ctx, req.params.id ?? '', page?.pageId);
     return json(200, { data: insights(post, requestedMetrics(req), ctx) });
   }

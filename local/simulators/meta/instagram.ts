@@ -1,3 +1,4 @@
+import { metaUserBreakdown } from '../audience-breakdowns.ts';
 import { json, type SimError } from '../base.ts';
 import {
   type AccountsSimulatorHandle,
@@ -159,7 +160,14 @@ export async function startInstagramSimulator(
       list: nodes.list,
       publish: (req, ctx) => publish(req, ctx),
       limit: (req, ctx) => publishingLimit(req, ctx, accountOf(req).igUserId, limit),
-      insights: (req, ctx) => mediaInsights(req, ctx),
+      // The account's own id: its audience (demographics, online followers); a media id: the post's.
+      insights: (req, ctx) =>
+        req.params.id === accountOf(req).igUserId
+          ? metaUserBreakdown(req, ctx, { id: accountOf(req).igUserId, channel: accountOf(req).channel }, [
+              'follower_demographics',
+              'online_followers',
+            ])
+          : mediaInsights(req, ctx),
       read: nodes.read,
     },
   );

@@ -1,5 +1,6 @@
 import twitterText from 'twitter-text';
 import { measureText } from '../../../shared/platforms/rules.ts';
+import { metaUserBreakdown } from '../audience-breakdowns.ts';
 import { json } from '../base.ts';
 import {
   type AccountsSimulatorHandle,
@@ -284,6 +285,11 @@ export async function startThreadsSimulator(
         auth: true,
         handle: (req, ctx) => {
           const account = accountOf(req);
+          if (req.query.get('metric') === 'follower_demographics') {
+            return metaUserBreakdown(req, ctx, { id: account.threadsUserId, channel: account.channel }, [
+              'follower_demographics',
+            ]);
+          }
           return followersInsights(req, ctx, { userId: account.threadsUserId, channel: account.channel });
         },
       },

@@ -10,6 +10,7 @@ import {
   statisticsByUrn,
 } from './adapter.ts';
 import { LINKEDIN_API_BASE, LINKEDIN_VERSION, LinkedInCredentials, secondsUntilUtcMidnight } from './api.ts';
+import { linkedInBreakdowns } from './linkedin-breakdowns.ts';
 import { unescapeLittleText } from './little-text.ts';
 
 /**
@@ -72,10 +73,11 @@ export const LINKEDIN_ACCOUNT: AccountSpec<LinkedInCredentials> = {
   limitations: [
     'LinkedIn gives share statistics only for posts of the last 12 months: older imported posts carry no counts',
     'LinkedIn share statistics have no saves or video views',
-    'LinkedIn follower breakdowns (organizationalEntityFollowerStatistics by country, seniority, industry) are not read',
+    'LinkedIn follower breakdowns are by country, seniority and industry (URN keys); LinkedIn has no follower ages or online hours',
     'only the organisation’s published posts are listed: drafts, member posts and reshares by others are not',
   ],
   base: (channel) => apiBase(channel, LINKEDIN_API_BASE),
+  breakdowns: linkedInBreakdowns<LinkedInCredentials>(),
   authorise: (credentials) => ({
     authorization: `Bearer ${credentials.accessToken}`,
     'linkedin-version': LINKEDIN_VERSION,

@@ -2,6 +2,7 @@ import * as z from 'zod';
 import { publicCounts } from '../metrics.ts';
 import { FACEBOOK_GRAPH_ORIGIN, FacebookCredentials } from './facebook.ts';
 import { graphAccountSpec, graphTime, textFeatures } from './graph-account.ts';
+import { facebookBreakdowns } from './graph-breakdowns.ts';
 
 /**
  * A Facebook Page's own posts: `GET /{page-id}/posts` (the Page's posts, not visitors'), with
@@ -25,10 +26,11 @@ export const FACEBOOK_ACCOUNT = graphAccountSpec({
   credentials: FacebookCredentials,
   limitations: [
     'imported Facebook posts carry reactions, comments and shares only: reach and clicks are per-post Page insights the import does not read',
-    'Facebook Page audience breakdowns (countries, ages) are not read',
+    'Facebook Page followers by country only (page_follows_country); Meta retired Page ages, genders and online hours',
     'media on imported Facebook posts is not identified',
   ],
   origin: FACEBOOK_GRAPH_ORIGIN,
+  breakdowns: facebookBreakdowns<FacebookCredentials>((credentials) => ({ id: credentials.pageId })),
   account: (credentials) => ({ id: credentials.pageId, token: credentials.pageAccessToken }),
   edge: 'posts',
   item: PagePost,

@@ -103,6 +103,8 @@ export interface GraphAccountOptions<C extends object, T extends z.ZodType> {
   item: T;
   fields: string;
   toPost(node: z.infer<T>): AccountPost;
+  /** Audience breakdowns the account offers (meta/graph-breakdowns.ts). */
+  breakdowns?: AccountSpec<C>['breakdowns'];
 }
 
 /** An account reader over Graph: the edge listed page by page, followers from the node's `followers_count`. */
@@ -114,6 +116,7 @@ export function graphAccountSpec<C extends object, T extends z.ZodType>(
     platformName: options.platformName,
     credentials: options.credentials,
     limitations: options.limitations,
+    ...(options.breakdowns ? { breakdowns: options.breakdowns } : {}),
     base: (channel) =>
       graphEndpoint(channel.apiBaseUrl, options.origin, options.version ?? GRAPH_API_VERSION).root,
     authorise: (credentials, url) => {

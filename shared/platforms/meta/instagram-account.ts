@@ -1,6 +1,7 @@
 import * as z from 'zod';
 import { publicCounts } from '../metrics.ts';
 import { graphAccountSpec, graphMediaPost } from './graph-account.ts';
+import { instagramBreakdowns } from './graph-breakdowns.ts';
 import { INSTAGRAM_GRAPH_ORIGIN, InstagramCredentials } from './instagram.ts';
 
 /**
@@ -24,9 +25,10 @@ export const INSTAGRAM_ACCOUNT = graphAccountSpec({
   credentials: InstagramCredentials,
   limitations: [
     'imported Instagram posts carry likes and comments only: reach, views and saves are per-media insights the import does not read',
-    'Instagram audience breakdowns (follower_demographics, online_followers) are not read',
+    'Instagram gives follower demographics and online hours only from 100 followers; online hours cover the last 28 days',
   ],
   origin: INSTAGRAM_GRAPH_ORIGIN,
+  breakdowns: instagramBreakdowns<InstagramCredentials>((credentials) => ({ id: credentials.igUserId })),
   account: (credentials) => ({ id: credentials.igUserId, token: credentials.accessToken }),
   edge: 'media',
   item: Media,

@@ -5,6 +5,7 @@ import { readAnswer } from '../http.ts';
 import { PlatformError } from '../port.ts';
 import { InsightsResponse, insightNumbers, THREADS_API_VERSION } from './graph.ts';
 import { graphAccountSpec, graphMediaPost } from './graph-account.ts';
+import { threadsBreakdowns } from './graph-breakdowns.ts';
 import {
   THREADS_GRAPH_ORIGIN,
   THREADS_STABLE_INSIGHTS,
@@ -40,10 +41,11 @@ const listing = graphAccountSpec({
   limitations: [
     'Threads lists no counts with a post: each imported post costs one insights request, and views and shares are metrics Meta marks as in development',
     'Threads has no reach, saves or clicks per post',
-    'Threads follower demographics (countries, ages) need at least 100 followers and are not read',
+    'Threads follower demographics need at least 100 followers, and Threads has no online hours',
     'the items of an imported Threads carousel are not counted one by one',
   ],
   origin: THREADS_GRAPH_ORIGIN,
+  breakdowns: threadsBreakdowns<ThreadsCredentials>((credentials) => ({ id: credentials.threadsUserId })),
   version: THREADS_API_VERSION,
   account: (credentials) => ({ id: credentials.threadsUserId, token: credentials.accessToken }),
   edge: 'threads',
