@@ -314,7 +314,7 @@ describe('a calendar on a channel with a two-step rule', () => {
     await approve('p1', 'cat@example.com');
     await approve('p1', 'cy@example.com');
     expect((await post()).status).toBe('SCHEDULED');
-    const hold = await startHold({ scope: 'all', reason: 'crisis' }, 'api', {
+    const { hold } = await startHold({ scope: 'all', reason: 'crisis' }, 'api', {
       store,
       events,
       now: clock.now,
