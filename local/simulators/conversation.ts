@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { Platform } from '../../shared/domain/channel.ts';
 
 /**
  * The conversation around our accounts, for the simulators' search and notification APIs: the
@@ -11,7 +12,7 @@ import * as z from 'zod';
  * - `subjects`: each subject's term appears in `perHour` posts an hour on average (Poisson), 15 %
  *   of them negative;
  * - `spikes`: from `from`, for `minutes`, `perHour` more posts about the subject, evenly spaced,
- *   `negativeShare` of them negative;
+ *   `negativeShare` of them negative; on the simulators of `platforms` (all of them when absent);
  * - `repliesToOurPosts`: each post of ours draws `perPost` replies on average, within hours;
  * - `teamReplies`: our account answers `share` of the replies, after a delay whose median is
  *   `medianMinutes` (log-normal, so some answers are much later).
@@ -36,6 +37,8 @@ export const ConversationConfig = z.strictObject({
         minutes: z.number().positive().max(10_080),
         perHour: z.number().positive().max(10_000),
         negativeShare: z.number().min(0).max(1),
+        /** The platforms whose simulators show it (all when absent). */
+        platforms: z.array(Platform).min(1).optional(),
       }),
     )
     .default([]),
@@ -134,6 +137,7 @@ export function subjectPosts(
     }
   }
   for (const [s, spike] of config.spikes.entries()) {
+    if (spike.platforms && !spike.platforms.includes(platform as Platform)) continue;
     const term = config.subjects[spike.subject]?.term ?? spike.subject;
     const begin = Date.parse(spike.from);
     const gap = HOUR / spike.perHour;
