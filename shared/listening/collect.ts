@@ -188,6 +188,7 @@ export async function listenOnPlatform(
           createdAt: post.createdAt,
           replyTo: post.replyTo,
           ...(post.threadRoot ? { threadRoot: post.threadRoot } : {}),
+          ...(post.ancestors?.length ? { ancestors: post.ancestors } : {}),
         });
         if (created) summary.ownReplies++;
       }
