@@ -214,10 +214,14 @@ export function mastodonConversationRoutes(deps: MastodonConversationDeps): SimR
         for (let up = byId.get(status.in_reply_to_id ?? ''); up; up = byId.get(up.in_reply_to_id ?? '')) {
           ancestors.unshift(up);
         }
-        const below = new Set([status.id]);
-        const descendants = statuses
-          .sort((a, b) => (newer(a.id, b.id) ? 1 : -1))
-          .filter((s) => s.in_reply_to_id && below.has(s.in_reply_to_id) && below.add(s.id));
+        // Everything below it, level by level, oldest first.
+        const descendants: typeof statuses = [];
+        for (let level = [status.id]; level.length > 0; ) {
+          const next = statuses.filter((s) => s.in_reply_to_id && level.includes(s.in_reply_to_id));
+          descendants.push(...next);
+          level = next.map((s) => s.id);
+        }
+        descendants.sort((a, b) => a.created_at.localeCompare(b.created_at));
         return json(200, { ancestors, descendants });
       },
     },

@@ -61,11 +61,11 @@ describe('Mastodon threads, against the simulator', () => {
         now: clock,
       },
     );
-    return { summary, listening, ours, now, requests: started.requests };
+    return { summary, listening, ours, now, requests: started.requests, url: started.url };
   }
 
   it('counts a reply deeper in our thread as a reply to us, and our reply below a post as its answer', async () => {
-    const { summary, listening, ours, now, requests } = await listen({
+    const { summary, listening, ours, now, requests, url } = await listen({
       repliesToOurPosts: { perPost: 3, followUps: 1 },
       teamReplies: { share: 0.6, medianMinutes: 45 },
     });
@@ -105,6 +105,19 @@ describe('Mastodon threads, against the simulator', () => {
 
     // One context read per follow-up and per answer of ours; none for a direct reply to us.
     expect(requests.filter((r) => isContext(r.path))).toHaveLength(deeper.length + replies.length);
+
+    // The simulator's context of our first post holds its whole thread below it.
+    const context = (await (await fetch(`${url}/api/v1/statuses/${ours[0]}/context`)).json()) as {
+      ancestors: unknown[];
+      descendants: { id: string }[];
+    };
+    const thread = [
+      ...inbound.filter((m) => m.replyTo === ours[0] || m.threadRoot === ours[0]).map((m) => m.id),
+      ...replies.filter((r) => r.threadRoot === ours[0]).map((r) => r.id),
+    ];
+    expect(context.ancestors).toEqual([]);
+    expect(thread.length).toBeGreaterThan(1);
+    expect(context.descendants.map((s) => s.id).sort()).toEqual(thread.sort());
   });
 
   it(`reads at most ${CONTEXT_READS} contexts per read, and stores what is past that with its parent only`, async () => {
