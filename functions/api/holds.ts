@@ -1,5 +1,6 @@
 import { HoldInput, HoldListQuery, listHolds, releaseHold, startHold } from '../../shared/holds/holds.ts';
 import { type ApiEvent, json, parseJsonBody, parseQuery, pathId, routeGroup } from '../commons/http.ts';
+import { logger } from '../commons/observability.ts';
 import { eventPublisher, now, tableStore } from '../commons/runtime.ts';
 
 const store = tableStore();
@@ -14,7 +15,15 @@ function caller(event: ApiEvent): string {
 export const handler = routeGroup({
   'POST /v1/holds': async (event) => {
     const input = parseJsonBody(event, HoldInput);
-    return json(201, await startHold(input, caller(event), { store, events: eventPublisher(), now }));
+    const started = await startHold(input, caller(event), { store, events: eventPublisher(), now });
+    if (started.deliveryError) {
+      logger.warn('the hold is in force but Hold Started could not be put on the bus', {
+        holdId: started.hold.id,
+        error: started.deliveryError,
+      });
+    }
+    // 201 for a new hold, 200 for the active one the same request already started.
+    return json(started.created ? 201 : 200, { ...started.hold, eventDelivered: started.eventDelivered });
   },
 
   'GET /v1/holds': async (event) => {

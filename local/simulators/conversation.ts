@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import * as z from 'zod';
+import { Platform } from '../../shared/domain/channel.ts';
 
 /**
  * The conversation around our accounts, for the simulators' search and notification APIs: the
@@ -11,8 +12,9 @@ import * as z from 'zod';
  * - `subjects`: each subject's term appears in `perHour` posts an hour on average (Poisson), 15 %
  *   of them negative;
  * - `spikes`: from `from`, for `minutes`, `perHour` more posts about the subject, evenly spaced,
- *   `negativeShare` of them negative;
- * - `repliesToOurPosts`: each post of ours draws `perPost` replies on average, within hours;
+ *   `negativeShare` of them negative; on the simulators of `platforms` (all of them when absent);
+ * - `repliesToOurPosts`: each post of ours draws `perPost` replies on average, within hours, and
+ *   `followUps` of them a reply by another person below them in the thread;
  * - `teamReplies`: our account answers `share` of the replies, after a delay whose median is
  *   `medianMinutes` (log-normal, so some answers are much later).
  */
@@ -24,7 +26,16 @@ export const ConversationConfig = z.strictObject({
       z.strictObject({ term: z.string().min(1), perHour: z.number().nonnegative().max(10_000) }),
     )
     .default({}),
-  repliesToOurPosts: z.strictObject({ perPost: z.number().nonnegative().max(100) }).optional(),
+  repliesToOurPosts: z
+    .strictObject({
+      perPost: z.number().nonnegative().max(100),
+      /**
+       * The share of those replies someone else answers in turn, deeper in our post's thread
+       * (served by the Mastodon simulator, whose adapter reads threads).
+       */
+      followUps: z.number().min(0).max(1).optional(),
+    })
+    .optional(),
   teamReplies: z
     .strictObject({ share: z.number().min(0).max(1), medianMinutes: z.number().positive().max(10_080) })
     .optional(),
@@ -36,6 +47,8 @@ export const ConversationConfig = z.strictObject({
         minutes: z.number().positive().max(10_080),
         perHour: z.number().positive().max(10_000),
         negativeShare: z.number().min(0).max(1),
+        /** The platforms whose simulators show it (all when absent). */
+        platforms: z.array(Platform).min(1).optional(),
       }),
     )
     .default([]),
@@ -134,6 +147,7 @@ export function subjectPosts(
     }
   }
   for (const [s, spike] of config.spikes.entries()) {
+    if (spike.platforms && !spike.platforms.includes(platform as Platform)) continue;
     const term = config.subjects[spike.subject]?.term ?? spike.subject;
     const begin = Date.parse(spike.from);
     const gap = HOUR / spike.perHour;
@@ -184,6 +198,36 @@ export function repliesToOurPosts(
   }
   return replies
     .filter((r) => r.createdAt < until)
+    .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/**
+ * Replies by others to `replies` (the share `followUps` sets), about half an hour after each: a
+ * conversation deeper in our post's thread. Created before `until`, oldest first.
+ */
+export function followUps(
+  config: ConversationConfig,
+  seed: number,
+  replies: readonly ConversationPost[],
+  until: Date,
+): ConversationPost[] {
+  const share = config.repliesToOurPosts?.followUps ?? 0;
+  return replies
+    .filter((reply) => uniform(seed, reply.id, 'follow-up') < share)
+    .map((reply) => ({
+      id: postId(seed, reply.id, 'follow-up'),
+      author: `user${Math.floor(uniform(seed, reply.id, 'follow-up author') * 5000)}`,
+      text: 'Same question here, any news?',
+      createdAt: new Date(
+        reply.createdAt.getTime() +
+          60_000 -
+          Math.log(1 - uniform(seed, reply.id, 'follow-up delay')) * HOUR * 0.5,
+      ),
+      negative: false,
+      replyTo: reply.id,
+      ...(reply.threadRoot ? { threadRoot: reply.threadRoot } : {}),
+    }))
+    .filter((post) => post.createdAt < until)
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
 

@@ -1,12 +1,14 @@
 import { json } from './base.ts';
-import { type ConversationPost, subjectPosts, teamReplies } from './conversation.ts';
+import { type ConversationPost, followUps, subjectPosts, teamReplies } from './conversation.ts';
 import { repliesToAccount } from './conversation-sim.ts';
 import type * as Sim from './sim.ts';
 
 /**
- * Mastodon's search, hashtag timeline, notifications and our replies over the simulated
- * conversation (conversation.ts). Ids are snowflakes like Mastodon's (milliseconds << 16, plus
- * bits of the post's own id), so `min_id` / `max_id` page by time as on a real server.
+ * Mastodon's search, hashtag timeline, notifications, our replies and thread contexts over the
+ * simulated conversation (conversation.ts). Ids are snowflakes like Mastodon's (milliseconds
+ * << 16, plus bits of the post's own id), so `min_id` / `max_id` page by time as on a real
+ * server. A follow-up (a reply to a reply to our post) mentions us, as Mastodon's reply box
+ * does by default, so it is in our notifications too.
  */
 
 const WEEK = 7 * 86_400_000;
@@ -77,8 +79,62 @@ export function mastodonConversationRoutes(deps: MastodonConversationDeps): Sim.
       .map((p) => statusOf(p, ctx));
   }
 
+  /** What others wrote under the account's posts: replies, and replies to those replies. */
   function inboundOf(account: Account, ctx: Sim.Context): ConversationPost[] {
-    return repliesToAccount(ctx, account.id);
+    const replies = repliesToAccount(ctx, account.id);
+    const conversation = config(ctx);
+    if (!conversation) return replies;
+    return [...replies, ...followUps(conversation, seed(ctx), replies, ctx.now())];
+  }
+
+  /** An inbound post as a status: replying to our post (its id is ours) or to another reply. */
+  function inboundStatus(
+    post: ConversationPost,
+    account: Account,
+    byId: Map<string, ConversationPost>,
+    ctx: Sim.Context,
+  ) {
+    const parent = byId.get(post.replyTo ?? '');
+    return statusOf(
+      post,
+      ctx,
+      parent
+        ? { to: snowflake(parent), account: statusOf(parent, ctx).account.id }
+        : { to: post.replyTo ?? '', account: account.id },
+    );
+  }
+
+  /** The account's answers to its inbound, as statuses of the account. */
+  function answersOf(account: Account, inbound: ConversationPost[], ctx: Sim.Context) {
+    const conversation = config(ctx);
+    if (!conversation) return [];
+    const byId = new Map(inbound.map((p) => [p.id, p]));
+    return teamReplies(conversation, seed(ctx), inbound, ctx.now()).flatMap((a) => {
+      const answered = byId.get(a.replyTo ?? '');
+      if (!answered) return [];
+      const status = statusOf({ ...a, author: account.username }, ctx, {
+        to: snowflake(answered),
+        account: statusOf(answered, ctx).account.id,
+      });
+      return [{ ...status, account: { id: account.id, username: account.username, acct: account.username } }];
+    });
+  }
+
+  /** Every status of every account's threads (our posts, what others wrote under them, our answers). */
+  function threadStatuses(ctx: Sim.Context) {
+    const statuses: { id: string; in_reply_to_id: string | null; created_at: string }[] = [];
+    for (const account of deps.accounts) {
+      const inbound = inboundOf(account, ctx);
+      const byId = new Map(inbound.map((p) => [p.id, p]));
+      statuses.push(
+        ...ctx.posts
+          .filter((p) => p.account === account.id && !p.deleted)
+          .map((p) => deps.statusJson(p, ctx) as (typeof statuses)[number]),
+        ...inbound.map((p) => inboundStatus(p, account, byId, ctx)),
+        ...answersOf(account, inbound, ctx),
+      );
+    }
+    return statuses;
   }
 
   return [
@@ -116,8 +172,10 @@ export function mastodonConversationRoutes(deps: MastodonConversationDeps): Sim.
         const account = deps.accounts.find((a) => a.id === req.auth?.account);
         const types = req.query.getAll('types[]');
         if (!account || (types.length > 0 && !types.includes('mention'))) return json(200, []);
-        const notifications = inboundOf(account, ctx).map((p) => {
-          const status = statusOf(p, ctx, { to: p.replyTo ?? '', account: account.id });
+        const inbound = inboundOf(account, ctx);
+        const byId = new Map(inbound.map((p) => [p.id, p]));
+        const notifications = inbound.map((p) => {
+          const status = inboundStatus(p, account, byId, ctx);
           return {
             id: status.id,
             type: 'mention',
@@ -138,23 +196,33 @@ export function mastodonConversationRoutes(deps: MastodonConversationDeps): Sim.
         if (!account || !conversation?.teamReplies || req.query.get('exclude_replies') !== 'false') {
           return deps.accountStatuses(req, ctx);
         }
-        const inbound = inboundOf(account, ctx);
-        const byId = new Map(inbound.map((p) => [p.id, p]));
         const own = ctx.posts
           .filter((p) => p.account === account.id && !p.deleted)
           .map((p) => deps.statusJson(p, ctx) as { id: string });
-        const answers = teamReplies(conversation, seed(ctx), inbound, ctx.now()).flatMap((a) => {
-          const answered = byId.get(a.replyTo ?? '');
-          if (!answered) return [];
-          const status = statusOf({ ...a, author: account.username }, ctx, {
-            to: snowflake(answered),
-            account: '2000000',
-          });
-          return [
-            { ...status, account: { id: account.id, username: account.username, acct: account.username } },
-          ];
-        });
-        return json(200, page(req, [...own, ...answers]));
+        return json(200, page(req, [...own, ...answersOf(account, inboundOf(account, ctx), ctx)]));
+      },
+    },
+    {
+      method: 'GET',
+      path: '/api/v1/statuses/:id/context',
+      handle: (req, ctx) => {
+        const statuses = threadStatuses(ctx);
+        const byId = new Map(statuses.map((status) => [status.id, status]));
+        const status = byId.get(req.params.id ?? '');
+        if (!status) return json(404, { error: 'Record not found' });
+        const ancestors: typeof statuses = [];
+        for (let up = byId.get(status.in_reply_to_id ?? ''); up; up = byId.get(up.in_reply_to_id ?? '')) {
+          ancestors.unshift(up);
+        }
+        // Everything below it, level by level, oldest first.
+        const descendants: typeof statuses = [];
+        for (let level = [status.id]; level.length > 0; ) {
+          const next = statuses.filter((s) => s.in_reply_to_id && level.includes(s.in_reply_to_id));
+          descendants.push(...next);
+          level = next.map((s) => s.id);
+        }
+        descendants.sort((a, b) => a.created_at.localeCompare(b.created_at));
+        return json(200, { ancestors, descendants });
       },
     },
   ];

@@ -34,6 +34,12 @@ export const Hold = z.object({
   releasedBy: z.string().optional(),
   /** For a hold started by a mention spike: the spike's episode (one hold per episode). */
   episodeId: z.string().optional(),
+  /**
+   * Whether `Hold Started` is on the bus. Written `false` with the hold and set once the event is
+   * put, so a hold whose announcement failed says so (and a retry of its POST announces it);
+   * absent on holds from before the flag, which were announced.
+   */
+  announced: z.boolean().optional(),
   version: z.number().int().min(1),
 });
 export type Hold = z.infer<typeof Hold>;

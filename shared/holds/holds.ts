@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { createHash, randomBytes } from 'node:crypto';
 import * as z from 'zod';
 import { type Hold, HoldScope, isActive } from '../domain/hold.ts';
 import type { Issue } from '../errors.ts';
@@ -72,24 +72,99 @@ export function holdStartedEvent(hold: Hold): PulsecastEvent {
   });
 }
 
+/** A scope written one way: `{channels, campaigns}` sorted and without repeats. */
+function canonicalScope(scope: HoldScope): string {
+  if (scope === 'all') return 'all';
+  const sorted = (ids: readonly string[]) => [...new Set(ids)].sort();
+  return JSON.stringify({ channels: sorted(scope.channels), campaigns: sorted(scope.campaigns) });
+}
+
+const sameRequest = (hold: Hold, input: HoldInput) =>
+  hold.reason === input.reason && canonicalScope(hold.scope) === canonicalScope(input.scope);
+
+/**
+ * The id a request's hold gets: its minute and a hash of its scope and reason, so two copies of
+ * one request sent within the same minute (a client retrying at once, two tabs) race for the same
+ * item and only one is written.
+ */
+export function requestHoldId(input: HoldInput, now: Date): string {
+  const digest = createHash('sha256')
+    .update(`${canonicalScope(input.scope)}\n${input.reason}`)
+    .digest('hex');
+  return newHoldId(now).replace(/-[0-9a-f]{6}$/, `-${digest.slice(0, 6)}`);
+}
+
+export interface StartedHold {
+  hold: Hold;
+  /** False when an active hold with the same scope and reason answered the request instead. */
+  created: boolean;
+  /** Whether `Hold Started` is on the bus now; when not, `deliveryError` says why. */
+  eventDelivered: boolean;
+  deliveryError?: unknown;
+}
+
 /**
  * Starts a hold: validated, written (visible to the next Dispatcher read the moment this
  * returns), then announced with `Hold Started`.
+ *
+ * The hold is what matters in a crisis, so a bus that refuses the event (after the publisher's
+ * own retries with backoff) does not undo or hide it: the hold stays written with
+ * `announced: false` and the answer says `eventDelivered: false`.
+ *
+ * Repeats: a request whose scope and reason match an active hold gets that hold back instead of
+ * a second one (announcing it if its first announcement failed). Dedupe by content rather than by
+ * an idempotency key because the retry to guard against is a person or a script re-sending the
+ * same command in a hurry, which no key would accompany; and two active holds with one scope and
+ * reason would hold nothing more than one, but would need two releases. A different reason is a
+ * different hold.
  */
-export async function startHold(input: HoldInput, createdBy: string, deps: HoldDeps): Promise<Hold> {
+export async function startHold(input: HoldInput, createdBy: string, deps: HoldDeps): Promise<StartedHold> {
   await checkScope(input.scope, deps.store);
   const now = deps.now();
+  const existing = (await deps.store.listHolds()).find((hold) => isActive(hold) && sameRequest(hold, input));
+  if (existing) return { ...(await announce(existing, deps)), created: false };
   const hold: Hold = {
-    id: newHoldId(now),
+    id: requestHoldId(input, now),
     scope: input.scope,
     reason: input.reason,
     createdAt: now.toISOString(),
     createdBy,
+    announced: false,
     version: 1,
   };
-  if (!(await deps.store.createHold(hold))) throw new VersionConflictError('hold', hold.id);
-  await deps.events.publish([holdStartedEvent(hold)]);
-  return hold;
+  if (!(await deps.store.createHold(hold))) {
+    const raced = await deps.store.getHold(hold.id);
+    if (raced && isActive(raced) && sameRequest(raced, input)) {
+      return { ...(await announce(raced, deps)), created: false };
+    }
+    // The same request was held and released within this minute: this is a new hold.
+    hold.id = newHoldId(now);
+    if (!(await deps.store.createHold(hold))) throw new VersionConflictError('hold', hold.id);
+  }
+  return { ...(await announce(hold, deps)), created: true };
+}
+
+/**
+ * Puts `Hold Started` on the bus unless the hold says it is there, then records that it is. The
+ * event id is the hold's, so a second announcement (a retry racing this one) is sent once by the
+ * notifier. A release between the put and the flag's write wins: the flag stays false on a
+ * released hold, which no one announces again.
+ */
+async function announce(hold: Hold, deps: HoldDeps): Promise<Omit<StartedHold, 'created'>> {
+  if (hold.announced !== false) return { hold, eventDelivered: true };
+  try {
+    await deps.events.publish([holdStartedEvent(hold)]);
+  } catch (error) {
+    return { hold, eventDelivered: false, deliveryError: error };
+  }
+  const announced: Hold = { ...hold, announced: true, version: hold.version + 1 };
+  try {
+    await deps.store.replaceHold(announced, hold.version);
+    return { hold: announced, eventDelivered: true };
+  } catch (error) {
+    if (!(error instanceof VersionConflictError)) throw error;
+    return { hold: (await deps.store.getHold(hold.id)) ?? hold, eventDelivered: true };
+  }
 }
 
 /**

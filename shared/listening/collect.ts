@@ -79,6 +79,8 @@ export interface ListenSummary {
   platform: Platform;
   stored: number;
   alreadyStored: number;
+  /** Stored mentions (found by a search first) that the inbound read showed were addressed to us. */
+  markedInbound: number;
   ownReplies: number;
   /** Reads that failed this run (their positions stay, so the next run tries again). */
   problems: string[];
@@ -93,6 +95,7 @@ export async function listenOnPlatform(
     platform: work.platform,
     stored: 0,
     alreadyStored: 0,
+    markedInbound: 0,
     ownReplies: 0,
     problems: [],
   };
@@ -129,6 +132,9 @@ export async function listenOnPlatform(
 
   async function keep(mention: Mention): Promise<void> {
     if (await deps.listening.putMention(mention)) summary.stored++;
+    // Already there: a search may have stored it before this read saw it was addressed to us
+    // (a search can run first after a failed or first inbound read); the flag is added once.
+    else if (mention.inbound && (await deps.listening.markInbound(mention))) summary.markedInbound++;
     else summary.alreadyStored++;
   }
 
@@ -182,6 +188,7 @@ export async function listenOnPlatform(
           createdAt: post.createdAt,
           replyTo: post.replyTo,
           ...(post.threadRoot ? { threadRoot: post.threadRoot } : {}),
+          ...(post.ancestors?.length ? { ancestors: post.ancestors } : {}),
         });
         if (created) summary.ownReplies++;
       }

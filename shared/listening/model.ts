@@ -32,6 +32,8 @@ export interface OwnReply {
   createdAt: string;
   replyTo: string;
   threadRoot?: string;
+  /** Every post above it in its thread, first post first, where the platform told (Mastodon). */
+  ancestors?: string[];
 }
 
 /**

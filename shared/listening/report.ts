@@ -130,10 +130,19 @@ export interface Responses {
   assumptions: string[];
 }
 
-/** Whether `reply` answers `mention`: it replies to it, or sits in the thread the mention started. */
+/**
+ * Whether `reply` answers `mention`: it sits below the mention in its thread — replies to it,
+ * to a reply to it at any depth (Mastodon, where the chain above our reply was read), or in the
+ * thread the mention started. A reply elsewhere in the same thread (to a different person's post
+ * beside the mention) does not answer it.
+ */
 export function answers(reply: OwnReply, mention: Mention): boolean {
   if (reply.platform !== mention.platform || reply.createdAt <= mention.createdAt) return false;
-  return reply.replyTo === mention.id || reply.threadRoot === mention.id;
+  return (
+    reply.replyTo === mention.id ||
+    reply.threadRoot === mention.id ||
+    (reply.ancestors?.includes(mention.id) ?? false)
+  );
 }
 
 function percentile(sorted: readonly number[], p: number): number | undefined {
@@ -211,7 +220,7 @@ export function responses(
     businessHours: usesHours,
     assumptions: [
       'Inbound: replies, mentions and quotes addressed to our channels on platforms whose notifications Pulsecast reads.',
-      'Answered: one of our channels (any of them) replied to the post, or in the thread it started; replies are read up to now, so recent posts may still be answered.',
+      'Answered: one of our channels (any of them) replied to the post or below it in its thread, or in the thread it started; replies are read up to now, so recent posts may still be answered.',
       usesHours
         ? 'Minutes count only the business hours set for the channel the post was addressed to.'
         : 'Minutes are wall-clock minutes (no business hours set).',

@@ -25,6 +25,11 @@ export interface FoundPost {
   /** The post it answers and its thread's first post, when the platform says. */
   replyTo?: string;
   threadRoot?: string;
+  /**
+   * Every post above it in its thread, the first post first, where the platform gives only the
+   * parent and the adapter read the chain (Mastodon): a reply answers each of these.
+   */
+  ancestors?: string[];
 }
 
 export interface InboundPost extends FoundPost {

@@ -11,10 +11,21 @@ import type { CredentialStore } from './port.ts';
  * - search: a `#tag` term reads the hashtag timeline (`GET /api/v1/timelines/tag/:tag`), any other
  *   term full-text search (`GET /api/v2/search?type=statuses`; a server without a search index
  *   only finds posts its users interacted with, so hashtags are the reliable way);
- * - inbound: `GET /api/v1/notifications?types[]=mention` (a reply mentions whom it answers);
+ * - inbound: `GET /api/v1/notifications?types[]=mention` (a reply mentions whom it answers, and
+ *   Mastodon fills a reply's mentions with everyone its parent mentioned, so a reply deeper in a
+ *   thread under our post mentions us too);
  * - our replies: `GET /api/v1/accounts/:id/statuses` with `exclude_replies=false`.
  * Positions are status or notification ids (`min_id`: only what is newer is read). A first read
  * pages back from the newest (`max_id`) to `since`.
+ *
+ * Threads: a Mastodon status names only its parent (`in_reply_to_id`), so the chain above a post
+ * is read from `GET /api/v1/statuses/:id/context` (`ancestors`, the first post first), and only
+ * where it decides something: for an inbound reply to someone else's post (is the thread one our
+ * post started? then it is a reply to us) and for each of our replies (which inbound posts above
+ * it does it answer?). Direct replies to us need no call. At most CONTEXT_READS such calls per
+ * read; what is past that is stored with its parent only, as before (a direct reply still
+ * counts, a deeper one counts as a mention), so a burst of replies in a crisis cannot run the
+ * account into Mastodon's rate limit (300 calls per 5 minutes).
  */
 
 const Account = z.looseObject({ id: z.string(), acct: z.string(), display_name: z.string().optional() });
@@ -35,7 +46,10 @@ const Notification = z.looseObject({
   status: Status.nullable().optional(),
 });
 const Me = z.looseObject({ id: z.string() });
+const Context = z.looseObject({ ancestors: z.array(Status) });
 const PAGE = 40;
+/** Context calls per inbound or own-replies read of one channel (one Listener run). */
+export const CONTEXT_READS = 40;
 
 /** Mastodon ids are numbers written as strings: longer is newer, then lexical. */
 export function newerId(a: string, b: string): boolean {
@@ -160,11 +174,24 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
         (n) => (n.status ? new Date(n.status.created_at).toISOString() : ''),
       );
       const me = await accountId(channel, store);
-      const posts: InboundPost[] = read.posts.flatMap((n) =>
-        n.status
-          ? [{ ...found(n.status), kind: n.status.in_reply_to_account_id === me ? 'reply' : 'mention' }]
-          : [],
-      );
+      const chains = contextReader(channel, store);
+      const posts: InboundPost[] = [];
+      for (const { status } of read.posts) {
+        if (!status) continue;
+        const post = found(status);
+        if (status.in_reply_to_account_id === me) {
+          posts.push({ ...post, kind: 'reply' });
+          continue;
+        }
+        // A reply to someone else: ours when the thread's first post is ours.
+        const above = status.in_reply_to_id ? await chains(status.id) : undefined;
+        const root = above?.[0];
+        posts.push({
+          ...post,
+          ...(root ? { threadRoot: root.id } : {}),
+          kind: root?.account.id === me ? 'reply' : 'mention',
+        });
+      }
       return { posts, ...(read.position ? { position: read.position } : {}) };
     },
 
@@ -176,9 +203,38 @@ export function createMastodonListening(options: AdapterOptions = {}): Listening
         listPage(channel, store, path, { exclude_replies: 'false' }, z.array(Status)),
         (status) => new Date(status.created_at).toISOString(),
       );
-      return { ...read, posts: read.posts.filter((s) => s.in_reply_to_id).map(found) };
+      const chains = contextReader(channel, store);
+      const posts: FoundPost[] = [];
+      for (const status of read.posts) {
+        if (!status.in_reply_to_id) continue;
+        const above = await chains(status.id);
+        posts.push({
+          ...found(status),
+          ...(above?.[0] ? { threadRoot: above[0].id, ancestors: above.map((s) => s.id) } : {}),
+        });
+      }
+      return { ...read, posts };
     },
   };
+
+  /**
+   * The posts above a status in its thread (first post first), from its context; undefined once
+   * this read has made CONTEXT_READS calls (the budget is per read, so per channel and run).
+   */
+  function contextReader(channel: Channel, store: CredentialStore) {
+    let calls = 0;
+    return async (id: string): Promise<Status[] | undefined> => {
+      if (calls >= CONTEXT_READS) return undefined;
+      calls++;
+      const context = await get(
+        channel,
+        store,
+        `/api/v1/statuses/${encodeURIComponent(id)}/context`,
+        Context,
+      );
+      return context.ancestors;
+    };
+  }
 
   async function accountId(channel: Channel, store: CredentialStore): Promise<string> {
     const known = accountIds.get(channel.id);

@@ -1,9 +1,11 @@
+import { ConditionalCheckFailedException } from '@aws-sdk/client-dynamodb';
+import { UpdateCommand } from '@aws-sdk/lib-dynamodb';
 import type { Platform } from '../domain/index.ts';
 import { StoreUnavailableError } from '../errors.ts';
 import type { ListenerCursors, Mention, OwnReply, SpikeState } from '../listening/model.ts';
 import type { ListeningSettings, StoredListeningSettings } from '../listening/settings.ts';
 import { LIST_INDEX } from './keys.ts';
-import { type DynamoTable, listedKeys, primaryKey } from './table.ts';
+import { type DynamoTable, listedKeys, PK, primaryKey } from './table.ts';
 
 /**
  * What listening keeps: its settings, the mentions and our own replies it collected, where the
@@ -20,6 +22,12 @@ export interface ListeningStore {
   ): Promise<StoredListeningSettings>;
   /** Stores a mention unless one with its platform and id is there; true when it was new. */
   putMention(mention: Mention): Promise<boolean>;
+  /**
+   * Marks a stored mention as addressed to one of our channels (a search found it before the
+   * inbound read saw it was a reply to us): only if it is stored and has no inbound flag yet, so
+   * a repeat changes nothing. Also fills its thread root when it has none. True when it changed.
+   */
+  markInbound(mention: Pick<Mention, 'platform' | 'id' | 'inbound' | 'threadRoot'>): Promise<boolean>;
   putOwnReply(reply: OwnReply): Promise<boolean>;
   /** Mentions created in [from, to), oldest first. */
   mentionsBetween(from: string, to: string): Promise<Mention[]>;
@@ -69,6 +77,35 @@ export class DynamoListeningStore implements ListeningStore {
       ...listedKeys('MENTION', `${mention.platform}#${mention.id}`, listed(mention)),
       ...mention,
     });
+  }
+
+  async markInbound(mention: Pick<Mention, 'platform' | 'id' | 'inbound' | 'threadRoot'>): Promise<boolean> {
+    if (!mention.inbound) return false;
+    try {
+      await this.table.client.send(
+        new UpdateCommand({
+          TableName: this.table.name,
+          Key: primaryKey('MENTION', `${mention.platform}#${mention.id}`),
+          UpdateExpression: mention.threadRoot
+            ? 'SET #inbound = :inbound, #root = if_not_exists(#root, :root)'
+            : 'SET #inbound = :inbound',
+          ConditionExpression: 'attribute_exists(#pk) AND attribute_not_exists(#inbound)',
+          ExpressionAttributeNames: {
+            '#pk': PK,
+            '#inbound': 'inbound',
+            ...(mention.threadRoot ? { '#root': 'threadRoot' } : {}),
+          },
+          ExpressionAttributeValues: {
+            ':inbound': mention.inbound,
+            ...(mention.threadRoot ? { ':root': mention.threadRoot } : {}),
+          },
+        }),
+      );
+      return true;
+    } catch (error) {
+      if (error instanceof ConditionalCheckFailedException) return false;
+      throw error;
+    }
   }
 
   putOwnReply(reply: OwnReply): Promise<boolean> {

@@ -315,7 +315,7 @@ describe('a calendar on a channel with a two-step rule', () => {
   it('sends an approved post that a crisis hold kept back into review when a person reschedules it', async () => {
     await uploadSignedOff();
     expect((await post()).status).toBe('SCHEDULED');
-    const hold = await startHold({ scope: 'all', reason: 'crisis' }, 'api', {
+    const { hold } = await startHold({ scope: 'all', reason: 'crisis' }, 'api', {
       store,
       events,
       now: clock.now,

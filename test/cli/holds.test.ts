@@ -52,6 +52,18 @@ describe('pulsecast hold, release and holds', () => {
     expect(JSON.parse(api.requests[0]?.body.toString() ?? '')).toEqual({ scope: 'all', reason: 'crisis' });
   });
 
+  it('says when the hold is in force but the team was not alerted, and how to alert them', async () => {
+    const api = await startApi(() => ({
+      status: 201,
+      body: hold({ announced: false, eventDelivered: false }),
+    }));
+    const result = await api.run(['hold', '--all', '--reason', 'crisis']);
+    expect(result.code).toBe(0);
+    expect(result.stdout).toContain('ACTIVE');
+    expect(result.stdout).toContain('the team was not alerted');
+    expect(result.stdout).toContain('run the same command again');
+  });
+
   it.each([
     [['hold', '--reason', 'x'], 'give either --all or at least one --channel / --campaign'],
     [

@@ -13,6 +13,19 @@ const SETTINGS = {
   autoHold: true,
 };
 
+const MENTION = {
+  platform: 'bluesky' as const,
+  id: 'at://did:plc:a/app.bsky.feed.post/1',
+  url: 'https://bsky.app/profile/a/post/1',
+  author: { handle: 'a.bsky.social' },
+  createdAt: '2027-03-02T10:00:00.000Z',
+  text: 'acmecloud is great',
+  subjects: ['brand'],
+  inbound: { channel: 'bsky-main', kind: 'mention' as const },
+  sentiment: { score: 3, comparative: 1 },
+  collectedAt: '2027-03-02T10:05:00.000Z',
+};
+
 describe('the listening API (against dynalite)', () => {
   let dynamo: LocalDynamo;
   let handler: ApiHandler;
@@ -28,6 +41,8 @@ describe('the listening API (against dynalite)', () => {
   afterAll(async () => {
     await dynamo.stop();
   });
+  const read = async (route: string, query: Record<string, string>) =>
+    JSON.parse((await callApi(handler, route, { query })).body as string);
 
   it('answers 404 before any settings, stores them on PUT and returns them with what each platform cannot do', async () => {
     expect((await callApi(handler, 'GET /v1/listening')).statusCode).toBe(404);
@@ -77,18 +92,7 @@ describe('the listening API (against dynalite)', () => {
   });
 
   it('counts share of voice and responses from stored mentions, each stored once', async () => {
-    const mention = {
-      platform: 'bluesky' as const,
-      id: 'at://did:plc:a/app.bsky.feed.post/1',
-      url: 'https://bsky.app/profile/a/post/1',
-      author: { handle: 'a.bsky.social' },
-      createdAt: '2027-03-02T10:00:00.000Z',
-      text: 'acmecloud is great',
-      subjects: ['brand'],
-      inbound: { channel: 'bsky-main', kind: 'mention' as const },
-      sentiment: { score: 3, comparative: 1 },
-      collectedAt: '2027-03-02T10:05:00.000Z',
-    };
+    const mention = MENTION;
     expect(await listening.putMention(mention)).toBe(true);
     expect(await listening.putMention({ ...mention, text: 'changed' })).toBe(false);
     await listening.putMention({
@@ -106,26 +110,46 @@ describe('the listening API (against dynalite)', () => {
       replyTo: mention.id,
     });
 
-    const voice = JSON.parse(
-      (
-        await callApi(handler, 'GET /v1/listening/share-of-voice', {
-          query: { from: '2027-03-01T00:00:00.000Z', to: '2027-03-08T00:00:00.000Z', interval: 'week' },
-        })
-      ).body as string,
-    );
+    const voice = await read('GET /v1/listening/share-of-voice', {
+      from: '2027-03-01T00:00:00.000Z',
+      to: '2027-03-08T00:00:00.000Z',
+      interval: 'week',
+    });
     expect(voice).toMatchObject({
       total: 2,
       counts: { brand: 1, globex: 1 },
       shares: { brand: 0.5, globex: 0.5 },
     });
 
-    const answered = JSON.parse(
-      (
-        await callApi(handler, 'GET /v1/listening/responses', {
-          query: { from: '2027-03-01T00:00:00.000Z', to: '2027-03-08T00:00:00.000Z', channel: 'bsky-main' },
-        })
-      ).body as string,
-    );
+    const answered = await read('GET /v1/listening/responses', {
+      from: '2027-03-01T00:00:00.000Z',
+      to: '2027-03-08T00:00:00.000Z',
+      channel: 'bsky-main',
+    });
     expect(answered).toMatchObject({ inbound: 1, answered: 1, rate: 1, medianMinutes: 30, p90Minutes: 30 });
+  });
+
+  it('marks a stored mention inbound once it turns out to be addressed to us, and only once', async () => {
+    const { inbound: _none, ...found } = {
+      ...MENTION,
+      platform: 'mastodon' as const,
+      id: '111',
+      createdAt: '2027-04-02T10:00:00.000Z',
+    };
+    await listening.putMention(found);
+    const inbound = { channel: 'mastodon-main', kind: 'reply' as const };
+
+    expect(await listening.markInbound({ ...found, inbound, threadRoot: '100' })).toBe(true);
+    expect(await listening.markInbound({ ...found, inbound: { ...inbound, channel: 'other' } })).toBe(false);
+    expect(await listening.markInbound({ ...found, id: 'never-stored', inbound })).toBe(false);
+
+    const [stored] = await listening.mentionsBetween('2027-04-02T00:00:00.000Z', '2027-04-03T00:00:00.000Z');
+    expect(stored).toEqual({ ...found, inbound, threadRoot: '100' });
+    const answered = await read('GET /v1/listening/responses', {
+      from: '2027-04-01T00:00:00.000Z',
+      to: '2027-04-08T00:00:00.000Z',
+      channel: 'mastodon-main',
+    });
+    expect(answered).toMatchObject({ inbound: 1, answered: 0 });
   });
 });

@@ -1,7 +1,10 @@
 import type { ConversationPost } from '../../local/simulators/conversation.ts';
+import type { Channel, Platform } from '../../shared/domain/index.ts';
 import type { Mention } from '../../shared/listening/model.ts';
 import { sentimentOf } from '../../shared/listening/sentiment.ts';
 import { type ListeningSettings, subjectsIn, subjectsOf } from '../../shared/listening/settings.ts';
+import { MemoryListeningStore } from '../support/memory-listening.ts';
+import { MemoryStore } from '../support/memory-store.ts';
 
 /** A simulated post as the Listener stores it on Bluesky: subjects from its text, scored. */
 export function mentionOf(
@@ -21,4 +24,23 @@ export function mentionOf(
     collectedAt: post.createdAt.toISOString(),
     ...extra,
   };
+}
+
+/** A store with one channel, and listening for the brand `acmecloud` on `platforms` (no competitors). */
+export async function brandListening(channel: Channel, platforms: Platform[], now: string) {
+  const store = new MemoryStore();
+  store.channels.set(channel.id, channel);
+  const listening = new MemoryListeningStore();
+  await listening.putListeningSettings(
+    {
+      brand: { name: 'Acme', terms: ['acmecloud'], handles: [] },
+      competitors: [],
+      platforms,
+      autoHold: false,
+      channels: {},
+    },
+    now,
+    undefined,
+  );
+  return { store, listening };
 }

@@ -6,9 +6,8 @@ import { createXAdapter } from '../../shared/platforms/x.ts';
 import { xSearchQuery } from '../../shared/platforms/x-listening.ts';
 import { MemoryCredentialStore, noSleep } from '../platforms/helpers.ts';
 import { makeChannel, makePost } from '../support/fixtures.ts';
-import { MemoryListeningStore } from '../support/memory-listening.ts';
-import { MemoryStore } from '../support/memory-store.ts';
 import { releasedAfterEach } from '../support/per-test.ts';
+import { brandListening } from './support.ts';
 
 const SECRET_REF = 'pulsecast/x';
 
@@ -59,20 +58,7 @@ describe('X listening', () => {
       });
       now = new Date(now.getTime() + 12 * 3_600_000);
     }
-    const store = new MemoryStore();
-    store.channels.set(channel.id, channel);
-    const listening = new MemoryListeningStore();
-    await listening.putListeningSettings(
-      {
-        brand: { name: 'Acme', terms: ['acmecloud'], handles: [] },
-        competitors: [],
-        platforms: ['x'],
-        autoHold: false,
-        channels: {},
-      },
-      now.toISOString(),
-      undefined,
-    );
+    const { store, listening } = await brandListening(channel, ['x'], now.toISOString());
     const deps = {
       listening,
       channels: store,

@@ -26,6 +26,13 @@ export class MemoryListeningStore implements ListeningStore {
   async putMention(mention: Mention) {
     return putOnce(this.mentions, `${mention.platform}#${mention.id}`, mention);
   }
+  async markInbound(mention: Pick<Mention, 'platform' | 'id' | 'inbound' | 'threadRoot'>) {
+    const stored = this.mentions.get(`${mention.platform}#${mention.id}`);
+    if (!stored || stored.inbound || !mention.inbound) return false;
+    stored.inbound = clone(mention.inbound);
+    if (mention.threadRoot && !stored.threadRoot) stored.threadRoot = mention.threadRoot;
+    return true;
+  }
   async putOwnReply(reply: OwnReply) {
     return putOnce(this.ownReplies, `${reply.platform}#${reply.id}`, reply);
   }

@@ -15,6 +15,7 @@ const HoldSchema = z.looseObject({
   createdAt: z.string(),
   createdBy: z.string().optional(),
   releasedAt: z.string().nullish(),
+  eventDelivered: z.boolean().optional(),
 });
 type Hold = z.infer<typeof HoldSchema>;
 const HoldListSchema = z.looseObject({ items: z.array(HoldSchema) });
@@ -77,6 +78,12 @@ Examples:
     if (options.flag('json')) printJson(io.stdout, hold);
     else {
       printHold(io.stdout, hold);
+      if (hold.eventDelivered === false) {
+        println(
+          io.stdout,
+          'the hold is in force, but the team was not alerted (the event bus refused it): run the same command again to alert them',
+        );
+      }
       println(io.stdout, `release it with: pulsecast release ${hold.id}`);
     }
     return 0;
