@@ -35,10 +35,19 @@ export interface CredentialSpec<C extends object> {
   reconnect?: string;
 }
 
+/**
+ * Refreshes in flight in this process, per platform and secret. One map for every session, not
+ * one per session: the publishing adapter and the Listener's reader of the same channel are two
+ * sessions, and with a rotating single-use refresh token (X) two refreshes racing means one of
+ * them is refused.
+ */
+const refreshing = new Map<string, Promise<unknown>>();
+
+/** How long a refused refresh waits before reading the secret once more for another worker's pair. */
+export const RACED_REFRESH_WAIT_MS = 750;
+
 /** The credentials of every channel of one platform, with their refreshes in flight. */
 export class CredentialSessions<C extends object> {
-  /** Refreshes in flight, per secret: concurrent callers that find the token due share one. */
-  private readonly refreshing = new Map<string, Promise<C>>();
 
   constructor(
     private readonly spec: CredentialSpec<C>,
@@ -94,12 +103,13 @@ export class CredentialSessions<C extends object> {
    * "not sent", not "unknown".
    */
   refresh(channel: Channel, store: CredentialStore, current: C): Promise<C> {
-    const running = this.refreshing.get(channel.secretRef);
+    const key = `${this.spec.platformName}\u0000${channel.secretRef}`;
+    const running = refreshing.get(key) as Promise<C> | undefined;
     if (running) return running;
     const run = beforePublishing(() => this.refreshAndStore(channel, store, current)).finally(() =>
-      this.refreshing.delete(channel.secretRef),
+      refreshing.delete(key),
     );
-    this.refreshing.set(channel.secretRef, run);
+    refreshing.set(key, run);
     return run;
   }
 
@@ -116,10 +126,15 @@ export class CredentialSessions<C extends object> {
       next = await refresh(current, channel);
     } catch (error) {
       if (error instanceof PlatformError && error.kind === 'auth') {
-        // A rotated refresh token is single-use: another worker may have spent it a moment ago
-        // and stored the new pair. Use theirs rather than disconnecting the channel.
-        const latest = await this.read(channel, store);
-        if (!sameCredentials(latest, current) && !this.due(latest)) return latest;
+        // A rotated refresh token is single-use: another worker (another Lambda container) may
+        // have spent it a moment ago and be about to store the new pair. Use theirs rather than
+        // disconnecting the channel: read now, and once more after a short wait in case their
+        // write had not landed yet.
+        for (const wait of [0, RACED_REFRESH_WAIT_MS]) {
+          if (wait) await new Promise((resolve) => setTimeout(resolve, wait));
+          const latest = await this.read(channel, store);
+          if (!sameCredentials(latest, current) && !this.due(latest)) return latest;
+        }
       }
       throw error;
     }
