@@ -5,7 +5,7 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DEMO_CALENDAR_START } from '../local/demo.ts';
+import { DEMO_CALENDAR_START, DEMO_CLOCK_START, DEMO_HISTORY, loadDemo } from '../local/demo.ts';
 import { type AdvanceResult, startLocalMode } from '../local/local-mode.ts';
 import { uploadCalendar } from '../shared/calendar/upload.ts';
 import { runApart, serveApart } from './apart.ts';
@@ -42,7 +42,38 @@ export async function benchDemo(input: { root: string; days: number }): Promise<
   }
 }
 
-export const benchDemoApart = (input: { root: string; days: number }): Promise<DemoBench> =>
+/**
+ * The demo as `npm start -- --demo` plays it, not only its calendar: conversing simulators
+ * (`examples/simulator.json`), four weeks of account history imported and played, listening on
+ * every platform that can search; `startupMs` here includes loading all that.
+ */
+export async function benchWholeDemo(input: { root: string; days: number }): Promise<DemoBench> {
+  const dataDir = mkdtempSync(join(tmpdir(), 'pulsecast-bench-'));
+  process.env.PULSECAST_SIMULATOR_CONFIG = join(input.root, 'examples', 'simulator.json');
+  let started = performance.now();
+  const local = await startLocalMode({
+    root: input.root,
+    port: 0,
+    dataDir,
+    clockMode: 'manual',
+    start: Date.parse(DEMO_CLOCK_START),
+    simulatorHistory: DEMO_HISTORY,
+  });
+  try {
+    await loadDemo(local, input.root);
+    const startupMs = performance.now() - started;
+    started = performance.now();
+    const result = await local.advance(input.days * 24 * 3600_000);
+    return { startupMs, advanceMs: performance.now() - started, result };
+  } finally {
+    await local.stop();
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+}
+
+export const benchDemoApart = (input: { root: string; days: number; whole?: boolean }): Promise<DemoBench> =>
   runApart<DemoBench>(import.meta.url, input, input.root);
 
-await serveApart(import.meta.url, benchDemo);
+await serveApart(import.meta.url, (input: { root: string; days: number; whole?: boolean }) =>
+  input.whole ? benchWholeDemo(input) : benchDemo(input),
+);

@@ -153,6 +153,16 @@ export async function runBench(
   figures.local_demo_executions = demo.result.executions.started;
   figures.local_demo_idle_sweeps_skipped = demo.result.idleSweepsSkipped;
 
+  if (!options.concurrent) {
+    // Not in the smoke run (its four weeks of history take most of a minute even at tiny sizes);
+    // the end-to-end tests play this same demo.
+    log(`local mode: the whole demo (history, listening, conversation) over ${sizes.demoDays} days`);
+    const whole = await benchDemoApart({ root, days: sizes.demoDays, whole: true });
+    figures.local_whole_demo_load_s = round(whole.startupMs / 1000, 2);
+    figures[`local_${sizes.demoDays}d_whole_demo_s`] = round(whole.advanceMs / 1000, 2);
+    figures.local_whole_demo_executions = whole.result.executions.started;
+  }
+
   log(`local mode: ${sizes.generatedPosts} generated posts over ${sizes.generatedDays} days`);
   const generated = await (pending.generated ??
     playGeneratedApart({
