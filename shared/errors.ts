@@ -26,10 +26,20 @@ export abstract class PulsecastError extends Error {
   }
 }
 
+/**
+ * The base of an error that is no more than its problem type and status: `class XError extends
+ * problemError('x', 409) {}` keeps its own name for `instanceof` and logs.
+ */
+export function problemError(problem: string, status: number, options: { expose?: boolean } = {}) {
+  return class extends PulsecastError {
+    readonly problem = problem;
+    readonly status = status;
+    override readonly expose = options.expose ?? true;
+  };
+}
+
 /** Input that breaks a rule; `issues` lists every row and column at fault. */
-export class ValidationError extends PulsecastError {
-  readonly problem = 'validation-failed';
-  readonly status = 422;
+export class ValidationError extends problemError('validation-failed', 422) {
   constructor(
     message: string,
     readonly issues: Issue[] = [],
@@ -40,9 +50,7 @@ export class ValidationError extends PulsecastError {
 }
 
 /** The request itself cannot be understood (bad JSON, bad query parameter, bad cursor). */
-export class BadRequestError extends PulsecastError {
-  readonly problem = 'bad-request';
-  readonly status = 400;
+export class BadRequestError extends problemError('bad-request', 400) {
   constructor(
     message: string,
     readonly issues: Issue[] = [],
@@ -52,9 +60,7 @@ export class BadRequestError extends PulsecastError {
   }
 }
 
-export class NotFoundError extends PulsecastError {
-  readonly problem = 'not-found';
-  readonly status = 404;
+export class NotFoundError extends problemError('not-found', 404) {
   constructor(
     readonly resource: string,
     readonly id: string,
@@ -64,15 +70,10 @@ export class NotFoundError extends PulsecastError {
 }
 
 /** The resource is in a state that does not allow the change (e.g. a post already claimed). */
-export class ConflictError extends PulsecastError {
-  readonly problem = 'conflict';
-  readonly status = 409;
-}
+export class ConflictError extends problemError('conflict', 409) {}
 
 /** A conditional write lost: someone else changed the item since it was read. */
-export class VersionConflictError extends PulsecastError {
-  readonly problem = 'version-conflict';
-  readonly status = 409;
+export class VersionConflictError extends problemError('version-conflict', 409) {
   constructor(
     readonly resource: string,
     readonly id: string,
@@ -83,35 +84,19 @@ export class VersionConflictError extends PulsecastError {
 }
 
 /** A replace without `If-Match` (RFC 6585 428): a blind overwrite is not offered. */
-export class PreconditionRequiredError extends PulsecastError {
-  readonly problem = 'precondition-required';
-  readonly status = 428;
-}
+export class PreconditionRequiredError extends problemError('precondition-required', 428) {}
 
 /** `If-Match` names a version that is no longer the stored one (RFC 9110 412). */
-export class PreconditionFailedError extends PulsecastError {
-  readonly problem = 'precondition-failed';
-  readonly status = 412;
-}
+export class PreconditionFailedError extends problemError('precondition-failed', 412) {}
 
 /** The store could not complete a write after retries (throttling, outage). Not the caller's fault. */
-export class StoreUnavailableError extends PulsecastError {
-  readonly problem = 'store-unavailable';
-  readonly status = 503;
-  override readonly expose = false;
-}
+export class StoreUnavailableError extends problemError('store-unavailable', 503, { expose: false }) {}
 
 /**
  * A key that goes into the stack's Keys secret by hand (Slack's signing secret, the conversion
  * webhook's key) is not there yet (shared/stack-keys.ts): the feature is not set up, so 503.
  */
-export class KeyNotSetError extends PulsecastError {
-  readonly problem = 'key-not-set';
-  readonly status = 503;
-}
+export class KeyNotSetError extends problemError('key-not-set', 503) {}
 
 /** An unsubscribe link whose signature does not match its address (shared/notify/unsubscribe.ts). */
-export class UnsubscribeSignatureError extends PulsecastError {
-  readonly problem = 'bad-unsubscribe-link';
-  readonly status = 403;
-}
+export class UnsubscribeSignatureError extends problemError('bad-unsubscribe-link', 403) {}

@@ -1,4 +1,4 @@
-import { PulsecastError } from '../../shared/errors.ts';
+import { problemError } from '../../shared/errors.ts';
 import {
   CONVERSION_SIGNING,
   parseConversionBody,
@@ -9,10 +9,7 @@ import { now, tableStore, webhookSecret } from '../commons/runtime.ts';
 
 const store = tableStore();
 
-class WebhookNotConfiguredError extends PulsecastError {
-  readonly problem = 'webhook-not-configured';
-  readonly status = 503;
-}
+class WebhookNotConfiguredError extends problemError('webhook-not-configured', 503) {}
 
 // Resolved once per container. Local mode loads every route module at start, so a deployment
 // without a webhook secret answers 503 here instead of keeping the whole API from starting.

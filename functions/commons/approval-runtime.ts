@@ -1,6 +1,6 @@
 import { ApprovalLinks } from '../../shared/approvals/links.ts';
 import type { ApprovalLinkSettings } from '../../shared/approvals/requests.ts';
-import { PulsecastError } from '../../shared/errors.ts';
+import { problemError } from '../../shared/errors.ts';
 import {
   fileWebhookSecret,
   SecretsManagerWebhookSecret,
@@ -68,7 +68,4 @@ export function approvalLinkSettings(): ApprovalLinkSettings | undefined {
 }
 
 /** A route whose key is missing answers 503 with the reason (the rest of the API still starts). */
-export class ApprovalsNotConfiguredError extends PulsecastError {
-  readonly problem = 'approvals-not-configured';
-  readonly status = 503;
-}
+export class ApprovalsNotConfiguredError extends problemError('approvals-not-configured', 503) {}

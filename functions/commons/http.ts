@@ -3,7 +3,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2, Context
 import type { ZodType } from 'zod';
 import * as z from 'zod';
 import { Slug } from '../../shared/domain/index.ts';
-import { BadRequestError, PulsecastError } from '../../shared/errors.ts';
+import { BadRequestError, PulsecastError, problemError } from '../../shared/errors.ts';
 import { parseJsonBytes } from '../../shared/json-body.ts';
 import type { SigningScheme, WebhookSecret } from '../../shared/measuring/webhook-secret.ts';
 import { logger, observed } from './observability.ts';
@@ -168,15 +168,9 @@ export function parseJsonBody<T>(event: ApiEvent, schema: ZodType<T>): T {
 /** Bodies larger than this are refused before parsing (API Gateway caps them at 10 MB anyway). */
 export const MAX_BODY_BYTES = 6 * 1024 * 1024;
 
-export class PayloadTooLargeError extends PulsecastError {
-  readonly problem = 'payload-too-large';
-  readonly status = 413;
-}
+export class PayloadTooLargeError extends problemError('payload-too-large', 413) {}
 
-export class UnsupportedMediaTypeError extends PulsecastError {
-  readonly problem = 'unsupported-media-type';
-  readonly status = 415;
-}
+export class UnsupportedMediaTypeError extends problemError('unsupported-media-type', 415) {}
 
 export function bodyBytes(event: ApiEvent): Uint8Array {
   const body = event.body ?? '';

@@ -19,6 +19,16 @@ export function renderTable(header: readonly string[], rows: readonly (readonly 
     .join('\n');
 }
 
+/** A list for people: `empty` when there are no items, else a table with one row an item. */
+export function listTable<T>(
+  items: readonly T[],
+  empty: string,
+  header: readonly string[],
+  row: (item: T) => readonly string[],
+): string {
+  return items.length === 0 ? empty : renderTable(header, items.map(row));
+}
+
 function displayWidth(text: string): number {
   return Array.from(text).length;
 }

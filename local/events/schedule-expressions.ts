@@ -273,21 +273,40 @@ function fieldValue(text: string, spec: FieldSpec, fail: (reason: string) => nev
 
 /** Day-of-month: values, ranges, steps, `L` (last day), `LW` (last weekday), `nW` (weekday nearest n). */
 function dayOfMonthTest(field: string, fail: (reason: string) => never): DayTest {
+  const special = (part: string, upper: string): DayTest | undefined => {
+    if (upper === 'L') return (_y, _m, d, _w, last) => d === last;
+    if (upper === 'LW') return (y, m, d, _w, last) => d === nearestWeekday(y, m, last, last);
+    if (/^\d+W$/.test(upper)) {
+      const target = fieldValue(upper.slice(0, -1), DAY_OF_MONTH, fail);
+      return (y, m, d, _w, last) => target <= last && d === nearestWeekday(y, m, target, last);
+    }
+    if (/[LW#]/.test(upper)) fail(`day-of-month: "${part}" is not supported (L, LW and nW are)`);
+    return undefined;
+  };
+  return dayFieldTest(field, DAY_OF_MONTH, fail, special, (day) => day);
+}
+
+/**
+ * A day field's test: each comma-separated part is either one `special` makes a test of (L, W,
+ * #…) or a plain value, range or step, matched against `pick(day, weekday)`; any part may match.
+ */
+function dayFieldTest(
+  field: string,
+  spec: FieldSpec,
+  fail: (reason: string) => never,
+  special: (part: string, upper: string) => DayTest | undefined,
+  pick: (day: number, weekday: number) => number,
+): DayTest {
   const tests: DayTest[] = [];
   const plain: string[] = [];
   for (const part of field.split(',')) {
-    const upper = part.toUpperCase();
-    if (upper === 'L') tests.push((_y, _m, d, _w, last) => d === last);
-    else if (upper === 'LW') tests.push((y, m, d, _w, last) => d === nearestWeekday(y, m, last, last));
-    else if (/^\d+W$/.test(upper)) {
-      const target = fieldValue(upper.slice(0, -1), DAY_OF_MONTH, fail);
-      tests.push((y, m, d, _w, last) => target <= last && d === nearestWeekday(y, m, target, last));
-    } else if (/[LW#]/.test(upper)) fail(`day-of-month: "${part}" is not supported (L, LW and nW are)`);
+    const test = special(part, part.toUpperCase());
+    if (test) tests.push(test);
     else plain.push(part);
   }
   if (plain.length > 0) {
-    const days = valueSet(plain.join(','), DAY_OF_MONTH, fail);
-    tests.push((_y, _m, d) => days.has(d));
+    const values = valueSet(plain.join(','), spec, fail);
+    tests.push((_y, _m, d, w) => values.has(pick(d, w)));
   }
   return (...args) => tests.some((test) => test(...args));
 }
@@ -302,29 +321,23 @@ function nearestWeekday(year: number, month: number, target: number, last: numbe
 
 /** Day-of-week (1 = SUN … 7 = SAT): values, ranges, steps, `L` (Saturday), `nL` (last n of the month), `n#k`. */
 function dayOfWeekTest(field: string, fail: (reason: string) => never): DayTest {
-  const tests: DayTest[] = [];
-  const plain: string[] = [];
-  for (const part of field.split(',')) {
-    const upper = part.toUpperCase();
+  const special = (part: string, upper: string): DayTest | undefined => {
     const nth = /^([A-Z0-9]+)#([1-5])$/.exec(upper);
     const lastOf = /^([A-Z0-9]+)L$/.exec(upper);
-    if (upper === 'L') tests.push((_y, _m, _d, w) => w === 7);
-    else if (nth) {
+    if (upper === 'L') return (_y, _m, _d, w) => w === 7;
+    if (nth) {
       const target = fieldValue(nth[1]!, DAY_OF_WEEK, fail);
       const k = Number(nth[2]);
-      tests.push((_y, _m, d, w) => w === target && Math.ceil(d / 7) === k);
-    } else if (lastOf) {
+      return (_y, _m, d, w) => w === target && Math.ceil(d / 7) === k;
+    }
+    if (lastOf) {
       const target = fieldValue(lastOf[1]!, DAY_OF_WEEK, fail);
-      tests.push((_y, _m, d, w, last) => w === target && d + 7 > last);
-    } else if (upper.includes('#')) {
-      fail(`day-of-week: "${part}" is not n#k with k from 1 to 5`);
-    } else plain.push(part);
-  }
-  if (plain.length > 0) {
-    const days = valueSet(plain.join(','), DAY_OF_WEEK, fail);
-    tests.push((_y, _m, _d, w) => days.has(w));
-  }
-  return (...args) => tests.some((test) => test(...args));
+      return (_y, _m, d, w, last) => w === target && d + 7 > last;
+    }
+    if (upper.includes('#')) fail(`day-of-week: "${part}" is not n#k with k from 1 to 5`);
+    return undefined;
+  };
+  return dayFieldTest(field, DAY_OF_WEEK, fail, special, (_day, weekday) => weekday);
 }
 
 // ---------------------------------------------------------------------------------------------

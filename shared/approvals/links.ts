@@ -1,6 +1,6 @@
 import { createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 import * as z from 'zod';
-import { PulsecastError } from '../errors.ts';
+import { problemError } from '../errors.ts';
 
 /**
  * Signed approval links (the email half of approval requests). A link names one post, one review
@@ -27,10 +27,7 @@ export const LinkClaims = z.strictObject({
 export type LinkClaims = z.infer<typeof LinkClaims>;
 
 /** A link that is not ours, was altered, expired or no longer fits the post: refused, nothing changes. */
-export class ApprovalLinkError extends PulsecastError {
-  readonly problem = 'approval-link-refused';
-  readonly status = 403;
-}
+export class ApprovalLinkError extends problemError('approval-link-refused', 403) {}
 
 const MAX_TOKEN_LENGTH = 2048;
 /** How long a link lives at most; it also dies when its post falls due. */

@@ -1,5 +1,5 @@
 import { createHmac, timingSafeEqual } from 'node:crypto';
-import { PulsecastError } from '../errors.ts';
+import { problemError } from '../errors.ts';
 import type { SignedRequest, SigningScheme } from '../measuring/webhook-secret.ts';
 
 /** Slack's own headers (https://docs.slack.dev/authentication/verifying-requests-from-slack). */
@@ -8,10 +8,7 @@ export const SLACK_TIMESTAMP_HEADER = 'x-slack-request-timestamp';
 /** A request signed longer ago than this is refused as a possible replay. */
 export const SLACK_MAX_AGE_SECONDS = 5 * 60;
 
-export class SlackSignatureError extends PulsecastError {
-  readonly problem = 'slack-signature-refused';
-  readonly status = 401;
-}
+export class SlackSignatureError extends problemError('slack-signature-refused', 401) {}
 
 /**
  * Checks that a request comes from Slack: `X-Slack-Signature` must be `v0=` + the hex

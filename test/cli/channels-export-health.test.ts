@@ -4,6 +4,14 @@ import { describe, expect, it } from 'vitest';
 import { releasedAfterEach, tempDirPerTest } from '../support/per-test.ts';
 import { problem, runPulsecast, startFakeApi } from './fake-api.ts';
 
+/** The Mastodon channel the add and update tests send, without its API base URL. */
+const MASTO = {
+  id: 'masto',
+  platform: 'mastodon',
+  handle: '@acme',
+  timezone: 'Europe/Berlin',
+  secretRef: 'pulsecast/masto',
+};
 const ICS = 'BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//Pulsecast//EN\r\nEND:VCALENDAR\r\n';
 
 describe('pulsecast channels, export and health', () => {
@@ -79,24 +87,13 @@ describe('pulsecast channels, export and health', () => {
     expect(api.requests[0]).toMatchObject({ method: 'POST', path: '/v1/channels' });
     expect(api.requests[0]?.headers['content-type']).toBe('application/json');
     expect(JSON.parse(api.requests[0]?.body.toString() ?? '')).toEqual({
-      id: 'masto',
-      platform: 'mastodon',
-      handle: '@acme',
-      timezone: 'Europe/Berlin',
-      secretRef: 'pulsecast/masto',
+      ...MASTO,
       apiBaseUrl: 'http://127.0.0.1:4010',
     });
   });
 
   it('updates a channel at the version it read (If-Match), changing only the fields given', async () => {
-    const stored = {
-      id: 'masto',
-      platform: 'mastodon',
-      handle: '@acme',
-      timezone: 'Europe/Berlin',
-      secretRef: 'pulsecast/masto',
-      version: 4,
-    };
+    const stored = { ...MASTO, version: 4 };
     const api = await startApi((request) =>
       request.method === 'GET'
         ? { body: stored }
@@ -123,11 +120,7 @@ describe('pulsecast channels, export and health', () => {
     ]);
     expect(api.requests[1]?.headers['if-match']).toBe('"4"');
     expect(JSON.parse(api.requests[1]?.body.toString() ?? '')).toEqual({
-      id: 'masto',
-      platform: 'mastodon',
-      handle: '@acme',
-      timezone: 'Europe/Berlin',
-      secretRef: 'pulsecast/masto',
+      ...MASTO,
       apiBaseUrl: 'https://fosstodon.org',
     });
   });

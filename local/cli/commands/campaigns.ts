@@ -9,7 +9,7 @@ import {
 import { answer, type CommandSpec, JSON_OPTION, readCommand } from '../command.ts';
 import { CliError } from '../errors.ts';
 import { painter, println } from '../io.ts';
-import { renderTable, truncate } from '../output.ts';
+import { listTable, renderTable, truncate } from '../output.ts';
 
 const CampaignSchema = z.looseObject({
   id: z.string(),
@@ -70,17 +70,12 @@ export const campaignsListCommand = readCommand({
   print: (page, io) =>
     println(
       io.stdout,
-      page.items.length === 0
-        ? 'no campaigns'
-        : renderTable(
-            ['ID', 'WINDOW', 'GOALS', 'NAME'],
-            page.items.map((c) => [
-              c.id,
-              c.window ? `${c.window.from} – ${c.window.to}` : '',
-              c.goals.map((g) => `${g.id} (${metricName(g.metric)})`).join(', '),
-              truncate(c.name ?? '', 40),
-            ]),
-          ),
+      listTable(page.items, 'no campaigns', ['ID', 'WINDOW', 'GOALS', 'NAME'], (c) => [
+        c.id,
+        c.window ? `${c.window.from} – ${c.window.to}` : '',
+        c.goals.map((g) => `${g.id} (${metricName(g.metric)})`).join(', '),
+        truncate(c.name ?? '', 40),
+      ]),
     ),
 });
 

@@ -1,6 +1,6 @@
-import { type CommandSpec, JSON_OPTION } from '../command.ts';
+import { answer, type CommandSpec, JSON_OPTION } from '../command.ts';
 import { println } from '../io.ts';
-import { printJson, renderTable } from '../output.ts';
+import { listTable, printJson } from '../output.ts';
 import { type Channel, ChannelSchema, pageSchema } from '../responses.ts';
 
 const ChannelPageSchema = pageSchema(ChannelSchema);
@@ -22,17 +22,17 @@ export const channelsListCommand: CommandSpec = {
       cursor = page.nextCursor ?? undefined;
     } while (cursor !== undefined);
 
-    if (options.flag('json')) printJson(io.stdout, { items });
-    else if (items.length === 0) println(io.stdout, 'no channels (add one with `pulsecast channels add`)');
-    else
+    return answer({ options, io }, { items }, () =>
       println(
         io.stdout,
-        renderTable(
+        listTable(
+          items,
+          'no channels (add one with `pulsecast channels add`)',
           ['ID', 'PLATFORM', 'HANDLE', 'TIMEZONE', 'SECRET REF', 'API BASE URL'],
-          items.map((c) => [c.id, c.platform, c.handle, c.timezone, c.secretRef ?? '-', c.apiBaseUrl ?? '-']),
+          (c) => [c.id, c.platform, c.handle, c.timezone, c.secretRef ?? '-', c.apiBaseUrl ?? '-'],
         ),
-      );
-    return 0;
+      ),
+    );
   },
 };
 

@@ -1,8 +1,8 @@
 import * as z from 'zod';
-import { type CommandContext, type CommandSpec, JSON_OPTION } from '../command.ts';
+import { answer, type CommandContext, type CommandSpec, JSON_OPTION } from '../command.ts';
 import { UsageError } from '../errors.ts';
 import { println, type TextSink } from '../io.ts';
-import { printJson, renderTable, truncate } from '../output.ts';
+import { listTable, printJson, truncate } from '../output.ts';
 
 /** A hold as the CLI reads it (loose: unknown fields are kept for --json). */
 const HoldSchema = z.looseObject({
@@ -116,23 +116,18 @@ export const holdsListCommand: CommandSpec = {
   async run({ options, io, api }: CommandContext) {
     const query = options.flag('active') ? { status: 'active' } : {};
     const { items } = await api.json({ method: 'GET', path: '/v1/holds', query }, HoldListSchema);
-    if (options.flag('json')) printJson(io.stdout, { items });
-    else if (items.length === 0) println(io.stdout, 'no holds');
-    else
+    return answer({ options, io }, { items }, () =>
       println(
         io.stdout,
-        renderTable(
-          ['ID', 'STATE', 'SCOPE', 'SINCE', 'REASON'],
-          items.map((hold) => [
-            hold.id,
-            hold.releasedAt ? 'released' : 'ACTIVE',
-            scopeText(hold.scope),
-            hold.createdAt,
-            truncate(hold.reason, REASON_PREVIEW),
-          ]),
-        ),
-      );
-    return 0;
+        listTable(items, 'no holds', ['ID', 'STATE', 'SCOPE', 'SINCE', 'REASON'], (hold) => [
+          hold.id,
+          hold.releasedAt ? 'released' : 'ACTIVE',
+          scopeText(hold.scope),
+          hold.createdAt,
+          truncate(hold.reason, REASON_PREVIEW),
+        ]),
+      ),
+    );
   },
 };
 

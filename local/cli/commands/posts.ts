@@ -210,34 +210,25 @@ export const postsCancelCommand: CommandSpec = {
   },
 };
 
-export const postsRescheduleCommand: CommandSpec = {
-  path: ['posts', 'reschedule'],
+export const postsRescheduleCommand = moveCommand({
+  name: 'reschedule',
   summary: 'move a post to a new time; a FAILED, UNKNOWN or HELD post is tried again',
-  operands: [{ name: 'ID', description: "the post's id" }],
-  options: {
-    at: { type: 'string', arg: 'ISO', description: 'the new time, e.g. 2027-03-10T09:00:00Z' },
-    json: JSON_OPTION,
-  },
+  at: 'the new time, e.g. 2027-03-10T09:00:00Z',
   details: `A FAILED post (fix its cause first), an UNKNOWN one you checked is not on the platform, or
 a post a crisis hold left HELD becomes SCHEDULED again, in a new round with a fresh idempotency key. The change applies only to
 the version read; a post that changed meanwhile is reported (409), not overwritten.
 
 Example:
   pulsecast posts reschedule spring-07 --at 2027-03-10T09:00:00Z`,
-  run: (context) => moveTo(context),
-};
+});
 
 /** What `posts retry` tries again: posts known not to have gone out (the API's reschedulable statuses). */
 const RETRYABLE = ['FAILED', 'HELD', 'APPROVAL_MISSED'];
 
-export const postsRetryCommand: CommandSpec = {
-  path: ['posts', 'retry'],
+export const postsRetryCommand = moveCommand({
+  name: 'retry',
   summary: 'try a post that did not go out again (FAILED, HELD or APPROVAL_MISSED) at a new time',
-  operands: [{ name: 'ID', description: "the post's id" }],
-  options: {
-    at: { type: 'string', arg: 'ISO', description: 'when to try again, e.g. 2027-03-10T09:00:00Z' },
-    json: JSON_OPTION,
-  },
+  at: 'when to try again, e.g. 2027-03-10T09:00:00Z',
   details: `Like posts reschedule, but only for a post known not to have gone out: FAILED (fix its
 cause first), HELD by a crisis hold, or APPROVAL_MISSED (it goes back to review). An UNKNOWN post
 is refused: it may be live, so settle it first (posts settle). The retry is a new round with a
@@ -245,18 +236,36 @@ fresh idempotency key.
 
 Example:
   pulsecast posts retry spring-07 --at 2027-03-10T09:00:00Z`,
-  run: (context) =>
-    moveTo(context, (current) => {
-      if (RETRYABLE.includes(current.status)) return;
-      const hint =
-        current.status === 'UNKNOWN'
-          ? ' It may be live: settle it first (pulsecast posts settle ID --published URL | --failed REASON).'
-          : ' Use posts reschedule to move a post that has not been tried yet.';
-      throw new CliError(
-        `${current.id} is ${current.status}: only a FAILED, HELD or APPROVAL_MISSED post can be retried.${hint}`,
-      );
-    }),
-};
+  check: (current) => {
+    if (RETRYABLE.includes(current.status)) return;
+    const hint =
+      current.status === 'UNKNOWN'
+        ? ' It may be live: settle it first (pulsecast posts settle ID --published URL | --failed REASON).'
+        : ' Use posts reschedule to move a post that has not been tried yet.';
+    throw new CliError(
+      `${current.id} is ${current.status}: only a FAILED, HELD or APPROVAL_MISSED post can be retried.${hint}`,
+    );
+  },
+});
+
+/** A `posts <name> ID --at ISO` command: {@link moveTo}, after `check` (if any) accepts the post. */
+function moveCommand(spec: {
+  name: string;
+  summary: string;
+  /** The help text of `--at`. */
+  at: string;
+  details: string;
+  check?: (current: Post) => void;
+}): CommandSpec {
+  return {
+    path: ['posts', spec.name],
+    summary: spec.summary,
+    operands: [{ name: 'ID', description: "the post's id" }],
+    options: { at: { type: 'string', arg: 'ISO', description: spec.at }, json: JSON_OPTION },
+    details: spec.details,
+    run: (context) => moveTo(context, spec.check),
+  };
+}
 
 /**
  * Reads the post, lets `check` refuse it, then PATCHes `--at` at the version read (a post that
