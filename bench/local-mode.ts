@@ -16,51 +16,36 @@ export interface DemoBench {
   result: AdvanceResult;
 }
 
-/** Starts local mode at the demo calendar's start, uploads it and advances `days` days. */
-export async function benchDemo(input: { root: string; days: number }): Promise<DemoBench> {
-  const dataDir = mkdtempSync(join(tmpdir(), 'pulsecast-bench-'));
-  let started = performance.now();
-  const local = await startLocalMode({
-    root: input.root,
-    port: 0,
-    dataDir,
-    clockMode: 'manual',
-    start: Date.parse(DEMO_CALENDAR_START),
-  });
-  const startupMs = performance.now() - started;
-  try {
-    await uploadCalendar(
-      { body: readFileSync(join(input.root, 'examples', 'calendar.csv')), contentType: 'csv', dryRun: false },
-      { store: local.store, now: () => local.clock.now() },
-    );
-    started = performance.now();
-    const result = await local.advance(input.days * 24 * 3600_000);
-    return { startupMs, advanceMs: performance.now() - started, result };
-  } finally {
-    await local.stop();
-    rmSync(dataDir, { recursive: true, force: true });
-  }
-}
-
 /**
- * The demo as `npm start -- --demo` plays it, not only its calendar: conversing simulators
+ * Starts local mode at the demo calendar's start, uploads it and advances `days` days. With
+ * `whole`, the demo as `npm start -- --demo` plays it instead: conversing simulators
  * (`examples/simulator.json`), four weeks of account history imported and played, listening on
- * every platform that can search; `startupMs` here includes loading all that.
+ * every platform that can search; `startupMs` then includes loading all that.
  */
-export async function benchWholeDemo(input: { root: string; days: number }): Promise<DemoBench> {
+export async function benchDemo(input: { root: string; days: number; whole?: boolean }): Promise<DemoBench> {
   const dataDir = mkdtempSync(join(tmpdir(), 'pulsecast-bench-'));
-  process.env.PULSECAST_SIMULATOR_CONFIG = join(input.root, 'examples', 'simulator.json');
+  if (input.whole) process.env.PULSECAST_SIMULATOR_CONFIG = join(input.root, 'examples', 'simulator.json');
   let started = performance.now();
   const local = await startLocalMode({
     root: input.root,
     port: 0,
     dataDir,
     clockMode: 'manual',
-    start: Date.parse(DEMO_CLOCK_START),
-    simulatorHistory: DEMO_HISTORY,
+    ...(input.whole
+      ? { start: Date.parse(DEMO_CLOCK_START), simulatorHistory: DEMO_HISTORY }
+      : { start: Date.parse(DEMO_CALENDAR_START) }),
   });
   try {
-    await loadDemo(local, input.root);
+    if (input.whole) await loadDemo(local, input.root);
+    else
+      await uploadCalendar(
+        {
+          body: readFileSync(join(input.root, 'examples', 'calendar.csv')),
+          contentType: 'csv',
+          dryRun: false,
+        },
+        { store: local.store, now: () => local.clock.now() },
+      );
     const startupMs = performance.now() - started;
     started = performance.now();
     const result = await local.advance(input.days * 24 * 3600_000);
@@ -74,6 +59,4 @@ export async function benchWholeDemo(input: { root: string; days: number }): Pro
 export const benchDemoApart = (input: { root: string; days: number; whole?: boolean }): Promise<DemoBench> =>
   runApart<DemoBench>(import.meta.url, input, input.root);
 
-await serveApart(import.meta.url, (input: { root: string; days: number; whole?: boolean }) =>
-  input.whole ? benchWholeDemo(input) : benchDemo(input),
-);
+await serveApart(import.meta.url, benchDemo);
