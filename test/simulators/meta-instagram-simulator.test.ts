@@ -19,7 +19,7 @@ let store: MemoryCredentials;
 async function start(options: InstagramSimulatorOptions = {}) {
   sim = await startInstagramSimulator({ clock, videoProcessingPolls: 2, ...options });
   channel = platformChannel('instagram', { apiBaseUrl: sim.url });
-  const { igUserId, accessToken } = sim.accounts[0] as InstagramSimulatorHandle['accounts'][number];
+  const { userId: igUserId, accessToken } = sim.accounts[0] as InstagramSimulatorHandle['accounts'][number];
   // The starting token is 30 days old: it expires in 30 days.
   store = new MemoryCredentials({ igUserId, accessToken, expiresAt: afterStart(30 * 24) });
 }

@@ -15,7 +15,8 @@ const time = simulatorPerTest(
   async () => {
     sim = await startThreadsSimulator({ clock, mediaProcessingPolls: 2 });
     channel = platformChannel('threads', { apiBaseUrl: sim.url });
-    const { threadsUserId, accessToken } = sim.accounts[0] as ThreadsSimulatorHandle['accounts'][number];
+    const { userId: threadsUserId, accessToken } = sim
+      .accounts[0] as ThreadsSimulatorHandle['accounts'][number];
     store = new MemoryCredentials({ threadsUserId, accessToken, expiresAt: afterStart(30 * 24) });
   },
   () => sim,
