@@ -152,8 +152,7 @@ async function startContainerSimulator<C extends MetaContainer>(
   const { first } = spec;
   const userIdOf = (account: ContainerSimAccount) => account.userId;
   const metrics: MetricSpecs = { views: VIEWS_METRIC, likes: LIKES_METRIC, ...spec.metrics };
-  const accounts = numberedAccounts(options.accounts, first, (n) => ({
-    channel: `${spec.platform}-${n}`,
+  const accounts = numberedAccounts(spec.platform, options.accounts, first, (n) => ({
     username: `pulsecast${n}`,
     userId: String(BigInt(first.userId) + BigInt(n - 1)),
     accessToken: numbered(first.accessToken.replace(/\d+$/, ''), n),
