@@ -168,10 +168,7 @@ export const startThreadsSimulator = containerSimulator((options: ThreadsSimulat
       method: 'GET',
       path: '/:version/:userId/threads_insights',
       auth: true,
-      handle: (req, ctx) => {
-        const account = accountOf(req);
-        return followersInsights(req, ctx, { userId: account.userId, channel: account.channel });
-      },
+      handle: (req, ctx) => followersInsights(req, ctx, accountOf(req)),
     },
   ],
   refreshGrantType: 'th_refresh_token',
