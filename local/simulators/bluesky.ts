@@ -80,8 +80,7 @@ function invalid(message: string, error = 'InvalidRequest'): SimError {
 export async function startBlueskySimulator(
   options: BlueskySimulatorOptions = {},
 ): Promise<BlueskySimulatorHandle> {
-  const accounts = numberedAccounts(options.accounts, DEFAULT_BLUESKY_ACCOUNT, (n) => ({
-    channel: `bsky-${n}`,
+  const accounts = numberedAccounts('bsky', options.accounts, DEFAULT_BLUESKY_ACCOUNT, (n) => ({
     did: `did:plc:pulsecastsim${n}x2q7m3vz5ka`,
     handle: `pulsecast${n}.bsky.social`,
   }));

@@ -125,12 +125,12 @@ export function defaultAccountSecrets(
       pageAccessToken: DEFAULT_FACEBOOK_PAGE.pageAccessToken,
     },
     [`${prefix}${DEFAULT_INSTAGRAM_ACCOUNT.channel}`]: {
-      igUserId: DEFAULT_INSTAGRAM_ACCOUNT.igUserId,
+      igUserId: DEFAULT_INSTAGRAM_ACCOUNT.userId,
       accessToken: DEFAULT_INSTAGRAM_ACCOUNT.accessToken,
       ...expiry,
     },
     [`${prefix}${DEFAULT_THREADS_ACCOUNT.channel}`]: {
-      threadsUserId: DEFAULT_THREADS_ACCOUNT.threadsUserId,
+      threadsUserId: DEFAULT_THREADS_ACCOUNT.userId,
       accessToken: DEFAULT_THREADS_ACCOUNT.accessToken,
       ...expiry,
     },

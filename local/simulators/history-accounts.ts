@@ -40,7 +40,7 @@ export const HISTORY_ACCOUNTS: Record<
     data: () => ({ link: null }),
   }),
   instagram: () => ({
-    account: DEFAULT_INSTAGRAM_ACCOUNT.igUserId,
+    account: DEFAULT_INSTAGRAM_ACCOUNT.userId,
     channel: DEFAULT_INSTAGRAM_ACCOUNT.channel,
     id: snowflakeAt,
     url: (id) => `https://www.instagram.com/p/${Buffer.from(id).toString('base64url').slice(0, 11)}/`,
@@ -63,7 +63,7 @@ export const HISTORY_ACCOUNTS: Record<
     }),
   }),
   threads: () => ({
-    account: DEFAULT_THREADS_ACCOUNT.threadsUserId,
+    account: DEFAULT_THREADS_ACCOUNT.userId,
     channel: DEFAULT_THREADS_ACCOUNT.channel,
     id: snowflakeAt,
     url: (id) =>

@@ -7,9 +7,9 @@ import { socialActionsComments } from './linkedin-conversation.ts';
 import { networkSize } from './linkedin-followers.ts';
 import {
   type AccountsSimulatorHandle,
-  type AccountsSimulatorOptions,
-  numbered,
   numberedAccounts,
+  type OAuthSimulatorOptions,
+  oauthSimTokens,
 } from './setup.ts';
 import type * as Sim from './sim.ts';
 
@@ -34,12 +34,7 @@ export interface LinkedInSimAccount {
   clientSecret: string;
 }
 
-export interface LinkedInSimulatorOptions extends AccountsSimulatorOptions<LinkedInSimAccount> {
-  /** Lifetime of access tokens. @default 5184000 (60 days) */
-  accessTokenTtlSeconds?: number;
-  /** Status polls a finalized video stays PROCESSING. @default 1 */
-  videoProcessingPolls?: number;
-}
+export type LinkedInSimulatorOptions = OAuthSimulatorOptions<LinkedInSimAccount>;
 
 export type LinkedInSimulatorHandle = AccountsSimulatorHandle<LinkedInSimAccount>;
 
@@ -47,8 +42,7 @@ export const DEFAULT_LINKEDIN_ACCOUNT: LinkedInSimAccount = {
   channel: 'linkedin-page',
   organizationId: '2414183',
   vanityName: 'pulsecast',
-  accessToken: 'li-sim-access-token-0001',
-  refreshToken: 'li-sim-refresh-token-0001',
+  ...oauthSimTokens('li'),
   clientId: 'li-sim-client-id',
   clientSecret: 'li-sim-client-secret-0001',
 };
@@ -137,12 +131,10 @@ export function readLittleText(commentary: string): { text: string; truncated: b
 export async function startLinkedInSimulator(
   options: LinkedInSimulatorOptions = {},
 ): Promise<LinkedInSimulatorHandle> {
-  const accounts = numberedAccounts(options.accounts, DEFAULT_LINKEDIN_ACCOUNT, (n) => ({
-    channel: `linkedin-${n}`,
+  const accounts = numberedAccounts('linkedin', options.accounts, DEFAULT_LINKEDIN_ACCOUNT, (n) => ({
     organizationId: String(2414183 + n - 1),
     vanityName: `pulsecast${n}`,
-    accessToken: numbered('li-sim-access-token-', n),
-    refreshToken: numbered('li-sim-refresh-token-', n),
+    ...oauthSimTokens('li', n),
   }));
   const ttl = options.accessTokenTtlSeconds ?? 5_184_000;
   const uploads = new Map<string, Upload>();

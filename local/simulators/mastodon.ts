@@ -87,8 +87,7 @@ interface UploadedMedia {
 export async function startMastodonSimulator(
   options: MastodonSimulatorOptions = {},
 ): Promise<MastodonSimulatorHandle> {
-  const accounts = numberedAccounts(options.accounts, DEFAULT_MASTODON_ACCOUNT, (n) => ({
-    channel: `mastodon-${n}`,
+  const accounts = numberedAccounts('mastodon', options.accounts, DEFAULT_MASTODON_ACCOUNT, (n) => ({
     id: numbered('1093480000000000', n, 2),
     username: `pulsecast${n}`,
     accessToken: numbered('mastodon-sim-access-token-', n),

@@ -5,9 +5,10 @@ import { json, recentDuplicate, SimError, startSimulator } from './base.ts';
 import { accountFollowers } from './history.ts';
 import {
   type AccountsSimulatorHandle,
-  type AccountsSimulatorOptions,
   numbered,
   numberedAccounts,
+  type OAuthSimulatorOptions,
+  oauthSimTokens,
 } from './setup.ts';
 import type * as Sim from './sim.ts';
 import { xConversationRoutes } from './x-conversation.ts';
@@ -37,11 +38,7 @@ export interface XSimAccount {
   clientSecret?: string;
 }
 
-export interface XSimulatorOptions extends AccountsSimulatorOptions<XSimAccount> {
-  /** Lifetime of access tokens (the starting ones included). @default 7200 (X's two hours) */
-  accessTokenTtlSeconds?: number;
-  /** STATUS polls a video needs before it is ready. @default 1 */
-  videoProcessingPolls?: number;
+export interface XSimulatorOptions extends OAuthSimulatorOptions<XSimAccount> {
   /** Whether the app's plan includes recent search; false answers it 403 as X's free plan does. @default true */
   recentSearch?: boolean;
 }
@@ -53,8 +50,7 @@ export const DEFAULT_X_ACCOUNT: XSimAccount = {
   userId: '1580000000000000001',
   username: 'pulsecast',
   name: 'Pulsecast',
-  accessToken: 'x-sim-access-token-0001',
-  refreshToken: 'x-sim-refresh-token-0001',
+  ...oauthSimTokens('x'),
   clientId: 'x-sim-client-id',
 };
 
@@ -87,12 +83,10 @@ function forbidden(detail: string): SimError {
 }
 
 export async function startXSimulator(options: XSimulatorOptions = {}): Promise<XSimulatorHandle> {
-  const accounts = numberedAccounts(options.accounts, DEFAULT_X_ACCOUNT, (n) => ({
-    channel: `x-${n}`,
+  const accounts = numberedAccounts('x', options.accounts, DEFAULT_X_ACCOUNT, (n) => ({
     userId: numbered('15800000000000000', n, 2),
     username: `pulsecast${n}`,
-    accessToken: numbered('x-sim-access-token-', n),
-    refreshToken: numbered('x-sim-refresh-token-', n),
+    ...oauthSimTokens('x', n),
   }));
   const ttl = options.accessTokenTtlSeconds ?? 7200;
   const uploads = new XMediaUploads(options.videoProcessingPolls ?? 1);

@@ -48,7 +48,6 @@ export const RACED_REFRESH_WAIT_MS = 750;
 
 /** The credentials of every channel of one platform, with their refreshes in flight. */
 export class CredentialSessions<C extends object> {
-
   constructor(
     private readonly spec: CredentialSpec<C>,
     readonly now: () => Date,

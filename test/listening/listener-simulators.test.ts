@@ -76,7 +76,7 @@ const CASES: Case[] = [
     channel: 'threads-main',
     handle: '@pulsecast',
     start: startThreadsSimulator,
-    secret: (a) => fieldsOf(a, 'threadsUserId', 'accessToken'),
+    secret: (a) => ({ threadsUserId: a.userId ?? '', accessToken: a.accessToken ?? '' }),
     since: 'since',
   },
   {
@@ -94,7 +94,7 @@ const CASES: Case[] = [
     channel: 'instagram-main',
     handle: '@pulsecast',
     start: startInstagramSimulator,
-    secret: (a) => fieldsOf(a, 'igUserId', 'accessToken'),
+    secret: (a) => ({ igUserId: a.userId ?? '', accessToken: a.accessToken ?? '' }),
     media: (sim) => [sim.mediaUrl('photo.jpg')],
   },
   {

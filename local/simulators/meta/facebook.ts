@@ -93,8 +93,7 @@ interface Photo {
 export async function startFacebookSimulator(
   options: FacebookSimulatorOptions = {},
 ): Promise<FacebookSimulatorHandle> {
-  const pages = numberedAccounts(options.pages, DEFAULT_FACEBOOK_PAGE, (n) => ({
-    channel: `facebook-${n}`,
+  const pages = numberedAccounts('facebook', options.pages, DEFAULT_FACEBOOK_PAGE, (n) => ({
     pageId: String(546349135390552 + n - 1),
     pageAccessToken: numbered('fb-sim-page-token-', n),
   }));

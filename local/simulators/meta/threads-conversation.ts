@@ -15,7 +15,7 @@ import { metaTime, tokenAccount } from './graph.ts';
 const WEEK = 7 * 86_400_000;
 
 interface Account {
-  threadsUserId: string;
+  userId: string;
   username: string;
 }
 
@@ -63,7 +63,7 @@ function edgePage(req: Sim.Request, items: Media[]): Sim.Response {
 
 export function threadsConversationRoutes(accounts: readonly Account[]): Sim.Route[] {
   const config = (ctx: Sim.Context) => ctx.audience.config.conversation;
-  const accountOf = (req: Sim.Request) => tokenAccount(req, accounts, (a) => a.threadsUserId, /^v1\.0$/);
+  const accountOf = (req: Sim.Request) => tokenAccount(req, accounts, (a) => a.userId, /^v1\.0$/);
 
   return [
     {
@@ -99,8 +99,8 @@ export function threadsConversationRoutes(accounts: readonly Account[]): Sim.Rou
       handle: (req, ctx) => {
         const account = accountOf(req);
         const id = req.params.id ?? '';
-        const replies = repliesToAccount(ctx, account.threadsUserId);
-        if (id === account.threadsUserId || id === 'me') {
+        const replies = repliesToAccount(ctx, account.userId);
+        if (id === account.userId || id === 'me') {
           const conversation = config(ctx);
           const byId = new Map(replies.map((p) => [p.id, p]));
           const answers = conversation

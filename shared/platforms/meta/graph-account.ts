@@ -60,6 +60,14 @@ export function textFeatures(text: string): Pick<AccountPost, 'hashtags'> & { li
   return { hashtags: hashtagsIn(text), ...(link ? { link } : {}) };
 }
 
+/** The fields a listed Instagram or Threads media object has in both: id, time, link and type. */
+export const GRAPH_MEDIA_FIELDS = {
+  id: z.string(),
+  timestamp: z.string(),
+  permalink: z.string().optional(),
+  media_type: z.string().optional(),
+};
+
 /** A listed Graph media object (its id, time and permalink) with its text, media and counts. */
 export function graphMediaPost(
   node: { id: string; timestamp: string; permalink?: string | undefined },

@@ -1,6 +1,6 @@
 import * as z from 'zod';
 import { publicCounts } from '../metrics.ts';
-import { graphAccountSpec, graphMediaPost } from './graph-account.ts';
+import { GRAPH_MEDIA_FIELDS, graphAccountSpec, graphMediaPost } from './graph-account.ts';
 import { instagramBreakdowns } from './graph-breakdowns.ts';
 import { INSTAGRAM_GRAPH_ORIGIN, InstagramCredentials } from './instagram.ts';
 
@@ -10,11 +10,8 @@ import { INSTAGRAM_GRAPH_ORIGIN, InstagramCredentials } from './instagram.ts';
  * views are per-media insights, not read by the import.
  */
 const Media = z.looseObject({
-  id: z.string(),
+  ...GRAPH_MEDIA_FIELDS,
   caption: z.string().optional(),
-  timestamp: z.string(),
-  permalink: z.string().optional(),
-  media_type: z.string().optional(),
   like_count: z.number().optional(),
   comments_count: z.number().optional(),
 });

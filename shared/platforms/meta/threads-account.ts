@@ -4,7 +4,7 @@ import { withQuery } from '../account.ts';
 import { readAnswer } from '../http.ts';
 import { PlatformError } from '../port.ts';
 import { InsightsResponse, insightNumbers, THREADS_API_VERSION } from './graph.ts';
-import { graphAccountSpec, graphMediaPost } from './graph-account.ts';
+import { GRAPH_MEDIA_FIELDS, graphAccountSpec, graphMediaPost } from './graph-account.ts';
 import { threadsBreakdowns } from './graph-breakdowns.ts';
 import {
   THREADS_GRAPH_ORIGIN,
@@ -19,13 +19,7 @@ import {
  * are read with `GET /{media-id}/insights` (one request per post). Followers come from the user
  * insights: `GET /{threads-user-id}/threads_insights?metric=followers_count`.
  */
-const Thread = z.looseObject({
-  id: z.string(),
-  text: z.string().optional(),
-  timestamp: z.string(),
-  permalink: z.string().optional(),
-  media_type: z.string().optional(),
-});
+const Thread = z.looseObject({ ...GRAPH_MEDIA_FIELDS, text: z.string().optional() });
 
 const MEDIA_TYPES: Record<string, ('image' | 'video')[]> = {
   IMAGE: ['image'],
