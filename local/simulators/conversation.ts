@@ -60,10 +60,24 @@ export type ConversationConfigInput = z.input<typeof ConversationConfig>;
 const BACKGROUND_NEGATIVE = 0.15;
 const HOUR = 3_600_000;
 
+/**
+ * Draws already made, by their parts: the simulators ask for the same conversation again on every
+ * Listener run (a week of search results, every reply to every post of ours), and a SHA-256 per
+ * draw was most of local mode's time once the demo listened on four platforms. Bounded: cleared
+ * when full, since every value can be drawn again.
+ */
+const drawn = new Map<string, number>();
+const DRAWN_LIMIT = 2_000_000;
+
 /** A uniform number in [0, 1) from the parts: the same parts always give the same number. */
 export function uniform(...parts: (string | number)[]): number {
-  const digest = createHash('sha256').update(parts.join('|')).digest();
-  return digest.readUInt32BE(0) / 2 ** 32;
+  const key = parts.join('|');
+  const known = drawn.get(key);
+  if (known !== undefined) return known;
+  const value = createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
+  if (drawn.size >= DRAWN_LIMIT) drawn.clear();
+  drawn.set(key, value);
+  return value;
 }
 
 /** A Poisson draw with mean `lambda`, by inversion of one uniform number. */
@@ -116,36 +130,67 @@ export interface ConversationPost {
   threadRoot?: string;
 }
 
-const postId = (...parts: (string | number)[]) =>
-  createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 16);
+const ids = new Map<string, string>();
 
-/** Posts about the subjects (search results) created in [from, to), oldest first. */
-export function subjectPosts(
+/** A post's stable id from its parts (remembered like {@link uniform}'s draws). */
+function postId(...parts: (string | number)[]): string {
+  const key = parts.join('|');
+  const known = ids.get(key);
+  if (known !== undefined) return known;
+  const id = createHash('sha256').update(key).digest('hex').slice(0, 16);
+  if (ids.size >= DRAWN_LIMIT) ids.clear();
+  ids.set(key, id);
+  return id;
+}
+
+/**
+ * Pieces of one config's conversation already generated (an hour of a platform's subject posts,
+ * a spike, one post's replies or answer), by key: pure, so made once and read on every request.
+ */
+const pieces = new WeakMap<ConversationConfig, Map<string, unknown>>();
+
+function remembered<T>(config: ConversationConfig, key: string, make: () => T): T {
+  let known = pieces.get(config);
+  if (!known) {
+    known = new Map();
+    pieces.set(config, known);
+  }
+  if (known.has(key)) return known.get(key) as T;
+  const value = make();
+  if (known.size >= DRAWN_LIMIT) known.clear();
+  known.set(key, value);
+  return value;
+}
+
+/** The subjects' ordinary posts of one hour on one platform. */
+function hourPosts(
   config: ConversationConfig,
   seed: number,
   platform: string,
-  from: Date,
-  to: Date,
+  hour: number,
 ): ConversationPost[] {
   const posts: ConversationPost[] = [];
-  const start = Math.floor(from.getTime() / HOUR) * HOUR;
-  for (let hour = start; hour < to.getTime(); hour += HOUR) {
-    for (const [subject, { term, perHour }] of Object.entries(config.subjects)) {
-      const n = poisson(perHour, uniform(seed, platform, subject, hour, 'count'));
-      for (let i = 0; i < n; i++) {
-        const at = hour + Math.floor(uniform(seed, platform, subject, hour, i, 'at') * HOUR);
-        const negative = uniform(seed, platform, subject, hour, i, 'tone') < BACKGROUND_NEGATIVE;
-        posts.push({
-          id: postId(seed, platform, subject, hour, i),
-          author: `user${Math.floor(uniform(seed, platform, subject, hour, i, 'author') * 5000)}`,
-          text: textFor(term, negative, uniform(seed, platform, subject, hour, i, 'text')),
-          createdAt: new Date(at),
-          subject,
-          negative,
-        });
-      }
+  for (const [subject, { term, perHour }] of Object.entries(config.subjects)) {
+    const n = poisson(perHour, uniform(seed, platform, subject, hour, 'count'));
+    for (let i = 0; i < n; i++) {
+      const at = hour + Math.floor(uniform(seed, platform, subject, hour, i, 'at') * HOUR);
+      const negative = uniform(seed, platform, subject, hour, i, 'tone') < BACKGROUND_NEGATIVE;
+      posts.push({
+        id: postId(seed, platform, subject, hour, i),
+        author: `user${Math.floor(uniform(seed, platform, subject, hour, i, 'author') * 5000)}`,
+        text: textFor(term, negative, uniform(seed, platform, subject, hour, i, 'text')),
+        createdAt: new Date(at),
+        subject,
+        negative,
+      });
     }
   }
+  return posts;
+}
+
+/** Every spike's posts on one platform. */
+function spikePosts(config: ConversationConfig, seed: number, platform: string): ConversationPost[] {
+  const posts: ConversationPost[] = [];
   for (const [s, spike] of config.spikes.entries()) {
     if (spike.platforms && !spike.platforms.includes(platform as Platform)) continue;
     const term = config.subjects[spike.subject]?.term ?? spike.subject;
@@ -165,6 +210,25 @@ export function subjectPosts(
       });
     }
   }
+  return posts;
+}
+
+/** Posts about the subjects (search results) created in [from, to), oldest first. */
+export function subjectPosts(
+  config: ConversationConfig,
+  seed: number,
+  platform: string,
+  from: Date,
+  to: Date,
+): ConversationPost[] {
+  const posts: ConversationPost[] = [];
+  const start = Math.floor(from.getTime() / HOUR) * HOUR;
+  for (let hour = start; hour < to.getTime(); hour += HOUR) {
+    posts.push(
+      ...remembered(config, `${seed}|${platform}|${hour}`, () => hourPosts(config, seed, platform, hour)),
+    );
+  }
+  posts.push(...remembered(config, `${seed}|${platform}|spikes`, () => spikePosts(config, seed, platform)));
   return posts
     .filter((p) => p.createdAt >= from && p.createdAt < to)
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
@@ -180,25 +244,40 @@ export function repliesToOurPosts(
   const perPost = config.repliesToOurPosts?.perPost ?? 0;
   const replies: ConversationPost[] = [];
   for (const post of ours) {
-    const n = poisson(perPost, uniform(seed, post.id, 'replies'));
-    for (let i = 0; i < n; i++) {
-      // Most replies come in the first hours: exponential delays with a mean of an hour.
-      const delay = -Math.log(1 - uniform(seed, post.id, i, 'delay')) * HOUR;
-      const negative = uniform(seed, post.id, i, 'tone') < BACKGROUND_NEGATIVE;
-      replies.push({
-        id: postId(seed, post.id, 'reply', i),
-        author: `user${Math.floor(uniform(seed, post.id, i, 'author') * 5000)}`,
-        text: negative ? 'This does not work for me, terrible.' : 'Nice! How do I get started?',
-        createdAt: new Date(post.publishedAt.getTime() + 60_000 + delay),
-        negative,
-        replyTo: post.id,
-        threadRoot: post.id,
-      });
-    }
+    replies.push(
+      ...remembered(config, `${seed}|replies|${post.id}|${post.publishedAt.getTime()}`, () =>
+        repliesTo(post, seed, perPost),
+      ),
+    );
   }
   return replies
     .filter((r) => r.createdAt < until)
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/** Every reply one post of ours draws, whenever it comes. */
+function repliesTo(
+  post: { id: string; publishedAt: Date },
+  seed: number,
+  perPost: number,
+): ConversationPost[] {
+  const replies: ConversationPost[] = [];
+  const n = poisson(perPost, uniform(seed, post.id, 'replies'));
+  for (let i = 0; i < n; i++) {
+    // Most replies come in the first hours: exponential delays with a mean of an hour.
+    const delay = -Math.log(1 - uniform(seed, post.id, i, 'delay')) * HOUR;
+    const negative = uniform(seed, post.id, i, 'tone') < BACKGROUND_NEGATIVE;
+    replies.push({
+      id: postId(seed, post.id, 'reply', i),
+      author: `user${Math.floor(uniform(seed, post.id, i, 'author') * 5000)}`,
+      text: negative ? 'This does not work for me, terrible.' : 'Nice! How do I get started?',
+      createdAt: new Date(post.publishedAt.getTime() + 60_000 + delay),
+      negative,
+      replyTo: post.id,
+      threadRoot: post.id,
+    });
+  }
+  return replies;
 }
 
 /**
@@ -242,20 +321,32 @@ export function teamReplies(
   if (!team) return [];
   const answers: ConversationPost[] = [];
   for (const post of inbound) {
-    if (uniform(seed, post.id, 'answered') >= team.share) continue;
-    const minutes =
-      team.medianMinutes * Math.exp(0.5 * normal(uniform(seed, post.id, 'd1'), uniform(seed, post.id, 'd2')));
-    answers.push({
-      id: postId(seed, post.id, 'answer'),
-      author: 'us',
-      text: 'Thanks for reaching out! We are on it.',
-      createdAt: new Date(post.createdAt.getTime() + minutes * 60_000),
-      negative: false,
-      replyTo: post.id,
-      ...(post.threadRoot ? { threadRoot: post.threadRoot } : {}),
-    });
+    const answer = remembered(config, `${seed}|answer|${post.id}|${post.createdAt.getTime()}`, () =>
+      answerTo(post, seed, team),
+    );
+    if (answer) answers.push(answer);
   }
   return answers
     .filter((a) => a.createdAt < until)
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
+}
+
+/** Our answer to one inbound post, if the team answers it (the share and delay of `team`). */
+function answerTo(
+  post: ConversationPost,
+  seed: number,
+  team: { share: number; medianMinutes: number },
+): ConversationPost | undefined {
+  if (uniform(seed, post.id, 'answered') >= team.share) return undefined;
+  const minutes =
+    team.medianMinutes * Math.exp(0.5 * normal(uniform(seed, post.id, 'd1'), uniform(seed, post.id, 'd2')));
+  return {
+    id: postId(seed, post.id, 'answer'),
+    author: 'us',
+    text: 'Thanks for reaching out! We are on it.',
+    createdAt: new Date(post.createdAt.getTime() + minutes * 60_000),
+    negative: false,
+    replyTo: post.id,
+    ...(post.threadRoot ? { threadRoot: post.threadRoot } : {}),
+  };
 }
