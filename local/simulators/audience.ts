@@ -303,12 +303,18 @@ export class AudienceModel {
     };
   }
 
+  /** Draws already made (every metrics read of a post asks for the same ones again); cleared when full. */
+  private readonly drawn = new Map<string, number>();
+
   /** A uniform number in [0, 1) fixed by the seed, the post and a label. */
   private uniform(post: Pick<AudiencePost, 'id' | 'channel'>, label: string): number {
-    const digest = createHash('sha256')
-      .update(`${this.config.seed}\u0000${post.channel}\u0000${post.id}\u0000${label}`)
-      .digest();
-    return digest.readUInt32BE(0) / 2 ** 32;
+    const key = `${this.config.seed}\u0000${post.channel}\u0000${post.id}\u0000${label}`;
+    const known = this.drawn.get(key);
+    if (known !== undefined) return known;
+    const value = createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
+    if (this.drawn.size >= 1_000_000) this.drawn.clear();
+    this.drawn.set(key, value);
+    return value;
   }
 
   /** A log-normal factor around 1 (the luck of the draw), fixed by the seed and the post. */
