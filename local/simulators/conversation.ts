@@ -60,24 +60,10 @@ export type ConversationConfigInput = z.input<typeof ConversationConfig>;
 const BACKGROUND_NEGATIVE = 0.15;
 const HOUR = 3_600_000;
 
-/**
- * Draws already made, by their parts: the simulators ask for the same conversation again on every
- * Listener run (a week of search results, every reply to every post of ours), and a SHA-256 per
- * draw was most of local mode's time once the demo listened on four platforms. Bounded: cleared
- * when full, since every value can be drawn again.
- */
-const drawn = new Map<string, number>();
-const DRAWN_LIMIT = 2_000_000;
-
 /** A uniform number in [0, 1) from the parts: the same parts always give the same number. */
 export function uniform(...parts: (string | number)[]): number {
-  const key = parts.join('|');
-  const known = drawn.get(key);
-  if (known !== undefined) return known;
-  const value = createHash('sha256').update(key).digest().readUInt32BE(0) / 2 ** 32;
-  if (drawn.size >= DRAWN_LIMIT) drawn.clear();
-  drawn.set(key, value);
-  return value;
+  const digest = createHash('sha256').update(parts.join('|')).digest();
+  return digest.readUInt32BE(0) / 2 ** 32;
 }
 
 /** A Poisson draw with mean `lambda`, by inversion of one uniform number. */
@@ -130,24 +116,18 @@ export interface ConversationPost {
   threadRoot?: string;
 }
 
-const ids = new Map<string, string>();
-
-/** A post's stable id from its parts (remembered like {@link uniform}'s draws). */
-function postId(...parts: (string | number)[]): string {
-  const key = parts.join('|');
-  const known = ids.get(key);
-  if (known !== undefined) return known;
-  const id = createHash('sha256').update(key).digest('hex').slice(0, 16);
-  if (ids.size >= DRAWN_LIMIT) ids.clear();
-  ids.set(key, id);
-  return id;
-}
+const postId = (...parts: (string | number)[]) =>
+  createHash('sha256').update(parts.join('|')).digest('hex').slice(0, 16);
 
 /**
  * Pieces of one config's conversation already generated (an hour of a platform's subject posts,
- * a spike, one post's replies or answer), by key: pure, so made once and read on every request.
+ * a spike, one post's replies, a reply's follow-up, an answer), by key. The simulators ask for
+ * the same conversation on every Listener run, and drawing it again (a SHA-256 per draw) was most
+ * of local mode's time once the demo listened on four platforms; it is pure, so it is made once.
+ * Bounded: cleared when full, since every piece can be made again.
  */
 const pieces = new WeakMap<ConversationConfig, Map<string, unknown>>();
+const PIECES_LIMIT = 1_000_000;
 
 function remembered<T>(config: ConversationConfig, key: string, make: () => T): T {
   let known = pieces.get(config);
@@ -157,7 +137,7 @@ function remembered<T>(config: ConversationConfig, key: string, make: () => T): 
   }
   if (known.has(key)) return known.get(key) as T;
   const value = make();
-  if (known.size >= DRAWN_LIMIT) known.clear();
+  if (known.size >= PIECES_LIMIT) known.clear();
   known.set(key, value);
   return value;
 }
@@ -292,20 +272,12 @@ export function followUps(
 ): ConversationPost[] {
   const share = config.repliesToOurPosts?.followUps ?? 0;
   return replies
-    .filter((reply) => uniform(seed, reply.id, 'follow-up') < share)
-    .map((reply) => ({
-      id: postId(seed, reply.id, 'follow-up'),
-      author: `user${Math.floor(uniform(seed, reply.id, 'follow-up author') * 5000)}`,
-      text: 'Same question here, any news?',
-      createdAt: new Date(
-        reply.createdAt.getTime() +
-          60_000 -
-          Math.log(1 - uniform(seed, reply.id, 'follow-up delay')) * HOUR * 0.5,
-      ),
-      negative: false,
-      replyTo: reply.id,
-      ...(reply.threadRoot ? { threadRoot: reply.threadRoot } : {}),
-    }))
+    .flatMap((reply) => {
+      const followUp = remembered(config, `${seed}|follow-up|${reply.id}|${reply.createdAt.getTime()}`, () =>
+        followUpTo(reply, seed, share),
+      );
+      return followUp ? [followUp] : [];
+    })
     .filter((post) => post.createdAt < until)
     .sort((a, b) => a.createdAt.getTime() - b.createdAt.getTime());
 }
@@ -348,5 +320,23 @@ function answerTo(
     negative: false,
     replyTo: post.id,
     ...(post.threadRoot ? { threadRoot: post.threadRoot } : {}),
+  };
+}
+
+/** Someone else's reply to `reply`, if it draws one (the share `followUps` sets). */
+function followUpTo(reply: ConversationPost, seed: number, share: number): ConversationPost | undefined {
+  if (uniform(seed, reply.id, 'follow-up') >= share) return undefined;
+  return {
+    id: postId(seed, reply.id, 'follow-up'),
+    author: `user${Math.floor(uniform(seed, reply.id, 'follow-up author') * 5000)}`,
+    text: 'Same question here, any news?',
+    createdAt: new Date(
+      reply.createdAt.getTime() +
+        60_000 -
+        Math.log(1 - uniform(seed, reply.id, 'follow-up delay')) * HOUR * 0.5,
+    ),
+    negative: false,
+    replyTo: reply.id,
+    ...(reply.threadRoot ? { threadRoot: reply.threadRoot } : {}),
   };
 }
